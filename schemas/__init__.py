@@ -1,0 +1,18 @@
+"""Perche's one shared package: every message, event and subject the services exchange."""
+
+from schemas import catalog, registration
+from schemas.errors import HTTP_STATUS, ErrorReply, Rejected
+from schemas.subjects import SERVICES, Catalog, Registration, events_of, stream_name
+
+__all__ = [
+    "HTTP_STATUS",
+    "SERVICES",
+    "Catalog",
+    "ErrorReply",
+    "Registration",
+    "Rejected",
+    "catalog",
+    "events_of",
+    "registration",
+    "stream_name",
+]

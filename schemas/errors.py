@@ -1,0 +1,44 @@
+"""The typed error every service answers with; ``web`` maps ``code`` to an HTTP status."""
+
+from typing import Literal
+
+import msgspec
+
+ErrorCode = Literal[
+    "invalid",  # the request itself is malformed or breaks a rule of its fields
+    "not_found",
+    "conflict",  # the state does not allow it (closed, already cancelled, ...)
+    "unauthorized",
+    "forbidden",
+    "unavailable",  # a dependency did not answer in time
+    "internal",
+]
+
+
+class ErrorReply(msgspec.Struct, tag="error", frozen=True, kw_only=True):
+    code: ErrorCode
+    message: str
+    field: str | None = None
+    # A short stable key that pages translate; `message` is the English fallback.
+    key: str | None = None
+
+
+HTTP_STATUS: dict[str, int] = {
+    "invalid": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "unavailable": 503,
+    "internal": 500,
+}
+
+
+class Rejected(Exception):
+    """Raised by pure rules: the command is refused with this reply, nothing is written."""
+
+    def __init__(
+        self, code: ErrorCode, message: str, field: str | None = None, key: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reply = ErrorReply(code=code, message=message, field=field, key=key)

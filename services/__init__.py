@@ -1,0 +1,1 @@
+"""Perche's services: one package each, plus the kit they all use."""

@@ -1,0 +1,1 @@
+"""The catalog: which events exist, how they are defined, and who organises them."""

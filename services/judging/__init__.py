@@ -1,0 +1,1 @@
+"""Jury scores, one per juror, team and criterion."""

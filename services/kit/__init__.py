@@ -1,0 +1,1 @@
+"""The small kit every service is built on: connection, event store, endpoints, lifecycle."""

@@ -1,0 +1,35 @@
+"""JSON on the wire, with encoders and decoders made once per type (msgspec perf tips)."""
+
+from functools import cache
+from typing import Any, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(value: Any) -> bytes:
+    return _encoder.encode(value)
+
+
+@cache
+def decoder(type_: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(type_)
+
+
+def decode(data: bytes, type_: type[T]) -> T:
+    result: T = decoder(type_).decode(data)
+    return result
+
+
+def describe_validation_error(
+    error: msgspec.ValidationError | msgspec.DecodeError,
+) -> tuple[str, str | None]:
+    """Split msgspec's "Expected `int`, got `str` - at `$.capacity`" into message and field."""
+    text = str(error)
+    if " - at `$." in text:
+        message, _, path = text.partition(" - at `$.")
+        return message, path.rstrip("`")
+    return text, None

@@ -1,0 +1,60 @@
+"""What every service has in common: a name, a start on a NATS connection, a clean stop."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Protocol
+
+from nats.aio.client import Client
+
+from services.kit.connection import connect
+
+log = logging.getLogger("perche")
+
+
+class Service(Protocol):
+    name: str
+
+    async def start(self, nc: Client) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Running:
+    """A set of services, each on its own NATS connection, as if in separate processes."""
+
+    def __init__(self, services: list[Service], nats_url: str) -> None:
+        self.services = services
+        self.nats_url = nats_url
+        self._connections: list[Client] = []
+
+    async def start(self) -> None:
+        for service in self.services:
+            nc = await connect(self.nats_url, service.name)
+            self._connections.append(nc)
+            await service.start(nc)
+            log.info("service %s started", service.name)
+
+    async def stop(self) -> None:
+        for service in reversed(self.services):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("stopping %s failed", service.name)
+        for nc in self._connections:
+            with contextlib.suppress(Exception):
+                await nc.drain()
+        self._connections.clear()
+
+
+async def until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,21 @@
+"""Configuration from the environment, read once; every name is documented in the README."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("PERCHE_DATA_DIR", "var")))
+    nats_url: str | None = field(default_factory=lambda: os.environ.get("PERCHE_NATS_URL") or None)
+    base_url: str = field(default_factory=lambda: os.environ.get("PERCHE_BASE_URL", "").rstrip("/"))
+    organisation: str = field(
+        default_factory=lambda: os.environ.get("PERCHE_ORGANISATION", "Terres de Perche · École du numérique")
+    )
+    # Public POSTs allowed per client address and minute (0 turns the limit off).
+    rate_limit_per_minute: int = field(default_factory=lambda: int(os.environ.get("PERCHE_RATE_LIMIT", "30")))
+    admin_email: str | None = field(default_factory=lambda: os.environ.get("PERCHE_ADMIN_EMAIL") or None)
+    admin_password: str | None = field(
+        default_factory=lambda: os.environ.get("PERCHE_ADMIN_PASSWORD") or None
+    )

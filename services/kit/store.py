@@ -1,0 +1,172 @@
+"""An event store on JetStream: one stream per service, one subject per aggregate.
+
+Appends carry `Nats-Msg-Id` (the command id, so a repeat is a no-op) and
+`Nats-Expected-Last-Subject-Sequence` (so two writers cannot both decide on the
+same state). State is only ever evolved by replaying the stream in order, through
+one ordered consumer; an append returns once its own event has been applied, so
+the caller reads its write.
+"""
+
+import asyncio
+import heapq
+import itertools
+import logging
+import os
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import api
+from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
+
+from schemas.subjects import events_of, stream_name
+from services.kit.codec import decoder, encode
+
+log = logging.getLogger("perche.store")
+
+E = TypeVar("E")
+
+WRONG_LAST_SEQUENCE = 10071
+
+
+class Conflict(Exception):
+    """Someone appended to the aggregate since we read it: reload and decide again."""
+
+
+def replicas() -> int:
+    return int(os.environ.get("PERCHE_REPLICAS", "1"))
+
+
+async def ensure_stream(js: Any, name: str, subjects: list[str]) -> None:
+    config = api.StreamConfig(
+        name=name,
+        subjects=subjects,
+        storage=api.StorageType.FILE,
+        num_replicas=replicas(),
+        duplicate_window=120.0,
+        allow_direct=True,
+    )
+    try:
+        await js.stream_info(name)
+    except NotFoundError:
+        await js.add_stream(config)
+
+
+class EventStore(Generic[E]):
+    def __init__(
+        self,
+        nc: Client,
+        service: str,
+        event_type: Any,
+        apply: Callable[[E, str], None],
+    ) -> None:
+        self._nc = nc
+        self._js = nc.jetstream(timeout=5)
+        self.stream = stream_name(service)
+        self._filter = events_of(service)
+        self._decoder = decoder(event_type)
+        self._apply = apply
+        self._subject_seq: dict[str, int] = {}
+        self._applied = 0
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._tiebreak = itertools.count()
+        self._ready = asyncio.Event()
+        self._sub: Any = None
+
+    async def open(self) -> None:
+        """Create the stream if needed and replay it; returns once state is current."""
+        await ensure_stream(self._js, self.stream, [self._filter])
+        info = await self._js.stream_info(self.stream)
+        if info.state.messages == 0:
+            self._ready.set()
+        self._sub = await self._js.subscribe(
+            self._filter,
+            stream=self.stream,
+            cb=self._on_message,
+            ordered_consumer=True,
+            deliver_policy=api.DeliverPolicy.ALL,
+            pending_msgs_limit=1_000_000,
+        )
+        await self._ready.wait()
+
+    async def close(self) -> None:
+        if self._sub is not None:
+            await self._sub.unsubscribe()
+            self._sub = None
+
+    async def _on_message(self, msg: Msg) -> None:
+        meta = msg.metadata
+        seq = meta.sequence.stream
+        try:
+            event = self._decoder.decode(msg.data)
+        except (msgspec.ValidationError, msgspec.DecodeError) as error:
+            # An event this version cannot read is logged and skipped, never fatal.
+            log.error("%s: skipping unreadable event #%d on %s: %s", self.stream, seq, msg.subject, error)
+        else:
+            try:
+                self._apply(event, msg.subject)
+            except Exception:
+                log.exception("%s: applying event #%d failed", self.stream, seq)
+        self._subject_seq[msg.subject] = seq
+        self._applied = seq
+        while self._waiters and self._waiters[0][0] <= seq:
+            _, _, future = heapq.heappop(self._waiters)
+            if not future.done():
+                future.set_result(None)
+        if meta.num_pending == 0:
+            self._ready.set()
+
+    def last_sequence(self, subject: str) -> int:
+        """The stream sequence of the last event applied on this aggregate (0: none yet)."""
+        return self._subject_seq.get(subject, 0)
+
+    async def caught_up(self, seq: int, timeout: float = 10.0) -> None:
+        if self._applied >= seq:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (seq, next(self._tiebreak), future))
+        await asyncio.wait_for(future, timeout)
+
+    async def catch_up_subject(self, subject: str) -> None:
+        """After a conflict: wait until the newest event on `subject` is applied here."""
+        try:
+            last = await self._js.get_last_msg(self.stream, subject, direct=True)
+        except NotFoundError:
+            return
+        await self.caught_up(last.seq or 0)
+
+    async def append(
+        self,
+        subject: str,
+        event: E,
+        msg_id: str,
+        expected_last_seq: int | None,
+        headers: dict[str, str] | None = None,
+    ) -> api.PubAck:
+        """Append one event; retries lost acks with the same id, raises Conflict on a race."""
+        all_headers = {"Nats-Msg-Id": msg_id, **(headers or {})}
+        if expected_last_seq is not None:
+            all_headers["Nats-Expected-Last-Subject-Sequence"] = str(expected_last_seq)
+        payload = encode(event)
+        delay = 0.05
+        for attempt in itertools.count():
+            try:
+                ack = await self._js.publish(subject, payload, stream=self.stream, headers=all_headers)
+                break
+            except APIError as error:
+                if error.err_code == WRONG_LAST_SEQUENCE:
+                    raise Conflict(subject) from error
+                raise
+            except (NoStreamResponseError, NatsTimeoutError):
+                # No ack (leader election, reconnect): resend with the same msg id (ADR-22);
+                # JetStream deduplicates if the first one was stored after all.
+                if attempt >= 40:
+                    raise
+                log.warning("%s: no ack for %s, retrying", self.stream, msg_id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        await self.caught_up(ack.seq)
+        return ack

@@ -1,0 +1,1 @@
+"""Mails sent in reaction to other services' events."""

@@ -1,0 +1,1 @@
+"""Results, published when the organisers say so."""

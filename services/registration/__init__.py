@@ -1,0 +1,1 @@
+"""Registration: seats per category, waitlist, cancellation; personal data kept erasable."""

@@ -1,0 +1,1 @@
+"""The agenda: sessions, rooms, speakers, pitch and jury rounds."""

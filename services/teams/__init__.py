@@ -1,0 +1,1 @@
+"""Team formation: who works with whom on which challenge."""

@@ -1,0 +1,212 @@
+"""The JSON API, /api/v1: what any client (a phone app, a spreadsheet script) builds on."""
+
+import csv
+import io
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import ValidationException
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from schemas.catalog import Authenticate, OrganiserReply
+from schemas.registration import (
+    Cancel,
+    GetRegistration,
+    ListRegistrations,
+    Register,
+    RegistrationList,
+    RegistrationView,
+)
+from schemas.subjects import Catalog, Registration
+from services.web.auth import LIFETIME, organiser_guard
+from services.web.gateway import Gateway, event_detail_out, event_out, registration_out
+from services.web.views import (
+    CredentialsIn,
+    EventDetailOut,
+    EventOut,
+    RegistrationIn,
+    RegistrationOut,
+    TokenOut,
+)
+
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        required=False,
+        description="Client-made id (8–100 characters): the same key again returns the same registration.",
+    ),
+]
+
+
+def base_of(request: Request[Any, Any, Any]) -> str:
+    gateway: Gateway = request.app.state.gateway
+    return gateway.url(str(request.base_url), "")
+
+
+def check_key(key: str | None) -> str:
+    if key is None:
+        return uuid.uuid4().hex
+    if not 8 <= len(key) <= 100:
+        raise ValidationException("Idempotency-Key must be 8 to 100 characters long")
+    return key
+
+
+class Api(Controller):
+    path = "/api/v1"
+
+    @get("/events", summary="Published events")
+    async def list_events(self, request: Request[Any, Any, Any]) -> list[EventOut]:
+        gateway: Gateway = request.app.state.gateway
+        base = base_of(request)
+        return [event_out(spec, counts, base) for spec, counts in await gateway.events_with_counts()]
+
+    @get("/events/{slug:str}", summary="One event, with its categories and questions")
+    async def get_event(self, request: Request[Any, Any, Any], slug: str) -> EventDetailOut:
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug)
+        return event_detail_out(spec, await gateway.counts(slug), base_of(request))
+
+    @post("/events/{slug:str}/registrations", status_code=HTTP_201_CREATED, summary="Register")
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        slug: str,
+        data: RegistrationIn,
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        gateway: Gateway = request.app.state.gateway
+        command = Register(
+            command_id=check_key(idempotency_key),
+            event=slug,
+            name=data.name,
+            email=data.email,
+            consent=data.consent,
+            language=data.language,
+            category=data.category,
+            answers=data.answers,
+        )
+        view = await gateway.call(Registration.REGISTER, command, RegistrationView)
+        return registration_out(view, base_of(request))
+
+    @get("/registrations/{registration_id:str}", summary="A registration, with its private token")
+    async def get_registration(
+        self, request: Request[Any, Any, Any], registration_id: str, token: str
+    ) -> RegistrationOut:
+        gateway: Gateway = request.app.state.gateway
+        query = GetRegistration(registration_id=registration_id, token=token)
+        return registration_out(
+            await gateway.call(Registration.GET, query, RegistrationView), base_of(request)
+        )
+
+    @post(
+        "/registrations/{registration_id:str}/cancel",
+        status_code=200,
+        summary="Cancel, with the private token",
+    )
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: str,
+        token: str,
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        gateway: Gateway = request.app.state.gateway
+        command = Cancel(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
+        return registration_out(
+            await gateway.call(Registration.CANCEL, command, RegistrationView), base_of(request)
+        )
+
+    @post("/auth/token", status_code=200, summary="Organiser login: a bearer token")
+    async def token(self, request: Request[Any, Any, Any], data: CredentialsIn) -> TokenOut:
+        gateway: Gateway = request.app.state.gateway
+        who = await gateway.call(
+            Catalog.AUTHENTICATE,
+            Authenticate(email=data.email, password=data.password),
+            OrganiserReply,
+        )
+        return TokenOut(
+            token=request.app.state.tokens.issue(who.organiser_id, who.email), expires_in=LIFETIME
+        )
+
+    # --- organiser only (same controller: Litestar wants one handler per path and method) ---
+
+    @get(
+        "/events/{slug:str}/registrations",
+        summary="Every registration of an event",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def registrations(self, request: Request[Any, Any, Any], slug: str) -> list[RegistrationOut]:
+        gateway: Gateway = request.app.state.gateway
+        await gateway.event(slug, include_unpublished=True)
+        reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        base = base_of(request)
+        return [registration_out(v, base) for v in reply.registrations]
+
+    @get(
+        "/events/{slug:str}/registrations.csv",
+        summary="Registrations as CSV for LibreOffice and Excel",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def registrations_csv(self, request: Request[Any, Any, Any], slug: str) -> Response[bytes]:
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        return Response(
+            registrations_csv(spec.questions, reply.registrations),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{slug}-inscriptions.csv"'},
+        )
+
+
+def registrations_csv(questions: list[Any], registrations: list[RegistrationView]) -> bytes:
+    """UTF-8 with a BOM and one column per question, so spreadsheets open it as is."""
+    out = io.StringIO()
+    writer = csv.writer(out, dialect="excel")
+    writer.writerow(
+        [
+            "id",
+            "nom",
+            "email",
+            "catégorie",
+            "statut",
+            "rang liste d'attente",
+            "inscrit le",
+            "langue",
+        ]
+        + [q.label for q in questions]
+    )
+    for r in registrations:
+        answers = []
+        for q in questions:
+            value = r.answers.get(q.id, "")
+            if isinstance(value, bool):
+                value = "oui" if value else "non"
+            elif isinstance(value, list):
+                value = ", ".join(value)
+            answers.append(_safe_cell(value))
+        writer.writerow(
+            [
+                r.id,
+                _safe_cell(r.name),
+                _safe_cell(r.email),
+                r.category,
+                r.status,
+                r.position or "",
+                r.registered_at.isoformat(timespec="seconds"),
+                r.language,
+            ]
+            + answers
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _safe_cell(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

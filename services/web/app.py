@@ -1,0 +1,134 @@
+"""The web app: `build_app` wires routes, errors, CSRF and rate limits in one place."""
+
+import logging
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Redirect
+
+from schemas.errors import HTTP_STATUS
+from services.kit.client import ServiceError
+from services.kit.settings import Settings
+from services.web.api import Api
+from services.web.auth import Tokens
+from services.web.forms import error_text
+from services.web.gateway import Gateway
+from services.web.health import healthz
+from services.web.organiser import OrganiserPages
+from services.web.pages import PublicPages
+from services.web.rendering import gettext_for, language_of, make_environment, render
+
+log = logging.getLogger("perche.web")
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(
+    request: Request[Any, Any, Any], status: int, code: str, message: str, field: str | None
+) -> Response[Any]:
+    if _is_api(request):
+        return Response(
+            {"code": code, "message": message, "field": field},
+            status_code=status,
+            media_type=MediaType.JSON,
+        )
+    return render(request, "public/error.html", status_code=status, message=message, status=status)
+
+
+def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Response[Any]:
+    reply = error.reply
+    message = (
+        reply.message
+        if _is_api(request)
+        else error_text(reply.key, reply.message, gettext_for(language_of(request)))
+    )
+    return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field)
+
+
+def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    gettext = gettext_for(language_of(request))
+    if isinstance(error, NotAuthorizedException) and not _is_api(request):
+        return Redirect(f"/organiser/login?next={request.url.path}", status_code=303)
+    if isinstance(error, ValidationException) and _is_api(request):
+        extra = error.extra if isinstance(error.extra, list) else []
+        field = extra[0].get("key") if extra and isinstance(extra[0], dict) else None
+        detail = extra[0].get("message") if extra and isinstance(extra[0], dict) else None
+        message = f"{error.detail}: {detail}" if detail else error.detail
+        return _error_response(request, 400, "invalid", message, field)
+    if isinstance(error, NotFoundException):
+        return _error_response(request, 404, "not_found", gettext("Cette page n'existe pas."), None)
+    if error.status_code == 403 and "CSRF" in str(error.detail):
+        message = gettext("Le formulaire a expiré : rechargez la page et recommencez.")
+        return _error_response(request, 403, "forbidden", message, None)
+    if error.status_code == 429:
+        message = gettext("Trop de demandes en peu de temps : patientez une minute puis réessayez.")
+        return _error_response(request, 429, "rate_limited", message, None)
+    code = {401: "unauthorized", 403: "forbidden", 405: "invalid"}.get(error.status_code, "invalid")
+    return _error_response(request, error.status_code, code, str(error.detail), None)
+
+
+def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    log.exception("unexpected error on %s", request.url.path, exc_info=error)
+    message = gettext_for(language_of(request))(
+        "Une erreur inattendue s'est produite : réessayez dans un instant."
+    )
+    return _error_response(request, 500, "internal", message, None)
+
+
+def _throttled(request: Request[Any, Any, Any]) -> bool:
+    # Only public writes are limited; reading pages and organiser work are not.
+    return request.method == "POST" and not request.url.path.startswith("/organiser/e/")
+
+
+def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
+    middleware = []
+    if settings.rate_limit_per_minute > 0:
+        limit = RateLimitConfig(
+            rate_limit=("minute", settings.rate_limit_per_minute), check_throttle_handler=_throttled
+        )
+        middleware.append(limit.middleware)
+    app = Litestar(
+        route_handlers=[PublicPages, OrganiserPages, Api, healthz],
+        csrf_config=CSRFConfig(
+            secret=secret.hex(),
+            cookie_name="perche_csrf",
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            # The JSON API uses bearer tokens or no credentials at all, never cookies.
+            exclude=["/api/"],
+        ),
+        middleware=middleware,
+        exception_handlers={
+            ServiceError: on_service_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Perche",
+            version="1",
+            description="Events, registrations and feeds of Perche. Organiser calls need a bearer token "
+            "from POST /api/v1/auth/token.",
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
+            ),
+            path="/schema",
+        ),
+        debug=False,
+    )
+    app.state.gateway = gateway
+    app.state.tokens = Tokens(secret)
+    app.state.settings = settings
+    app.state.jinja = make_environment()
+    return app

@@ -1,0 +1,67 @@
+"""Turning the registration form (no JavaScript needed) into a command, and its errors into text."""
+
+from typing import Any
+
+from litestar.datastructures import FormMultiDict
+
+from schemas.catalog import EventSpec
+from schemas.registration import Answer, Register
+
+# Texts for each error key a page may show; the French text is the message id.
+ERROR_TEXTS = {
+    "name_required": "Indiquez votre nom.",
+    "email_invalid": "Cette adresse e-mail ne semble pas valide : vérifiez-la.",
+    "consent_required": "Cochez la case pour accepter l'utilisation de vos données.",
+    "unknown_category": "Choisissez une catégorie proposée.",
+    "not_open_yet": "Les inscriptions ne sont pas encore ouvertes.",
+    "closed": "Les inscriptions sont closes.",
+    "answer_required": "Cette réponse est obligatoire.",
+    "answer_too_long": "Cette réponse est trop longue (2 000 caractères au plus).",
+    "answer_not_a_choice": "Choisissez parmi les réponses proposées.",
+    "answer_wrong_kind": "Cette réponse n'est pas du bon type.",
+    "unknown_question": "Cette question n'existe pas.",
+    "event_not_found": "Cet événement n'existe pas ou n'est pas publié.",
+    "registration_not_found": "Cette inscription n'existe pas.",
+    "bad_token": "Ce lien n'est pas valable pour cette inscription.",
+    "already_cancelled": "Cette inscription est déjà annulée.",
+    "wrong_credentials": "Adresse e-mail ou mot de passe incorrect.",
+    "unavailable": "Le service ne répond pas pour le moment : réessayez dans un instant.",
+    "command_missing": "Le formulaire a expiré : rechargez la page et recommencez.",
+}
+
+
+def error_text(key: str | None, fallback: str, gettext: Any) -> str:
+    return gettext(ERROR_TEXTS[key]) if key in ERROR_TEXTS else fallback
+
+
+def answers_from_form(spec: EventSpec, category: str, form: FormMultiDict) -> dict[str, Answer]:
+    answers: dict[str, Answer] = {}
+    for question in spec.questions_for(category):
+        name = f"q_{question.id}"
+        if question.kind == "multi_choice":
+            values = [v for v in form.getall(name, []) if isinstance(v, str)]
+            if values:
+                answers[question.id] = values
+        elif question.kind == "yes_no":
+            value = form.get(name)
+            if value in ("yes", "no"):
+                answers[question.id] = value == "yes"
+        else:
+            value = form.get(name)
+            if isinstance(value, str) and value.strip():
+                answers[question.id] = value
+    return answers
+
+
+def register_from_form(spec: EventSpec, form: FormMultiDict, language: str) -> Register:
+    category = str(form.get("category") or spec.default_category.id)
+    return Register(
+        command_id=str(form.get("command_id") or ""),
+        event=spec.slug,
+        name=str(form.get("name") or "")[:200],
+        email=str(form.get("email") or "").strip()[:254],
+        consent=form.get("consent") == "yes",
+        language="en" if language == "en" else "fr",
+        category=category,
+        answers=answers_from_form(spec, category, form),
+    )

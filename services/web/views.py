@@ -1,0 +1,95 @@
+"""What the JSON API returns: stable shapes documented in the OpenAPI schema."""
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from schemas.catalog import EventKind, QuestionKind, Venue
+from schemas.registration import Answer, Status
+
+RegistrationStatus = Literal["open", "full", "closed", "not_open"]
+
+
+class CategoryOut(msgspec.Struct, kw_only=True):
+    id: str
+    name: str
+    capacity: int
+    remaining: int
+    waitlist: int
+    default: bool
+
+
+class QuestionOut(msgspec.Struct, kw_only=True):
+    id: str
+    kind: QuestionKind
+    label: str
+    required: bool
+    choices: list[str]
+    categories: list[str]
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    slug: str
+    title: str
+    kind: EventKind
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: Venue
+    capacity: int
+    registration: RegistrationStatus
+    summary: str
+    url: str
+
+
+class EventDetailOut(EventOut, kw_only=True):
+    description: str
+    consent_text: str
+    categories: list[CategoryOut]
+    questions: list[QuestionOut]
+
+
+class RegistrationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: str
+    email: str
+    consent: bool
+    language: Literal["fr", "en"] = "fr"
+    category: str | None = None
+    answers: dict[str, Answer] = {}
+
+
+class RegistrationOut(msgspec.Struct, kw_only=True):
+    id: str
+    event: str
+    category: str
+    status: Status
+    position: int | None
+    name: str
+    email: str
+    language: str
+    answers: dict[str, Answer]
+    registered_at: datetime
+    manage_url: str
+    calendar_url: str
+
+
+class CredentialsIn(msgspec.Struct, kw_only=True):
+    email: str
+    password: str
+
+
+class TokenOut(msgspec.Struct, kw_only=True):
+    token: str
+    expires_in: int
+
+
+class ErrorOut(msgspec.Struct, kw_only=True):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class HealthOut(msgspec.Struct, kw_only=True):
+    status: Literal["ok", "degraded"]
+    services: dict[str, bool]
