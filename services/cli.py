@@ -85,9 +85,7 @@ async def load_events(nats_url: str, paths: list[Path]) -> int:
 async def create_organiser(nats_url: str, email: str, password: str, replace: bool) -> OrganiserReply:
     nc = await connect(nats_url, "admin")
     try:
-        command = CreateOrganiser(
-            command_id=uuid.uuid4().hex, email=email, password=password, replace=replace
-        )
+        command = CreateOrganiser(command_id=uuid.uuid4().hex, email=email, password=password, replace=replace)
         return await call(nc, Catalog.CREATE_ORGANISER, command, OrganiserReply, timeout=10)
     finally:
         await nc.drain()
@@ -131,9 +129,7 @@ async def up(args: argparse.Namespace) -> None:
         if demo:
             await load_events(nats_url, demo)
         await ensure_an_organiser(nats_url, settings)
-        print(
-            f"Perche is running on http://{args.host}:{args.port}  (organisers: /organiser/) — Ctrl-C to stop"
-        )
+        print(f"Perche is running on http://{args.host}:{args.port}  (organisers: /organiser/) — Ctrl-C to stop")
         await until_signalled()
         print("Stopping…")
     finally:
@@ -159,9 +155,7 @@ async def service(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="perche", description="Perche: hackathons and outreach events on NATS."
-    )
+    parser = argparse.ArgumentParser(prog="perche", description="Perche: hackathons and outreach events on NATS.")
     sub = parser.add_subparsers(dest="command", required=True)
     env_url = os.environ.get("PERCHE_NATS_URL")
 

@@ -68,8 +68,7 @@ def normalise(spec: EventSpec) -> EventSpec:
     if opens and closes and closes <= opens:
         raise Rejected("invalid", "Registration must close after it opens", "registration_closes_at")
     categories = [
-        msgspec.structs.replace(c, opens_at=opt(c.opens_at), closes_at=opt(c.closes_at))
-        for c in spec.categories
+        msgspec.structs.replace(c, opens_at=opt(c.opens_at), closes_at=opt(c.closes_at)) for c in spec.categories
     ]
     return msgspec.structs.replace(
         spec,
@@ -110,9 +109,7 @@ class CatalogState:
         return sorted((e for e in self.events.values() if e.published), key=lambda e: e.starts_at)
 
 
-def decide_define(
-    state: CatalogState, spec: EventSpec, command_id: str, now: datetime
-) -> EventDefined | None:
+def decide_define(state: CatalogState, spec: EventSpec, command_id: str, now: datetime) -> EventDefined | None:
     """The event to append, or None when the definition is unchanged (loading twice is a no-op)."""
     normalised = normalise(spec)
     if state.events.get(normalised.slug) == normalised:

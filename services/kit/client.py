@@ -19,9 +19,7 @@ class ServiceError(Exception):
         self.reply = reply
 
 
-async def call(
-    nc: Client, subject: str, request: msgspec.Struct, reply_type: type[T], timeout: float = 5.0
-) -> T:
+async def call(nc: Client, subject: str, request: msgspec.Struct, reply_type: type[T], timeout: float = 5.0) -> T:
     try:
         msg = await nc.request(subject, encode(request), timeout=timeout)
     except (NatsTimeoutError, NoRespondersError) as error:

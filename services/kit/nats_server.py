@@ -75,8 +75,7 @@ class NatsServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
-                    f"nats-server exited with code {self.process.returncode}; "
-                    f"see {self.store_dir / 'nats-server.log'}"
+                    f"nats-server exited with code {self.process.returncode}; see {self.store_dir / 'nats-server.log'}"
                 )
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.2):

@@ -16,6 +16,4 @@ class Settings:
     # Public POSTs allowed per client address and minute (0 turns the limit off).
     rate_limit_per_minute: int = field(default_factory=lambda: int(os.environ.get("PERCHE_RATE_LIMIT", "30")))
     admin_email: str | None = field(default_factory=lambda: os.environ.get("PERCHE_ADMIN_EMAIL") or None)
-    admin_password: str | None = field(
-        default_factory=lambda: os.environ.get("PERCHE_ADMIN_PASSWORD") or None
-    )
+    admin_password: str | None = field(default_factory=lambda: os.environ.get("PERCHE_ADMIN_PASSWORD") or None)

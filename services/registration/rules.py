@@ -118,9 +118,7 @@ def _check_answer(question: Question, value: Answer | None) -> Answer | None:
         case "text", str():
             text = value.strip()
             if len(text) > MAX_TEXT_ANSWER:
-                raise Rejected(
-                    "invalid", f"At most {MAX_TEXT_ANSWER} characters", where, key="answer_too_long"
-                )
+                raise Rejected("invalid", f"At most {MAX_TEXT_ANSWER} characters", where, key="answer_too_long")
             return text or None
         case "yes_no", bool():
             return value

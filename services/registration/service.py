@@ -134,17 +134,13 @@ class RegistrationService:
                 known = self.state.commands.get(command.command_id)
                 if known is not None:
                     return self.view(known)  # a repeat: the first outcome
-                event, answers = decide_register(
-                    self.state, spec, command, registration_id, datetime.now(UTC)
-                )
+                event, answers = decide_register(self.state, spec, command, registration_id, datetime.now(UTC))
                 person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
                 # Personal data goes to the erasable bucket first, the log only gets the id.
                 await self.people_kv.put(registration_id, encode(person))
                 self.people[registration_id] = person
                 try:
-                    await self.store.append(
-                        subject, event, command.command_id, self.store.last_sequence(subject)
-                    )
+                    await self.store.append(subject, event, command.command_id, self.store.last_sequence(subject))
                 except Conflict:
                     await self.store.catch_up_subject(subject)
                     continue
@@ -174,9 +170,7 @@ class RegistrationService:
                     datetime.now(UTC),
                 )
                 try:
-                    await self.store.append(
-                        subject, event, command.command_id, self.store.last_sequence(subject)
-                    )
+                    await self.store.append(subject, event, command.command_id, self.store.last_sequence(subject))
                 except Conflict:
                     await self.store.catch_up_subject(subject)
                     continue

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from schemas.catalog import Authenticate, OrganiserReply
@@ -33,8 +33,8 @@ from services.web.views import (
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         required=False,
         description="Client-made id (8–100 characters): the same key again returns the same registration.",
     ),
@@ -64,7 +64,7 @@ class Api(Controller):
         return [event_out(spec, counts, base) for spec, counts in await gateway.events_with_counts()]
 
     @get("/events/{slug:str}", summary="One event, with its categories and questions")
-    async def get_event(self, request: Request[Any, Any, Any], slug: str) -> EventDetailOut:
+    async def get_event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> EventDetailOut:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug)
         return event_detail_out(spec, await gateway.counts(slug), base_of(request))
@@ -73,8 +73,8 @@ class Api(Controller):
     async def register(
         self,
         request: Request[Any, Any, Any],
-        slug: str,
-        data: RegistrationIn,
+        slug: FromPath[str],
+        data: JSONBody[RegistrationIn],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
         gateway: Gateway = request.app.state.gateway
@@ -93,13 +93,11 @@ class Api(Controller):
 
     @get("/registrations/{registration_id:str}", summary="A registration, with its private token")
     async def get_registration(
-        self, request: Request[Any, Any, Any], registration_id: str, token: str
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str]
     ) -> RegistrationOut:
         gateway: Gateway = request.app.state.gateway
         query = GetRegistration(registration_id=registration_id, token=token)
-        return registration_out(
-            await gateway.call(Registration.GET, query, RegistrationView), base_of(request)
-        )
+        return registration_out(await gateway.call(Registration.GET, query, RegistrationView), base_of(request))
 
     @post(
         "/registrations/{registration_id:str}/cancel",
@@ -109,27 +107,23 @@ class Api(Controller):
     async def cancel(
         self,
         request: Request[Any, Any, Any],
-        registration_id: str,
-        token: str,
+        registration_id: FromPath[str],
+        token: FromQuery[str],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
         gateway: Gateway = request.app.state.gateway
         command = Cancel(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
-        return registration_out(
-            await gateway.call(Registration.CANCEL, command, RegistrationView), base_of(request)
-        )
+        return registration_out(await gateway.call(Registration.CANCEL, command, RegistrationView), base_of(request))
 
     @post("/auth/token", status_code=200, summary="Organiser login: a bearer token")
-    async def token(self, request: Request[Any, Any, Any], data: CredentialsIn) -> TokenOut:
+    async def token(self, request: Request[Any, Any, Any], data: JSONBody[CredentialsIn]) -> TokenOut:
         gateway: Gateway = request.app.state.gateway
         who = await gateway.call(
             Catalog.AUTHENTICATE,
             Authenticate(email=data.email, password=data.password),
             OrganiserReply,
         )
-        return TokenOut(
-            token=request.app.state.tokens.issue(who.organiser_id, who.email), expires_in=LIFETIME
-        )
+        return TokenOut(token=request.app.state.tokens.issue(who.organiser_id, who.email), expires_in=LIFETIME)
 
     # --- organiser only (same controller: Litestar wants one handler per path and method) ---
 
@@ -140,7 +134,7 @@ class Api(Controller):
         security=[{"bearer": []}],
         tags=["organiser"],
     )
-    async def registrations(self, request: Request[Any, Any, Any], slug: str) -> list[RegistrationOut]:
+    async def registrations(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> list[RegistrationOut]:
         gateway: Gateway = request.app.state.gateway
         await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
@@ -154,7 +148,7 @@ class Api(Controller):
         security=[{"bearer": []}],
         tags=["organiser"],
     )
-    async def registrations_csv(self, request: Request[Any, Any, Any], slug: str) -> Response[bytes]:
+    async def registrations_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)

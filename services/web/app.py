@@ -50,9 +50,7 @@ def _error_response(
 def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Response[Any]:
     reply = error.reply
     message = (
-        reply.message
-        if _is_api(request)
-        else error_text(reply.key, reply.message, gettext_for(language_of(request)))
+        reply.message if _is_api(request) else error_text(reply.key, reply.message, gettext_for(language_of(request)))
     )
     return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field)
 
@@ -81,9 +79,7 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
 
 def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unexpected error on %s", request.url.path, exc_info=error)
-    message = gettext_for(language_of(request))(
-        "Une erreur inattendue s'est produite : réessayez dans un instant."
-    )
+    message = gettext_for(language_of(request))("Une erreur inattendue s'est produite : réessayez dans un instant.")
     return _error_response(request, 500, "internal", message, None)
 
 

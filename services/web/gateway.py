@@ -49,9 +49,7 @@ class Gateway:
                 return None
             raise
 
-    async def events_with_counts(
-        self, include_unpublished: bool = False
-    ) -> list[tuple[EventSpec, Counts | None]]:
+    async def events_with_counts(self, include_unpublished: bool = False) -> list[tuple[EventSpec, Counts | None]]:
         events = await self.events(include_unpublished)
         counts = await asyncio.gather(*(self.counts(e.slug) for e in events))
         return list(zip(events, counts, strict=True))
@@ -60,9 +58,7 @@ class Gateway:
         return (self.base_url or base.rstrip("/")) + path
 
 
-def registration_status(
-    spec: EventSpec, counts: Counts | None, now: datetime | None = None
-) -> RegistrationStatus:
+def registration_status(spec: EventSpec, counts: Counts | None, now: datetime | None = None) -> RegistrationStatus:
     now = now or datetime.now(UTC)
     if spec.registration_opens_at and now < spec.registration_opens_at:
         return "not_open"

@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from schemas.catalog import Authenticate, OrganiserReply
@@ -29,7 +30,7 @@ class OrganiserPages(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, request: Request[Any, Any, Any], next: str = "/organiser/") -> Response[str]:
+    async def login_form(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/organiser/") -> Response[str]:
         return render(request, "organiser/login.html", next=_safe_next(next), error=None, email="")
 
     @post("/login")
@@ -39,9 +40,7 @@ class OrganiserPages(Controller):
         email, password = str(form.get("email") or ""), str(form.get("password") or "")
         target = _safe_next(str(form.get("next") or "/organiser/"))
         try:
-            who = await gateway.call(
-                Catalog.AUTHENTICATE, Authenticate(email=email, password=password), OrganiserReply
-            )
+            who = await gateway.call(Catalog.AUTHENTICATE, Authenticate(email=email, password=password), OrganiserReply)
         except ServiceError as error:
             message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
             status = 503 if error.reply.code == "unavailable" else 401
@@ -74,7 +73,7 @@ class OrganiserPages(Controller):
         return render(request, "organiser/dashboard.html", organiser=who, events=rows)
 
     @get("/e/{slug:str}")
-    async def event(self, request: Request[Any, Any, Any], slug: str) -> Response[Any]:
+    async def event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
         who = organiser_of(request)
         if who is None:
             return _login_redirect(request)

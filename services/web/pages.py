@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from schemas.registration import Cancel, GetRegistration, RegistrationView
@@ -20,19 +21,17 @@ class PublicPages(Controller):
     @get("/")
     async def home(self, request: Request[Any, Any, Any]) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
-        rows = [
-            (spec, registration_status(spec, counts)) for spec, counts in await gateway.events_with_counts()
-        ]
+        rows = [(spec, registration_status(spec, counts)) for spec, counts in await gateway.events_with_counts()]
         return render(request, "public/home.html", events=rows)
 
     @get("/e/{slug:str}")
-    async def event(self, request: Request[Any, Any, Any], slug: str) -> Response[str]:
+    async def event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
         return await self._event_page(request, slug)
 
     async def _event_page(
         self,
         request: Request[Any, Any, Any],
-        slug: str,
+        slug: FromPath[str],
         values: dict[str, Any] | None = None,
         errors: dict[str, str] | None = None,
         status_code: int = 200,
@@ -55,7 +54,7 @@ class PublicPages(Controller):
         )
 
     @post("/e/{slug:str}")
-    async def register(self, request: Request[Any, Any, Any], slug: str) -> Response[Any]:
+    async def register(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
         gateway: Gateway = request.app.state.gateway
         language = language_of(request)
         gettext = gettext_for(language)
@@ -79,7 +78,7 @@ class PublicPages(Controller):
 
     @get("/r/{registration_id:str}")
     async def registration(
-        self, request: Request[Any, Any, Any], registration_id: str, token: str = ""
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str] = ""
     ) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
         view = await gateway.call(
@@ -99,7 +98,7 @@ class PublicPages(Controller):
         )
 
     @post("/r/{registration_id:str}/cancel")
-    async def cancel(self, request: Request[Any, Any, Any], registration_id: str) -> Response[Any]:
+    async def cancel(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> Response[Any]:
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
         token = str(form.get("token") or "")

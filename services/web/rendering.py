@@ -59,9 +59,7 @@ def localised(obj: Any, field: str, language: str) -> Any:
     return getattr(obj, field)
 
 
-def render(
-    request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any
-) -> Response[str]:
+def render(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Response[str]:
     language = language_of(request)
     token = _language.set(language)
     try:

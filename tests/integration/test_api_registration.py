@@ -1,0 +1,138 @@
+"""The registration slice over real HTTP, NATS and JetStream."""
+
+import httpx
+
+from tests.conftest import HACKATHON, Web
+
+
+def registration(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "name": "Jeanne Dupont",
+        "email": "jeanne@example.org",
+        "consent": True,
+        "category": "public",
+    }
+    body.update(overrides)
+    return body
+
+
+async def test_published_events_are_listed_with_their_registration_status(demo: Web, http: httpx.AsyncClient) -> None:
+    reply = await http.get("/api/v1/events")
+    assert reply.status_code == 200
+    events = {e["slug"]: e for e in reply.json()}
+    hackathon = events[HACKATHON]
+    assert hackathon["kind"] == "hackathon"
+    assert hackathon["starts_at"] == "2027-06-11T07:00:00Z"  # 9:00 in Paris, summer time
+    assert hackathon["timezone"] == "Europe/Paris"
+    assert hackathon["registration"] == "open"
+    assert hackathon["capacity"] == 190  # juror seats are by invitation, not counted
+
+
+async def test_the_same_idempotency_key_returns_the_same_registration(demo: Web, http: httpx.AsyncClient) -> None:
+    headers = {"Idempotency-Key": "double-click-0001"}
+    first = await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=registration(), headers=headers)
+    second = await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=registration(), headers=headers)
+    assert first.status_code == 201 and second.status_code == 201
+    assert first.json()["id"] == second.json()["id"]
+    assert first.json()["status"] == "confirmed"
+    event = (await http.get(f"/api/v1/events/{HACKATHON}")).json()
+    public = next(c for c in event["categories"] if c["id"] == "public")
+    assert public["remaining"] == public["capacity"] - 1
+
+
+async def test_organisers_see_registrations_and_the_public_does_not(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    created = await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=registration())
+    assert created.status_code == 201
+    anonymous = await http.get(f"/api/v1/events/{HACKATHON}/registrations")
+    assert anonymous.status_code == 401
+    listed = await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)
+    assert listed.status_code == 200
+    assert [(r["id"], r["name"], r["email"]) for r in listed.json()] == [
+        (created.json()["id"], "Jeanne Dupont", "jeanne@example.org")
+    ]
+
+
+async def test_bad_input_is_refused_precisely_and_changes_nothing(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    cases = [
+        (registration(email="not-an-email"), 422, "email"),
+        (registration(consent=False), 422, "consent"),
+        (registration(category="juror"), 422, "category"),
+        (registration(category="participant"), 422, "answers.level"),
+        (registration(answers={"nope": "x"}), 422, "answers.nope"),
+        (registration(consent="yes"), 400, "consent"),
+    ]
+    for body, status, field in cases:
+        reply = await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)
+        assert reply.status_code == status, (body, reply.text)
+        assert reply.json()["field"] == field, reply.json()
+        assert reply.json()["message"]
+    unknown = await http.post("/api/v1/events/no-such-event/registrations", json=registration())
+    assert unknown.status_code == 404
+    listed = await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)
+    assert listed.json() == []
+
+
+async def test_a_full_category_puts_people_on_the_waitlist_and_a_cancel_promotes_the_first(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    mentor = registration(category="mentor", answers={})
+    made = []
+    for i in range(12):  # mentors have 10 seats
+        reply = await http.post(
+            f"/api/v1/events/{HACKATHON}/registrations", json={**mentor, "email": f"m{i}@example.org"}
+        )
+        assert reply.status_code == 201
+        made.append(reply.json())
+    assert [r["status"] for r in made] == ["confirmed"] * 10 + ["waitlisted"] * 2
+    assert [r["position"] for r in made[10:]] == [1, 2]
+
+    first = made[0]
+    token = first["manage_url"].split("token=")[1]
+    cancelled = await http.post(f"/api/v1/registrations/{first['id']}/cancel", params={"token": token})
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+
+    promoted_token = made[10]["manage_url"].split("token=")[1]
+    promoted = await http.get(f"/api/v1/registrations/{made[10]['id']}", params={"token": promoted_token})
+    assert promoted.json()["status"] == "confirmed"
+    still_waiting_token = made[11]["manage_url"].split("token=")[1]
+    still = await http.get(f"/api/v1/registrations/{made[11]['id']}", params={"token": still_waiting_token})
+    assert (still.json()["status"], still.json()["position"]) == ("waitlisted", 1)
+
+
+async def test_a_registration_is_reachable_only_with_its_own_token(demo: Web, http: httpx.AsyncClient) -> None:
+    mine = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=registration())).json()
+    other = (
+        await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=registration(email="b@example.org"))
+    ).json()
+    other_token = other["manage_url"].split("token=")[1]
+    refused = await http.get(f"/api/v1/registrations/{mine['id']}", params={"token": other_token})
+    assert refused.status_code == 403
+    refused_cancel = await http.post(f"/api/v1/registrations/{mine['id']}/cancel", params={"token": other_token})
+    assert refused_cancel.status_code == 403
+    token = mine["manage_url"].split("token=")[1]
+    still = await http.get(f"/api/v1/registrations/{mine['id']}", params={"token": token})
+    assert still.json()["status"] == "confirmed"
+
+
+async def test_healthz_names_every_service(demo: Web, http: httpx.AsyncClient) -> None:
+    reply = await http.get("/healthz")
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["status"] == "ok"
+    assert body["services"] == {
+        s: True for s in ("catalog", "registration", "teams", "schedule", "judging", "publishing", "notify")
+    }
+
+
+async def test_openapi_documents_the_api(demo: Web, http: httpx.AsyncClient) -> None:
+    reply = await http.get("/schema/openapi.json")
+    assert reply.status_code == 200
+    paths = reply.json()["paths"]
+    assert "/api/v1/events" in paths
+    assert "post" in paths["/api/v1/events/{slug}/registrations"]
+    assert "/api/v1/auth/token" in paths
