@@ -113,7 +113,64 @@ class WaitlistPromoted(msgspec.Struct, frozen=True, kw_only=True, tag="promoted"
     at: datetime
 
 
-RegistrationEvent = Registered | RegistrationCancelled | WaitlistPromoted
+class SeatOffered(msgspec.Struct, frozen=True, kw_only=True, tag="offered"):
+    """A seat freed up: the first person waiting may claim it until `expires_at`."""
+
+    registration_id: str
+    command_id: str
+    event: str
+    category: str
+    expires_at: datetime
+    at: datetime
+
+
+class OfferLapsed(msgspec.Struct, frozen=True, kw_only=True, tag="offer_lapsed"):
+    """An offer was not claimed in time: the person leaves the waitlist, the next one is offered."""
+
+    registration_id: str
+    command_id: str
+    event: str
+    at: datetime
+
+
+class AnswersChanged(msgspec.Struct, frozen=True, kw_only=True, tag="answers_changed"):
+    """The person changed their answers (the answers themselves are in the people bucket)."""
+
+    registration_id: str
+    command_id: str
+    event: str
+    at: datetime
+
+
+class CheckedIn(msgspec.Struct, frozen=True, kw_only=True, tag="checked_in"):
+    registration_id: str
+    command_id: str
+    event: str
+    by_organiser: str
+    at: datetime
+
+
+class PersonErased(msgspec.Struct, frozen=True, kw_only=True, tag="erased"):
+    """Personal data was deleted (on request or by the automatic purge); the seat count stays."""
+
+    registration_id: str
+    command_id: str
+    event: str
+    by_organiser: str | None = None
+    reason: Literal["request", "purge"] = "request"
+    at: datetime
+
+
+RegistrationEvent = (
+    Registered
+    | RegistrationCancelled
+    | WaitlistPromoted
+    | SeatOffered
+    | OfferLapsed
+    | AnswersChanged
+    | CheckedIn
+    | PersonErased
+)
 
 
 class PersonalData(msgspec.Struct, frozen=True, kw_only=True):
