@@ -78,6 +78,10 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     registration_closes_at: datetime | None = None
     consent_text: LongText = ""
     consent_text_en: LongText = ""
+    # How long a person offered a freed seat has to claim it before it passes to the next.
+    waitlist_offer_hours: Annotated[int, Meta(ge=1, le=24 * 30)] = 48
+    # Personal data of registrants is erased this many days after the event ends (RGPD).
+    purge_after_days: Annotated[int, Meta(ge=1, le=3650)] = 180
     categories: Annotated[list[Category], Meta(min_length=1)]
     questions: list[Question] = []
     challenges: list[Challenge] = []

@@ -34,6 +34,55 @@ class Cancel(msgspec.Struct, frozen=True, kw_only=True):
     by_organiser: str | None = None
 
 
+class Claim(msgspec.Struct, frozen=True, kw_only=True):
+    """The person offered a freed seat takes it, with their manage token."""
+
+    command_id: str
+    registration_id: str
+    token: str
+
+
+class Promote(msgspec.Struct, frozen=True, kw_only=True):
+    """An organiser gives a free seat to this waiting person, out of turn if need be."""
+
+    command_id: str
+    registration_id: str
+    by_organiser: str
+
+
+class UpdateAnswers(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: str
+    registration_id: str
+    token: str
+    name: Name
+    answers: dict[str, Answer] = {}
+
+
+class CheckIn(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: str
+    registration_id: str
+    by_organiser: str
+
+
+class Erase(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: str
+    registration_id: str
+    by_organiser: str
+
+
+class ExportPersonalData(msgspec.Struct, frozen=True, kw_only=True):
+    registration_id: str
+    by_organiser: str
+
+
+class FindRegistrations(msgspec.Struct, frozen=True, kw_only=True):
+    """Check-in search: by a part of the name or email, or by registration id."""
+
+    event: str
+    text: Annotated[str, Meta(max_length=200)]
+    limit: Annotated[int, Meta(ge=1, le=100)] = 20
+
+
 class GetRegistration(msgspec.Struct, frozen=True, kw_only=True):
     registration_id: str
     token: str | None = None
@@ -61,10 +110,18 @@ class RegistrationView(msgspec.Struct, frozen=True, kw_only=True, tag="registrat
     registered_at: datetime
     manage_token: str
     calendar_token: str
+    offer_expires_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    erased: bool = False
 
 
 class RegistrationList(msgspec.Struct, frozen=True, kw_only=True, tag="registration_list"):
     registrations: list[RegistrationView]
+
+
+class PersonalDataExport(msgspec.Struct, frozen=True, kw_only=True, tag="personal_data_export"):
+    registration: RegistrationView
+    history: list[str]
 
 
 class CategoryCount(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,10 +129,12 @@ class CategoryCount(msgspec.Struct, frozen=True, kw_only=True):
     capacity: int
     confirmed: int
     waitlisted: int
+    offered: int = 0
+    checked_in: int = 0
 
     @property
     def remaining(self) -> int:
-        return max(0, self.capacity - self.confirmed)
+        return max(0, self.capacity - self.confirmed - self.offered)
 
 
 class Counts(msgspec.Struct, frozen=True, kw_only=True, tag="counts"):
@@ -94,6 +153,7 @@ class Registered(msgspec.Struct, frozen=True, kw_only=True, tag="registered"):
     status: Literal["confirmed", "waitlisted"]
     language: Language
     at: datetime
+    seat: int | None = None
 
 
 class RegistrationCancelled(msgspec.Struct, frozen=True, kw_only=True, tag="cancelled"):
@@ -111,6 +171,8 @@ class WaitlistPromoted(msgspec.Struct, frozen=True, kw_only=True, tag="promoted"
     command_id: str
     event: str
     at: datetime
+    seat: int | None = None
+    by_organiser: str | None = None
 
 
 class SeatOffered(msgspec.Struct, frozen=True, kw_only=True, tag="offered"):
@@ -120,6 +182,7 @@ class SeatOffered(msgspec.Struct, frozen=True, kw_only=True, tag="offered"):
     command_id: str
     event: str
     category: str
+    seat: int
     expires_at: datetime
     at: datetime
 
@@ -161,6 +224,16 @@ class PersonErased(msgspec.Struct, frozen=True, kw_only=True, tag="erased"):
     at: datetime
 
 
+class PersonalDataExported(msgspec.Struct, frozen=True, kw_only=True, tag="exported"):
+    """Audit trail: an organiser exported this person's data."""
+
+    registration_id: str
+    command_id: str
+    event: str
+    by_organiser: str
+    at: datetime
+
+
 RegistrationEvent = (
     Registered
     | RegistrationCancelled
@@ -170,6 +243,7 @@ RegistrationEvent = (
     | AnswersChanged
     | CheckedIn
     | PersonErased
+    | PersonalDataExported
 )
 
 

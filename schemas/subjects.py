@@ -48,10 +48,27 @@ class Registration:
     GET: Final = "perche.registration.q.get"
     COUNTS: Final = "perche.registration.q.counts"
 
+    CLAIM: Final = "perche.registration.cmd.claim"
+    PROMOTE: Final = "perche.registration.cmd.promote"
+    UPDATE_ANSWERS: Final = "perche.registration.cmd.update_answers"
+    CHECK_IN: Final = "perche.registration.cmd.check_in"
+    ERASE: Final = "perche.registration.cmd.erase"
+    EXPORT: Final = "perche.registration.q.export"
+    FIND: Final = "perche.registration.q.find"
+
+    # Each seat is its own aggregate: claiming it appends with an expected subject
+    # sequence, so two writers can never hold the same seat and capacity is exact.
     @staticmethod
-    def event_subject(slug: str) -> str:
-        """All registrations of one event share a subject: it is the capacity aggregate."""
-        return f"perche.registration.evt.{token(slug)}"
+    def seat_subject(slug: str, category: str, seat: int) -> str:
+        return f"perche.registration.evt.{token(slug)}.seat.{token(category)}.{seat}"
+
+    @staticmethod
+    def waitlist_subject(slug: str, category: str) -> str:
+        return f"perche.registration.evt.{token(slug)}.wait.{token(category)}"
+
+    @staticmethod
+    def person_subject(slug: str, registration_id: str) -> str:
+        return f"perche.registration.evt.{token(slug)}.person.{token(registration_id)}"
 
 
 class Web:

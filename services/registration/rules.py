@@ -1,17 +1,28 @@
-"""Pure rules of registration: who gets a seat, who waits, what a valid answer is."""
+"""Pure rules of registration: who gets a seat, who waits, what a valid answer is.
+
+Seats are numbered per category. A confirmed person or a pending offer holds one
+seat; a seat is claimed with an append that expects the seat's last sequence, so
+no two writers can hold the same seat, whatever the number of instances.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from schemas.catalog import Category, EventSpec, Question
 from schemas.errors import Rejected
 from schemas.registration import (
     Answer,
+    AnswersChanged,
+    CheckedIn,
+    OfferLapsed,
+    PersonalDataExported,
+    PersonErased,
     Register,
     Registered,
     RegistrationCancelled,
     RegistrationEvent,
+    SeatOffered,
     Status,
     WaitlistPromoted,
 )
@@ -28,34 +39,73 @@ class Record:
     status: Status
     language: str
     registered_at: datetime
+    seat: int | None = None
+    offer_expires_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    erased: bool = False
+    history: list[str] = field(default_factory=list)
 
 
 @dataclass
 class CategoryTally:
-    confirmed: int = 0
+    # seat number -> registration holding it (confirmed, or offered and not yet claimed)
+    holders: dict[int, str] = field(default_factory=dict)
+    # waiting people without an offer, in order of registration
     waitlist: list[str] = field(default_factory=list)
+    confirmed: int = 0
+    checked_in: int = 0
+    # highest seat ever held, and the seats below it that were given back
+    high: int = 0
+    released: set[int] = field(default_factory=set)
+
+    @property
+    def offered(self) -> int:
+        return len(self.holders) - self.confirmed
+
+    def free_seat(self, capacity: int, reserved: set[int] | frozenset[int] = frozenset()) -> int | None:
+        """The lowest seat nobody holds or is claiming right now (freed seats first)."""
+        if len(self.holders) + len(reserved) >= capacity:
+            return None
+        for seat in sorted(self.released):
+            if seat not in reserved and seat <= capacity:
+                return seat
+        seat = self.high + 1
+        while seat in reserved or seat in self.holders:
+            seat += 1
+        return seat if seat <= capacity else None
+
+    def take(self, seat: int, registration_id: str) -> None:
+        self.holders[seat] = registration_id
+        self.released.discard(seat)
+        self.high = max(self.high, seat)
+
+    def release(self, seat: int) -> None:
+        del self.holders[seat]
+        self.released.add(seat)
 
 
 @dataclass
 class RegistrationState:
     records: dict[str, Record] = field(default_factory=dict)
     commands: dict[str, str] = field(default_factory=dict)
-    tallies: dict[tuple[str, str], CategoryTally] = field(default_factory=lambda: defaultdict(CategoryTally))
-    by_event: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    tallies: defaultdict[tuple[str, str], CategoryTally] = field(default_factory=lambda: defaultdict(CategoryTally))
+    by_event: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def tally(self, event: str, category: str) -> CategoryTally:
         return self.tallies[(event, category)]
 
     def position(self, registration_id: str) -> int | None:
         record = self.records[registration_id]
-        if record.status != "waitlisted":
+        waitlist = self.tally(record.event, record.category).waitlist
+        if record.status != "waitlisted" or registration_id not in waitlist:
             return None
-        return self.tally(record.event, record.category).waitlist.index(registration_id) + 1
+        return waitlist.index(registration_id) + 1
 
     def evolve(self, event: RegistrationEvent) -> None:
+        self.commands[event.command_id] = event.registration_id
         match event:
             case Registered():
-                self.records[event.registration_id] = Record(
+                record = Record(
                     id=event.registration_id,
                     event=event.event,
                     category=event.category,
@@ -63,29 +113,82 @@ class RegistrationState:
                     language=event.language,
                     registered_at=event.at,
                 )
-                self.commands[event.command_id] = event.registration_id
-                self.by_event[event.event].append(event.registration_id)
-                tally = self.tally(event.event, event.category)
-                if event.status == "confirmed":
-                    tally.confirmed += 1
+                self.records[record.id] = record
+                self.by_event[event.event].append(record.id)
+                if event.status == "confirmed" and event.seat is not None:
+                    self._take(record, event.seat, confirmed=True)
                 else:
-                    tally.waitlist.append(event.registration_id)
+                    self.tally(record.event, record.category).waitlist.append(record.id)
+                record.history.append(f"{event.at.isoformat()} registered ({event.status})")
             case RegistrationCancelled():
                 record = self.records[event.registration_id]
                 tally = self.tally(record.event, record.category)
-                if record.status == "confirmed":
-                    tally.confirmed -= 1
-                elif record.status == "waitlisted":
+                self._release(record)
+                if record.id in tally.waitlist:
                     tally.waitlist.remove(record.id)
                 record.status = "cancelled"
-                self.commands[event.command_id] = event.registration_id
+                record.history.append(f"{event.at.isoformat()} cancelled")
+            case SeatOffered():
+                record = self.records[event.registration_id]
+                if record.status != "waitlisted" or record.seat is not None:
+                    return  # a racing instance's duplicate offer, or cancelled meanwhile: seat stays free
+                tally = self.tally(record.event, record.category)
+                if record.id in tally.waitlist:
+                    tally.waitlist.remove(record.id)
+                self._take(record, event.seat, confirmed=False)
+                record.offer_expires_at = event.expires_at
+                record.history.append(f"{event.at.isoformat()} offered seat until {event.expires_at.isoformat()}")
             case WaitlistPromoted():
                 record = self.records[event.registration_id]
                 tally = self.tally(record.event, record.category)
-                tally.waitlist.remove(record.id)
-                tally.confirmed += 1
+                if record.id in tally.waitlist:
+                    tally.waitlist.remove(record.id)
+                seat = event.seat if event.seat is not None else record.seat
+                if record.seat is None and seat is not None:
+                    self._take(record, seat, confirmed=True)
+                elif record.status != "confirmed":
+                    tally.confirmed += 1
                 record.status = "confirmed"
-                self.commands[event.command_id] = event.registration_id
+                record.offer_expires_at = None
+                record.history.append(f"{event.at.isoformat()} promoted from the waitlist")
+            case OfferLapsed():
+                record = self.records[event.registration_id]
+                self._release(record)
+                record.status = "cancelled"
+                record.offer_expires_at = None
+                record.history.append(f"{event.at.isoformat()} offer not claimed in time")
+            case CheckedIn():
+                record = self.records[event.registration_id]
+                if record.checked_in_at is None:
+                    record.checked_in_at = event.at
+                    self.tally(record.event, record.category).checked_in += 1
+                record.history.append(f"{event.at.isoformat()} checked in")
+            case AnswersChanged():
+                self.records[event.registration_id].history.append(f"{event.at.isoformat()} answers changed")
+            case PersonErased():
+                record = self.records[event.registration_id]
+                record.erased = True
+                record.history.append(f"{event.at.isoformat()} personal data erased ({event.reason})")
+            case PersonalDataExported():
+                self.records[event.registration_id].history.append(f"{event.at.isoformat()} personal data exported")
+
+    def _take(self, record: Record, seat: int, confirmed: bool) -> None:
+        tally = self.tally(record.event, record.category)
+        tally.take(seat, record.id)
+        record.seat = seat
+        if confirmed:
+            tally.confirmed += 1
+            record.status = "confirmed"
+
+    def _release(self, record: Record) -> None:
+        if record.seat is None:
+            return
+        tally = self.tally(record.event, record.category)
+        if tally.holders.get(record.seat) == record.id:
+            tally.release(record.seat)
+            if record.status == "confirmed":
+                tally.confirmed -= 1
+        record.seat = None
 
 
 def check_answers(spec: EventSpec, category: str, answers: dict[str, Answer]) -> dict[str, Answer]:
@@ -100,10 +203,7 @@ def check_answers(spec: EventSpec, category: str, answers: dict[str, Answer]) ->
         if value is None:
             if question.required:
                 raise Rejected(
-                    "invalid",
-                    f"Please answer: {question.label}",
-                    f"answers.{question.id}",
-                    key="answer_required",
+                    "invalid", f"Please answer: {question.label}", f"answers.{question.id}", key="answer_required"
                 )
             continue
         clean[question.id] = value
@@ -126,29 +226,14 @@ def _check_answer(question: Question, value: Answer | None) -> Answer | None:
             if value == "":
                 return None
             if value not in question.choices:
-                raise Rejected(
-                    "invalid",
-                    f"{value!r} is not one of the choices",
-                    where,
-                    key="answer_not_a_choice",
-                )
+                raise Rejected("invalid", f"{value!r} is not one of the choices", where, key="answer_not_a_choice")
             return value
         case "multi_choice", list():
             unknown = [v for v in value if v not in question.choices]
             if unknown:
-                raise Rejected(
-                    "invalid",
-                    f"{unknown[0]!r} is not one of the choices",
-                    where,
-                    key="answer_not_a_choice",
-                )
+                raise Rejected("invalid", f"{unknown[0]!r} is not one of the choices", where, key="answer_not_a_choice")
             return [c for c in question.choices if c in value] or None
-    raise Rejected(
-        "invalid",
-        f"Wrong kind of answer for a {question.kind} question",
-        where,
-        key="answer_wrong_kind",
-    )
+    raise Rejected("invalid", f"Wrong kind of answer for a {question.kind} question", where, key="answer_wrong_kind")
 
 
 def registration_window_problem(spec: EventSpec, category: Category, now: datetime) -> Rejected | None:
@@ -161,71 +246,173 @@ def registration_window_problem(spec: EventSpec, category: Category, now: dateti
     return None
 
 
+def check_person(name: str, email: str) -> None:
+    if not name.strip():
+        raise Rejected("invalid", "Please give your name", "name", key="name_required")
+    if not looks_like_email(email.strip()):
+        raise Rejected("invalid", f"{email!r} is not an email address", "email", key="email_invalid")
+
+
 def decide_register(
     state: RegistrationState,
     spec: EventSpec,
     command: Register,
     registration_id: str,
     now: datetime,
+    reserved: set[int] | frozenset[int] = frozenset(),
 ) -> tuple[Registered, dict[str, Answer]]:
-    """The event to append and the cleaned answers. Raises Rejected and writes nothing."""
-    if not command.name.strip():
-        raise Rejected("invalid", "Please give your name", "name", key="name_required")
-    if not looks_like_email(command.email.strip()):
-        raise Rejected("invalid", f"{command.email!r} is not an email address", "email", key="email_invalid")
+    """The event to append and the cleaned answers. Raises Rejected and writes nothing.
+
+    `reserved` are seats other requests of this instance are claiming right now.
+    Newcomers never jump the queue: while people wait without an offer, they wait too.
+    """
+    check_person(command.name, command.email)
     if not command.consent:
         raise Rejected("invalid", "Please accept how your data is used", "consent", key="consent_required")
     category = spec.category(command.category) if command.category else spec.default_category
     if category is None or not category.public:
         raise Rejected(
-            "invalid",
-            f"No category {command.category!r} for this event",
-            "category",
-            key="unknown_category",
+            "invalid", f"No category {command.category!r} for this event", "category", key="unknown_category"
         )
     problem = registration_window_problem(spec, category, now)
     if problem:
         raise problem
     answers = check_answers(spec, category.id, command.answers)
     tally = state.tally(spec.slug, category.id)
-    status = "confirmed" if tally.confirmed < category.capacity else "waitlisted"
+    seat = None if tally.waitlist else tally.free_seat(category.capacity, reserved)
     event = Registered(
         registration_id=registration_id,
         command_id=command.command_id,
         event=spec.slug,
         category=category.id,
-        status=status,
+        status="waitlisted" if seat is None else "confirmed",
         language=command.language,
         at=now,
+        seat=seat,
     )
     return event, answers
 
 
-def decide_cancel(
-    state: RegistrationState,
-    registration_id: str,
-    command_id: str,
-    by_organiser: str | None,
-    now: datetime,
-) -> RegistrationCancelled:
+def live_record(state: RegistrationState, registration_id: str) -> Record:
     record = state.records.get(registration_id)
     if record is None:
         raise Rejected("not_found", "No such registration", key="registration_not_found")
     if record.status == "cancelled":
-        raise Rejected("conflict", "This registration is already cancelled", key="already_cancelled")
+        raise Rejected("conflict", "This registration is cancelled", key="already_cancelled")
+    return record
+
+
+def decide_cancel(
+    state: RegistrationState, registration_id: str, command_id: str, by_organiser: str | None, now: datetime
+) -> RegistrationCancelled:
+    record = live_record(state, registration_id)
     return RegistrationCancelled(
-        registration_id=registration_id,
-        command_id=command_id,
-        event=record.event,
-        by_organiser=by_organiser,
+        registration_id=registration_id, command_id=command_id, event=record.event, by_organiser=by_organiser, at=now
+    )
+
+
+def decide_offer(
+    state: RegistrationState, spec: EventSpec, category_id: str, now: datetime, reserved: frozenset[int] = frozenset()
+) -> SeatOffered | None:
+    """Offer a free seat to the first person waiting, if there is both."""
+    category = spec.category(category_id)
+    tally = state.tally(spec.slug, category_id)
+    if category is None or not tally.waitlist:
+        return None
+    seat = tally.free_seat(category.capacity, reserved)
+    if seat is None:
+        return None
+    first = tally.waitlist[0]
+    return SeatOffered(
+        registration_id=first,
+        # The same id for the same offer from any instance: JetStream keeps only one.
+        command_id=f"offer-{first}-{len(state.records[first].history)}",
+        event=spec.slug,
+        category=category_id,
+        seat=seat,
+        expires_at=now + timedelta(hours=spec.waitlist_offer_hours),
         at=now,
     )
 
 
-def next_in_line(state: RegistrationState, spec: EventSpec, category_id: str) -> str | None:
-    """Whom to promote now that a seat may be free: first on the waitlist, if a seat is."""
-    category = spec.category(category_id)
-    tally = state.tally(spec.slug, category_id)
-    if category is None or not tally.waitlist or tally.confirmed >= category.capacity:
-        return None
-    return tally.waitlist[0]
+def decide_claim(state: RegistrationState, registration_id: str, command_id: str, now: datetime) -> WaitlistPromoted:
+    record = live_record(state, registration_id)
+    if record.status == "confirmed":
+        raise Rejected("conflict", "This registration is already confirmed", key="already_confirmed")
+    if record.seat is None or record.offer_expires_at is None:
+        raise Rejected("conflict", "No seat is offered to you yet", key="no_offer")
+    if now >= record.offer_expires_at:
+        raise Rejected("conflict", "This offer has expired", key="offer_expired")
+    return WaitlistPromoted(
+        registration_id=registration_id, command_id=command_id, event=record.event, at=now, seat=record.seat
+    )
+
+
+def decide_promote(
+    state: RegistrationState,
+    spec: EventSpec,
+    registration_id: str,
+    command_id: str,
+    by_organiser: str,
+    now: datetime,
+    reserved: frozenset[int] = frozenset(),
+) -> WaitlistPromoted:
+    """An organiser gives a seat by hand; still never more people than seats."""
+    record = live_record(state, registration_id)
+    if record.status == "confirmed":
+        raise Rejected("conflict", "This registration is already confirmed", key="already_confirmed")
+    if record.seat is not None:  # holds an offer: confirm it on the person's behalf
+        seat: int | None = record.seat
+    else:
+        category = spec.category(record.category)
+        capacity = category.capacity if category else 0
+        seat = state.tally(record.event, record.category).free_seat(capacity, reserved)
+        if seat is None:
+            raise Rejected("conflict", "No seat is free in this category", key="no_free_seat")
+    return WaitlistPromoted(
+        registration_id=registration_id,
+        command_id=command_id,
+        event=record.event,
+        at=now,
+        seat=seat,
+        by_organiser=by_organiser,
+    )
+
+
+def lapsed_offers(state: RegistrationState, now: datetime) -> list[OfferLapsed]:
+    return [
+        OfferLapsed(
+            registration_id=record.id,
+            command_id=f"lapse-{record.id}-{record.seat}",
+            event=record.event,
+            at=now,
+        )
+        for record in state.records.values()
+        if record.status == "waitlisted" and record.offer_expires_at is not None and record.offer_expires_at <= now
+    ]
+
+
+def decide_check_in(
+    state: RegistrationState, registration_id: str, command_id: str, by_organiser: str, now: datetime
+) -> CheckedIn:
+    record = live_record(state, registration_id)
+    if record.status != "confirmed":
+        raise Rejected("conflict", "Only confirmed people can be checked in", key="not_confirmed")
+    if record.checked_in_at is not None:
+        raise Rejected(
+            "conflict", f"Already checked in at {record.checked_in_at.isoformat()}", key="already_checked_in"
+        )
+    return CheckedIn(
+        registration_id=registration_id, command_id=command_id, event=record.event, by_organiser=by_organiser, at=now
+    )
+
+
+def due_for_purge(state: RegistrationState, events: dict[str, EventSpec], now: datetime) -> list[str]:
+    """Registrations whose event ended more than its `purge_after_days` ago and still hold data."""
+    due = []
+    for slug, ids in state.by_event.items():
+        spec = events.get(slug)
+        if spec is None or now < spec.ends_at + timedelta(days=spec.purge_after_days):
+            continue
+        due.extend(i for i in ids if not state.records[i].erased)
+    return due

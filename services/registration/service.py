@@ -1,9 +1,13 @@
-"""The registration service's NATS wiring: stream, people bucket, endpoints."""
+"""The registration service's NATS wiring: stream, people bucket, endpoints, housekeeping."""
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
+import os
+import unicodedata
+import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
@@ -13,18 +17,28 @@ from nats.js.kv import KeyValue
 from schemas.catalog import CatalogEvent, EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.registration import (
+    AnswersChanged,
     Cancel,
     CategoryCount,
+    CheckIn,
+    Claim,
     Counts,
+    Erase,
+    ExportPersonalData,
+    FindRegistrations,
     GetCounts,
     GetRegistration,
     ListRegistrations,
     PersonalData,
+    PersonalDataExport,
+    PersonalDataExported,
+    PersonErased,
+    Promote,
     Register,
     RegistrationEvent,
     RegistrationList,
     RegistrationView,
-    WaitlistPromoted,
+    UpdateAnswers,
 )
 from schemas.subjects import Registration
 from services.kit.codec import decoder, encode
@@ -32,28 +46,44 @@ from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
 from services.kit.store import Conflict, EventStore
 from services.registration.rules import (
+    Record,
     RegistrationState,
+    check_answers,
+    check_person,
     decide_cancel,
+    decide_check_in,
+    decide_claim,
+    decide_offer,
+    decide_promote,
     decide_register,
-    next_in_line,
+    due_for_purge,
+    lapsed_offers,
+    live_record,
 )
 
 log = logging.getLogger("perche.registration")
 
 PEOPLE_BUCKET = "perche_registration_people"
 SECRETS_BUCKET = "perche_registration_secrets"
+MAX_ATTEMPTS = 50
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents, so « Hélène » is found by typing « helene »."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
 class RegistrationService:
     name = "registration"
 
-    def __init__(self) -> None:
+    def __init__(self, housekeeping_seconds: float | None = None) -> None:
         self.state = RegistrationState()
         self.events: dict[str, EventSpec] = {}
         self.people: dict[str, PersonalData] = {}
-        # One decision at a time per event in this instance; other instances are
-        # kept honest by the expected-sequence check on append.
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Seats this instance is claiming right now, so its own concurrent requests pick
+        # different seats; other instances are kept out by the expected-sequence check.
+        self._reserved: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+        self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
 
     async def start(self, nc: Client) -> None:
         js = nc.jetstream()
@@ -68,20 +98,35 @@ class RegistrationService:
             nc, self.name, RegistrationEvent, lambda event, _subject: self.state.evolve(event)
         )
         await self.store.open()
-        self.endpoints = Endpoints(nc, self.name, "Registrations, waitlist and cancellations")
-        self.endpoints.add(Registration.REGISTER, Register, self.register)
-        self.endpoints.add(Registration.CANCEL, Cancel, self.cancel)
-        self.endpoints.add(Registration.GET, GetRegistration, self.get)
-        self.endpoints.add(Registration.LIST, ListRegistrations, self.list)
-        self.endpoints.add(Registration.COUNTS, GetCounts, self.counts)
+        self.endpoints = Endpoints(nc, self.name, "Registrations, waitlist, check-in and personal data")
+        for subject, request_type, handler in [
+            (Registration.REGISTER, Register, self.register),
+            (Registration.CANCEL, Cancel, self.cancel),
+            (Registration.CLAIM, Claim, self.claim),
+            (Registration.PROMOTE, Promote, self.promote),
+            (Registration.UPDATE_ANSWERS, UpdateAnswers, self.update_answers),
+            (Registration.CHECK_IN, CheckIn, self.check_in),
+            (Registration.ERASE, Erase, self.erase),
+            (Registration.EXPORT, ExportPersonalData, self.export),
+            (Registration.GET, GetRegistration, self.get),
+            (Registration.LIST, ListRegistrations, self.list),
+            (Registration.FIND, FindRegistrations, self.find),
+            (Registration.COUNTS, GetCounts, self.counts),
+        ]:
+            self.endpoints.add(subject, request_type, handler)
         await self.endpoints.start()
+        self._housekeeping = asyncio.create_task(self._housekeeping_loop())
 
     async def stop(self) -> None:
+        self._housekeeping.cancel()
         await self.endpoints.stop()
         self._people_task.cancel()
-        await self._people_watch.stop()
+        with contextlib.suppress(Exception):
+            await self._people_watch.stop()
         await self.store.close()
         await self.catalog.close()
+
+    # --- state from other places ---
 
     def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
         if isinstance(event, EventDefined):
@@ -97,15 +142,27 @@ class RegistrationService:
             else:
                 self.people[entry.key] = decode(entry.value)
 
+    # --- helpers ---
+
     def token(self, purpose: str, registration_id: str) -> str:
         digest = hmac.new(self.secret, f"{purpose}:{registration_id}".encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
 
-    def _event(self, slug: str) -> EventSpec:
+    def _event(self, slug: str, published_only: bool = True) -> EventSpec:
         spec = self.events.get(slug)
-        if spec is None or not spec.published:
+        if spec is None or (published_only and not spec.published):
             raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
         return spec
+
+    def _check_access(self, registration_id: str, token: str | None, by_organiser: str | None) -> Record:
+        record = self.state.records.get(registration_id)
+        if record is None:
+            raise Rejected("not_found", "No such registration", key="registration_not_found")
+        if by_organiser:
+            return record
+        if not token or not hmac.compare_digest(token, self.token("manage", registration_id)):
+            raise Rejected("forbidden", "This link is not valid for this registration", key="bad_token")
+        return record
 
     def view(self, registration_id: str) -> RegistrationView:
         record = self.state.records[registration_id]
@@ -118,82 +175,179 @@ class RegistrationService:
             position=self.state.position(record.id),
             name=person.name,
             email=person.email,
-            language=record.language,  # type: ignore[arg-type]
+            language="en" if record.language == "en" else "fr",
             answers=person.answers,
             registered_at=record.registered_at,
             manage_token=self.token("manage", record.id),
             calendar_token=self.token("calendar", record.id),
+            offer_expires_at=record.offer_expires_at,
+            checked_in_at=record.checked_in_at,
+            erased=record.erased,
         )
+
+    async def _append_guarded(self, subject: str, event: RegistrationEvent) -> bool:
+        """Append expecting the subject's last sequence; False when someone got there first."""
+        try:
+            await self.store.append(subject, event, event.command_id, self.store.last_sequence(subject))
+        except Conflict:
+            await self.store.catch_up_subject(subject)
+            return False
+        return True
+
+    # --- commands ---
 
     async def register(self, command: Register) -> RegistrationView:
         spec = self._event(command.event)
         registration_id = hashlib.sha256(f"{spec.slug}:{command.command_id}".encode()).hexdigest()[:20]
-        subject = Registration.event_subject(spec.slug)
-        async with self._locks[spec.slug]:
-            while True:
-                known = self.state.commands.get(command.command_id)
-                if known is not None:
-                    return self.view(known)  # a repeat: the first outcome
-                event, answers = decide_register(self.state, spec, command, registration_id, datetime.now(UTC))
-                person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
-                # Personal data goes to the erasable bucket first, the log only gets the id.
-                await self.people_kv.put(registration_id, encode(person))
-                self.people[registration_id] = person
-                try:
-                    await self.store.append(subject, event, command.command_id, self.store.last_sequence(subject))
-                except Conflict:
-                    await self.store.catch_up_subject(subject)
-                    continue
-                return self.view(registration_id)
-
-    def _check_access(self, registration_id: str, token: str | None, by_organiser: str | None) -> None:
-        if registration_id not in self.state.records:
-            raise Rejected("not_found", "No such registration", key="registration_not_found")
-        if by_organiser:
-            return
-        if not token or not hmac.compare_digest(token, self.token("manage", registration_id)):
-            raise Rejected("forbidden", "This link is not valid for this registration", key="bad_token")
-
-    async def cancel(self, command: Cancel) -> RegistrationView:
-        self._check_access(command.registration_id, command.token, command.by_organiser)
-        record = self.state.records[command.registration_id]
-        subject = Registration.event_subject(record.event)
-        async with self._locks[record.event]:
-            while True:
-                if self.state.commands.get(command.command_id) == command.registration_id:
-                    return self.view(command.registration_id)
-                event = decide_cancel(
-                    self.state,
-                    command.registration_id,
-                    command.command_id,
-                    command.by_organiser,
-                    datetime.now(UTC),
-                )
-                try:
-                    await self.store.append(subject, event, command.command_id, self.store.last_sequence(subject))
-                except Conflict:
-                    await self.store.catch_up_subject(subject)
-                    continue
-                break
-            await self._promote_waiting(record.event, record.category)
-        return self.view(command.registration_id)
-
-    async def _promote_waiting(self, slug: str, category: str) -> None:
-        spec = self.events.get(slug)
-        if spec is None:
-            return
-        subject = Registration.event_subject(slug)
-        while (candidate := next_in_line(self.state, spec, category)) is not None:
-            event = WaitlistPromoted(
-                registration_id=candidate,
-                command_id=f"promote-{candidate}",
-                event=slug,
-                at=datetime.now(UTC),
-            )
+        person_written = False
+        for _ in range(MAX_ATTEMPTS):
+            known = self.state.commands.get(command.command_id)
+            if known is not None:
+                return self.view(known)  # a repeat: the first outcome
+            now = datetime.now(UTC)
+            key = (spec.slug, command.category or spec.default_category.id)
+            reserved = self._reserved[key]
+            event, answers = decide_register(self.state, spec, command, registration_id, now, reserved)
+            if event.seat is not None:
+                reserved.add(event.seat)
+                subject = Registration.seat_subject(spec.slug, event.category, event.seat)
+                expected: int | None = self.store.last_sequence(subject)
+            else:
+                subject, expected = Registration.waitlist_subject(spec.slug, event.category), None
             try:
-                await self.store.append(subject, event, event.command_id, self.store.last_sequence(subject))
+                if not person_written:
+                    # Personal data goes to the erasable bucket; the log only gets the id.
+                    person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
+                    await self.people_kv.put(registration_id, encode(person))
+                    self.people[registration_id] = person
+                    person_written = True
+                await self.store.append(subject, event, command.command_id, expected)
             except Conflict:
                 await self.store.catch_up_subject(subject)
+                continue
+            finally:
+                if event.seat is not None:
+                    reserved.discard(event.seat)
+            if event.status == "waitlisted":
+                await self._offer_free_seats(spec, event.category)
+            return self.view(registration_id)
+        raise Rejected("unavailable", "Too many people are registering right now; please retry", key="unavailable")
+
+    async def cancel(self, command: Cancel) -> RegistrationView:
+        record = self._check_access(command.registration_id, command.token, command.by_organiser)
+        for _ in range(MAX_ATTEMPTS):
+            if self.state.commands.get(command.command_id) == record.id:
+                break
+            event = decide_cancel(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
+            if record.seat is not None:
+                subject = Registration.seat_subject(record.event, record.category, record.seat)
+            else:
+                subject = Registration.person_subject(record.event, record.id)
+            if await self._append_guarded(subject, event):
+                break
+        spec = self.events.get(record.event)
+        if spec is not None:
+            await self._offer_free_seats(spec, record.category)
+        return self.view(record.id)
+
+    async def _offer_free_seats(self, spec: EventSpec, category: str) -> None:
+        """While seats are free and people wait, offer the next seat to the next person."""
+        for _ in range(MAX_ATTEMPTS):
+            offer = decide_offer(
+                self.state, spec, category, datetime.now(UTC), frozenset(self._reserved[(spec.slug, category)])
+            )
+            if offer is None:
+                return
+            await self._append_guarded(Registration.seat_subject(spec.slug, category, offer.seat), offer)
+
+    async def claim(self, command: Claim) -> RegistrationView:
+        record = self._check_access(command.registration_id, command.token, None)
+        for _ in range(MAX_ATTEMPTS):
+            if self.state.commands.get(command.command_id) == record.id or record.status == "confirmed":
+                return self.view(record.id)
+            event = decide_claim(self.state, record.id, command.command_id, datetime.now(UTC))
+            assert event.seat is not None
+            if await self._append_guarded(Registration.seat_subject(record.event, record.category, event.seat), event):
+                break
+        return self.view(record.id)
+
+    async def promote(self, command: Promote) -> RegistrationView:
+        record = self._check_access(command.registration_id, None, command.by_organiser)
+        spec = self._event(record.event, published_only=False)
+        for _ in range(MAX_ATTEMPTS):
+            if self.state.commands.get(command.command_id) == record.id:
+                break
+            reserved = frozenset(self._reserved[(record.event, record.category)])
+            event = decide_promote(
+                self.state, spec, record.id, command.command_id, command.by_organiser, datetime.now(UTC), reserved
+            )
+            assert event.seat is not None
+            if await self._append_guarded(Registration.seat_subject(record.event, record.category, event.seat), event):
+                break
+        return self.view(record.id)
+
+    async def update_answers(self, command: UpdateAnswers) -> RegistrationView:
+        record = self._check_access(command.registration_id, command.token, None)
+        live_record(self.state, record.id)
+        spec = self._event(record.event, published_only=False)
+        old = self.people.get(record.id)
+        check_person(command.name, old.email if old else "someone@example.org")
+        answers = check_answers(spec, record.category, command.answers)
+        if self.state.commands.get(command.command_id) == record.id:
+            return self.view(record.id)
+        person = PersonalData(name=command.name.strip(), email=old.email if old else "", answers=answers)
+        await self.people_kv.put(record.id, encode(person))
+        self.people[record.id] = person
+        event = AnswersChanged(
+            registration_id=record.id, command_id=command.command_id, event=record.event, at=datetime.now(UTC)
+        )
+        await self.store.append(Registration.person_subject(record.event, record.id), event, command.command_id, None)
+        return self.view(record.id)
+
+    async def check_in(self, command: CheckIn) -> RegistrationView:
+        record = self._check_access(command.registration_id, None, command.by_organiser)
+        for _ in range(MAX_ATTEMPTS):
+            if self.state.commands.get(command.command_id) == record.id:
+                break
+            event = decide_check_in(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
+            if await self._append_guarded(Registration.person_subject(record.event, record.id), event):
+                break
+        return self.view(record.id)
+
+    async def erase(self, command: Erase) -> RegistrationView:
+        record = self._check_access(command.registration_id, None, command.by_organiser)
+        await self._erase(record, command.command_id, command.by_organiser, "request")
+        return self.view(record.id)
+
+    async def _erase(self, record: Record, command_id: str, by_organiser: str | None, reason: str) -> None:
+        # Purge removes every revision from the bucket's stream: the data is gone, not hidden.
+        await self.people_kv.purge(record.id)
+        self.people.pop(record.id, None)
+        if record.erased:
+            return
+        event = PersonErased(
+            registration_id=record.id,
+            command_id=command_id,
+            event=record.event,
+            by_organiser=by_organiser,
+            reason="purge" if reason == "purge" else "request",
+            at=datetime.now(UTC),
+        )
+        await self.store.append(Registration.person_subject(record.event, record.id), event, command_id, None)
+
+    async def export(self, query: ExportPersonalData) -> PersonalDataExport:
+        record = self._check_access(query.registration_id, None, query.by_organiser)
+        event = PersonalDataExported(
+            registration_id=record.id,
+            command_id=f"export-{uuid.uuid4().hex}",
+            event=record.event,
+            by_organiser=query.by_organiser,
+            at=datetime.now(UTC),
+        )
+        await self.store.append(Registration.person_subject(record.event, record.id), event, event.command_id, None)
+        return PersonalDataExport(registration=self.view(record.id), history=list(record.history))
+
+    # --- queries ---
 
     async def get(self, query: GetRegistration) -> RegistrationView:
         self._check_access(query.registration_id, query.token, query.by_organiser)
@@ -202,6 +356,18 @@ class RegistrationService:
     async def list(self, query: ListRegistrations) -> RegistrationList:
         ids = self.state.by_event.get(query.event, [])
         return RegistrationList(registrations=[self.view(i) for i in ids])
+
+    async def find(self, query: FindRegistrations) -> RegistrationList:
+        needle = _folded(query.text.strip())
+        found = []
+        for registration_id in self.state.by_event.get(query.event, []):
+            person = self.people.get(registration_id)
+            haystack = registration_id if person is None else f"{registration_id} {person.name} {person.email}"
+            if needle and needle in _folded(haystack):
+                found.append(self.view(registration_id))
+                if len(found) >= query.limit:
+                    break
+        return RegistrationList(registrations=found)
 
     async def counts(self, query: GetCounts) -> Counts:
         spec = self.events.get(query.event)
@@ -216,6 +382,30 @@ class RegistrationService:
                     capacity=category.capacity,
                     confirmed=tally.confirmed,
                     waitlisted=len(tally.waitlist),
+                    offered=tally.offered,
+                    checked_in=tally.checked_in,
                 )
             )
         return Counts(event=spec.slug, categories=categories)
+
+    # --- housekeeping: lapsed offers and the RGPD purge ---
+
+    async def _housekeeping_loop(self) -> None:
+        while True:
+            try:
+                await self.housekeeping(datetime.now(UTC))
+            except Exception:
+                log.exception("housekeeping failed")
+            await asyncio.sleep(self._housekeeping_seconds)
+
+    async def housekeeping(self, now: datetime) -> None:
+        for lapse in lapsed_offers(self.state, now):
+            record = self.state.records[lapse.registration_id]
+            if record.seat is None:
+                continue
+            await self._append_guarded(Registration.seat_subject(record.event, record.category, record.seat), lapse)
+            spec = self.events.get(record.event)
+            if spec is not None:
+                await self._offer_free_seats(spec, record.category)
+        for registration_id in due_for_purge(self.state, self.events, now):
+            await self._erase(self.state.records[registration_id], f"purge-{registration_id}", None, "purge")

@@ -5,7 +5,7 @@ import io
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
@@ -13,19 +13,29 @@ from litestar.status_codes import HTTP_201_CREATED
 from schemas.catalog import Authenticate, OrganiserReply
 from schemas.registration import (
     Cancel,
+    CheckIn,
+    Claim,
+    Erase,
+    ExportPersonalData,
+    FindRegistrations,
     GetRegistration,
     ListRegistrations,
+    PersonalDataExport,
+    Promote,
     Register,
     RegistrationList,
     RegistrationView,
+    UpdateAnswers,
 )
 from schemas.subjects import Catalog, Registration
-from services.web.auth import LIFETIME, organiser_guard
+from services.web.auth import LIFETIME, organiser_guard, organiser_of
 from services.web.gateway import Gateway, event_detail_out, event_out, registration_out
 from services.web.views import (
+    AnswersIn,
     CredentialsIn,
     EventDetailOut,
     EventOut,
+    PersonalDataOut,
     RegistrationIn,
     RegistrationOut,
     TokenOut,
@@ -99,21 +109,55 @@ class Api(Controller):
         query = GetRegistration(registration_id=registration_id, token=token)
         return registration_out(await gateway.call(Registration.GET, query, RegistrationView), base_of(request))
 
-    @post(
-        "/registrations/{registration_id:str}/cancel",
-        status_code=200,
-        summary="Cancel, with the private token",
-    )
+    @post("/registrations/{registration_id:str}/cancel", status_code=200, summary="Cancel (manage token, or organiser)")
     async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        token: FromQuery[str | None] = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        who = None if token else organiser_of(request)
+        command = Cancel(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            token=token,
+            by_organiser=who[0] if who else None,
+        )
+        return await self._command(request, Registration.CANCEL, command)
+
+    @post("/registrations/{registration_id:str}/claim", status_code=200, summary="Take the seat offered to you")
+    async def claim(
         self,
         request: Request[Any, Any, Any],
         registration_id: FromPath[str],
         token: FromQuery[str],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
+        command = Claim(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
+        return await self._command(request, Registration.CLAIM, command)
+
+    @put("/registrations/{registration_id:str}/answers", status_code=200, summary="Change your name and answers")
+    async def update_answers(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        token: FromQuery[str],
+        data: JSONBody[AnswersIn],
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        command = UpdateAnswers(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            token=token,
+            name=data.name,
+            answers=data.answers,
+        )
+        return await self._command(request, Registration.UPDATE_ANSWERS, command)
+
+    async def _command(self, request: Request[Any, Any, Any], subject: str, command: Any) -> RegistrationOut:
         gateway: Gateway = request.app.state.gateway
-        command = Cancel(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
-        return registration_out(await gateway.call(Registration.CANCEL, command, RegistrationView), base_of(request))
+        return registration_out(await gateway.call(subject, command, RegistrationView), base_of(request))
 
     @post("/auth/token", status_code=200, summary="Organiser login: a bearer token")
     async def token(self, request: Request[Any, Any, Any], data: JSONBody[CredentialsIn]) -> TokenOut:
@@ -157,6 +201,90 @@ class Api(Controller):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{slug}-inscriptions.csv"'},
         )
+
+    @post(
+        "/registrations/{registration_id:str}/check-in",
+        status_code=200,
+        summary="Check a confirmed person in, once",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def check_in(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
+    ) -> RegistrationOut:
+        command = CheckIn(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            by_organiser=request.state.organiser[0],
+        )
+        return await self._command(request, Registration.CHECK_IN, command)
+
+    @post(
+        "/registrations/{registration_id:str}/promote",
+        status_code=200,
+        summary="Give a free seat to a waiting person by hand",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def promote(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
+    ) -> RegistrationOut:
+        command = Promote(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            by_organiser=request.state.organiser[0],
+        )
+        return await self._command(request, Registration.PROMOTE, command)
+
+    @post(
+        "/registrations/{registration_id:str}/erase",
+        status_code=200,
+        summary="Erase a person's data (RGPD); the seat count is kept",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def erase(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
+    ) -> RegistrationOut:
+        command = Erase(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            by_organiser=request.state.organiser[0],
+        )
+        return await self._command(request, Registration.ERASE, command)
+
+    @get(
+        "/registrations/{registration_id:str}/export",
+        summary="Everything held on a person (RGPD access); the export is audited",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def export(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> PersonalDataOut:
+        gateway: Gateway = request.app.state.gateway
+        query = ExportPersonalData(registration_id=registration_id, by_organiser=request.state.organiser[0])
+        reply = await gateway.call(Registration.EXPORT, query, PersonalDataExport)
+        return PersonalDataOut(
+            registration=registration_out(reply.registration, base_of(request)), history=reply.history
+        )
+
+    @get(
+        "/events/{slug:str}/registrations/search",
+        summary="Find people for check-in by name, email or code",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def search(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str]
+    ) -> list[RegistrationOut]:
+        gateway: Gateway = request.app.state.gateway
+        reply = await gateway.call(Registration.FIND, FindRegistrations(event=slug, text=q[:200]), RegistrationList)
+        base = base_of(request)
+        return [registration_out(v, base) for v in reply.registrations]
 
 
 def registrations_csv(questions: list[Any], registrations: list[RegistrationView]) -> bytes:

@@ -48,6 +48,10 @@ def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  # type:
     if header.lower().startswith("bearer "):
         return tokens.verify(header[7:].strip())
     cookie = connection.cookies.get(SESSION_COOKIE)
+    # The JSON API has no CSRF check, so a cookie alone may only read there, never write.
+    unsafe = connection.scope.get("method", "GET") not in ("GET", "HEAD", "OPTIONS")
+    if unsafe and connection.url.path.startswith("/api/"):
+        return None
     return tokens.verify(cookie) if cookie else None
 
 

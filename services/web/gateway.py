@@ -137,4 +137,6 @@ def registration_out(view: RegistrationView, base: str) -> RegistrationOut:
         registered_at=view.registered_at,
         manage_url=f"{base}/r/{view.id}?token={view.manage_token}",
         calendar_url=f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
+        offer_expires_at=view.offer_expires_at,
+        checked_in_at=view.checked_in_at,
     )

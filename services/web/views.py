@@ -72,6 +72,19 @@ class RegistrationOut(msgspec.Struct, kw_only=True):
     registered_at: datetime
     manage_url: str
     calendar_url: str
+    # Set while a freed seat is offered to this waiting person: claim it before then.
+    offer_expires_at: datetime | None = None
+    checked_in_at: datetime | None = None
+
+
+class AnswersIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: str
+    answers: dict[str, Answer] = {}
+
+
+class PersonalDataOut(msgspec.Struct, kw_only=True):
+    registration: RegistrationOut
+    history: list[str]
 
 
 class CredentialsIn(msgspec.Struct, kw_only=True):

@@ -76,7 +76,7 @@ async def test_bad_input_is_refused_precisely_and_changes_nothing(
     assert listed.json() == []
 
 
-async def test_a_full_category_puts_people_on_the_waitlist_and_a_cancel_promotes_the_first(
+async def test_a_full_category_waitlists_and_a_freed_seat_is_offered_to_the_first_who_claims_it(
     demo: Web, http: httpx.AsyncClient
 ) -> None:
     mentor = registration(category="mentor", answers={})
@@ -90,18 +90,33 @@ async def test_a_full_category_puts_people_on_the_waitlist_and_a_cancel_promotes
     assert [r["status"] for r in made] == ["confirmed"] * 10 + ["waitlisted"] * 2
     assert [r["position"] for r in made[10:]] == [1, 2]
 
+    def token(r: dict[str, str]) -> str:
+        return r["manage_url"].split("token=")[1]
+
     first = made[0]
-    token = first["manage_url"].split("token=")[1]
-    cancelled = await http.post(f"/api/v1/registrations/{first['id']}/cancel", params={"token": token})
+    cancelled = await http.post(f"/api/v1/registrations/{first['id']}/cancel", params={"token": token(first)})
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
 
-    promoted_token = made[10]["manage_url"].split("token=")[1]
-    promoted = await http.get(f"/api/v1/registrations/{made[10]['id']}", params={"token": promoted_token})
-    assert promoted.json()["status"] == "confirmed"
-    still_waiting_token = made[11]["manage_url"].split("token=")[1]
-    still = await http.get(f"/api/v1/registrations/{made[11]['id']}", params={"token": still_waiting_token})
-    assert (still.json()["status"], still.json()["position"]) == ("waitlisted", 1)
+    offered = (await http.get(f"/api/v1/registrations/{made[10]['id']}", params={"token": token(made[10])})).json()
+    assert offered["status"] == "waitlisted" and offered["offer_expires_at"] is not None
+    still = (await http.get(f"/api/v1/registrations/{made[11]['id']}", params={"token": token(made[11])})).json()
+    assert (still["status"], still["position"], still["offer_expires_at"]) == ("waitlisted", 1, None)
+
+    # The offered seat is held: a newcomer waits too instead of taking it.
+    newcomer = await http.post(
+        f"/api/v1/events/{HACKATHON}/registrations", json={**mentor, "email": "late@example.org"}
+    )
+    assert newcomer.json()["status"] == "waitlisted"
+
+    claimed = await http.post(f"/api/v1/registrations/{made[10]['id']}/claim", params={"token": token(made[10])})
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["status"] == "confirmed"
+    again = await http.post(f"/api/v1/registrations/{made[11]['id']}/claim", params={"token": token(made[11])})
+    assert again.status_code == 409
+    event = (await http.get(f"/api/v1/events/{HACKATHON}")).json()
+    mentors = next(c for c in event["categories"] if c["id"] == "mentor")
+    assert (mentors["remaining"], mentors["waitlist"]) == (0, 2)
 
 
 async def test_a_registration_is_reachable_only_with_its_own_token(demo: Web, http: httpx.AsyncClient) -> None:
