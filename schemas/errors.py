@@ -37,8 +37,6 @@ HTTP_STATUS: dict[str, int] = {
 class Rejected(Exception):
     """Raised by pure rules: the command is refused with this reply, nothing is written."""
 
-    def __init__(
-        self, code: ErrorCode, message: str, field: str | None = None, key: str | None = None
-    ) -> None:
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None, key: str | None = None) -> None:
         super().__init__(message)
         self.reply = ErrorReply(code=code, message=message, field=field, key=key)
