@@ -185,10 +185,14 @@ class RegistrationService:
             erased=record.erased,
         )
 
+    def expected_sequence(self, subject: str) -> int | None:
+        """The capacity guard: appends on a seat must find it as this instance last saw it."""
+        return self.store.last_sequence(subject)
+
     async def _append_guarded(self, subject: str, event: RegistrationEvent) -> bool:
         """Append expecting the subject's last sequence; False when someone got there first."""
         try:
-            await self.store.append(subject, event, event.command_id, self.store.last_sequence(subject))
+            await self.store.append(subject, event, event.command_id, self.expected_sequence(subject))
         except Conflict:
             await self.store.catch_up_subject(subject)
             return False
@@ -211,7 +215,7 @@ class RegistrationService:
             if event.seat is not None:
                 reserved.add(event.seat)
                 subject = Registration.seat_subject(spec.slug, event.category, event.seat)
-                expected: int | None = self.store.last_sequence(subject)
+                expected = self.expected_sequence(subject)
             else:
                 subject, expected = Registration.waitlist_subject(spec.slug, event.category), None
             try:
