@@ -85,7 +85,9 @@ def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response
 
 def _throttled(request: Request[Any, Any, Any]) -> bool:
     # Only public writes are limited; reading pages and organiser work are not.
-    return request.method == "POST" and not request.url.path.startswith("/organiser/e/")
+    # Login stays limited, against password guessing.
+    path = request.url.path
+    return request.method == "POST" and (not path.startswith("/organiser/") or path == "/organiser/login")
 
 
 def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:

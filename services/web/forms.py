@@ -27,6 +27,12 @@ ERROR_TEXTS = {
     "wrong_credentials": "Adresse e-mail ou mot de passe incorrect.",
     "unavailable": "Le service ne répond pas pour le moment : réessayez dans un instant.",
     "command_missing": "Le formulaire a expiré : rechargez la page et recommencez.",
+    "already_confirmed": "Votre inscription est déjà confirmée.",
+    "no_offer": "Aucune place ne vous est proposée pour le moment.",
+    "offer_expired": "Le délai pour confirmer cette place est dépassé.",
+    "no_free_seat": "Aucune place n'est libre dans cette catégorie.",
+    "not_confirmed": "Seules les inscriptions confirmées peuvent être pointées.",
+    "already_checked_in": "Cette personne est déjà arrivée.",
 }
 
 

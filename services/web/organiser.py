@@ -1,13 +1,27 @@
 """The organiser dashboard: login, events with live figures, registrations."""
 
+import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from schemas.catalog import Authenticate, OrganiserReply
-from schemas.registration import ListRegistrations, RegistrationList
+from schemas.registration import (
+    Cancel,
+    CheckIn,
+    Counts,
+    Erase,
+    FindRegistrations,
+    GetCounts,
+    GetRegistration,
+    ListRegistrations,
+    Promote,
+    RegistrationList,
+    RegistrationView,
+)
 from schemas.subjects import Catalog, Registration
 from services.kit.client import ServiceError
 from services.web.auth import LIFETIME, SESSION_COOKIE, organiser_of
@@ -89,3 +103,106 @@ class OrganiserPages(Controller):
             registrations=reply.registrations,
             counts=counts,
         )
+
+    @get("/e/{slug:str}/checkin")
+    async def checkin(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        q: FromQuery[str] = "",
+        code: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """Phone page for the door: find people by typing or by their QR code, check them in once."""
+        who = organiser_of(request)
+        if who is None:
+            return _login_redirect(request)
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        found: list[RegistrationView] = []
+        error = None
+        if code.strip():
+            try:
+                query = GetRegistration(registration_id=code.strip(), by_organiser=who[0])
+                view = await gateway.call(Registration.GET, query, RegistrationView)
+                found = [view] if view.event == slug else []
+            except ServiceError as failure:
+                if failure.reply.code != "not_found":
+                    raise
+            if not found:
+                error = gettext_for(language_of(request))("Ce code ne correspond à aucune inscription à cet événement.")
+        elif q.strip():
+            query_text = FindRegistrations(event=slug, text=q.strip()[:200])
+            found = (await gateway.call(Registration.FIND, query_text, RegistrationList)).registrations
+        counts = await gateway.counts(slug)
+        return render(
+            request,
+            "organiser/checkin.html",
+            organiser=who,
+            event=spec,
+            counts=counts,
+            found=found,
+            q=q,
+            searched=bool(q.strip() or code.strip()),
+            error=error,
+            done=request.query_params.get("done", ""),
+            command_id=uuid.uuid4().hex,
+        )
+
+    @get("/e/{slug:str}/checkin/counts")
+    async def checkin_counts(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        """Live figures for the check-in page (polled by its small script)."""
+        if organiser_of(request) is None:
+            return Response({"error": "login required"}, status_code=401)
+        gateway: Gateway = request.app.state.gateway
+        counts = await gateway.call(Registration.COUNTS, GetCounts(event=slug), Counts)
+        return Response(
+            {
+                "expected": sum(c.confirmed for c in counts.categories),
+                "arrived": sum(c.checked_in for c in counts.categories),
+                "categories": {c.category: [c.checked_in, c.confirmed] for c in counts.categories},
+            }
+        )
+
+    @post("/e/{slug:str}/checkin/{registration_id:str}")
+    async def check_in(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], registration_id: FromPath[str]
+    ) -> Response[Any]:
+        who = organiser_of(request)
+        if who is None:
+            return _login_redirect(request)
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        command = CheckIn(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            registration_id=registration_id,
+            by_organiser=who[0],
+        )
+        try:
+            await gateway.call(Registration.CHECK_IN, command, RegistrationView)
+        except ServiceError as failure:
+            if failure.reply.key != "already_checked_in":
+                raise
+        return Redirect(f"/organiser/e/{slug}/checkin?done={registration_id}", status_code=303)
+
+    @post("/r/{registration_id:str}/{action:str}")
+    async def act(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], action: FromPath[str]
+    ) -> Response[Any]:
+        """Organiser actions on one registration from the event page: cancel, promote, erase."""
+        who = organiser_of(request)
+        if who is None:
+            return _login_redirect(request)
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        command_id = str(form.get("command_id") or uuid.uuid4().hex)
+        kinds: dict[str, tuple[str, Any]] = {
+            "cancel": (Registration.CANCEL, Cancel),
+            "promote": (Registration.PROMOTE, Promote),
+            "erase": (Registration.ERASE, Erase),
+        }
+        if action not in kinds:
+            raise NotFoundException()
+        subject, kind = kinds[action]
+        command = kind(command_id=command_id, registration_id=registration_id, by_organiser=who[0])
+        view = await gateway.call(subject, command, RegistrationView)
+        return Redirect(f"/organiser/e/{view.event}#r-{view.id}", status_code=303)

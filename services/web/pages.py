@@ -3,14 +3,16 @@
 import uuid
 from typing import Any
 
+import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
+from markupsafe import Markup
 
-from schemas.registration import Cancel, GetRegistration, RegistrationView
+from schemas.registration import Cancel, Claim, GetRegistration, RegistrationView, UpdateAnswers
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
-from services.web.forms import error_text, register_from_form
+from services.web.forms import answers_from_form, error_text, register_from_form
 from services.web.gateway import Gateway, registration_status
 from services.web.rendering import gettext_for, language_of, render
 
@@ -80,21 +82,48 @@ class PublicPages(Controller):
     async def registration(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str] = ""
     ) -> Response[str]:
+        return await self._registration_page(request, registration_id, token)
+
+    async def _registration_page(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: str,
+        token: str,
+        errors: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+        status_code: int = 200,
+    ) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
-        view = await gateway.call(
-            Registration.GET,
-            GetRegistration(registration_id=registration_id, token=token),
-            RegistrationView,
-        )
+        query = GetRegistration(registration_id=registration_id, token=token)
+        view = await gateway.call(Registration.GET, query, RegistrationView)
         spec = await gateway.event(view.event, include_unpublished=True)
+        base = gateway.url(str(request.base_url), "")
+        qr = None
+        if view.status == "confirmed":
+            # The organiser's phone camera opens this link on the check-in page.
+            check_in_url = f"{base}/organiser/e/{spec.slug}/checkin?code={view.id}"
+            qr = Markup(segno.make(check_in_url, error="m").svg_inline(scale=4, title=view.id))
+        if values is None:
+            values = {f"q_{key}": value if isinstance(value, list) else [value] for key, value in view.answers.items()}
+            values = {
+                key: ["yes" if v is True else "no" if v is False else v for v in value] for key, value in values.items()
+            }
+            values["name"] = view.name
         return render(
             request,
             "public/registration.html",
+            status_code=status_code,
             event=spec,
             registration=view,
             category=spec.category(view.category),
+            questions=spec.questions_for(view.category),
             new=request.query_params.get("new") == "1",
+            saved=request.query_params.get("saved") == "1",
             command_id=uuid.uuid4().hex,
+            qr=qr,
+            calendar_url=f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
+            values=values,
+            errors=errors or {},
         )
 
     @post("/r/{registration_id:str}/cancel")
@@ -103,9 +132,7 @@ class PublicPages(Controller):
         form = await request.form()
         token = str(form.get("token") or "")
         command = Cancel(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
-            registration_id=registration_id,
-            token=token,
+            command_id=str(form.get("command_id") or uuid.uuid4().hex), registration_id=registration_id, token=token
         )
         try:
             await gateway.call(Registration.CANCEL, command, RegistrationView)
@@ -113,3 +140,47 @@ class PublicPages(Controller):
             if error.reply.key != "already_cancelled":
                 raise
         return Redirect(f"/r/{registration_id}?token={token}", status_code=303)
+
+    @post("/r/{registration_id:str}/claim")
+    async def claim(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> Response[Any]:
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        token = str(form.get("token") or "")
+        command = Claim(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex), registration_id=registration_id, token=token
+        )
+        try:
+            await gateway.call(Registration.CLAIM, command, RegistrationView)
+        except ServiceError as error:
+            if error.reply.code in ("forbidden", "not_found", "unavailable"):
+                raise
+            message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
+            return await self._registration_page(request, registration_id, token, {"_form": message}, None, 409)
+        return Redirect(f"/r/{registration_id}?token={token}&new=1", status_code=303)
+
+    @post("/r/{registration_id:str}/answers")
+    async def update_answers(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> Response[Any]:
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        token = str(form.get("token") or "")
+        view = await gateway.call(
+            Registration.GET, GetRegistration(registration_id=registration_id, token=token), RegistrationView
+        )
+        spec = await gateway.event(view.event, include_unpublished=True)
+        command = UpdateAnswers(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            registration_id=registration_id,
+            token=token,
+            name=str(form.get("name") or "")[:200],
+            answers=answers_from_form(spec, view.category, form),
+        )
+        try:
+            await gateway.call(Registration.UPDATE_ANSWERS, command, RegistrationView)
+        except ServiceError as error:
+            if error.reply.code in ("forbidden", "not_found", "unavailable"):
+                raise
+            field = (error.reply.field or "_form").replace("answers.", "q_")
+            message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
+            values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
+            return await self._registration_page(request, registration_id, token, {field: message}, values, 422)
+        return Redirect(f"/r/{registration_id}?token={token}&saved=1", status_code=303)
