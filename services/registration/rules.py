@@ -409,7 +409,7 @@ def decide_check_in(
 
 def due_for_purge(state: RegistrationState, events: dict[str, EventSpec], now: datetime) -> list[str]:
     """Registrations whose event ended more than its `purge_after_days` ago and still hold data."""
-    due = []
+    due: list[str] = []
     for slug, ids in state.by_event.items():
         spec = events.get(slug)
         if spec is None or now < spec.ends_at + timedelta(days=spec.purge_after_days):
