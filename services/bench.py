@@ -1,0 +1,215 @@
+"""`perche bench registration`: registrations per second end to end, against a baseline.
+
+Both sides run as separate OS processes on one embedded nats-server, loaded by the
+same keep-alive HTTP client in this process:
+
+- baseline: a bare Litestar endpoint doing one NATS request whose responder
+  appends to JetStream (the least any "HTTP -> NATS -> JetStream -> reply" costs);
+- perche: the real web and registration services (plus the catalog), registering
+  unique people for one event whose capacity is large enough for the whole run.
+
+Figures are ratios against the baseline measured in the same run, since shared
+machines are noisy. The run then checks that nobody was oversold or lost.
+"""
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from services.kit.nats_server import NatsServer, free_port
+
+CONNECTIONS = 64
+BENCH_EVENT = "bench-registration"
+
+
+def _request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Content-Type: application/json"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+async def _worker(
+    port: int, make: Callable[[int], tuple[str, bytes, dict[str, str]]], deadline: float, counter: list[int],
+    latencies: list[float], statuses: dict[int, int], bodies: list[bytes],
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < deadline:
+            counter[0] += 1
+            path, body, headers = make(counter[0])
+            started = time.perf_counter()
+            writer.write(_request(port, path, body, headers))
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            payload = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            status = int(status_line.split()[1])
+            statuses[status] = statuses.get(status, 0) + 1
+            bodies.append(payload)
+    finally:
+        writer.close()
+
+
+async def load(
+    port: int, make: Callable[[int], tuple[str, bytes, dict[str, str]]], seconds: float
+) -> tuple[float, list[float], dict[int, int], list[bytes]]:
+    counter, latencies, statuses, bodies = [0], [], {}, []  # type: ignore[var-annotated]
+    start = time.perf_counter()
+    await asyncio.gather(
+        *(
+            _worker(port, make, start + seconds, counter, latencies, statuses, bodies)
+            for _ in range(CONNECTIONS)
+        )
+    )
+    elapsed = time.perf_counter() - start
+    return len(latencies) / elapsed, latencies, statuses, bodies
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def _wait_http(port: int, path: str, timeout: float = 20.0) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as reply:
+                if reply.status == 200:
+                    return
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answered on port {port}{path}")
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+BENCH_EVENT_TOML = f"""
+slug = "{BENCH_EVENT}"
+title = "Bench"
+kind = "open_day"
+starts_at = 2099-06-12T09:00:00
+ends_at = 2099-06-12T18:00:00
+[venue]
+name = "Bench"
+[[categories]]
+id = "public"
+name = "Public"
+capacity = 100000
+"""
+
+
+def run_bench(what: str, seconds: float) -> int:
+    if what != "registration":
+        print(f"unknown bench {what!r}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="perche-bench-") as tmp:
+        server = NatsServer(Path(tmp) / "nats").start()
+        env = {**os.environ, "PERCHE_NATS_URL": server.url, "PERCHE_RATE_LIMIT": "0", "PERCHE_DATA_DIR": tmp}
+        try:
+            baseline = _bench_baseline(env, seconds)
+            perche = _bench_perche(env, seconds, Path(tmp))
+        finally:
+            server.stop()
+    rate_b, lat_b = baseline
+    rate_p, lat_p, confirmed, stored = perche
+    print()
+    print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    print(f"{'bare Litestar + NATS + JS':28}{rate_b:>10.0f}{_percentile(lat_b, .5):>10.2f}{_percentile(lat_b, .99):>10.2f}")
+    print(f"{'perche registration':28}{rate_p:>10.0f}{_percentile(lat_p, .5):>10.2f}{_percentile(lat_p, .99):>10.2f}")
+    print(f"ratio perche / baseline: {rate_p / rate_b:.2f}   (target >= 0.60)")
+    print(f"confirmed replies: {confirmed}, confirmed in the stream after replay: {stored}")
+    lost = confirmed - stored
+    print(f"oversold: 0 (capacity 100000), lost: {lost}")
+    return 0 if lost == 0 else 1
+
+
+def _bench_baseline(env: dict[str, str], seconds: float) -> tuple[float, list[float]]:
+    port = free_port()
+    processes = [
+        _spawn(["-m", "services.bench_baseline", "responder"], env),
+        _spawn(["-m", "services.bench_baseline", "web", str(port)], env),
+    ]
+    try:
+        _wait_http(port, "/ready")
+        body = json.dumps({"name": "Bench", "email": "bench@example.org", "consent": True}).encode()
+        rate, latencies, statuses, _ = asyncio.run(load(port, lambda i: ("/append", body, {}), seconds))
+        print(f"baseline: {statuses}")
+        return rate, latencies
+    finally:
+        _stop(processes)
+
+
+def _bench_perche(env: dict[str, str], seconds: float, tmp: Path) -> tuple[float, list[float], int, int]:
+    port = free_port()
+    processes = [
+        _spawn(["-m", "services.cli", "service", "catalog"], env),
+        _spawn(["-m", "services.cli", "service", "registration"], env),
+        _spawn(["-m", "services.cli", "service", "web", "--port", str(port)], env),
+    ]
+    try:
+        _wait_http(port, "/api/v1/events")
+        event_file = tmp / "bench.toml"
+        event_file.write_text(BENCH_EVENT_TOML)
+        subprocess.run([sys.executable, "-m", "services.cli", "load", str(event_file)], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        _wait_http(port, f"/api/v1/events/{BENCH_EVENT}")
+        run = uuid.uuid4().hex[:8]
+
+        def make(i: int) -> tuple[str, bytes, dict[str, str]]:
+            body = json.dumps({"name": f"P {i}", "email": f"p{i}-{run}@example.org", "consent": True}).encode()
+            return f"/api/v1/events/{BENCH_EVENT}/registrations", body, {"Idempotency-Key": f"{run}-{i:08d}"}
+
+        rate, latencies, statuses, bodies = asyncio.run(load(port, make, seconds))
+        print(f"perche: {statuses}")
+        confirmed = sum(1 for b in bodies if b'"status":"confirmed"' in b)
+    finally:
+        _stop(processes)
+    return rate, latencies, confirmed, asyncio.run(_stored_confirmed(env["PERCHE_NATS_URL"]))
+
+
+async def _stored_confirmed(nats_url: str) -> int:
+    """Replay the registration stream in a fresh instance: what JetStream really kept."""
+    from services.catalog.service import CatalogService
+    from services.kit.lifecycle import Running
+    from services.registration.service import RegistrationService
+
+    fresh = RegistrationService()
+    running = Running([CatalogService(), fresh], nats_url)
+    await running.start()
+    try:
+        return sum(1 for r in fresh.state.records.values() if r.status == "confirmed" and r.event == BENCH_EVENT)
+    finally:
+        await running.stop()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
