@@ -38,8 +38,13 @@ def _request(port: int, path: str, body: bytes, headers: dict[str, str]) -> byte
 
 
 async def _worker(
-    port: int, make: Callable[[int], tuple[str, bytes, dict[str, str]]], deadline: float, counter: list[int],
-    latencies: list[float], statuses: dict[int, int], bodies: list[bytes],
+    port: int,
+    make: Callable[[int], tuple[str, bytes, dict[str, str]]],
+    deadline: float,
+    counter: list[int],
+    latencies: list[float],
+    statuses: dict[int, int],
+    bodies: list[bytes],
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
@@ -68,10 +73,7 @@ async def load(
     counter, latencies, statuses, bodies = [0], [], {}, []  # type: ignore[var-annotated]
     start = time.perf_counter()
     await asyncio.gather(
-        *(
-            _worker(port, make, start + seconds, counter, latencies, statuses, bodies)
-            for _ in range(CONNECTIONS)
-        )
+        *(_worker(port, make, start + seconds, counter, latencies, statuses, bodies) for _ in range(CONNECTIONS))
     )
     elapsed = time.perf_counter() - start
     return len(latencies) / elapsed, latencies, statuses, bodies
@@ -96,10 +98,24 @@ def _wait_http(port: int, path: str, timeout: float = 20.0) -> None:
     raise RuntimeError(f"nothing answered on port {port}{path}")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User+system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_report(label: str, processes: dict[str, int], before: dict[str, float], requests: int) -> None:
+    parts = [
+        f"{name} {(_cpu_seconds(pid) - before[name]) * 1e6 / max(requests, 1):.0f}" for name, pid in processes.items()
+    ]
+    print(f"{label}: CPU µs per request: " + ", ".join(parts))
+
+
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    return subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -135,16 +151,18 @@ def run_bench(what: str, seconds: float) -> int:
         server = NatsServer(Path(tmp) / "nats").start()
         env = {**os.environ, "PERCHE_NATS_URL": server.url, "PERCHE_RATE_LIMIT": "0", "PERCHE_DATA_DIR": tmp}
         try:
-            baseline = _bench_baseline(env, seconds)
-            perche = _bench_perche(env, seconds, Path(tmp))
+            assert server.process is not None
+            baseline = _bench_baseline(env, seconds, server.process.pid)
+            perche = _bench_perche(env, seconds, Path(tmp), server.process.pid)
         finally:
             server.stop()
     rate_b, lat_b = baseline
     rate_p, lat_p, confirmed, stored = perche
     print()
     print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    print(f"{'bare Litestar + NATS + JS':28}{rate_b:>10.0f}{_percentile(lat_b, .5):>10.2f}{_percentile(lat_b, .99):>10.2f}")
-    print(f"{'perche registration':28}{rate_p:>10.0f}{_percentile(lat_p, .5):>10.2f}{_percentile(lat_p, .99):>10.2f}")
+    rows = (("bare Litestar + NATS + JS", rate_b, lat_b), ("perche registration", rate_p, lat_p))
+    for label, rate, latencies in rows:
+        print(f"{label:28}{rate:>10.0f}{_percentile(latencies, 0.5):>10.2f}{_percentile(latencies, 0.99):>10.2f}")
     print(f"ratio perche / baseline: {rate_p / rate_b:.2f}   (target >= 0.60)")
     print(f"confirmed replies: {confirmed}, confirmed in the stream after replay: {stored}")
     lost = confirmed - stored
@@ -152,7 +170,7 @@ def run_bench(what: str, seconds: float) -> int:
     return 0 if lost == 0 else 1
 
 
-def _bench_baseline(env: dict[str, str], seconds: float) -> tuple[float, list[float]]:
+def _bench_baseline(env: dict[str, str], seconds: float, nats_pid: int) -> tuple[float, list[float]]:
     port = free_port()
     processes = [
         _spawn(["-m", "services.bench_baseline", "responder"], env),
@@ -161,14 +179,17 @@ def _bench_baseline(env: dict[str, str], seconds: float) -> tuple[float, list[fl
     try:
         _wait_http(port, "/ready")
         body = json.dumps({"name": "Bench", "email": "bench@example.org", "consent": True}).encode()
+        pids = {"nats": nats_pid, "responder": processes[0].pid, "web": processes[1].pid, "load": os.getpid()}
+        before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         rate, latencies, statuses, _ = asyncio.run(load(port, lambda i: ("/append", body, {}), seconds))
+        _cpu_report("baseline", pids, before, len(latencies))
         print(f"baseline: {statuses}")
         return rate, latencies
     finally:
         _stop(processes)
 
 
-def _bench_perche(env: dict[str, str], seconds: float, tmp: Path) -> tuple[float, list[float], int, int]:
+def _bench_perche(env: dict[str, str], seconds: float, tmp: Path, nats_pid: int) -> tuple[float, list[float], int, int]:
     port = free_port()
     processes = [
         _spawn(["-m", "services.cli", "service", "catalog"], env),
@@ -179,8 +200,12 @@ def _bench_perche(env: dict[str, str], seconds: float, tmp: Path) -> tuple[float
         _wait_http(port, "/api/v1/events")
         event_file = tmp / "bench.toml"
         event_file.write_text(BENCH_EVENT_TOML)
-        subprocess.run([sys.executable, "-m", "services.cli", "load", str(event_file)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "services.cli", "load", str(event_file)],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         _wait_http(port, f"/api/v1/events/{BENCH_EVENT}")
         run = uuid.uuid4().hex[:8]
 
@@ -188,7 +213,10 @@ def _bench_perche(env: dict[str, str], seconds: float, tmp: Path) -> tuple[float
             body = json.dumps({"name": f"P {i}", "email": f"p{i}-{run}@example.org", "consent": True}).encode()
             return f"/api/v1/events/{BENCH_EVENT}/registrations", body, {"Idempotency-Key": f"{run}-{i:08d}"}
 
+        pids = {"nats": nats_pid, "registration": processes[1].pid, "web": processes[2].pid, "load": os.getpid()}
+        before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
         rate, latencies, statuses, bodies = asyncio.run(load(port, make, seconds))
+        _cpu_report("perche", pids, before, len(latencies))
         print(f"perche: {statuses}")
         confirmed = sum(1 for b in bodies if b'"status":"confirmed"' in b)
     finally:

@@ -10,6 +10,7 @@ import uvicorn
 from litestar import Litestar, Request, get, post
 
 from services.kit.connection import connect
+from services.kit.lifecycle import run
 from services.kit.store import ensure_stream
 
 SUBJECT = "bench.baseline.append"
@@ -57,6 +58,6 @@ def web(port: int) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "responder":
-        asyncio.run(responder())
+        run(responder())
     else:
         web(int(sys.argv[2]))

@@ -24,7 +24,7 @@ from services.catalog.service import CatalogService
 from services.judging.service import JudgingService
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
-from services.kit.lifecycle import Running, Service, until_signalled
+from services.kit.lifecycle import Running, Service, run, until_signalled
 from services.kit.nats_server import NatsServer
 from services.kit.settings import Settings
 from services.notify.service import NotifyService
@@ -199,9 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("nats").setLevel(logging.WARNING)
     try:
         if args.command == "up":
-            asyncio.run(up(args))
+            run(up(args))
         elif args.command == "service":
-            asyncio.run(service(args))
+            run(service(args))
         elif args.command == "load":
             return 1 if asyncio.run(load_events(args.nats_url, args.files)) else 0
         elif args.command == "organiser":

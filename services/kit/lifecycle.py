@@ -4,13 +4,16 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol, TypeVar
 
 from nats.aio.client import Client
 
 from services.kit.connection import connect
 
 log = logging.getLogger("perche")
+
+T = TypeVar("T")
 
 
 class Service(Protocol):
@@ -46,6 +49,15 @@ class Running:
             with contextlib.suppress(Exception):
                 await nc.drain()
         self._connections.clear()
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on uvloop where it is installed (it roughly halves per-message overhead)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 async def until_signalled() -> None:

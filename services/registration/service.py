@@ -1,7 +1,6 @@
 """The registration service's NATS wiring: stream, people bucket, endpoints, housekeeping."""
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import logging
@@ -12,6 +11,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from schemas.catalog import CatalogEvent, EventDefined, EventSpec
@@ -41,7 +41,7 @@ from schemas.registration import (
     UpdateAnswers,
 )
 from schemas.subjects import Registration
-from services.kit.codec import decoder, encode
+from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
 from services.kit.store import Conflict, EventStore
@@ -89,13 +89,11 @@ class RegistrationService:
         js = nc.jetstream()
         self.secret = await shared_secret(await bucket(js, SECRETS_BUCKET), "tokens")
         self.people_kv: KeyValue = await bucket(js, PEOPLE_BUCKET)
-        self._people_watch = await self.people_kv.watchall()
-        self._people_task = asyncio.create_task(self._follow_people())
         # The catalog's stream is read here (never written) to know each event's seats.
         self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
         await self.catalog.open()
         self.store: EventStore[RegistrationEvent] = EventStore(
-            nc, self.name, RegistrationEvent, lambda event, _subject: self.state.evolve(event)
+            nc, self.name, RegistrationEvent, lambda event, _subject: self._apply(event)
         )
         await self.store.open()
         self.endpoints = Endpoints(nc, self.name, "Registrations, waitlist, check-in and personal data")
@@ -120,9 +118,6 @@ class RegistrationService:
     async def stop(self) -> None:
         self._housekeeping.cancel()
         await self.endpoints.stop()
-        self._people_task.cancel()
-        with contextlib.suppress(Exception):
-            await self._people_watch.stop()
         await self.store.close()
         await self.catalog.close()
 
@@ -132,15 +127,26 @@ class RegistrationService:
         if isinstance(event, EventDefined):
             self.events[event.spec.slug] = event.spec
 
-    async def _follow_people(self) -> None:
-        decode = decoder(PersonalData).decode
-        async for entry in self._people_watch:
-            if entry is None:  # end of the initial values
-                continue
-            if entry.operation in ("DEL", "PURGE") or not entry.value:
-                self.people.pop(entry.key, None)
-            else:
-                self.people[entry.key] = decode(entry.value)
+    def _apply(self, event: RegistrationEvent) -> None:
+        self.state.evolve(event)
+        # Personal data changed somewhere (maybe another instance): read it afresh next time.
+        if isinstance(event, AnswersChanged | PersonErased):
+            self.people.pop(event.registration_id, None)
+
+    async def _load_people(self, ids: list[str]) -> None:
+        """Fetch from the bucket the personal data this instance has not seen yet."""
+        missing = [i for i in ids if i not in self.people and not self.state.records[i].erased]
+
+        async def fetch(registration_id: str) -> None:
+            try:
+                entry = await self.people_kv.get(registration_id)
+            except KeyNotFoundError:
+                return
+            if entry.value:
+                self.people[registration_id] = decode(entry.value, PersonalData)
+
+        for start in range(0, len(missing), 200):
+            await asyncio.gather(*(fetch(i) for i in missing[start : start + 200]))
 
     # --- helpers ---
 
@@ -164,7 +170,11 @@ class RegistrationService:
             raise Rejected("forbidden", "This link is not valid for this registration", key="bad_token")
         return record
 
-    def view(self, registration_id: str) -> RegistrationView:
+    async def view(self, registration_id: str) -> RegistrationView:
+        await self._load_people([registration_id])
+        return self._view(registration_id)
+
+    def _view(self, registration_id: str) -> RegistrationView:
         record = self.state.records[registration_id]
         person = self.people.get(registration_id) or PersonalData(name="", email="")
         return RegistrationView(
@@ -207,7 +217,7 @@ class RegistrationService:
         for _ in range(MAX_ATTEMPTS):
             known = self.state.commands.get(command.command_id)
             if known is not None:
-                return self.view(known)  # a repeat: the first outcome
+                return await self.view(known)  # a repeat: the first outcome
             now = datetime.now(UTC)
             key = (spec.slug, command.category or spec.default_category.id)
             reserved = self._reserved[key]
@@ -219,13 +229,20 @@ class RegistrationService:
             else:
                 subject, expected = Registration.waitlist_subject(spec.slug, event.category), None
             try:
-                if not person_written:
-                    # Personal data goes to the erasable bucket; the log only gets the id.
+                append = self.store.append(subject, event, command.command_id, expected)
+                if person_written:
+                    await append
+                else:
+                    # Personal data goes to the erasable bucket, the log only gets the id;
+                    # both writes travel together and the reply waits for both acks.
                     person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
-                    await self.people_kv.put(registration_id, encode(person))
                     self.people[registration_id] = person
-                    person_written = True
-                await self.store.append(subject, event, command.command_id, expected)
+                    put = self.people_kv.put(registration_id, encode(person))
+                    results = await asyncio.gather(put, append, return_exceptions=True)
+                    person_written = not isinstance(results[0], BaseException)
+                    for result in results:
+                        if isinstance(result, BaseException):
+                            raise result
             except Conflict:
                 await self.store.catch_up_subject(subject)
                 continue
@@ -234,7 +251,7 @@ class RegistrationService:
                     reserved.discard(event.seat)
             if event.status == "waitlisted":
                 await self._offer_free_seats(spec, event.category)
-            return self.view(registration_id)
+            return await self.view(registration_id)
         raise Rejected("unavailable", "Too many people are registering right now; please retry", key="unavailable")
 
     async def cancel(self, command: Cancel) -> RegistrationView:
@@ -252,7 +269,7 @@ class RegistrationService:
         spec = self.events.get(record.event)
         if spec is not None:
             await self._offer_free_seats(spec, record.category)
-        return self.view(record.id)
+        return await self.view(record.id)
 
     async def _offer_free_seats(self, spec: EventSpec, category: str) -> None:
         """While seats are free and people wait, offer the next seat to the next person."""
@@ -268,12 +285,12 @@ class RegistrationService:
         record = self._check_access(command.registration_id, command.token, None)
         for _ in range(MAX_ATTEMPTS):
             if self.state.commands.get(command.command_id) == record.id or record.status == "confirmed":
-                return self.view(record.id)
+                return await self.view(record.id)
             event = decide_claim(self.state, record.id, command.command_id, datetime.now(UTC))
             assert event.seat is not None
             if await self._append_guarded(Registration.seat_subject(record.event, record.category, event.seat), event):
                 break
-        return self.view(record.id)
+        return await self.view(record.id)
 
     async def promote(self, command: Promote) -> RegistrationView:
         record = self._check_access(command.registration_id, None, command.by_organiser)
@@ -288,17 +305,18 @@ class RegistrationService:
             assert event.seat is not None
             if await self._append_guarded(Registration.seat_subject(record.event, record.category, event.seat), event):
                 break
-        return self.view(record.id)
+        return await self.view(record.id)
 
     async def update_answers(self, command: UpdateAnswers) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, None)
         live_record(self.state, record.id)
         spec = self._event(record.event, published_only=False)
+        await self._load_people([record.id])
         old = self.people.get(record.id)
         check_person(command.name, old.email if old else "someone@example.org")
         answers = check_answers(spec, record.category, command.answers)
         if self.state.commands.get(command.command_id) == record.id:
-            return self.view(record.id)
+            return await self.view(record.id)
         person = PersonalData(name=command.name.strip(), email=old.email if old else "", answers=answers)
         await self.people_kv.put(record.id, encode(person))
         self.people[record.id] = person
@@ -306,7 +324,7 @@ class RegistrationService:
             registration_id=record.id, command_id=command.command_id, event=record.event, at=datetime.now(UTC)
         )
         await self.store.append(Registration.person_subject(record.event, record.id), event, command.command_id, None)
-        return self.view(record.id)
+        return await self.view(record.id)
 
     async def check_in(self, command: CheckIn) -> RegistrationView:
         record = self._check_access(command.registration_id, None, command.by_organiser)
@@ -316,12 +334,12 @@ class RegistrationService:
             event = decide_check_in(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
             if await self._append_guarded(Registration.person_subject(record.event, record.id), event):
                 break
-        return self.view(record.id)
+        return await self.view(record.id)
 
     async def erase(self, command: Erase) -> RegistrationView:
         record = self._check_access(command.registration_id, None, command.by_organiser)
         await self._erase(record, command.command_id, command.by_organiser, "request")
-        return self.view(record.id)
+        return await self.view(record.id)
 
     async def _erase(self, record: Record, command_id: str, by_organiser: str | None, reason: str) -> None:
         # Purge removes every revision from the bucket's stream: the data is gone, not hidden.
@@ -349,26 +367,28 @@ class RegistrationService:
             at=datetime.now(UTC),
         )
         await self.store.append(Registration.person_subject(record.event, record.id), event, event.command_id, None)
-        return PersonalDataExport(registration=self.view(record.id), history=list(record.history))
+        return PersonalDataExport(registration=await self.view(record.id), history=list(record.history))
 
     # --- queries ---
 
     async def get(self, query: GetRegistration) -> RegistrationView:
         self._check_access(query.registration_id, query.token, query.by_organiser)
-        return self.view(query.registration_id)
+        return await self.view(query.registration_id)
 
     async def list(self, query: ListRegistrations) -> RegistrationList:
         ids = self.state.by_event.get(query.event, [])
-        return RegistrationList(registrations=[self.view(i) for i in ids])
+        await self._load_people(ids)
+        return RegistrationList(registrations=[self._view(i) for i in ids])
 
     async def find(self, query: FindRegistrations) -> RegistrationList:
         needle = _folded(query.text.strip())
+        await self._load_people(self.state.by_event.get(query.event, []))
         found = []
         for registration_id in self.state.by_event.get(query.event, []):
             person = self.people.get(registration_id)
             haystack = registration_id if person is None else f"{registration_id} {person.name} {person.email}"
             if needle and needle in _folded(haystack):
-                found.append(self.view(registration_id))
+                found.append(self._view(registration_id))
                 if len(found) >= query.limit:
                     break
         return RegistrationList(registrations=found)
