@@ -128,7 +128,8 @@ class EventStore(Generic[E]):
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (seq, next(self._tiebreak), future))
-        await asyncio.wait_for(future, timeout)
+        async with asyncio.timeout(timeout):  # cheaper than wait_for: no extra task
+            await future
 
     async def catch_up_subject(self, subject: str) -> None:
         """After a conflict: wait until the newest event on `subject` is applied here."""

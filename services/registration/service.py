@@ -237,12 +237,12 @@ class RegistrationService:
                     # both writes travel together and the reply waits for both acks.
                     person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
                     self.people[registration_id] = person
-                    put = self.people_kv.put(registration_id, encode(person))
-                    results = await asyncio.gather(put, append, return_exceptions=True)
-                    person_written = not isinstance(results[0], BaseException)
-                    for result in results:
-                        if isinstance(result, BaseException):
-                            raise result
+                    put = asyncio.ensure_future(self.people_kv.put(registration_id, encode(person)))
+                    try:
+                        await append
+                    finally:
+                        await put  # raises if the personal data was not stored
+                        person_written = True
             except Conflict:
                 await self.store.catch_up_subject(subject)
                 continue
