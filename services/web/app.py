@@ -79,7 +79,8 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
 
 def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unexpected error on %s", request.url.path, exc_info=error)
-    message = gettext_for(language_of(request))("Une erreur inattendue s'est produite : réessayez dans un instant.")
+    gettext = gettext_for(language_of(request))
+    message = gettext("Une erreur inattendue s'est produite : réessayez dans un instant.")
     return _error_response(request, 500, "internal", message, None)
 
 

@@ -7,32 +7,38 @@ from litestar.datastructures import FormMultiDict
 from schemas.catalog import EventSpec
 from schemas.registration import Answer, Register
 
+
+def N_(message: str) -> str:
+    """Marks a message for extraction (pybabel -k N_); it is translated when shown."""
+    return message
+
+
 # Texts for each error key a page may show; the French text is the message id.
 ERROR_TEXTS = {
-    "name_required": "Indiquez votre nom.",
-    "email_invalid": "Cette adresse e-mail ne semble pas valide : vérifiez-la.",
-    "consent_required": "Cochez la case pour accepter l'utilisation de vos données.",
-    "unknown_category": "Choisissez une catégorie proposée.",
-    "not_open_yet": "Les inscriptions ne sont pas encore ouvertes.",
-    "closed": "Les inscriptions sont closes.",
-    "answer_required": "Cette réponse est obligatoire.",
-    "answer_too_long": "Cette réponse est trop longue (2 000 caractères au plus).",
-    "answer_not_a_choice": "Choisissez parmi les réponses proposées.",
-    "answer_wrong_kind": "Cette réponse n'est pas du bon type.",
-    "unknown_question": "Cette question n'existe pas.",
-    "event_not_found": "Cet événement n'existe pas ou n'est pas publié.",
-    "registration_not_found": "Cette inscription n'existe pas.",
-    "bad_token": "Ce lien n'est pas valable pour cette inscription.",
-    "already_cancelled": "Cette inscription est déjà annulée.",
-    "wrong_credentials": "Adresse e-mail ou mot de passe incorrect.",
-    "unavailable": "Le service ne répond pas pour le moment : réessayez dans un instant.",
-    "command_missing": "Le formulaire a expiré : rechargez la page et recommencez.",
-    "already_confirmed": "Votre inscription est déjà confirmée.",
-    "no_offer": "Aucune place ne vous est proposée pour le moment.",
-    "offer_expired": "Le délai pour confirmer cette place est dépassé.",
-    "no_free_seat": "Aucune place n'est libre dans cette catégorie.",
-    "not_confirmed": "Seules les inscriptions confirmées peuvent être pointées.",
-    "already_checked_in": "Cette personne est déjà arrivée.",
+    "name_required": N_("Indiquez votre nom."),
+    "email_invalid": N_("Cette adresse e-mail ne semble pas valide : vérifiez-la."),
+    "consent_required": N_("Cochez la case pour accepter l'utilisation de vos données."),
+    "unknown_category": N_("Choisissez une catégorie proposée."),
+    "not_open_yet": N_("Les inscriptions ne sont pas encore ouvertes."),
+    "closed": N_("Les inscriptions sont closes."),
+    "answer_required": N_("Cette réponse est obligatoire."),
+    "answer_too_long": N_("Cette réponse est trop longue (2 000 caractères au plus)."),
+    "answer_not_a_choice": N_("Choisissez parmi les réponses proposées."),
+    "answer_wrong_kind": N_("Cette réponse n'est pas du bon type."),
+    "unknown_question": N_("Cette question n'existe pas."),
+    "event_not_found": N_("Cet événement n'existe pas ou n'est pas publié."),
+    "registration_not_found": N_("Cette inscription n'existe pas."),
+    "bad_token": N_("Ce lien n'est pas valable pour cette inscription."),
+    "already_cancelled": N_("Cette inscription est déjà annulée."),
+    "wrong_credentials": N_("Adresse e-mail ou mot de passe incorrect."),
+    "unavailable": N_("Le service ne répond pas pour le moment : réessayez dans un instant."),
+    "command_missing": N_("Le formulaire a expiré : rechargez la page et recommencez."),
+    "already_confirmed": N_("Votre inscription est déjà confirmée."),
+    "no_offer": N_("Aucune place ne vous est proposée pour le moment."),
+    "offer_expired": N_("Le délai pour confirmer cette place est dépassé."),
+    "no_free_seat": N_("Aucune place n'est libre dans cette catégorie."),
+    "not_confirmed": N_("Seules les inscriptions confirmées peuvent être pointées."),
+    "already_checked_in": N_("Cette personne est déjà arrivée."),
 }
 
 

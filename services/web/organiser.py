@@ -129,7 +129,8 @@ class OrganiserPages(Controller):
                 if failure.reply.code != "not_found":
                     raise
             if not found:
-                error = gettext_for(language_of(request))("Ce code ne correspond à aucune inscription à cet événement.")
+                gettext = gettext_for(language_of(request))
+                error = gettext("Ce code ne correspond à aucune inscription à cet événement.")
         elif q.strip():
             query_text = FindRegistrations(event=slug, text=q.strip()[:200])
             found = (await gateway.call(Registration.FIND, query_text, RegistrationList)).registrations

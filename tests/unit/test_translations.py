@@ -1,0 +1,67 @@
+"""Every message shown to people exists in English: extraction from the code and
+templates is compared with the English catalog, and a missing entry fails."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from services.web.i18n import LOCALE_DIR, translations
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def extracted_ids(tmp_path: Path) -> set[str]:
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with pot.open("rb") as f:
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+
+
+def test_every_message_has_an_english_translation(tmp_path: Path) -> None:
+    with (LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="en")
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalog
+        if m.id and m.string and not m.fuzzy and (m.string if isinstance(m.string, str) else m.string[0])
+    }
+    missing = sorted(extracted_ids(tmp_path) - translated)
+    assert missing == [], "run `make i18n` and translate: " + "; ".join(missing)
+
+
+def test_translations_keep_their_placeholders() -> None:
+    with (LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="en")
+    for message in catalog:
+        if not message.id or not isinstance(message.id, str):
+            continue
+        for placeholder in ("%(position)s", "%(time)s", "%(deadline)s"):
+            assert (placeholder in message.id) == (placeholder in message.string), message.id
+
+
+def test_english_pages_read_english() -> None:
+    gettext = translations("en").gettext
+    assert gettext("Je m'inscris") == "Register"
+    assert gettext("Votre rang sur la liste d'attente : %(position)s") % {"position": 3} == (
+        "Your place on the waiting list: 3"
+    )
