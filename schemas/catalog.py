@@ -14,6 +14,11 @@ LongText = Annotated[str, Meta(max_length=20_000)]
 EventKind = Literal["hackathon", "round_table", "open_day", "workshop", "conference"]
 QuestionKind = Literal["text", "choice", "multi_choice", "yes_no"]
 Language = Literal["fr", "en"]
+# Who a session of the agenda is for; each category of attendee belongs to one audience.
+Audience = Literal["everyone", "participants", "jurors", "speakers"]
+SessionKind = Literal[
+    "opening", "talk", "workshop", "meal", "break", "round_table", "pitch", "judging", "ceremony", "other"
+]
 
 
 class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -34,6 +39,9 @@ class Category(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     public: bool = True
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    # Which sessions of the agenda this category's private calendar lists; by default
+    # from the id (juror: jurors, speaker: speakers, participant and mentor: participants).
+    audience: Audience | None = None
 
 
 class Question(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -56,6 +64,49 @@ class Challenge(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     title_en: str = ""
     partner: str = ""
     description: LongText = ""
+
+
+class Span(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """A stretch of time, e.g. when a speaker is available."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+class RoomSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    id: Ident
+    name: Text
+    name_en: str = ""
+    # How to find it, shown on the agenda and in calendar locations: « 1er étage, aile nord ».
+    location: Annotated[str, Meta(max_length=200)] = ""
+    capacity: Annotated[int, Meta(ge=0, le=100_000)] | None = None
+
+
+class SpeakerSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Someone on the agenda: a speaker, or a juror. Names here are public programme text."""
+
+    id: Ident
+    name: Text
+    role: Literal["speaker", "juror"] = "speaker"
+    # Empty means available throughout the event.
+    availability: list[Span] = []
+
+
+class SessionSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """One item of the agenda as written in an event file; `id` must never be reused."""
+
+    id: Ident
+    title: Text
+    title_en: str = ""
+    kind: SessionKind = "talk"
+    starts_at: datetime
+    ends_at: datetime
+    room: Ident | None = None
+    speakers: list[Ident] = []
+    audience: Audience = "everyone"
+    description: LongText = ""
+    description_en: LongText = ""
+    cancelled: bool = False
 
 
 class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -85,6 +136,13 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     categories: Annotated[list[Category], Meta(min_length=1)]
     questions: list[Question] = []
     challenges: list[Challenge] = []
+    # The agenda the schedule service starts from; times are local to `timezone` like the rest.
+    rooms: list[RoomSpec] = []
+    speakers: list[SpeakerSpec] = []
+    sessions: list[SessionSpec] = []
+
+    def __post_init__(self) -> None:
+        _check_agenda(self)
 
     @property
     def capacity(self) -> int:
@@ -100,6 +158,37 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
 
     def questions_for(self, category_id: str) -> list[Question]:
         return [q for q in self.questions if not q.categories or category_id in q.categories]
+
+
+def _check_agenda(spec: EventSpec) -> None:
+    """References between rooms, speakers and sessions hold; msgspec reports a ValueError as invalid."""
+    for where, items in (("rooms", spec.rooms), ("speakers", spec.speakers), ("sessions", spec.sessions)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.id in seen:
+                raise ValueError(f"{where}[{i}]: the id {item.id!r} is used twice")
+            seen.add(item.id)
+    rooms = {r.id for r in spec.rooms}
+    speakers = {s.id for s in spec.speakers}
+    for i, speaker in enumerate(spec.speakers):
+        for j, span in enumerate(speaker.availability):
+            _check_span(span.starts_at, span.ends_at, f"speakers[{i}].availability[{j}]")
+    for i, session in enumerate(spec.sessions):
+        where = f"sessions[{i}] ({session.id!r})"
+        _check_span(session.starts_at, session.ends_at, where)
+        if session.room is not None and session.room not in rooms:
+            known = ", ".join(sorted(rooms)) or "none defined"
+            raise ValueError(f"{where}: unknown room {session.room!r} (rooms: {known})")
+        for speaker in session.speakers:
+            if speaker not in speakers:
+                raise ValueError(f"{where}: unknown speaker {speaker!r}; add it under [[speakers]]")
+
+
+def _check_span(starts_at: datetime, ends_at: datetime, where: str) -> None:
+    if (starts_at.tzinfo is None) != (ends_at.tzinfo is None):
+        raise ValueError(f"{where}: give both times with a UTC offset, or neither")
+    if ends_at <= starts_at:
+        raise ValueError(f"{where}: must end after it starts")
 
 
 # --- commands, queries and replies ---

@@ -16,7 +16,7 @@ import pytest
 from schemas.registration import Register, RegistrationView
 from schemas.subjects import Registration
 from services.catalog.service import CatalogService
-from services.kit.client import ServiceError, call
+from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.registration.service import RegistrationService
