@@ -2,10 +2,8 @@
 
 from pathlib import Path
 
-import msgspec
-
 from schemas.catalog import EventSpec
-from services.kit.codec import describe_validation_error
+from schemas.event_file import EventTextError, decode_event_toml
 
 
 class EventFileError(Exception):
@@ -18,9 +16,6 @@ def read_event_file(path: Path) -> EventSpec:
     except OSError as error:
         raise EventFileError(f"{path}: cannot read the file: {error.strerror}") from error
     try:
-        return msgspec.toml.decode(data, type=EventSpec)
-    except msgspec.ValidationError as error:
-        message, field = describe_validation_error(error)
-        raise EventFileError(f"{path}: field `{field or '(top level)'}`: {message}") from error
-    except msgspec.DecodeError as error:
-        raise EventFileError(f"{path}: not valid TOML: {error}") from error
+        return decode_event_toml(data)
+    except EventTextError as error:
+        raise EventFileError(f"{path}: {error}") from error

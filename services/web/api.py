@@ -10,7 +10,8 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from schemas.catalog import Authenticate, OrganiserReply
+from schemas.catalog import Authenticate, DefineEvent, EventDefinedReply, EventSpec, OrganiserReply
+from schemas.errors import ErrorReply
 from schemas.registration import (
     Cancel,
     CheckIn,
@@ -28,6 +29,7 @@ from schemas.registration import (
     UpdateAnswers,
 )
 from schemas.subjects import Catalog, Registration
+from services.kit.client import ServiceError
 from services.web.auth import LIFETIME, organiser_guard, organiser_of
 from services.web.gateway import Gateway, event_detail_out, event_out, registration_out
 from services.web.views import (
@@ -78,6 +80,25 @@ class Api(Controller):
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug)
         return event_detail_out(spec, await gateway.counts(slug), base_of(request))
+
+    @put(
+        "/events/{slug:str}",
+        summary="Define or change an event: the fields of the TOML files, times in UTC or with an offset",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def put_event(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[EventSpec]
+    ) -> EventDefinedReply:
+        if data.slug != slug:
+            raise ServiceError(
+                ErrorReply(code="invalid", message="The slug in the body must match the URL", field="slug")
+            )
+        gateway: Gateway = request.app.state.gateway
+        command = DefineEvent(command_id=uuid.uuid4().hex, spec=data)
+        reply: EventDefinedReply = await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
+        return reply
 
     @post("/events/{slug:str}/registrations", status_code=HTTP_201_CREATED, summary="Register")
     async def register(

@@ -21,6 +21,7 @@ from services.kit.client import ServiceError
 from services.kit.settings import Settings
 from services.web.api import Api
 from services.web.auth import Tokens
+from services.web.editor import EventEditor
 from services.web.forms import error_text
 from services.web.gateway import Gateway
 from services.web.health import healthz
@@ -99,7 +100,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         )
         middleware.append(limit.middleware)
     app = Litestar(
-        route_handlers=[PublicPages, OrganiserPages, Api, healthz],
+        route_handlers=[PublicPages, OrganiserPages, EventEditor, Api, healthz],
         csrf_config=CSRFConfig(
             secret=secret.hex(),
             cookie_name="perche_csrf",

@@ -1,0 +1,83 @@
+"""Organisers change an event's definition from the dashboard or the API; bad text changes nothing."""
+
+import re
+
+import httpx
+
+from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROUND_TABLE, Web
+
+
+async def logged_in(http: httpx.AsyncClient) -> str:
+    page = await http.get("/organiser/login")
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    reply = await http.post(
+        "/organiser/login",
+        data={"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD, "_csrf_token": csrf.group(1)},
+    )
+    assert reply.status_code == 303
+    return csrf.group(1)
+
+
+async def test_an_organiser_changes_a_capacity_in_the_editor(demo: Web, http: httpx.AsyncClient) -> None:
+    csrf = await logged_in(http)
+    form = await http.get(f"/organiser/e/{ROUND_TABLE}/edit")
+    assert form.status_code == 200
+    text = re.search(r'<textarea[^>]*name="definition"[^>]*>(.*?)</textarea>', form.text, re.S)
+    assert text
+    definition = text.group(1).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    definition = definition.replace("&lt;", "<").replace("&gt;", ">")
+    assert "starts_at = 2027-07-08 18:30:00" in definition  # local time, as people write it
+    saved = await http.post(
+        f"/organiser/e/{ROUND_TABLE}/edit",
+        data={"definition": definition.replace("capacity = 80", "capacity = 120"), "_csrf_token": csrf},
+    )
+    assert saved.status_code == 303
+    event = (await http.get(f"/api/v1/events/{ROUND_TABLE}")).json()
+    assert next(c for c in event["categories"] if c["id"] == "public")["capacity"] == 120
+    assert event["starts_at"] == "2027-07-08T16:30:00Z"
+
+
+async def test_a_wrong_definition_names_the_field_and_changes_nothing(demo: Web, http: httpx.AsyncClient) -> None:
+    csrf = await logged_in(http)
+    before = (await http.get(f"/api/v1/events/{ROUND_TABLE}")).json()
+    form = await http.get(f"/organiser/e/{ROUND_TABLE}/edit")
+    definition = re.search(r"<textarea[^>]*>(.*?)</textarea>", form.text, re.S).group(1)  # type: ignore[union-attr]
+    definition = definition.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    cases = {
+        definition.replace("capacity = 80", 'capacity = "beaucoup"'): "categories[0].capacity",
+        definition.replace("ends_at = 2027-07-08 21:00:00", "ends_at = 2027-07-08 17:00:00"): "ends_at",
+        definition.replace('timezone = "Europe/Paris"', 'timezone = "Europe/Loupe"'): "timezone",
+        definition.replace(f'slug = "{ROUND_TABLE}"', 'slug = "autre-chose"'): "slug",
+    }
+    for text, field in cases.items():
+        reply = await http.post(f"/organiser/e/{ROUND_TABLE}/edit", data={"definition": text, "_csrf_token": csrf})
+        assert reply.status_code == 422, field
+        assert f"Champ « {field} »" in reply.text.replace("&#34;", '"'), (field, reply.text[:2000])
+    broken = await http.post(f"/organiser/e/{ROUND_TABLE}/edit", data={"definition": "slug = ", "_csrf_token": csrf})
+    assert broken.status_code == 422 and "TOML" in broken.text
+    assert (await http.get(f"/api/v1/events/{ROUND_TABLE}")).json() == before
+
+
+async def test_events_are_defined_through_the_api_by_organisers_only(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    event = {
+        "slug": "portes-ouvertes-2027",
+        "title": "Portes ouvertes",
+        "kind": "open_day",
+        "starts_at": "2027-09-18T08:00:00Z",
+        "ends_at": "2027-09-18T15:00:00Z",
+        "venue": {"name": "École du numérique"},
+        "categories": [{"id": "public", "name": "Visiteur", "capacity": 50}],
+    }
+    refused = await http.put("/api/v1/events/portes-ouvertes-2027", json=event)
+    assert refused.status_code == 401
+    mismatch = await http.put(f"/api/v1/events/{HACKATHON}", json=event, headers=organiser_headers)
+    assert mismatch.status_code == 422 and mismatch.json()["field"] == "slug"
+    created = await http.put("/api/v1/events/portes-ouvertes-2027", json=event, headers=organiser_headers)
+    assert created.status_code == 200 and created.json()["changed"] is True
+    again = await http.put("/api/v1/events/portes-ouvertes-2027", json=event, headers=organiser_headers)
+    assert again.json()["changed"] is False
+    listed = [e["slug"] for e in (await http.get("/api/v1/events")).json()]
+    assert "portes-ouvertes-2027" in listed
