@@ -13,6 +13,11 @@ class Settings:
     organisation: str = field(
         default_factory=lambda: os.environ.get("PERCHE_ORGANISATION", "Terres de Perche · École du numérique")
     )
+    # Brand: the main colour of the pages (#rrggbb) and an SVG logo file shown in the header.
+    brand_colour: str = field(default_factory=lambda: os.environ.get("PERCHE_BRAND_COLOUR", "#2f6b3a"))
+    logo_file: Path | None = field(
+        default_factory=lambda: Path(os.environ["PERCHE_LOGO"]) if os.environ.get("PERCHE_LOGO") else None
+    )
     # Public POSTs allowed per client address and minute (0 turns the limit off).
     rate_limit_per_minute: int = field(default_factory=lambda: int(os.environ.get("PERCHE_RATE_LIMIT", "30")))
     admin_email: str | None = field(default_factory=lambda: os.environ.get("PERCHE_ADMIN_EMAIL") or None)

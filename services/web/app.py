@@ -27,7 +27,7 @@ from services.web.gateway import Gateway
 from services.web.health import healthz
 from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
-from services.web.rendering import gettext_for, language_of, make_environment, render
+from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
 
 log = logging.getLogger("perche.web")
 
@@ -131,4 +131,5 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
     app.state.tokens = Tokens(secret)
     app.state.settings = settings
     app.state.jinja = make_environment()
+    app.state.brand = Brand(settings.brand_colour, settings.logo_file)
     return app

@@ -1,5 +1,6 @@
 """Jinja2 pages in the visitor's language, with the CSRF field and locale formatting."""
 
+import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,24 @@ def localised(obj: Any, field: str, language: str) -> Any:
     return getattr(obj, field)
 
 
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+class Brand:
+    """The organisation's colour and logo, checked once at start-up."""
+
+    def __init__(self, colour: str, logo_file: Path | None) -> None:
+        self.colour = colour if re.fullmatch(r"#[0-9a-fA-F]{6}", colour) else "#2f6b3a"
+        # White text on the brand colour only where it stays readable (WCAG 4.5:1), else black.
+        self.ink = "#fff" if 1.05 / (_luminance(self.colour) + 0.05) >= 4.5 else "#000"
+        source = logo_file if logo_file and logo_file.exists() else TEMPLATES / "logo.svg"
+        # Inlined, so the page needs no extra request on a slow connection.
+        self.logo = Markup(source.read_text(encoding="utf-8"))
+
+
 def render(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Response[str]:
     language = language_of(request)
     token = _language.set(language)
@@ -74,6 +93,7 @@ def render(request: Request[Any, Any, Any], template: str, status_code: int = 20
             request=request,
             path=request.url.path,
             organisation=request.app.state.settings.organisation,
+            brand=request.app.state.brand,
             **context,
         )
     finally:
