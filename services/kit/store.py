@@ -8,6 +8,7 @@ the caller reads its write.
 """
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -75,6 +76,7 @@ class EventStore(Generic[E]):
         self._tiebreak = itertools.count()
         self._ready = asyncio.Event()
         self._sub: Any = None
+        self._refollowing = asyncio.Lock()
 
     async def open(self) -> None:
         """Create the stream if needed and replay it; returns once state is current."""
@@ -82,15 +84,24 @@ class EventStore(Generic[E]):
         info = await self._js.stream_info(self.stream)
         if info.state.messages == 0:
             self._ready.set()
+        await self._follow(after=0)
+        await self._ready.wait()
+
+    async def _follow(self, after: int) -> None:
+        """An ordered consumer from `after`+1; a short heartbeat notices a lost server fast."""
+        config = api.ConsumerConfig(
+            deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE if after else api.DeliverPolicy.ALL,
+            opt_start_seq=after + 1 if after else None,
+        )
         self._sub = await self._js.subscribe(
             self._filter,
             stream=self.stream,
             cb=self._on_message,
             ordered_consumer=True,
-            deliver_policy=api.DeliverPolicy.ALL,
+            config=config,
+            idle_heartbeat=1.0,
             pending_msgs_limit=1_000_000,
         )
-        await self._ready.wait()
 
     async def close(self) -> None:
         if self._sub is not None:
@@ -100,6 +111,8 @@ class EventStore(Generic[E]):
     async def _on_message(self, msg: Msg) -> None:
         meta = msg.metadata
         seq = meta.sequence.stream
+        if seq <= self._applied:
+            return  # already applied (a consumer followed again from an earlier point)
         try:
             event = self._decoder.decode(msg.data)
         except (msgspec.ValidationError, msgspec.DecodeError) as error:
@@ -128,8 +141,25 @@ class EventStore(Generic[E]):
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (seq, next(self._tiebreak), future))
-        async with asyncio.timeout(timeout):  # cheaper than wait_for: no extra task
-            await future
+        try:
+            async with asyncio.timeout(min(timeout, 2.0)):  # cheaper than wait_for: no extra task
+                await asyncio.shield(future)
+        except TimeoutError:
+            # The server may have restarted and lost our consumer: follow again from here.
+            log.warning("%s: event #%d not delivered yet, following the stream again", self.stream, seq)
+            await self._refollow()
+            async with asyncio.timeout(timeout):
+                await future
+
+    async def _refollow(self) -> None:
+        applied = self._applied
+        async with self._refollowing:
+            if self._applied != applied:
+                return  # events flowed meanwhile, or another waiter already did it
+            if self._sub is not None:
+                with contextlib.suppress(Exception):
+                    await self._sub.unsubscribe()
+            await self._follow(after=self._applied)
 
     async def catch_up_subject(self, subject: str) -> None:
         """After a conflict: wait until the newest event on `subject` is applied here."""
