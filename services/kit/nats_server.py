@@ -69,6 +69,9 @@ class NatsServer:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent if os.name == "posix" else None,
+            # Its own process group: Ctrl-C reaches `perche up`, which stops the services
+            # first and the server last, instead of the server dying under them.
+            start_new_session=True,
         )
         log_file.close()
         deadline = time.monotonic() + timeout

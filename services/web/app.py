@@ -21,6 +21,7 @@ from services.kit.client import ServiceError
 from services.kit.settings import Settings
 from services.web.api import Api
 from services.web.auth import Tokens
+from services.web.calendar import CALENDAR_HANDLERS
 from services.web.editor import EventEditor
 from services.web.forms import error_text
 from services.web.gateway import Gateway
@@ -100,7 +101,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         )
         middleware.append(limit.middleware)
     app = Litestar(
-        route_handlers=[PublicPages, OrganiserPages, EventEditor, Api, healthz],
+        route_handlers=[PublicPages, OrganiserPages, EventEditor, Api, healthz, *CALENDAR_HANDLERS],
         csrf_config=CSRFConfig(
             secret=secret.hex(),
             cookie_name="perche_csrf",
@@ -126,6 +127,8 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             path="/schema",
         ),
         debug=False,
+        # Logging is configured once by the process (perche CLI), not by each app.
+        logging_config=None,
     )
     app.state.gateway = gateway
     app.state.tokens = Tokens(secret)
