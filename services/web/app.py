@@ -20,7 +20,7 @@ from schemas.errors import HTTP_STATUS
 from services.kit.client import ServiceError
 from services.kit.settings import Settings
 from services.web.api import Api
-from services.web.auth import Tokens
+from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
 from services.web.editor import EventEditor
 from services.web.forms import error_text
@@ -104,7 +104,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         route_handlers=[PublicPages, OrganiserPages, EventEditor, Api, healthz, *CALENDAR_HANDLERS],
         csrf_config=CSRFConfig(
             secret=secret.hex(),
-            cookie_name="perche_csrf",
+            cookie_name=CSRF_COOKIE,
             cookie_httponly=True,
             cookie_samesite="lax",
             # The JSON API uses bearer tokens or no credentials at all, never cookies.

@@ -14,6 +14,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 SESSION_COOKIE = "perche_session"
+CSRF_COOKIE = "perche_csrf"
 LIFETIME = 12 * 3600
 
 
@@ -37,6 +38,10 @@ class Tokens:
         except ValueError:
             return None
         return organiser_id, email
+
+    def form_key(self, *parts: str) -> str:
+        """A stable idempotency key for a form sent from one browser (parts: cookie, event, email)."""
+        return hmac.new(self._secret, "form|".join(("", *parts)).encode(), hashlib.sha256).hexdigest()[:40]
 
     def _sign(self, body: str) -> str:
         return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:40]

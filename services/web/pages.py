@@ -3,6 +3,7 @@
 import uuid
 from typing import Any
 
+import msgspec
 import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
@@ -12,6 +13,7 @@ from markupsafe import Markup
 from schemas.registration import Cancel, Claim, GetRegistration, RegistrationView, UpdateAnswers
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
+from services.web.auth import CSRF_COOKIE
 from services.web.forms import answers_from_form, error_text, register_from_form
 from services.web.gateway import Gateway, registration_status
 from services.web.rendering import gettext_for, language_of, render
@@ -51,8 +53,6 @@ class PublicPages(Controller):
             remaining=remaining,
             values=values or {},
             errors=errors or {},
-            # A fresh id per displayed form: submitting it twice registers once.
-            command_id=(values or {}).get("command_id") or uuid.uuid4().hex,
         )
 
     @post("/e/{slug:str}")
@@ -64,12 +64,16 @@ class PublicPages(Controller):
         form = await request.form()
         command = register_from_form(spec, form, language)
         values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
-        values["command_id"] = command.command_id
-        if len(command.command_id) < 8:
-            errors = {"_form": error_text("command_missing", "", gettext)}
-            return await self._event_page(request, slug, values, errors, 422)
+        # One browser sending the same person for the same event makes one registration,
+        # whether the form was double-clicked, sent again after "back", or reloaded.
+        browser = request.cookies.get(CSRF_COOKIE, "")
+        key = request.app.state.tokens.form_key(browser, slug, command.email.strip().lower())
         try:
-            view = await gateway.call(Registration.REGISTER, command, RegistrationView)
+            for attempt in range(10):
+                command = msgspec.structs.replace(command, command_id=f"{key}-{attempt}")
+                view = await gateway.call(Registration.REGISTER, command, RegistrationView)
+                if view.status != "cancelled":
+                    break  # a cancelled one is history: registering again makes a new one
         except ServiceError as error:
             reply = error.reply
             field = (reply.field or "_form").replace("answers.", "q_")

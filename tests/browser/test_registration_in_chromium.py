@@ -1,0 +1,209 @@
+"""The public's and the organisers' main paths in a real Chromium, in both languages.
+
+Registration works without JavaScript on a phone-sized screen, errors are announced
+and tied to their fields, the door check-in works from the QR code's link, axe-core
+finds no serious or critical violation, and the registration page is light and
+usable on a slow 3G profile. Screenshots land in docs/screenshots/ for the README.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.axe import serious_violations
+from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROOT, Web
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "docs" / "screenshots"
+PHONE = {"width": 360, "height": 740}
+
+
+async def screenshot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def phone_without_javascript(browser: Any, language: str = "fr-FR") -> Any:
+    context = await browser.new_context(
+        java_script_enabled=False, viewport=PHONE, locale=language, timezone_id="Europe/Paris"
+    )
+    return context, await context.new_page()
+
+
+async def fill_registration(page: Any, name: str, email: str) -> None:
+    await page.fill("#f-name", name)
+    await page.fill("#f-email", email)
+    await page.check("input[name=category][value=public]")
+    await page.check("input[name=consent]")
+
+
+async def test_a_visitor_registers_on_a_phone_without_javascript_once_and_cancels(
+    demo: Web, browser: Any, organiser_headers: dict[str, str], http: httpx.AsyncClient
+) -> None:
+    context, page = await phone_without_javascript(browser)
+    try:
+        await page.goto(f"{demo.url}/")
+        await screenshot(page, "home")
+        await page.click(f"a[href='/e/{HACKATHON}']")
+        assert "vendredi 11 juin 2027" in await page.inner_text("main")
+        await screenshot(page, "event")
+        await fill_registration(page, "Claire Martin", "claire@example.org")
+        await page.click("button[type=submit]")
+        assert "Merci, votre inscription est confirmée" in await page.inner_text("main")
+        assert await page.locator(".qr svg").count() == 1
+        await screenshot(page, "confirmation")
+
+        # Back to the filled form and submit again, as an impatient person would.
+        await page.go_back()
+        await page.click("button[type=submit]")
+        listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
+        assert [r["email"] for r in listed] == ["claire@example.org"]
+
+        await page.click("text=Annuler mon inscription")
+        assert "annulée" in await page.inner_text(".badge")
+        listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
+        assert [r["status"] for r in listed] == ["cancelled"]
+    finally:
+        await context.close()
+
+
+async def test_form_errors_are_announced_and_tied_to_their_fields_in_english(
+    demo: Web, browser: Any, organiser_headers: dict[str, str], http: httpx.AsyncClient
+) -> None:
+    context, page = await phone_without_javascript(browser, "en-GB")
+    try:
+        await page.goto(f"{demo.url}/e/{HACKATHON}")
+        assert await page.locator("h1").inner_text() == "Agriculture hackathon at the La Loupe county fair"
+        await fill_registration(page, "Sam", "not-an-email")
+        await page.click("button[type=submit]")
+        alert = page.locator("[role=alert]")
+        assert "The registration was not saved" in await alert.inner_text()
+        email = page.locator("#f-email")
+        assert await email.get_attribute("aria-invalid") == "true"
+        described = await email.get_attribute("aria-describedby")
+        assert await page.locator(f"#{described}").inner_text() == (
+            "This email address does not look valid: please check it."
+        )
+        assert await email.input_value() == "not-an-email"  # nothing typed is lost
+        listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
+        assert listed == []
+    finally:
+        await context.close()
+
+
+async def test_the_form_works_with_the_keyboard_alone(demo: Web, page: Any, http: httpx.AsyncClient) -> None:
+    await page.goto(f"{demo.url}/e/table-ronde-numerique-education-2027")
+    await page.focus("#f-name")
+    await page.keyboard.type("Yves Keyboard")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("yves@example.org")
+    # Tab on to the consent box, tick it with the space bar, then send with Enter on the button.
+    for _ in range(30):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.name") == "consent":
+            break
+    await page.keyboard.press("Space")
+    while await page.evaluate("document.activeElement.tagName") != "BUTTON":
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/r/**")
+    assert "Merci, votre inscription est confirmée" in await page.inner_text("main")
+
+
+async def login(page: Any, url: str) -> None:
+    await page.goto(f"{url}/organiser/login")
+    await page.fill("#f-email", ORGANISER_EMAIL)
+    await page.fill("#f-password", ORGANISER_PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/organiser/")
+
+
+async def test_an_organiser_checks_a_person_in_from_the_qr_code_link(
+    demo: Web, page: Any, http: httpx.AsyncClient
+) -> None:
+    made = await http.post(
+        f"/api/v1/events/{HACKATHON}/registrations",
+        json={"name": "Hélène Dubois", "email": "helene@example.org", "consent": True, "category": "public"},
+    )
+    person = made.json()
+    await page.set_viewport_size(PHONE)
+    await login(page, demo.url)
+    await screenshot(page, "organiser")
+    # What the phone's camera opens from the QR code on the confirmation page.
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/checkin?code={person['id']}")
+    assert await page.locator("article h2").inner_text() == "Hélène Dubois"
+    await page.click("text=Enregistrer l'arrivée")
+    assert "Arrivée enregistrée" in await page.inner_text("main")
+    assert await page.inner_text("#arrived") == "1"
+    await page.fill("#f-q", "helene")
+    await page.click("button:text('Chercher')")
+    assert "Arrivé·e à" in await page.inner_text("article")
+    await screenshot(page, "checkin")
+
+
+async def test_every_page_type_has_no_serious_accessibility_violation_in_both_languages(
+    demo: Web, page: Any, http: httpx.AsyncClient
+) -> None:
+    made = (
+        await http.post(
+            f"/api/v1/events/{HACKATHON}/registrations",
+            json={"name": "Axe", "email": "axe@example.org", "consent": True, "category": "public"},
+        )
+    ).json()
+    manage = made["manage_url"].replace("http://localhost", "").split("/r/", 1)[1]
+    public_pages = ["/", f"/e/{HACKATHON}", f"/r/{manage}", "/e/nope", "/organiser/login"]
+    organiser_pages = [
+        "/organiser/",
+        f"/organiser/e/{HACKATHON}",
+        f"/organiser/e/{HACKATHON}/checkin?q=axe",
+        f"/organiser/e/{HACKATHON}/edit",
+    ]
+    problems: dict[str, list[str]] = {}
+    for language in ("fr", "en"):
+        for path in public_pages:
+            await page.goto(f"{demo.url}{path}{'&' if '?' in path else '?'}lang={language}")
+            problems[f"{language} {path}"] = await serious_violations(page)
+    await login(page, demo.url)
+    for language in ("fr", "en"):
+        for path in organiser_pages:
+            await page.goto(f"{demo.url}{path}{'&' if '?' in path else '?'}lang={language}")
+            problems[f"{language} {path}"] = await serious_violations(page)
+    assert {page_: found for page_, found in problems.items() if found} == {}
+
+
+async def test_the_registration_page_is_light_and_fast_on_slow_3g(demo: Web, browser: Any) -> None:
+    context = await browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = await context.new_page()
+    transferred: list[int] = []
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    client = await context.new_cdp_session(page)
+    await client.send("Network.enable")
+    client.on("Network.loadingFinished", lambda event: transferred.append(event["encodedDataLength"]))
+    # Chrome DevTools' "Slow 3G": 400 ms latency, 400 kbit/s down, 400 kbit/s up.
+    await client.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 400, "downloadThroughput": 50_000, "uploadThroughput": 50_000},
+    )
+    try:
+        await page.goto(f"{demo.url}/e/{HACKATHON}", wait_until="load")
+        paint = await page.evaluate(
+            "performance.getEntriesByName('first-contentful-paint').map(e => e.startTime)[0] || null"
+        )
+        assert paint is not None and paint < 2000, f"first contentful paint {paint} ms"
+        assert sum(transferred) <= 50 * 1024, f"{sum(transferred)} bytes transferred"
+        assert hosts == {demo.url.split("/")[2]}, f"third-party requests: {hosts}"
+    finally:
+        await context.close()
+
+
+def test_screenshots_are_where_the_readme_expects_them() -> None:
+    readme = Path(ROOT / "README.md")
+    if not readme.exists():
+        pytest.skip("no README yet")
+    for name in ("home", "event", "confirmation", "organiser"):
+        if f"docs/screenshots/{name}.png" in readme.read_text(encoding="utf-8"):
+            assert (SHOTS / f"{name}.png").exists() or not SHOTS.exists()
