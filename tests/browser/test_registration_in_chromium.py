@@ -207,3 +207,14 @@ def test_screenshots_are_where_the_readme_expects_them() -> None:
     for name in ("home", "event", "confirmation", "organiser"):
         if f"docs/screenshots/{name}.png" in readme.read_text(encoding="utf-8"):
             assert (SHOTS / f"{name}.png").exists() or not SHOTS.exists()
+
+
+async def test_with_javascript_only_the_chosen_categorys_questions_show(demo: Web, page: Any) -> None:
+    await page.goto(f"{demo.url}/e/{HACKATHON}")
+    level = page.locator("#f-q_level")
+    assert await level.is_visible()  # participants are the default category
+    await page.check("input[name=category][value=public]")
+    assert not await level.is_visible()
+    assert await page.locator("#f-q_accessibility").is_visible()  # asked of everyone
+    await page.check("input[name=category][value=participant]")
+    assert await level.is_visible()
