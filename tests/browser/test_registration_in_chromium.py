@@ -218,3 +218,54 @@ async def test_with_javascript_only_the_chosen_categorys_questions_show(demo: We
     assert await page.locator("#f-q_accessibility").is_visible()  # asked of everyone
     await page.check("input[name=category][value=participant]")
     assert await level.is_visible()
+
+
+async def test_a_waiting_person_claims_a_freed_seat_and_changes_answers_from_the_manage_page(
+    demo: Web, page: Any, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    people = []
+    for i in range(11):  # mentors have 10 seats
+        reply = await http.post(
+            f"/api/v1/events/{HACKATHON}/registrations",
+            json={"name": f"Mentor {i}", "email": f"m{i}@example.org", "consent": True, "category": "mentor"},
+        )
+        people.append(reply.json())
+    waiting = people[10]
+    await page.goto(waiting["manage_url"].replace("http://localhost", demo.url))
+    assert "Votre rang sur la liste d'attente : 1" in await page.inner_text("main")
+
+    await http.post(f"/api/v1/registrations/{people[0]['id']}/cancel", headers=organiser_headers)
+    await page.reload()
+    assert "Une place s'est libérée pour vous" in await page.inner_text("main")
+    await page.click("text=Je confirme ma place")
+    assert "Merci, votre inscription est confirmée" in await page.inner_text("main")
+
+    await page.click("summary:text('Modifier mes réponses')")
+    await page.fill("#f-name", "Mentor Dix")
+    await page.check("input[name=q_skills][value='Données']")
+    await page.click("button:text('Enregistrer')")
+    assert "Vos réponses sont enregistrées" in await page.inner_text("main")
+    token = waiting["manage_url"].split("token=")[1]
+    mine = (await http.get(f"/api/v1/registrations/{waiting['id']}", params={"token": token})).json()
+    assert (mine["status"], mine["name"], mine["answers"]) == ("confirmed", "Mentor Dix", {"skills": ["Données"]})
+
+
+async def test_an_organiser_gives_a_seat_and_erases_data_from_the_event_page(
+    demo: Web, page: Any, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    for i in range(11):
+        await http.post(
+            f"/api/v1/events/{HACKATHON}/registrations",
+            json={"name": f"Mentor {i}", "email": f"m{i}@example.org", "consent": True, "category": "mentor"},
+        )
+    await login(page, demo.url)
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}")
+    rows = page.locator("tbody tr")
+    await rows.filter(has_text="Mentor 0").get_by_role("button", name="Annuler").click()
+    await page.locator("tbody tr").filter(has_text="Mentor 10").get_by_role("button", name="Donner une place").click()
+    listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
+    assert {r["name"]: r["status"] for r in listed}["Mentor 10"] == "confirmed"
+    await page.locator("tbody tr").filter(has_text="Mentor 3").get_by_role("button", name="Effacer ses données").click()
+    assert "(données effacées)" in await page.locator("tbody").last.inner_text()
+    listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
+    assert "m3@example.org" not in [r["email"] for r in listed]
