@@ -1,0 +1,43 @@
+"""Events once stored must keep decoding: payloads written by earlier versions are kept
+here as golden files. Add a line when a type or an optional field appears; never edit one."""
+
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from schemas.catalog import CatalogEvent
+from schemas.registration import RegistrationEvent
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+@pytest.mark.parametrize(
+    ("name", "union"), [("registration-events", RegistrationEvent), ("catalog-events", CatalogEvent)]
+)
+def test_every_stored_event_of_an_earlier_version_still_decodes(name: str, union: object) -> None:
+    lines = (GOLDEN / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    decoder = msgspec.json.Decoder(union)
+    tags = set()
+    for line in lines:
+        event = decoder.decode(line)
+        tags.add(type(event).__struct_config__.tag)
+        # Re-encoding keeps every field that was stored, with its value.
+        assert contained(msgspec.json.decode(line), msgspec.json.decode(msgspec.json.encode(event)))
+    assert len(tags) == len(lines) or name == "registration-events"  # one line per type, or more
+
+
+def contained(old: object, new: object) -> bool:
+    """Everything in `old` is in `new` (which may have gained optional fields)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return all(v is None or (k in new and contained(v, new[k])) for k, v in old.items())
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(contained(a, b) for a, b in zip(old, new, strict=True))
+    return old == new
+
+
+def test_every_registration_event_type_has_a_golden_payload() -> None:
+    lines = (GOLDEN / "registration-events.jsonl").read_text(encoding="utf-8").splitlines()
+    stored = {msgspec.json.decode(line)["type"] for line in lines}
+    known = {t.__struct_config__.tag for t in RegistrationEvent.__args__}  # type: ignore[attr-defined]
+    assert known == stored
