@@ -18,13 +18,10 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 def test_every_stored_event_of_an_earlier_version_still_decodes(name: str, union: object) -> None:
     lines = (GOLDEN / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     decoder = msgspec.json.Decoder(union)
-    tags = set()
     for line in lines:
         event = decoder.decode(line)
-        tags.add(type(event).__struct_config__.tag)
         # Re-encoding keeps every field that was stored, with its value.
         assert contained(msgspec.json.decode(line), msgspec.json.decode(msgspec.json.encode(event)))
-    assert len(tags) == len(lines) or name == "registration-events"  # one line per type, or more
 
 
 def contained(old: object, new: object) -> bool:
