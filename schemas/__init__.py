@@ -1,8 +1,8 @@
 """Perche's one shared package: every message, event and subject the services exchange."""
 
-from schemas import catalog, registration
+from schemas import catalog, registration, schedule
 from schemas.errors import HTTP_STATUS, ErrorReply, Rejected
-from schemas.subjects import SERVICES, Catalog, Registration, events_of, stream_name
+from schemas.subjects import SERVICES, Catalog, Registration, Schedule, events_of, stream_name
 
 __all__ = [
     "HTTP_STATUS",
@@ -11,8 +11,10 @@ __all__ = [
     "ErrorReply",
     "Registration",
     "Rejected",
+    "Schedule",
     "catalog",
     "events_of",
     "registration",
+    "schedule",
     "stream_name",
 ]

@@ -162,12 +162,17 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
 
 def _check_agenda(spec: EventSpec) -> None:
     """References between rooms, speakers and sessions hold; msgspec reports a ValueError as invalid."""
-    for where, items in (("rooms", spec.rooms), ("speakers", spec.speakers), ("sessions", spec.sessions)):
+    ids: tuple[tuple[str, list[str]], ...] = (
+        ("rooms", [r.id for r in spec.rooms]),
+        ("speakers", [s.id for s in spec.speakers]),
+        ("sessions", [s.id for s in spec.sessions]),
+    )
+    for where, idents in ids:
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.id in seen:
-                raise ValueError(f"{where}[{i}]: the id {item.id!r} is used twice")
-            seen.add(item.id)
+        for i, ident in enumerate(idents):
+            if ident in seen:
+                raise ValueError(f"{where}[{i}]: the id {ident!r} is used twice")
+            seen.add(ident)
     rooms = {r.id for r in spec.rooms}
     speakers = {s.id for s in spec.speakers}
     for i, speaker in enumerate(spec.speakers):
@@ -179,9 +184,9 @@ def _check_agenda(spec: EventSpec) -> None:
         if session.room is not None and session.room not in rooms:
             known = ", ".join(sorted(rooms)) or "none defined"
             raise ValueError(f"{where}: unknown room {session.room!r} (rooms: {known})")
-        for speaker in session.speakers:
-            if speaker not in speakers:
-                raise ValueError(f"{where}: unknown speaker {speaker!r}; add it under [[speakers]]")
+        for speaker_id in session.speakers:
+            if speaker_id not in speakers:
+                raise ValueError(f"{where}: unknown speaker {speaker_id!r}; add it under [[speakers]]")
 
 
 def _check_span(starts_at: datetime, ends_at: datetime, where: str) -> None:

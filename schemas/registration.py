@@ -89,6 +89,24 @@ class GetRegistration(msgspec.Struct, frozen=True, kw_only=True):
     by_organiser: str | None = None
 
 
+class CalendarAccess(msgspec.Struct, frozen=True, kw_only=True):
+    """Check a private calendar link: the registration and its calendar token."""
+
+    registration_id: str
+    token: str
+
+
+class CalendarHolder(msgspec.Struct, frozen=True, kw_only=True, tag="calendar_holder"):
+    """Who a valid calendar link belongs to, without personal data."""
+
+    registration_id: str
+    event: str
+    category: str
+    status: Status
+    language: Language
+    erased: bool = False
+
+
 class ListRegistrations(msgspec.Struct, frozen=True, kw_only=True):
     event: str
 

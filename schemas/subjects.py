@@ -40,6 +40,10 @@ class Catalog:
     def event_subject(slug: str) -> str:
         return f"perche.catalog.evt.event.{token(slug)}"
 
+    @staticmethod
+    def organiser_subject(organiser_id: str) -> str:
+        return f"perche.catalog.evt.organiser.{token(organiser_id)}"
+
 
 class Registration:
     REGISTER: Final = "perche.registration.cmd.register"
@@ -55,6 +59,8 @@ class Registration:
     ERASE: Final = "perche.registration.cmd.erase"
     EXPORT: Final = "perche.registration.q.export"
     FIND: Final = "perche.registration.q.find"
+    # Checks a private calendar link (its calendar token), for the personal iCal feed.
+    CALENDAR: Final = "perche.registration.q.calendar"
 
     # Each seat is its own aggregate: claiming it appends with an expected subject
     # sequence, so two writers can never hold the same seat and capacity is exact.
@@ -69,6 +75,41 @@ class Registration:
     @staticmethod
     def person_subject(slug: str, registration_id: str) -> str:
         return f"perche.registration.evt.{token(slug)}.person.{token(registration_id)}"
+
+
+class Schedule:
+    EDIT: Final = "perche.schedule.cmd.edit"
+    GENERATE_ROUNDS: Final = "perche.schedule.cmd.generate_rounds"
+    RELEASE: Final = "perche.schedule.cmd.release"
+    DRAFT: Final = "perche.schedule.q.draft"
+    AGENDA: Final = "perche.schedule.q.agenda"
+    VERSION: Final = "perche.schedule.q.version"
+    RELEASES: Final = "perche.schedule.q.releases"
+    FEED: Final = "perche.schedule.q.feed"
+    # Announced (not stored) once a release or a change of the event is applied, so
+    # caches and live screens refresh at once: perche.schedule.changed.<slug>.
+    CHANGED_ANY: Final = "perche.schedule.changed.*"
+
+    @staticmethod
+    def changed(slug: str) -> str:
+        return f"perche.schedule.changed.{token(slug)}"
+
+    # One aggregate per event: the draft and its releases, so every write is ordered.
+    @staticmethod
+    def agenda_subject(slug: str) -> str:
+        return f"perche.schedule.evt.{token(slug)}.agenda"
+
+
+class Notify:
+    LIST_MAILS: Final = "perche.notify.q.list_mails"
+    GET_MAIL: Final = "perche.notify.q.get_mail"
+    # The durable consumer notify reads the registration stream with, shared by its instances.
+    REGISTRATION_CONSUMER: Final = "perche-notify-registration"
+
+    # One aggregate per mail: claiming it expects its last sequence, so one instance sends it.
+    @staticmethod
+    def mail_subject(mail_id: str) -> str:
+        return f"perche.notify.evt.mail.{token(mail_id)}"
 
 
 class Web:

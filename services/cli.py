@@ -3,12 +3,15 @@
 import argparse
 import asyncio
 import getpass
+import io
 import logging
 import os
 import secrets
 import sys
 import uuid
 from pathlib import Path
+
+from nats.errors import NoServersError
 
 from schemas.catalog import (
     CountOrganisers,
@@ -48,13 +51,14 @@ BACKEND = {
 DEMO_EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 
-def backend_services() -> list[Service]:
-    return [cls() for cls in BACKEND.values()]
+def backend_services(settings: Settings | None = None) -> list[Service]:
+    """One of each backend service; notify takes the settings (data directory, SMTP)."""
+    return [NotifyService(settings) if cls is NotifyService else cls() for cls in BACKEND.values()]
 
 
 async def load_events(nats_url: str, paths: list[Path]) -> int:
     """Send each file to the catalog; returns how many files were refused."""
-    nc = await connect(nats_url, "loader")
+    nc = await connect(nats_url, "loader", attempts=3)
     failures = 0
     try:
         for path in paths:
@@ -83,7 +87,7 @@ async def load_events(nats_url: str, paths: list[Path]) -> int:
 
 
 async def create_organiser(nats_url: str, email: str, password: str, replace: bool) -> OrganiserReply:
-    nc = await connect(nats_url, "admin")
+    nc = await connect(nats_url, "admin", attempts=3)
     try:
         command = CreateOrganiser(command_id=uuid.uuid4().hex, email=email, password=password, replace=replace)
         return await call(nc, Catalog.CREATE_ORGANISER, command, OrganiserReply, timeout=10)
@@ -122,7 +126,10 @@ async def up(args: argparse.Namespace) -> None:
         server = NatsServer(settings.data_dir / "nats", port=args.nats_port).start()
         nats_url = server.url
         print(f"Embedded NATS with JetStream on {nats_url} (store: {server.store_dir})")
-    running = Running([*backend_services(), WebService(args.host, args.port, settings)], nats_url)
+    running = Running([*backend_services(settings), WebService(args.host, args.port, settings)], nats_url)
+    # Listen for Ctrl-C from the start: the web answers before the demo events and the
+    # organiser are in place, and a Ctrl-C then must stop as cleanly as later.
+    signalled = asyncio.ensure_future(until_signalled())
     try:
         await running.start()
         demo = sorted(DEMO_EVENTS.glob("*.toml")) if not args.no_demo else []
@@ -130,9 +137,10 @@ async def up(args: argparse.Namespace) -> None:
             await load_events(nats_url, demo)
         await ensure_an_organiser(nats_url, settings)
         print(f"Perche is running on http://{args.host}:{args.port}  (organisers: /organiser/) — Ctrl-C to stop")
-        await until_signalled()
+        await signalled
         print("Stopping…")
     finally:
+        signalled.cancel()
         await running.stop()
         if server is not None:
             server.stop()
@@ -191,10 +199,13 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--nats-url", default=env_url or "nats://127.0.0.1:4222")
 
     p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
-    p.add_argument("what", choices=["registration"])
+    p.add_argument("what", choices=["registration", "ical"])
     p.add_argument("--seconds", type=float, default=5.0)
 
     args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Lines such as the first organiser's password reach a log file or journal at once.
+        sys.stdout.reconfigure(line_buffering=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("nats").setLevel(logging.WARNING)
     try:
@@ -208,12 +219,19 @@ def main(argv: list[str] | None = None) -> int:
             password = args.password or getpass.getpass("Password: ")
             who = asyncio.run(create_organiser(args.nats_url, args.email, password, args.replace))
             print(f"organiser {who.email} ready")
+        elif args.command == "bench" and args.what == "ical":
+            from services.bench_ical import run_bench_ical
+
+            return run_bench_ical(args.seconds)
         elif args.command == "bench":
             from services.bench import run_bench
 
             return run_bench(args.what, args.seconds)
     except ServiceError as error:
         print(f"error: {error.reply.message}", file=sys.stderr)
+        return 1
+    except NoServersError:
+        print(f"error: no NATS server answers at {args.nats_url} (is `perche up` running?)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

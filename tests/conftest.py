@@ -28,6 +28,14 @@ ORGANISER_EMAIL = "orga@example.org"
 ORGANISER_PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Services that read the environment themselves (notify's Maildir) write under the test's directory."""
+    monkeypatch.setenv("PERCHE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PERCHE_SMTP_HOST", raising=False)
+    return tmp_path / "data"
+
+
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
     server = NatsServer(tmp_path / "nats").start()

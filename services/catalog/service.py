@@ -116,7 +116,7 @@ class CatalogService:
         password_hash = await asyncio.to_thread(self._hasher.hash, command.password)
         await self.organisers.put(ident, encode(_Organiser(email=email, password_hash=password_hash)))
         if ident not in self.state.organisers:
-            subject = f"perche.catalog.evt.organiser.{ident}"
+            subject = Catalog.organiser_subject(ident)
             event = OrganiserRegistered(organiser_id=ident, command_id=command.command_id, at=datetime.now(UTC))
             try:
                 await self.store.append(subject, event, command.command_id, 0)

@@ -8,7 +8,10 @@ from nats.aio.client import Client
 log = logging.getLogger("perche.nats")
 
 
-async def connect(url: str, name: str) -> Client:
+async def connect(url: str, name: str, attempts: int = -1) -> Client:
+    """`attempts` per server before giving up: services wait for NATS forever (-1);
+    one-shot commands give up after a few, so a wrong URL is an error, not a hang."""
+
     async def on_error(error: Exception) -> None:
         log.warning("%s: NATS error: %s", name, error)
 
@@ -21,7 +24,7 @@ async def connect(url: str, name: str) -> Client:
     return await nats.connect(
         servers=url.split(","),
         name=f"perche-{name}",
-        max_reconnect_attempts=-1,
+        max_reconnect_attempts=attempts,
         reconnect_time_wait=0.5,
         connect_timeout=5,
         allow_reconnect=True,

@@ -22,3 +22,13 @@ class Settings:
     rate_limit_per_minute: int = field(default_factory=lambda: int(os.environ.get("PERCHE_RATE_LIMIT", "30")))
     admin_email: str | None = field(default_factory=lambda: os.environ.get("PERCHE_ADMIN_EMAIL") or None)
     admin_password: str | None = field(default_factory=lambda: os.environ.get("PERCHE_ADMIN_PASSWORD") or None)
+    # Mail: over SMTP when a host is set, else written to a Maildir under the data directory.
+    smtp_host: str | None = field(default_factory=lambda: os.environ.get("PERCHE_SMTP_HOST") or None)
+    # Empty: the usual port of the TLS mode (25 none, 587 starttls, 465 ssl).
+    smtp_port: int | None = field(default_factory=lambda: int(os.environ.get("PERCHE_SMTP_PORT") or 0) or None)
+    smtp_tls: str = field(default_factory=lambda: os.environ.get("PERCHE_SMTP_TLS", "starttls"))  # none|starttls|ssl
+    smtp_user: str | None = field(default_factory=lambda: os.environ.get("PERCHE_SMTP_USER") or None)
+    smtp_password: str | None = field(default_factory=lambda: os.environ.get("PERCHE_SMTP_PASSWORD") or None)
+    mail_from: str = field(default_factory=lambda: os.environ.get("PERCHE_MAIL_FROM", "perche@localhost"))
+    # Reminder mails go out this many days before an event starts.
+    reminder_days: float = field(default_factory=lambda: float(os.environ.get("PERCHE_REMINDER_DAYS", "2")))

@@ -1,8 +1,395 @@
-"""The notify service: owns its stream; its rules arrive with their issue."""
+"""The notify service's wiring: registration events in, mails out, a log of what was sent.
 
-from services.kit.skeleton import StreamOwner
+Work arrives through one durable JetStream consumer on the registration stream,
+shared by every notify instance, with explicit acks: an event is acked once its
+mail is sent (or needs none), so a stopped or crashed instance leaves it to be
+delivered again. Before sending, an instance claims the mail in the notify stream
+(expecting the mail's last sequence), so two instances never both send it, and a
+mail recorded as sent is never sent again, across restarts.
+
+The catalog and registration streams are also followed in full (read-only, like
+the registration service follows the catalog) for event details, reminders and
+erasures. Names and addresses are asked of the registration service when a mail
+is made and are never written to any log.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import msgspec
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import api
+
+from schemas.catalog import CatalogEvent, EventDefined, EventSpec
+from schemas.errors import Rejected
+from schemas.notify import (
+    GetMail,
+    ListMails,
+    MailClaimed,
+    MailFailed,
+    MailList,
+    MailSent,
+    MailSummary,
+    MailView,
+    NotifyEvent,
+)
+from schemas.registration import GetRegistration, PersonErased, RegistrationEvent, RegistrationView
+from schemas.subjects import Catalog, Notify, Registration, events_of, stream_name
+from services.kit.client import ServiceError, call
+from services.kit.codec import decoder
+from services.kit.endpoints import Endpoints
+from services.kit.settings import Settings
+from services.kit.store import Conflict, EventStore
+from services.notify.compose import Composer
+from services.notify.rules import (
+    MAX_ATTEMPTS,
+    MailOrder,
+    MailRecord,
+    NotifyState,
+    claim_decision,
+    due_reminders,
+    error_label,
+    mail_for,
+    retry_delay,
+    wait_seconds,
+)
+from services.notify.transport import MaildirTransport, transport_for
+
+log = logging.getLogger("perche.notify")
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+# Deliveries of one registration event before JetStream stops; a little above the
+# send attempts, as waiting for another instance or a lagging service uses some too.
+MAX_DELIVER = MAX_ATTEMPTS + 10
+# Longer than an SMTP exchange may take (its timeout is 30 s); progress is signalled too.
+ACK_WAIT = 90.0
+BATCH = 32
+# Mails made and sent at once by one instance (a registration's mails stay in order).
+CONCURRENCY = 8
 
 
-class NotifyService(StreamOwner):
+@dataclass(frozen=True)
+class Outcome:
+    """What to tell JetStream about a delivered registration event."""
+
+    action: Literal["ack", "retry", "term"]
+    delay: float = 0.0
+
+
+ACK = Outcome("ack")
+
+
+class NotifyService:
     name = "notify"
-    description = "Mails sent in reaction to other services' events"
+
+    def __init__(self, settings: Settings | None = None, housekeeping_seconds: float | None = None) -> None:
+        self.settings = settings or Settings()
+        self.transport = transport_for(self.settings)
+        self.composer = Composer(
+            base_url=self.settings.base_url or DEFAULT_BASE_URL,
+            organisation=self.settings.organisation,
+            mail_from=self.settings.mail_from,
+        )
+        self.state = NotifyState()
+        self.events: dict[str, EventSpec] = {}
+        # Names this instance in its claims, so it may take back its own after a failure.
+        self.instance = uuid.uuid4().hex[:12]
+        self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
+        self._decode = decoder(RegistrationEvent).decode
+        self._stopping = asyncio.Event()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def start(self, nc: Client) -> None:
+        self.nc = nc
+        self._stopping.clear()
+        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
+        await self.catalog.open()
+        self.registrations: EventStore[RegistrationEvent] = EventStore(
+            nc, "registration", RegistrationEvent, lambda event, _subject: self.state.evolve_registration(event)
+        )
+        await self.registrations.open()
+        self.store: EventStore[NotifyEvent] = EventStore(
+            nc, self.name, NotifyEvent, lambda event, _subject: self.state.evolve_mail(event)
+        )
+        await self.store.open()
+        # Mails of people erased while this instance was away leave the Maildir now.
+        await self._erase_copies({p.id for p in self.state.people.values() if p.erased})
+
+        self.endpoints = Endpoints(nc, self.name, "Mails sent in reaction to registrations, and their log")
+        self.endpoints.add(Notify.LIST_MAILS, ListMails, self.list_mails)
+        self.endpoints.add(Notify.GET_MAIL, GetMail, self.get_mail)
+        await self.endpoints.start()
+
+        js = nc.jetstream(timeout=10)
+        config = api.ConsumerConfig(
+            name=Notify.REGISTRATION_CONSUMER,
+            durable_name=Notify.REGISTRATION_CONSUMER,
+            filter_subject=events_of("registration"),
+            deliver_policy=api.DeliverPolicy.ALL,
+            ack_policy=api.AckPolicy.EXPLICIT,
+            ack_wait=ACK_WAIT,
+            max_deliver=MAX_DELIVER,
+            max_ack_pending=1000,
+        )
+        # Create or update: every instance asks for the same consumer and so shares it.
+        await js.add_consumer(stream_name("registration"), config)
+        self._sub = await js.pull_subscribe_bind(
+            durable=Notify.REGISTRATION_CONSUMER, stream=stream_name("registration")
+        )
+        self._worker = asyncio.create_task(self._work())
+        self._housekeeping = asyncio.create_task(self._housekeeping_loop())
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._housekeeping.cancel()
+        # Let the mails in hand finish: an event left unacked would only be delivered again.
+        try:
+            async with asyncio.timeout(45):
+                await self._worker
+        except TimeoutError:
+            self._worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._housekeeping
+        with contextlib.suppress(Exception):
+            await self._sub.unsubscribe()
+        await self.endpoints.stop()
+        await self.store.close()
+        await self.registrations.close()
+        await self.catalog.close()
+
+    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
+        if isinstance(event, EventDefined):
+            self.events[event.spec.slug] = event.spec
+
+    # --- registration events, from the shared durable consumer ---
+
+    async def _work(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                messages = await self._sub.fetch(batch=BATCH, timeout=1.0)
+            except (NatsTimeoutError, TimeoutError):
+                continue
+            except Exception as error:  # disconnected, server restarting: try again shortly
+                log.warning("notify: fetching registration events failed: %s", error)
+                await asyncio.sleep(1.0)
+                continue
+            # One task per registration, its events in stream order; registrations in parallel.
+            by_registration: dict[str, list[tuple[Msg, RegistrationEvent | None]]] = {}
+            for msg in messages:
+                event = self._read(msg)
+                key = event.registration_id if event is not None else f"unreadable-{id(msg)}"
+                by_registration.setdefault(key, []).append((msg, event))
+            await asyncio.gather(*(self._handle_in_order(items) for items in by_registration.values()))
+
+    def _read(self, msg: Msg) -> RegistrationEvent | None:
+        try:
+            event: RegistrationEvent = self._decode(msg.data)
+            return event
+        except (msgspec.ValidationError, msgspec.DecodeError) as error:
+            log.error("notify: terminating unreadable message on %s: %s", msg.subject, error)
+            return None
+
+    async def _handle_in_order(self, items: list[tuple[Msg, RegistrationEvent | None]]) -> None:
+        async with self._slots:
+            for msg, event in items:
+                await self._handle(msg, event)
+
+    async def _handle(self, msg: Msg, event: RegistrationEvent | None) -> None:
+        if event is None:
+            outcome = Outcome("term")  # a poison message is never delivered again
+        else:
+            try:
+                outcome = await self.on_registration_event(event, msg)
+            except Exception:
+                log.exception("notify: handling %s failed", msg.subject)
+                outcome = Outcome("retry", retry_delay(msg.metadata.num_delivered))
+            if outcome.action == "retry" and msg.metadata.num_delivered >= MAX_DELIVER:
+                log.error("notify: giving up on %s after %d deliveries", msg.subject, MAX_DELIVER)
+        try:
+            if outcome.action == "ack":
+                await msg.ack_sync()
+            elif outcome.action == "term":
+                await msg.term()
+            else:
+                await msg.nak(delay=outcome.delay)
+        except Exception as error:  # the claim in the notify stream still stops a second send
+            log.warning("notify: could not acknowledge %s: %s", msg.subject, error)
+
+    async def on_registration_event(self, event: RegistrationEvent, msg: Msg) -> Outcome:
+        meta = msg.metadata
+        # This instance's view of the registrations must include the event itself.
+        await self.registrations.caught_up(meta.sequence.stream)
+        if isinstance(event, PersonErased):
+            await self._erase_copies({event.registration_id})
+            return ACK
+        spec = self.events.get(event.event)
+        if spec is None:
+            await self.catalog.catch_up_subject(Catalog.event_subject(event.event))
+            spec = self.events.get(event.event)
+        if spec is None:
+            log.error("notify: no event %r in the catalog for %s; no mail", event.event, msg.subject)
+            return Outcome("term")
+        order = mail_for(event, self.state.people.get(event.registration_id), spec, datetime.now(UTC))
+        if order is None:
+            return ACK
+        last_delivery = meta.num_delivered >= MAX_DELIVER
+        with contextlib.suppress(Exception):
+            await msg.in_progress()
+        return await self.deliver(order, spec, last_delivery)
+
+    # --- one mail: claim, make, send, record ---
+
+    async def deliver(self, order: MailOrder, spec: EventSpec, last_delivery: bool = False) -> Outcome:
+        subject = Notify.mail_subject(order.mail_id)
+        record = self.state.mails.get(order.mail_id)
+        decision = claim_decision(record, self.instance, datetime.now(UTC))
+        if decision == "skip":
+            return ACK
+        if decision == "wait" and record is not None:
+            return Outcome("retry", wait_seconds(record, datetime.now(UTC)))
+        try:
+            query = GetRegistration(registration_id=order.registration_id, by_organiser="notify")
+            view = await call(self.nc, Registration.GET, query, RegistrationView)
+        except ServiceError as error:
+            # Not there yet on the instance that answered, or not answering: ask again soon.
+            log.info("notify: registration %s not readable yet (%s)", order.registration_id, error.reply.code)
+            return Outcome("retry", 2.0)
+        if view.erased or not view.email:
+            return ACK  # nobody to write to any more
+        if not await self._claim(order, subject, view.language):
+            record = self.state.mails.get(order.mail_id)
+            if record is None or record.sent_at is not None or record.abandoned:
+                return ACK
+            return Outcome("retry", wait_seconds(record, datetime.now(UTC)))
+        attempt = self.state.mails[order.mail_id].failures + 1
+        try:
+            message = self.composer.compose(order, view, spec, datetime.now(UTC))
+            await self.transport.send(message)
+        except Exception as error:
+            final = attempt >= MAX_ATTEMPTS or last_delivery
+            label = error_label(error)
+            if final:
+                log.error("notify: giving up mail %s after %d attempts: %s", order.mail_id, attempt, label)
+            else:
+                log.warning("notify: mail %s failed (attempt %d): %s", order.mail_id, attempt, label)
+            failed = MailFailed(mail_id=order.mail_id, error=label, final=final, at=datetime.now(UTC))
+            await self.store.append(subject, failed, f"failed-{order.mail_id}-{attempt}", None)
+            return Outcome("term") if final else Outcome("retry", retry_delay(attempt))
+        sent = MailSent(mail_id=order.mail_id, transport=self.transport.kind, at=datetime.now(UTC))
+        await self.store.append(subject, sent, f"sent-{order.mail_id}", None)
+        log.info("notify: sent %s mail %s", order.kind, order.mail_id)
+        return ACK
+
+    async def _claim(self, order: MailOrder, subject: str, language: Literal["fr", "en"]) -> bool:
+        """Claim the mail for this instance; False when another instance holds or sent it."""
+        for _ in range(5):
+            record = self.state.mails.get(order.mail_id)
+            if claim_decision(record, self.instance, datetime.now(UTC)) != "claim":
+                return False
+            expected = self.store.last_sequence(subject)
+            claim = MailClaimed(
+                mail_id=order.mail_id,
+                kind=order.kind,
+                registration_id=order.registration_id,
+                event=order.event,
+                language=language,
+                instance=self.instance,
+                at=datetime.now(UTC),
+            )
+            try:
+                # The id names this instance and position: a rival's claim is a conflict, not a duplicate.
+                await self.store.append(subject, claim, f"claim-{order.mail_id}-{self.instance}-{expected}", expected)
+                return True
+            except Conflict:
+                await self.store.catch_up_subject(subject)
+        return False
+
+    # --- reminders and erasure ---
+
+    async def _housekeeping_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._housekeeping_seconds)
+            try:
+                await self.housekeeping(datetime.now(UTC))
+            except Exception:
+                log.exception("notify: housekeeping failed")
+
+    async def housekeeping(self, now: datetime) -> None:
+        """Send the reminders due at `now` (every instance runs this; claims keep each to one)."""
+        for order in due_reminders(self.state, self.events, now, self.settings.reminder_days):
+            spec = self.events[order.event]
+            async with self._slots:
+                await self.deliver(order, spec)
+
+    async def _erase_copies(self, registration_ids: set[str]) -> None:
+        if isinstance(self.transport, MaildirTransport) and registration_ids:
+            removed = await asyncio.to_thread(self.transport.erase, registration_ids)
+            if removed:
+                log.info("notify: erased %d stored mails", removed)
+
+    # --- queries ---
+
+    def _summary(self, record: MailRecord, subject: str = "", to: str = "") -> MailSummary:
+        return MailSummary(
+            mail_id=record.mail_id,
+            kind=record.kind,
+            registration_id=record.registration_id,
+            event=record.event,
+            language=record.language,
+            status=record.status,
+            at=record.claimed_at,
+            sent_at=record.sent_at,
+            transport=record.transport,
+            error=record.error,
+            subject=subject,
+            to=to,
+        )
+
+    def _erased(self, registration_id: str) -> bool:
+        person = self.state.people.get(registration_id)
+        return person is not None and person.erased
+
+    async def list_mails(self, query: ListMails) -> MailList:
+        records = [
+            r
+            for r in self.state.mails.values()
+            if (query.event is None or r.event == query.event)
+            and (query.registration_id is None or r.registration_id == query.registration_id)
+        ]
+        records.sort(key=lambda r: r.claimed_at, reverse=True)
+        records = records[: query.limit]
+        if not isinstance(self.transport, MaildirTransport):
+            return MailList(mails=[self._summary(r) for r in records], transport="smtp")
+        stored = await asyncio.to_thread(self.transport.stored)
+        mails = []
+        for record in records:
+            copy = None if self._erased(record.registration_id) else stored.get(record.mail_id)
+            mails.append(self._summary(record, copy.subject, copy.to) if copy else self._summary(record))
+        return MailList(mails=mails, transport="maildir", maildir=str(self.transport.directory))
+
+    async def get_mail(self, query: GetMail) -> MailView:
+        record = self.state.mails.get(query.mail_id)
+        if record is None:
+            raise Rejected("not_found", f"No mail {query.mail_id!r}", "mail_id", key="mail_not_found")
+        if not isinstance(self.transport, MaildirTransport) or self._erased(record.registration_id):
+            return MailView(summary=self._summary(record))
+        message = await asyncio.to_thread(self.transport.read, query.mail_id)
+        if message is None:
+            return MailView(summary=self._summary(record))
+        body = message.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else ""
+        attachments = [part.get_filename() or part.get_content_type() for part in message.iter_attachments()]
+        return MailView(
+            summary=self._summary(record, str(message.get("Subject", "")), str(message.get("To", ""))),
+            text=text,
+            attachments=attachments,
+            stored=True,
+        )

@@ -1,6 +1,7 @@
 """The registration service's NATS wiring: stream, people bucket, endpoints, housekeeping."""
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -18,6 +19,8 @@ from schemas.catalog import CatalogEvent, EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.registration import (
     AnswersChanged,
+    CalendarAccess,
+    CalendarHolder,
     Cancel,
     CategoryCount,
     CheckIn,
@@ -83,6 +86,7 @@ class RegistrationService:
         # Seats this instance is claiming right now, so its own concurrent requests pick
         # different seats; other instances are kept out by the expected-sequence check.
         self._reserved: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+        self._claim_events: dict[tuple[str, str], asyncio.Event] = {}
         self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
 
     async def start(self, nc: Client) -> None:
@@ -110,6 +114,7 @@ class RegistrationService:
             (Registration.LIST, ListRegistrations, self.list),
             (Registration.FIND, FindRegistrations, self.find),
             (Registration.COUNTS, GetCounts, self.counts),
+            (Registration.CALENDAR, CalendarAccess, self.calendar),
         ]:
             self.endpoints.add(subject, request_type, handler)
         await self.endpoints.start()
@@ -195,6 +200,17 @@ class RegistrationService:
             erased=record.erased,
         )
 
+    async def _claims_changed(self, key: tuple[str, str]) -> None:
+        event = self._claim_events.setdefault(key, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await event.wait()
+
+    def _claim_ended(self, key: tuple[str, str]) -> None:
+        event = self._claim_events.pop(key, None)
+        if event is not None:
+            event.set()
+
     def expected_sequence(self, subject: str) -> int | None:
         """The capacity guard: appends on a seat must find it as this instance last saw it."""
         return self.store.last_sequence(subject)
@@ -222,6 +238,12 @@ class RegistrationService:
             key = (spec.slug, command.category or spec.default_category.id)
             reserved = self._reserved[key]
             event, answers = decide_register(self.state, spec, command, registration_id, now, reserved)
+            category = spec.category(event.category)
+            if event.seat is None and reserved and category is not None:
+                if self.state.tally(spec.slug, event.category).free_seat(category.capacity) is not None:
+                    # Full only because of this instance's claims in flight: wait for one to end.
+                    await self._claims_changed(key)
+                    continue
             if event.seat is not None:
                 reserved.add(event.seat)
                 subject = Registration.seat_subject(spec.slug, event.category, event.seat)
@@ -249,6 +271,7 @@ class RegistrationService:
             finally:
                 if event.seat is not None:
                     reserved.discard(event.seat)
+                    self._claim_ended(key)
             if event.status == "waitlisted":
                 await self._offer_free_seats(spec, event.category)
             return await self.view(registration_id)
@@ -374,6 +397,22 @@ class RegistrationService:
     async def get(self, query: GetRegistration) -> RegistrationView:
         self._check_access(query.registration_id, query.token, query.by_organiser)
         return await self.view(query.registration_id)
+
+    async def calendar(self, query: CalendarAccess) -> CalendarHolder:
+        """Whose private calendar link this is; the calendar token is not the manage token."""
+        record = self.state.records.get(query.registration_id)
+        if record is None:
+            raise Rejected("not_found", "No such registration", key="registration_not_found")
+        if not hmac.compare_digest(query.token, self.token("calendar", record.id)):
+            raise Rejected("forbidden", "This calendar link is not valid", key="bad_token")
+        return CalendarHolder(
+            registration_id=record.id,
+            event=record.event,
+            category=record.category,
+            status=record.status,
+            language="en" if record.language == "en" else "fr",
+            erased=record.erased,
+        )
 
     async def list(self, query: ListRegistrations) -> RegistrationList:
         ids = self.state.by_event.get(query.event, [])

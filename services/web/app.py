@@ -26,6 +26,7 @@ from services.web.editor import EventEditor
 from services.web.forms import error_text
 from services.web.gateway import Gateway
 from services.web.health import healthz
+from services.web.mails import MailPages
 from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
@@ -101,7 +102,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         )
         middleware.append(limit.middleware)
     app = Litestar(
-        route_handlers=[PublicPages, OrganiserPages, EventEditor, Api, healthz, *CALENDAR_HANDLERS],
+        route_handlers=[PublicPages, OrganiserPages, MailPages, EventEditor, Api, healthz, *CALENDAR_HANDLERS],
         csrf_config=CSRFConfig(
             secret=secret.hex(),
             cookie_name=CSRF_COOKIE,

@@ -11,6 +11,7 @@ from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
+from services.kit.i18n import localised
 from services.web.i18n import Formatter, negotiate, translations
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -49,15 +50,6 @@ def language_of(request: Request[Any, Any, Any]) -> str:
 
 def gettext_for(language: str) -> Any:
     return translations(language).gettext
-
-
-def localised(obj: Any, field: str, language: str) -> Any:
-    """`title_en` when the page is in English and it is filled in, else `title`."""
-    if language != "fr":
-        value = getattr(obj, f"{field}_{language}", None)
-        if value:
-            return value
-    return getattr(obj, field)
 
 
 def _luminance(colour: str) -> float:

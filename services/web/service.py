@@ -10,6 +10,7 @@ from schemas.subjects import Web
 from services.kit.kv import bucket, shared_secret
 from services.kit.settings import Settings
 from services.web.app import build_app
+from services.web.calendar import end_streams
 from services.web.gateway import Gateway
 
 log = logging.getLogger("perche.web")
@@ -35,6 +36,8 @@ class WebService:
             access_log=False,
             lifespan="on",
             log_config=None,
+            # Open live streams (the venue screen's SSE) must not hold a shutdown for long.
+            timeout_graceful_shutdown=5,
         )
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -48,5 +51,6 @@ class WebService:
 
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:
+            end_streams(self._server.config.app)
             self._server.should_exit = True
             await self._task

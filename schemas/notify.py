@@ -1,0 +1,94 @@
+"""Mails the notify service sends, its log of them, and the organisers' view of that log.
+
+The log holds no personal data (invariant 4): which mail, for which registration,
+and what became of it. Names, addresses and texts live only in the mail itself.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from schemas.catalog import Language
+
+MailKind = Literal["confirmed", "waitlisted", "offered", "promoted", "cancelled", "offer_lapsed", "reminder"]
+Transport = Literal["smtp", "maildir"]
+MailStatus = Literal["sending", "sent", "failed", "abandoned"]
+
+
+# --- events in the notify stream, one subject per mail ---
+
+
+class MailClaimed(msgspec.Struct, frozen=True, kw_only=True, tag="mail_claimed"):
+    """An instance is sending this mail; appended expecting the mail's last sequence, so only one does."""
+
+    mail_id: str
+    kind: MailKind
+    registration_id: str
+    event: str
+    language: Language
+    instance: str
+    at: datetime
+
+
+class MailSent(msgspec.Struct, frozen=True, kw_only=True, tag="mail_sent"):
+    mail_id: str
+    transport: Transport
+    at: datetime
+
+
+class MailFailed(msgspec.Struct, frozen=True, kw_only=True, tag="mail_failed"):
+    """Sending failed; `final` when no more attempts will be made. `error` never holds an address."""
+
+    mail_id: str
+    error: str
+    final: bool = False
+    at: datetime
+
+
+NotifyEvent = MailClaimed | MailSent | MailFailed
+
+
+# --- queries, for the organisers' dashboard ---
+
+
+class ListMails(msgspec.Struct, frozen=True, kw_only=True):
+    event: str | None = None
+    registration_id: str | None = None
+    limit: Annotated[int, Meta(ge=1, le=1000)] = 200
+
+
+class GetMail(msgspec.Struct, frozen=True, kw_only=True):
+    mail_id: str
+
+
+class MailSummary(msgspec.Struct, frozen=True, kw_only=True):
+    mail_id: str
+    kind: MailKind
+    registration_id: str
+    event: str
+    language: Language
+    status: MailStatus
+    at: datetime
+    sent_at: datetime | None = None
+    transport: Transport | None = None
+    error: str = ""
+    # From the Maildir copy, when there is one (gone once the person's data is erased).
+    subject: str = ""
+    to: str = ""
+
+
+class MailList(msgspec.Struct, frozen=True, kw_only=True, tag="mail_list"):
+    mails: list[MailSummary]
+    # Where new mails go: "smtp", or "maildir" with its directory.
+    transport: Transport
+    maildir: str = ""
+
+
+class MailView(msgspec.Struct, frozen=True, kw_only=True, tag="mail"):
+    summary: MailSummary
+    # The text part and attachment names, from the Maildir copy; empty when sent over SMTP or erased.
+    text: str = ""
+    attachments: list[str] = []
+    stored: bool = False

@@ -1,0 +1,171 @@
+"""A mail as the person reads it: text and HTML in their language, QR code, calendar invitation.
+
+Texts are Jinja2 templates in `templates/mail/`, one per kind, whose message ids are
+the French texts translated by the same catalog as the pages. Each template has a
+`subject` block and a body; the HTML part is made from the text, so both always say
+the same thing.
+"""
+
+import io
+import re
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import segno
+
+from schemas.catalog import EventSpec
+from schemas.registration import RegistrationView
+from services.kit.i18n import Formatter, localised, translations
+from services.notify.invitation import build_invitation
+from services.notify.rules import MailOrder
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+QR_SCALE = 5
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+@cache
+def environment(language: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=False, default=False),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,  # an included block keeps the blank line after it
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render_text(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    """The subject and the text body of a mail of this kind."""
+    template = environment(language).get_template(f"mail/{kind}.txt")
+    subject = "".join(template.blocks["subject"](template.new_context(context))).strip()
+    body = re.sub(r"\n{3,}", "\n\n", template.render(context)).strip() + "\n"
+    return " ".join(subject.split()), body
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    return [block.splitlines() for block in text.strip().split("\n\n") if block.strip()]
+
+
+def _display_name(name: str) -> str:
+    # A name is the person's own text: no line breaks may reach a header.
+    return " ".join(_CONTROL.sub(" ", name).split())
+
+
+class Composer:
+    def __init__(self, base_url: str, organisation: str, mail_from: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.organisation = organisation
+        self.mail_from = mail_from
+        address = parseaddr(mail_from)[1]
+        self.domain = address.rpartition("@")[2] or "perche.local"
+
+    def links(self, view: RegistrationView) -> dict[str, str]:
+        base = self.base_url
+        return {
+            "manage_url": f"{base}/r/{view.id}?token={view.manage_token}",
+            "calendar_url": f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
+            "event_url": f"{base}/e/{view.event}",
+            # The organiser's phone camera opens this on the check-in page, like the page's QR code.
+            "check_in_url": f"{base}/organiser/e/{view.event}/checkin?code={view.id}",
+        }
+
+    def context(self, order: MailOrder, view: RegistrationView, spec: EventSpec) -> dict[str, Any]:
+        language = view.language
+        fmt = Formatter(language)
+        category = spec.category(view.category)
+        venue = spec.venue.name + (f", {spec.venue.address}" if spec.venue.address else "")
+        expires = order.offer_expires_at or view.offer_expires_at
+        return {
+            "lang": language,
+            "name": _display_name(view.name),
+            "title": localised(spec, "title", language),
+            "when": fmt.span(spec.starts_at, spec.ends_at, spec.timezone),
+            "date": fmt.date(spec.starts_at, spec.timezone),
+            "where": venue,
+            "category": localised(category, "name", language) if category else view.category,
+            "code": view.id,
+            "position": view.position,
+            "offer_hours": spec.waitlist_offer_hours,
+            "deadline": fmt.datetime(expires, spec.timezone) if expires else "",
+            "by_organiser": order.by_organiser,
+            "invitation": order.invitation,
+            "organisation": self.organisation,
+            **self.links(view),
+        }
+
+    def compose(self, order: MailOrder, view: RegistrationView, spec: EventSpec, now: datetime) -> EmailMessage:
+        context = self.context(order, view, spec)
+        subject, text = render_text(order.kind, view.language, context)
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = self.mail_from
+        message["To"] = Address(display_name=context["name"], addr_spec=view.email.strip())
+        message["Date"] = format_datetime(now)
+        # The same mail always has the same Message-ID, so a resend can be recognised.
+        message["Message-ID"] = f"<{order.mail_id}@{self.domain}>"
+        message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no holiday auto-replies
+        message["X-Perche-Mail-Id"] = order.mail_id
+        message["X-Perche-Kind"] = order.kind
+        message["X-Perche-Registration"] = view.id
+        message["X-Perche-Event"] = view.event
+        message.set_content(text)
+
+        with_qr = order.kind in ("confirmed", "promoted", "reminder") and view.status == "confirmed"
+        qr_cid = f"qr.{order.mail_id}@{self.domain}" if with_qr else ""
+        qr = segno.make(context["check_in_url"], error="m")
+        html = (
+            environment(view.language)
+            .get_template("mail/layout.html")
+            .render(
+                lang=view.language,
+                subject=subject,
+                paragraphs=paragraphs(text),
+                qr_cid=qr_cid,
+                qr_size=qr.symbol_size(scale=QR_SCALE)[0],
+                code=view.id,
+            )
+        )
+        message.add_alternative(html, subtype="html")
+        if with_qr:
+            png = io.BytesIO()
+            qr.save(png, kind="png", scale=QR_SCALE)
+            html_part = message.get_payload()[1]  # type: ignore[index]
+            assert isinstance(html_part, EmailMessage)
+            html_part.add_related(png.getvalue(), maintype="image", subtype="png", cid=f"<{qr_cid}>")
+
+        if order.invitation is not None:
+            ics = build_invitation(
+                spec,
+                view.id,
+                language=view.language,
+                method=order.invitation,
+                stamp=order.at or now,
+                organiser=self.mail_from,
+                organiser_name=self.organisation,
+                url=context["manage_url"],
+                description=translations(view.language).gettext(
+                    "Pour consulter, modifier ou annuler votre inscription : %(url)s"
+                )
+                % {"url": context["manage_url"]},
+            )
+            message.add_attachment(
+                ics,
+                maintype="text",
+                subtype="calendar",
+                filename="invitation.ics",
+                params={"method": "CANCEL" if order.invitation == "cancel" else "PUBLISH", "charset": "utf-8"},
+            )
+        # Set last: adding parts moves the Content-* headers set before into the first part.
+        message["Content-Language"] = view.language
+        return message

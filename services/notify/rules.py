@@ -1,0 +1,278 @@
+"""Pure rules of notify: which mail an event calls for, when reminders are due, who sends.
+
+Every mail has an id made from what caused it (the kind, the registration and the
+causing command), so the same cause always names the same mail, whichever instance
+sees it and however many times. A mail is sent by the instance that claims it in the
+notify stream; the others skip it, or wait while the claim is fresh.
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from schemas.catalog import EventSpec, Language
+from schemas.notify import MailClaimed, MailFailed, MailKind, MailSent, MailStatus, NotifyEvent, Transport
+from schemas.registration import (
+    OfferLapsed,
+    PersonErased,
+    Registered,
+    RegistrationCancelled,
+    RegistrationEvent,
+    SeatOffered,
+    WaitlistPromoted,
+)
+
+# Attempts at one mail before it is given up (and shown as such to organisers).
+MAX_ATTEMPTS = 20
+# A claim older than this whose mail was never sent belongs to an instance that died.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+Invitation = Literal["publish", "cancel"]
+Decision = Literal["claim", "skip", "wait"]
+
+
+@dataclass
+class Person:
+    """What the registration log says of someone, without personal data."""
+
+    id: str
+    event: str
+    category: str
+    language: Language
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    registered_at: datetime
+    confirmed_at: datetime | None = None
+    # Once confirmed, the person got a calendar invitation that a cancellation must withdraw.
+    ever_confirmed: bool = False
+    erased: bool = False
+
+
+@dataclass
+class MailRecord:
+    mail_id: str
+    kind: MailKind
+    registration_id: str
+    event: str
+    language: Language
+    claimed_at: datetime
+    # None once a failure released the claim for the next attempt.
+    claimed_by: str | None
+    sent_at: datetime | None = None
+    transport: Transport | None = None
+    failures: int = 0
+    error: str = ""
+    abandoned: bool = False
+
+    @property
+    def status(self) -> MailStatus:
+        if self.sent_at is not None:
+            return "sent"
+        if self.abandoned:
+            return "abandoned"
+        if self.claimed_by is None:
+            return "failed"
+        return "sending"
+
+
+@dataclass
+class NotifyState:
+    people: dict[str, Person] = field(default_factory=dict)
+    mails: dict[str, MailRecord] = field(default_factory=dict)
+
+    def evolve_registration(self, event: RegistrationEvent) -> None:
+        person = self.people.get(event.registration_id)
+        match event:
+            case Registered():
+                confirmed = event.status == "confirmed"
+                self.people[event.registration_id] = Person(
+                    id=event.registration_id,
+                    event=event.event,
+                    category=event.category,
+                    language="en" if event.language == "en" else "fr",
+                    status=event.status,
+                    registered_at=event.at,
+                    confirmed_at=event.at if confirmed else None,
+                    ever_confirmed=confirmed,
+                )
+            case RegistrationCancelled() | OfferLapsed() if person is not None:
+                person.status = "cancelled"
+            case WaitlistPromoted() if person is not None:
+                if person.status != "confirmed":
+                    person.confirmed_at = event.at
+                person.status = "confirmed"
+                person.ever_confirmed = True
+            case PersonErased() if person is not None:
+                person.erased = True
+
+    def evolve_mail(self, event: NotifyEvent) -> None:
+        record = self.mails.get(event.mail_id)
+        match event:
+            case MailClaimed():
+                if record is None:
+                    self.mails[event.mail_id] = MailRecord(
+                        mail_id=event.mail_id,
+                        kind=event.kind,
+                        registration_id=event.registration_id,
+                        event=event.event,
+                        language=event.language,
+                        claimed_at=event.at,
+                        claimed_by=event.instance,
+                    )
+                else:
+                    record.claimed_at, record.claimed_by = event.at, event.instance
+            case MailSent() if record is not None:
+                record.sent_at, record.transport = event.at, event.transport
+            case MailFailed() if record is not None:
+                record.failures += 1
+                record.error = event.error
+                record.claimed_by = None
+                record.abandoned = record.abandoned or event.final
+
+
+@dataclass(frozen=True)
+class MailOrder:
+    """One mail to send: what it is about; the text is made from it at sending time."""
+
+    mail_id: str
+    kind: MailKind
+    registration_id: str
+    event: str
+    # What the mail's calendar attachment does: add the event, or withdraw it.
+    invitation: Invitation | None = None
+    by_organiser: bool = False
+    # Also when the mail's calendar entries are stamped: the time of what caused it.
+    at: datetime | None = None
+    offer_expires_at: datetime | None = None
+
+
+def mail_id(kind: MailKind, registration_id: str, cause: str) -> str:
+    digest = hashlib.blake2b(cause.encode(), digest_size=6).hexdigest()
+    return f"{kind}-{registration_id}-{digest}"
+
+
+def mail_for(event: RegistrationEvent, person: Person | None, spec: EventSpec, now: datetime) -> MailOrder | None:
+    """The mail this registration event calls for, if any.
+
+    Nothing is sent about an event that is over, to a person whose data is erased,
+    or for an offer that has already expired.
+    """
+    if person is None or person.erased or spec.ends_at <= now:
+        return None
+    registration_id = event.registration_id
+    match event:
+        case Registered():
+            kind: MailKind = event.status
+            return MailOrder(
+                mail_id=mail_id(kind, registration_id, event.command_id),
+                kind=kind,
+                registration_id=registration_id,
+                event=event.event,
+                invitation="publish" if kind == "confirmed" else None,
+                at=event.at,
+            )
+        case WaitlistPromoted():
+            return MailOrder(
+                mail_id=mail_id("promoted", registration_id, event.command_id),
+                kind="promoted",
+                registration_id=registration_id,
+                event=event.event,
+                invitation="publish",
+                by_organiser=event.by_organiser is not None,
+                at=event.at,
+            )
+        case SeatOffered():
+            if event.expires_at <= now:
+                return None
+            return MailOrder(
+                mail_id=mail_id("offered", registration_id, event.command_id),
+                kind="offered",
+                registration_id=registration_id,
+                event=event.event,
+                at=event.at,
+                offer_expires_at=event.expires_at,
+            )
+        case RegistrationCancelled():
+            return MailOrder(
+                mail_id=mail_id("cancelled", registration_id, event.command_id),
+                kind="cancelled",
+                registration_id=registration_id,
+                event=event.event,
+                invitation="cancel" if person.ever_confirmed else None,
+                by_organiser=event.by_organiser is not None,
+                at=event.at,
+            )
+        case OfferLapsed():
+            return MailOrder(
+                mail_id=mail_id("offer_lapsed", registration_id, event.command_id),
+                kind="offer_lapsed",
+                registration_id=registration_id,
+                event=event.event,
+                at=event.at,
+            )
+    return None
+
+
+def reminder_id(registration_id: str) -> str:
+    return f"reminder-{registration_id}"
+
+
+def due_reminders(
+    state: NotifyState, events: dict[str, EventSpec], now: datetime, days_before: float
+) -> list[MailOrder]:
+    """Reminders to send now: `days_before` the event, to people confirmed before that moment.
+
+    Someone confirmed later has just had the confirmation with everything in it.
+    """
+    before = timedelta(days=days_before)
+    due: list[MailOrder] = []
+    for person in state.people.values():
+        spec = events.get(person.event)
+        if spec is None or person.status != "confirmed" or person.erased or person.confirmed_at is None:
+            continue
+        moment = spec.starts_at - before
+        if not moment <= now < spec.starts_at or person.confirmed_at >= moment:
+            continue
+        record = state.mails.get(reminder_id(person.id))
+        if record is not None and (record.sent_at is not None or record.abandoned):
+            continue
+        due.append(
+            MailOrder(
+                mail_id=reminder_id(person.id),
+                kind="reminder",
+                registration_id=person.id,
+                event=person.event,
+                at=moment,
+            )
+        )
+    return due
+
+
+def claim_decision(record: MailRecord | None, instance: str, now: datetime) -> Decision:
+    """Send (after claiming), skip (sent or given up), or wait for another instance's fresh claim."""
+    if record is None:
+        return "claim"
+    if record.sent_at is not None or record.abandoned:
+        return "skip"
+    if record.claimed_by in (None, instance) or now - record.claimed_at >= CLAIM_TIMEOUT:
+        return "claim"
+    return "wait"
+
+
+def wait_seconds(record: MailRecord, now: datetime) -> float:
+    """How long until another instance's claim counts as abandoned."""
+    return max(1.0, (record.claimed_at + CLAIM_TIMEOUT - now).total_seconds())
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before attempt `attempt + 1` after a failed send: 2, 4, 8… up to 15 minutes."""
+    return float(min(2 ** max(attempt, 1), 900))
+
+
+def error_label(error: BaseException) -> str:
+    """What went wrong, fit for the log: the error's class and SMTP code, never its text.
+
+    SMTP replies often quote the recipient's address, which must not enter the log.
+    """
+    code = getattr(error, "code", None)
+    return f"{type(error).__name__} {code}" if isinstance(code, int) else type(error).__name__

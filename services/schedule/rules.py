@@ -1,0 +1,773 @@
+"""Pure rules of the agenda: edits, conflicts, releases, the event file, pitch rounds, who sees what.
+
+Nothing here touches the network or the clock: the service passes `now` and the
+event's definition in, and appends what these functions decide.
+"""
+
+import hashlib
+import random
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from schemas.catalog import Audience, EventSpec, Span
+from schemas.errors import Rejected
+from schemas.schedule import (
+    Agenda,
+    AgendaReleased,
+    Change,
+    ChangeKind,
+    Contributor,
+    DraftEdited,
+    Edit,
+    EditDraft,
+    GenerateRounds,
+    Issue,
+    PutContributor,
+    PutRoom,
+    PutSession,
+    PutTeam,
+    ReleaseAgenda,
+    ReleaseSummary,
+    RemoveContributor,
+    RemoveRoom,
+    RemoveSession,
+    RemoveTeam,
+    ScheduleEvent,
+    Session,
+    Slot,
+    Team,
+)
+
+# --- time ---
+
+
+def to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Naive times (event files, forms) are local to the event's zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def overlaps(a: Session, b: Session) -> bool:
+    # Equal starts always clash, even for a zero-length item (pretalx let those through).
+    return a.starts_at == b.starts_at or (a.starts_at < b.ends_at and b.starts_at < a.ends_at)
+
+
+# --- state ---
+
+
+@dataclass
+class EventAgenda:
+    """One event's agenda as the stream tells it: the draft and the releases."""
+
+    draft: Agenda = field(default_factory=Agenda)
+    released: AgendaReleased | None = None
+    history: list[ReleaseSummary] = field(default_factory=list)
+    edits: int = 0
+    file_hash: str | None = None
+
+    @property
+    def version(self) -> int:
+        return self.released.version if self.released else 0
+
+
+@dataclass
+class ScheduleState:
+    agendas: dict[str, EventAgenda] = field(default_factory=dict)
+    # command id -> (event, release version or 0 for an edit): a repeat returns the first outcome.
+    commands: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def of(self, slug: str) -> EventAgenda:
+        return self.agendas.get(slug) or EventAgenda()
+
+    def evolve(self, event: ScheduleEvent) -> None:
+        agenda = self.agendas.setdefault(event.event, EventAgenda())
+        match event:
+            case DraftEdited():
+                agenda.draft = apply_edits(agenda.draft, event.edits)
+                agenda.edits += 1
+                if event.file_hash is not None:
+                    agenda.file_hash = event.file_hash
+                self.commands[event.command_id] = (event.event, 0)
+            case AgendaReleased():
+                agenda.released = event
+                agenda.history.append(
+                    ReleaseSummary(
+                        version=event.version,
+                        at=event.at,
+                        note=event.note,
+                        by_organiser=event.by_organiser,
+                        changelog=event.changelog,
+                    )
+                )
+                self.commands[event.command_id] = (event.event, event.version)
+
+
+# --- edits ---
+
+
+def _by_start(sessions: Iterable[Session]) -> list[Session]:
+    return sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.room or "", s.id))
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Identified)
+
+
+def _put(items: list[T], item: T) -> list[T]:
+    """Replace the item with the same id in place, or add it at the end."""
+    if any(x.id == item.id for x in items):
+        return [item if x.id == item.id else x for x in items]
+    return [*items, item]
+
+
+def _pick(items: list[T], wanted: list[str] | None, where: str, what: str) -> list[T]:
+    if wanted is None:
+        return list(items)
+    known = {item.id: item for item in items}
+    for i, ident in enumerate(wanted):
+        if ident not in known:
+            raise Rejected("invalid", f"There is no {what} {ident!r}", f"{where}[{i}]", key=f"agenda_unknown_{what}")
+    return [known[ident] for ident in wanted]
+
+
+def apply_edit(agenda: Agenda, edit: Edit) -> Agenda:
+    """Evolve a draft by one edit that was already checked; unknown ids are ignored."""
+    replace = msgspec.structs.replace
+    match edit:
+        case PutSession(session=session):
+            kept = [s for s in agenda.sessions if s.id != session.id]
+            return replace(agenda, sessions=_by_start([*kept, session]))
+        case RemoveSession(id=ident):
+            return replace(agenda, sessions=[s for s in agenda.sessions if s.id != ident])
+        case PutRoom(room=room):
+            return replace(agenda, rooms=_put(list(agenda.rooms), room))
+        case RemoveRoom(id=ident):
+            return replace(agenda, rooms=[r for r in agenda.rooms if r.id != ident])
+        case PutContributor(contributor=person):
+            return replace(agenda, people=_put(list(agenda.people), person))
+        case RemoveContributor(id=ident):
+            return replace(agenda, people=[p for p in agenda.people if p.id != ident])
+        case PutTeam(team=team):
+            return replace(agenda, teams=_put(list(agenda.teams), team))
+        case RemoveTeam(id=ident):
+            return replace(agenda, teams=[t for t in agenda.teams if t.id != ident])
+    return agenda
+
+
+def apply_edits(agenda: Agenda, edits: Iterable[Edit]) -> Agenda:
+    for edit in edits:
+        agenda = apply_edit(agenda, edit)
+    return agenda
+
+
+def _spans_utc(spans: list[Span], zone: ZoneInfo, where: str) -> list[Span]:
+    out = []
+    for j, span in enumerate(spans):
+        starts, ends = to_utc(span.starts_at, zone), to_utc(span.ends_at, zone)
+        if ends <= starts:
+            raise Rejected("invalid", "An availability must end after it starts", f"{where}[{j}].ends_at")
+        out.append(Span(starts_at=starts, ends_at=ends))
+    return out
+
+
+def check_edit(agenda: Agenda, edit: Edit, zone: ZoneInfo, where: str) -> Edit:
+    """The edit with its times in UTC, or Rejected with the field at fault."""
+    replace = msgspec.structs.replace
+    match edit:
+        case PutSession(session=session):
+            starts, ends = to_utc(session.starts_at, zone), to_utc(session.ends_at, zone)
+            if ends <= starts:
+                raise Rejected(
+                    "invalid", "A session must end after it starts", f"{where}.session.ends_at", key="agenda_ends_first"
+                )
+            if session.room is not None and agenda.room(session.room) is None:
+                raise Rejected(
+                    "invalid",
+                    f"There is no room {session.room!r}: add it first",
+                    f"{where}.session.room",
+                    key="agenda_unknown_room",
+                )
+            for person in session.people:
+                if agenda.person(person) is None:
+                    raise Rejected(
+                        "invalid",
+                        f"There is no speaker or juror {person!r}: add them first",
+                        f"{where}.session.people",
+                        key="agenda_unknown_person",
+                    )
+            if session.team is not None and agenda.team(session.team) is None:
+                raise Rejected(
+                    "invalid",
+                    f"There is no team {session.team!r}: add it first",
+                    f"{where}.session.team",
+                    key="agenda_unknown_team",
+                )
+            # Sequence and update time belong to releases, never to an edit.
+            return PutSession(
+                session=replace(session, starts_at=starts, ends_at=ends, sequence=0, updated_at=None),
+            )
+        case RemoveSession(id=ident):
+            if not any(s.id == ident for s in agenda.sessions):
+                raise Rejected("not_found", f"There is no session {ident!r}", f"{where}.id", key="agenda_no_session")
+            return edit
+        case PutRoom():
+            return edit
+        case RemoveRoom(id=ident):
+            if agenda.room(ident) is None:
+                raise Rejected("not_found", f"There is no room {ident!r}", f"{where}.id", key="agenda_unknown_room")
+            _refuse_if_used([s for s in agenda.sessions if s.room == ident], f"Room {ident!r}", where)
+            return edit
+        case PutContributor(contributor=person):
+            for team in person.conflicts:
+                if agenda.team(team) is None:
+                    raise Rejected(
+                        "invalid",
+                        f"There is no team {team!r}: add it first",
+                        f"{where}.contributor.conflicts",
+                        key="agenda_unknown_team",
+                    )
+            spans = _spans_utc(person.availability, zone, f"{where}.contributor.availability")
+            return PutContributor(contributor=replace(person, availability=spans))
+        case RemoveContributor(id=ident):
+            if agenda.person(ident) is None:
+                raise Rejected(
+                    "not_found", f"There is no speaker or juror {ident!r}", f"{where}.id", key="agenda_unknown_person"
+                )
+            _refuse_if_used([s for s in agenda.sessions if ident in s.people], f"{ident!r}", where)
+            return edit
+        case PutTeam():
+            return edit
+        case RemoveTeam(id=ident):
+            if agenda.team(ident) is None:
+                raise Rejected("not_found", f"There is no team {ident!r}", f"{where}.id", key="agenda_unknown_team")
+            _refuse_if_used([s for s in agenda.sessions if s.team == ident], f"Team {ident!r}", where)
+            return edit
+    return edit
+
+
+def _refuse_if_used(sessions: list[Session], what: str, where: str) -> None:
+    if sessions:
+        titles = ", ".join(repr(s.title) for s in sessions[:5])
+        raise Rejected(
+            "conflict",
+            f"{what} is still in {len(sessions)} session(s) ({titles}): change or remove them first",
+            f"{where}.id",
+            key="agenda_still_used",
+        )
+
+
+def decide_edit(agenda: EventAgenda, spec: EventSpec, command: EditDraft, now: datetime) -> DraftEdited:
+    """All edits apply in order, or none: the first bad one is refused with its field."""
+    zone = ZoneInfo(spec.timezone)
+    draft = agenda.draft
+    checked: list[Edit] = []
+    for i, edit in enumerate(command.edits):
+        edit = check_edit(draft, edit, zone, f"edits[{i}]")
+        if isinstance(edit, PutSession):
+            edit = PutSession(session=msgspec.structs.replace(edit.session, origin="organiser"))
+        draft = apply_edit(draft, edit)
+        checked.append(edit)
+    return DraftEdited(
+        command_id=command.command_id, event=spec.slug, edits=checked, at=now, by_organiser=command.by_organiser
+    )
+
+
+# --- conflicts ---
+
+
+def find_issues(agenda: Agenda, starts_at: datetime, ends_at: datetime) -> list[Issue]:
+    """Every conflict of the agenda; cancelled sessions take no room and no one's time."""
+    active = _by_start(s for s in agenda.sessions if not s.cancelled)
+    issues: list[Issue] = []
+    by_room: defaultdict[str, list[Session]] = defaultdict(list)
+    by_person: defaultdict[str, list[Session]] = defaultdict(list)
+    for session in active:
+        if session.room:
+            by_room[session.room].append(session)
+        for ident in session.people:
+            by_person[ident].append(session)
+        if session.starts_at < starts_at or session.ends_at > ends_at:
+            issues.append(
+                Issue(
+                    kind="outside_event",
+                    message=f"{session.title!r} is outside the event's dates",
+                    sessions=[session.id],
+                )
+            )
+    for room, sessions in by_room.items():
+        for a, b in _clashes(sessions):
+            issues.append(
+                Issue(
+                    kind="room_double_booked",
+                    message=f"Room {room!r} holds {a.title!r} and {b.title!r} at the same time",
+                    sessions=[a.id, b.id],
+                    room=room,
+                )
+            )
+    for someone, sessions in by_person.items():
+        for a, b in _clashes(sessions):
+            issues.append(
+                Issue(
+                    kind="person_double_booked",
+                    message=f"{someone!r} is in {a.title!r} and {b.title!r} at the same time",
+                    sessions=[a.id, b.id],
+                    person=someone,
+                )
+            )
+    people = {p.id: p for p in agenda.people}
+    for session in active:
+        for person_id in session.people:
+            person = people.get(person_id)
+            if person is None:
+                continue
+            if person.availability and not any(
+                span.starts_at <= session.starts_at and session.ends_at <= span.ends_at for span in person.availability
+            ):
+                issues.append(
+                    Issue(
+                        kind="outside_availability",
+                        message=f"{person.name!r} is not available for {session.title!r}",
+                        sessions=[session.id],
+                        person=person_id,
+                    )
+                )
+            if session.team is not None and session.team in person.conflicts:
+                issues.append(
+                    Issue(
+                        kind="juror_conflict_of_interest",
+                        message=f"{person.name!r} must not judge team {session.team!r} (conflict of interest)",
+                        sessions=[session.id],
+                        person=person_id,
+                    )
+                )
+    return issues
+
+
+def _clashes(sessions: list[Session]) -> list[tuple[Session, Session]]:
+    """Overlapping pairs of sessions already sorted by start, by one sweep."""
+    pairs: list[tuple[Session, Session]] = []
+    running: list[Session] = []
+    for session in sessions:
+        running = [r for r in running if overlaps(r, session)]
+        pairs.extend((r, session) for r in running)
+        running.append(session)
+    return pairs
+
+
+# --- releases ---
+
+
+def _fingerprint(session: Session, agenda: Agenda) -> tuple[object, ...]:
+    """Everything a calendar app shows of a session: a change here is a new SEQUENCE."""
+    room = agenda.room(session.room)
+    team = agenda.team(session.team)
+    people = [agenda.person(p) for p in session.people]
+    return (
+        session.title,
+        session.title_en,
+        session.kind,
+        session.starts_at,
+        session.ends_at,
+        (room.name, room.name_en, room.location) if room else None,
+        tuple(p.name if p else "" for p in people),
+        team.name if team else None,
+        session.audience,
+        session.description,
+        session.description_en,
+        session.cancelled,
+    )
+
+
+def _slot(session: Session) -> Slot:
+    return Slot(starts_at=session.starts_at, ends_at=session.ends_at, room=session.room)
+
+
+def _registrations(session: Session, agenda: Agenda) -> set[str]:
+    found = {p.registration for p in agenda.people if p.id in session.people and p.registration}
+    team = agenda.team(session.team)
+    return {r for r in found if r} | set(team.members if team else [])
+
+
+def stamp(previous: Agenda | None, draft: Agenda, now: datetime) -> tuple[Agenda, list[Change]]:
+    """The agenda to release and its changelog; removed sessions stay, cancelled."""
+    replace = msgspec.structs.replace
+    before = {s.id: s for s in previous.sessions} if previous else {}
+    sessions: list[Session] = []
+    changes: list[tuple[datetime, Change]] = []
+    old = previous or Agenda()
+
+    def change(kind: ChangeKind, new: Session, was: Session | None) -> None:
+        registrations = _registrations(new, draft) | (_registrations(was, old) if was else set())
+        entry = Change(
+            kind=kind,
+            session=new.id,
+            title=new.title,
+            title_en=new.title_en,
+            before=_slot(was) if was else None,
+            after=_slot(new),
+            registrations=sorted(registrations),
+        )
+        changes.append((new.starts_at, entry))
+
+    for session in draft.sessions:
+        was = before.get(session.id)
+        if was is None:
+            sessions.append(replace(session, sequence=0, updated_at=now))
+            change("added", session, None)
+        elif _fingerprint(session, draft) != _fingerprint(was, old):
+            sessions.append(replace(session, sequence=was.sequence + 1, updated_at=now))
+            if was.cancelled and not session.cancelled:
+                kind: ChangeKind = "restored"
+            elif session.cancelled and not was.cancelled:
+                kind = "cancelled"
+            elif _slot(was) != _slot(session):
+                kind = "moved"
+            else:
+                kind = "changed"
+            change(kind, session, was)
+        else:
+            sessions.append(replace(session, sequence=was.sequence, updated_at=was.updated_at))
+    kept = {s.id for s in draft.sessions}
+    rooms, people, teams = list(draft.rooms), list(draft.people), list(draft.teams)
+    for was in old.sessions:
+        if was.id in kept:
+            continue
+        if was.cancelled:
+            sessions.append(was)
+        else:
+            cancelled = replace(was, cancelled=True, sequence=was.sequence + 1, updated_at=now)
+            sessions.append(cancelled)
+            change("cancelled", cancelled, was)
+        # A session kept as cancelled still needs its room and names for its calendar entry.
+        room = old.room(was.room)
+        if room and not any(r.id == room.id for r in rooms):
+            rooms.append(room)
+        for person_id in was.people:
+            person = old.person(person_id)
+            if person and not any(p.id == person_id for p in people):
+                people.append(person)
+        team = old.team(was.team)
+        if team and not any(t.id == team.id for t in teams):
+            teams.append(team)
+    agenda = Agenda(rooms=rooms, people=people, teams=teams, sessions=_by_start(sessions))
+    return agenda, [c for _, c in sorted(changes, key=lambda pair: (pair[0], pair[1].session))]
+
+
+def pending(agenda: EventAgenda, now: datetime) -> list[Change]:
+    """What releasing the draft now would change."""
+    previous = agenda.released.agenda if agenda.released else None
+    return stamp(previous, agenda.draft, now)[1]
+
+
+def decide_release(agenda: EventAgenda, spec: EventSpec, command: ReleaseAgenda, now: datetime) -> AgendaReleased:
+    issues = find_issues(agenda.draft, spec.starts_at, spec.ends_at)
+    if issues and not command.accept_conflicts:
+        raise Rejected(
+            "conflict",
+            f"The draft has {len(issues)} conflict(s): solve them, or release accepting them",
+            "accept_conflicts",
+            key="agenda_has_conflicts",
+        )
+    previous = agenda.released.agenda if agenda.released else None
+    # Whole seconds, one apart at least: HTTP dates (Last-Modified) have no finer grain,
+    # and a feed changed twice in one second must still look newer to If-Modified-Since.
+    at = now.replace(microsecond=0)
+    if agenda.released is not None:
+        at = max(at, agenda.released.at + timedelta(seconds=1))
+    released, changelog = stamp(previous, agenda.draft, at)
+    if not changelog:
+        raise Rejected(
+            "conflict",
+            f"Nothing changed since version {agenda.version}",
+            key="agenda_unchanged",
+        )
+    return AgendaReleased(
+        command_id=command.command_id,
+        event=spec.slug,
+        version=agenda.version + 1,
+        agenda=released,
+        changelog=changelog,
+        at=at,
+        by_organiser=command.by_organiser,
+        note=command.note.strip(),
+        accepted_issues=issues,
+    )
+
+
+# --- the event file ---
+
+
+def file_hash(spec: EventSpec) -> str | None:
+    """Identifies the agenda an event file declares; None when it declares none."""
+    if not (spec.rooms or spec.speakers or spec.sessions):
+        return None
+    content = msgspec.json.encode([spec.timezone, spec.rooms, spec.speakers, spec.sessions])
+    return hashlib.sha256(content).hexdigest()[:24]
+
+
+def import_edits(draft: Agenda, spec: EventSpec) -> list[Edit]:
+    """The edits that bring the draft in line with the event file, keeping organisers' additions."""
+    zone = ZoneInfo(spec.timezone)
+    replace = msgspec.structs.replace
+    edits: list[Edit] = []
+    for room in spec.rooms:
+        if draft.room(room.id) != room:
+            edits.append(PutRoom(room=room))
+    for speaker in spec.speakers:
+        known = draft.person(speaker.id)
+        person = Contributor(
+            id=speaker.id,
+            name=speaker.name,
+            role=speaker.role,
+            # Links and conflicts are set by organisers; a file reload keeps them.
+            registration=known.registration if known else None,
+            conflicts=list(known.conflicts) if known else [],
+            availability=[
+                Span(starts_at=to_utc(s.starts_at, zone), ends_at=to_utc(s.ends_at, zone)) for s in speaker.availability
+            ],
+        )
+        if known != person:
+            edits.append(PutContributor(contributor=person))
+    declared = set()
+    for item in spec.sessions:
+        declared.add(item.id)
+        session = Session(
+            id=item.id,
+            title=item.title,
+            title_en=item.title_en,
+            kind=item.kind,
+            starts_at=to_utc(item.starts_at, zone),
+            ends_at=to_utc(item.ends_at, zone),
+            room=item.room,
+            people=list(item.speakers),
+            audience=item.audience,
+            description=item.description,
+            description_en=item.description_en,
+            cancelled=item.cancelled,
+            origin="file",
+        )
+        known_session = next((s for s in draft.sessions if s.id == item.id), None)
+        if known_session is None or replace(known_session, sequence=0, updated_at=None) != session:
+            edits.append(PutSession(session=session))
+    for session in draft.sessions:
+        if session.origin == "file" and session.id not in declared:
+            edits.append(RemoveSession(id=session.id))
+    return edits
+
+
+# --- pitch and jury rounds ---
+
+
+def _available(person: Contributor, starts: datetime, ends: datetime) -> bool:
+    return not person.availability or any(s.starts_at <= starts and ends <= s.ends_at for s in person.availability)
+
+
+def generate_rounds(agenda: Agenda, spec: EventSpec, command: GenerateRounds) -> list[Edit]:
+    """Every team pitches once before a panel of jurors free of conflicts of interest.
+
+    Rooms run in step, slot after slot, so no juror can be in two rooms at once; each
+    panel takes the least loaded free jurors, which keeps loads within one of each other
+    when conflicts allow it.
+    """
+    zone = ZoneInfo(spec.timezone)
+    for i, room_id in enumerate(command.rooms):
+        if agenda.room(room_id) is None:
+            raise Rejected("invalid", f"There is no room {room_id!r}", f"rooms[{i}]", key="agenda_unknown_room")
+    if command.deliberation_room is not None and agenda.room(command.deliberation_room) is None:
+        raise Rejected(
+            "invalid",
+            f"There is no room {command.deliberation_room!r}",
+            "deliberation_room",
+            key="agenda_unknown_room",
+        )
+    for i, ident in enumerate(command.replace):
+        if not any(s.id == ident for s in agenda.sessions):
+            raise Rejected("not_found", f"There is no session {ident!r}", f"replace[{i}]", key="agenda_no_session")
+    teams = _pick(agenda.teams, command.teams, "teams", "team")
+    jurors = [p for p in agenda.people if p.role == "juror"]
+    if command.jurors is not None:
+        jurors = _pick(agenda.people, command.jurors, "jurors", "person")
+    if not teams:
+        raise Rejected("invalid", "There are no teams to schedule: add the teams first", "teams", key="rounds_no_team")
+    k = command.jurors_per_team
+    if len(jurors) < k:
+        raise Rejected(
+            "invalid",
+            f"Each team needs {k} jurors and there are {len(jurors)}",
+            "jurors_per_team",
+            key="rounds_too_few_jurors",
+        )
+    parallel = len(command.rooms)
+    if parallel * k > len(jurors):
+        raise Rejected(
+            "invalid",
+            f"{parallel} rooms with {k} jurors each need {parallel * k} jurors and there are {len(jurors)}: "
+            "use fewer rooms or fewer jurors per team",
+            "rooms",
+            key="rounds_too_few_jurors",
+        )
+    for team in teams:
+        unconflicted = sum(1 for j in jurors if team.id not in j.conflicts)
+        if unconflicted < k:
+            raise Rejected(
+                "conflict",
+                f"Only {unconflicted} jurors have no conflict of interest with team {team.name!r}; {k} are needed",
+                "jurors",
+                key="rounds_conflicts",
+            )
+    order = list(teams)
+    if command.seed is not None:
+        random.Random(command.seed).shuffle(order)
+
+    pitch = timedelta(minutes=command.pitch_minutes)
+    step = pitch + timedelta(minutes=command.changeover_minutes)
+    t = to_utc(command.starts_at, zone)
+    loads = {j.id: 0 for j in jurors}
+    rank = {j.id: i for i, j in enumerate(jurors)}
+    sessions: list[Session] = []
+    slots, empty, breaks = 0, 0, 0
+    last_end = t
+    while order:
+        used: set[str] = set()
+        placed = 0
+        for room in command.rooms:
+            choice: tuple[Team, list[Contributor]] | None = None
+            for team in order:
+                free = [
+                    j for j in jurors if j.id not in used and team.id not in j.conflicts and _available(j, t, t + pitch)
+                ]
+                if len(free) >= k:
+                    choice = (team, free)
+                    break
+            if choice is None:
+                break
+            team, free = choice
+            order.remove(team)
+            panel = sorted(free, key=lambda j: (loads[j.id], rank[j.id]))[:k]
+            for juror in panel:
+                loads[juror.id] += 1
+                used.add(juror.id)
+            sessions.append(
+                Session(
+                    id=f"pitch-{team.id}",
+                    title=f"Pitch : {team.name}",
+                    title_en=f"Pitch: {team.name}",
+                    kind="pitch",
+                    starts_at=t,
+                    ends_at=t + pitch,
+                    room=room,
+                    people=[j.id for j in sorted(panel, key=lambda j: rank[j.id])],
+                    team=team.id,
+                    audience="everyone",
+                    origin="generated",
+                )
+            )
+            placed += 1
+        if placed:
+            empty = 0
+            slots += 1
+            last_end = t + pitch
+            t += step
+            if order and command.break_every and slots % command.break_every == 0:
+                breaks += 1
+                length = timedelta(minutes=command.break_minutes)
+                sessions.append(
+                    Session(
+                        id=f"pitch-break-{breaks}",
+                        title="Pause",
+                        title_en="Break",
+                        kind="break",
+                        starts_at=t,
+                        ends_at=t + length,
+                        audience="everyone",
+                        origin="generated",
+                    )
+                )
+                t += length
+        else:
+            # Nobody free right now (availability): try later, but not forever.
+            empty += 1
+            t += step
+            if empty > 500:
+                names = ", ".join(team.name for team in order[:5])
+                raise Rejected(
+                    "conflict",
+                    f"No panel of {k} available jurors can be found for: {names}",
+                    "jurors",
+                    key="rounds_unavailable",
+                )
+    if command.deliberation_minutes:
+        sessions.append(
+            Session(
+                id="jury-deliberation",
+                title="Délibération du jury",
+                title_en="Jury deliberation",
+                kind="judging",
+                starts_at=last_end,
+                ends_at=last_end + timedelta(minutes=command.deliberation_minutes),
+                room=command.deliberation_room,
+                people=[j.id for j in jurors],
+                audience="jurors",
+                origin="generated",
+            )
+        )
+    new = {s.id for s in sessions}
+    edits: list[Edit] = [RemoveSession(id=ident) for ident in command.replace if ident not in new]
+    edits += [
+        RemoveSession(id=s.id)
+        for s in agenda.sessions
+        if s.origin == "generated" and s.id not in new and s.id not in command.replace
+    ]
+    edits += [PutSession(session=s) for s in sessions]
+    return edits
+
+
+def decide_rounds(agenda: EventAgenda, spec: EventSpec, command: GenerateRounds, now: datetime) -> DraftEdited:
+    edits = generate_rounds(agenda.draft, spec, command)
+    return DraftEdited(
+        command_id=command.command_id, event=spec.slug, edits=edits, at=now, by_organiser=command.by_organiser
+    )
+
+
+# --- who sees what ---
+
+_AUDIENCE_BY_CATEGORY: dict[str, Audience] = {
+    "juror": "jurors",
+    "jury": "jurors",
+    "speaker": "speakers",
+    "participant": "participants",
+    "mentor": "participants",
+}
+
+
+def audience_of(spec: EventSpec, category_id: str) -> Audience:
+    category = spec.category(category_id)
+    if category is not None and category.audience is not None:
+        return category.audience
+    return _AUDIENCE_BY_CATEGORY.get(category_id, "everyone")
+
+
+def sessions_for_person(agenda: Agenda, registration_id: str, audience: Audience) -> list[Session]:
+    """A person's items: their audience's sessions, theirs as speaker or juror, their team's pitch."""
+    mine = {p.id for p in agenda.people if p.registration == registration_id}
+    teams = {t.id for t in agenda.teams if registration_id in t.members}
+    return [
+        s
+        for s in agenda.sessions
+        if s.audience in ("everyone", audience) or mine.intersection(s.people) or (s.team in teams)
+    ]
+
+
+def sessions_in_room(agenda: Agenda, room_id: str) -> list[Session]:
+    return [s for s in agenda.sessions if s.room == room_id]

@@ -1,0 +1,184 @@
+"""Chromium driven by Playwright: the machine's /usr/bin/chromium, headless, never a
+downloaded browser (no `playwright install`).
+
+Without Playwright or Chromium these tests are skipped, unless PERCHE_REQUIRE_BROWSER=1
+(as in CI), where that is a failure. Every page opened with the `page` fixture must run
+without a JavaScript error.
+
+Playwright's async objects belong to the event loop that made them, so `browser` and
+`page` follow the test's loop:
+
+- tests on the session loop (`pytest.mark.asyncio(loop_scope="session")`) share one
+  Chromium for the whole run; they drive `live_app`, Perche started by `perche up` as a
+  separate process, which needs no fixture in the test's loop;
+- tests on their own loop (the default), which serve the app in-process with the `demo`
+  fixture, get a Chromium of their own.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from services.kit.nats_server import free_port
+from tests.conftest import ROOT
+
+CHROMIUM = os.environ.get("PERCHE_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def unavailable(reason: str) -> None:
+    if os.environ.get("PERCHE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"a browser is required (PERCHE_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(f"no browser: {reason} (set PERCHE_REQUIRE_BROWSER=1 to make this a failure)")
+
+
+def require_chromium() -> None:
+    """Skip (or fail, in CI) unless Playwright and the system's Chromium are there."""
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        unavailable("the playwright package is not installed")
+    if not Path(CHROMIUM).exists():
+        unavailable(f"{CHROMIUM} does not exist")
+
+
+@asynccontextmanager
+async def launched() -> AsyncIterator[Any]:
+    """Playwright's driver and a headless Chromium, closed when the caller is done."""
+    require_chromium()
+    from playwright.async_api import Error, async_playwright
+
+    async with async_playwright() as playwright:
+        try:
+            chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        except Error as error:
+            unavailable(f"Chromium did not start: {error.message.splitlines()[0]}")
+            raise
+        yield chromium
+        await chromium.close()
+
+
+@asynccontextmanager
+async def watched_page(browser: Any) -> AsyncIterator[Any]:
+    """A fresh French-speaking page in the Paris time zone; fails the test on any JavaScript error."""
+    context = await browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    await context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def shared_browser() -> AsyncIterator[Any]:
+    async with launched() as chromium:
+        yield chromium
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def shared_page(shared_browser: Any) -> AsyncIterator[Any]:
+    async with watched_page(shared_browser) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def own_browser() -> AsyncIterator[Any]:
+    async with launched() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+async def own_page(own_browser: Any) -> AsyncIterator[Any]:
+    async with watched_page(own_browser) as opened:
+        yield opened
+
+
+def on_session_loop(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("asyncio")
+    return marker is not None and marker.kwargs.get("loop_scope") == "session"
+
+
+@pytest.fixture
+def browser(request: pytest.FixtureRequest) -> Any:
+    """Chromium (Playwright's async API): one for the session on the session loop, else one per test."""
+    return request.getfixturevalue("shared_browser" if on_session_loop(request) else "own_browser")
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest) -> Any:
+    """A fresh page in a fresh context, French and in the Paris time zone; JavaScript errors fail the test."""
+    return request.getfixturevalue("shared_page" if on_session_loop(request) else "own_page")
+
+
+@dataclass(frozen=True)
+class LiveApp:
+    """Perche as `perche up` runs it: its own process, embedded NATS, a temporary data directory."""
+
+    url: str
+    admin_email: str
+    admin_password: str
+    data_dir: Path
+    log: Path
+
+    @asynccontextmanager
+    async def organiser_api(self) -> AsyncIterator[httpx.AsyncClient]:
+        """A client of the JSON API logged in as the organiser, for checking what the browser did."""
+        async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:
+            body = {"email": self.admin_email, "password": self.admin_password}
+            reply = await client.post("/api/v1/auth/token", json=body)
+            assert reply.status_code == 200, reply.text
+            client.headers["Authorization"] = f"Bearer {reply.json()['token']}"
+            yield client
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    folder = tmp_path_factory.mktemp("live-app")
+    app = LiveApp(
+        url=f"http://127.0.0.1:{free_port()}",
+        admin_email="organisation@perche.example",
+        admin_password="une phrase de passe assez longue",
+        data_dir=folder / "var",
+        log=folder / "perche-up.log",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERCHE_")}
+    env.update(PERCHE_ADMIN_EMAIL=app.admin_email, PERCHE_ADMIN_PASSWORD=app.admin_password, PERCHE_RATE_LIMIT="0")
+    port = app.url.rsplit(":", 1)[1]
+    command = [sys.executable, "-m", "services.cli", "up", "--data-dir", str(app.data_dir), "--port", port]
+    with app.log.open("ab") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        # Ready once it says so: the demo events are loaded and the organiser exists.
+        deadline = time.monotonic() + 60
+        while "Perche is running on" not in app.log.read_text(encoding="utf-8", errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"perche up did not start (exit {process.poll()}):\n{app.log.read_text()[-3000:]}")
+            time.sleep(0.05)
+        yield app
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        assert code == 0, f"perche up did not stop cleanly (exit {code}):\n{app.log.read_text()[-3000:]}"

@@ -1,0 +1,105 @@
+"""The agenda page, the venue's screen and the organiser's agenda form in a real Chromium."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROUND_TABLE, Web
+from tests.integration.agenda_support import edit, release, released, session_json
+
+pytestmark = pytest.mark.browser
+
+
+async def test_the_agenda_page_reads_well_on_a_phone_with_calendar_links(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str], page: Any
+) -> None:
+    first = await released(http, HACKATHON)
+    await edit(http, organiser_headers, HACKATHON, {"type": "remove_session", "id": "visite-ferme"})
+    await release(http, organiser_headers, HACKATHON, "La visite de ferme est annulée.")
+    await released(http, HACKATHON, 2)
+
+    await page.set_viewport_size({"width": 360, "height": 740})
+    await page.goto(f"{demo.url}/e/{HACKATHON}/agenda")
+    assert await page.locator("h1").inner_text() == "Programme"
+    assert await page.locator("li.session").count() == len(first["agenda"]["sessions"])
+    assert await page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+    cancelled = page.locator("#s-visite-ferme")
+    assert await cancelled.get_attribute("class") == "session cancelled"
+    assert await cancelled.locator("del").inner_text() == "Visite de la Ferme du Buisson"
+    assert await cancelled.get_by_text("Ajouter à Google Agenda").count() == 0
+    assert "La visite de ferme est annulée." in await page.locator("#changes").inner_text()
+
+    webcal = await page.locator("#subscribe-webcal").get_attribute("href")
+    assert webcal == f"webcal://{demo.url.split('://')[1]}/e/{HACKATHON}/calendar.ics"
+    assert (await page.locator("#subscribe-google").get_attribute("href") or "").startswith(
+        "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F"
+    )
+    room_links = page.get_by_role("link", name="écran de la salle")
+    assert not await room_links.first.is_visible()
+    await page.get_by_text("Le programme d'une seule salle").click()
+    assert await room_links.count() == len(first["agenda"]["rooms"])
+    assert await room_links.first.is_visible()
+
+    await page.goto(f"{demo.url}/e/{HACKATHON}/agenda?lang=en")
+    assert await page.locator("#s-ouverture h3").inner_text() == "Hackathon opening"
+
+
+async def test_the_screen_follows_agenda_changes_live_without_reloading(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str], page: Any
+) -> None:
+    first = await released(http, ROUND_TABLE)
+    await page.goto(f"{demo.url}/e/{ROUND_TABLE}/screen?at=2027-07-08T19:30")
+    await page.wait_for_selector("body[data-live='1']")
+    await page.evaluate("window.notReloaded = true")
+    council = page.locator("section[data-room='conseil']")
+    assert await council.locator(".now .title").inner_text() == session_json(first, "table-ronde")["title"]
+    assert await council.locator(".next .title").inner_text() == session_json(first, "questions")["title"]
+    assert await page.locator("#clock").inner_text() == "19 h 30"
+
+    renamed = {k: v for k, v in session_json(first, "table-ronde").items() if k not in ("sequence", "updated_at")}
+    renamed["title"] = "Table ronde : former au numérique dans le Perche"
+    await edit(http, organiser_headers, ROUND_TABLE, {"type": "put_session", "session": renamed})
+    await release(http, organiser_headers, ROUND_TABLE)
+
+    await council.locator(".now .title", has_text=renamed["title"]).wait_for(timeout=10_000)
+    assert await page.evaluate("window.notReloaded === true")
+
+
+async def test_the_screen_is_complete_without_javascript_and_refreshes_itself(
+    demo: Web, http: httpx.AsyncClient, browser: Any
+) -> None:
+    await released(http, ROUND_TABLE)
+    context = await browser.new_context(java_script_enabled=False, locale="fr-FR")
+    try:
+        plain = await context.new_page()
+        await plain.goto(f"{demo.url}/e/{ROUND_TABLE}/screen?room=hall&at=2027-07-08T18:35")
+        assert await plain.locator("section.room").count() == 1
+        assert await plain.locator(".now .title").inner_text() == "Accueil du public"
+        assert await plain.locator(".next .title").inner_text() == "Verre de l'amitié"
+        assert await plain.locator("noscript").count() == 1
+    finally:
+        await context.close()
+
+
+async def test_an_organiser_adds_a_session_with_the_form_and_sees_the_conflict(
+    demo: Web, http: httpx.AsyncClient, page: Any
+) -> None:
+    await released(http, ROUND_TABLE)
+    await page.goto(f"{demo.url}/organiser/e/{ROUND_TABLE}/agenda")
+    await page.get_by_label("Adresse e-mail").fill(ORGANISER_EMAIL)
+    await page.get_by_label("Mot de passe").fill(ORGANISER_PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.wait_for_url(f"**/organiser/e/{ROUND_TABLE}/agenda")
+
+    form = page.locator("#session-form")
+    await form.get_by_label("Titre", exact=True).fill("Photo de groupe")
+    await form.get_by_label("Début").fill("2027-07-08T20:45")
+    await form.get_by_label("Fin").fill("2027-07-08T20:55")
+    await form.get_by_label("Salle").select_option("hall")
+    await form.get_by_role("button", name="Ajouter la session").click()
+    await page.wait_for_url(f"**/organiser/e/{ROUND_TABLE}/agenda#sessions")
+
+    assert await page.locator("#issues li[data-kind='room_double_booked']").count() == 1
+    assert "Photo de groupe" in await page.locator("#release").inner_text()

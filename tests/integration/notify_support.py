@@ -1,0 +1,134 @@
+"""Shared by the notify tests: a real SMTP server (aiosmtpd), a small event, waiting for mail."""
+
+import asyncio
+import email.policy
+import threading
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+import msgspec
+from aiosmtpd.controller import Controller
+from nats.aio.client import Client
+
+from schemas.catalog import DefineEvent, EventDefinedReply, EventSpec
+from schemas.registration import Register, RegistrationView
+from schemas.subjects import Catalog, Notify, Registration, stream_name
+from services.catalog.files import read_event_file
+from services.catalog.rules import normalise
+from services.kit.client import call
+from services.kit.nats_server import free_port
+from tests.conftest import EVENTS_DIR
+
+BASE_URL = "https://perche.example"
+MAIL_FROM = "Terres de Perche <inscriptions@perche.example>"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every mail it accepts, parsed."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        message = BytesParser(policy=email.policy.default).parsebytes(envelope.content)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self.messages.append(message)
+            self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> "Inbox":
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m, rcpt in zip(self.messages, self.recipients, strict=True) if address in rcpt]
+
+    def kinds(self, address: str) -> list[str]:
+        return [str(m["X-Perche-Kind"]) for m in self.to(address)]
+
+
+async def wait_until(check: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0) -> None:
+    """Poll until `check` holds; fails the test if it never does."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def drained(nc: Client) -> bool:
+    """Every registration event was handled by notify: none pending, none awaiting an ack."""
+    info = await nc.jetstream().consumer_info(stream_name("registration"), Notify.REGISTRATION_CONSUMER)
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+def small_event(slug: str, capacity: int = 10, starts_in: timedelta = timedelta(days=10)) -> EventSpec:
+    """The round table, moved to `starts_in` from now, with one public category of `capacity` seats."""
+    base = normalise(read_event_file(EVENTS_DIR / "table-ronde-numerique-education-2027.toml"))
+    public = base.category("public")
+    assert public is not None
+    start = datetime.now(UTC).replace(microsecond=0) + starts_in
+    return msgspec.structs.replace(
+        base,
+        slug=slug,
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        registration_opens_at=None,
+        registration_closes_at=None,
+        categories=[msgspec.structs.replace(public, capacity=capacity, opens_at=None, closes_at=None, default=True)],
+        questions=[],
+        rooms=[],
+        speakers=[],
+        sessions=[],
+    )
+
+
+async def define(nc: Client, spec: EventSpec) -> None:
+    await call(nc, Catalog.DEFINE_EVENT, DefineEvent(command_id=uuid.uuid4().hex, spec=spec), EventDefinedReply)
+
+
+async def register(nc: Client, slug: str, name: str, address: str, language: str = "fr") -> RegistrationView:
+    command = Register(
+        command_id=uuid.uuid4().hex,
+        event=slug,
+        name=name,
+        email=address,
+        consent=True,
+        language="en" if language == "en" else "fr",
+    )
+    return await call(nc, Registration.REGISTER, command, RegistrationView)
+
+
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    content: str = body.get_content()
+    return content
+
+
+def calendar_part(message: EmailMessage) -> bytes:
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload

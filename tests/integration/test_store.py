@@ -1,0 +1,172 @@
+"""The event store on a real JetStream: idempotent appends, optimistic concurrency, replay,
+several readers converging, and unreadable messages skipped without stopping anything."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import pytest
+from nats.aio.client import Client
+
+from schemas.subjects import stream_name
+from services.kit.codec import encode
+from services.kit.connection import connect
+from services.kit.store import Conflict, EventStore
+
+SERVICE = "storetest"
+
+
+class Counted(msgspec.Struct, frozen=True, tag="counted"):
+    n: int
+
+
+class Noted(msgspec.Struct, frozen=True, tag="noted"):
+    text: str
+
+
+Event = Counted | Noted
+
+
+def subject(aggregate: str) -> str:
+    return f"perche.{SERVICE}.evt.{aggregate}"
+
+
+class Reader:
+    """A store and everything it applied, in order."""
+
+    def __init__(self, nc: Client) -> None:
+        self.applied: list[tuple[str, Any]] = []
+        self.store: EventStore[Any] = EventStore(nc, SERVICE, Event, self._apply)
+
+    def _apply(self, event: Any, on: str) -> None:
+        if event == Noted(text="explode"):
+            raise RuntimeError("a bug in a projection")
+        self.applied.append((on, event))
+
+    async def open(self) -> "Reader":
+        await self.store.open()
+        return self
+
+
+@pytest.fixture
+async def connections(nats_url: str) -> AsyncIterator[list[Client]]:
+    """Separate connections, as separate processes or instances would have."""
+    opened = [await connect(nats_url, f"store-{i}") for i in range(3)]
+    yield opened
+    for nc in opened:
+        await nc.drain()
+
+
+async def stored(nc: Client) -> int:
+    info = await nc.jetstream().stream_info(stream_name(SERVICE))
+    return int(info.state.messages)
+
+
+async def test_an_append_returns_once_its_event_is_applied(connections: list[Client]) -> None:
+    reader = await Reader(connections[0]).open()
+    ack = await reader.store.append(subject("a"), Counted(n=1), "cmd-1", 0)
+    assert reader.applied == [(subject("a"), Counted(n=1))]
+    assert reader.store.last_sequence(subject("a")) == ack.seq
+    assert reader.store.last_sequence(subject("b")) == 0
+
+
+async def test_a_repeated_message_id_is_stored_once_and_answers_with_the_first_sequence(
+    connections: list[Client],
+) -> None:
+    reader = await Reader(connections[0]).open()
+    first = await reader.store.append(subject("a"), Counted(n=1), "cmd-1", None)
+    again = await reader.store.append(subject("a"), Counted(n=2), "cmd-1", None)
+    assert (again.seq, again.duplicate) == (first.seq, True)
+    assert await stored(connections[0]) == 1
+    # JetStream checks the expected sequence before the id: a retry that still expects the
+    # state its first (stored) append changed is a Conflict. Services then catch up, find
+    # their command id applied and answer with the first outcome; nothing is stored twice.
+    with pytest.raises(Conflict):
+        await reader.store.append(subject("a"), Counted(n=1), "cmd-1", 0)
+    assert await stored(connections[0]) == 1
+    assert reader.applied == [(subject("a"), Counted(n=1))]
+
+
+async def test_an_append_decided_on_a_stale_state_is_a_conflict_and_writes_nothing(
+    connections: list[Client],
+) -> None:
+    reader = await Reader(connections[0]).open()
+    await reader.store.append(subject("seat-1"), Counted(n=1), "cmd-1", 0)
+    with pytest.raises(Conflict):
+        await reader.store.append(subject("seat-1"), Counted(n=2), "cmd-2", 0)
+    assert await stored(connections[0]) == 1
+    # The expected sequence is per aggregate: another one is untouched by the first.
+    await reader.store.append(subject("seat-2"), Counted(n=3), "cmd-3", 0)
+    await reader.store.append(subject("seat-1"), Counted(n=2), "cmd-2", reader.store.last_sequence(subject("seat-1")))
+    assert [event for _, event in reader.applied] == [Counted(n=1), Counted(n=3), Counted(n=2)]
+
+
+async def test_two_writers_racing_for_one_aggregate_cannot_both_win(connections: list[Client]) -> None:
+    a, b = await Reader(connections[0]).open(), await Reader(connections[1]).open()
+    seat = subject("seat-1")
+    results = await asyncio.gather(
+        a.store.append(seat, Noted(text="a"), "cmd-a", 0),
+        b.store.append(seat, Noted(text="b"), "cmd-b", 0),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "PubAck"]
+    loser = a if isinstance(results[0], Conflict) else b
+    await loser.store.catch_up_subject(seat)  # what a service does before deciding again
+    assert len(loser.applied) == 1 and loser.store.last_sequence(seat) == 1
+
+
+async def test_two_stores_on_one_stream_converge_on_the_same_history(connections: list[Client]) -> None:
+    a, b = await Reader(connections[0]).open(), await Reader(connections[1]).open()
+    for n in range(5):
+        await a.store.append(subject("x"), Counted(n=n), f"a-{n}", a.store.last_sequence(subject("x")))
+        last = await b.store.append(subject("y"), Noted(text=str(n)), f"b-{n}", b.store.last_sequence(subject("y")))
+    await a.store.caught_up(last.seq)
+    assert a.applied == b.applied
+    assert len(a.applied) == 10
+    assert a.store.last_sequence(subject("y")) == b.store.last_sequence(subject("y")) == last.seq
+
+
+async def test_a_new_store_rebuilds_the_state_by_replaying_the_stream(connections: list[Client]) -> None:
+    empty = await Reader(connections[0]).open()  # an empty stream is ready at once
+    assert empty.applied == []
+    for n in range(50):
+        await empty.store.append(subject(f"agg-{n % 7}"), Counted(n=n), f"cmd-{n}", None)
+    await empty.store.close()
+
+    fresh = await Reader(connections[1]).open()  # returns only once it has caught up
+    assert fresh.applied == empty.applied
+    assert [event.n for _, event in fresh.applied] == list(range(50))
+    assert {s: fresh.store.last_sequence(s) for s, _ in fresh.applied} == {
+        s: empty.store.last_sequence(s) for s, _ in empty.applied
+    }
+
+
+async def test_unreadable_messages_are_skipped_and_logged_without_stopping_the_store(
+    connections: list[Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    js = connections[0].jetstream()
+    live = await Reader(connections[1]).open()
+    await live.store.append(subject("a"), Counted(n=1), "ok-1", None)
+    poison = [
+        b"{not json at all",
+        b'{"type": "from-a-future-version", "n": 1}',
+        encode(Counted(n=2)).replace(b"2", b'"two"'),
+    ]
+    with caplog.at_level(logging.WARNING, logger="perche.store"):
+        for data in poison:
+            await js.publish(subject("a"), data, stream=stream_name(SERVICE))
+        await js.publish(subject("b"), encode(Noted(text="explode")), stream=stream_name(SERVICE))
+        last = await live.store.append(subject("a"), Counted(n=3), "ok-3", None)
+        replayed = await Reader(connections[2]).open()
+
+    expected = [(subject("a"), Counted(n=1)), (subject("a"), Counted(n=3))]
+    assert live.applied == expected  # the live follower went on past them
+    assert replayed.applied == expected  # and so does a replay from the start
+    assert replayed.store.last_sequence(subject("a")) == last.seq
+    skipped = [r.getMessage() for r in caplog.records if "skipping unreadable event" in r.getMessage()]
+    assert len(skipped) == 2 * len(poison)  # once by the live store, once by the replay
+    assert all(f"{stream_name(SERVICE)}: skipping unreadable event #" in line for line in skipped)
+    failed = [r for r in caplog.records if "applying event" in r.getMessage()]
+    assert len(failed) == 2 and all(r.exc_info for r in failed)

@@ -1,0 +1,180 @@
+"""The catalog's pure rules: checking a definition, times to UTC, and state from events."""
+
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import pytest
+
+from schemas.catalog import Category, EventDefined, EventSpec, OrganiserRegistered, Question, Venue
+from schemas.errors import Rejected
+from services.catalog.rules import CatalogState, decide_define, normalise
+
+NOW = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
+
+
+def spec(**changes: object) -> EventSpec:
+    """A small open day, written as a person would: local times, no offset."""
+    base = EventSpec(
+        slug="portes-ouvertes-2027",
+        title="Portes ouvertes de l'école",
+        kind="open_day",
+        starts_at=datetime(2027, 6, 12, 9, 0),
+        ends_at=datetime(2027, 6, 12, 17, 0),
+        venue=Venue(name="École du numérique"),
+        categories=[
+            Category(id="public", name="Visiteur", capacity=50, default=True),
+            Category(id="press", name="Presse", capacity=5),
+        ],
+        questions=[
+            Question(id="diet", kind="choice", label="Régime", choices=["aucun", "végétarien"]),
+            Question(id="note", kind="text", label="Un mot ?", categories=["press"]),
+        ],
+    )
+    return msgspec.structs.replace(base, **changes)
+
+
+def rejection(candidate: EventSpec) -> tuple[str, str | None]:
+    with pytest.raises(Rejected) as caught:
+        normalise(candidate)
+    return caught.value.reply.code, caught.value.reply.field
+
+
+def test_local_times_are_read_in_the_event_zone_and_stored_in_utc() -> None:
+    summer = normalise(spec())
+    assert (summer.starts_at, summer.ends_at) == (
+        datetime(2027, 6, 12, 7, 0, tzinfo=UTC),
+        datetime(2027, 6, 12, 15, 0, tzinfo=UTC),
+    )
+    winter = normalise(spec(starts_at=datetime(2027, 1, 16, 9, 0), ends_at=datetime(2027, 1, 16, 17, 0)))
+    assert winter.starts_at == datetime(2027, 1, 16, 8, 0, tzinfo=UTC)
+    montreal = normalise(spec(timezone="America/Montreal"))
+    assert montreal.starts_at == datetime(2027, 6, 12, 13, 0, tzinfo=UTC)
+
+
+def test_times_with_an_offset_keep_their_instant() -> None:
+    given = datetime(2027, 6, 12, 9, 0, tzinfo=UTC)
+    assert normalise(spec(starts_at=given, ends_at=given + timedelta(hours=2))).starts_at == given
+
+
+def test_registration_windows_move_to_utc_with_the_event() -> None:
+    windowed = spec(
+        registration_opens_at=datetime(2027, 5, 1, 8, 0),
+        registration_closes_at=datetime(2027, 6, 11, 20, 0),
+        categories=[Category(id="public", name="Visiteur", capacity=50, opens_at=datetime(2027, 5, 15, 8, 0))],
+        questions=[],
+    )
+    normalised = normalise(windowed)
+    assert normalised.registration_opens_at == datetime(2027, 5, 1, 6, 0, tzinfo=UTC)
+    assert normalised.registration_closes_at == datetime(2027, 6, 11, 18, 0, tzinfo=UTC)
+    assert normalised.categories[0].opens_at == datetime(2027, 5, 15, 6, 0, tzinfo=UTC)
+
+
+def test_normalising_twice_changes_nothing() -> None:
+    once = normalise(spec())
+    assert normalise(once) == once
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"timezone": "Europe/La_Loupe"}, "timezone"),
+        ({"timezone": "../../etc/passwd"}, "timezone"),
+        ({"ends_at": datetime(2027, 6, 12, 8, 0)}, "ends_at"),
+        ({"ends_at": datetime(2027, 6, 12, 9, 0)}, "ends_at"),
+        (
+            {"categories": [Category(id="public", name="A", capacity=1), Category(id="public", name="B", capacity=1)]},
+            "categories[1].id",
+        ),
+        (
+            {
+                "categories": [
+                    Category(id="a", name="A", capacity=1, default=True),
+                    Category(id="b", name="B", capacity=1, default=True),
+                ]
+            },
+            "categories",
+        ),
+        ({"questions": [Question(id="diet", kind="choice", label="Régime")]}, "questions[0].choices"),
+        ({"questions": [Question(id="skills", kind="multi_choice", label="Compétences")]}, "questions[0].choices"),
+        ({"questions": [Question(id="note", kind="text", label="Un mot", choices=["a"])]}, "questions[0].choices"),
+        (
+            {"questions": [Question(id="d", kind="choice", label="R", choices=["a", "b"], choices_en=["a"])]},
+            "questions[0].choices_en",
+        ),
+        (
+            {"questions": [Question(id="n", kind="text", label="N"), Question(id="n", kind="text", label="M")]},
+            "questions[1].id",
+        ),
+        ({"questions": [Question(id="n", kind="text", label="N", categories=["jury"])]}, "questions[0].categories"),
+        (
+            {
+                "registration_opens_at": datetime(2027, 6, 1, 9, 0),
+                "registration_closes_at": datetime(2027, 5, 1, 9, 0),
+            },
+            "registration_closes_at",
+        ),
+    ],
+)
+def test_a_wrong_definition_is_refused_naming_its_field(changes: dict[str, object], field: str) -> None:
+    code, refused_field = rejection(spec(**changes))
+    assert (code, refused_field) == ("invalid", field)
+
+
+def test_refusals_say_what_is_wrong_in_a_sentence() -> None:
+    with pytest.raises(Rejected) as caught:
+        normalise(spec(timezone="Europe/La_Loupe"))
+    assert "Europe/La_Loupe" in caught.value.reply.message
+    assert "Europe/Paris" in caught.value.reply.message  # says what a valid value looks like
+
+
+def test_a_new_definition_is_appended_normalised() -> None:
+    event = decide_define(CatalogState(), spec(), "cmd-1", NOW)
+    assert event == EventDefined(command_id="cmd-1", spec=normalise(spec()), at=NOW)
+
+
+def test_loading_the_same_definition_twice_appends_nothing() -> None:
+    state = CatalogState()
+    first = decide_define(state, spec(), "cmd-1", NOW)
+    assert first is not None
+    state.evolve(first)
+    assert decide_define(state, spec(), "cmd-2", NOW) is None
+
+
+def test_a_changed_definition_is_appended_as_the_next_revision() -> None:
+    state = CatalogState()
+    state.evolve(EventDefined(command_id="cmd-1", spec=normalise(spec()), at=NOW))
+    bigger = spec(categories=[Category(id="public", name="Visiteur", capacity=80, default=True)], questions=[])
+    event = decide_define(state, bigger, "cmd-2", NOW)
+    assert event is not None
+    state.evolve(event)
+    assert state.revisions == {"portes-ouvertes-2027": 2}
+    assert state.events["portes-ouvertes-2027"].categories[0].capacity == 80
+    assert state.commands == {"cmd-1": "portes-ouvertes-2027", "cmd-2": "portes-ouvertes-2027"}
+
+
+def test_a_refused_definition_leaves_the_state_as_it_was() -> None:
+    state = CatalogState()
+    state.evolve(EventDefined(command_id="cmd-1", spec=normalise(spec()), at=NOW))
+    before = (dict(state.events), dict(state.revisions), dict(state.commands))
+    with pytest.raises(Rejected):
+        decide_define(state, spec(timezone="Mars/Olympus"), "cmd-2", NOW)
+    assert (state.events, state.revisions, state.commands) == before
+
+
+def test_only_published_events_are_listed_soonest_first() -> None:
+    state = CatalogState()
+    later = normalise(spec(slug="later", starts_at=datetime(2027, 9, 1, 9), ends_at=datetime(2027, 9, 1, 17)))
+    sooner = normalise(spec(slug="sooner"))
+    hidden = normalise(spec(slug="hidden", published=False, starts_at=datetime(2027, 3, 1, 9)))
+    for i, item in enumerate((later, hidden, sooner)):
+        state.evolve(EventDefined(command_id=f"c{i}", spec=item, at=NOW))
+    assert [e.slug for e in state.published()] == ["sooner", "later"]
+    assert set(state.events) == {"later", "sooner", "hidden"}
+
+
+def test_organisers_are_known_by_id_and_their_commands_remembered() -> None:
+    state = CatalogState()
+    state.evolve(OrganiserRegistered(organiser_id="abc", command_id="c-org", at=NOW))
+    state.evolve(OrganiserRegistered(organiser_id="abc", command_id="c-org-again", at=NOW))
+    assert state.organisers == {"abc"}
+    assert state.commands == {"c-org": "abc", "c-org-again": "abc"}

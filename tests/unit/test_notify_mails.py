@@ -1,0 +1,185 @@
+"""Mails as people read them: their language, their links, the QR code and the invitation."""
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import get_args
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from schemas.catalog import EventSpec
+from schemas.notify import MailKind
+from schemas.registration import RegistrationView
+from services.catalog.files import read_event_file
+from services.catalog.rules import normalise
+from services.kit.i18n import Formatter, translations
+from services.notify.compose import Composer
+from services.notify.rules import MailOrder
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+BASE = "https://perche.example"
+ORGANISATION = "Terres de Perche"
+
+
+@pytest.fixture
+def spec() -> EventSpec:
+    return normalise(read_event_file(EVENTS / "hackathon-comice-2027.toml"))
+
+
+@pytest.fixture
+def composer() -> Composer:
+    return Composer(BASE, ORGANISATION, f"{ORGANISATION} <inscriptions@perche.example>")
+
+
+def view_of(spec: EventSpec, language: str = "fr", status: str = "confirmed", **changes: object) -> RegistrationView:
+    fields: dict[str, object] = {
+        "id": "a1b2c3d4e5",
+        "event": spec.slug,
+        "category": "participant",
+        "status": status,
+        "name": "Hélène Dupré",
+        "email": "helene@example.org",
+        "language": language,
+        "registered_at": spec.starts_at - timedelta(days=30),
+        "manage_token": "m" * 32,
+        "calendar_token": "c" * 32,
+        **changes,
+    }
+    return RegistrationView(**fields)  # type: ignore[arg-type]
+
+
+def order_of(kind: MailKind, invitation: str | None = None, **changes: object) -> MailOrder:
+    return MailOrder(
+        mail_id=f"{kind}-a1b2c3d4e5-0123456789ab",
+        kind=kind,
+        registration_id="a1b2c3d4e5",
+        event="hackathon-comice-2027",
+        invitation=invitation,  # type: ignore[arg-type]
+        at=datetime(2027, 5, 1, 8, 0, tzinfo=UTC),
+        **changes,  # type: ignore[arg-type]
+    )
+
+
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    content: str = body.get_content()
+    return content
+
+
+def invitation_of(message: EmailMessage) -> Calendar:
+    [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return Calendar.from_ical(payload)
+
+
+def test_a_confirmation_in_french_has_its_subject_manage_link_code_and_calendar_link(
+    spec: EventSpec, composer: Composer
+) -> None:
+    view = view_of(spec)
+    message = composer.compose(order_of("confirmed", "publish"), view, spec, datetime.now(UTC))
+    text = text_of(message)
+    assert message["Subject"] == f"Inscription confirmée : {spec.title}"
+    assert message["Content-Language"] == "fr"
+    assert message["To"].addresses[0].addr_spec == view.email
+    assert message["To"].addresses[0].display_name == view.name
+    assert f"{BASE}/r/{view.id}?token={view.manage_token}" in text
+    assert f"{BASE}/r/{view.id}/calendar.ics?token={view.calendar_token}" in text
+    assert view.id in text
+    assert Formatter("fr").span(spec.starts_at, spec.ends_at, spec.timezone) in text
+    assert message["Message-ID"] == "<confirmed-a1b2c3d4e5-0123456789ab@perche.example>"
+
+
+def test_a_confirmation_in_english_reads_english_throughout(spec: EventSpec, composer: Composer) -> None:
+    english = composer.compose(order_of("confirmed", "publish"), view_of(spec, "en"), spec, datetime.now(UTC))
+    gettext = translations("en").gettext
+    assert english["Subject"] == gettext("Inscription confirmée : %(event)s") % {"event": spec.title_en}
+    assert english["Content-Language"] == "en"
+    text = text_of(english)
+    assert (gettext("Bonjour %(name)s,") % {"name": "Hélène Dupré"}) in text
+    assert Formatter("en").span(spec.starts_at, spec.ends_at, spec.timezone) in text
+
+
+@pytest.mark.parametrize("kind", get_args(MailKind))
+def test_every_kind_of_mail_is_written_in_each_language_with_no_french_left_in_english(
+    spec: EventSpec, composer: Composer, kind: MailKind
+) -> None:
+    expires = spec.starts_at - timedelta(days=10)
+    status = "waitlisted" if kind in ("waitlisted", "offered") else "confirmed"
+    texts = {}
+    for language in ("fr", "en"):
+        view = view_of(spec, language, status, position=2 if kind == "waitlisted" else None)
+        message = composer.compose(order_of(kind, offer_expires_at=expires), view, spec, datetime.now(UTC))
+        texts[language] = text_of(message)
+        assert message["Subject"]
+        assert message["X-Perche-Kind"] == kind
+    french = {line for line in texts["fr"].splitlines() if line.strip() and line != ORGANISATION}
+    shared = [line for line in texts["en"].splitlines() if line in french and not line.startswith("http")]
+    assert shared == []
+
+
+def test_the_invitation_is_one_event_in_the_event_zone_with_a_stable_uid(spec: EventSpec, composer: Composer) -> None:
+    view = view_of(spec)
+    first = invitation_of(composer.compose(order_of("confirmed", "publish"), view, spec, datetime.now(UTC)))
+    again = invitation_of(composer.compose(order_of("reminder", "publish"), view, spec, datetime.now(UTC)))
+    assert first["METHOD"] == "PUBLISH"
+    [event] = first.walk("VEVENT")
+    [zone] = first.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == spec.timezone
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    assert start == spec.starts_at and end == spec.ends_at
+    assert start.tzinfo == ZoneInfo(spec.timezone)
+    assert event["DTSTART"].params["TZID"] == spec.timezone
+    assert str(event["SUMMARY"]) == spec.title
+    assert f"{BASE}/r/{view.id}?token={view.manage_token}" in str(event["URL"])
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (0, "CONFIRMED")
+    assert view.id in str(event["UID"])
+    assert str(event["UID"]) == str(next(iter(again.walk("VEVENT")))["UID"])
+
+
+def test_a_cancellation_withdraws_the_same_calendar_entry(spec: EventSpec, composer: Composer) -> None:
+    view = view_of(spec, status="cancelled")
+    invited = invitation_of(composer.compose(order_of("confirmed", "publish"), view_of(spec), spec, datetime.now(UTC)))
+    message = composer.compose(order_of("cancelled", "cancel"), view, spec, datetime.now(UTC))
+    withdrawn = invitation_of(message)
+    [added], [removed] = invited.walk("VEVENT"), withdrawn.walk("VEVENT")
+    assert withdrawn["METHOD"] == "CANCEL"
+    assert str(removed["UID"]) == str(added["UID"])
+    assert int(removed["SEQUENCE"]) > int(added["SEQUENCE"])
+    assert str(removed["STATUS"]) == "CANCELLED"
+
+
+def test_a_confirmation_shows_the_entry_qr_code_and_a_waitlist_mail_does_not(
+    spec: EventSpec, composer: Composer
+) -> None:
+    confirmed = composer.compose(order_of("confirmed", "publish"), view_of(spec), spec, datetime.now(UTC))
+    html = confirmed.get_body(preferencelist=("html",))
+    assert html is not None
+    images = [p for p in confirmed.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1
+    cid = images[0]["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html.get_content()
+    waiting = composer.compose(order_of("waitlisted"), view_of(spec, status="waitlisted"), spec, datetime.now(UTC))
+    assert [p for p in waiting.walk() if p.get_content_type() in ("image/png", "text/calendar")] == []
+
+
+def test_a_name_cannot_break_out_of_the_to_header(spec: EventSpec, composer: Composer) -> None:
+    view = view_of(spec, name="Eve\r\nBcc: victim@example.org")
+    message = composer.compose(order_of("confirmed", "publish"), view, spec, datetime.now(UTC))
+    assert message["Bcc"] is None
+    assert "\n" not in str(message["To"])
+    assert message["To"].addresses[0].addr_spec == view.email
+
+
+def test_the_html_part_says_what_the_text_says_with_links_made_clickable(spec: EventSpec, composer: Composer) -> None:
+    view = view_of(spec)
+    message = composer.compose(order_of("confirmed", "publish"), view, spec, datetime.now(UTC))
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    content = html.get_content()
+    manage = f"{BASE}/r/{view.id}?token={view.manage_token}"
+    assert f'href="{manage}"' in content
+    assert '<html lang="fr">' in content

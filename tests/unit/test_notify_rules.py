@@ -1,0 +1,244 @@
+"""Notify's pure rules: which mail an event calls for, when reminders are due, who sends."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from schemas.catalog import EventSpec
+from schemas.notify import MailClaimed, MailFailed, MailSent
+from schemas.registration import (
+    AnswersChanged,
+    CheckedIn,
+    OfferLapsed,
+    PersonErased,
+    Registered,
+    RegistrationCancelled,
+    RegistrationEvent,
+    SeatOffered,
+    WaitlistPromoted,
+)
+from services.catalog.files import read_event_file
+from services.catalog.rules import normalise
+from services.notify.rules import (
+    CLAIM_TIMEOUT,
+    MAX_ATTEMPTS,
+    NotifyState,
+    claim_decision,
+    due_reminders,
+    error_label,
+    mail_for,
+    reminder_id,
+    retry_delay,
+    wait_seconds,
+)
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+@pytest.fixture
+def spec() -> EventSpec:
+    return normalise(read_event_file(EVENTS / "table-ronde-numerique-education-2027.toml"))
+
+
+def before(spec: EventSpec, **delta: float) -> datetime:
+    return spec.starts_at - timedelta(**delta)
+
+
+def registered(spec: EventSpec, rid: str, status: str = "confirmed", at: datetime | None = None) -> Registered:
+    return Registered(
+        registration_id=rid,
+        command_id=f"cmd-{rid}",
+        event=spec.slug,
+        category="public",
+        status="confirmed" if status == "confirmed" else "waitlisted",
+        language="fr",
+        at=at or before(spec, days=30),
+        seat=1 if status == "confirmed" else None,
+    )
+
+
+def state_with(*events: RegistrationEvent) -> NotifyState:
+    state = NotifyState()
+    for event in events:
+        state.evolve_registration(event)
+    return state
+
+
+def test_a_confirmed_registration_calls_for_a_confirmation_with_an_invitation(spec: EventSpec) -> None:
+    event = registered(spec, "r1")
+    state = state_with(event)
+    order = mail_for(event, state.people["r1"], spec, before(spec, days=29))
+    assert order is not None
+    assert (order.kind, order.invitation, order.registration_id, order.event) == (
+        "confirmed",
+        "publish",
+        "r1",
+        spec.slug,
+    )
+
+
+def test_a_waitlisted_registration_calls_for_a_waitlist_mail_without_invitation(spec: EventSpec) -> None:
+    event = registered(spec, "r1", "waitlisted")
+    order = mail_for(event, state_with(event).people["r1"], spec, before(spec, days=29))
+    assert order is not None and (order.kind, order.invitation) == ("waitlisted", None)
+
+
+def test_the_same_cause_always_names_the_same_mail_and_different_causes_different_mails(spec: EventSpec) -> None:
+    first, other = registered(spec, "r1"), registered(spec, "r2")
+    state = state_with(first, other)
+    now = before(spec, days=29)
+    a = mail_for(first, state.people["r1"], spec, now)
+    b = mail_for(first, state.people["r1"], spec, now + timedelta(minutes=5))
+    c = mail_for(other, state.people["r2"], spec, now)
+    assert a is not None and b is not None and c is not None
+    assert a.mail_id == b.mail_id
+    assert a.mail_id != c.mail_id
+
+
+def test_cancelling_a_confirmed_seat_withdraws_the_invitation_and_says_who_cancelled(spec: EventSpec) -> None:
+    cancel = RegistrationCancelled(
+        registration_id="r1", command_id="c1", event=spec.slug, by_organiser="orga", at=before(spec, days=20)
+    )
+    state = state_with(registered(spec, "r1"), cancel)
+    order = mail_for(cancel, state.people["r1"], spec, before(spec, days=20))
+    assert order is not None
+    assert (order.kind, order.invitation, order.by_organiser) == ("cancelled", "cancel", True)
+
+
+def test_cancelling_from_the_waitlist_sends_no_calendar_withdrawal(spec: EventSpec) -> None:
+    cancel = RegistrationCancelled(registration_id="r1", command_id="c1", event=spec.slug, at=before(spec, days=20))
+    state = state_with(registered(spec, "r1", "waitlisted"), cancel)
+    order = mail_for(cancel, state.people["r1"], spec, before(spec, days=20))
+    assert order is not None
+    assert (order.kind, order.invitation, order.by_organiser) == ("cancelled", None, False)
+
+
+def test_an_offer_mail_carries_its_deadline_and_is_not_sent_once_expired(spec: EventSpec) -> None:
+    now = before(spec, days=10)
+    offer = SeatOffered(
+        registration_id="r1",
+        command_id="offer-r1-1",
+        event=spec.slug,
+        category="public",
+        seat=3,
+        expires_at=now + timedelta(hours=48),
+        at=now,
+    )
+    state = state_with(registered(spec, "r1", "waitlisted"), offer)
+    order = mail_for(offer, state.people["r1"], spec, now)
+    assert order is not None and (order.kind, order.offer_expires_at) == ("offered", offer.expires_at)
+    assert mail_for(offer, state.people["r1"], spec, offer.expires_at) is None
+
+
+def test_a_promotion_confirms_with_an_invitation_and_a_lapsed_offer_says_so(spec: EventSpec) -> None:
+    now = before(spec, days=10)
+    promoted = WaitlistPromoted(registration_id="r1", command_id="claim-1", event=spec.slug, at=now, seat=2)
+    lapsed = OfferLapsed(registration_id="r2", command_id="lapse-r2-1", event=spec.slug, at=now)
+    state = state_with(registered(spec, "r1", "waitlisted"), registered(spec, "r2", "waitlisted"), promoted, lapsed)
+    order = mail_for(promoted, state.people["r1"], spec, now)
+    assert order is not None and (order.kind, order.invitation, order.by_organiser) == ("promoted", "publish", False)
+    assert state.people["r1"].ever_confirmed and state.people["r1"].confirmed_at == now
+    lapse_order = mail_for(lapsed, state.people["r2"], spec, now)
+    assert lapse_order is not None and lapse_order.kind == "offer_lapsed"
+    assert state.people["r2"].status == "cancelled"
+
+
+def test_no_mail_after_the_event_nor_to_an_erased_person_nor_for_other_events(spec: EventSpec) -> None:
+    event = registered(spec, "r1")
+    state = state_with(event)
+    assert mail_for(event, state.people["r1"], spec, spec.ends_at) is None
+    erased = PersonErased(registration_id="r1", command_id="e1", event=spec.slug, at=before(spec, days=20))
+    state.evolve_registration(erased)
+    assert mail_for(event, state.people["r1"], spec, before(spec, days=20)) is None
+    other = state_with(event)
+    for quiet in (
+        CheckedIn(registration_id="r1", command_id="k", event=spec.slug, by_organiser="o", at=spec.starts_at),
+        AnswersChanged(registration_id="r1", command_id="a", event=spec.slug, at=before(spec, days=5)),
+        erased,
+    ):
+        assert mail_for(quiet, other.people["r1"], spec, before(spec, days=5)) is None
+
+
+def test_reminders_are_due_days_before_to_people_confirmed_before_that_moment(spec: EventSpec) -> None:
+    early = registered(spec, "early", at=before(spec, days=30))
+    late = registered(spec, "late", at=before(spec, days=1))
+    waiting = registered(spec, "waiting", "waitlisted", at=before(spec, days=30))
+    gone = registered(spec, "gone", at=before(spec, days=30))
+    cancel = RegistrationCancelled(registration_id="gone", command_id="c", event=spec.slug, at=before(spec, days=20))
+    state = state_with(early, late, waiting, gone, cancel)
+    events = {spec.slug: spec}
+    assert due_reminders(state, events, before(spec, days=2, seconds=1), 2) == []
+    due = due_reminders(state, events, before(spec, days=2), 2)
+    assert [(o.registration_id, o.kind, o.mail_id) for o in due] == [("early", "reminder", reminder_id("early"))]
+    assert due_reminders(state, events, spec.starts_at, 2) == []
+
+
+def test_a_reminder_already_sent_or_given_up_is_not_due_again(spec: EventSpec) -> None:
+    state = state_with(registered(spec, "r1"), registered(spec, "r2"))
+    now = before(spec, days=1)
+    for rid in ("r1", "r2"):
+        state.evolve_mail(
+            MailClaimed(
+                mail_id=reminder_id(rid),
+                kind="reminder",
+                registration_id=rid,
+                event=spec.slug,
+                language="fr",
+                instance="a",
+                at=now,
+            )
+        )
+    state.evolve_mail(MailSent(mail_id=reminder_id("r1"), transport="smtp", at=now))
+    assert [o.registration_id for o in due_reminders(state, {spec.slug: spec}, now, 2)] == ["r2"]
+    state.evolve_mail(MailFailed(mail_id=reminder_id("r2"), error="SMTPServerDisconnected", final=True, at=now))
+    assert due_reminders(state, {spec.slug: spec}, now, 2) == []
+
+
+def test_one_instance_sends_a_mail_the_others_wait_then_take_over_a_claim_left_by_a_dead_one() -> None:
+    now = datetime(2027, 6, 1, tzinfo=UTC)
+    state = NotifyState()
+    assert claim_decision(None, "a", now) == "claim"
+    claim = MailClaimed(
+        mail_id="m", kind="confirmed", registration_id="r", event="e", language="fr", instance="a", at=now
+    )
+    state.evolve_mail(claim)
+    record = state.mails["m"]
+    assert record.status == "sending"
+    assert claim_decision(record, "a", now) == "claim"
+    assert claim_decision(record, "b", now + timedelta(seconds=10)) == "wait"
+    assert wait_seconds(record, now + timedelta(seconds=10)) == (CLAIM_TIMEOUT - timedelta(seconds=10)).total_seconds()
+    assert claim_decision(record, "b", now + CLAIM_TIMEOUT) == "claim"
+    state.evolve_mail(MailSent(mail_id="m", transport="maildir", at=now))
+    assert (record.status, claim_decision(record, "b", now)) == ("sent", "skip")
+
+
+def test_a_failure_releases_the_claim_for_another_attempt_and_a_final_one_gives_up() -> None:
+    now = datetime(2027, 6, 1, tzinfo=UTC)
+    state = NotifyState()
+    claim = MailClaimed(
+        mail_id="m", kind="confirmed", registration_id="r", event="e", language="fr", instance="a", at=now
+    )
+    state.evolve_mail(claim)
+    state.evolve_mail(MailFailed(mail_id="m", error="SMTPConnectError", at=now))
+    record = state.mails["m"]
+    assert (record.status, record.failures, claim_decision(record, "b", now)) == ("failed", 1, "claim")
+    state.evolve_mail(msgspec.structs.replace(claim, instance="b"))
+    state.evolve_mail(MailFailed(mail_id="m", error="SMTPConnectError", final=True, at=now))
+    assert (record.status, record.failures, claim_decision(record, "c", now)) == ("abandoned", 2, "skip")
+
+
+def test_retries_back_off_up_to_a_ceiling_within_the_attempts_allowed() -> None:
+    delays = [retry_delay(n) for n in range(1, MAX_ATTEMPTS + 1)]
+    assert delays == sorted(delays)
+    assert delays[0] >= 1 and delays[-1] == 900
+
+
+def test_an_error_is_logged_by_its_kind_and_code_never_by_its_text() -> None:
+    class SMTPRecipientsRefused(Exception):
+        code = 550
+
+    error = SMTPRecipientsRefused("550 5.1.1 <lea@example.org>: Recipient address rejected")
+    assert error_label(error) == "SMTPRecipientsRefused 550"
+    assert "@" not in error_label(ConnectionRefusedError("lea@example.org"))

@@ -1,0 +1,402 @@
+"""Registration's pure rules: seats, the waitlist and its offers, answers, and state from events."""
+
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import pytest
+
+from schemas.catalog import Category, EventSpec, Question, Venue
+from schemas.errors import Rejected
+from schemas.registration import (
+    CheckedIn,
+    PersonErased,
+    Register,
+    RegistrationCancelled,
+    RegistrationEvent,
+)
+from schemas.validation import looks_like_email, normalise_email
+from services.registration.rules import (
+    MAX_TEXT_ANSWER,
+    RegistrationState,
+    check_answers,
+    decide_cancel,
+    decide_check_in,
+    decide_claim,
+    decide_offer,
+    decide_promote,
+    decide_register,
+    due_for_purge,
+    lapsed_offers,
+)
+
+NOW = datetime(2027, 5, 2, 10, 0, tzinfo=UTC)
+SLUG = "atelier-2027"
+
+EVENT = EventSpec(
+    slug=SLUG,
+    title="Atelier",
+    kind="workshop",
+    starts_at=datetime(2027, 6, 12, 7, 0, tzinfo=UTC),
+    ends_at=datetime(2027, 6, 12, 15, 0, tzinfo=UTC),
+    venue=Venue(name="École"),
+    waitlist_offer_hours=24,
+    purge_after_days=30,
+    categories=[
+        Category(id="participant", name="Participant", capacity=2, default=True),
+        Category(id="mentor", name="Mentor", capacity=1),
+        Category(id="juror", name="Jury", capacity=3, public=False),
+    ],
+    questions=[
+        Question(
+            id="level",
+            kind="choice",
+            label="Niveau",
+            choices=["débutant", "confirmé"],
+            required=True,
+            categories=["participant"],
+        ),
+        Question(id="skills", kind="multi_choice", label="Compétences", choices=["web", "données", "design"]),
+        Question(id="lunch", kind="yes_no", label="Déjeuner ?"),
+        Question(id="note", kind="text", label="Un mot ?"),
+    ],
+)
+
+
+def command(n: int = 1, **changes: object) -> Register:
+    base = Register(
+        command_id=f"command-{n:04d}",
+        event=SLUG,
+        name=f"Personne {n}",
+        email=f"p{n}@example.org",
+        consent=True,
+        category="mentor",
+    )
+    return msgspec.structs.replace(base, **changes)
+
+
+class Ledger:
+    """A state fed only by the events the rules decide, as the service does after each append."""
+
+    def __init__(self, spec: EventSpec = EVENT) -> None:
+        self.spec = spec
+        self.state = RegistrationState()
+        self.log: list[RegistrationEvent] = []
+
+    def apply(self, event: RegistrationEvent) -> RegistrationEvent:
+        self.state.evolve(event)
+        self.log.append(event)
+        return event
+
+    def register(self, n: int, **changes: object) -> str:
+        event, _ = decide_register(self.state, self.spec, command(n, **changes), f"r{n}", NOW)
+        self.apply(event)
+        return event.registration_id
+
+    def cancel(self, registration_id: str, at: datetime = NOW) -> None:
+        self.apply(decide_cancel(self.state, registration_id, f"cancel-{registration_id}", None, at))
+
+    def offer(self, category: str, at: datetime = NOW) -> str | None:
+        offered = decide_offer(self.state, self.spec, category, at)
+        if offered is None:
+            return None
+        self.apply(offered)
+        return offered.registration_id
+
+    def statuses(self) -> dict[str, str]:
+        return {r.id: r.status for r in self.state.records.values()}
+
+
+def refusal(call: object) -> tuple[str, str | None, str | None]:
+    with pytest.raises(Rejected) as caught:
+        call()  # type: ignore[operator]
+    reply = caught.value.reply
+    return reply.code, reply.field, reply.key
+
+
+# --- registering ---
+
+
+def test_the_first_person_gets_the_first_seat_of_the_default_category() -> None:
+    event, answers = decide_register(
+        RegistrationState(), EVENT, command(category=None, answers={"level": "débutant"}), "r1", NOW
+    )
+    assert (event.status, event.category, event.seat, event.registration_id) == ("confirmed", "participant", 1, "r1")
+    assert (event.event, event.command_id, event.at, event.language) == (SLUG, "command-0001", NOW, "fr")
+    assert answers == {"level": "débutant"}
+
+
+def test_people_beyond_capacity_wait_in_order() -> None:
+    ledger = Ledger()
+    ids = [ledger.register(n) for n in range(1, 4)]  # mentors: one seat
+    assert ledger.statuses() == {ids[0]: "confirmed", ids[1]: "waitlisted", ids[2]: "waitlisted"}
+    assert [ledger.state.position(i) for i in ids] == [None, 1, 2]
+    tally = ledger.state.tally(SLUG, "mentor")
+    assert (tally.confirmed, tally.waitlist, tally.holders) == (1, ids[1:], {1: ids[0]})
+
+
+def test_seats_being_claimed_by_concurrent_requests_are_not_given_twice() -> None:
+    state = RegistrationState()
+    participant = command(answers={"level": "confirmé"}, category="participant")
+    event, _ = decide_register(state, EVENT, participant, "r1", NOW, reserved={1})
+    assert event.seat == 2
+    full, _ = decide_register(state, EVENT, participant, "r1", NOW, reserved={1, 2})
+    assert (full.status, full.seat) == ("waitlisted", None)
+
+
+def test_a_newcomer_does_not_jump_the_queue_when_a_seat_frees_up() -> None:
+    ledger = Ledger()
+    first, waiting = ledger.register(1), ledger.register(2)
+    ledger.cancel(first)
+    newcomer = ledger.register(3)
+    assert (ledger.statuses()[newcomer], ledger.state.position(newcomer)) == ("waitlisted", 2)
+    assert ledger.state.position(waiting) == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"name": "   "}, ("invalid", "name", "name_required")),
+        ({"email": "jeanne.example.org"}, ("invalid", "email", "email_invalid")),
+        ({"email": "jeanne@localhost"}, ("invalid", "email", "email_invalid")),
+        ({"consent": False}, ("invalid", "consent", "consent_required")),
+        ({"category": "bénévole"}, ("invalid", "category", "unknown_category")),
+        ({"category": "juror"}, ("invalid", "category", "unknown_category")),  # by invitation only
+        ({"category": "participant"}, ("invalid", "answers.level", "answer_required")),
+        (
+            {"answers": {"level": "expert"}, "category": "participant"},
+            ("invalid", "answers.level", "answer_not_a_choice"),
+        ),
+        ({"answers": {"age": "42"}}, ("invalid", "answers.age", "unknown_question")),
+    ],
+)
+def test_a_refused_registration_says_which_field_and_why(
+    changes: dict[str, object], expected: tuple[str, str, str]
+) -> None:
+    state = RegistrationState()
+    assert refusal(lambda: decide_register(state, EVENT, command(**changes), "r1", NOW)) == expected
+    assert state.records == {} and state.tallies == {}
+
+
+def test_registration_is_refused_outside_its_window() -> None:
+    windowed = msgspec.structs.replace(
+        EVENT,
+        registration_opens_at=NOW + timedelta(days=1),
+        registration_closes_at=NOW + timedelta(days=10),
+    )
+    state = RegistrationState()
+    early = refusal(lambda: decide_register(state, windowed, command(), "r1", NOW))
+    late = refusal(lambda: decide_register(state, windowed, command(), "r1", NOW + timedelta(days=10)))
+    after_the_event = refusal(lambda: decide_register(state, EVENT, command(), "r1", EVENT.ends_at))
+    assert early == ("conflict", "category", "not_open_yet")
+    assert late == after_the_event == ("conflict", "category", "closed")
+    opened, _ = decide_register(state, windowed, command(), "r1", NOW + timedelta(days=1))
+    assert opened.status == "confirmed"
+
+
+def test_a_category_window_overrides_the_event_window() -> None:
+    mentors_later = msgspec.structs.replace(
+        EVENT,
+        categories=[
+            msgspec.structs.replace(EVENT.categories[0]),
+            msgspec.structs.replace(EVENT.categories[1], opens_at=NOW + timedelta(hours=1)),
+        ],
+    )
+    state = RegistrationState()
+    assert refusal(lambda: decide_register(state, mentors_later, command(), "r1", NOW))[2] == "not_open_yet"
+    participant, _ = decide_register(
+        state, mentors_later, command(category="participant", answers={"level": "débutant"}), "r1", NOW
+    )
+    assert participant.status == "confirmed"
+
+
+# --- answers ---
+
+
+def test_answers_are_cleaned_blanks_dropped_and_choices_kept_in_the_events_order() -> None:
+    answers = check_answers(
+        EVENT,
+        "participant",
+        {"level": "confirmé", "skills": ["design", "web"], "lunch": False, "note": "  bonjour  "},
+    )
+    assert answers == {"level": "confirmé", "skills": ["web", "design"], "lunch": False, "note": "bonjour"}
+    assert check_answers(EVENT, "mentor", {"note": "   ", "skills": [], "lunch": True}) == {"lunch": True}
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({"lunch": "oui"}, ("invalid", "answers.lunch", "answer_wrong_kind")),
+        ({"skills": "web"}, ("invalid", "answers.skills", "answer_wrong_kind")),
+        ({"skills": ["web", "cuisine"]}, ("invalid", "answers.skills", "answer_not_a_choice")),
+        ({"note": "x" * (MAX_TEXT_ANSWER + 1)}, ("invalid", "answers.note", "answer_too_long")),
+        ({"level": "débutant"}, ("invalid", "answers.level", "unknown_question")),  # participants only
+    ],
+)
+def test_a_wrong_answer_is_refused_naming_the_question(
+    answers: dict[str, object], expected: tuple[str, str, str]
+) -> None:
+    assert refusal(lambda: check_answers(EVENT, "mentor", answers)) == expected  # type: ignore[arg-type]
+
+
+# --- cancelling, offers and claims ---
+
+
+def test_cancelling_frees_the_seat_and_cannot_happen_twice() -> None:
+    ledger = Ledger()
+    person = ledger.register(1)
+    ledger.cancel(person)
+    assert ledger.statuses() == {person: "cancelled"}
+    tally = ledger.state.tally(SLUG, "mentor")
+    assert (tally.confirmed, tally.holders, tally.released) == (0, {}, {1})
+    assert refusal(lambda: decide_cancel(ledger.state, person, "again", None, NOW)) == (
+        "conflict",
+        None,
+        "already_cancelled",
+    )
+    assert refusal(lambda: decide_cancel(ledger.state, "nobody", "x", None, NOW))[0] == "not_found"
+
+
+def test_an_organiser_cancellation_names_the_organiser() -> None:
+    ledger = Ledger()
+    person = ledger.register(1)
+    event = decide_cancel(ledger.state, person, "c", "orga-1", NOW)
+    assert event == RegistrationCancelled(
+        registration_id=person, command_id="c", event=SLUG, by_organiser="orga-1", at=NOW
+    )
+
+
+def test_a_freed_seat_is_offered_to_the_first_person_waiting_who_claims_it() -> None:
+    ledger = Ledger()
+    first, second, third = ledger.register(1), ledger.register(2), ledger.register(3)
+    assert ledger.offer("mentor") is None  # no seat is free
+    ledger.cancel(first)
+    offered = decide_offer(ledger.state, EVENT, "mentor", NOW)
+    assert offered is not None
+    assert (offered.registration_id, offered.seat, offered.expires_at) == (second, 1, NOW + timedelta(hours=24))
+    # Two instances deciding the same offer choose the same id, so JetStream keeps one.
+    same = decide_offer(ledger.state, EVENT, "mentor", NOW + timedelta(seconds=5))
+    assert same is not None and same.command_id == offered.command_id
+    ledger.apply(offered)
+    assert ledger.offer("mentor") is None  # the offered seat is held
+    assert (ledger.state.position(third), ledger.state.tally(SLUG, "mentor").offered) == (1, 1)
+
+    claimed = decide_claim(ledger.state, second, "claim-1", NOW + timedelta(hours=1))
+    ledger.apply(claimed)
+    assert (ledger.statuses()[second], ledger.state.records[second].offer_expires_at) == ("confirmed", None)
+    assert refusal(lambda: decide_claim(ledger.state, second, "claim-2", NOW))[2] == "already_confirmed"
+    assert refusal(lambda: decide_claim(ledger.state, third, "claim-3", NOW))[2] == "no_offer"
+
+
+def test_an_unclaimed_offer_lapses_and_passes_to_the_next_person() -> None:
+    ledger = Ledger()
+    first, second, third = ledger.register(1), ledger.register(2), ledger.register(3)
+    ledger.cancel(first)
+    ledger.offer("mentor")
+    deadline = ledger.state.records[second].offer_expires_at
+    assert deadline is not None
+    assert lapsed_offers(ledger.state, deadline - timedelta(seconds=1)) == []
+    assert refusal(lambda: decide_claim(ledger.state, second, "late", deadline))[2] == "offer_expired"
+
+    lapses = lapsed_offers(ledger.state, deadline)
+    assert [lapse.registration_id for lapse in lapses] == [second]
+    ledger.apply(lapses[0])
+    assert ledger.statuses()[second] == "cancelled"
+    assert ledger.offer("mentor", deadline) == third
+    assert ledger.state.records[third].seat == 1
+
+
+def test_an_organiser_gives_a_seat_only_when_one_is_free() -> None:
+    ledger = Ledger()
+    first, waiting = ledger.register(1), ledger.register(2)
+    assert refusal(lambda: decide_promote(ledger.state, EVENT, waiting, "p1", "orga", NOW))[2] == "no_free_seat"
+    assert refusal(lambda: decide_promote(ledger.state, EVENT, first, "p2", "orga", NOW))[2] == "already_confirmed"
+    ledger.cancel(first)
+    ledger.apply(decide_promote(ledger.state, EVENT, waiting, "p3", "orga", NOW))
+    assert ledger.statuses()[waiting] == "confirmed"
+    assert ledger.state.tally(SLUG, "mentor").confirmed == 1
+
+
+def test_a_freed_seat_is_reused_before_a_new_one_is_opened() -> None:
+    ledger = Ledger()
+    a = ledger.register(1, category="participant", answers={"level": "débutant"})
+    ledger.register(2, category="participant", answers={"level": "débutant"})
+    ledger.cancel(a)
+    again = ledger.register(3, category="participant", answers={"level": "débutant"})
+    assert ledger.state.records[again].seat == 1
+    assert sorted(ledger.state.tally(SLUG, "participant").holders) == [1, 2]
+
+
+# --- check-in and personal data ---
+
+
+def test_check_in_happens_once_and_only_for_confirmed_people() -> None:
+    ledger = Ledger()
+    person, waiting = ledger.register(1), ledger.register(2)
+    assert refusal(lambda: decide_check_in(ledger.state, waiting, "c0", "orga", NOW))[2] == "not_confirmed"
+    event = decide_check_in(ledger.state, person, "c1", "orga", NOW)
+    assert event == CheckedIn(registration_id=person, command_id="c1", event=SLUG, by_organiser="orga", at=NOW)
+    ledger.apply(event)
+    assert refusal(lambda: decide_check_in(ledger.state, person, "c2", "orga", NOW))[2] == "already_checked_in"
+    assert ledger.state.tally(SLUG, "mentor").checked_in == 1
+
+
+def test_personal_data_is_due_for_purge_after_the_events_retention() -> None:
+    ledger = Ledger()
+    kept, erased = ledger.register(1), ledger.register(2)
+    ledger.apply(PersonErased(registration_id=erased, command_id="e", event=SLUG, at=NOW))
+    end = EVENT.ends_at + timedelta(days=EVENT.purge_after_days)
+    assert due_for_purge(ledger.state, {SLUG: EVENT}, end - timedelta(seconds=1)) == []
+    assert due_for_purge(ledger.state, {SLUG: EVENT}, end) == [kept]
+    assert due_for_purge(ledger.state, {}, end) == []  # an unknown event is never purged blindly
+
+
+# --- state from events ---
+
+
+def test_replaying_the_same_events_gives_the_same_state() -> None:
+    ledger = Ledger()
+    people = [ledger.register(n) for n in range(1, 5)]
+    ledger.cancel(people[0])
+    ledger.offer("mentor")
+    ledger.apply(decide_claim(ledger.state, people[1], "claim", NOW))
+
+    replayed = RegistrationState()
+    for event in ledger.log:
+        replayed.evolve(event)
+    assert replayed == ledger.state
+    assert {r.id: r.history for r in replayed.records.values()} == {
+        r.id: r.history for r in ledger.state.records.values()
+    }
+    assert set(replayed.commands) == {e.command_id for e in ledger.log}
+
+
+# --- shared validation ---
+
+
+@pytest.mark.parametrize("address", ["jeanne@example.org", "j.dupont+perche@mairie-laloupe.fr", "a@b.co"])
+def test_ordinary_email_addresses_are_accepted(address: str) -> None:
+    assert looks_like_email(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "",
+        "jeanne",
+        "jeanne@",
+        "@example.org",
+        "jeanne@example",
+        "a b@example.org",
+        "a@b@example.org",
+        "jeanne@example.o",
+        "<a@example.org>",
+        "a@example.org,",
+        "x" * 250 + "@example.org",
+    ],
+)
+def test_things_that_are_not_email_addresses_are_refused(address: str) -> None:
+    assert not looks_like_email(address)
+
+
+def test_emails_are_compared_without_case_or_surrounding_spaces() -> None:
+    assert normalise_email("  Jeanne.Dupont@Example.ORG ") == "jeanne.dupont@example.org"
