@@ -239,11 +239,16 @@ class RegistrationService:
             reserved = self._reserved[key]
             event, answers = decide_register(self.state, spec, command, registration_id, now, reserved)
             category = spec.category(event.category)
-            if event.seat is None and reserved and category is not None:
-                if self.state.tally(spec.slug, event.category).free_seat(category.capacity) is not None:
-                    # Full only because of this instance's claims in flight: wait for one to end.
-                    await self._claims_changed(key)
-                    continue
+            tally = self.state.tally(spec.slug, event.category)
+            if (
+                event.seat is None
+                and reserved
+                and category is not None
+                and tally.free_seat(category.capacity) is not None
+            ):
+                # Full only because of this instance's claims in flight: wait for one to end.
+                await self._claims_changed(key)
+                continue
             if event.seat is not None:
                 reserved.add(event.seat)
                 subject = Registration.seat_subject(spec.slug, event.category, event.seat)

@@ -87,7 +87,8 @@ def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response
     return _error_response(request, 500, "internal", message, None)
 
 
-def _throttled(request: Request[Any, Any, Any]) -> bool:
+async def _throttled(request: Request[Any, Any, Any]) -> bool:
+    # async: a plain function would be run in a worker thread on every request.
     # Only public writes are limited; reading pages and organiser work are not.
     # Login stays limited, against password guessing.
     path = request.url.path
