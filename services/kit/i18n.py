@@ -45,29 +45,33 @@ def localised(obj: Any, field: str, language: str) -> Any:
     return getattr(obj, field)
 
 
+# The method `datetime` below would shadow the type inside the class.
+Moment = datetime
+
+
 class Formatter:
     """Dates, times and numbers for one language, shown in the event's zone."""
 
     def __init__(self, language: str) -> None:
         self.language = language
 
-    def local(self, moment: datetime, zone: str) -> datetime:
+    def local(self, moment: Moment, zone: str) -> Moment:
         return moment.astimezone(ZoneInfo(zone))
 
-    def date(self, moment: datetime, zone: str = "Europe/Paris") -> str:
+    def date(self, moment: Moment, zone: str = "Europe/Paris") -> str:
         return format_date(self.local(moment, zone), "full", locale=self.language)
 
-    def time(self, moment: datetime, zone: str = "Europe/Paris") -> str:
+    def time(self, moment: Moment, zone: str = "Europe/Paris") -> str:
         local = self.local(moment, zone)
         if self.language == "fr":
             return f"{local.hour} h {local.minute:02d}"
         return format_time(local, "short", locale=self.language)
 
-    def datetime(self, moment: datetime, zone: str = "Europe/Paris") -> str:
+    def datetime(self, moment: Moment, zone: str = "Europe/Paris") -> str:
         joiner = " à " if self.language == "fr" else " at "
         return self.date(moment, zone) + joiner + self.time(moment, zone)
 
-    def span(self, start: datetime, end: datetime, zone: str = "Europe/Paris") -> str:
+    def span(self, start: Moment, end: Moment, zone: str = "Europe/Paris") -> str:
         """« samedi 12 juin 2027, 9 h 00 – 18 h 00 », or two full dates over several days."""
         a, b = self.local(start, zone), self.local(end, zone)
         if a.date() == b.date():
@@ -75,5 +79,5 @@ class Formatter:
         word = ("du", "au") if self.language == "fr" else ("from", "to")
         return f"{word[0]} {self.date(start, zone)} {word[1]} {self.date(end, zone)}"
 
-    def short_datetime(self, moment: datetime, zone: str = "Europe/Paris") -> str:
+    def short_datetime(self, moment: Moment, zone: str = "Europe/Paris") -> str:
         return format_datetime(self.local(moment, zone), "short", locale=self.language)

@@ -182,7 +182,8 @@ def mail_for(event: RegistrationEvent, person: Person | None, spec: EventSpec, n
                 at=event.at,
             )
         case SeatOffered():
-            if event.expires_at <= now:
+            # Expired, or already taken or given up by the time this is read: nothing to offer.
+            if event.expires_at <= now or person.status != "waitlisted":
                 return None
             return MailOrder(
                 mail_id=mail_id("offered", registration_id, event.command_id),

@@ -106,6 +106,8 @@ class NotifyService:
         self._decode = decoder(RegistrationEvent).decode
         self._stopping = asyncio.Event()
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        # Mails this instance sent whose MailSent could not be written yet: never sent again.
+        self._unrecorded: set[str] = set()
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -271,8 +273,9 @@ class NotifyService:
             return Outcome("retry", wait_seconds(record, datetime.now(UTC)))
         attempt = self.state.mails[order.mail_id].failures + 1
         try:
-            message = self.composer.compose(order, view, spec, datetime.now(UTC))
-            await self.transport.send(message)
+            if order.mail_id not in self._unrecorded:
+                message = self.composer.compose(order, view, spec, datetime.now(UTC))
+                await self.transport.send(message)
         except Exception as error:
             final = attempt >= MAX_ATTEMPTS or last_delivery
             label = error_label(error)
@@ -284,7 +287,9 @@ class NotifyService:
             await self.store.append(subject, failed, f"failed-{order.mail_id}-{attempt}", None)
             return Outcome("term") if final else Outcome("retry", retry_delay(attempt))
         sent = MailSent(mail_id=order.mail_id, transport=self.transport.kind, at=datetime.now(UTC))
+        self._unrecorded.add(order.mail_id)
         await self.store.append(subject, sent, f"sent-{order.mail_id}", None)
+        self._unrecorded.discard(order.mail_id)
         log.info("notify: sent %s mail %s", order.kind, order.mail_id)
         return ACK
 

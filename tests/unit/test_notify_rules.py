@@ -130,6 +130,11 @@ def test_an_offer_mail_carries_its_deadline_and_is_not_sent_once_expired(spec: E
     order = mail_for(offer, state.people["r1"], spec, now)
     assert order is not None and (order.kind, order.offer_expires_at) == ("offered", offer.expires_at)
     assert mail_for(offer, state.people["r1"], spec, offer.expires_at) is None
+    # Read after the person already took the seat: no offer to announce any more.
+    state.evolve_registration(
+        WaitlistPromoted(registration_id="r1", command_id="claim-1", event=spec.slug, at=now, seat=3)
+    )
+    assert mail_for(offer, state.people["r1"], spec, now) is None
 
 
 def test_a_promotion_confirms_with_an_invitation_and_a_lapsed_offer_says_so(spec: EventSpec) -> None:
