@@ -1,6 +1,7 @@
 """`perche`: run everything, one service, load events, create organisers, benchmark."""
 
 import argparse
+import dataclasses
 import asyncio
 import getpass
 import io
@@ -119,6 +120,9 @@ async def ensure_an_organiser(nats_url: str, settings: Settings) -> None:
 
 async def up(args: argparse.Namespace) -> None:
     settings = Settings(data_dir=Path(args.data_dir), nats_url=args.nats_url)
+    if not settings.base_url:
+        # Links in mails and feeds point at this very server unless PERCHE_BASE_URL says otherwise.
+        settings = dataclasses.replace(settings, base_url=f"http://{args.host}:{args.port}")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     server = None
     nats_url = settings.nats_url
