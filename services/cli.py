@@ -1,8 +1,8 @@
 """`perche`: run everything, one service, load events, create organisers, benchmark."""
 
 import argparse
-import dataclasses
 import asyncio
+import dataclasses
 import getpass
 import io
 import logging
