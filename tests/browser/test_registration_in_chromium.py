@@ -154,12 +154,22 @@ async def test_every_page_type_has_no_serious_accessibility_violation_in_both_la
         )
     ).json()
     manage = made["manage_url"].replace("http://localhost", "").split("/r/", 1)[1]
-    public_pages = ["/", f"/e/{HACKATHON}", f"/r/{manage}", "/e/nope", "/organiser/login"]
+    public_pages = [
+        "/",
+        f"/e/{HACKATHON}",
+        f"/r/{manage}",
+        f"/e/{HACKATHON}/agenda",
+        f"/e/{HACKATHON}/screen",
+        "/e/nope",
+        "/organiser/login",
+    ]
     organiser_pages = [
         "/organiser/",
         f"/organiser/e/{HACKATHON}",
         f"/organiser/e/{HACKATHON}/checkin?q=axe",
         f"/organiser/e/{HACKATHON}/edit",
+        f"/organiser/e/{HACKATHON}/agenda",
+        "/organiser/mails/",
     ]
     problems: dict[str, list[str]] = {}
     for language in ("fr", "en"):
