@@ -193,7 +193,9 @@ class EventStore(Generic[E]):
                 raise
             except (NoStreamResponseError, NatsTimeoutError):
                 # No ack (leader election, reconnect): resend with the same msg id (ADR-22);
-                # JetStream deduplicates if the first one was stored after all.
+                # JetStream deduplicates if the first one was stored after all. With an
+                # expected sequence it checks that first, so the resend is a Conflict: callers
+                # catch up and find their command applied (tests/integration/test_store.py).
                 if attempt >= 40:
                     raise
                 log.warning("%s: no ack for %s, retrying", self.stream, msg_id)

@@ -9,8 +9,9 @@ Playwright's async objects belong to the event loop that made them, so `browser`
 `page` follow the test's loop:
 
 - tests on the session loop (`pytest.mark.asyncio(loop_scope="session")`) share one
-  Chromium for the whole run; they drive `live_app`, Perche started by `perche up` as a
-  separate process, which needs no fixture in the test's loop;
+  Chromium, started once and closed after the last browser test; they drive `live_app`,
+  Perche started once by `perche up` as a separate process, which needs nothing in the
+  test's loop;
 - tests on their own loop (the default), which serve the app in-process with the `demo`
   fixture, get a Chromium of their own.
 """
@@ -88,7 +89,7 @@ async def watched_page(browser: Any) -> AsyncIterator[Any]:
     assert errors == [], f"JavaScript errors: {errors}"
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def shared_browser() -> AsyncIterator[Any]:
     async with launched() as chromium:
         yield chromium
@@ -119,7 +120,7 @@ def on_session_loop(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture
 def browser(request: pytest.FixtureRequest) -> Any:
-    """Chromium (Playwright's async API): one for the session on the session loop, else one per test."""
+    """Chromium (Playwright's async API): shared by the tests on the session loop, else the test's own."""
     return request.getfixturevalue("shared_browser" if on_session_loop(request) else "own_browser")
 
 
@@ -150,8 +151,9 @@ class LiveApp:
             yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    require_chromium()  # it serves browser tests: skip before starting anything
     folder = tmp_path_factory.mktemp("live-app")
     app = LiveApp(
         url=f"http://127.0.0.1:{free_port()}",
