@@ -20,7 +20,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from nats.aio.client import Client
@@ -105,6 +105,7 @@ class NotifyService:
         self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
         self._decode = decoder(RegistrationEvent).decode
         self._stopping = asyncio.Event()
+        self._fetching: asyncio.Future[Any] | None = None
         self._slots = asyncio.Semaphore(CONCURRENCY)
         # Mails this instance sent whose MailSent could not be written yet: never sent again.
         self._unrecorded: set[str] = set()
@@ -152,6 +153,8 @@ class NotifyService:
     async def stop(self) -> None:
         self._stopping.set()
         self._housekeeping.cancel()
+        if self._fetching is not None:
+            self._fetching.cancel()
         # Let the mails in hand finish: an event left unacked would only be delivered again.
         try:
             async with asyncio.timeout(45):
@@ -175,10 +178,16 @@ class NotifyService:
 
     async def _work(self) -> None:
         while not self._stopping.is_set():
+            # A task, so that stop() can interrupt the wait instead of sitting it out.
+            self._fetching = asyncio.ensure_future(self._sub.fetch(batch=BATCH, timeout=1.0))
             try:
-                messages = await self._sub.fetch(batch=BATCH, timeout=1.0)
+                messages = await self._fetching
             except (NatsTimeoutError, TimeoutError):
                 continue
+            except asyncio.CancelledError:
+                if self._stopping.is_set():
+                    return  # anything fetched but not handled is delivered again later
+                raise
             except Exception as error:  # disconnected, server restarting: try again shortly
                 log.warning("notify: fetching registration events failed: %s", error)
                 await asyncio.sleep(1.0)

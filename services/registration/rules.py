@@ -153,6 +153,8 @@ class RegistrationState:
                 record.history.append(f"{event.at.isoformat()} promoted from the waitlist")
             case OfferLapsed():
                 record = self.records[event.registration_id]
+                if record.status != "waitlisted":
+                    return  # claimed (or cancelled) before the lapse was written: nothing lapses
                 self._release(record)
                 record.status = "cancelled"
                 record.offer_expires_at = None

@@ -6,6 +6,7 @@ finds no serious or critical violation, and the registration page is light and
 usable on a slow 3G profile. Screenshots land in docs/screenshots/ for the README.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ PHONE = {"width": 360, "height": 740}
 
 
 async def screenshot(page: Any, name: str) -> None:
+    """Pictures for the README, taken when asked (PERCHE_SCREENSHOTS=1) so runs leave the tree clean."""
+    if os.environ.get("PERCHE_SCREENSHOTS") != "1":
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
