@@ -120,6 +120,7 @@ start_service() {  # start_service NAME LOG [ARGS...]
     # A service that exits during start-up is started again, up to three times, as systemd's
     # Restart=on-failure does in production; each restart is reported.
     local name="$1" log="$2" pid attempt; shift 2
+    : >"$TMP/logs/$log.log"
     for attempt in 1 2 3; do
         PERCHE_NATS_URL="$(url_for "$name")" "$BIN/perche" service "$name" "$@" >>"$TMP/logs/$log.log" 2>&1 &
         pid=$!
@@ -230,7 +231,8 @@ echo "both listed by ten answers in a row, $((SECONDS - start)) s later"
 
 step "confirmation mails (notify, from its durable consumer on the registration stream)"
 mails() { find "$PERCHE_DATA_DIR/maildir/new" "$PERCHE_DATA_DIR/maildir/cur" -type f 2>/dev/null | wc -l; }
-wait_for 30 "two confirmation mails in $PERCHE_DATA_DIR/maildir" test "$(mails)" -ge 2
+two_mails() { (($(mails) >= 2)); }
+wait_for 30 "two confirmation mails in $PERCHE_DATA_DIR/maildir" two_mails
 echo "$(mails) mails in the Maildir"
 
 step "permission violations in the NATS logs"
