@@ -7,6 +7,7 @@ import getpass
 import io
 import logging
 import os
+import re
 import secrets
 import sys
 import uuid
@@ -30,6 +31,7 @@ from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running, Service, run, until_signalled
 from services.kit.nats_server import NatsServer
+from services.kit.resources import shared_folder
 from services.kit.settings import Settings
 from services.notify.service import NotifyService
 from services.publishing.service import PublishingService
@@ -49,7 +51,12 @@ BACKEND = {
     "publishing": PublishingService,
     "notify": NotifyService,
 }
-DEMO_EVENTS = Path(__file__).resolve().parents[1] / "events"
+DEMO_EVENTS = shared_folder("events")
+
+
+def redacted(url: str) -> str:
+    """The NATS URL without the password it may carry (it would end up in the journal)."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
 
 
 def backend_services(settings: Settings | None = None) -> list[Service]:
@@ -160,7 +167,7 @@ async def service(args: argparse.Namespace) -> None:
     running = Running([chosen], nats_url)
     try:
         await running.start()
-        print(f"service {args.name} running on {nats_url}", flush=True)
+        print(f"service {args.name} running on {redacted(nats_url)}", flush=True)
         await until_signalled()
     finally:
         await running.stop()

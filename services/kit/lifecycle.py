@@ -31,16 +31,19 @@ class Running:
         self.services = services
         self.nats_url = nats_url
         self._connections: list[Client] = []
+        self._started: list[Service] = []
 
     async def start(self) -> None:
         for service in self.services:
             nc = await connect(self.nats_url, service.name)
             self._connections.append(nc)
             await service.start(nc)
+            self._started.append(service)
             log.info("service %s started", service.name)
 
     async def stop(self) -> None:
-        for service in reversed(self.services):
+        # Only what did start: a service that failed half-way must not hide why behind its stop().
+        for service in reversed(self._started):
             try:
                 await service.stop()
             except Exception:
@@ -49,6 +52,7 @@ class Running:
             with contextlib.suppress(Exception):
                 await nc.drain()
         self._connections.clear()
+        self._started.clear()
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:

@@ -21,7 +21,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
-from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
+from nats.js.errors import APIError, NoStreamResponseError, NotFoundError, ServiceUnavailableError
 
 from schemas.subjects import events_of, stream_name
 from services.kit.codec import decoder, encode
@@ -50,10 +50,19 @@ async def ensure_stream(js: Any, name: str, subjects: list[str]) -> None:
         duplicate_window=120.0,
         allow_direct=True,
     )
-    try:
-        await js.stream_info(name)
-    except NotFoundError:
-        await js.add_stream(config)
+    for attempt in range(10):
+        try:
+            try:
+                await js.stream_info(name)
+            except NotFoundError:
+                await js.add_stream(config)
+            return
+        except (NatsTimeoutError, ServiceUnavailableError):
+            # A cluster that has just formed may not have elected a meta leader yet.
+            if attempt == 9:
+                raise
+            log.warning("JetStream not ready to create %s yet, retrying", name)
+            await asyncio.sleep(0.5 * (attempt + 1))
 
 
 class EventStore(Generic[E]):

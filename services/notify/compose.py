@@ -13,7 +13,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -22,10 +21,11 @@ import segno
 from schemas.catalog import EventSpec
 from schemas.registration import RegistrationView
 from services.kit.i18n import Formatter, localised, translations
+from services.kit.resources import shared_folder
 from services.notify.invitation import build_invitation
 from services.notify.rules import MailOrder
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = shared_folder("templates")
 QR_SCALE = 5
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 

@@ -12,9 +12,10 @@ from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
 from services.kit.i18n import localised
+from services.kit.resources import shared_folder
 from services.web.i18n import Formatter, negotiate, translations
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = shared_folder("templates")
 LANG_COOKIE = "perche_lang"
 
 _language: ContextVar[str] = ContextVar("language", default="fr")
