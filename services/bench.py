@@ -15,101 +15,27 @@ machines are noisy. The run then checks that nobody was oversold or lost.
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
+from services.bench_load import cpu_seconds, http_request, load, wait_http
 from services.kit.nats_server import NatsServer, free_port
 
 CONNECTIONS = 64
 BENCH_EVENT = "bench-registration"
 
 
-def _request(port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
-    head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Content-Type: application/json"]
-    head += [f"{k}: {v}" for k, v in headers.items()]
-    head.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
-
-
-async def _worker(
-    port: int,
-    make: Callable[[int], tuple[str, bytes, dict[str, str]]],
-    deadline: float,
-    counter: list[int],
-    latencies: list[float],
-    statuses: dict[int, int],
-    bodies: list[bytes],
-) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < deadline:
-            counter[0] += 1
-            path, body, headers = make(counter[0])
-            started = time.perf_counter()
-            writer.write(_request(port, path, body, headers))
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            payload = await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            status = int(status_line.split()[1])
-            statuses[status] = statuses.get(status, 0) + 1
-            bodies.append(payload)
-    finally:
-        writer.close()
-
-
-async def load(
-    port: int, make: Callable[[int], tuple[str, bytes, dict[str, str]]], seconds: float
-) -> tuple[float, list[float], dict[int, int], list[bytes]]:
-    counter, latencies, statuses, bodies = [0], [], {}, []  # type: ignore[var-annotated]
-    start = time.perf_counter()
-    await asyncio.gather(
-        *(_worker(port, make, start + seconds, counter, latencies, statuses, bodies) for _ in range(CONNECTIONS))
-    )
-    elapsed = time.perf_counter() - start
-    return len(latencies) / elapsed, latencies, statuses, bodies
-
-
-def _percentile(values: list[float], q: float) -> float:
+def percentile_ms(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def _wait_http(port: int, path: str, timeout: float = 20.0) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing answered on port {port}{path}")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User+system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _cpu_report(label: str, processes: dict[str, int], before: dict[str, float], requests: int) -> None:
     parts = [
-        f"{name} {(_cpu_seconds(pid) - before[name]) * 1e6 / max(requests, 1):.0f}" for name, pid in processes.items()
+        f"{name} {(cpu_seconds(pid) - before[name]) * 1e6 / max(requests, 1):.0f}" for name, pid in processes.items()
     ]
     print(f"{label}: CPU µs per request: " + ", ".join(parts))
 
@@ -162,7 +88,7 @@ def run_bench(what: str, seconds: float) -> int:
     print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     rows = (("bare Litestar + NATS + JS", rate_b, lat_b), ("perche registration", rate_p, lat_p))
     for label, rate, latencies in rows:
-        print(f"{label:28}{rate:>10.0f}{_percentile(latencies, 0.5):>10.2f}{_percentile(latencies, 0.99):>10.2f}")
+        print(f"{label:28}{rate:>10.0f}{percentile_ms(latencies, 0.5):>10.2f}{percentile_ms(latencies, 0.99):>10.2f}")
     print(f"ratio perche / baseline: {rate_p / rate_b:.2f}   (target >= 0.60)")
     print(f"confirmed replies: {confirmed}, confirmed in the stream after replay: {stored}")
     lost = confirmed - stored
@@ -177,11 +103,13 @@ def _bench_baseline(env: dict[str, str], seconds: float, nats_pid: int) -> tuple
         _spawn(["-m", "services.bench_baseline", "web", str(port)], env),
     ]
     try:
-        _wait_http(port, "/ready")
+        wait_http(port, "/ready")
         body = json.dumps({"name": "Bench", "email": "bench@example.org", "consent": True}).encode()
         pids = {"nats": nats_pid, "responder": processes[0].pid, "web": processes[1].pid, "load": os.getpid()}
-        before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
-        rate, latencies, statuses, _ = asyncio.run(load(port, lambda i: ("/append", body, {}), seconds))
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        request = http_request("POST", port, "/append", {"Content-Type": "application/json"}, body)
+        result = asyncio.run(load(port, lambda i: request, seconds, CONNECTIONS))
+        rate, latencies, statuses = result.rate, result.latencies, result.statuses
         _cpu_report("baseline", pids, before, len(latencies))
         print(f"baseline: {statuses}")
         return rate, latencies
@@ -197,7 +125,7 @@ def _bench_perche(env: dict[str, str], seconds: float, tmp: Path, nats_pid: int)
         _spawn(["-m", "services.cli", "service", "web", "--port", str(port)], env),
     ]
     try:
-        _wait_http(port, "/api/v1/events")
+        wait_http(port, "/api/v1/events")
         event_file = tmp / "bench.toml"
         event_file.write_text(BENCH_EVENT_TOML)
         subprocess.run(
@@ -206,16 +134,18 @@ def _bench_perche(env: dict[str, str], seconds: float, tmp: Path, nats_pid: int)
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        _wait_http(port, f"/api/v1/events/{BENCH_EVENT}")
+        wait_http(port, f"/api/v1/events/{BENCH_EVENT}")
         run = uuid.uuid4().hex[:8]
 
-        def make(i: int) -> tuple[str, bytes, dict[str, str]]:
+        def make(i: int) -> bytes:
             body = json.dumps({"name": f"P {i}", "email": f"p{i}-{run}@example.org", "consent": True}).encode()
-            return f"/api/v1/events/{BENCH_EVENT}/registrations", body, {"Idempotency-Key": f"{run}-{i:08d}"}
+            headers = {"Content-Type": "application/json", "Idempotency-Key": f"{run}-{i:08d}"}
+            return http_request("POST", port, f"/api/v1/events/{BENCH_EVENT}/registrations", headers, body)
 
         pids = {"nats": nats_pid, "registration": processes[1].pid, "web": processes[2].pid, "load": os.getpid()}
-        before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
-        rate, latencies, statuses, bodies = asyncio.run(load(port, make, seconds))
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        result = asyncio.run(load(port, make, seconds, CONNECTIONS, keep_bodies=True))
+        rate, latencies, statuses, bodies = result.rate, result.latencies, result.statuses, result.bodies
         _cpu_report("perche", pids, before, len(latencies))
         print(f"perche: {statuses}")
         confirmed = sum(1 for b in bodies if b'"status":"confirmed"' in b)
@@ -237,7 +167,3 @@ async def _stored_confirmed(nats_url: str) -> int:
         return sum(1 for r in fresh.state.records.values() if r.status == "confirmed" and r.event == BENCH_EVENT)
     finally:
         await running.stop()
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)

@@ -31,6 +31,8 @@ from typing import Any
 
 import msgspec
 
+from services.bench_load import cpu_seconds, http_request, load, wait_http
+
 CONNECTIONS = 32
 SESSIONS = 500
 EVENT = "bench-ical"
@@ -187,46 +189,6 @@ async def _serve(port: int) -> None:
 # --- the load ---
 
 
-def _request(port: int, path: str, headers: dict[str, str]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"] + [f"{k}: {v}" for k, v in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-async def _worker(port: int, request: bytes, deadline: float, done: list[int], statuses: dict[int, int]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < deadline:
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            start = head.lower().find(b"\r\ncontent-length:")
-            if start >= 0:
-                length = int(head[start + 17 : head.index(b"\r\n", start + 2)])
-            if length and status not in (204, 304):
-                await reader.readexactly(length)
-            statuses[status] = statuses.get(status, 0) + 1
-            done[0] += 1
-    finally:
-        writer.close()
-
-
-async def _load(port: int, path: str, headers: dict[str, str], seconds: float) -> tuple[int, float, dict[int, int]]:
-    done, statuses = [0], {}  # type: ignore[var-annotated]
-    request = _request(port, path, headers)
-    started = time.perf_counter()
-    await asyncio.gather(*(_worker(port, request, started + seconds, done, statuses) for _ in range(CONNECTIONS)))
-    return done[0], time.perf_counter() - started, statuses
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _http(
     port: int, path: str, headers: dict[str, str], body: bytes | None = None
 ) -> tuple[int, dict[str, str], bytes]:
@@ -299,11 +261,13 @@ async def _conditional(port: int, web_pid: int, seconds: float) -> dict[str, Any
         totals = {k: [0, 0.0, 0.0, {}] for k in kinds}
         for _round in range(2):
             for kind, (path, extra) in kinds.items():
-                cpu = _cpu_seconds(web_pid)
-                count, elapsed, statuses = await _load(port, path, extra, seconds / 2)
+                cpu = cpu_seconds(web_pid)
+                request = http_request("GET", port, path, extra)
+                result = await load(port, lambda _i, r=request: r, seconds / 2, CONNECTIONS)  # type: ignore[misc]
+                count, elapsed, statuses = result.count, result.elapsed, result.statuses
                 totals[kind][0] += count
                 totals[kind][1] += elapsed
-                totals[kind][2] += _cpu_seconds(web_pid) - cpu
+                totals[kind][2] += cpu_seconds(web_pid) - cpu
                 for code, n in statuses.items():
                     totals[kind][3][code] = totals[kind][3].get(code, 0) + n
         results["rates"] = {
@@ -337,18 +301,6 @@ async def _conditional(port: int, web_pid: int, seconds: float) -> dict[str, Any
     return results
 
 
-def _wait_http(port: int, path: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing answered on port {port}{path}")
-
-
 def run_bench_ical(seconds: float) -> int:
     from services.kit.nats_server import NatsServer, free_port
 
@@ -376,7 +328,7 @@ def run_bench_ical(seconds: float) -> int:
             for args in spawn
         ]
         try:
-            _wait_http(port, BARE)
+            wait_http(port, BARE)
             results = asyncio.run(_conditional(port, processes[-1].pid, seconds))
         finally:
             for process in processes:
