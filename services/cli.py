@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import secrets
+import socket
 import sys
 import uuid
 from pathlib import Path
@@ -52,6 +53,27 @@ BACKEND = {
     "notify": NotifyService,
 }
 DEMO_EVENTS = shared_folder("events")
+
+
+DEFAULT_NATS_PORT = 4222
+NATS_URL_FILE = "nats-url"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def running_nats_url() -> str:
+    """The embedded server `perche up` started in this data directory, else the usual port."""
+    recorded = Path(os.environ.get("PERCHE_DATA_DIR", "var")) / NATS_URL_FILE
+    if recorded.exists():
+        return recorded.read_text().strip()
+    return f"nats://127.0.0.1:{DEFAULT_NATS_PORT}"
 
 
 def redacted(url: str) -> str:
@@ -134,8 +156,11 @@ async def up(args: argparse.Namespace) -> None:
     server = None
     nats_url = settings.nats_url
     if nats_url is None:
-        server = NatsServer(settings.data_dir / "nats", port=args.nats_port).start()
+        port = args.nats_port or (DEFAULT_NATS_PORT if port_is_free(DEFAULT_NATS_PORT) else None)
+        server = NatsServer(settings.data_dir / "nats", port=port).start()
         nats_url = server.url
+        # `perche load` and `perche organiser create` find the running server here.
+        (settings.data_dir / NATS_URL_FILE).write_text(nats_url + "\n")
         print(f"Embedded NATS with JetStream on {nats_url} (store: {server.store_dir})")
     running = Running([*backend_services(settings), WebService(args.host, args.port, settings)], nats_url)
     # Listen for Ctrl-C from the start: the web answers before the demo events and the
@@ -187,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "--nats-port",
         type=int,
         default=None,
-        help="port of the embedded NATS (default: a free one)",
+        help=f"port of the embedded NATS (default: {DEFAULT_NATS_PORT}, or a free one if taken)",
     )
     p.add_argument("--no-demo", action="store_true", help="do not load the events in events/")
 
@@ -199,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("load", help="load or update events from TOML files")
     p.add_argument("files", nargs="+", type=Path)
-    p.add_argument("--nats-url", default=env_url or "nats://127.0.0.1:4222")
+    p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
 
     p = sub.add_parser("organiser", help="manage organiser accounts")
     org = p.add_subparsers(dest="action", required=True)
@@ -207,13 +232,15 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("email")
     c.add_argument("--password")
     c.add_argument("--replace", action="store_true")
-    c.add_argument("--nats-url", default=env_url or "nats://127.0.0.1:4222")
+    c.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
 
     p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
     p.add_argument("what", choices=["registration", "ical"])
     p.add_argument("--seconds", type=float, default=5.0)
 
     args = parser.parse_args(argv)
+    if args.command in ("load", "organiser") and args.nats_url is None:
+        args.nats_url = env_url or running_nats_url()
     if isinstance(sys.stdout, io.TextIOWrapper):
         # Lines such as the first organiser's password reach a log file or journal at once.
         sys.stdout.reconfigure(line_buffering=True)
