@@ -1,0 +1,156 @@
+"""The agenda's JSON API: the released agenda, releases, the draft, edits, rounds."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, HeaderParameter, JSONBody
+
+from schemas.schedule import (
+    AgendaView,
+    DraftView,
+    Edit,
+    EditDraft,
+    GetAgenda,
+    GetDraft,
+    ListReleases,
+    ReleaseAgenda,
+    ReleaseList,
+)
+from schemas.subjects import Schedule
+from services.web.agenda_pages import public_agenda
+from services.web.api import check_key
+from services.web.auth import organiser_guard
+from services.web.gateway import Gateway
+
+# --- the JSON API ---
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        description="Client-made id (8–100 characters): the same key again has the same effect once.",
+    ),
+]
+
+
+class EditsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    edits: list[Edit]
+
+
+class RoundsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    starts_at: datetime
+    rooms: list[str]
+    jurors_per_team: int = 3
+    pitch_minutes: int = 10
+    changeover_minutes: int = 5
+    break_every: int = 0
+    break_minutes: int = 15
+    deliberation_minutes: int = 0
+    deliberation_room: str | None = None
+    teams: list[str] | None = None
+    jurors: list[str] | None = None
+    seed: int | None = None
+    replace: list[str] = []
+
+
+class ReleaseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    note: str = ""
+    accept_conflicts: bool = False
+
+
+class AgendaApi(Controller):
+    path = "/api/v1/events/{slug:str}/agenda"
+    tags = ["agenda"]
+
+    @get("/", summary="The released agenda (what the public sees)")
+    async def released(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> AgendaView:
+        gateway: Gateway = request.app.state.gateway
+        view = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug), AgendaView)
+        return msgspec.structs.replace(view, agenda=public_agenda(view.agenda))
+
+    @get("/releases", summary="Every release, newest first, with its changelog")
+    async def releases(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> ReleaseList:
+        gateway: Gateway = request.app.state.gateway
+        await gateway.event(slug)
+        return await gateway.call(Schedule.RELEASES, ListReleases(event=slug), ReleaseList)  # type: ignore[no-any-return]
+
+    @get(
+        "/draft",
+        summary="The draft, its conflicts and what releasing it would change",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+    )
+    async def draft(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> DraftView:
+        gateway: Gateway = request.app.state.gateway
+        return await gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView)  # type: ignore[no-any-return]
+
+    @post(
+        "/edits",
+        status_code=200,
+        summary="Edit the draft: all edits apply, or none (naive times are local to the event)",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+    )
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        data: JSONBody[EditsIn],
+        idempotency_key: IdempotencyKey = None,
+    ) -> DraftView:
+        gateway: Gateway = request.app.state.gateway
+        command = EditDraft(
+            command_id=check_key(idempotency_key), event=slug, by_organiser=request.state.organiser[0], edits=data.edits
+        )
+        return await gateway.call(Schedule.EDIT, command, DraftView)  # type: ignore[no-any-return]
+
+    @post(
+        "/rounds",
+        status_code=200,
+        summary="Generate pitch order and jury panels into the draft",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+    )
+    async def rounds(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        data: JSONBody[RoundsIn],
+        idempotency_key: IdempotencyKey = None,
+    ) -> DraftView:
+        gateway: Gateway = request.app.state.gateway
+        # The schedule service checks every limit of GenerateRounds when it decodes this.
+        command = {
+            **msgspec.to_builtins(data),
+            "command_id": check_key(idempotency_key),
+            "event": slug,
+            "by_organiser": request.state.organiser[0],
+        }
+        return await gateway.call(Schedule.GENERATE_ROUNDS, command, DraftView)  # type: ignore[no-any-return]
+
+    @post(
+        "/releases",
+        status_code=201,
+        summary="Release the draft: a new version, with its changelog",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+    )
+    async def release(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        data: JSONBody[ReleaseIn],
+        idempotency_key: IdempotencyKey = None,
+    ) -> AgendaView:
+        gateway: Gateway = request.app.state.gateway
+        command = ReleaseAgenda(
+            command_id=check_key(idempotency_key),
+            event=slug,
+            by_organiser=request.state.organiser[0],
+            note=data.note,
+            accept_conflicts=data.accept_conflicts,
+        )
+        return await gateway.call(Schedule.RELEASE, command, AgendaView)  # type: ignore[no-any-return]

@@ -1,0 +1,305 @@
+"""Each web instance's memory of agenda versions and built feeds, kept fresh by NATS announcements."""
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import NotFoundException
+from nats.aio.client import Client
+
+from schemas.catalog import SessionKind
+from schemas.registration import CalendarAccess, CalendarHolder
+from schemas.schedule import (
+    AgendaVersion,
+    Feed,
+    GetAgendaVersion,
+    GetFeed,
+)
+from schemas.subjects import Registration, Schedule
+from services.web.forms import N_, error_text
+from services.web.gateway import Gateway
+from services.web.i18n import negotiate
+from services.web.rendering import gettext_for, language_of
+
+VERSION_TTL = 30.0  # seconds a known version is trusted without an announcement
+HOLDER_TTL = 60.0  # seconds a checked personal link is trusted (cancelling takes effect after)
+MAX_FEED_BYTES = 64 * 1024 * 1024  # feeds kept per instance, least recently used dropped first
+MAX_HOLDERS = 20_000
+STREAM_LIFETIME = 60.0  # an SSE stream ends after this (EventSource reconnects), so shutdowns wait little
+KEEPALIVE = 15.0
+STOP = "stop"
+
+KINDS: tuple[SessionKind, ...] = (
+    "opening",
+    "talk",
+    "workshop",
+    "meal",
+    "break",
+    "round_table",
+    "pitch",
+    "judging",
+    "ceremony",
+    "other",
+)
+
+# Texts for the agenda's error keys; the French text is the message id.
+AGENDA_ERRORS = {
+    "agenda_unknown_room": N_("Cette salle n'existe pas : ajoutez-la d'abord."),
+    "agenda_unknown_person": N_("Cette personne n'est pas dans la liste des intervenant·es et du jury."),
+    "agenda_unknown_team": N_("Cette équipe n'existe pas : ajoutez-la d'abord."),
+    "agenda_no_session": N_("Cette session n'existe pas (ou plus)."),
+    "agenda_ends_first": N_("La fin doit être après le début."),
+    "agenda_still_used": N_("Cet élément sert encore dans des sessions : modifiez-les ou retirez-les d'abord."),
+    "agenda_has_conflicts": N_(
+        "Le brouillon a des conflits : corrigez-les, ou cochez « publier malgré les conflits »."
+    ),
+    "agenda_unchanged": N_("Rien n'a changé depuis la dernière version publiée."),
+    "rounds_no_team": N_("Il n'y a aucune équipe : ajoutez les équipes d'abord."),
+    "rounds_too_few_jurors": N_(
+        "Il n'y a pas assez de membres du jury pour ces salles et ce nombre de jurés par équipe."
+    ),
+    "rounds_conflicts": N_("Une équipe n'a pas assez de jurés sans conflit d'intérêts."),
+    "rounds_unavailable": N_("Aucun jury disponible n'a pu être trouvé pour certaines équipes."),
+    "agenda_bad_time": N_("Indiquez la date et l'heure (jj/mm/aaaa hh:mm)."),
+    "agenda_bad_number": N_("Indiquez un nombre entier."),
+    "agenda_title_required": N_("Indiquez un titre."),
+    "agenda_name_required": N_("Indiquez un nom."),
+}
+
+
+def agenda_error(request: Request[Any, Any, Any], reply_key: str | None, message: str) -> str:
+    gettext = gettext_for(language_of(request))
+    if reply_key in AGENDA_ERRORS:
+        return str(gettext(AGENDA_ERRORS[reply_key]))
+    return str(error_text(reply_key, message, gettext))
+
+
+# --- the per-instance cache of versions and feeds ---
+
+
+@dataclass(frozen=True)
+class Built:
+    feed: Feed
+    body: bytes
+    headers: dict[str, str]
+
+
+class AgendaCache:
+    """Versions and built feeds for this web instance; forgotten when the agenda changes.
+
+    Concurrent misses on one key share one request to the service, and the feeds kept
+    are bounded by their total size, whatever hosts or languages clients ask for.
+    """
+
+    def __init__(self, nc: Client) -> None:
+        self.nc = nc
+        self.versions: dict[str, tuple[AgendaVersion, float]] = {}
+        self.feeds: OrderedDict[tuple[object, ...], Built] = OrderedDict()
+        self.size = 0
+        self.holders: dict[tuple[str, str], tuple[CalendarHolder, float]] = {}
+        self.listeners: defaultdict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+        # How many feeds this instance had to fetch: the rest came from memory.
+        self.fetches = 0
+        self._inflight: dict[tuple[object, ...], asyncio.Future[Any]] = {}
+        self.stopping = False
+        self._subscription: Any = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        async with self._lock:
+            if self._subscription is None:
+                self._subscription = await self.nc.subscribe(Schedule.CHANGED_ANY, cb=self._on_changed)
+
+    async def _on_changed(self, msg: Any) -> None:
+        slug = msg.subject.rsplit(".", 1)[-1]
+        self.versions.pop(slug, None)
+        for queue in list(self.listeners.get(slug, ())):
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait("change")
+
+    async def _once(self, key: tuple[object, ...], make: Callable[[], Awaitable[Any]]) -> Any:
+        """Run `make` once for every caller waiting on `key` at the same time."""
+        waiting = self._inflight.get(key)
+        if waiting is not None:
+            return await asyncio.shield(waiting)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # never "never retrieved"
+        self._inflight[key] = future
+        try:
+            result = await make()
+        except BaseException as error:
+            future.set_exception(error)
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._inflight[key]
+
+    async def version(self, gateway: Gateway, slug: str) -> AgendaVersion:
+        known = self.versions.get(slug)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+
+        async def fetch() -> AgendaVersion:
+            version: AgendaVersion = await gateway.call(Schedule.VERSION, GetAgendaVersion(event=slug), AgendaVersion)
+            self.versions[slug] = (version, time.monotonic() + VERSION_TTL)
+            return version
+
+        found: AgendaVersion = await self._once(("version", slug), fetch)
+        return found
+
+    async def holder(self, gateway: Gateway, registration_id: str, token: str) -> CalendarHolder:
+        key = (registration_id, token)
+        known = self.holders.get(key)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        holder: CalendarHolder = await gateway.call(
+            Registration.CALENDAR, CalendarAccess(registration_id=registration_id, token=token), CalendarHolder
+        )
+        if len(self.holders) > MAX_HOLDERS:
+            self.holders.clear()
+        self.holders[key] = (holder, time.monotonic() + HOLDER_TTL)
+        return holder
+
+    async def feed(self, gateway: Gateway, query: GetFeed, filename: str) -> Built:
+        version = await self.version(gateway, query.event)
+        if not version.published:
+            raise NotFoundException()
+        key = (query.event, query.kind, query.room, query.registration, query.category, query.language, query.base_url)
+        built = self.feeds.get(key)
+        if built is not None and built.feed.version_key == version.key:
+            return built
+
+        async def fetch() -> Built:
+            feed = await gateway.call(Schedule.FEED, query, Feed)
+            self.fetches += 1
+            if feed.version_key != version.key:
+                self.versions.pop(query.event, None)  # ours was stale: ask again next time
+            made = Built(
+                feed=feed,
+                body=feed.body.encode(),
+                headers={
+                    "ETag": feed.etag,
+                    "Last-Modified": format_datetime(feed.last_modified.astimezone(UTC), usegmt=True),
+                    # Apps poll anyway; a short max-age lets proxies absorb bursts.
+                    "Cache-Control": ("private" if query.kind == "person" else "public") + ", max-age=60",
+                    "Content-Disposition": f'inline; filename="{filename}"',
+                },
+            )
+            self._keep(key, made)
+            return made
+
+        fetched: Built = await self._once(key, fetch)
+        return fetched
+
+    def _keep(self, key: tuple[object, ...], built: Built) -> None:
+        old = self.feeds.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body)
+        self.feeds[key] = built
+        self.size += len(built.body)
+        while self.size > MAX_FEED_BYTES and len(self.feeds) > 1:
+            _, dropped = self.feeds.popitem(last=False)
+            self.size -= len(dropped.body)
+
+    def listen(self, slug: str) -> asyncio.Queue[str]:
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=8)
+        self.listeners[slug].add(queue)
+        return queue
+
+    def forget(self, slug: str, queue: asyncio.Queue[str]) -> None:
+        self.listeners[slug].discard(queue)
+
+    def end_streams(self) -> None:
+        """Before the server stops: live streams end now rather than hold the shutdown."""
+        self.stopping = True
+        for queues in self.listeners.values():
+            for queue in queues:
+                with contextlib.suppress(asyncio.QueueFull):
+                    queue.put_nowait(STOP)
+
+
+def end_streams(app: Any) -> None:
+    """Called by the web service as it stops (the app may never have served a stream)."""
+    cache: AgendaCache | None = app.state.get("agenda_cache")
+    if cache is not None:
+        cache.end_streams()
+
+
+async def cache_of(request: Request[Any, Any, Any]) -> AgendaCache:
+    state = request.app.state
+    cache: AgendaCache | None = state.get("agenda_cache")
+    if cache is None:
+        gateway: Gateway = state.gateway
+        cache = state.setdefault("agenda_cache", AgendaCache(gateway.nc))
+        await cache.start()
+    return cache
+
+
+def base_of(request: Request[Any, Any, Any]) -> str:
+    gateway: Gateway = request.app.state.gateway
+    if gateway.base_url:
+        return gateway.base_url
+    host = request.headers.get("host", "localhost")
+    return f"{request.scope.get('scheme', 'http')}://{host}"
+
+
+class Polled:
+    """What a feed request carries, read once from the raw ASGI headers.
+
+    Thousands of calendar apps poll feeds: this path is kept lean (no cookie parsing,
+    one pass over the headers) so that answering 304 costs about as much as a bare
+    endpoint.
+    """
+
+    __slots__ = ("base", "cookies", "accept_language", "if_none_match", "if_modified_since", "lang")
+
+    def __init__(self, request: Request[Any, Any, Any]) -> None:
+        found: dict[bytes, str] = {}
+        for name, value in request.scope["headers"]:
+            text = value.decode("latin-1")
+            found[name] = f"{found[name]}, {text}" if name in found else text
+        gateway: Gateway = request.app.state.gateway
+        self.base = gateway.base_url or f"{request.scope.get('scheme', 'http')}://{found.get(b'host', 'localhost')}"
+        self.cookies = b"cookie" in found
+        self.accept_language = found.get(b"accept-language")
+        self.if_none_match = found.get(b"if-none-match")
+        self.if_modified_since = found.get(b"if-modified-since")
+        chosen = request.query_params.get("lang") if request.scope.get("query_string") else None
+        self.lang = chosen if chosen in ("fr", "en") else None
+
+    def language(self, request: Request[Any, Any, Any], default: str | None = None) -> str:
+        """?lang= first, then the registration's language, then the client's preference."""
+        if self.lang or default:
+            return self.lang or default or "fr"
+        if self.cookies:  # a browser, which may remember a choice
+            return language_of(request)
+        return negotiate(None, None, self.accept_language)
+
+    def not_modified(self, feed: Feed) -> bool:
+        """RFC 9110: If-None-Match wins; If-Modified-Since is only looked at without it."""
+        if self.if_none_match is not None:
+            wanted = [t.strip().removeprefix("W/") for t in self.if_none_match.split(",")]
+            return "*" in wanted or feed.etag in wanted
+        if self.if_modified_since:
+            try:
+                moment = parsedate_to_datetime(self.if_modified_since)
+            except (TypeError, ValueError):
+                return False
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return feed.last_modified.replace(microsecond=0) <= moment
+        return False
+
+    def respond(self, built: Built) -> Response[bytes]:
+        if self.not_modified(built.feed):
+            return Response(b"", status_code=304, headers=built.headers)
+        return Response(built.body, media_type="text/calendar", headers=built.headers)

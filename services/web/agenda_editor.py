@@ -1,0 +1,320 @@
+"""Organisers edit the draft agenda, generate pitch rounds and release, from pages without JavaScript."""
+
+import asyncio
+import re
+import unicodedata
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from schemas.catalog import RoomSpec, Span
+from schemas.schedule import (
+    AgendaView,
+    Contributor,
+    DraftView,
+    Edit,
+    EditDraft,
+    GenerateRounds,
+    GetDraft,
+    ListReleases,
+    PutContributor,
+    PutRoom,
+    PutSession,
+    PutTeam,
+    ReleaseAgenda,
+    ReleaseList,
+    RemoveContributor,
+    RemoveRoom,
+    RemoveSession,
+    RemoveTeam,
+    Session,
+    Team,
+)
+from schemas.subjects import Schedule
+from services.kit.client import ServiceError
+from services.web.agenda_cache import KINDS, agenda_error
+from services.web.agenda_pages import by_day
+from services.web.auth import organiser_guard
+from services.web.gateway import Gateway
+from services.web.rendering import render
+
+# --- organisers: editing the draft, generating rounds, releasing ---
+
+
+def _slugify(text: str, limit: int = 40) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit].strip("-")
+    return slug or "x"
+
+
+def _new_id(text: str) -> str:
+    """A new item's id: readable, never reused, never a position (calendar UIDs derive from it)."""
+    return f"{_slugify(text, 30)}-{uuid.uuid4().hex[:6]}"
+
+
+class FormProblem(Exception):
+    def __init__(self, key: str, field: str) -> None:
+        super().__init__(key)
+        self.key, self.field = key, field
+
+
+def _text(form: FormMultiDict, name: str, limit: int = 200) -> str:
+    return str(form.get(name) or "").strip()[:limit]
+
+
+def _when(form: FormMultiDict, name: str) -> datetime:
+    """A naive local time: the schedule service reads it in the event's zone."""
+    value = _text(form, name)
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise FormProblem("agenda_bad_time", name) from None
+
+
+def _int(form: FormMultiDict, name: str, default: int) -> int:
+    value = _text(form, name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise FormProblem("agenda_bad_number", name) from None
+
+
+def _words(value: str) -> list[str]:
+    return [w for w in re.split(r"[\s,;]+", value) if w]
+
+
+def session_from_form(form: FormMultiDict) -> Session:
+    title = _text(form, "title")
+    if not title:
+        raise FormProblem("agenda_title_required", "title")
+    kind = _text(form, "kind")
+    audience = _text(form, "audience")
+    return Session(
+        id=_text(form, "id", 80) or _new_id(title),
+        title=title,
+        title_en=_text(form, "title_en"),
+        kind=kind if kind in KINDS else "other",
+        starts_at=_when(form, "starts_at"),
+        ends_at=_when(form, "ends_at"),
+        room=_text(form, "room") or None,
+        people=[str(p) for p in form.getall("people", []) if p],
+        team=_text(form, "team") or None,
+        audience=audience if audience in ("everyone", "participants", "jurors", "speakers") else "everyone",  # type: ignore[arg-type]
+        description=_text(form, "description", 20_000),
+        description_en=_text(form, "description_en", 20_000),
+        cancelled=form.get("cancelled") == "yes",
+    )
+
+
+def room_from_form(form: FormMultiDict) -> RoomSpec:
+    name = _text(form, "name")
+    if not name:
+        raise FormProblem("agenda_name_required", "name")
+    capacity = _int(form, "capacity", -1)
+    return RoomSpec(
+        id=_text(form, "id", 40) or _new_id(name),
+        name=name,
+        name_en=_text(form, "name_en"),
+        location=_text(form, "location"),
+        capacity=None if capacity < 0 else capacity,
+    )
+
+
+def contributor_from_form(form: FormMultiDict) -> Contributor:
+    name = _text(form, "name")
+    if not name:
+        raise FormProblem("agenda_name_required", "name")
+    availability = []
+    if _text(form, "available_from") or _text(form, "available_until"):
+        availability.append(Span(starts_at=_when(form, "available_from"), ends_at=_when(form, "available_until")))
+    return Contributor(
+        id=_text(form, "id", 40) or _new_id(name),
+        name=name,
+        role="juror" if form.get("role") == "juror" else "speaker",
+        registration=_text(form, "registration", 100) or None,
+        availability=availability,
+        conflicts=[str(t) for t in form.getall("conflicts", []) if t],
+    )
+
+
+def team_from_form(form: FormMultiDict) -> Team:
+    name = _text(form, "name")
+    if not name:
+        raise FormProblem("agenda_name_required", "name")
+    return Team(id=_text(form, "id", 40) or _new_id(name), name=name, members=_words(_text(form, "members", 5000)))
+
+
+def rounds_from_form(form: FormMultiDict, slug: str, organiser: str) -> GenerateRounds:
+    seed = _text(form, "seed")
+    return GenerateRounds(
+        command_id=_text(form, "command_id", 100) or uuid.uuid4().hex,
+        event=slug,
+        by_organiser=organiser,
+        starts_at=_when(form, "starts_at"),
+        rooms=[str(r) for r in form.getall("rooms", []) if r],
+        jurors_per_team=_int(form, "jurors_per_team", 3),
+        pitch_minutes=_int(form, "pitch_minutes", 10),
+        changeover_minutes=_int(form, "changeover_minutes", 5),
+        break_every=_int(form, "break_every", 0),
+        break_minutes=_int(form, "break_minutes", 15),
+        deliberation_minutes=_int(form, "deliberation_minutes", 0),
+        deliberation_room=_text(form, "deliberation_room") or None,
+        seed=int(seed) if seed.lstrip("-").isdigit() else None,
+        replace=[str(s) for s in form.getall("replace", []) if s],
+    )
+
+
+def _local_input(moment: datetime | None, zone: str) -> str:
+    """The value of a datetime-local field."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+class OrganiserAgenda(Controller):
+    path = "/organiser/e/{slug:str}/agenda"
+    include_in_schema = False
+    guards = [organiser_guard]
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        slug: str,
+        error: str | None = None,
+        status_code: int = 200,
+        edit: str = "",
+    ) -> Response[str]:
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        draft, releases = await asyncio.gather(
+            gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView),
+            gateway.call(Schedule.RELEASES, ListReleases(event=slug), ReleaseList),
+        )
+        editing = next((s for s in draft.agenda.sessions if s.id == edit), None)
+        zone = spec.timezone
+        return render(
+            request,
+            "organiser/agenda.html",
+            status_code=status_code,
+            organiser=request.state.organiser,
+            event=spec,
+            draft=draft,
+            agenda=draft.agenda,
+            releases=releases.releases,
+            days=by_day(draft.agenda.sessions, zone),
+            conflicted={i for issue in draft.issues for i in issue.sessions},
+            editing=editing,
+            local=lambda moment: _local_input(moment, zone),
+            kinds=KINDS,
+            error=error,
+            command_id=uuid.uuid4().hex,
+            default_start=_local_input(spec.starts_at, zone),
+        )
+
+    @get("/")
+    async def show(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], edit: FromQuery[str] = ""
+    ) -> Response[str]:
+        return await self._page(request, slug, edit=edit)
+
+    async def _edit(self, request: Request[Any, Any, Any], slug: str, make: Any, anchor: str = "") -> Response[Any]:
+        form = await request.form()
+        try:
+            edits: list[Edit] = make(form)
+        except FormProblem as problem:
+            return await self._page(request, slug, agenda_error(request, problem.key, problem.key), 422)
+        except (msgspec.ValidationError, ValueError) as problem:
+            return await self._page(request, slug, str(problem), 422)
+        command = EditDraft(
+            command_id=_text(form, "command_id", 100) or uuid.uuid4().hex,
+            event=slug,
+            by_organiser=request.state.organiser[0],
+            edits=edits,
+        )
+        return await self._send(request, slug, Schedule.EDIT, command, DraftView, anchor)
+
+    async def _send(
+        self, request: Request[Any, Any, Any], slug: str, subject: str, command: Any, reply: Any, anchor: str = ""
+    ) -> Response[Any]:
+        gateway: Gateway = request.app.state.gateway
+        try:
+            await gateway.call(subject, command, reply)
+        except ServiceError as failure:
+            if failure.reply.code in ("unavailable", "forbidden"):
+                raise
+            status = 409 if failure.reply.code == "conflict" else 422
+            message = agenda_error(request, failure.reply.key, failure.reply.message)
+            return await self._page(request, slug, message, status)
+        return Redirect(f"/organiser/e/{slug}/agenda{anchor}", status_code=303)
+
+    @post("/session")
+    async def put_session(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        return await self._edit(request, slug, lambda form: [PutSession(session=session_from_form(form))], "#sessions")
+
+    @post("/session/{ident:str}/remove")
+    async def remove_session(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
+    ) -> Response[Any]:
+        return await self._edit(request, slug, lambda form: [RemoveSession(id=ident)], "#sessions")
+
+    @post("/room")
+    async def put_room(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        return await self._edit(request, slug, lambda form: [PutRoom(room=room_from_form(form))], "#rooms")
+
+    @post("/room/{ident:str}/remove")
+    async def remove_room(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
+    ) -> Response[Any]:
+        return await self._edit(request, slug, lambda form: [RemoveRoom(id=ident)], "#rooms")
+
+    @post("/person")
+    async def put_person(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        return await self._edit(
+            request, slug, lambda form: [PutContributor(contributor=contributor_from_form(form))], "#people"
+        )
+
+    @post("/person/{ident:str}/remove")
+    async def remove_person(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
+    ) -> Response[Any]:
+        return await self._edit(request, slug, lambda form: [RemoveContributor(id=ident)], "#people")
+
+    @post("/team")
+    async def put_team(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        return await self._edit(request, slug, lambda form: [PutTeam(team=team_from_form(form))], "#teams")
+
+    @post("/team/{ident:str}/remove")
+    async def remove_team(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
+    ) -> Response[Any]:
+        return await self._edit(request, slug, lambda form: [RemoveTeam(id=ident)], "#teams")
+
+    @post("/rounds")
+    async def rounds(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        form = await request.form()
+        try:
+            command = rounds_from_form(form, slug, request.state.organiser[0])
+        except FormProblem as problem:
+            return await self._page(request, slug, agenda_error(request, problem.key, problem.key), 422)
+        except msgspec.ValidationError as problem:
+            return await self._page(request, slug, str(problem), 422)
+        return await self._send(request, slug, Schedule.GENERATE_ROUNDS, command, DraftView, "#sessions")
+
+    @post("/release")
+    async def release(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        form = await request.form()
+        command = ReleaseAgenda(
+            command_id=_text(form, "command_id", 100) or uuid.uuid4().hex,
+            event=slug,
+            by_organiser=request.state.organiser[0],
+            note=_text(form, "note", 2000),
+            accept_conflicts=form.get("accept_conflicts") == "yes",
+        )
+        return await self._send(request, slug, Schedule.RELEASE, command, AgendaView, "#releases")

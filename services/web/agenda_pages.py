@@ -1,0 +1,200 @@
+"""The public agenda page and the venue's live screen (server-sent events, refresh fallback)."""
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncGenerator
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from schemas.catalog import EventSpec, RoomSpec
+from schemas.schedule import (
+    Agenda,
+    AgendaView,
+    GetAgenda,
+    Session,
+)
+from schemas.subjects import Schedule
+from services.web.agenda_cache import KEEPALIVE, STOP, STREAM_LIFETIME, base_of, cache_of
+from services.web.gateway import Gateway
+from services.web.rendering import language_of, localised, render
+
+# --- shaping the agenda for pages ---
+
+
+def public_agenda(agenda: Agenda) -> Agenda:
+    """What anyone may see: no registration ids, no conflicts of interest."""
+    replace = msgspec.structs.replace
+    return Agenda(
+        rooms=agenda.rooms,
+        people=[replace(p, registration=None, conflicts=[]) for p in agenda.people],
+        teams=[replace(t, members=[]) for t in agenda.teams],
+        sessions=agenda.sessions,
+    )
+
+
+def _utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def google_add_link(event: EventSpec, agenda: Agenda, session: Session, language: str, page: str) -> str:
+    """« Add to Google Calendar » for one session: Google's event template link."""
+    room = agenda.room(session.room)
+    where = ", ".join(
+        part
+        for part in (localised(room, "name", language) if room else "", event.venue.name, event.venue.address)
+        if part
+    )
+    details = localised(session, "description", language)
+    params = {
+        "action": "TEMPLATE",
+        "text": localised(session, "title", language),
+        "dates": f"{_utc_stamp(session.starts_at)}/{_utc_stamp(session.ends_at)}",
+        "ctz": event.timezone,
+        "location": where,
+        "details": (details + "\n\n" if details else "") + f"{page}#s-{session.id}",
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(params, quote_via=quote)
+
+
+def subscribe_links(feed_url: str) -> dict[str, str]:
+    webcal = re.sub(r"^https?://", "webcal://", feed_url)
+    return {
+        "ics": feed_url,
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
+    }
+
+
+def by_day(sessions: list[Session], zone: str) -> list[tuple[date, list[Session]]]:
+    days: dict[date, list[Session]] = {}
+    tz = ZoneInfo(zone)
+    for session in sessions:
+        days.setdefault(session.starts_at.astimezone(tz).date(), []).append(session)
+    return sorted(days.items())
+
+
+def board(agenda: Agenda, room_id: str | None, now: datetime) -> list[dict[str, Any]]:
+    """For each room (or the one asked for): what is on now, and what comes next."""
+    active = [s for s in agenda.sessions if not s.cancelled]
+    rooms: list[RoomSpec | None] = [r for r in agenda.rooms if room_id is None or r.id == room_id]
+    if room_id is None:
+        rooms.append(None)  # sessions held everywhere or outside any room
+    rows = []
+    for room in rooms:
+        mine = [s for s in active if s.room == (room.id if room else None)]
+        current = [s for s in mine if s.starts_at <= now < s.ends_at]
+        upcoming = sorted((s for s in mine if s.starts_at > now), key=lambda s: (s.starts_at, s.id))
+        if room is None and not current and not upcoming:
+            continue
+        rows.append({"room": room, "now": current, "next": upcoming[0] if upcoming else None})
+    return rows
+
+
+def _moment(value: str | None, zone: str) -> datetime | None:
+    """A local date and time from a form or a query (« 2027-06-13T14:05 »), or None."""
+    if not value or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.astimezone(UTC)
+
+
+class AgendaPages(Controller):
+    include_in_schema = False
+
+    async def _published(self, request: Request[Any, Any, Any], slug: str) -> tuple[EventSpec, AgendaView]:
+        gateway: Gateway = request.app.state.gateway
+        spec, view = await asyncio.gather(
+            gateway.event(slug), gateway.call(Schedule.AGENDA, GetAgenda(event=slug), AgendaView)
+        )
+        return spec, msgspec.structs.replace(view, agenda=public_agenda(view.agenda))
+
+    @get("/e/{slug:str}/agenda")
+    async def agenda(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
+        spec, view = await self._published(request, slug)
+        language = language_of(request)
+        base = base_of(request)
+        page = f"{base}/e/{slug}/agenda"
+        sessions = view.agenda.sessions
+        return render(
+            request,
+            "public/agenda.html",
+            event=spec,
+            view=view,
+            agenda=view.agenda,
+            days=by_day(sessions, spec.timezone),
+            google={s.id: google_add_link(spec, view.agenda, s, language, page) for s in sessions},
+            subscribe=subscribe_links(f"{base}/e/{slug}/calendar.ics"),
+            room_feeds=[(r, subscribe_links(f"{base}/e/{slug}/rooms/{r.id}/calendar.ics")) for r in view.agenda.rooms],
+        )
+
+    def _screen_context(self, spec: EventSpec, view: AgendaView, room: str, at: str) -> dict[str, Any]:
+        chosen = room or None
+        if chosen is not None and view.agenda.room(chosen) is None:
+            raise NotFoundException()
+        now = _moment(at, spec.timezone) or datetime.now(UTC)
+        return {
+            "event": spec,
+            "agenda": view.agenda,
+            "rows": board(view.agenda, chosen, now),
+            "now": now,
+            "room": chosen,
+            "at": at,
+            "query": urlencode({k: v for k, v in (("room", room), ("at", at)) if v}),
+        }
+
+    @get("/e/{slug:str}/screen")
+    async def screen(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], room: FromQuery[str] = "", at: FromQuery[str] = ""
+    ) -> Response[str]:
+        """The venue's big screen: now and next in each room, live (`at` rehearses another time)."""
+        spec, view = await self._published(request, slug)
+        return render(request, "screen.html", **self._screen_context(spec, view, room, at))
+
+    @get("/e/{slug:str}/screen/board")
+    async def screen_board(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], room: FromQuery[str] = "", at: FromQuery[str] = ""
+    ) -> Response[str]:
+        spec, view = await self._published(request, slug)
+        response = render(request, "screen_board.html", **self._screen_context(spec, view, room, at))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @get("/e/{slug:str}/screen/stream", exclude_from_csrf=True)
+    async def screen_stream(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> ServerSentEvent:
+        """Server-sent events: `change` when the agenda changes; comments keep the line open."""
+        gateway: Gateway = request.app.state.gateway
+        await gateway.event(slug)
+        cache = await cache_of(request)
+        queue = cache.listen(slug)
+
+        async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
+            ends = time.monotonic() + STREAM_LIFETIME
+            try:
+                yield ServerSentEventMessage(event="ready", data=slug, retry=5000)
+                while time.monotonic() < ends and not cache.stopping:
+                    try:
+                        change = await asyncio.wait_for(queue.get(), KEEPALIVE)
+                    except TimeoutError:
+                        yield ServerSentEventMessage(comment="keepalive")
+                        continue
+                    if change == STOP:
+                        return  # this instance is stopping: the screen reconnects, elsewhere if need be
+                    yield ServerSentEventMessage(event=change, data=slug)
+            finally:
+                cache.forget(slug, queue)
+
+        return ServerSentEvent(events(), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

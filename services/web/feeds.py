@@ -1,0 +1,71 @@
+"""The iCal feeds: whole agenda, per room and per person, answering 304 when nothing changed."""
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath, FromQuery
+
+from schemas.schedule import (
+    GetFeed,
+)
+from services.web.agenda_cache import Polled, cache_of
+from services.web.gateway import Gateway
+
+
+class CalendarFeeds(Controller):
+    """iCal feeds for calendar apps: whole agenda, one room, one person (private link)."""
+
+    tags = ["calendar"]
+
+    @get(
+        "/e/{slug:str}/calendar.ics",
+        summary="The event's whole agenda as an iCalendar feed",
+        exclude_from_csrf=True,
+        media_type="text/calendar",
+    )
+    async def public_feed(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        cache = await cache_of(request)
+        polled = Polled(request)
+        query = GetFeed(event=slug, language=polled.language(request), base_url=polled.base)  # type: ignore[arg-type]
+        return polled.respond(await cache.feed(request.app.state.gateway, query, f"{slug}.ics"))
+
+    @get(
+        "/e/{slug:str}/rooms/{room:str}/calendar.ics",
+        summary="One room's agenda, for the screen at its door",
+        exclude_from_csrf=True,
+        media_type="text/calendar",
+    )
+    async def room_feed(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], room: FromPath[str]
+    ) -> Response[bytes]:
+        cache = await cache_of(request)
+        polled = Polled(request)
+        language = polled.language(request)
+        query = GetFeed(event=slug, kind="room", room=room, language=language, base_url=polled.base)  # type: ignore[arg-type]
+        return polled.respond(await cache.feed(request.app.state.gateway, query, f"{slug}-{room}.ics"))
+
+    @get(
+        "/r/{registration_id:str}/calendar.ics",
+        summary="A person's own items (private link from their registration)",
+        exclude_from_csrf=True,
+        media_type="text/calendar",
+    )
+    async def personal_feed(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str] = ""
+    ) -> Response[bytes]:
+        gateway: Gateway = request.app.state.gateway
+        cache = await cache_of(request)
+        polled = Polled(request)
+        holder = await cache.holder(gateway, registration_id, token)
+        if holder.status == "cancelled" or holder.erased:
+            # The registration ended: the feed is gone for good, and says so to calendar apps.
+            return Response(b"", status_code=410, headers={"Cache-Control": "no-store"})
+        query = GetFeed(
+            event=holder.event,
+            kind="person",
+            registration=holder.registration_id,
+            category=holder.category,
+            language=polled.language(request, holder.language),  # type: ignore[arg-type]
+            base_url=polled.base,
+        )
+        return polled.respond(await cache.feed(gateway, query, f"{holder.event}.ics"))
