@@ -34,13 +34,13 @@ from schemas.subjects import Schedule
 from services.kit.endpoints import Endpoints
 from services.kit.store import Conflict, EventStore
 from services.schedule.ical import build_calendar, etag_of, labels
+from services.schedule.rounds import decide_rounds
 from services.schedule.rules import (
     EventAgenda,
     ScheduleState,
     audience_of,
     decide_edit,
     decide_release,
-    decide_rounds,
     file_hash,
     find_issues,
     import_edits,

@@ -9,7 +9,8 @@ import pytest
 from schemas.catalog import Category, EventSpec, RoomSpec, Span, Venue
 from schemas.errors import Rejected
 from schemas.schedule import Agenda, Contributor, GenerateRounds, PutSession, RemoveSession, Session, Team
-from services.schedule.rules import apply_edits, find_issues, generate_rounds, overlaps
+from services.schedule.rounds import generate_rounds
+from services.schedule.rules import apply_edits, find_issues, overlaps
 
 START = datetime(2027, 6, 13, 12, 0, tzinfo=UTC)
 EVENT = EventSpec(
