@@ -16,10 +16,10 @@ async def connect(url: str, name: str, attempts: int = -1) -> Client:
         log.warning("%s: NATS error: %s", name, error)
 
     async def on_disconnect() -> None:
-        log.info("%s: disconnected from NATS", name)
+        log.debug("%s: disconnected from NATS", name)  # also on every clean close: quiet
 
     async def on_reconnect() -> None:
-        log.info("%s: reconnected to NATS", name)
+        log.warning("%s: reconnected to NATS", name)
 
     return await nats.connect(
         servers=url.split(","),
