@@ -119,6 +119,8 @@ def _bench_baseline(env: dict[str, str], seconds: float, nats_pid: int) -> tuple
 
 def _bench_perche(env: dict[str, str], seconds: float, tmp: Path, nats_pid: int) -> tuple[float, list[float], int, int]:
     port = free_port()
+    # As in production, the web knows its public address (no per-request URL building).
+    env = {**env, "PERCHE_BASE_URL": f"http://127.0.0.1:{port}"}
     processes = [
         _spawn(["-m", "services.cli", "service", "catalog"], env),
         _spawn(["-m", "services.cli", "service", "registration"], env),
