@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("fr", "en")
@@ -81,3 +82,7 @@ class Formatter:
 
     def short_datetime(self, moment: Moment, zone: str = "Europe/Paris") -> str:
         return format_datetime(self.local(moment, zone), "short", locale=self.language)
+
+    def number(self, value: int | float) -> str:
+        """« 1 500 » in French, "1,500" in English."""
+        return format_decimal(value, locale=self.language)

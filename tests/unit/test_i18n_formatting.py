@@ -77,3 +77,10 @@ def test_english_text_falls_back_to_french_when_missing() -> None:
     assert localised(both, "name", "en") == "Visitor"
     assert localised(both, "name", "fr") == "Visiteur"
     assert localised(french_only, "name", "en") == "Visiteur"
+
+
+def test_numbers_are_grouped_the_way_each_language_writes_them() -> None:
+    from services.kit.i18n import Formatter
+
+    assert Formatter("fr").number(1500) == "1\u202f500"  # a narrow no-break space, as French typography wants
+    assert Formatter("en").number(1500) == "1,500"
