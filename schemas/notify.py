@@ -12,7 +12,9 @@ from msgspec import Meta
 
 from schemas.catalog import Language
 
-MailKind = Literal["confirmed", "waitlisted", "offered", "promoted", "cancelled", "offer_lapsed", "reminder"]
+MailKind = Literal[
+    "confirmed", "waitlisted", "offered", "promoted", "cancelled", "offer_lapsed", "reminder", "agenda_changed"
+]
 Transport = Literal["smtp", "maildir"]
 MailStatus = Literal["sending", "sent", "failed", "abandoned"]
 

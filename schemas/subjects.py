@@ -105,6 +105,8 @@ class Notify:
     GET_MAIL: Final = "perche.notify.q.get_mail"
     # The durable consumer notify reads the registration stream with, shared by its instances.
     REGISTRATION_CONSUMER: Final = "perche-notify-registration"
+    # The same for the schedule stream: each agenda release tells the people it concerns.
+    SCHEDULE_CONSUMER: Final = "perche-notify-schedule"
 
     # One aggregate per mail: claiming it expects its last sequence, so one instance sends it.
     @staticmethod

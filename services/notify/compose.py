@@ -20,10 +20,11 @@ import segno
 
 from schemas.catalog import EventSpec
 from schemas.registration import RegistrationView
+from schemas.schedule import Change, Slot
 from services.kit.i18n import Formatter, localised, translations
 from services.kit.resources import shared_folder
 from services.notify.invitation import build_invitation
-from services.notify.rules import MailOrder
+from services.notify.rules import AgendaNotice, MailOrder
 
 TEMPLATES = shared_folder("templates")
 QR_SCALE = 5
@@ -51,6 +52,53 @@ def render_text(kind: str, language: str, context: dict[str, Any]) -> tuple[str,
     subject = "".join(template.blocks["subject"](template.new_context(context))).strip()
     body = re.sub(r"\n{3,}", "\n\n", template.render(context)).strip() + "\n"
     return " ".join(subject.split()), body
+
+
+def change_lines(notice: AgendaNotice | None, language: str, zone: str) -> list[dict[str, Any]]:
+    """The changes of an agenda release as the mail words them, in the reader's language and the event's zone."""
+    if notice is None:
+        return []
+    fmt = Formatter(language)
+    rooms = {room.id: localised(room, "name", language) for room in notice.rooms}
+
+    def room_name(slot: Slot | None) -> str:
+        return rooms.get(slot.room, slot.room) if slot is not None and slot.room else ""
+
+    def when(slot: Slot | None) -> str:
+        if slot is None:
+            return ""
+        span = fmt.span(slot.starts_at, slot.ends_at, zone)
+        return f"{span}, {room_name(slot)}" if slot.room else span
+
+    def line(change: Change) -> dict[str, Any]:
+        before, after = change.before, change.after
+        words: dict[str, Any] = {
+            "kind": change.kind,
+            "title": localised(change, "title", language),
+            "when": when(after or before),
+            "room": room_name(after),
+            "start_moved": False,
+            "end_moved": False,
+            "room_moved": False,
+        }
+        if before is not None and after is not None:
+            same_day = fmt.local(before.starts_at, zone).date() == fmt.local(after.starts_at, zone).date()
+            # Times alone within a day, with their dates across days.
+            clock = fmt.time if same_day else fmt.datetime
+            words |= {
+                "start_moved": before.starts_at != after.starts_at,
+                "end_moved": before.ends_at != after.ends_at,
+                "room_moved": bool(after.room) and before.room != after.room,
+                "same_day": same_day,
+                "date": fmt.date(after.starts_at, zone),
+                "before": clock(before.starts_at, zone),
+                "after": clock(after.starts_at, zone),
+                "ended": fmt.time(before.ends_at, zone),
+                "ends": fmt.time(after.ends_at, zone),
+            }
+        return words
+
+    return [line(change) for change in notice.changes]
 
 
 def paragraphs(text: str) -> list[list[str]]:
@@ -101,6 +149,8 @@ class Composer:
             "by_organiser": order.by_organiser,
             "invitation": order.invitation,
             "organisation": self.organisation,
+            "changes": change_lines(order.agenda, language, spec.timezone),
+            "note": order.agenda.note if order.agenda else "",
             **self.links(view),
         }
 

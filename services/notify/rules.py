@@ -7,6 +7,7 @@ notify stream; the others skip it, or wait while the claim is fresh.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -19,9 +20,11 @@ from schemas.registration import (
     Registered,
     RegistrationCancelled,
     RegistrationEvent,
+    RegistrationView,
     SeatOffered,
     WaitlistPromoted,
 )
+from schemas.schedule import AgendaReleased, Change, Room
 
 # Attempts at one mail before it is given up (and shown as such to organisers).
 MAX_ATTEMPTS = 20
@@ -131,6 +134,17 @@ class NotifyState:
 
 
 @dataclass(frozen=True)
+class AgendaNotice:
+    """What one agenda release changed for one person."""
+
+    version: int
+    changes: tuple[Change, ...]
+    # The rooms those changes name, before and after, to write their names.
+    rooms: tuple[Room, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class MailOrder:
     """One mail to send: what it is about; the text is made from it at sending time."""
 
@@ -144,6 +158,8 @@ class MailOrder:
     # Also when the mail's calendar entries are stamped: the time of what caused it.
     at: datetime | None = None
     offer_expires_at: datetime | None = None
+    # For a mail about an agenda release: the changes that concern its reader.
+    agenda: AgendaNotice | None = None
 
 
 def mail_id(kind: MailKind, registration_id: str, cause: str) -> str:
@@ -212,6 +228,62 @@ def mail_for(event: RegistrationEvent, person: Person | None, spec: EventSpec, n
                 at=event.at,
             )
     return None
+
+
+def release_mail_id(registration_id: str, event: str, version: int) -> str:
+    """One mail per person and release: the release is named by its event and version."""
+    return mail_id("agenda_changed", registration_id, f"{event}#v{version}")
+
+
+def mails_for_release(
+    release: AgendaReleased, people: Mapping[str, Person], spec: EventSpec, now: datetime
+) -> list[MailOrder]:
+    """One mail to each person an agenda release concerns, listing only the changes that do.
+
+    The first release publishes the agenda, it changes nothing anyone was told: no mail.
+    Nor is anything sent about an event that is over, to anyone this instance does not know
+    as registered to that event, or whose registration is cancelled or erased.
+    """
+    if release.version <= 1 or spec.ends_at <= now:
+        return []
+    concerning: dict[str, list[Change]] = {}
+    for change in release.changelog:
+        for registration_id in dict.fromkeys(change.registrations):
+            concerning.setdefault(registration_id, []).append(change)
+    orders: list[MailOrder] = []
+    for registration_id, changes in sorted(concerning.items()):
+        person = people.get(registration_id)
+        if person is None or person.event != release.event or person.erased or person.status == "cancelled":
+            continue
+        named = {slot.room for c in changes for slot in (c.before, c.after) if slot is not None and slot.room}
+        notice = AgendaNotice(
+            version=release.version,
+            changes=tuple(changes),
+            rooms=tuple(r for r in release.agenda.rooms if r.id in named),
+            # An organiser's word on the release; the file's automatic note says nothing to them.
+            note=release.note if release.by_organiser is not None else "",
+        )
+        orders.append(
+            MailOrder(
+                mail_id=release_mail_id(registration_id, release.event, release.version),
+                kind="agenda_changed",
+                registration_id=registration_id,
+                event=release.event,
+                at=release.at,
+                agenda=notice,
+            )
+        )
+    return orders
+
+
+def still_wanted(order: MailOrder, view: RegistrationView) -> bool:
+    """Asked of the registration itself just before sending: is there still someone to tell?
+
+    Agenda changes are for people still registered; a cancellation's own mail goes out regardless.
+    """
+    if view.erased or not view.email.strip():
+        return False
+    return not (order.kind == "agenda_changed" and view.status == "cancelled")
 
 
 def reminder_id(registration_id: str) -> str:

@@ -1,16 +1,16 @@
-"""The notify service's wiring: registration events in, mails out, a log of what was sent.
+"""The notify service's wiring: registration events and agenda releases in, mails out, a log of what was sent.
 
-Work arrives through one durable JetStream consumer on the registration stream,
-shared by every notify instance, with explicit acks: an event is acked once its
-mail is sent (or needs none), so a stopped or crashed instance leaves it to be
-delivered again. Before sending, an instance claims the mail in the notify stream
-(expecting the mail's last sequence), so two instances never both send it, and a
-mail recorded as sent is never sent again, across restarts.
+Work arrives through durable JetStream consumers on the registration and schedule
+streams, each shared by every notify instance, with explicit acks: an event is
+acked once its mails are sent (or it needs none), so a stopped or crashed instance
+leaves it to be delivered again (`queue.py`). Before sending, an instance claims the
+mail in the notify stream (expecting the mail's last sequence), so two instances
+never both send it, and a mail recorded as sent is never sent again, across restarts.
 
 The catalog and registration streams are also followed in full (read-only, like
 the registration service follows the catalog) for event details, reminders and
-erasures. Names and addresses are asked of the registration service when a mail
-is made and are never written to any log.
+erasures; an agenda release carries all it needs. Names and addresses are asked of
+the registration service when a mail is made and are never written to any log.
 """
 
 import asyncio
@@ -18,15 +18,11 @@ import contextlib
 import logging
 import os
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-import msgspec
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js import api
 
 from schemas.catalog import CatalogEvent, EventDefined, EventSpec
 from schemas.errors import Rejected
@@ -42,13 +38,14 @@ from schemas.notify import (
     NotifyEvent,
 )
 from schemas.registration import GetRegistration, PersonErased, RegistrationEvent, RegistrationView
-from schemas.subjects import Catalog, Notify, Registration, events_of, stream_name
+from schemas.schedule import AgendaReleased, ScheduleEvent
+from schemas.subjects import Catalog, Notify, Registration, stream_name
 from services.kit.client import ServiceError, call
-from services.kit.codec import decoder
 from services.kit.endpoints import Endpoints
 from services.kit.settings import Settings
 from services.kit.store import Conflict, EventStore
 from services.notify.compose import Composer
+from services.notify.queue import ACK, MAX_DELIVER, Outcome, WorkQueue, combined
 from services.notify.rules import (
     MAX_ATTEMPTS,
     MailOrder,
@@ -58,7 +55,9 @@ from services.notify.rules import (
     due_reminders,
     error_label,
     mail_for,
+    mails_for_release,
     retry_delay,
+    still_wanted,
     wait_seconds,
 )
 from services.notify.transport import MaildirTransport, transport_for
@@ -66,25 +65,8 @@ from services.notify.transport import MaildirTransport, transport_for
 log = logging.getLogger("perche.notify")
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-# Deliveries of one registration event before JetStream stops; a little above the
-# send attempts, as waiting for another instance or a lagging service uses some too.
-MAX_DELIVER = MAX_ATTEMPTS + 10
-# Longer than an SMTP exchange may take (its timeout is 30 s); progress is signalled too.
-ACK_WAIT = 90.0
-BATCH = 32
 # Mails made and sent at once by one instance (a registration's mails stay in order).
 CONCURRENCY = 8
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What to tell JetStream about a delivered registration event."""
-
-    action: Literal["ack", "retry", "term"]
-    delay: float = 0.0
-
-
-ACK = Outcome("ack")
 
 
 class NotifyService:
@@ -103,16 +85,12 @@ class NotifyService:
         # Names this instance in its claims, so it may take back its own after a failure.
         self.instance = uuid.uuid4().hex[:12]
         self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
-        self._decode = decoder(RegistrationEvent).decode
-        self._stopping = asyncio.Event()
-        self._fetching: asyncio.Future[Any] | None = None
         self._slots = asyncio.Semaphore(CONCURRENCY)
         # Mails this instance sent whose MailSent could not be written yet: never sent again.
         self._unrecorded: set[str] = set()
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
-        self._stopping.clear()
         self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
         await self.catalog.open()
         self.registrations: EventStore[RegistrationEvent] = EventStore(
@@ -126,45 +104,41 @@ class NotifyService:
         # Mails of people erased while this instance was away leave the Maildir now.
         await self._erase_copies({p.id for p in self.state.people.values() if p.erased})
 
-        self.endpoints = Endpoints(nc, self.name, "Mails sent in reaction to registrations, and their log")
+        self.endpoints = Endpoints(nc, self.name, "Mails sent in reaction to registrations and agendas, and their log")
         self.endpoints.add(Notify.LIST_MAILS, ListMails, self.list_mails)
         self.endpoints.add(Notify.GET_MAIL, GetMail, self.get_mail)
         await self.endpoints.start()
 
-        js = nc.jetstream(timeout=10)
-        config = api.ConsumerConfig(
-            name=Notify.REGISTRATION_CONSUMER,
-            durable_name=Notify.REGISTRATION_CONSUMER,
-            filter_subject=events_of("registration"),
-            deliver_policy=api.DeliverPolicy.ALL,
-            ack_policy=api.AckPolicy.EXPLICIT,
-            ack_wait=ACK_WAIT,
-            max_deliver=MAX_DELIVER,
-            max_ack_pending=1000,
+        self.queues: list[WorkQueue[RegistrationEvent] | WorkQueue[ScheduleEvent]] = []
+        registration_queue: WorkQueue[RegistrationEvent] = WorkQueue(
+            nc,
+            "registration",
+            Notify.REGISTRATION_CONSUMER,
+            RegistrationEvent,
+            key=lambda event: event.registration_id,
+            handle=self.on_registration_event,
+            slots=self._slots,
         )
-        # Create or update: every instance asks for the same consumer and so shares it.
-        await js.add_consumer(stream_name("registration"), config)
-        self._sub = await js.pull_subscribe_bind(
-            durable=Notify.REGISTRATION_CONSUMER, stream=stream_name("registration")
+        # One agenda's releases in order, whichever subject they are on.
+        schedule_queue: WorkQueue[ScheduleEvent] = WorkQueue(
+            nc,
+            "schedule",
+            Notify.SCHEDULE_CONSUMER,
+            ScheduleEvent,
+            key=lambda event: event.event,
+            handle=self.on_schedule_event,
+            slots=self._slots,
         )
-        self._worker = asyncio.create_task(self._work())
+        for queue in (registration_queue, schedule_queue):
+            await queue.start()
+            self.queues.append(queue)
         self._housekeeping = asyncio.create_task(self._housekeeping_loop())
 
     async def stop(self) -> None:
-        self._stopping.set()
         self._housekeeping.cancel()
-        if self._fetching is not None:
-            self._fetching.cancel()
-        # Let the mails in hand finish: an event left unacked would only be delivered again.
-        try:
-            async with asyncio.timeout(45):
-                await self._worker
-        except TimeoutError:
-            self._worker.cancel()
+        await asyncio.gather(*(queue.stop() for queue in self.queues))
         with contextlib.suppress(asyncio.CancelledError):
             await self._housekeeping
-        with contextlib.suppress(Exception):
-            await self._sub.unsubscribe()
         await self.endpoints.stop()
         await self.store.close()
         await self.registrations.close()
@@ -175,64 +149,6 @@ class NotifyService:
             self.events[event.spec.slug] = event.spec
 
     # --- registration events, from the shared durable consumer ---
-
-    async def _work(self) -> None:
-        while not self._stopping.is_set():
-            # A task, so that stop() can interrupt the wait instead of sitting it out.
-            self._fetching = asyncio.ensure_future(self._sub.fetch(batch=BATCH, timeout=1.0))
-            try:
-                messages = await self._fetching
-            except (NatsTimeoutError, TimeoutError):
-                continue
-            except asyncio.CancelledError:
-                if self._stopping.is_set():
-                    return  # anything fetched but not handled is delivered again later
-                raise
-            except Exception as error:  # disconnected, server restarting: try again shortly
-                log.warning("notify: fetching registration events failed: %s", error)
-                await asyncio.sleep(1.0)
-                continue
-            # One task per registration, its events in stream order; registrations in parallel.
-            by_registration: dict[str, list[tuple[Msg, RegistrationEvent | None]]] = {}
-            for msg in messages:
-                event = self._read(msg)
-                key = event.registration_id if event is not None else f"unreadable-{id(msg)}"
-                by_registration.setdefault(key, []).append((msg, event))
-            await asyncio.gather(*(self._handle_in_order(items) for items in by_registration.values()))
-
-    def _read(self, msg: Msg) -> RegistrationEvent | None:
-        try:
-            event: RegistrationEvent = self._decode(msg.data)
-            return event
-        except (msgspec.ValidationError, msgspec.DecodeError) as error:
-            log.error("notify: terminating unreadable message on %s: %s", msg.subject, error)
-            return None
-
-    async def _handle_in_order(self, items: list[tuple[Msg, RegistrationEvent | None]]) -> None:
-        async with self._slots:
-            for msg, event in items:
-                await self._handle(msg, event)
-
-    async def _handle(self, msg: Msg, event: RegistrationEvent | None) -> None:
-        if event is None:
-            outcome = Outcome("term")  # a poison message is never delivered again
-        else:
-            try:
-                outcome = await self.on_registration_event(event, msg)
-            except Exception:
-                log.exception("notify: handling %s failed", msg.subject)
-                outcome = Outcome("retry", retry_delay(msg.metadata.num_delivered))
-            if outcome.action == "retry" and msg.metadata.num_delivered >= MAX_DELIVER:
-                log.error("notify: giving up on %s after %d deliveries", msg.subject, MAX_DELIVER)
-        try:
-            if outcome.action == "ack":
-                await msg.ack_sync()
-            elif outcome.action == "term":
-                await msg.term()
-            else:
-                await msg.nak(delay=outcome.delay)
-        except Exception as error:  # the claim in the notify stream still stops a second send
-            log.warning("notify: could not acknowledge %s: %s", msg.subject, error)
 
     async def on_registration_event(self, event: RegistrationEvent, msg: Msg) -> Outcome:
         meta = msg.metadata
@@ -256,6 +172,32 @@ class NotifyService:
             await msg.in_progress()
         return await self.deliver(order, spec, last_delivery)
 
+    # --- agenda releases, from the shared durable consumer on the schedule stream ---
+
+    async def on_schedule_event(self, event: ScheduleEvent, msg: Msg) -> Outcome:
+        if not isinstance(event, AgendaReleased):
+            return ACK  # draft edits are for organisers only
+        spec = self.events.get(event.event)
+        if spec is None:
+            await self.catalog.catch_up_subject(Catalog.event_subject(event.event))
+            spec = self.events.get(event.event)
+        if spec is None:
+            log.error("notify: no event %r in the catalog for %s; no mail", event.event, msg.subject)
+            return Outcome("term")
+        # Who is registered, cancelled or erased: as the registration log says now, not as it said
+        # when this instance last looked (the release may name someone who registered since).
+        registrations = await self.nc.jetstream(timeout=5).stream_info(stream_name("registration"))
+        await self.registrations.caught_up(registrations.state.last_seq)
+        orders = mails_for_release(event, self.state.people, spec, datetime.now(UTC))
+        last_delivery = msg.metadata.num_delivered >= MAX_DELIVER
+        outcomes: list[Outcome] = []
+        # One after the other: the release's task holds one of the instance's sending slots.
+        for order in orders:
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
+            outcomes.append(await self.deliver(order, spec, last_delivery))
+        return combined(outcomes)
+
     # --- one mail: claim, make, send, record ---
 
     async def deliver(self, order: MailOrder, spec: EventSpec, last_delivery: bool = False) -> Outcome:
@@ -273,8 +215,8 @@ class NotifyService:
             # Not there yet on the instance that answered, or not answering: ask again soon.
             log.info("notify: registration %s not readable yet (%s)", order.registration_id, error.reply.code)
             return Outcome("retry", 2.0)
-        if view.erased or not view.email:
-            return ACK  # nobody to write to any more
+        if not still_wanted(order, view):
+            return ACK  # nobody to write to any more, or nothing to tell them
         if not await self._claim(order, subject, view.language):
             record = self.state.mails.get(order.mail_id)
             if record is None or record.sent_at is not None or record.abandoned:

@@ -1,13 +1,15 @@
-"""Shared by the notify tests: a real SMTP server (aiosmtpd), a small event, waiting for mail."""
+"""Shared by the notify tests: a real SMTP server (aiosmtpd), notify instances, a small event, waiting for mail."""
 
 import asyncio
 import email.policy
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -20,7 +22,10 @@ from schemas.subjects import Catalog, Notify, Registration, stream_name
 from services.catalog.files import read_event_file
 from services.catalog.rules import normalise
 from services.kit.client import call
+from services.kit.lifecycle import Running
 from services.kit.nats_server import free_port
+from services.kit.settings import Settings
+from services.notify.service import NotifyService
 from tests.conftest import EVENTS_DIR
 
 BASE_URL = "https://perche.example"
@@ -63,6 +68,41 @@ class Inbox:
         return [str(m["X-Perche-Kind"]) for m in self.to(address)]
 
 
+def mail_settings(tmp_path: Path, port: int) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_tls="none",
+        base_url=BASE_URL,
+        mail_from=MAIL_FROM,
+    )
+
+
+@dataclass
+class Stack:
+    """The backend a notify test runs against, with notify instances it can stop, restart or add."""
+
+    nc: Client
+    nats_url: str
+    settings: Settings
+    notify: list[Running]
+
+    def service(self, index: int = 0) -> NotifyService:
+        service = self.notify[index].services[0]
+        assert isinstance(service, NotifyService)
+        return service
+
+    async def start_notify(self) -> NotifyService:
+        running = Running([NotifyService(self.settings, housekeeping_seconds=3600)], self.nats_url)
+        await running.start()
+        self.notify.append(running)
+        return self.service(len(self.notify) - 1)
+
+    async def stop_notify(self, index: int = 0) -> None:
+        await self.notify.pop(index).stop()
+
+
 async def wait_until(check: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0) -> None:
     """Poll until `check` holds; fails the test if it never does."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -77,9 +117,12 @@ async def wait_until(check: Callable[[], bool | Awaitable[bool]], timeout: float
         await asyncio.sleep(0.05)
 
 
-async def drained(nc: Client) -> bool:
-    """Every registration event was handled by notify: none pending, none awaiting an ack."""
-    info = await nc.jetstream().consumer_info(stream_name("registration"), Notify.REGISTRATION_CONSUMER)
+CONSUMERS = {"registration": Notify.REGISTRATION_CONSUMER, "schedule": Notify.SCHEDULE_CONSUMER}
+
+
+async def drained(nc: Client, service: str = "registration") -> bool:
+    """Every event of that service's stream was handled by notify: none pending, none awaiting an ack."""
+    info = await nc.jetstream().consumer_info(stream_name(service), CONSUMERS[service])
     return info.num_pending == 0 and info.num_ack_pending == 0
 
 

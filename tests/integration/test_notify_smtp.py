@@ -4,13 +4,11 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from nats.aio.client import Client
 
 from schemas.catalog import EventReply, GetEvent
 from schemas.notify import ListMails, MailList
@@ -21,16 +19,17 @@ from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.i18n import Formatter, localised, translations
 from services.kit.lifecycle import Running
-from services.kit.settings import Settings
 from services.notify.service import NotifyService
 from services.registration.service import RegistrationService
 from tests.integration.notify_support import (
     BASE_URL,
     MAIL_FROM,
     Inbox,
+    Stack,
     calendar_part,
     define,
     drained,
+    mail_settings,
     register,
     small_event,
     text_of,
@@ -43,39 +42,6 @@ def inbox() -> Iterator[Inbox]:
     server = Inbox().start()
     yield server
     server.stop()
-
-
-def mail_settings(tmp_path: Path, port: int) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_tls="none",
-        base_url=BASE_URL,
-        mail_from=MAIL_FROM,
-    )
-
-
-@dataclass
-class Stack:
-    nc: Client
-    nats_url: str
-    settings: Settings
-    notify: list[Running]
-
-    def service(self, index: int = 0) -> NotifyService:
-        service = self.notify[index].services[0]
-        assert isinstance(service, NotifyService)
-        return service
-
-    async def start_notify(self) -> NotifyService:
-        running = Running([NotifyService(self.settings, housekeeping_seconds=3600)], self.nats_url)
-        await running.start()
-        self.notify.append(running)
-        return self.service(len(self.notify) - 1)
-
-    async def stop_notify(self, index: int = 0) -> None:
-        await self.notify.pop(index).stop()
 
 
 @pytest.fixture

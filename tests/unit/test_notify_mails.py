@@ -12,11 +12,12 @@ from icalendar import Calendar
 from schemas.catalog import EventSpec
 from schemas.notify import MailKind
 from schemas.registration import RegistrationView
+from schemas.schedule import Change, Room, Slot
 from services.catalog.files import read_event_file
 from services.catalog.rules import normalise
 from services.kit.i18n import Formatter, translations
 from services.notify.compose import Composer
-from services.notify.rules import MailOrder
+from services.notify.rules import AgendaNotice, MailOrder
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 BASE = "https://perche.example"
@@ -183,3 +184,118 @@ def test_the_html_part_says_what_the_text_says_with_links_made_clickable(spec: E
     manage = f"{BASE}/r/{view.id}?token={view.manage_token}"
     assert f'href="{manage}"' in content
     assert '<html lang="fr">' in content
+
+
+def local(spec: EventSpec, hour: int, minute: int = 0, days: int = 0) -> datetime:
+    """A moment on the event's first day (or `days` later), in the event's zone."""
+    day = spec.starts_at.astimezone(ZoneInfo(spec.timezone)) + timedelta(days=days)
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def notice_of(spec: EventSpec) -> AgendaNotice:
+    def slot(start: datetime, minutes: int, room: str | None = "grange") -> Slot:
+        return Slot(starts_at=start, ends_at=start + timedelta(minutes=minutes), room=room)
+
+    changes = (
+        Change(
+            kind="moved",
+            session="pitch-foin",
+            title="Pitch de l'équipe Foin",
+            title_en="Team Foin's pitch",
+            before=slot(local(spec, 14), 10),
+            after=slot(local(spec, 15, 30), 10, "hall"),
+        ),
+        Change(
+            kind="moved",
+            session="jury",
+            title="Délibération",
+            title_en="Deliberation",
+            before=slot(local(spec, 17), 30),
+            after=slot(local(spec, 9, days=1), 30),
+        ),
+        Change(
+            kind="moved",
+            session="atelier",
+            title="Atelier",
+            title_en="Workshop",
+            before=slot(local(spec, 10), 60),
+            after=slot(local(spec, 10), 90),
+        ),
+        Change(kind="added", session="visite", title="Visite", title_en="Tour", after=slot(local(spec, 11), 30)),
+        Change(
+            kind="cancelled",
+            session="repas",
+            title="Repas",
+            title_en="Lunch",
+            before=slot(local(spec, 12), 60),
+            after=slot(local(spec, 12), 60),
+        ),
+        Change(
+            kind="restored",
+            session="concert",
+            title="Concert",
+            title_en="Concert",
+            before=slot(local(spec, 20), 60),
+            after=slot(local(spec, 20), 60),
+        ),
+        Change(
+            kind="changed",
+            session="remise",
+            title="Remise des prix",
+            title_en="Awards",
+            before=slot(local(spec, 18), 30),
+            after=slot(local(spec, 18), 30),
+        ),
+    )
+    rooms = (Room(id="grange", name="La grange", name_en="The barn"), Room(id="hall", name="Le hall", name_en="Hall"))
+    return AgendaNotice(version=3, changes=changes, rooms=rooms, note="Il pleut.")
+
+
+def test_an_agenda_mail_says_what_moved_from_when_to_when_in_the_events_zone(
+    spec: EventSpec, composer: Composer
+) -> None:
+    view = view_of(spec)
+    order = order_of("agenda_changed", agenda=notice_of(spec))
+    message = composer.compose(order, view, spec, datetime.now(UTC))
+    text = text_of(message)
+    date = Formatter("fr").date(local(spec, 15, 30), spec.timezone)
+    assert message["Subject"] == f"Programme modifié : {spec.title}"
+    assert f"« Pitch de l'équipe Foin » : déplacé de 14 h 00 à 15 h 30, {date}" in text
+    assert "« Pitch de l'équipe Foin » : nouvelle salle, Le hall" in text
+    fmt = Formatter("fr")
+    before, after = local(spec, 17), local(spec, 9, days=1)
+    assert (
+        f"« Délibération » : déplacé du {fmt.datetime(before, spec.timezone)} au {fmt.datetime(after, spec.timezone)}"
+        in text
+    )
+    assert f"« Atelier », {fmt.date(local(spec, 10), spec.timezone)} : se termine à 11 h 30 au lieu de 11 h 00" in text
+    assert "Il pleut." in text
+    assert f"{BASE}/r/{view.id}?token={view.manage_token}" in text
+    assert f"{BASE}/r/{view.id}/calendar.ics?token={view.calendar_token}" in text
+    assert [p for p in message.walk() if p.get_content_type() in ("image/png", "text/calendar")] == []
+
+
+def test_an_agenda_mail_in_english_words_every_kind_of_change_in_english_with_english_times(
+    spec: EventSpec, composer: Composer
+) -> None:
+    notice = notice_of(spec)
+    texts = {}
+    for language in ("fr", "en"):
+        order = order_of("agenda_changed", agenda=notice)
+        texts[language] = text_of(composer.compose(order, view_of(spec, language), spec, datetime.now(UTC)))
+    english = translations("en").gettext
+    fmt = Formatter("en")
+    moved = english("« %(session)s » : déplacé de %(before)s à %(after)s, %(date)s") % {
+        "session": "Team Foin's pitch",
+        "before": fmt.time(local(spec, 14), spec.timezone),
+        "after": fmt.time(local(spec, 15, 30), spec.timezone),
+        "date": fmt.date(local(spec, 15, 30), spec.timezone),
+    }
+    assert moved in texts["en"]
+    room = english("« %(session)s » : nouvelle salle, %(room)s") % {"session": "Team Foin's pitch", "room": "Hall"}
+    assert room in texts["en"]
+    change_lines = [line for line in texts["en"].splitlines() if line.startswith("- ")]
+    assert len(change_lines) == len(notice.changes) + 1  # the pitch moved in time and room
+    french = {line for line in texts["fr"].splitlines() if line.strip() and line != ORGANISATION}
+    shared = [line for line in texts["en"].splitlines() if line in french and not line.startswith("http")]
+    assert shared == []

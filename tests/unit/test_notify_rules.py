@@ -16,9 +16,11 @@ from schemas.registration import (
     Registered,
     RegistrationCancelled,
     RegistrationEvent,
+    RegistrationView,
     SeatOffered,
     WaitlistPromoted,
 )
+from schemas.schedule import Agenda, AgendaReleased, Change, Room, Slot
 from services.catalog.files import read_event_file
 from services.catalog.rules import normalise
 from services.notify.rules import (
@@ -29,8 +31,11 @@ from services.notify.rules import (
     due_reminders,
     error_label,
     mail_for,
+    mails_for_release,
+    release_mail_id,
     reminder_id,
     retry_delay,
+    still_wanted,
     wait_seconds,
 )
 
@@ -247,3 +252,142 @@ def test_an_error_is_logged_by_its_kind_and_code_never_by_its_text() -> None:
     error = SMTPRecipientsRefused("550 5.1.1 <lea@example.org>: Recipient address rejected")
     assert error_label(error) == "SMTPRecipientsRefused 550"
     assert "@" not in error_label(ConnectionRefusedError("lea@example.org"))
+
+
+# --- agenda releases ---
+
+
+def slot(spec: EventSpec, hours: float, room: str | None = "grange") -> Slot:
+    start = spec.starts_at + timedelta(hours=hours)
+    return Slot(starts_at=start, ends_at=start + timedelta(minutes=10), room=room)
+
+
+def release_of(spec: EventSpec, version: int, *changes: Change, by_organiser: str | None = "orga") -> AgendaReleased:
+    rooms = [Room(id="grange", name="La grange"), Room(id="hall", name="Le hall")]
+    return AgendaReleased(
+        command_id=f"release-{version}",
+        event=spec.slug,
+        version=version,
+        agenda=Agenda(rooms=rooms),
+        changelog=list(changes),
+        at=before(spec, days=3),
+        by_organiser=by_organiser,
+        note="Il pleut : les pitchs passent sous la grange.",
+    )
+
+
+def test_a_release_mails_each_person_it_concerns_once_with_only_the_changes_that_concern_them(
+    spec: EventSpec,
+) -> None:
+    pitch = Change(
+        kind="moved",
+        session="pitch-foin",
+        title="Pitch : Foin",
+        before=slot(spec, 1),
+        after=slot(spec, 2.5, "hall"),
+        registrations=["juror", "member"],
+    )
+    talk = Change(
+        kind="added", session="talk", title="Atelier", after=slot(spec, 4), registrations=["juror", "speaker"]
+    )
+    others = [registered(spec, rid) for rid in ("member", "juror", "speaker", "bystander")]
+    state = state_with(*others)
+    orders = mails_for_release(release_of(spec, 2, pitch, talk), state.people, spec, before(spec, days=3))
+
+    assert [(o.registration_id, o.kind) for o in orders] == [
+        ("juror", "agenda_changed"),
+        ("member", "agenda_changed"),
+        ("speaker", "agenda_changed"),
+    ]
+    changes = {o.registration_id: [c.session for c in o.agenda.changes] for o in orders if o.agenda}
+    assert changes == {"juror": ["pitch-foin", "talk"], "member": ["pitch-foin"], "speaker": ["talk"]}
+    member = orders[1].agenda
+    assert member is not None
+    assert sorted(r.id for r in member.rooms) == ["grange", "hall"]
+    assert member.note == "Il pleut : les pitchs passent sous la grange."
+    assert all(o.mail_id == release_mail_id(o.registration_id, spec.slug, 2) for o in orders)
+
+
+def test_a_release_mail_is_named_by_its_release_so_a_repeat_is_the_same_mail_and_the_next_release_another(
+    spec: EventSpec,
+) -> None:
+    change = Change(
+        kind="cancelled", session="s", title="S", before=slot(spec, 1), after=slot(spec, 1), registrations=["r1"]
+    )
+    state = state_with(registered(spec, "r1"))
+    now = before(spec, days=3)
+    [first] = mails_for_release(release_of(spec, 2, change), state.people, spec, now)
+    [again] = mails_for_release(release_of(spec, 2, change), state.people, spec, now + timedelta(hours=1))
+    [later] = mails_for_release(release_of(spec, 3, change), state.people, spec, now)
+    assert first.mail_id == again.mail_id
+    assert first.mail_id != later.mail_id
+    assert release_mail_id("r1", spec.slug, 2) != release_mail_id("r1", "another-event", 2)
+
+
+def test_the_first_release_and_releases_after_the_event_mail_nobody(spec: EventSpec) -> None:
+    change = Change(kind="added", session="s", title="S", after=slot(spec, 1), registrations=["r1"])
+    state = state_with(registered(spec, "r1"))
+    assert mails_for_release(release_of(spec, 1, change), state.people, spec, before(spec, days=3)) == []
+    assert mails_for_release(release_of(spec, 2, change), state.people, spec, spec.ends_at) == []
+    assert len(mails_for_release(release_of(spec, 2, change), state.people, spec, before(spec, days=3))) == 1
+
+
+def test_cancelled_erased_unknown_and_other_events_registrations_get_no_release_mail(spec: EventSpec) -> None:
+    now = before(spec, days=3)
+    other_event = msgspec.structs.replace(registered(spec, "elsewhere"), event="another-event")
+    state = state_with(
+        registered(spec, "kept"),
+        registered(spec, "gone"),
+        RegistrationCancelled(registration_id="gone", command_id="c", event=spec.slug, at=now),
+        registered(spec, "lapsed", "waitlisted"),
+        OfferLapsed(registration_id="lapsed", command_id="l", event=spec.slug, at=now),
+        registered(spec, "erased"),
+        PersonErased(registration_id="erased", command_id="e", event=spec.slug, at=now),
+        other_event,
+    )
+    everyone = ["elsewhere", "erased", "gone", "kept", "lapsed", "nobody"]
+    change = Change(kind="moved", session="s", title="S", before=slot(spec, 1), after=slot(spec, 2))
+    release = release_of(spec, 2, msgspec.structs.replace(change, registrations=everyone))
+    assert [o.registration_id for o in mails_for_release(release, state.people, spec, now)] == ["kept"]
+
+
+def test_a_release_made_from_the_event_file_carries_no_organisers_note(spec: EventSpec) -> None:
+    change = Change(kind="added", session="s", title="S", after=slot(spec, 1), registrations=["r1"])
+    state = state_with(registered(spec, "r1"))
+    [order] = mails_for_release(
+        release_of(spec, 2, change, by_organiser=None), state.people, spec, before(spec, days=3)
+    )
+    assert order.agenda is not None and order.agenda.note == ""
+
+
+def test_an_agenda_mail_is_dropped_once_the_registration_is_cancelled_but_a_cancellation_mail_is_not(
+    spec: EventSpec,
+) -> None:
+    change = Change(kind="added", session="s", title="S", after=slot(spec, 1), registrations=["r1"])
+    now = before(spec, days=3)
+    [agenda] = mails_for_release(release_of(spec, 2, change), state_with(registered(spec, "r1")).people, spec, now)
+    cancel = RegistrationCancelled(registration_id="r1", command_id="c", event=spec.slug, at=now)
+    cancelled_mail = mail_for(cancel, state_with(registered(spec, "r1"), cancel).people["r1"], spec, now)
+    assert cancelled_mail is not None
+
+    def view(status: str, **changes: object) -> RegistrationView:
+        fields: dict[str, object] = {
+            "id": "r1",
+            "event": spec.slug,
+            "category": "public",
+            "status": status,
+            "name": "Léa",
+            "email": "lea@example.org",
+            "language": "fr",
+            "registered_at": before(spec, days=30),
+            "manage_token": "m",
+            "calendar_token": "c",
+            **changes,
+        }
+        return RegistrationView(**fields)  # type: ignore[arg-type]
+
+    assert still_wanted(agenda, view("confirmed"))
+    assert still_wanted(agenda, view("waitlisted"))
+    assert not still_wanted(agenda, view("cancelled"))
+    assert still_wanted(cancelled_mail, view("cancelled"))
+    assert not still_wanted(agenda, view("confirmed", erased=True, email=""))
