@@ -2,7 +2,7 @@
 release concerns are told once each, in their language, and nobody else."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -48,13 +48,6 @@ from tests.integration.notify_support import (
 )
 
 SLUG = "atelier-programme"
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    server = Inbox().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

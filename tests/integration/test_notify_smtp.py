@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,13 +35,6 @@ from tests.integration.notify_support import (
     text_of,
     wait_until,
 )
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    server = Inbox().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
