@@ -66,6 +66,19 @@ class Challenge(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     description: LongText = ""
 
 
+class Criterion(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """One thing the jury scores each team on, from 0 to `max_points`."""
+
+    id: Ident
+    name: Text
+    name_en: str = ""
+    help: Annotated[str, Meta(max_length=500)] = ""
+    help_en: Annotated[str, Meta(max_length=500)] = ""
+    max_points: Annotated[int, Meta(ge=1, le=100)] = 10
+    # Share of the final score relative to the other criteria.
+    weight: Annotated[float, Meta(ge=0.0, le=100.0)] = 1.0
+
+
 class Span(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """A stretch of time, e.g. when a speaker is available."""
 
@@ -136,6 +149,10 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     categories: Annotated[list[Category], Meta(min_length=1)]
     questions: list[Question] = []
     challenges: list[Challenge] = []
+    # Teams (hackathons): how many people a team may hold; participants form them, organisers adjust.
+    team_max_size: Annotated[int, Meta(ge=1, le=50)] = 5
+    # What the jury scores; empty: this event has no judging.
+    criteria: list[Criterion] = []
     # The agenda the schedule service starts from; times are local to `timezone` like the rest.
     rooms: list[RoomSpec] = []
     speakers: list[SpeakerSpec] = []
@@ -156,13 +173,31 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
         public = [c for c in self.categories if c.public] or self.categories
         return next((c for c in public if c.default), public[0])
 
+    def audience_of(self, category_id: str) -> Audience:
+        """Whom a category's people are: jurors judge, participants form teams, and so on."""
+        category = self.category(category_id)
+        if category is not None and category.audience is not None:
+            return category.audience
+        return _AUDIENCE_BY_CATEGORY.get(category_id, "everyone")
+
     def questions_for(self, category_id: str) -> list[Question]:
         return [q for q in self.questions if not q.categories or category_id in q.categories]
+
+
+_AUDIENCE_BY_CATEGORY: dict[str, Audience] = {
+    "juror": "jurors",
+    "jury": "jurors",
+    "speaker": "speakers",
+    "participant": "participants",
+    "mentor": "participants",
+}
 
 
 def _check_agenda(spec: EventSpec) -> None:
     """References between rooms, speakers and sessions hold; msgspec reports a ValueError as invalid."""
     ids: tuple[tuple[str, list[str]], ...] = (
+        ("criteria", [c.id for c in spec.criteria]),
+        ("challenges", [c.id for c in spec.challenges]),
         ("rooms", [r.id for r in spec.rooms]),
         ("speakers", [s.id for s in spec.speakers]),
         ("sessions", [s.id for s in spec.sessions]),

@@ -100,6 +100,47 @@ class Schedule:
         return f"perche.schedule.evt.{token(slug)}.agenda"
 
 
+class Teams:
+    CREATE: Final = "perche.teams.cmd.create"
+    JOIN: Final = "perche.teams.cmd.join"
+    LEAVE: Final = "perche.teams.cmd.leave"
+    DISBAND: Final = "perche.teams.cmd.disband"
+    LIST: Final = "perche.teams.q.list"
+    # The team of one registration (or none), for the participant's own page.
+    MEMBERSHIP: Final = "perche.teams.q.membership"
+
+    # One aggregate per event: every team change is ordered, so team size and
+    # « one team per person » hold under concurrent requests.
+    @staticmethod
+    def event_subject(slug: str) -> str:
+        return f"perche.teams.evt.{token(slug)}.teams"
+
+
+class Judging:
+    SCORE: Final = "perche.judging.cmd.score"
+    ASSIGN: Final = "perche.judging.cmd.assign"
+    CLOSE: Final = "perche.judging.cmd.close"
+    REOPEN: Final = "perche.judging.cmd.reopen"
+    SHEET: Final = "perche.judging.q.sheet"
+    STANDINGS: Final = "perche.judging.q.standings"
+
+    # One aggregate per event: one score per juror/team/criterion and « closed »
+    # are decided on the same ordered state.
+    @staticmethod
+    def event_subject(slug: str) -> str:
+        return f"perche.judging.evt.{token(slug)}.scores"
+
+
+class Publishing:
+    PUBLISH: Final = "perche.publishing.cmd.publish"
+    WITHDRAW: Final = "perche.publishing.cmd.withdraw"
+    RESULTS: Final = "perche.publishing.q.results"
+
+    @staticmethod
+    def event_subject(slug: str) -> str:
+        return f"perche.publishing.evt.{token(slug)}.results"
+
+
 class Notify:
     LIST_MAILS: Final = "perche.notify.q.list_mails"
     GET_MAIL: Final = "perche.notify.q.get_mail"

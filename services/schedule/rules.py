@@ -565,20 +565,8 @@ def import_edits(draft: Agenda, spec: EventSpec) -> list[Edit]:
 
 # --- who sees what ---
 
-_AUDIENCE_BY_CATEGORY: dict[str, Audience] = {
-    "juror": "jurors",
-    "jury": "jurors",
-    "speaker": "speakers",
-    "participant": "participants",
-    "mentor": "participants",
-}
-
-
 def audience_of(spec: EventSpec, category_id: str) -> Audience:
-    category = spec.category(category_id)
-    if category is not None and category.audience is not None:
-        return category.audience
-    return _AUDIENCE_BY_CATEGORY.get(category_id, "everyone")
+    return spec.audience_of(category_id)
 
 
 def sessions_for_person(agenda: Agenda, registration_id: str, audience: Audience) -> list[Session]:
