@@ -24,6 +24,8 @@ class Register(msgspec.Struct, frozen=True, kw_only=True):
     language: Language = "fr"
     category: str | None = None
     answers: dict[str, Answer] = {}
+    # Organisers may register people in invitation-only categories (jurors, press).
+    by_organiser: str | None = None
 
 
 class Cancel(msgspec.Struct, frozen=True, kw_only=True):

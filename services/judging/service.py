@@ -1,8 +1,160 @@
-"""The judging service: owns its stream; its rules arrive with their issue."""
+"""The judging service's NATS wiring: its stream, the catalog and teams it follows, endpoints."""
 
-from services.kit.skeleton import StreamOwner
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from nats.aio.client import Client
+
+from schemas.catalog import CatalogEvent, EventDefined, EventSpec
+from schemas.errors import Rejected
+from schemas.judging import (
+    AssignJuror,
+    CloseJudging,
+    GetSheet,
+    GetStandings,
+    GiveScore,
+    JudgingEvent,
+    ReopenJudging,
+    Sheet,
+    Standings,
+)
+from schemas.subjects import Judging
+from schemas.teams import TeamsEvent
+from services.judging.rules import (
+    EventJudging,
+    JudgingState,
+    decide_assign,
+    decide_close,
+    decide_score,
+    progress,
+    standings,
+)
+from services.kit.endpoints import Endpoints
+from services.kit.store import Conflict, EventStore
+
+MAX_ATTEMPTS = 50
 
 
-class JudgingService(StreamOwner):
+class JudgingService:
     name = "judging"
-    description = "Jury scores, one per juror, team and criterion"
+
+    def __init__(self) -> None:
+        self.state = JudgingState()
+        self.specs: dict[str, EventSpec] = {}
+
+    async def start(self, nc: Client) -> None:
+        self.store: EventStore[JudgingEvent] = EventStore(nc, self.name, JudgingEvent, self._on_event)
+        await self.store.open()
+        # Read, never written here: the criteria come with the event, the teams from team formation.
+        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
+        await self.catalog.open()
+        self.teams: EventStore[TeamsEvent] = EventStore(nc, "teams", TeamsEvent, self._on_teams)
+        await self.teams.open()
+        self.endpoints = Endpoints(nc, self.name, "Jury scores, one per juror, team and criterion")
+        handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
+            (Judging.SCORE, GiveScore, self.score),
+            (Judging.ASSIGN, AssignJuror, self.assign),
+            (Judging.CLOSE, CloseJudging, self.close),
+            (Judging.REOPEN, ReopenJudging, self.close),
+            (Judging.SHEET, GetSheet, self.sheet),
+            (Judging.STANDINGS, GetStandings, self.standings),
+        ]
+        for subject, request_type, handler in handlers:
+            self.endpoints.add(subject, request_type, handler)  # type: ignore[arg-type]
+        await self.endpoints.start()
+
+    async def stop(self) -> None:
+        await self.endpoints.stop()
+        for store in (self.store, self.catalog, self.teams):
+            await store.close()
+
+    def _on_event(self, event: JudgingEvent, _subject: str) -> None:
+        self.state.evolve(event)
+
+    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
+        if isinstance(event, EventDefined):
+            self.specs[event.spec.slug] = event.spec
+
+    def _on_teams(self, event: TeamsEvent, _subject: str) -> None:
+        self.state.evolve_teams(event)
+
+    def _spec(self, slug: str) -> EventSpec:
+        spec = self.specs.get(slug)
+        if spec is None:
+            raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
+        return spec
+
+    async def _append(self, slug: str, command_id: str, decide: Callable[[EventJudging], JudgingEvent | None]) -> None:
+        """Decide on the current state and append; on a race, catch up and decide again."""
+        subject = Judging.event_subject(slug)
+        for _ in range(MAX_ATTEMPTS):
+            if command_id in self.state.commands:
+                return  # a repeat: the first outcome stands
+            event = decide(self.state.of(slug))
+            if event is None:
+                return
+            try:
+                await self.store.append(subject, event, command_id, self.store.last_sequence(subject))
+            except Conflict:
+                await self.store.catch_up_subject(subject)
+                continue
+            return
+        raise Rejected("unavailable", "Too many scores at once; please retry", key="unavailable")
+
+    async def _teams_current(self) -> None:
+        """Teams are created by another service: make sure the newest one is known here."""
+        await self.teams.catch_up_all(timeout=5.0)
+
+    # --- commands ---
+
+    async def score(self, command: GiveScore) -> Sheet:
+        spec = self._spec(command.event)
+        if command.team not in self.state.of(spec.slug).teams:
+            await self._teams_current()
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command.command_id, lambda j: decide_score(j, spec, command, now))
+        return self._sheet(spec.slug, command.juror)
+
+    async def assign(self, command: AssignJuror) -> Standings:
+        spec = self._spec(command.event)
+        await self._teams_current()
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command.command_id, lambda j: decide_assign(j, spec, command, now))
+        return self._standings(spec, [command.juror])
+
+    async def close(self, command: CloseJudging | ReopenJudging) -> Standings:
+        spec = self._spec(command.event)
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command.command_id, lambda j: decide_close(j, spec, command, now))
+        return self._standings(spec, [])
+
+    # --- queries ---
+
+    def _sheet(self, slug: str, juror: str) -> Sheet:
+        judging = self.state.of(slug)
+        return Sheet(
+            event=slug,
+            juror=juror,
+            closed=judging.closed,
+            teams=judging.teams_of(juror),
+            scores=judging.scores_of(juror),
+        )
+
+    async def sheet(self, query: GetSheet) -> Sheet:
+        spec = self._spec(query.event)
+        await self._teams_current()
+        return self._sheet(spec.slug, query.juror)
+
+    def _standings(self, spec: EventSpec, jurors: list[str]) -> Standings:
+        judging = self.state.of(spec.slug)
+        return Standings(
+            event=spec.slug,
+            closed=judging.closed,
+            standings=standings(judging, spec, jurors),
+            jurors=progress(judging, spec, jurors),
+        )
+
+    async def standings(self, query: GetStandings) -> Standings:
+        spec = self._spec(query.event)
+        await self._teams_current()
+        return self._standings(spec, query.jurors)

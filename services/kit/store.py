@@ -170,6 +170,11 @@ class EventStore(Generic[E]):
                     await self._sub.unsubscribe()
             await self._follow(after=self._applied)
 
+    async def catch_up_all(self, timeout: float = 10.0) -> None:
+        """Wait until every event stored so far is applied here (for a stream another service writes)."""
+        info = await self._js.stream_info(self.stream)
+        await self.caught_up(info.state.last_seq, timeout)
+
     async def catch_up_subject(self, subject: str) -> None:
         """After a conflict: wait until the newest event on `subject` is applied here."""
         try:

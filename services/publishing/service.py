@@ -1,8 +1,97 @@
-"""The publishing service: owns its stream; its rules arrive with their issue."""
+"""The publishing service's NATS wiring: results are a snapshot of judging's standings, made public on request."""
 
-from services.kit.skeleton import StreamOwner
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from nats.aio.client import Client
+
+from schemas.catalog import CatalogEvent, EventDefined, EventSpec
+from schemas.errors import Rejected
+from schemas.judging import GetStandings, Standings
+from schemas.publishing import GetResults, PublishingEvent, PublishResults, Results, WithdrawResults
+from schemas.subjects import Judging, Publishing
+from services.kit.client import ServiceError, call
+from services.kit.endpoints import Endpoints
+from services.kit.store import Conflict, EventStore
+from services.publishing.rules import PublishingState, decide_publish, decide_withdraw
+
+MAX_ATTEMPTS = 20
 
 
-class PublishingService(StreamOwner):
+class PublishingService:
     name = "publishing"
-    description = "Results, published when the organisers say so"
+
+    def __init__(self) -> None:
+        self.state = PublishingState()
+        self.specs: dict[str, EventSpec] = {}
+
+    async def start(self, nc: Client) -> None:
+        self.nc = nc
+        self.store: EventStore[PublishingEvent] = EventStore(nc, self.name, PublishingEvent, self._on_event)
+        await self.store.open()
+        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
+        await self.catalog.open()
+        self.endpoints = Endpoints(nc, self.name, "Results, hidden until an organiser publishes them")
+        handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
+            (Publishing.PUBLISH, PublishResults, self.publish),
+            (Publishing.WITHDRAW, WithdrawResults, self.withdraw),
+            (Publishing.RESULTS, GetResults, self.results),
+        ]
+        for subject, request_type, handler in handlers:
+            self.endpoints.add(subject, request_type, handler)  # type: ignore[arg-type]
+        await self.endpoints.start()
+
+    async def stop(self) -> None:
+        await self.endpoints.stop()
+        await self.store.close()
+        await self.catalog.close()
+
+    def _on_event(self, event: PublishingEvent, _subject: str) -> None:
+        self.state.evolve(event)
+
+    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
+        if isinstance(event, EventDefined):
+            self.specs[event.spec.slug] = event.spec
+
+    def _spec(self, slug: str) -> EventSpec:
+        spec = self.specs.get(slug)
+        if spec is None:
+            raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
+        return spec
+
+    async def _append(self, slug: str, command_id: str, decide: Callable[[Results], PublishingEvent | None]) -> None:
+        subject = Publishing.event_subject(slug)
+        for _ in range(MAX_ATTEMPTS):
+            if command_id in self.state.commands:
+                return  # a repeat: the first outcome stands
+            event = decide(self.state.of(slug))
+            if event is None:
+                return
+            try:
+                await self.store.append(subject, event, command_id, self.store.last_sequence(subject))
+            except Conflict:
+                await self.store.catch_up_subject(subject)
+                continue
+            return
+        raise Rejected("unavailable", "Too many changes at once; please retry", key="unavailable")
+
+    async def publish(self, command: PublishResults) -> Results:
+        spec = self._spec(command.event)
+        if command.command_id not in self.state.commands:
+            try:
+                standings = await call(self.nc, Judging.STANDINGS, GetStandings(event=spec.slug), Standings)
+            except ServiceError as error:
+                raise Rejected(error.reply.code, error.reply.message, error.reply.field, error.reply.key) from error
+            now = datetime.now(UTC)
+            await self._append(spec.slug, command.command_id, lambda _: decide_publish(spec, standings, command, now))
+        return self.state.of(spec.slug)
+
+    async def withdraw(self, command: WithdrawResults) -> Results:
+        spec = self._spec(command.event)
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command.command_id, lambda current: decide_withdraw(current, command, now))
+        return self.state.of(spec.slug)
+
+    async def results(self, query: GetResults) -> Results:
+        """Only what was published: unpublished standings never leave the judging service this way."""
+        return self.state.of(self._spec(query.event).slug)

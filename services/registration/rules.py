@@ -272,11 +272,12 @@ def decide_register(
     if not command.consent:
         raise Rejected("invalid", "Please accept how your data is used", "consent", key="consent_required")
     category = spec.category(command.category) if command.category else spec.default_category
-    if category is None or not category.public:
+    if category is None or not (category.public or command.by_organiser):
         raise Rejected(
             "invalid", f"No category {command.category!r} for this event", "category", key="unknown_category"
         )
-    problem = registration_window_problem(spec, category, now)
+    # Organisers may still add people (a juror, a late speaker) once the public form is closed.
+    problem = None if command.by_organiser else registration_window_problem(spec, category, now)
     if problem:
         raise problem
     answers = check_answers(spec, category.id, command.answers)

@@ -565,6 +565,7 @@ def import_edits(draft: Agenda, spec: EventSpec) -> list[Edit]:
 
 # --- who sees what ---
 
+
 def audience_of(spec: EventSpec, category_id: str) -> Audience:
     return spec.audience_of(category_id)
 

@@ -26,10 +26,12 @@ from services.web.editor import EventEditor
 from services.web.forms import error_text
 from services.web.gateway import Gateway
 from services.web.health import healthz
+from services.web.jury_pages import JuryAdmin, JuryPages
 from services.web.mails import MailPages
 from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
+from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
 
 log = logging.getLogger("perche.web")
 
@@ -91,8 +93,11 @@ async def _throttled(request: Request[Any, Any, Any]) -> bool:
     # async: a plain function would be run in a worker thread on every request.
     # Only public writes are limited; reading pages and organiser work are not.
     # Login stays limited, against password guessing.
+    # Jurors are exempt too: their links are signed, and a whole jury shares the tent's Wi-Fi.
     path = request.url.path
-    return request.method == "POST" and (not path.startswith("/organiser/") or path == "/organiser/login")
+    if request.method != "POST" or path.startswith("/jury/"):
+        return False
+    return not path.startswith("/organiser/") or path == "/organiser/login"
 
 
 def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
@@ -103,7 +108,20 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         )
         middleware.append(limit.middleware)
     app = Litestar(
-        route_handlers=[PublicPages, OrganiserPages, MailPages, EventEditor, Api, healthz, *CALENDAR_HANDLERS],
+        route_handlers=[
+            PublicPages,
+            OrganiserPages,
+            MailPages,
+            EventEditor,
+            Api,
+            healthz,
+            *CALENDAR_HANDLERS,
+            JuryPages,
+            JuryAdmin,
+            ResultsPages,
+            ResultsAdmin,
+            ResultsApi,
+        ],
         csrf_config=CSRFConfig(
             secret=secret.hex(),
             cookie_name=CSRF_COOKIE,

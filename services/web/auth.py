@@ -43,6 +43,13 @@ class Tokens:
         """A stable idempotency key for a form sent from one browser (parts: cookie, event, email)."""
         return hmac.new(self._secret, "form|".join(("", *parts)).encode(), hashlib.sha256).hexdigest()[:40]
 
+    def jury_key(self, event: str, juror: str) -> str:
+        """The secret part of a juror's link: it opens that juror's sheet for that event, nothing else."""
+        return hmac.new(self._secret, f"jury|{event}|{juror}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def jury_key_valid(self, event: str, juror: str, key: str) -> bool:
+        return hmac.compare_digest(key, self.jury_key(event, juror))
+
     def _sign(self, body: str) -> str:
         return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:40]
 

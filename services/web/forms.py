@@ -39,6 +39,14 @@ ERROR_TEXTS = {
     "no_free_seat": N_("Aucune place n'est libre dans cette catégorie."),
     "not_confirmed": N_("Seules les inscriptions confirmées peuvent être pointées."),
     "already_checked_in": N_("Cette personne est déjà arrivée."),
+    "judging_none": N_("Cet événement n'a pas de critères de notation."),
+    "judging_no_criterion": N_("Ce critère n'existe pas pour cet événement."),
+    "judging_closed": N_("Le jury a terminé : les notes ne peuvent plus être modifiées."),
+    "judging_no_team": N_("Cette équipe n'existe pas (ou plus)."),
+    "judging_not_assigned": N_("Cette équipe ne vous est pas attribuée."),
+    "judging_points_range": N_("Cette note n'est pas dans l'échelle proposée."),
+    "results_judging_open": N_("Closez d'abord la notation : le classement ne doit plus bouger une fois publié."),
+    "results_nothing_scored": N_("Aucune équipe n'a encore été notée."),
 }
 
 

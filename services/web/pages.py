@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from markupsafe import Markup
 
+from schemas.catalog import EventSpec
 from schemas.registration import Cancel, Claim, GetRegistration, RegistrationView, UpdateAnswers
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
@@ -17,6 +18,13 @@ from services.web.auth import CSRF_COOKIE
 from services.web.forms import answers_from_form, error_text, register_from_form
 from services.web.gateway import Gateway, registration_status
 from services.web.rendering import gettext_for, language_of, render
+
+
+def _jury_url(request: Request[Any, Any, Any], spec: EventSpec, view: RegistrationView) -> str | None:
+    """A confirmed juror's page links to their scoring form."""
+    if view.status != "confirmed" or not spec.criteria or spec.audience_of(view.category) != "jurors":
+        return None
+    return f"/jury/{spec.slug}/{view.id}?key={request.app.state.tokens.jury_key(spec.slug, view.id)}"
 
 
 class PublicPages(Controller):
@@ -126,6 +134,7 @@ class PublicPages(Controller):
             command_id=uuid.uuid4().hex,
             qr=qr,
             calendar_url=f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
+            jury_url=_jury_url(request, spec, view),
             values=values,
             errors=errors or {},
         )

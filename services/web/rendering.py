@@ -4,6 +4,7 @@ import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from litestar import Request, Response
@@ -71,6 +72,12 @@ class Brand:
         self.logo = Markup(source.read_text(encoding="utf-8"))
 
 
+def _switch_url(request: Request[Any, Any, Any], language: str) -> str:
+    """This page in another language, keeping its query (a private link's token, a search)."""
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    return f"{request.url.path}?{urlencode([*kept, ('lang', language)])}"
+
+
 def render(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Response[str]:
     language = language_of(request)
     token = _language.set(language)
@@ -85,6 +92,7 @@ def render(request: Request[Any, Any, Any], template: str, status_code: int = 20
             csrf_input=Markup(f'<input type="hidden" name="_csrf_token" value="{escape(csrf_value)}">'),
             request=request,
             path=request.url.path,
+            switch_language=lambda wanted: _switch_url(request, wanted),
             organisation=request.app.state.settings.organisation,
             brand=request.app.state.brand,
             **context,

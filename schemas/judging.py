@@ -1,0 +1,166 @@
+"""Judging on the day: jurors score teams on the event's criteria, one criterion at a time.
+
+A juror is a registration in a category whose audience is « jurors »; its id is
+the only thing stored here. All scores of an event are one aggregate, so « one
+score per juror, team and criterion » and « judging is closed » are decided on
+one ordered state.
+"""
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from schemas.catalog import Ident, Slug
+
+RegistrationId = Annotated[str, Meta(min_length=1, max_length=100)]
+CommandId = Annotated[str, Meta(min_length=8, max_length=100)]
+Points = Annotated[int, Meta(ge=0, le=100)]
+
+
+# --- commands ---
+
+
+class GiveScore(msgspec.Struct, frozen=True, kw_only=True):
+    """A juror's score for one team on one criterion; giving it again replaces it."""
+
+    command_id: CommandId
+    event: Slug
+    juror: RegistrationId
+    team: Ident
+    criterion: Ident
+    points: Points
+
+
+class AssignJuror(msgspec.Struct, frozen=True, kw_only=True):
+    """The teams a juror scores; None gives them every team (the default)."""
+
+    command_id: CommandId
+    event: Slug
+    juror: RegistrationId
+    teams: list[Ident] | None = None
+    by_organiser: str
+
+
+class CloseJudging(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: CommandId
+    event: Slug
+    by_organiser: str
+
+
+class ReopenJudging(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: CommandId
+    event: Slug
+    by_organiser: str
+
+
+class GetSheet(msgspec.Struct, frozen=True, kw_only=True):
+    """One juror's sheet: their teams and the scores they gave."""
+
+    event: Slug
+    juror: RegistrationId
+
+
+class GetStandings(msgspec.Struct, frozen=True, kw_only=True):
+    event: Slug
+    # Jurors the organiser expects (registrations of the jurors' categories), for progress.
+    jurors: list[RegistrationId] = []
+
+
+# --- replies ---
+
+
+class TeamToJudge(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: str
+    challenge: str | None = None
+
+
+class Score(msgspec.Struct, frozen=True, kw_only=True):
+    team: str
+    criterion: str
+    points: int
+    at: datetime
+
+
+class Sheet(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheet"):
+    event: str
+    juror: str
+    closed: bool
+    teams: list[TeamToJudge]
+    scores: list[Score]
+
+
+class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
+    criterion: str
+    # Mean of the jurors' points; None when nobody scored it yet.
+    average: float | None
+    count: int
+
+
+class Standing(msgspec.Struct, frozen=True, kw_only=True):
+    rank: int
+    team: TeamToJudge
+    # Weighted mean of the criteria, each as a share of its maximum, out of 100.
+    total: float
+    criteria: list[CriterionResult]
+    given: int
+    expected: int
+
+
+class JurorProgress(msgspec.Struct, frozen=True, kw_only=True):
+    juror: str
+    teams: list[str] | None
+    given: int
+    expected: int
+
+
+class Standings(msgspec.Struct, frozen=True, kw_only=True, tag="standings"):
+    event: str
+    closed: bool
+    standings: list[Standing]
+    jurors: list[JurorProgress]
+
+    @property
+    def complete(self) -> bool:
+        return all(s.given >= s.expected for s in self.standings)
+
+
+# --- events (perche.judging.evt.<slug>.scores) ---
+
+
+class ScoreGiven(msgspec.Struct, frozen=True, kw_only=True, tag="score_given"):
+    command_id: str
+    event: str
+    juror: str
+    team: str
+    criterion: str
+    points: int
+    at: datetime
+
+
+class JurorAssigned(msgspec.Struct, frozen=True, kw_only=True, tag="juror_assigned"):
+    command_id: str
+    event: str
+    juror: str
+    teams: list[str] | None = None
+    by_organiser: str
+    at: datetime
+
+
+class JudgingClosed(msgspec.Struct, frozen=True, kw_only=True, tag="judging_closed"):
+    command_id: str
+    event: str
+    by_organiser: str
+    at: datetime
+
+
+class JudgingReopened(msgspec.Struct, frozen=True, kw_only=True, tag="judging_reopened"):
+    command_id: str
+    event: str
+    by_organiser: str
+    at: datetime
+
+
+JudgingEvent = ScoreGiven | JurorAssigned | JudgingClosed | JudgingReopened

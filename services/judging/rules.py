@@ -1,0 +1,202 @@
+"""Pure rules of judging: who may score what, and the standings the scores add up to."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from schemas.catalog import Criterion, EventSpec
+from schemas.errors import Rejected
+from schemas.judging import (
+    AssignJuror,
+    CloseJudging,
+    CriterionResult,
+    GiveScore,
+    JudgingClosed,
+    JudgingEvent,
+    JudgingReopened,
+    JurorAssigned,
+    JurorProgress,
+    ReopenJudging,
+    Score,
+    ScoreGiven,
+    Standing,
+    TeamToJudge,
+)
+from schemas.teams import MemberJoined, MemberLeft, TeamCreated, TeamDisbanded, TeamsEvent
+
+
+@dataclass
+class EventJudging:
+    """One event's judging, evolved from the judging stream and the teams stream."""
+
+    teams: dict[str, TeamToJudge] = field(default_factory=dict)
+    # (juror, team, criterion) -> the one score that counts: the last one given.
+    scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)
+    # A juror absent here, or assigned None, scores every team.
+    assignments: dict[str, list[str] | None] = field(default_factory=dict)
+    closed: bool = False
+
+    def teams_of(self, juror: str) -> list[TeamToJudge]:
+        assigned = self.assignments.get(juror)
+        if assigned is None:
+            return list(self.teams.values())
+        return [self.teams[t] for t in assigned if t in self.teams]
+
+    def scores_of(self, juror: str) -> list[Score]:
+        teams = {t.id for t in self.teams_of(juror)}
+        return [s for (who, team, _), s in self.scores.items() if who == juror and team in teams]
+
+
+@dataclass
+class JudgingState:
+    events: dict[str, EventJudging] = field(default_factory=dict)
+    commands: set[str] = field(default_factory=set)
+
+    def of(self, slug: str) -> EventJudging:
+        return self.events.setdefault(slug, EventJudging())
+
+    def evolve(self, event: JudgingEvent) -> None:
+        self.commands.add(event.command_id)
+        judging = self.of(event.event)
+        if isinstance(event, ScoreGiven):
+            key = (event.juror, event.team, event.criterion)
+            judging.scores[key] = Score(team=event.team, criterion=event.criterion, points=event.points, at=event.at)
+        elif isinstance(event, JurorAssigned):
+            judging.assignments[event.juror] = event.teams
+        elif isinstance(event, JudgingClosed):
+            judging.closed = True
+        elif isinstance(event, JudgingReopened):
+            judging.closed = False
+
+    def evolve_teams(self, event: TeamsEvent) -> None:
+        """Teams are the teams service's facts; judging keeps their ids, names and challenges."""
+        judging = self.of(event.event)
+        if isinstance(event, TeamCreated):
+            judging.teams[event.team_id] = TeamToJudge(id=event.team_id, name=event.name, challenge=event.challenge)
+        elif isinstance(event, TeamDisbanded):
+            judging.teams.pop(event.team_id, None)
+        elif isinstance(event, MemberJoined | MemberLeft):
+            pass
+
+
+def _criterion(spec: EventSpec, criterion_id: str) -> Criterion:
+    if not spec.criteria:
+        raise Rejected("conflict", "This event has no judging criteria", "criterion", key="judging_none")
+    for criterion in spec.criteria:
+        if criterion.id == criterion_id:
+            return criterion
+    raise Rejected("invalid", f"No criterion {criterion_id!r} in this event", "criterion", key="judging_no_criterion")
+
+
+def decide_score(judging: EventJudging, spec: EventSpec, command: GiveScore, now: datetime) -> ScoreGiven | None:
+    """The score to record, None when it changes nothing; Rejected when it may not be given."""
+    criterion = _criterion(spec, command.criterion)
+    if judging.closed:
+        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    if command.team not in judging.teams:
+        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
+    if all(t.id != command.team for t in judging.teams_of(command.juror)):
+        raise Rejected("forbidden", "This team is not on your sheet", "team", key="judging_not_assigned")
+    if command.points > criterion.max_points:
+        raise Rejected(
+            "invalid",
+            f"Give between 0 and {criterion.max_points} points",
+            "points",
+            key="judging_points_range",
+        )
+    current = judging.scores.get((command.juror, command.team, command.criterion))
+    if current is not None and current.points == command.points:
+        return None
+    return ScoreGiven(
+        command_id=command.command_id,
+        event=spec.slug,
+        juror=command.juror,
+        team=command.team,
+        criterion=command.criterion,
+        points=command.points,
+        at=now,
+    )
+
+
+def decide_assign(judging: EventJudging, spec: EventSpec, command: AssignJuror, now: datetime) -> JurorAssigned | None:
+    if command.teams is not None:
+        for i, team in enumerate(command.teams):
+            if team not in judging.teams:
+                raise Rejected("not_found", f"No team {team!r} in this event", f"teams[{i}]", key="judging_no_team")
+    teams = None if command.teams is None else sorted(set(command.teams))
+    if command.juror in judging.assignments and judging.assignments[command.juror] == teams:
+        return None
+    return JurorAssigned(
+        command_id=command.command_id,
+        event=spec.slug,
+        juror=command.juror,
+        teams=teams,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def decide_close(
+    judging: EventJudging, spec: EventSpec, command: CloseJudging | ReopenJudging, now: datetime
+) -> JudgingClosed | JudgingReopened | None:
+    if isinstance(command, CloseJudging):
+        if judging.closed:
+            return None
+        return JudgingClosed(command_id=command.command_id, event=spec.slug, by_organiser=command.by_organiser, at=now)
+    if not judging.closed:
+        return None
+    return JudgingReopened(command_id=command.command_id, event=spec.slug, by_organiser=command.by_organiser, at=now)
+
+
+def _share(criteria: list[Criterion], results: list[CriterionResult]) -> float:
+    """Weighted mean of each criterion's average as a share of its maximum, out of 100."""
+    weights = sum(c.weight for c in criteria)
+    if not weights:
+        return 0.0
+    total = sum(c.weight * (r.average or 0.0) / c.max_points for c, r in zip(criteria, results, strict=True))
+    return round(100 * total / weights, 2)
+
+
+def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[Standing]:
+    """Every team with its averages and total; equal totals share a rank (1, 1, 3)."""
+    everyone = sorted(set(jurors) | set(judging.assignments) | {who for who, _, _ in judging.scores})
+    lines: list[tuple[TeamToJudge, list[CriterionResult], int, int]] = []
+    for team in judging.teams.values():
+        panel = [j for j in everyone if any(t.id == team.id for t in judging.teams_of(j))]
+        results = []
+        for criterion in spec.criteria:
+            points = [
+                judging.scores[(j, team.id, criterion.id)].points
+                for j in panel
+                if (j, team.id, criterion.id) in judging.scores
+            ]
+            average = round(sum(points) / len(points), 2) if points else None
+            results.append(CriterionResult(criterion=criterion.id, average=average, count=len(points)))
+        given = sum(r.count for r in results)
+        lines.append((team, results, given, len(panel) * len(spec.criteria)))
+    totals = {team.id: _share(spec.criteria, results) for team, results, _, _ in lines}
+    lines.sort(key=lambda line: (-totals[line[0].id], line[0].name.casefold()))
+    return [
+        Standing(
+            rank=1 + sum(1 for other in totals.values() if other > totals[team.id]),
+            team=team,
+            total=totals[team.id],
+            criteria=results,
+            given=given,
+            expected=expected,
+        )
+        for team, results, given, expected in lines
+    ]
+
+
+def progress(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[JurorProgress]:
+    everyone = sorted(set(jurors) | set(judging.assignments) | {who for who, _, _ in judging.scores})
+    criteria = {c.id for c in spec.criteria}
+    return [
+        JurorProgress(
+            juror=juror,
+            teams=judging.assignments.get(juror),
+            given=sum(1 for s in judging.scores_of(juror) if s.criterion in criteria),
+            expected=len(judging.teams_of(juror)) * len(criteria),
+        )
+        for juror in everyone
+    ]

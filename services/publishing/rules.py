@@ -1,0 +1,73 @@
+"""Pure rules of publishing results: what may be made public, and when."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from schemas.catalog import EventSpec
+from schemas.errors import Rejected
+from schemas.judging import Standings
+from schemas.publishing import (
+    PublishingEvent,
+    PublishResults,
+    ResultLine,
+    Results,
+    ResultsPublished,
+    ResultsWithdrawn,
+    WithdrawResults,
+)
+
+
+@dataclass
+class PublishingState:
+    results: dict[str, Results] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    commands: set[str] = field(default_factory=set)
+
+    def of(self, slug: str) -> Results:
+        return self.results.get(slug) or Results(event=slug, version=0, published_at=None)
+
+    def evolve(self, event: PublishingEvent) -> None:
+        self.commands.add(event.command_id)
+        if isinstance(event, ResultsPublished):
+            version = self.versions.get(event.event, 0) + 1
+            self.versions[event.event] = version
+            self.results[event.event] = Results(
+                event=event.event,
+                version=version,
+                published_at=event.at,
+                note=event.note,
+                note_en=event.note_en,
+                lines=event.lines,
+            )
+        else:
+            self.results.pop(event.event, None)
+
+
+def decide_publish(spec: EventSpec, standings: Standings, command: PublishResults, now: datetime) -> ResultsPublished:
+    """A snapshot of the standings; only once judging is closed, so results cannot move after."""
+    if not standings.closed:
+        raise Rejected("conflict", "Close the judging before publishing its results", key="results_judging_open")
+    scored = [s for s in standings.standings if s.given > 0]
+    if not scored:
+        raise Rejected("conflict", "No team has been scored yet", key="results_nothing_scored")
+    lines = [
+        ResultLine(rank=s.rank, team=s.team.id, team_name=s.team.name, challenge=s.team.challenge, total=s.total)
+        for s in scored
+    ]
+    return ResultsPublished(
+        command_id=command.command_id,
+        event=spec.slug,
+        lines=lines,
+        note=command.note.strip(),
+        note_en=command.note_en.strip(),
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def decide_withdraw(current: Results, command: WithdrawResults, now: datetime) -> ResultsWithdrawn | None:
+    if current.version == 0 or current.published_at is None:
+        return None
+    return ResultsWithdrawn(
+        command_id=command.command_id, event=current.event, by_organiser=command.by_organiser, at=now
+    )

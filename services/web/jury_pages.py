@@ -1,0 +1,287 @@
+"""The jury: a juror's scoring form (phones, poor Wi-Fi) and the organiser's jury page.
+
+A juror's link carries a key signed by the web (`Tokens.jury_key`): it opens that
+juror's sheet for that event and nothing else. The form scores one criterion at a
+time with plain HTML; its small script keeps unsent scores on the phone and sends
+them when the network comes back.
+"""
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from schemas.catalog import EventSpec
+from schemas.judging import AssignJuror, CloseJudging, GetSheet, GiveScore, ReopenJudging, Sheet, Standings
+from schemas.registration import GetRegistration, ListRegistrations, Register, RegistrationList, RegistrationView
+from schemas.subjects import Judging, Registration
+from services.kit.client import ServiceError
+from services.web.auth import organiser_guard
+from services.web.forms import error_text
+from services.web.gateway import Gateway
+from services.web.rendering import gettext_for, language_of, render
+from services.web.results_pages import jurors_of, standings_of
+
+
+def next_criterion(spec: EventSpec, sheet: Sheet, team: str, after: str | None) -> str | None:
+    """The next criterion of this team still without a score, looking after `after` first."""
+    ids = [c.id for c in spec.criteria]
+    scored = {s.criterion for s in sheet.scores if s.team == team}
+    start = ids.index(after) + 1 if after in ids else 0
+    for criterion in ids[start:] + ids[:start]:
+        if criterion not in scored and criterion != after:
+            return criterion
+    return None
+
+
+class JuryPages(Controller):
+    path = "/jury"
+    include_in_schema = False
+
+    async def _juror(self, request: Request[Any, Any, Any], slug: str, juror: str, key: str) -> RegistrationView:
+        gettext = gettext_for(language_of(request))
+        refused = gettext("Ce lien de jury n'est pas valable : demandez-le à l'organisation.")
+        if not request.app.state.tokens.jury_key_valid(slug, juror, key):
+            raise PermissionDeniedException(refused)
+        gateway: Gateway = request.app.state.gateway
+        # The signed key vouches for the juror, so the web reads the registration on its behalf.
+        query = GetRegistration(registration_id=juror, by_organiser="jury-link")
+        view = await gateway.call(Registration.GET, query, RegistrationView)
+        if view.event != slug or view.status != "confirmed":
+            raise PermissionDeniedException(refused)
+        return view
+
+    async def _sheet(self, request: Request[Any, Any, Any], slug: str, juror: str) -> Sheet:
+        gateway: Gateway = request.app.state.gateway
+        return await gateway.call(Judging.SHEET, GetSheet(event=slug, juror=juror), Sheet)
+
+    @get("/{slug:str}/{juror:str}")
+    async def overview(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], juror: FromPath[str], key: FromQuery[str] = ""
+    ) -> Response[str]:
+        person = await self._juror(request, slug, juror, key)
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        sheet = await self._sheet(request, slug, juror)
+        done = {team.id: sum(1 for s in sheet.scores if s.team == team.id) for team in sheet.teams}
+        return render(
+            request,
+            "jury/sheet.html",
+            event=spec,
+            juror=person,
+            sheet=sheet,
+            done=done,
+            key=key,
+            saved=request.query_params.get("saved") == "1",
+        )
+
+    @get("/{slug:str}/{juror:str}/{team:str}")
+    async def team_form(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        team: FromPath[str],
+        key: FromQuery[str] = "",
+        c: FromQuery[str] = "",
+    ) -> Response[str]:
+        await self._juror(request, slug, juror, key)
+        return await self._team_page(request, slug, juror, team, key, c)
+
+    async def _team_page(
+        self,
+        request: Request[Any, Any, Any],
+        slug: str,
+        juror: str,
+        team_id: str,
+        key: str,
+        criterion: str,
+        error: str | None = None,
+        status_code: int = 200,
+    ) -> Response[str]:
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        sheet = await self._sheet(request, slug, juror)
+        team = next((t for t in sheet.teams if t.id == team_id), None)
+        if team is None or not spec.criteria:
+            raise NotFoundException()
+        ids = [c.id for c in spec.criteria]
+        current = criterion if criterion in ids else next_criterion(spec, sheet, team_id, None) or ids[0]
+        scores = {s.criterion: s.points for s in sheet.scores if s.team == team_id}
+        position = [t.id for t in sheet.teams].index(team_id)
+        following = sheet.teams[position + 1] if position + 1 < len(sheet.teams) else None
+        return render(
+            request,
+            "jury/team.html",
+            status_code=status_code,
+            event=spec,
+            sheet=sheet,
+            team=team,
+            team_number=position + 1,
+            following=following,
+            current=current,
+            scores=scores,
+            key=key,
+            error=error,
+            command_id=uuid.uuid4().hex,
+            challenge=next((c for c in spec.challenges if c.id == team.challenge), None),
+        )
+
+    @post("/{slug:str}/{juror:str}/{team:str}")
+    async def score(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        team: FromPath[str],
+        key: FromQuery[str] = "",
+    ) -> Response[Any]:
+        await self._juror(request, slug, juror, key)
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        wants_json = "application/json" in request.headers.get("accept", "")
+        criterion = str(form.get("criterion") or "")
+        gettext = gettext_for(language_of(request))
+        points_text = str(form.get("points") or "").strip()
+        if not points_text.isdigit():
+            message = gettext("Choisissez une note avant d'enregistrer.")
+            if wants_json:
+                return Response({"saved": False, "field": "points", "message": message}, status_code=422)
+            return await self._team_page(request, slug, juror, team, key, criterion, message, 422)
+        command = GiveScore(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            event=slug,
+            juror=juror,
+            team=team,
+            criterion=criterion,
+            points=min(int(points_text), 1000),
+        )
+        try:
+            sheet = await gateway.call(Judging.SCORE, command, Sheet)
+        except ServiceError as failure:
+            if failure.reply.code in ("unavailable", "internal"):
+                raise
+            message = error_text(failure.reply.key, failure.reply.message, gettext)
+            if wants_json:
+                status = 409 if failure.reply.code == "conflict" else 422
+                return Response({"saved": False, "field": failure.reply.field, "message": message}, status_code=status)
+            return await self._team_page(request, slug, juror, team, key, criterion, message, 422)
+        if wants_json:
+            return Response({"saved": True, "given": sum(1 for s in sheet.scores if s.team == team)})
+        spec = await gateway.event(slug, include_unpublished=True)
+        following = next_criterion(spec, sheet, team, criterion)
+        if following is None:
+            return Redirect(f"/jury/{slug}/{juror}?key={key}&saved=1#t-{team}", status_code=303)
+        return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&c={following}", status_code=303)
+
+
+class JuryAdmin(Controller):
+    """The organiser's side: jurors, their links and teams, progress, closing the judging."""
+
+    path = "/organiser/e/{slug:str}/jury"
+    include_in_schema = False
+    guards = [organiser_guard]
+
+    @get("/")
+    async def page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
+        return await self._page(request, slug)
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        slug: str,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Response[str]:
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        jurors = jurors_of(spec, registrations.registrations)
+        standings = await standings_of(gateway, spec, jurors)
+        progress = {p.juror: p for p in standings.jurors}
+        base = gateway.url(str(request.base_url), "")
+        tokens = request.app.state.tokens
+        links = {j.id: f"{base}/jury/{slug}/{j.id}?key={tokens.jury_key(slug, j.id)}" for j in jurors}
+        categories = [c for c in spec.categories if spec.audience_of(c.id) == "jurors"]
+        return render(
+            request,
+            "organiser/jury.html",
+            status_code=status_code,
+            organiser=request.state.organiser,
+            event=spec,
+            jurors=jurors,
+            links=links,
+            progress=progress,
+            standings=standings,
+            teams=[s.team for s in standings.standings],
+            categories=categories,
+            errors=errors or {},
+            values=values or {},
+            command_id=uuid.uuid4().hex,
+            saved=request.query_params.get("saved", ""),
+        )
+
+    @post("/jurors")
+    async def add_juror(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        """Register a juror in an invitation-only category; they get the usual confirmation mail."""
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        form = await request.form()
+        values = {name: str(form.get(name) or "").strip() for name in ("name", "email", "language", "category")}
+        categories = [c.id for c in spec.categories if spec.audience_of(c.id) == "jurors"]
+        command = Register(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            event=slug,
+            name=values["name"][:200],
+            email=values["email"][:254],
+            consent=True,
+            language="en" if values["language"] == "en" else "fr",
+            category=values["category"] or (categories[0] if categories else None),
+            by_organiser=request.state.organiser[0],
+        )
+        try:
+            await gateway.call(Registration.REGISTER, command, RegistrationView)
+        except ServiceError as failure:
+            if failure.reply.code in ("unavailable", "internal"):
+                raise
+            message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
+            return await self._page(request, slug, {failure.reply.field or "_form": message}, values, 422)
+        return Redirect(f"/organiser/e/{slug}/jury?saved=juror", status_code=303)
+
+    @post("/assign/{juror:str}")
+    async def assign(self, request: Request[Any, Any, Any], slug: FromPath[str], juror: FromPath[str]) -> Response[Any]:
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        teams = None if form.get("all") == "1" else [str(t) for t in form.getall("team")]
+        command = AssignJuror(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            event=slug,
+            juror=juror,
+            teams=teams,
+            by_organiser=request.state.organiser[0],
+        )
+        await gateway.call(Judging.ASSIGN, command, Standings)
+        return Redirect(f"/organiser/e/{slug}/jury?saved=assign#j-{juror}", status_code=303)
+
+    @post("/{action:str}")
+    async def close(self, request: Request[Any, Any, Any], slug: FromPath[str], action: FromPath[str]) -> Response[Any]:
+        kinds: dict[str, tuple[str, Any]] = {
+            "close": (Judging.CLOSE, CloseJudging),
+            "reopen": (Judging.REOPEN, ReopenJudging),
+        }
+        if action not in kinds:
+            raise NotFoundException()
+        subject, kind = kinds[action]
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        command = kind(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            event=slug,
+            by_organiser=request.state.organiser[0],
+        )
+        await gateway.call(subject, command, Standings)
+        return Redirect(f"/organiser/e/{slug}/jury?saved={action}", status_code=303)

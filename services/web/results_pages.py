@@ -1,0 +1,135 @@
+"""Results: live standings for organisers, the published results for everyone.
+
+Nothing here shows a score before an organiser publishes: the public page and
+API read only the publishing service's snapshot, never judging's standings.
+"""
+
+import uuid
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from schemas.catalog import EventSpec
+from schemas.judging import GetStandings, Standings
+from schemas.publishing import GetResults, PublishResults, Results, WithdrawResults
+from schemas.registration import ListRegistrations, RegistrationList, RegistrationView
+from schemas.subjects import Judging, Publishing, Registration
+from services.kit.client import ServiceError
+from services.web.auth import organiser_guard
+from services.web.forms import error_text
+from services.web.gateway import Gateway
+from services.web.rendering import gettext_for, language_of, render
+
+
+def jurors_of(spec: EventSpec, registrations: list[RegistrationView]) -> list[RegistrationView]:
+    """Confirmed registrations of the categories whose audience is the jury."""
+    return [r for r in registrations if r.status == "confirmed" and spec.audience_of(r.category) == "jurors"]
+
+
+async def standings_of(gateway: Gateway, spec: EventSpec, jurors: list[RegistrationView]) -> Standings:
+    query = GetStandings(event=spec.slug, jurors=[j.id for j in jurors])
+    return await gateway.call(Judging.STANDINGS, query, Standings)
+
+
+async def published(gateway: Gateway, slug: str) -> Results:
+    return await gateway.call(Publishing.RESULTS, GetResults(event=slug), Results)
+
+
+class ResultsAdmin(Controller):
+    path = "/organiser/e/{slug:str}/results"
+    include_in_schema = False
+    guards = [organiser_guard]
+
+    @get("/")
+    async def page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
+        return await self._page(request, slug)
+
+    async def _page(
+        self, request: Request[Any, Any, Any], slug: str, error: str | None = None, status_code: int = 200
+    ) -> Response[str]:
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        standings = await standings_of(gateway, spec, jurors_of(spec, registrations.registrations))
+        return render(
+            request,
+            "organiser/results.html",
+            status_code=status_code,
+            organiser=request.state.organiser,
+            event=spec,
+            standings=standings,
+            results=await published(gateway, slug),
+            error=error,
+            command_id=uuid.uuid4().hex,
+            saved=request.query_params.get("saved", ""),
+        )
+
+    @post("/publish")
+    async def publish(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        command = PublishResults(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            event=slug,
+            by_organiser=request.state.organiser[0],
+            note=str(form.get("note") or "")[:2000],
+            note_en=str(form.get("note_en") or "")[:2000],
+        )
+        try:
+            await gateway.call(Publishing.PUBLISH, command, Results)
+        except ServiceError as failure:
+            if failure.reply.code in ("unavailable", "internal"):
+                raise
+            message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
+            return await self._page(request, slug, message, 409)
+        return Redirect(f"/organiser/e/{slug}/results?saved=published", status_code=303)
+
+    @post("/withdraw")
+    async def withdraw(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        command = WithdrawResults(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            event=slug,
+            by_organiser=request.state.organiser[0],
+        )
+        await gateway.call(Publishing.WITHDRAW, command, Results)
+        return Redirect(f"/organiser/e/{slug}/results?saved=withdrawn", status_code=303)
+
+
+class ResultsPages(Controller):
+    include_in_schema = False
+
+    @get("/e/{slug:str}/results")
+    async def page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug)
+        results = await published(gateway, slug)
+        challenges = {c.id: c for c in spec.challenges}
+        return render(request, "public/results.html", event=spec, results=results, challenges=challenges)
+
+
+class ResultsApi(Controller):
+    path = "/api/v1/events/{slug:str}"
+    tags = ["results"]
+
+    @get("/results", summary="Published results (404 until an organiser publishes them)")
+    async def results(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        gateway: Gateway = request.app.state.gateway
+        await gateway.event(slug)
+        results = await published(gateway, slug)
+        if results.version == 0:
+            raise NotFoundException("The results of this event are not published")
+        return Response(results, media_type=MediaType.JSON)
+
+    @get("/standings", summary="Live standings from the jury's scores (organisers)", guards=[organiser_guard])
+    async def standings(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        return Response(
+            await standings_of(gateway, spec, jurors_of(spec, registrations.registrations)), media_type=MediaType.JSON
+        )

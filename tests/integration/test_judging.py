@@ -1,0 +1,231 @@
+"""Judging and results over real HTTP, NATS and JetStream: jurors added by the organiser,
+scoring one criterion at a time without JavaScript, refusals that change nothing, a
+juror's link that opens only their sheet, and results hidden until published."""
+
+import html
+import re
+import uuid
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from schemas.registration import GetRegistration, RegistrationView
+from schemas.subjects import Registration, Teams
+from schemas.teams import CreateTeam, TeamList
+from services.kit.client import call
+from services.kit.connection import connect
+from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
+from tests.integration.test_pages import Page
+
+CRITERIA = ["utilite", "realisation", "simplicite", "pitch"]
+JURY = f"/organiser/e/{HACKATHON}/jury"
+RESULTS = f"/organiser/e/{HACKATHON}/results"
+
+
+@dataclass
+class Jury:
+    teams: list[str]
+    jurors: dict[str, str]  # name -> link path with its key
+
+    def link(self, name: str) -> str:
+        return self.jurors[name]
+
+    def juror_id(self, name: str) -> str:
+        return self.jurors[name].split("/")[3].split("?")[0]
+
+
+async def log_in(http: httpx.AsyncClient) -> None:
+    token = Page((await http.get("/organiser/login")).text).fields["_csrf_token"]
+    data = {"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD, "_csrf_token": token, "next": "/organiser/"}
+    assert (await http.post("/organiser/login", data=data)).status_code == 303
+
+
+async def post_form(http: httpx.AsyncClient, page: str, action: str, **fields: str) -> httpx.Response:
+    """Send a form the way a browser does: with the CSRF token and command id of the page it sits on."""
+    source = Page((await http.get(page)).text)
+    data = {"_csrf_token": source.fields["_csrf_token"], "command_id": uuid.uuid4().hex, **fields}
+    return await http.post(action, data=data)
+
+
+async def create_teams(web: Web, *names: str) -> list[str]:
+    client = await connect(web.nats_url, "test-teams")
+    try:
+        ids = []
+        for name in names:
+            team_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+            command = CreateTeam(
+                command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team_id, name=name, by_organiser="o"
+            )
+            await call(client, Teams.CREATE, command, TeamList)
+            ids.append(team_id)
+        return ids
+    finally:
+        await client.drain()
+
+
+@pytest.fixture
+async def jury(demo: Web, http: httpx.AsyncClient) -> Jury:
+    await log_in(http)
+    teams = await create_teams(demo, "Les Trayeurs", "Circuit Malin", "Météo Locale")
+    for name, email in (("Claire Moreau", "claire@example.org"), ("Marc Dubois", "marc@example.org")):
+        added = await post_form(http, JURY + "/", JURY + "/jurors", name=name, email=email, language="fr")
+        assert added.status_code == 303, added.text
+    page = Page((await http.get(JURY + "/")).text)
+    links = {}
+    for element_id, attributes in page.by_id.items():
+        if element_id.startswith("link-"):
+            links[element_id[5:]] = attributes["value"]
+    names = re.findall(r'<article class="card" id="j-([^"]+)">\s*<h3>([^<]+)</h3>', page.source)
+    jurors = {name: httpx.URL(links[juror_id]).raw_path.decode() for juror_id, name in names}
+    assert set(jurors) == {"Claire Moreau", "Marc Dubois"}
+    return Jury(teams=teams, jurors=jurors)
+
+
+async def score(http: httpx.AsyncClient, link: str, team: str, criterion: str, points: str) -> httpx.Response:
+    path, _, query = link.partition("?")
+    form_page = await http.get(f"{path}/{team}?{query}&c={criterion}")
+    assert form_page.status_code == 200, form_page.text
+    fields = Page(form_page.text).fields
+    data = {"_csrf_token": fields["_csrf_token"], "criterion": criterion, "points": points}
+    data["command_id"] = uuid.uuid4().hex
+    return await http.post(f"{path}/{team}?{query}", data=data)
+
+
+async def standings(http: httpx.AsyncClient) -> dict[str, dict[str, object]]:
+    reply = await http.get(f"/api/v1/events/{HACKATHON}/standings")
+    assert reply.status_code == 200, reply.text
+    return {line["team"]["id"]: line for line in reply.json()["standings"]}
+
+
+async def test_a_juror_scores_each_criterion_in_turn_with_plain_forms(jury: Jury, http: httpx.AsyncClient) -> None:
+    link = jury.link("Claire Moreau")
+    overview = await http.get(link)
+    assert overview.status_code == 200
+    assert "Bonjour Claire Moreau" in overview.text and "Les Trayeurs" in overview.text
+    team = jury.teams[0]
+    path, _, query = link.partition("?")
+    first = await http.get(f"{path}/{team}?{query}")
+    assert 'data-criterion="utilite">' in first.text.replace("\n", "")  # the first criterion is the one shown
+    assert re.search(r'data-criterion="realisation" hidden disabled', first.text)
+    steps = []
+    for criterion, points in zip(CRITERIA, ["8", "6", "7", "4"], strict=True):
+        reply = await score(http, link, team, criterion, points)
+        assert reply.status_code == 303, reply.text
+        steps.append(reply.headers["location"])
+    assert steps[0].endswith("&c=realisation") and steps[2].endswith("&c=pitch")
+    assert "saved=1" in steps[-1]
+    line = (await standings(http))[team]
+    assert line["given"] == 4 and line["expected"] == 8  # two jurors, four criteria
+    # usefulness weighs 2: (2 × 8/10 + 6/10 + 7/10 + 4/5) / 5 = 0.74, so 74 out of 100
+    assert line["total"] == 74.0
+    done = await http.get(link)
+    assert "Notée" in done.text
+
+
+async def test_a_juror_changes_a_score_and_only_the_last_one_counts(jury: Jury, http: httpx.AsyncClient) -> None:
+    link, team = jury.link("Marc Dubois"), jury.teams[1]
+    assert (await score(http, link, team, "pitch", "2")).status_code == 303
+    assert (await score(http, link, team, "pitch", "5")).status_code == 303
+    line = (await standings(http))[team]
+    pitch = next(c for c in line["criteria"] if c["criterion"] == "pitch")  # type: ignore[attr-defined]
+    assert pitch == {"criterion": "pitch", "average": 5.0, "count": 1}
+
+
+async def test_bad_scores_get_a_clear_answer_in_the_page_language_and_change_nothing(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    link, team = jury.link("Claire Moreau"), jury.teams[0]
+    missing = await score(http, link, team, "utilite", "")
+    assert missing.status_code == 422
+    assert Page(missing.text).text_of("err-utilite") == "Choisissez une note avant d'enregistrer."
+    too_high = await score(http, link, team, "pitch", "9")
+    assert too_high.status_code == 422
+    assert Page(too_high.text).text_of("err-pitch") == "Cette note n'est pas dans l'échelle proposée."
+    path, _, query = link.partition("?")
+    english = await http.get(f"{path}/{team}?{query}&lang=en")
+    fields = Page(english.text).fields
+    data = {"_csrf_token": fields["_csrf_token"], "criterion": "nope", "points": "3", "command_id": uuid.uuid4().hex}
+    unknown = await http.post(f"{path}/{team}?{query}", data=data, headers={"Accept": "application/json"})
+    assert unknown.status_code == 422
+    assert unknown.json() == {
+        "saved": False,
+        "field": "criterion",
+        "message": "This criterion does not exist for this event.",
+    }
+    assert (await standings(http))[team]["given"] == 0
+
+
+async def test_a_jury_link_opens_only_its_own_sheet(jury: Jury, http: httpx.AsyncClient) -> None:
+    claire, marc = jury.link("Claire Moreau"), jury.link("Marc Dubois")
+    stolen = claire.split("?")[0].replace(jury.juror_id("Claire Moreau"), jury.juror_id("Marc Dubois"))
+    forged = await http.get(f"{stolen}?{claire.split('?')[1]}")
+    assert forged.status_code == 403
+    assert "Ce lien de jury n'est pas valable" in html.unescape(forged.text)
+    assert (await http.get(marc.split("?")[0] + "?key=" + "0" * 32)).status_code == 403
+    # The organiser narrows Marc's sheet to one team: the others are no longer his to score.
+    await post_form(http, JURY + "/", f"{JURY}/assign/{jury.juror_id('Marc Dubois')}", team=jury.teams[2])
+    sheet = await http.get(marc)
+    assert "Météo Locale" in sheet.text and "Les Trayeurs" not in sheet.text
+    path, _, query = marc.partition("?")
+    token = Page(sheet.text).fields.get("_csrf_token") or Page((await http.get(JURY + "/")).text).fields["_csrf_token"]
+    data = {"_csrf_token": token, "criterion": "pitch", "points": "3", "command_id": uuid.uuid4().hex}
+    refused = await http.post(f"{path}/{jury.teams[0]}?{query}", data=data, headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and refused.json()["message"] == "Cette équipe ne vous est pas attribuée."
+    lines = await standings(http)
+    assert lines[jury.teams[0]]["expected"] == 4 and lines[jury.teams[2]]["expected"] == 8
+
+
+async def test_results_stay_hidden_until_the_organiser_publishes_them(jury: Jury, http: httpx.AsyncClient) -> None:
+    link = jury.link("Claire Moreau")
+    for team, points in zip(jury.teams, ["9", "5", "7"], strict=True):
+        for criterion in CRITERIA:
+            assert (
+                await score(http, link, team, criterion, min(points, "5") if criterion == "pitch" else points)
+            ).status_code == 303
+    public = await http.get(f"/e/{HACKATHON}/results")
+    assert public.status_code == 200 and "ne sont pas encore publiés" in public.text
+    assert "Les Trayeurs" not in public.text
+    assert (await http.get(f"/api/v1/events/{HACKATHON}/results")).status_code == 404
+
+    too_early = await post_form(http, RESULTS + "/", RESULTS + "/publish")
+    assert too_early.status_code == 409 and "Closez d'abord la notation" in html.unescape(too_early.text)
+    assert (await http.get(f"/api/v1/events/{HACKATHON}/results")).status_code == 404
+
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    late = await score(http, link, jury.teams[1], "utilite", "10")
+    assert late.status_code == 422 and "les notes ne peuvent plus être modifiées" in late.text
+    published = await post_form(http, RESULTS + "/", RESULTS + "/publish", note="Bravo à toutes les équipes !")
+    assert published.status_code == 303
+
+    page = await http.get(f"/e/{HACKATHON}/results")
+    order = [page.text.index(name) for name in ("Les Trayeurs", "Météo Locale", "Circuit Malin")]
+    assert order == sorted(order) and "Bravo à toutes les équipes !" in page.text
+    api = (await http.get(f"/api/v1/events/{HACKATHON}/results")).json()
+    assert [(line["rank"], line["team_name"]) for line in api["lines"]] == [
+        (1, "Les Trayeurs"),
+        (2, "Météo Locale"),
+        (3, "Circuit Malin"),
+    ]
+    assert "Claire" not in page.text  # results never name jurors
+
+    assert (await post_form(http, RESULTS + "/", RESULTS + "/withdraw")).status_code == 303
+    assert (await http.get(f"/api/v1/events/{HACKATHON}/results")).status_code == 404
+
+
+async def test_a_juror_reaches_the_form_from_their_registration_page(
+    jury: Jury, demo: Web, http: httpx.AsyncClient
+) -> None:
+    jury_web = demo
+    event_page = Page((await http.get(f"/organiser/e/{HACKATHON}")).text)
+    assert "Jury" in event_page.source
+    juror_id = jury.juror_id("Claire Moreau")
+    client = await connect(jury_web.nats_url, "test-reader")
+    try:
+        query = GetRegistration(registration_id=juror_id, by_organiser="o")
+        view = await call(client, Registration.GET, query, RegistrationView)
+    finally:
+        await client.drain()
+    page = await http.get(f"/r/{juror_id}", params={"token": view.manage_token})
+    assert "Ouvrir ma grille de notation" in page.text
+    assert jury.link("Claire Moreau").replace("&", "&amp;") in page.text
