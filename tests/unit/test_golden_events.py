@@ -7,14 +7,22 @@ import msgspec
 import pytest
 
 from schemas.catalog import CatalogEvent
+from schemas.judging import JudgingEvent
+from schemas.publishing import PublishingEvent
 from schemas.registration import RegistrationEvent
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
 
-@pytest.mark.parametrize(
-    ("name", "union"), [("registration-events", RegistrationEvent), ("catalog-events", CatalogEvent)]
-)
+STREAMS = [
+    ("registration-events", RegistrationEvent),
+    ("catalog-events", CatalogEvent),
+    ("judging-events", JudgingEvent),
+    ("publishing-events", PublishingEvent),
+]
+
+
+@pytest.mark.parametrize(("name", "union"), STREAMS)
 def test_every_stored_event_of_an_earlier_version_still_decodes(name: str, union: object) -> None:
     lines = (GOLDEN / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     decoder = msgspec.json.Decoder(union)
@@ -33,8 +41,9 @@ def contained(old: object, new: object) -> bool:
     return old == new
 
 
-def test_every_registration_event_type_has_a_golden_payload() -> None:
-    lines = (GOLDEN / "registration-events.jsonl").read_text(encoding="utf-8").splitlines()
+@pytest.mark.parametrize(("name", "union"), [s for s in STREAMS if s[0] != "catalog-events"])
+def test_every_event_type_has_a_golden_payload(name: str, union: object) -> None:
+    lines = (GOLDEN / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     stored = {msgspec.json.decode(line)["type"] for line in lines}
-    known = {t.__struct_config__.tag for t in RegistrationEvent.__args__}  # type: ignore[attr-defined]
+    known = {t.__struct_config__.tag for t in union.__args__}  # type: ignore[attr-defined]
     assert known == stored

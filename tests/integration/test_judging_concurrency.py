@@ -1,0 +1,70 @@
+"""One score per juror, team and criterion, and nothing after closing, under concurrency:
+two judging instances on a real NATS take many scores for the same cell while an organiser
+closes the judging. Replaying the stream afterwards must tell one coherent story."""
+
+import asyncio
+import uuid
+
+import msgspec
+from nats.aio.client import Client
+
+from schemas.judging import CloseJudging, GetStandings, GiveScore, JudgingEvent, ScoreGiven, Sheet, Standings
+from schemas.subjects import Judging, Teams, stream_name
+from schemas.teams import CreateTeam, TeamList
+from services.judging.service import JudgingService
+from services.kit.client import ServiceError, call
+from services.kit.lifecycle import Running
+from tests.conftest import HACKATHON, Web
+
+SCORERS = 40
+
+
+async def test_many_scores_for_one_cell_and_a_close_at_once_keep_one_ordered_story(demo: Web, nc: Client) -> None:
+    second = Running([JudgingService()], demo.nats_url)
+    await second.start()
+    try:
+        team = CreateTeam(command_id=uuid.uuid4().hex, event=HACKATHON, team_id="a", name="A", by_organiser="o")
+        await call(nc, Teams.CREATE, team, TeamList)
+
+        async def give(points: int) -> str:
+            command = GiveScore(
+                command_id=uuid.uuid4().hex, event=HACKATHON, juror="j1", team="a", criterion="utilite", points=points
+            )
+            try:
+                await call(nc, Judging.SCORE, command, Sheet, timeout=20)
+            except ServiceError as error:
+                return error.reply.key or error.reply.code
+            return "saved"
+
+        async def close() -> str:
+            await asyncio.sleep(0.02)
+            command = CloseJudging(command_id=uuid.uuid4().hex, event=HACKATHON, by_organiser="o")
+            await call(nc, Judging.CLOSE, command, Standings, timeout=20)
+            return "closed"
+
+        outcomes = await asyncio.gather(*(give(i % 11) for i in range(SCORERS)), close())
+        assert set(outcomes) <= {"saved", "judging_closed", "closed"}
+        assert outcomes.count("saved") >= 1
+
+        # The stream, read from the start, is the truth: every score comes before the close.
+        js = nc.jetstream()
+        sub = await js.subscribe(Judging.event_subject(HACKATHON), stream=stream_name("judging"), ordered_consumer=True)
+        decoder = msgspec.json.Decoder(JudgingEvent)
+        stored = []
+        info = await js.stream_info(stream_name("judging"))
+        for _ in range(info.state.messages):
+            stored.append(decoder.decode((await sub.next_msg(timeout=5)).data))
+        await sub.unsubscribe()
+        kinds = [type(event).__name__ for event in stored]
+        assert kinds[-1] == "JudgingClosed" and kinds.count("JudgingClosed") == 1
+        scores = [event for event in stored if isinstance(event, ScoreGiven)]
+        assert len(scores) <= outcomes.count("saved")  # a repeat of the current score writes nothing
+
+        # Both instances agree on the one score that counts: the last one stored.
+        for _ in range(2):
+            reply = await call(nc, Judging.STANDINGS, GetStandings(event=HACKATHON, jurors=["j1"]), Standings)
+            [line] = reply.standings
+            utilite = next(c for c in line.criteria if c.criterion == "utilite")
+            assert reply.closed and utilite.count == 1 and utilite.average == scores[-1].points
+    finally:
+        await second.stop()

@@ -1,0 +1,195 @@
+"""The rules of judging and publishing, without a network: who may score what, how scores add
+up to standings (weights, ties, partial sheets), and what may be published when."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from schemas.catalog import EventSpec
+from schemas.errors import Rejected
+from schemas.judging import AssignJuror, CloseJudging, GiveScore, ReopenJudging, Standings
+from schemas.publishing import PublishResults, WithdrawResults
+from schemas.teams import TeamCreated, TeamDisbanded
+from services.catalog.files import read_event_file
+from services.judging.rules import JudgingState, decide_assign, decide_close, decide_score, progress, standings
+from services.publishing.rules import PublishingState, decide_publish, decide_withdraw
+
+NOW = datetime(2027, 6, 13, 14, 0, tzinfo=UTC)
+SLUG = "hackathon-comice-2027"
+EVENT_FILE = Path(__file__).resolve().parents[2] / "events" / f"{SLUG}.toml"
+
+
+@pytest.fixture
+def spec() -> EventSpec:
+    return read_event_file(EVENT_FILE)
+
+
+class Day:
+    """One judging day, evolved only through the rules' own events."""
+
+    def __init__(self, spec: EventSpec, *teams: str) -> None:
+        self.spec = spec
+        self.state = JudgingState()
+        self.n = 0
+        for team in teams:
+            self.state.evolve_teams(
+                TeamCreated(command_id=f"t-{team}", event=SLUG, team_id=team, name=team.title(), code="ABC123", at=NOW)
+            )
+
+    @property
+    def judging(self):  # type: ignore[no-untyped-def]
+        return self.state.of(SLUG)
+
+    def _id(self) -> str:
+        self.n += 1
+        return f"command-{self.n:04d}"
+
+    def score(self, juror: str, team: str, criterion: str, points: int) -> bool:
+        command = GiveScore(
+            command_id=self._id(), event=SLUG, juror=juror, team=team, criterion=criterion, points=points
+        )
+        event = decide_score(self.judging, self.spec, command, NOW)
+        if event is not None:
+            self.state.evolve(event)
+        return event is not None
+
+    def sheet(self, juror: str, team: str, points: dict[str, int]) -> None:
+        for criterion, value in points.items():
+            self.score(juror, team, criterion, value)
+
+    def assign(self, juror: str, teams: list[str] | None) -> None:
+        command = AssignJuror(command_id=self._id(), event=SLUG, juror=juror, teams=teams, by_organiser="o")
+        event = decide_assign(self.judging, self.spec, command, NOW)
+        if event is not None:
+            self.state.evolve(event)
+
+    def close(self, reopen: bool = False) -> None:
+        kind = ReopenJudging if reopen else CloseJudging
+        event = decide_close(self.judging, self.spec, kind(command_id=self._id(), event=SLUG, by_organiser="o"), NOW)
+        if event is not None:
+            self.state.evolve(event)
+
+    def standings(self, jurors: list[str] | None = None) -> Standings:
+        return Standings(
+            event=SLUG,
+            closed=self.judging.closed,
+            standings=standings(self.judging, self.spec, jurors or []),
+            jurors=progress(self.judging, self.spec, jurors or []),
+        )
+
+
+FULL = {"utilite": 10, "realisation": 10, "simplicite": 10, "pitch": 5}
+
+
+def refusal(call: object) -> str | None:
+    try:
+        call()  # type: ignore[operator]
+    except Rejected as rejected:
+        return rejected.reply.key
+    return None
+
+
+def test_the_total_is_the_weighted_share_of_each_maximum(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    day.sheet("j1", "a", {"utilite": 8, "realisation": 6, "simplicite": 7, "pitch": 4})
+    # utilite weighs 2: (2 × 0.8 + 0.6 + 0.7 + 0.8) / 5 = 0.74
+    [line] = day.standings().standings
+    assert line.total == 74.0 and line.given == 4 and line.expected == 4
+
+
+def test_each_criterion_is_averaged_over_the_jurors_who_scored_it(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    day.sheet("j1", "a", {"utilite": 10, "pitch": 5})
+    day.sheet("j2", "a", {"utilite": 5})
+    [line] = day.standings().standings
+    averages = {r.criterion: (r.average, r.count) for r in line.criteria}
+    assert averages == {"utilite": (7.5, 2), "realisation": (None, 0), "simplicite": (None, 0), "pitch": (5.0, 1)}
+    assert (line.given, line.expected) == (3, 8)
+
+
+def test_equal_totals_share_a_rank_and_the_next_rank_is_skipped(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b", "c")
+    day.sheet("j1", "a", FULL)
+    day.sheet("j1", "b", FULL)
+    day.sheet("j1", "c", {**FULL, "pitch": 0})
+    assert [(s.team.id, s.rank) for s in day.standings().standings] == [("a", 1), ("b", 1), ("c", 3)]
+
+
+def test_giving_a_score_again_replaces_it_and_the_same_score_writes_nothing(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    assert day.score("j1", "a", "pitch", 2)
+    assert not day.score("j1", "a", "pitch", 2)
+    assert day.score("j1", "a", "pitch", 5)
+    [line] = day.standings().standings
+    assert next(r for r in line.criteria if r.criterion == "pitch").average == 5.0
+
+
+def test_scores_outside_the_rules_are_refused(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    assert refusal(lambda: day.score("j1", "a", "pitch", 6)) == "judging_points_range"
+    assert refusal(lambda: day.score("j1", "a", "nope", 1)) == "judging_no_criterion"
+    assert refusal(lambda: day.score("j1", "zz", "pitch", 1)) == "judging_no_team"
+    day.assign("j1", ["b"])
+    assert refusal(lambda: day.score("j1", "a", "pitch", 1)) == "judging_not_assigned"
+    assert day.score("j1", "b", "pitch", 1)
+    day.close()
+    assert refusal(lambda: day.score("j1", "b", "pitch", 3)) == "judging_closed"
+    day.close(reopen=True)
+    assert day.score("j1", "b", "pitch", 3)
+
+
+def test_an_event_without_criteria_has_no_judging(spec: EventSpec) -> None:
+    bare = msgspec.structs.replace(spec, criteria=[])
+    day = Day(bare, "a")
+    assert refusal(lambda: day.score("j1", "a", "pitch", 1)) == "judging_none"
+
+
+def test_a_disbanded_team_leaves_the_standings_and_the_sheets(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.sheet("j1", "a", FULL)
+    day.state.evolve_teams(TeamDisbanded(command_id="d", event=SLUG, team_id="a", by_organiser="o", at=NOW))
+    assert [s.team.id for s in day.standings().standings] == ["b"]
+    assert day.judging.scores_of("j1") == []
+
+
+def test_progress_counts_each_jurors_own_sheet(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b", "c")
+    day.assign("j2", ["c"])
+    day.sheet("j1", "a", FULL)
+    day.sheet("j2", "c", {"pitch": 3})
+    progress_by_juror = {p.juror: (p.given, p.expected) for p in day.standings(["j1", "j2", "j3"]).jurors}
+    assert progress_by_juror == {"j1": (4, 12), "j2": (1, 4), "j3": (0, 12)}
+
+
+def test_assigning_an_unknown_team_is_refused(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    command = AssignJuror(command_id="command-x", event=SLUG, juror="j1", teams=["a", "zz"], by_organiser="o")
+    with pytest.raises(Rejected) as refused:
+        decide_assign(day.judging, spec, command, NOW)
+    assert refused.value.reply.field == "teams[1]"
+
+
+def test_results_are_published_only_from_a_closed_judging_with_scores(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b", "unscored")
+    publish = PublishResults(command_id="publish-1", event=SLUG, by_organiser="o", note=" Bravo ! ")
+    assert refusal(lambda: decide_publish(spec, day.standings(), publish, NOW)) == "results_judging_open"
+    day.close()
+    assert refusal(lambda: decide_publish(spec, day.standings(), publish, NOW)) == "results_nothing_scored"
+    day.close(reopen=True)
+    day.sheet("j1", "a", {**FULL, "pitch": 1})
+    day.sheet("j1", "b", FULL)
+    day.close()
+    event = decide_publish(spec, day.standings(), publish, NOW)
+    assert [(line.rank, line.team) for line in event.lines] == [(1, "b"), (2, "a")]  # unscored teams are left out
+    assert event.note == "Bravo !"
+    state = PublishingState()
+    state.evolve(event)
+    assert state.of(SLUG).version == 1 and state.of(SLUG).lines == event.lines
+    withdraw = WithdrawResults(command_id="withdraw-1", event=SLUG, by_organiser="o")
+    withdrawn = decide_withdraw(state.of(SLUG), withdraw, NOW)
+    assert withdrawn is not None
+    state.evolve(withdrawn)
+    assert state.of(SLUG).version == 0 and state.of(SLUG).lines == []
+    assert decide_withdraw(state.of(SLUG), withdraw, NOW) is None
