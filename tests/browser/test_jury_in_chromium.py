@@ -1,0 +1,162 @@
+"""The jury's and the results' paths in a real Chromium, in both languages: a juror scores
+on a phone-sized screen without JavaScript and with the keyboard alone, scores given while
+the network is down reach the server once it is back, the organiser closes the judging and
+publishes, and everyone reads the results. axe-core runs on every page."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.axe import serious_violations
+from tests.browser.test_registration_in_chromium import PHONE, login, phone_without_javascript, screenshot
+from tests.conftest import HACKATHON, Web
+from tests.integration.test_judging import JURY, create_teams, log_in, post_form
+
+pytestmark = pytest.mark.browser
+
+CRITERIA = ["utilite", "realisation", "simplicite", "pitch"]
+TEXTS = {
+    "fr": {"locale": "fr-FR", "start": "Noter cette équipe", "step": "Critère 1 sur 4", "done": "Notée"},
+    "en": {"locale": "en-GB", "start": "Score this team", "step": "Criterion 1 of 4", "done": "Scored"},
+}
+
+
+async def juror_link(demo: Web, http: httpx.AsyncClient, name: str, email: str, language: str = "fr") -> str:
+    """The organiser registers a juror; the link their page shows is what the juror gets."""
+    await log_in(http)
+    added = await post_form(http, JURY + "/", JURY + "/jurors", name=name, email=email, language=language)
+    assert added.status_code == 303, added.text
+    page = (await http.get(JURY + "/")).text
+    start = page.index(f"<h3>{name}</h3>")
+    value = page[page.index('value="', start) + 7 :]
+    return value[: value.index('"')].replace("&amp;", "&")
+
+
+async def given(http: httpx.AsyncClient, team: str) -> int:
+    reply = await http.get(f"/api/v1/events/{HACKATHON}/standings")
+    return next(line["given"] for line in reply.json()["standings"] if line["team"]["id"] == team)
+
+
+async def assert_accessible(page: Any) -> None:
+    problems = await serious_violations(page)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_a_juror_scores_a_team_on_a_phone_without_javascript_and_with_the_keyboard(
+    demo: Web, browser: Any, http: httpx.AsyncClient, language: str
+) -> None:
+    text = TEXTS[language]
+    [team, _] = await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org", language)
+    context, page = await phone_without_javascript(browser, text["locale"])
+    try:
+        await page.goto(f"{link}&lang={language}")
+        await screenshot(page, f"jury-sheet-{language}")
+        await page.click(f"text={text['start']} >> nth=0")
+        assert text["step"] in await page.inner_text("main")
+        await screenshot(page, f"jury-score-{language}")
+
+        # The first criterion with the keyboard alone: Tab to the scale, arrows to 8, Enter to save.
+        for _ in range(40):
+            await page.keyboard.press("Tab")
+            if await page.evaluate("document.activeElement.name") == "points":
+                break
+        else:
+            pytest.fail("the score scale cannot be reached with Tab")
+        await page.keyboard.press("Space")
+        for _ in range(8):
+            await page.keyboard.press("ArrowRight")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url("**c=realisation")
+
+        # The others with taps; on a small screen the buttons are big enough to hit.
+        for points in ("6", "7", "4"):
+            box = await page.locator("fieldset:not([hidden]) .scale span").first.bounding_box()
+            assert box["width"] >= 44 and box["height"] >= 44
+            await page.click(f"fieldset:not([hidden]) .scale label:has(input[value='{points}'])")
+            await page.click("fieldset:not([hidden]) button[type=submit]")
+        assert text["done"] in await page.inner_text(f"#t-{team}")
+        assert await given(http, team) == 4
+    finally:
+        await context.close()
+
+
+async def test_scores_given_while_the_network_is_down_are_sent_when_it_comes_back(
+    demo: Web, browser: Any, http: httpx.AsyncClient
+) -> None:
+    [team] = await create_teams(demo, "Météo Locale")
+    link = await juror_link(demo, http, "Marc Dubois", "marc@example.org")
+    context = await browser.new_context(viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris")
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        path, _, query = link.partition("?")
+        await page.goto(f"{path}/{team}?{query}")
+        await context.set_offline(True)
+        for points in ("9", "8", "10", "5"):
+            await page.click(f"fieldset:not([hidden]) .scale label:has(input[value='{points}'])")
+            await page.click("fieldset:not([hidden]) button[type=submit]")
+        status = page.locator("#outbox")
+        await status.filter(has_text="4 note(s) gardée(s) sur ce téléphone").wait_for()
+        assert await given(http, team) == 0
+        await context.set_offline(False)
+        await page.evaluate("window.dispatchEvent(new Event('online'))")
+        for _ in range(100):
+            if await given(http, team) == 4:
+                break
+            await page.wait_for_timeout(100)
+        assert await given(http, team) == 4
+        reply = await http.get(f"/api/v1/events/{HACKATHON}/standings")
+        [line] = [s for s in reply.json()["standings"] if s["team"]["id"] == team]
+        assert line["total"] == 92.0  # (2 × 0.9 + 0.8 + 1.0 + 1.0) / 5
+        assert not errors
+    finally:
+        await context.close()
+
+
+async def test_the_organiser_closes_the_judging_publishes_and_everyone_reads_the_results(
+    demo: Web, page: Any, http: httpx.AsyncClient
+) -> None:
+    teams = await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    path, _, query = link.partition("?")
+    for team, points in zip(teams, ("9", "4"), strict=True):
+        for criterion in CRITERIA:
+            score_page = await http.get(f"{path}/{team}?{query}&c={criterion}")
+            token = score_page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+            value = min(points, "5") if criterion == "pitch" else points  # the pitch is scored out of 5
+            data = {"_csrf_token": token, "criterion": criterion, "points": value, "command_id": f"{team}-{criterion}"}
+            assert (await http.post(f"{path}/{team}?{query}", data=data)).status_code == 303
+
+    await page.goto(f"{demo.url}/e/{HACKATHON}/results")
+    assert "ne sont pas encore publiés" in await page.inner_text("main")
+    # axe over every jury and results page type, in both languages (with JavaScript, which axe needs).
+    for language in ("fr", "en"):
+        for where in (f"{link}&", f"{path}/{teams[0]}?{query}&", f"{demo.url}/e/{HACKATHON}/results?"):
+            await page.goto(f"{demo.url if where.startswith('/') else ''}{where}lang={language}")
+            await assert_accessible(page)
+    await login(page, demo.url)
+    for language in ("fr", "en"):
+        for where in (JURY + "/", f"/organiser/e/{HACKATHON}/results/"):
+            await page.goto(f"{demo.url}{where}?lang={language}")
+            await assert_accessible(page)
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/results/?lang=fr")
+    await screenshot(page, "organiser-standings")
+    await page.goto(f"{demo.url}{JURY}/")
+    await screenshot(page, "organiser-jury")
+    await page.click("text=Clore la notation")
+    assert "Le jury est clos" in await page.inner_text("main")
+    await page.click("text=classement et résultats")
+    await page.fill("#f-note", "Bravo à toutes les équipes !")
+    await page.click("text=Publier les résultats")
+    assert "Les résultats sont publiés." in await page.inner_text("main")
+
+    for language, heading in (("fr", "Résultats"), ("en", "Results")):
+        await page.goto(f"{demo.url}/e/{HACKATHON}/results?lang={language}")
+        main = await page.inner_text("main")
+        assert heading in main and main.index("Les Trayeurs") < main.index("Circuit Malin")
+        await assert_accessible(page)
+        await screenshot(page, f"results-{language}")
