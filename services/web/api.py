@@ -1,7 +1,5 @@
 """The JSON API, /api/v1: what any client (a phone app, a spreadsheet script) builds on."""
 
-import csv
-import io
 import uuid
 from typing import Annotated, Any
 
@@ -32,6 +30,7 @@ from schemas.subjects import Catalog, Registration
 from services.kit.client import ServiceError
 from services.web.auth import LIFETIME, organiser_guard, organiser_of
 from services.web.gateway import Gateway, event_detail_out, event_out, registration_out
+from services.web.spreadsheets import csv_bytes
 from services.web.views import (
     AnswersIn,
     CredentialsIn,
@@ -309,47 +308,18 @@ class Api(Controller):
 
 
 def registrations_csv(questions: list[Any], registrations: list[RegistrationView]) -> bytes:
-    """UTF-8 with a BOM and one column per question, so spreadsheets open it as is."""
-    out = io.StringIO()
-    writer = csv.writer(out, dialect="excel")
-    writer.writerow(
-        [
-            "id",
-            "nom",
-            "email",
-            "catégorie",
-            "statut",
-            "rang liste d'attente",
-            "inscrit le",
-            "langue",
-        ]
-        + [q.label for q in questions]
-    )
+    """One row per registration and one column per question."""
+    header = ["id", "nom", "email", "catégorie", "statut", "rang liste d'attente", "inscrit le", "langue"]
+    rows = []
     for r in registrations:
-        answers = []
+        answers: list[object] = []
         for q in questions:
             value = r.answers.get(q.id, "")
             if isinstance(value, bool):
                 value = "oui" if value else "non"
             elif isinstance(value, list):
                 value = ", ".join(value)
-            answers.append(_safe_cell(value))
-        writer.writerow(
-            [
-                r.id,
-                _safe_cell(r.name),
-                _safe_cell(r.email),
-                r.category,
-                r.status,
-                r.position or "",
-                r.registered_at.isoformat(timespec="seconds"),
-                r.language,
-            ]
-            + answers
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _safe_cell(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+            answers.append(value)
+        when = r.registered_at.isoformat(timespec="seconds")
+        rows.append([r.id, r.name, r.email, r.category, r.status, r.position or "", when, r.language, *answers])
+    return csv_bytes(header + [q.label for q in questions], rows)

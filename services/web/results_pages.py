@@ -22,6 +22,7 @@ from services.web.auth import organiser_guard
 from services.web.forms import error_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
+from services.web.spreadsheets import csv_bytes
 
 
 def jurors_of(spec: EventSpec, registrations: list[RegistrationView]) -> list[RegistrationView]:
@@ -125,11 +126,29 @@ class ResultsApi(Controller):
             raise NotFoundException("The results of this event are not published")
         return Response(results, media_type=MediaType.JSON)
 
-    @get("/standings", summary="Live standings from the jury's scores (organisers)", guards=[organiser_guard])
-    async def standings(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    async def _standings(self, request: Request[Any, Any, Any], slug: str) -> tuple[EventSpec, Standings]:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
         registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        return spec, await standings_of(gateway, spec, jurors_of(spec, registrations.registrations))
+
+    @get("/standings", summary="Live standings from the jury's scores (organisers)", guards=[organiser_guard])
+    async def standings(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        _, standings = await self._standings(request, slug)
+        return Response(standings, media_type=MediaType.JSON)
+
+    @get("/standings.csv", summary="The standings for a spreadsheet (organisers)", guards=[organiser_guard])
+    async def standings_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        spec, standings = await self._standings(request, slug)
+        header = ["rang", "équipe", "défi"] + [f"{c.name} (/{c.max_points})" for c in spec.criteria]
+        rows = [
+            [s.rank, s.team.name, s.team.challenge or ""]
+            + ["" if r.average is None else r.average for r in s.criteria]
+            + [s.total, f"{s.given}/{s.expected}"]
+            for s in standings.standings
+        ]
         return Response(
-            await standings_of(gateway, spec, jurors_of(spec, registrations.registrations)), media_type=MediaType.JSON
+            csv_bytes(header + ["total /100", "notes"], rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{slug}-classement.csv"'},
         )

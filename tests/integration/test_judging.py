@@ -121,6 +121,10 @@ async def test_a_juror_scores_each_criterion_in_turn_with_plain_forms(jury: Jury
     assert line["total"] == 74.0
     done = await http.get(link)
     assert "Notée" in done.text
+    sheet = await http.get(f"/api/v1/events/{HACKATHON}/standings.csv")
+    rows = sheet.content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("rang,équipe,défi,Utilité pour les agriculteurs (/10)")
+    assert "Les Trayeurs" in sheet.text and rows[1].endswith(",74.0,4/8")
 
 
 async def test_a_juror_changes_a_score_and_only_the_last_one_counts(jury: Jury, http: httpx.AsyncClient) -> None:
