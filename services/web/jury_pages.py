@@ -9,10 +9,12 @@ them when the network comes back.
 import uuid
 from typing import Any
 
+import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
+from markupsafe import Markup
 
 from schemas.catalog import EventSpec
 from schemas.judging import AssignJuror, CloseJudging, GetSheet, GiveScore, ReopenJudging, Sheet, Standings
@@ -206,6 +208,8 @@ class JuryAdmin(Controller):
         base = gateway.url(str(request.base_url), "")
         tokens = request.app.state.tokens
         links = {j.id: f"{base}/jury/{slug}/{j.id}?key={tokens.jury_key(slug, j.id)}" for j in jurors}
+        # On the day a juror scans their link from the organiser's screen rather than typing it.
+        codes = {j: Markup(segno.make(link, error="m").svg_inline(scale=3, title=j)) for j, link in links.items()}
         categories = [c for c in spec.categories if spec.audience_of(c.id) == "jurors"]
         return render(
             request,
@@ -215,6 +219,7 @@ class JuryAdmin(Controller):
             event=spec,
             jurors=jurors,
             links=links,
+            codes=codes,
             progress=progress,
             standings=standings,
             teams=[s.team for s in standings.standings],
