@@ -16,6 +16,7 @@ from litestar.response import Redirect
 
 from schemas.catalog import RoomSpec, Span
 from schemas.schedule import (
+    Agenda,
     AgendaView,
     Contributor,
     DraftView,
@@ -37,7 +38,8 @@ from schemas.schedule import (
     Session,
     Team,
 )
-from schemas.subjects import Schedule
+from schemas.subjects import Schedule, Teams
+from schemas.teams import ListTeams, TeamList, TeamView
 from services.kit.client import ServiceError
 from services.web.agenda_cache import KINDS, agenda_error
 from services.web.agenda_pages import by_day
@@ -153,6 +155,14 @@ def team_from_form(form: FormMultiDict) -> Team:
     return Team(id=_text(form, "id", 40) or _new_id(name), name=name, members=_words(_text(form, "members", 5000)))
 
 
+def teams_import(formed: list[TeamView], agenda: Agenda) -> list[Edit]:
+    """Put every formed team; drop the agenda's other teams unless a session still names them."""
+    kept = {t.id for t in formed} | {s.team for s in agenda.sessions if s.team}
+    edits: list[Edit] = [RemoveTeam(id=t.id) for t in agenda.teams if t.id not in kept]
+    edits += [PutTeam(team=Team(id=t.id, name=t.name, members=t.members)) for t in formed]
+    return edits
+
+
 def rounds_from_form(form: FormMultiDict, slug: str, organiser: str) -> GenerateRounds:
     seed = _text(form, "seed")
     return GenerateRounds(
@@ -193,9 +203,10 @@ class OrganiserAgenda(Controller):
     ) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
-        draft, releases = await asyncio.gather(
+        draft, releases, formed = await asyncio.gather(
             gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView),
             gateway.call(Schedule.RELEASES, ListReleases(event=slug), ReleaseList),
+            gateway.call(Teams.LIST, ListTeams(event=slug), TeamList),
         )
         editing = next((s for s in draft.agenda.sessions if s.id == edit), None)
         zone = spec.timezone
@@ -216,6 +227,7 @@ class OrganiserAgenda(Controller):
             error=error,
             command_id=uuid.uuid4().hex,
             default_start=_local_input(spec.starts_at, zone),
+            formed_teams=formed.teams,
         )
 
     @get("/")
@@ -295,6 +307,17 @@ class OrganiserAgenda(Controller):
         self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
     ) -> Response[Any]:
         return await self._edit(request, slug, lambda form: [RemoveTeam(id=ident)], "#teams")
+
+    @post("/teams/import")
+    async def import_teams(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        """The agenda's teams become the teams formed by the participants, members included,
+        so pitch rounds use them and members' calendars list their pitch."""
+        gateway: Gateway = request.app.state.gateway
+        formed, draft = await asyncio.gather(
+            gateway.call(Teams.LIST, ListTeams(event=slug), TeamList),
+            gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView),
+        )
+        return await self._edit(request, slug, lambda form: teams_import(formed.teams, draft.agenda), "#teams")
 
     @post("/rounds")
     async def rounds(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:

@@ -12,7 +12,7 @@ import pytest
 
 from schemas.registration import GetRegistration, RegistrationView
 from schemas.subjects import Registration, Teams
-from schemas.teams import CreateTeam, TeamList
+from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
 from services.kit.client import call
 from services.kit.connection import connect
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
@@ -233,3 +233,26 @@ async def test_a_juror_reaches_the_form_from_their_registration_page(
     page = await http.get(f"/r/{juror_id}", params={"token": view.manage_token})
     assert "Ouvrir ma grille de notation" in page.text
     assert jury.link("Claire Moreau").replace("&", "&amp;") in page.text
+
+
+async def test_the_formed_teams_are_brought_into_the_agenda_with_their_members(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    await log_in(http)
+    [team] = await create_teams(demo, "Les Trayeurs")
+    body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
+    person = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()
+    client = await connect(demo.nats_url, "test-teams")
+    try:
+        join = JoinTeam(
+            command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team, registration=person["id"], by_organiser="o"
+        )
+        await call(client, Teams.JOIN, join, Membership)
+    finally:
+        await client.drain()
+    agenda_page = f"/organiser/e/{HACKATHON}/agenda/"
+    assert "1 équipe est formée par les participants." in (await http.get(agenda_page)).text
+    imported = await post_form(http, agenda_page, f"/organiser/e/{HACKATHON}/agenda/teams/import")
+    assert imported.status_code == 303, imported.text
+    draft = (await http.get(f"/api/v1/events/{HACKATHON}/agenda/draft")).json()
+    assert {"id": team, "name": "Les Trayeurs", "members": [person["id"]]} in draft["agenda"]["teams"]
