@@ -30,9 +30,7 @@ from services.judging.rules import (
     standings,
 )
 from services.kit.endpoints import Endpoints
-from services.kit.store import Conflict, EventStore
-
-MAX_ATTEMPTS = 50
+from services.kit.store import EventStore
 
 
 class JudgingService:
@@ -85,21 +83,11 @@ class JudgingService:
         return spec
 
     async def _append(self, slug: str, command_id: str, decide: Callable[[EventJudging], JudgingEvent | None]) -> None:
-        """Decide on the current state and append; on a race, catch up and decide again."""
-        subject = Judging.event_subject(slug)
-        for _ in range(MAX_ATTEMPTS):
-            if command_id in self.state.commands:
-                return  # a repeat: the first outcome stands
-            event = decide(self.state.of(slug))
-            if event is None:
-                return
-            try:
-                await self.store.append(subject, event, command_id, self.store.last_sequence(subject))
-            except Conflict:
-                await self.store.catch_up_subject(subject)
-                continue
-            return
-        raise Rejected("unavailable", "Too many scores at once; please retry", key="unavailable")
+        def decision() -> JudgingEvent | None:
+            # A repeated command changes nothing: its first outcome stands.
+            return None if command_id in self.state.commands else decide(self.state.of(slug))
+
+        await self.store.append_decided(Judging.event_subject(slug), command_id, decision)
 
     async def _teams_current(self) -> None:
         """Teams are created by another service: make sure the newest one is known here."""

@@ -23,6 +23,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 from nats.js.errors import APIError, NoStreamResponseError, NotFoundError, ServiceUnavailableError
 
+from schemas.errors import Rejected
 from schemas.subjects import events_of, stream_name
 from services.kit.codec import decoder, encode
 
@@ -182,6 +183,23 @@ class EventStore(Generic[E]):
         except NotFoundError:
             return
         await self.caught_up(last.seq or 0)
+
+    async def append_decided(
+        self, subject: str, msg_id: str, decide: Callable[[], E | None], attempts: int = 50
+    ) -> bool:
+        """Decide on the current state and append with its expected sequence; on a race, catch
+        up and decide again. False when the decision was to append nothing."""
+        for _ in range(attempts):
+            event = decide()
+            if event is None:
+                return False
+            try:
+                await self.append(subject, event, msg_id, self.last_sequence(subject))
+            except Conflict:
+                await self.catch_up_subject(subject)
+                continue
+            return True
+        raise Rejected("unavailable", "Too many changes at once; please retry", key="unavailable")
 
     async def append(
         self,

@@ -12,10 +12,8 @@ from schemas.publishing import GetResults, PublishingEvent, PublishResults, Resu
 from schemas.subjects import Judging, Publishing
 from services.kit.client import ServiceError, call
 from services.kit.endpoints import Endpoints
-from services.kit.store import Conflict, EventStore
+from services.kit.store import EventStore
 from services.publishing.rules import PublishingState, decide_publish, decide_withdraw
-
-MAX_ATTEMPTS = 20
 
 
 class PublishingService:
@@ -60,20 +58,11 @@ class PublishingService:
         return spec
 
     async def _append(self, slug: str, command_id: str, decide: Callable[[Results], PublishingEvent | None]) -> None:
-        subject = Publishing.event_subject(slug)
-        for _ in range(MAX_ATTEMPTS):
-            if command_id in self.state.commands:
-                return  # a repeat: the first outcome stands
-            event = decide(self.state.of(slug))
-            if event is None:
-                return
-            try:
-                await self.store.append(subject, event, command_id, self.store.last_sequence(subject))
-            except Conflict:
-                await self.store.catch_up_subject(subject)
-                continue
-            return
-        raise Rejected("unavailable", "Too many changes at once; please retry", key="unavailable")
+        def decision() -> PublishingEvent | None:
+            # A repeated command changes nothing: its first outcome stands.
+            return None if command_id in self.state.commands else decide(self.state.of(slug))
+
+        await self.store.append_decided(Publishing.event_subject(slug), command_id, decision)
 
     async def publish(self, command: PublishResults) -> Results:
         spec = self._spec(command.event)

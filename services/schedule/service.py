@@ -32,7 +32,7 @@ from schemas.schedule import (
 )
 from schemas.subjects import Schedule
 from services.kit.endpoints import Endpoints
-from services.kit.store import Conflict, EventStore
+from services.kit.store import EventStore
 from services.schedule.ical import build_calendar, etag_of, labels
 from services.schedule.rounds import decide_rounds
 from services.schedule.rules import (
@@ -153,17 +153,7 @@ class ScheduleService:
     async def _append(self, slug: str, decide: Callable[[EventAgenda], ScheduleEvent | None], msg_id: str) -> bool:
         """Decide on the current agenda and append; on a race, catch up and decide again."""
         subject = Schedule.agenda_subject(slug)
-        for _ in range(MAX_ATTEMPTS):
-            event = decide(self.state.of(slug))
-            if event is None:
-                return False
-            try:
-                await self.store.append(subject, event, msg_id, self.store.last_sequence(subject))
-            except Conflict:
-                await self.store.catch_up_subject(subject)
-                continue
-            return True
-        raise Rejected("unavailable", "Too many changes at once on this agenda; please retry", key="unavailable")
+        return await self.store.append_decided(subject, msg_id, lambda: decide(self.state.of(slug)), MAX_ATTEMPTS)
 
     def draft_view(self, slug: str) -> DraftView:
         spec = self._spec(slug)
