@@ -18,14 +18,14 @@ from markupsafe import Markup
 
 from schemas.catalog import EventSpec
 from schemas.judging import AssignJuror, CloseJudging, GetSheet, GiveScore, ReopenJudging, Sheet, Standings
-from schemas.registration import GetRegistration, ListRegistrations, Register, RegistrationList, RegistrationView
+from schemas.registration import GetRegistration, Register, RegistrationView
 from schemas.subjects import Judging, Registration
 from services.kit.client import ServiceError
 from services.web.auth import organiser_guard
 from services.web.forms import error_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
-from services.web.results_pages import jurors_of, standings_of
+from services.web.results_pages import judging_of
 
 
 def next_criterion(spec: EventSpec, sheet: Sheet, team: str, after: str | None) -> str | None:
@@ -200,10 +200,7 @@ class JuryAdmin(Controller):
         status_code: int = 200,
     ) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
-        spec = await gateway.event(slug, include_unpublished=True)
-        registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
-        jurors = jurors_of(spec, registrations.registrations)
-        standings = await standings_of(gateway, spec, jurors)
+        spec, jurors, standings = await judging_of(gateway, slug)
         progress = {p.juror: p for p in standings.jurors}
         base = gateway.url(str(request.base_url), "")
         tokens = request.app.state.tokens

@@ -30,9 +30,13 @@ def jurors_of(spec: EventSpec, registrations: list[RegistrationView]) -> list[Re
     return [r for r in registrations if r.status == "confirmed" and spec.audience_of(r.category) == "jurors"]
 
 
-async def standings_of(gateway: Gateway, spec: EventSpec, jurors: list[RegistrationView]) -> Standings:
+async def judging_of(gateway: Gateway, slug: str) -> tuple[EventSpec, list[RegistrationView], Standings]:
+    """The event, its jurors and the live standings, with each juror's progress."""
+    spec = await gateway.event(slug, include_unpublished=True)
+    registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+    jurors = jurors_of(spec, registrations.registrations)
     query = GetStandings(event=spec.slug, jurors=[j.id for j in jurors])
-    return await gateway.call(Judging.STANDINGS, query, Standings)
+    return spec, jurors, await gateway.call(Judging.STANDINGS, query, Standings)
 
 
 async def published(gateway: Gateway, slug: str) -> Results:
@@ -52,9 +56,7 @@ class ResultsAdmin(Controller):
         self, request: Request[Any, Any, Any], slug: str, error: str | None = None, status_code: int = 200
     ) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
-        spec = await gateway.event(slug, include_unpublished=True)
-        registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
-        standings = await standings_of(gateway, spec, jurors_of(spec, registrations.registrations))
+        spec, _, standings = await judging_of(gateway, slug)
         return render(
             request,
             "organiser/results.html",
@@ -127,10 +129,8 @@ class ResultsApi(Controller):
         return Response(results, media_type=MediaType.JSON)
 
     async def _standings(self, request: Request[Any, Any, Any], slug: str) -> tuple[EventSpec, Standings]:
-        gateway: Gateway = request.app.state.gateway
-        spec = await gateway.event(slug, include_unpublished=True)
-        registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
-        return spec, await standings_of(gateway, spec, jurors_of(spec, registrations.registrations))
+        spec, _, standings = await judging_of(request.app.state.gateway, slug)
+        return spec, standings
 
     @get("/standings", summary="Live standings from the jury's scores (organisers)", guards=[organiser_guard])
     async def standings(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
