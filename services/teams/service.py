@@ -1,8 +1,147 @@
-"""The teams service: owns its stream; its rules arrive with their issue."""
+"""The teams service's NATS wiring: its stream, the catalog and registrations it follows, endpoints."""
 
-from services.kit.skeleton import StreamOwner
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from nats.aio.client import Client
+
+from schemas.catalog import CatalogEvent, EventDefined, EventSpec
+from schemas.errors import Rejected
+from schemas.registration import RegistrationEvent
+from schemas.subjects import Teams
+from schemas.teams import (
+    CreateTeam,
+    DisbandTeam,
+    GetMembership,
+    JoinTeam,
+    LeaveTeam,
+    ListTeams,
+    Membership,
+    TeamList,
+    TeamsEvent,
+)
+from services.kit.endpoints import Endpoints
+from services.kit.store import EventStore
+from services.teams.rules import (
+    STALE_REGISTRATION_KEYS,
+    TeamsState,
+    decide_create,
+    decide_disband,
+    decide_join,
+    decide_leave,
+    membership,
+    team_list,
+)
+
+MAX_ATTEMPTS = 50
 
 
-class TeamsService(StreamOwner):
+class TeamsService:
     name = "teams"
-    description = "Team formation: who works with whom on which challenge"
+
+    def __init__(self) -> None:
+        self.state = TeamsState()
+        self.specs: dict[str, EventSpec] = {}
+
+    async def start(self, nc: Client) -> None:
+        # The catalog's and registration's streams are read here, never written: the first says
+        # each event's team size and challenges, the second who is a confirmed participant.
+        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
+        await self.catalog.open()
+        self.registrations: EventStore[RegistrationEvent] = EventStore(
+            nc, "registration", RegistrationEvent, lambda event, _subject: self.state.evolve_registration(event)
+        )
+        await self.registrations.open()
+        self.store: EventStore[TeamsEvent] = EventStore(
+            nc, self.name, TeamsEvent, lambda event, _subject: self.state.evolve(event)
+        )
+        await self.store.open()
+        self.endpoints = Endpoints(nc, self.name, "Team formation: who works with whom on which challenge")
+        handlers: list[tuple[str, object, Callable[..., Awaitable[Any]]]] = [
+            (Teams.CREATE, CreateTeam, self.create),
+            (Teams.JOIN, JoinTeam, self.join),
+            (Teams.LEAVE, LeaveTeam, self.leave),
+            (Teams.DISBAND, DisbandTeam, self.disband),
+            (Teams.LIST, ListTeams, self.list),
+            (Teams.MEMBERSHIP, GetMembership, self.membership),
+        ]
+        for subject, request_type, handler in handlers:
+            self.endpoints.add(subject, request_type, handler)
+        await self.endpoints.start()
+
+    async def stop(self) -> None:
+        await self.endpoints.stop()
+        await self.store.close()
+        await self.registrations.close()
+        await self.catalog.close()
+
+    # --- state from the streams ---
+
+    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
+        if isinstance(event, EventDefined):
+            self.specs[event.spec.slug] = event.spec
+
+    async def _spec(self, slug: str) -> EventSpec:
+        if slug not in self.specs:
+            await self.catalog.catch_up_all()  # an event defined a moment ago
+        spec = self.specs.get(slug)
+        if spec is None:
+            raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
+        return spec
+
+    # --- appending ---
+
+    async def _append(self, slug: str, decide: Callable[[], TeamsEvent | None], msg_id: str) -> None:
+        """Decide on the current state and append (expected sequence, decided again on a race).
+
+        A refusal that may come from a registration this instance has not read yet (just
+        made, promoted or cancelled) is decided once more after catching up with that stream.
+        """
+        subject = Teams.event_subject(slug)
+        try:
+            await self.store.append_decided(subject, msg_id, decide, MAX_ATTEMPTS)
+        except Rejected as rejected:
+            if rejected.reply.key not in STALE_REGISTRATION_KEYS:
+                raise
+            await self.registrations.catch_up_all()
+            await self.store.append_decided(subject, msg_id, decide, MAX_ATTEMPTS)
+
+    # --- commands ---
+
+    async def create(self, command: CreateTeam) -> TeamList:
+        """Answers with every team of the event: the caller finds its own by the id it chose."""
+        spec = await self._spec(command.event)
+        await self._append(
+            spec.slug, lambda: decide_create(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return team_list(self.state, spec)
+
+    async def join(self, command: JoinTeam) -> Membership:
+        spec = await self._spec(command.event)
+        await self._append(
+            spec.slug, lambda: decide_join(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return membership(self.state, spec, command.registration)
+
+    async def leave(self, command: LeaveTeam) -> Membership:
+        spec = await self._spec(command.event)
+        await self._append(
+            spec.slug, lambda: decide_leave(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return membership(self.state, spec, command.registration)
+
+    async def disband(self, command: DisbandTeam) -> TeamList:
+        spec = await self._spec(command.event)
+        await self._append(
+            spec.slug, lambda: decide_disband(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return team_list(self.state, spec)
+
+    # --- queries ---
+
+    async def list(self, query: ListTeams) -> TeamList:
+        return team_list(self.state, await self._spec(query.event))
+
+    async def membership(self, query: GetMembership) -> Membership:
+        return membership(self.state, await self._spec(query.event), query.registration)

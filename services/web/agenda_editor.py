@@ -50,7 +50,7 @@ from services.web.rendering import render
 # --- organisers: editing the draft, generating rounds, releasing ---
 
 
-def _slugify(text: str, limit: int = 40) -> str:
+def slugify(text: str, limit: int = 40) -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit].strip("-")
     return slug or "x"
@@ -58,7 +58,7 @@ def _slugify(text: str, limit: int = 40) -> str:
 
 def _new_id(text: str) -> str:
     """A new item's id: readable, never reused, never a position (calendar UIDs derive from it)."""
-    return f"{_slugify(text, 30)}-{uuid.uuid4().hex[:6]}"
+    return f"{slugify(text, 30)}-{uuid.uuid4().hex[:6]}"
 
 
 class FormProblem(Exception):

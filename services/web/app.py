@@ -32,6 +32,7 @@ from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
+from services.web.teams_pages import TEAMS_HANDLERS
 
 log = logging.getLogger("perche.web")
 
@@ -116,6 +117,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             Api,
             healthz,
             *CALENDAR_HANDLERS,
+            *TEAMS_HANDLERS,
             JuryPages,
             JuryAdmin,
             ResultsPages,

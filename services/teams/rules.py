@@ -1,0 +1,393 @@
+"""Pure rules of team formation: who may found, join or leave which team of an event.
+
+Nothing here touches the network or the clock: the service passes `now` and the
+event's definition in, and appends what these functions decide. State comes from two
+streams, replayed in order: the teams stream (this service's own) and the registration
+stream (read only), which says who is a confirmed participant and who has gone.
+"""
+
+import hashlib
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from schemas.catalog import EventSpec
+from schemas.errors import Rejected
+from schemas.registration import (
+    OfferLapsed,
+    PersonErased,
+    Registered,
+    RegistrationCancelled,
+    RegistrationEvent,
+    Status,
+    WaitlistPromoted,
+)
+from schemas.teams import (
+    CreateTeam,
+    DisbandTeam,
+    JoinTeam,
+    LeaveTeam,
+    MemberJoined,
+    MemberLeft,
+    Membership,
+    TeamCreated,
+    TeamDisbanded,
+    TeamList,
+    TeamsEvent,
+    TeamView,
+)
+
+CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+CODE_LENGTH = 6
+
+# Refusals that may only mean this instance has not read the registration stream far
+# enough yet (a registration just made, promoted or cancelled): the service catches up
+# with that stream and decides once more before answering.
+STALE_REGISTRATION_KEYS = frozenset({"registration_not_found", "team_not_participant", "team_full"})
+
+
+# --- state ---
+
+
+@dataclass
+class Person:
+    """What the teams service knows of a registration: never a name, only where it stands."""
+
+    event: str
+    category: str
+    status: Status
+    erased: bool = False
+
+    @property
+    def gone(self) -> bool:
+        """Cancelled or erased: no longer in any team, no longer counted."""
+        return self.status == "cancelled" or self.erased
+
+
+@dataclass
+class Team:
+    id: str
+    name: str
+    challenge: str | None
+    open: bool
+    code: str
+    created_at: datetime
+    members: list[str] = field(default_factory=list)
+    disbanded: bool = False
+
+
+@dataclass
+class EventTeams:
+    """Every team of one event: the aggregate each append is decided on."""
+
+    # In order of creation; disbanded teams stay (their ids are never reused).
+    teams: dict[str, Team] = field(default_factory=dict)
+    # registration id -> team id, for the members of live teams
+    member_of: dict[str, str] = field(default_factory=dict)
+
+    def team(self, team_id: str) -> Team | None:
+        team = self.teams.get(team_id)
+        return team if team is not None and not team.disbanded else None
+
+    def live(self) -> list[Team]:
+        return [t for t in self.teams.values() if not t.disbanded]
+
+
+@dataclass
+class TeamsState:
+    events: defaultdict[str, EventTeams] = field(default_factory=lambda: defaultdict(EventTeams))
+    people: dict[str, Person] = field(default_factory=dict)
+    # command id -> (event, team id, registration id or ""): what a repeat answers
+    commands: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+    def of(self, slug: str) -> EventTeams:
+        return self.events[slug]
+
+    def gone(self, registration_id: str) -> bool:
+        person = self.people.get(registration_id)
+        return person is not None and person.gone
+
+    def members(self, team: Team) -> list[str]:
+        """The members who still count: cancelled or erased registrations do not."""
+        return [m for m in team.members if not self.gone(m)]
+
+    def team_of(self, slug: str, registration_id: str) -> Team | None:
+        if self.gone(registration_id):
+            return None
+        teams = self.of(slug)
+        team_id = teams.member_of.get(registration_id)
+        return teams.team(team_id) if team_id else None
+
+    def evolve(self, event: TeamsEvent) -> None:
+        teams = self.of(event.event)
+        match event:
+            case TeamCreated():
+                team = Team(
+                    id=event.team_id,
+                    name=event.name,
+                    challenge=event.challenge,
+                    open=event.open,
+                    code=event.code,
+                    created_at=event.at,
+                )
+                teams.teams[team.id] = team
+                if event.founder:
+                    _add_member(teams, team, event.founder)
+                self.commands[event.command_id] = (event.event, event.team_id, event.founder or "")
+            case MemberJoined():
+                joined = teams.team(event.team_id)
+                if joined is not None:
+                    _add_member(teams, joined, event.registration)
+                self.commands[event.command_id] = (event.event, event.team_id, event.registration)
+            case MemberLeft():
+                left = teams.teams.get(event.team_id)
+                if left is not None and event.registration in left.members:
+                    left.members.remove(event.registration)
+                if teams.member_of.get(event.registration) == event.team_id:
+                    del teams.member_of[event.registration]
+                self.commands[event.command_id] = (event.event, event.team_id, event.registration)
+            case TeamDisbanded():
+                disbanded = teams.teams.get(event.team_id)
+                if disbanded is not None:
+                    disbanded.disbanded = True
+                    for member in disbanded.members:
+                        if teams.member_of.get(member) == disbanded.id:
+                            del teams.member_of[member]
+                    disbanded.members = []
+                self.commands[event.command_id] = (event.event, event.team_id, "")
+
+    def evolve_registration(self, event: RegistrationEvent) -> None:
+        """Follow who is confirmed, in which category, and who has gone."""
+        match event:
+            case Registered():
+                self.people[event.registration_id] = Person(
+                    event=event.event, category=event.category, status=event.status
+                )
+            case WaitlistPromoted():
+                person = self.people.get(event.registration_id)
+                if person is not None:
+                    person.status = "confirmed"
+            case RegistrationCancelled():
+                person = self.people.get(event.registration_id)
+                if person is not None:
+                    person.status = "cancelled"
+            case OfferLapsed():
+                person = self.people.get(event.registration_id)
+                if person is not None and person.status == "waitlisted":
+                    person.status = "cancelled"
+            case PersonErased():
+                person = self.people.get(event.registration_id)
+                if person is not None:
+                    person.erased = True
+
+
+def _add_member(teams: EventTeams, team: Team, registration_id: str) -> None:
+    if registration_id not in team.members:
+        team.members.append(registration_id)
+    teams.member_of[registration_id] = team.id
+
+
+# --- views ---
+
+
+def team_view(state: TeamsState, team: Team) -> TeamView:
+    return TeamView(
+        id=team.id,
+        name=team.name,
+        challenge=team.challenge,
+        open=team.open,
+        code=team.code,
+        members=state.members(team),
+        created_at=team.created_at,
+    )
+
+
+def team_list(state: TeamsState, spec: EventSpec) -> TeamList:
+    teams = state.of(spec.slug).live()
+    return TeamList(event=spec.slug, max_size=spec.team_max_size, teams=[team_view(state, t) for t in teams])
+
+
+def membership(state: TeamsState, spec: EventSpec, registration_id: str) -> Membership:
+    team = state.team_of(spec.slug, registration_id)
+    return Membership(
+        event=spec.slug,
+        registration=registration_id,
+        team=team_view(state, team) if team else None,
+        max_size=spec.team_max_size,
+    )
+
+
+# --- helpers of the decisions ---
+
+
+def join_code(event: str, command_id: str) -> str:
+    """Six letters and digits, the same for the same command on every instance (so the rule stays pure)."""
+    number = int.from_bytes(hashlib.sha256(f"{event}:{command_id}".encode()).digest()[:8], "big")
+    letters = []
+    for _ in range(CODE_LENGTH):
+        number, index = divmod(number, len(CODE_ALPHABET))
+        letters.append(CODE_ALPHABET[index])
+    return "".join(letters)
+
+
+def unique_code(teams: EventTeams, event: str, command_id: str) -> str:
+    """A join code no other team of the event has, so a code alone finds its team."""
+    taken = {t.code for t in teams.teams.values()}
+    code, attempt = join_code(event, command_id), 0
+    while code in taken:
+        attempt += 1
+        code = join_code(event, f"{command_id}#{attempt}")
+    return code
+
+
+def folded(name: str) -> str:
+    """« Les Épis » and « les epis » are the same team name: no case, no accents, single spaces."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    return " ".join(plain.split())
+
+
+def check_event(spec: EventSpec | None, slug: str, now: datetime, by_organiser: str | None) -> EventSpec:
+    """The event exists; once it is over, only organisers may still change its teams."""
+    if spec is None:
+        raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
+    if not by_organiser and now >= spec.ends_at:
+        raise Rejected("conflict", "The event is over: teams can no longer change", key="teams_closed")
+    return spec
+
+
+def check_participant(state: TeamsState, spec: EventSpec, registration_id: str, field_name: str) -> None:
+    """Only a confirmed registration of this event, in a category of participants, may be in a team."""
+    person = state.people.get(registration_id)
+    if person is None or person.event != spec.slug:
+        raise Rejected(
+            "not_found",
+            f"No registration {registration_id!r} for this event",
+            field_name,
+            key="registration_not_found",
+        )
+    if person.gone or person.status != "confirmed" or spec.audience_of(person.category) != "participants":
+        raise Rejected(
+            "conflict",
+            "Only confirmed participants can be in a team",
+            field_name,
+            key="team_not_participant",
+        )
+
+
+def check_free(state: TeamsState, spec: EventSpec, registration_id: str, field_name: str) -> None:
+    """One team per person per event."""
+    current = state.team_of(spec.slug, registration_id)
+    if current is not None:
+        raise Rejected(
+            "conflict",
+            f"Already in team {current.name!r}: leave it first",
+            field_name,
+            key="team_already_member",
+        )
+
+
+def live_team(state: TeamsState, spec: EventSpec, team_id: str) -> Team:
+    team = state.of(spec.slug).team(team_id)
+    if team is None:
+        raise Rejected("not_found", f"No team {team_id!r} in this event", "team_id", key="team_not_found")
+    return team
+
+
+# --- decisions ---
+
+
+def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam, now: datetime) -> TeamCreated | None:
+    """A new team, with its founder as first member; None when this command was already applied."""
+    if command.command_id in state.commands:
+        return None
+    spec = check_event(spec, command.event, now, command.by_organiser)
+    name = " ".join(command.name.split())
+    if not name:
+        raise Rejected("invalid", "Please give the team a name", "name", key="team_name_required")
+    if command.founder is None and not command.by_organiser:
+        raise Rejected("invalid", "A team needs its founder, or an organiser", "founder", key="team_no_founder")
+    if command.challenge is not None and all(c.id != command.challenge for c in spec.challenges):
+        raise Rejected(
+            "invalid", f"No challenge {command.challenge!r} in this event", "challenge", key="team_unknown_challenge"
+        )
+    teams = state.of(spec.slug)
+    if command.team_id in teams.teams:
+        raise Rejected("conflict", f"The team id {command.team_id!r} is taken", "team_id", key="team_exists")
+    if any(folded(t.name) == folded(name) for t in teams.live()):
+        raise Rejected("conflict", f"There is already a team named {name!r}", "name", key="team_name_taken")
+    if command.founder is not None:
+        check_participant(state, spec, command.founder, "founder")
+        check_free(state, spec, command.founder, "founder")
+    return TeamCreated(
+        command_id=command.command_id,
+        event=spec.slug,
+        team_id=command.team_id,
+        name=name,
+        challenge=command.challenge,
+        open=command.open,
+        code=unique_code(teams, spec.slug, command.command_id),
+        founder=command.founder,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, now: datetime) -> MemberJoined | None:
+    """A member more, within the team's size; a closed team needs its code unless an organiser places them."""
+    if command.command_id in state.commands:
+        return None
+    spec = check_event(spec, command.event, now, command.by_organiser)
+    team = live_team(state, spec, command.team_id)
+    check_participant(state, spec, command.registration, "registration")
+    check_free(state, spec, command.registration, "registration")
+    if not team.open and not command.by_organiser and command.code.strip().upper() != team.code:
+        raise Rejected(
+            "invalid", "This code does not open this team: ask a member for it", "code", key="team_wrong_code"
+        )
+    if len(state.members(team)) >= spec.team_max_size:
+        raise Rejected(
+            "conflict",
+            f"Team {team.name!r} is full ({spec.team_max_size} people at most): join or create another",
+            "team_id",
+            key="team_full",
+        )
+    return MemberJoined(
+        command_id=command.command_id,
+        event=spec.slug,
+        team_id=team.id,
+        registration=command.registration,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def decide_leave(state: TeamsState, spec: EventSpec | None, command: LeaveTeam, now: datetime) -> MemberLeft | None:
+    if command.command_id in state.commands:
+        return None
+    spec = check_event(spec, command.event, now, command.by_organiser)
+    team_id = state.of(spec.slug).member_of.get(command.registration)
+    team = state.of(spec.slug).team(team_id) if team_id else None
+    if team is None:
+        raise Rejected("conflict", "This person is in no team", "registration", key="team_not_member")
+    return MemberLeft(
+        command_id=command.command_id,
+        event=spec.slug,
+        team_id=team.id,
+        registration=command.registration,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def decide_disband(
+    state: TeamsState, spec: EventSpec | None, command: DisbandTeam, now: datetime
+) -> TeamDisbanded | None:
+    """Organisers only (the command names one): its members are free to join another team."""
+    if command.command_id in state.commands:
+        return None
+    spec = check_event(spec, command.event, now, command.by_organiser)
+    team = live_team(state, spec, command.team_id)
+    return TeamDisbanded(
+        command_id=command.command_id, event=spec.slug, team_id=team.id, by_organiser=command.by_organiser, at=now
+    )
