@@ -283,3 +283,41 @@ async def test_an_organiser_gives_a_seat_and_erases_data_from_the_event_page(
     assert "(données effacées)" in await page.locator("tbody").last.inner_text()
     listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
     assert "m3@example.org" not in [r["email"] for r in listed]
+
+
+async def test_in_english_a_visitor_registers_changes_answers_is_checked_in_and_cancels(
+    demo: Web, browser: Any, page: Any, organiser_headers: dict[str, str], http: httpx.AsyncClient
+) -> None:
+    context, phone = await phone_without_javascript(browser, "en-GB")
+    try:
+        await phone.goto(f"{demo.url}/e/{HACKATHON}")
+        await fill_registration(phone, "Sam Taylor", "sam@example.org")
+        await phone.click("button[type=submit]")
+        assert "Thank you, your registration is confirmed!" in await phone.inner_text("main")
+        manage_url = phone.url
+
+        await phone.click("text=Change my answers")
+        await phone.fill("details #f-name", "Sam J. Taylor")
+        await phone.click("details button[type=submit]")
+        assert "Your answers are saved." in await phone.inner_text("main")
+
+        # The language switch keeps the private link working.
+        await phone.click("text=Français")
+        assert "Annuler mon inscription" in await phone.inner_text("main")
+        assert "Sam J. Taylor" in await phone.input_value("details #f-name")
+        await phone.click("text=English")
+
+        # The organiser, in English too, checks Sam in from the QR code's link.
+        await login(page, demo.url)
+        person_id = manage_url.split("/r/")[1].split("?")[0]
+        await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/checkin?code={person_id}&lang=en")
+        await page.click("text=Record arrival")
+        assert "Arrival recorded." in await page.inner_text("main")
+
+        await phone.goto(manage_url)
+        await phone.click("text=Cancel my registration")
+        assert "cancelled" in await phone.inner_text(".badge")
+        listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
+        assert [(r["name"], r["status"]) for r in listed] == [("Sam J. Taylor", "cancelled")]
+    finally:
+        await context.close()
