@@ -24,8 +24,10 @@ from services.kit.client import ServiceError
 from services.web.auth import organiser_guard
 from services.web.forms import error_text
 from services.web.gateway import Gateway
-from services.web.rendering import gettext_for, language_of, render
+from services.web.rendering import TEMPLATES, gettext_for, language_of, render
 from services.web.results_pages import judging_of
+
+SERVICE_WORKER = (TEMPLATES / "jury" / "sw.js").read_bytes()
 
 
 def next_criterion(spec: EventSpec, sheet: Sheet, team: str, after: str | None) -> str | None:
@@ -59,6 +61,15 @@ class JuryPages(Controller):
     async def _sheet(self, request: Request[Any, Any, Any], slug: str, juror: str) -> Sheet:
         gateway: Gateway = request.app.state.gateway
         return await gateway.call(Judging.SHEET, GetSheet(event=slug, juror=juror), Sheet)
+
+    @get("/sw.js")
+    async def service_worker(self) -> Response[bytes]:
+        """Keeps the jury's pages on the phone for when the tent's Wi-Fi drops."""
+        return Response(
+            SERVICE_WORKER,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "no-cache"},
+        )
 
     @get("/{slug:str}/{juror:str}")
     async def overview(

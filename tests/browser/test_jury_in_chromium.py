@@ -38,6 +38,13 @@ async def given(http: httpx.AsyncClient, team: str) -> int:
     return next(line["given"] for line in reply.json()["standings"] if line["team"]["id"] == team)
 
 
+async def cut_off_scores(route: Any) -> None:
+    if route.request.method == "POST":
+        await route.abort("internetdisconnected")
+    else:
+        await route.fallback()
+
+
 async def assert_accessible(page: Any) -> None:
     problems = await serious_violations(page)
     assert not problems, "\n".join(problems)
@@ -96,12 +103,14 @@ async def test_scores_given_while_the_network_is_down_are_sent_when_it_comes_bac
         path, _, query = link.partition("?")
         await page.goto(f"{path}/{team}?{query}")
         await context.set_offline(True)
+        await context.route("**/jury/**", cut_off_scores)
         for points in ("9", "8", "10", "5"):
             await page.click(f"fieldset:not([hidden]) .scale label:has(input[value='{points}'])")
             await page.click("fieldset:not([hidden]) button[type=submit]")
         status = page.locator("#outbox")
         await status.filter(has_text="4 note(s) gardée(s) sur ce téléphone").wait_for()
         assert await given(http, team) == 0
+        await context.unroute("**/jury/**", cut_off_scores)
         await context.set_offline(False)
         await page.evaluate("window.dispatchEvent(new Event('online'))")
         for _ in range(100):
@@ -160,3 +169,42 @@ async def test_the_organiser_closes_the_judging_publishes_and_everyone_reads_the
         assert heading in main and main.index("Les Trayeurs") < main.index("Circuit Malin")
         await assert_accessible(page)
         await screenshot(page, f"results-{language}")
+
+
+async def test_with_the_network_gone_a_juror_still_opens_another_team_and_scores_it(
+    demo: Web, browser: Any, http: httpx.AsyncClient
+) -> None:
+    [_, second] = await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    link = await juror_link(demo, http, "Marc Dubois", "marc@example.org")
+    context = await browser.new_context(viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris")
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        await page.goto(link)
+        # The service worker has kept every team's page on the phone.
+        await page.wait_for_function("document.documentElement.dataset.kept === '1'")
+        await context.set_offline(True)
+        # Chromium's offline emulation may let a request that went through the service worker
+        # out; a route makes sure no score leaves the phone until the network is back.
+        await context.route("**/jury/**", cut_off_scores)
+        await page.click(f"#t-{second} a.button")
+        assert await page.inner_text("h1") == "Circuit Malin"
+        for points in ("7", "7", "7", "3"):
+            await page.click(f"fieldset:not([hidden]) .scale label:has(input[value='{points}'])")
+            await page.click("fieldset:not([hidden]) button[type=submit]")
+        # Back on the list of teams, from the phone's copy, with the scores waiting.
+        await page.wait_for_function("!document.getElementById('score-form')")
+        await page.locator("#outbox").filter(has_text="4 note(s) gardée(s)").wait_for()
+        assert await given(http, second) == 0
+        await context.unroute("**/jury/**", cut_off_scores)
+        await context.set_offline(False)
+        await page.evaluate("window.dispatchEvent(new Event('online'))")
+        for _ in range(100):
+            if await given(http, second) == 4:
+                break
+            await page.wait_for_timeout(100)
+        assert await given(http, second) == 4
+        assert not errors
+    finally:
+        await context.close()
