@@ -229,6 +229,14 @@ while ((in_a_row < 10)); do
 done
 echo "both listed by ten answers in a row, $((SECONDS - start)) s later"
 
+step "teams, jury standings and results (teams, judging and publishing follow other streams)"
+api() { curl -fsS "$WEB/api/v1/events/$EVENT/$1" -H "Authorization: Bearer $TOKEN"; }
+echo "teams: $(api teams | json 'len(d["teams"])'), participants without a team: $(api teams | json 'len(d["unplaced"])')"
+echo "standings: $(api standings | json '(d["closed"], len(d["standings"]))')"
+status=$(curl -sS -o /dev/null -w '%{http_code}' "$WEB/api/v1/events/$EVENT/results")
+[[ "$status" == 404 ]] || fail "results before any publication answered $status, not 404"
+echo "results: 404 until published"
+
 step "confirmation mails (notify, from its durable consumer on the registration stream)"
 mails() { find "$PERCHE_DATA_DIR/maildir/new" "$PERCHE_DATA_DIR/maildir/cur" -type f 2>/dev/null | wc -l; }
 two_mails() { (($(mails) >= 2)); }
