@@ -135,6 +135,12 @@ class Publishing:
     PUBLISH: Final = "perche.publishing.cmd.publish"
     WITHDRAW: Final = "perche.publishing.cmd.withdraw"
     RESULTS: Final = "perche.publishing.q.results"
+    # Announced (not stored) once results are published or withdrawn, for the venue screen.
+    CHANGED_ANY: Final = "perche.publishing.changed.*"
+
+    @staticmethod
+    def changed(slug: str) -> str:
+        return f"perche.publishing.changed.{token(slug)}"
 
     @staticmethod
     def event_subject(slug: str) -> str:

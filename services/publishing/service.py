@@ -1,5 +1,6 @@
 """The publishing service's NATS wiring: results are a snapshot of judging's standings, made public on request."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -22,6 +23,8 @@ class PublishingService:
     def __init__(self) -> None:
         self.state = PublishingState()
         self.specs: dict[str, EventSpec] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._ready = False
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -29,6 +32,7 @@ class PublishingService:
         await self.store.open()
         self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
         await self.catalog.open()
+        self._ready = True
         self.endpoints = Endpoints(nc, self.name, "Results, hidden until an organiser publishes them")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
             (Publishing.PUBLISH, PublishResults, self.publish),
@@ -40,12 +44,19 @@ class PublishingService:
         await self.endpoints.start()
 
     async def stop(self) -> None:
+        self._ready = False
         await self.endpoints.stop()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.store.close()
         await self.catalog.close()
 
     def _on_event(self, event: PublishingEvent, _subject: str) -> None:
         self.state.evolve(event)
+        if self._ready:
+            # Live screens at the venue show the results the moment they are public.
+            task = asyncio.get_running_loop().create_task(self.nc.publish(Publishing.changed(event.event), b""))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
         if isinstance(event, EventDefined):

@@ -22,7 +22,7 @@ from schemas.schedule import (
     GetAgendaVersion,
     GetFeed,
 )
-from schemas.subjects import Registration, Schedule
+from schemas.subjects import Publishing, Registration, Schedule
 from services.web.forms import N_, error_text
 from services.web.gateway import Gateway
 from services.web.i18n import negotiate
@@ -116,10 +116,16 @@ class AgendaCache:
         async with self._lock:
             if self._subscription is None:
                 self._subscription = await self.nc.subscribe(Schedule.CHANGED_ANY, cb=self._on_changed)
+                # Published results change the venue screen too (they do not touch the agenda).
+                self._results = await self.nc.subscribe(Publishing.CHANGED_ANY, cb=self._tell_screens)
 
     async def _on_changed(self, msg: Any) -> None:
         slug = msg.subject.rsplit(".", 1)[-1]
         self.versions.pop(slug, None)
+        await self._tell_screens(msg)
+
+    async def _tell_screens(self, msg: Any) -> None:
+        slug = msg.subject.rsplit(".", 1)[-1]
         for queue in list(self.listeners.get(slug, ())):
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait("change")

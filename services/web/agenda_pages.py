@@ -26,6 +26,7 @@ from schemas.subjects import Schedule
 from services.web.agenda_cache import KEEPALIVE, STOP, STREAM_LIFETIME, base_of, cache_of
 from services.web.gateway import Gateway
 from services.web.rendering import language_of, localised, render
+from services.web.results_pages import published
 
 # --- shaping the agenda for pages ---
 
@@ -162,14 +163,17 @@ class AgendaPages(Controller):
     ) -> Response[str]:
         """The venue's big screen: now and next in each room, live (`at` rehearses another time)."""
         spec, view = await self._published(request, slug)
-        return render(request, "screen.html", **self._screen_context(spec, view, room, at))
+        context = self._screen_context(spec, view, room, at)
+        return render(request, "screen.html", results=await published(request.app.state.gateway, slug), **context)
 
     @get("/e/{slug:str}/screen/board")
     async def screen_board(
         self, request: Request[Any, Any, Any], slug: FromPath[str], room: FromQuery[str] = "", at: FromQuery[str] = ""
     ) -> Response[str]:
         spec, view = await self._published(request, slug)
-        response = render(request, "screen_board.html", **self._screen_context(spec, view, room, at))
+        context = self._screen_context(spec, view, room, at)
+        results = await published(request.app.state.gateway, slug)
+        response = render(request, "screen_board.html", results=results, **context)
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -2,6 +2,7 @@
 scoring one criterion at a time without JavaScript, refusals that change nothing, a
 juror's link that opens only their sheet, and results hidden until published."""
 
+import asyncio
 import html
 import re
 import uuid
@@ -256,3 +257,23 @@ async def test_the_formed_teams_are_brought_into_the_agenda_with_their_members(
     assert imported.status_code == 303, imported.text
     draft = (await http.get(f"/api/v1/events/{HACKATHON}/agenda/draft")).json()
     assert {"id": team, "name": "Les Trayeurs", "members": [person["id"]]} in draft["agenda"]["teams"]
+
+
+async def test_the_venue_screen_shows_the_results_the_moment_they_are_published(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    link = jury.link("Marc Dubois")
+    for criterion in CRITERIA:
+        assert (await score(http, link, jury.teams[2], criterion, "5")).status_code == 303
+    assert "Résultats du jury" not in (await http.get(f"/e/{HACKATHON}/screen/board")).text
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    async with http.stream("GET", f"/e/{HACKATHON}/screen/stream") as stream:
+        lines = stream.aiter_lines()
+        assert await anext(lines) == "event: ready"
+        assert (await post_form(http, RESULTS + "/", RESULTS + "/publish")).status_code == 303
+        received = []
+        async with asyncio.timeout(10):
+            while "event: change" not in received:
+                received.append(await anext(lines))
+    board = (await http.get(f"/e/{HACKATHON}/screen/board")).text
+    assert "Résultats du jury" in board and "Météo Locale" in board and "Les Trayeurs" not in board
