@@ -76,7 +76,9 @@ class JudgingService:
     def _on_teams(self, event: TeamsEvent, _subject: str) -> None:
         self.state.evolve_teams(event)
 
-    def _spec(self, slug: str) -> EventSpec:
+    async def _spec(self, slug: str) -> EventSpec:
+        if slug not in self.specs:
+            await self.catalog.catch_up_all()  # an event defined a moment ago
         spec = self.specs.get(slug)
         if spec is None:
             raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
@@ -96,7 +98,7 @@ class JudgingService:
     # --- commands ---
 
     async def score(self, command: GiveScore) -> Sheet:
-        spec = self._spec(command.event)
+        spec = await self._spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
         now = datetime.now(UTC)
@@ -104,14 +106,14 @@ class JudgingService:
         return self._sheet(spec.slug, command.juror)
 
     async def assign(self, command: AssignJuror) -> Standings:
-        spec = self._spec(command.event)
+        spec = await self._spec(command.event)
         await self._teams_current()
         now = datetime.now(UTC)
         await self._append(spec.slug, command.command_id, lambda j: decide_assign(j, spec, command, now))
         return self._standings(spec, [command.juror])
 
     async def close(self, command: CloseJudging | ReopenJudging) -> Standings:
-        spec = self._spec(command.event)
+        spec = await self._spec(command.event)
         now = datetime.now(UTC)
         await self._append(spec.slug, command.command_id, lambda j: decide_close(j, spec, command, now))
         return self._standings(spec, [])
@@ -129,7 +131,7 @@ class JudgingService:
         )
 
     async def sheet(self, query: GetSheet) -> Sheet:
-        spec = self._spec(query.event)
+        spec = await self._spec(query.event)
         await self._teams_current()
         return self._sheet(spec.slug, query.juror)
 
@@ -143,6 +145,6 @@ class JudgingService:
         )
 
     async def standings(self, query: GetStandings) -> Standings:
-        spec = self._spec(query.event)
+        spec = await self._spec(query.event)
         await self._teams_current()
         return self._standings(spec, query.jurors)

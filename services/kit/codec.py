@@ -1,5 +1,6 @@
 """JSON on the wire, with encoders and decoders made once per type (msgspec perf tips)."""
 
+import re
 from functools import cache
 from typing import Any, TypeVar
 
@@ -29,7 +30,10 @@ def describe_validation_error(
 ) -> tuple[str, str | None]:
     """Split msgspec's "Expected `int`, got `str` - at `$.capacity`" into message and field."""
     text = str(error)
-    if " - at `$." in text:
-        message, _, path = text.partition(" - at `$.")
-        return message, path.rstrip("`")
-    return text, None
+    message, _, path = text.partition(" - at `$.")
+    where = path.rstrip("`") if path else None
+    # "Object missing required field `team`": the field is the one missing, below the path.
+    missing = re.fullmatch(r"Object missing required field `([^`]+)`", message)
+    if missing:
+        where = f"{where}.{missing.group(1)}" if where else missing.group(1)
+    return message, where

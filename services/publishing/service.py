@@ -62,7 +62,9 @@ class PublishingService:
         if isinstance(event, EventDefined):
             self.specs[event.spec.slug] = event.spec
 
-    def _spec(self, slug: str) -> EventSpec:
+    async def _spec(self, slug: str) -> EventSpec:
+        if slug not in self.specs:
+            await self.catalog.catch_up_all()  # an event defined a moment ago
         spec = self.specs.get(slug)
         if spec is None:
             raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
@@ -76,7 +78,7 @@ class PublishingService:
         await self.store.append_decided(Publishing.event_subject(slug), command_id, decision)
 
     async def publish(self, command: PublishResults) -> Results:
-        spec = self._spec(command.event)
+        spec = await self._spec(command.event)
         if command.command_id not in self.state.commands:
             try:
                 standings = await call(self.nc, Judging.STANDINGS, GetStandings(event=spec.slug), Standings)
@@ -87,11 +89,11 @@ class PublishingService:
         return self.state.of(spec.slug)
 
     async def withdraw(self, command: WithdrawResults) -> Results:
-        spec = self._spec(command.event)
+        spec = await self._spec(command.event)
         now = datetime.now(UTC)
         await self._append(spec.slug, command.command_id, lambda current: decide_withdraw(current, command, now))
         return self.state.of(spec.slug)
 
     async def results(self, query: GetResults) -> Results:
         """Only what was published: unpublished standings never leave the judging service this way."""
-        return self.state.of(self._spec(query.event).slug)
+        return self.state.of((await self._spec(query.event)).slug)
