@@ -1,5 +1,6 @@
 """The organiser dashboard: login, events with live figures, registrations."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -8,7 +9,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from schemas.catalog import Authenticate, OrganiserReply
+from schemas.catalog import Authenticate, EventSpec, OrganiserReply
+from schemas.judging import GetStandings, Standings
 from schemas.registration import (
     Cancel,
     CheckIn,
@@ -22,12 +24,14 @@ from schemas.registration import (
     RegistrationList,
     RegistrationView,
 )
-from schemas.subjects import Catalog, Registration
+from schemas.subjects import Catalog, Judging, Registration, Teams
+from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
 from services.web.auth import LIFETIME, SESSION_COOKIE, organiser_of
 from services.web.forms import error_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
+from services.web.results_pages import jurors_of, published
 
 
 def _login_redirect(request: Request[Any, Any, Any]) -> Redirect:
@@ -37,6 +41,33 @@ def _login_redirect(request: Request[Any, Any, Any]) -> Redirect:
 def _safe_next(target: str) -> str:
     # Only paths on this site, never another host (open redirect).
     return target if target.startswith("/organiser/") and not target.startswith("//") else "/organiser/"
+
+
+async def day_figures(gateway: Gateway, spec: EventSpec, registrations: list[RegistrationView]) -> dict[str, Any]:
+    """Teams formed and the jury's progress, for a hackathon's page; empty when a service is away."""
+    if not (spec.challenges or spec.criteria):
+        return {}
+    jurors = [j.id for j in jurors_of(spec, registrations)]
+    try:
+        teams, standings, results = await asyncio.gather(
+            gateway.call(Teams.LIST, ListTeams(event=spec.slug), TeamList),
+            gateway.call(Judging.STANDINGS, GetStandings(event=spec.slug, jurors=jurors), Standings),
+            published(gateway, spec.slug),
+        )
+    except ServiceError:
+        return {}
+    placed = {m for t in teams.teams for m in t.members}
+    participants = [
+        r for r in registrations if r.status == "confirmed" and spec.audience_of(r.category) == "participants"
+    ]
+    return {
+        "teams": len(teams.teams),
+        "unplaced": sum(1 for r in participants if r.id not in placed),
+        "given": sum(s.given for s in standings.standings),
+        "expected": sum(s.expected for s in standings.standings),
+        "closed": standings.closed,
+        "published": results.version > 0,
+    }
 
 
 class OrganiserPages(Controller):
@@ -102,6 +133,7 @@ class OrganiserPages(Controller):
             event=spec,
             registrations=reply.registrations,
             counts=counts,
+            day=await day_figures(gateway, spec, reply.registrations),
         )
 
     @get("/e/{slug:str}/checkin")

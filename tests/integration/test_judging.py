@@ -224,6 +224,8 @@ async def test_a_juror_reaches_the_form_from_their_registration_page(
     jury_web = demo
     event_page = Page((await http.get(f"/organiser/e/{HACKATHON}")).text)
     assert "Jury" in event_page.source
+    figures = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", event_page.source.split("Équipes et jury")[1][:600]))
+    assert "3 équipes formées" in figures and "0 / 24 notes du jury" in figures and "notation ouverte" in figures
     juror_id = jury.juror_id("Claire Moreau")
     client = await connect(jury_web.nats_url, "test-reader")
     try:
