@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.axe import serious_violations
-from tests.browser.test_registration_in_chromium import PHONE, login, phone_without_javascript, screenshot
+from tests.browser.test_registration_in_chromium import PHONE, login, on_slow_3g, phone_without_javascript, screenshot
 from tests.conftest import HACKATHON, Web
 from tests.integration.test_judging import JURY, create_teams, log_in, post_form
 
@@ -208,3 +208,14 @@ async def test_with_the_network_gone_a_juror_still_opens_another_team_and_scores
         assert not errors
     finally:
         await context.close()
+
+
+async def test_the_jury_form_is_light_and_fast_on_slow_3g(demo: Web, browser: Any, http: httpx.AsyncClient) -> None:
+    [team] = await create_teams(demo, "Les Trayeurs")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    path, _, query = link.partition("?")
+    for url in (link, f"{path}/{team}?{query}"):
+        paint, transferred, hosts = await on_slow_3g(browser, url)
+        assert paint is not None and paint < 2000, f"{url}: first contentful paint {paint} ms"
+        assert transferred <= 50 * 1024, f"{url}: {transferred} bytes transferred"
+        assert hosts == {demo.url.split("/")[2]}, f"third-party requests: {hosts}"
