@@ -21,9 +21,11 @@ from schemas.judging import AssignJuror, CloseJudging, GetSheet, GiveScore, Reop
 from schemas.registration import GetRegistration, Register, RegistrationView
 from schemas.subjects import Judging, Registration
 from services.kit.client import ServiceError
+from services.kit.i18n import localised
 from services.web.auth import organiser_guard
 from services.web.forms import error_text
 from services.web.gateway import Gateway
+from services.web.printouts import JurorSheet, jury_sheets_pdf
 from services.web.rendering import TEMPLATES, gettext_for, language_of, render
 from services.web.results_pages import judging_of
 
@@ -236,6 +238,27 @@ class JuryAdmin(Controller):
             values=values or {},
             command_id=uuid.uuid4().hex,
             saved=request.query_params.get("saved", ""),
+        )
+
+    @get("/sheets.pdf")
+    async def paper_sheets(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+        """Paper scoring sheets, one per juror in their language: the backup if phones fail."""
+        spec, jurors, standings = await judging_of(request.app.state.gateway, slug)
+        titles = {c.id: c for c in spec.challenges}
+        teams_of = {p.juror: p.teams for p in standings.jurors}
+        sheets = []
+        for juror in sorted(jurors, key=lambda j: j.name.casefold()):
+            chosen = teams_of.get(juror.id)
+            teams = [s.team for s in standings.standings if chosen is None or s.team.id in chosen]
+            lines = [
+                (t.name, localised(titles[t.challenge], "title", juror.language) if t.challenge in titles else "")
+                for t in sorted(teams, key=lambda t: t.name.casefold())
+            ]
+            sheets.append(JurorSheet(name=juror.name, language=juror.language, teams=lines))
+        return Response(
+            jury_sheets_pdf(spec, sheets),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{slug}-jury.pdf"'},
         )
 
     @post("/jurors")

@@ -27,9 +27,11 @@ from schemas.registration import (
 from schemas.subjects import Catalog, Judging, Registration, Teams
 from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
+from services.kit.i18n import localised
 from services.web.auth import LIFETIME, SESSION_COOKIE, organiser_of
 from services.web.forms import error_text
 from services.web.gateway import Gateway
+from services.web.printouts import Badge, badges_pdf
 from services.web.rendering import gettext_for, language_of, render
 from services.web.results_pages import jurors_of, published
 
@@ -134,6 +136,38 @@ class OrganiserPages(Controller):
             registrations=reply.registrations,
             counts=counts,
             day=await day_figures(gateway, spec, reply.registrations),
+        )
+
+    @get("/e/{slug:str}/badges.pdf")
+    async def badges(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], category: FromQuery[str] = ""
+    ) -> Response[Any]:
+        """Name badges of everyone confirmed (or of one category), with their check-in QR code."""
+        who = organiser_of(request)
+        if who is None:
+            return _login_redirect(request)
+        gateway: Gateway = request.app.state.gateway
+        spec = await gateway.event(slug, include_unpublished=True)
+        reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        language = language_of(request)
+        base = gateway.url(str(request.base_url), "")
+        people = sorted(
+            (r for r in reply.registrations if r.status == "confirmed" and (not category or r.category == category)),
+            key=lambda r: r.name.casefold(),
+        )
+        badges = [
+            Badge(
+                name=r.name,
+                category=localised(spec.category(r.category), "name", language) if spec.category(r.category) else "",
+                check_in_url=f"{base}/organiser/e/{slug}/checkin?code={r.id}",
+            )
+            for r in people
+            if r.name
+        ]
+        return Response(
+            badges_pdf(spec, badges, language),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{slug}-badges.pdf"'},
         )
 
     @get("/e/{slug:str}/checkin")
