@@ -23,7 +23,7 @@ from schemas.subjects import Judging, Registration
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import organiser_guard
-from services.web.forms import error_text
+from services.web.forms import ERROR_TEXTS, error_text
 from services.web.gateway import Gateway
 from services.web.printouts import JurorSheet, jury_sheets_pdf
 from services.web.rendering import TEMPLATES, gettext_for, language_of, render
@@ -161,8 +161,13 @@ class JuryPages(Controller):
         criterion = str(form.get("criterion") or "")
         gettext = gettext_for(language_of(request))
         points_text = str(form.get("points") or "").strip()
-        if not points_text.isdigit():
-            message = gettext("Choisissez une note avant d'enregistrer.")
+        points = int(points_text) if points_text.isdigit() and len(points_text) <= 3 else None
+        if points is None or points > 100:
+            message = (
+                gettext(ERROR_TEXTS["judging_points_range"])
+                if points_text.lstrip("-").isdigit()
+                else gettext("Choisissez une note avant d'enregistrer.")
+            )
             if wants_json:
                 return Response({"saved": False, "field": "points", "message": message}, status_code=422)
             return await self._team_page(request, slug, juror, team, key, criterion, message, 422)
@@ -172,7 +177,7 @@ class JuryPages(Controller):
             juror=juror,
             team=team,
             criterion=criterion,
-            points=min(int(points_text), 1000),
+            points=points,
         )
         try:
             sheet = await gateway.call(Judging.SCORE, command, Sheet)

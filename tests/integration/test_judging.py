@@ -144,9 +144,10 @@ async def test_bad_scores_get_a_clear_answer_in_the_page_language_and_change_not
     missing = await score(http, link, team, "utilite", "")
     assert missing.status_code == 422
     assert Page(missing.text).text_of("err-utilite") == "Choisissez une note avant d'enregistrer."
-    too_high = await score(http, link, team, "pitch", "9")
-    assert too_high.status_code == 422
-    assert Page(too_high.text).text_of("err-pitch") == "Cette note n'est pas dans l'échelle proposée."
+    for wrong in ("9", "150", "-3", "99999999999"):
+        too_high = await score(http, link, team, "pitch", wrong)
+        assert too_high.status_code == 422
+        assert Page(too_high.text).text_of("err-pitch") == "Cette note n'est pas dans l'échelle proposée."
     path, _, query = link.partition("?")
     english = await http.get(f"{path}/{team}?{query}&lang=en")
     fields = Page(english.text).fields
