@@ -180,6 +180,11 @@ async def test_a_jury_link_opens_only_its_own_sheet(jury: Jury, http: httpx.Asyn
     assert refused.status_code == 422 and refused.json()["message"] == "Cette équipe ne vous est pas attribuée."
     lines = await standings(http)
     assert lines[jury.teams[0]]["expected"] == 4 and lines[jury.teams[2]]["expected"] == 8
+    # A juror whose registration is cancelled loses the link too.
+    marc_id = jury.juror_id("Marc Dubois")
+    cancelled = await post_form(http, f"/organiser/e/{HACKATHON}", f"/organiser/r/{marc_id}/cancel")
+    assert cancelled.status_code == 303
+    assert (await http.get(marc)).status_code == 403
 
 
 async def test_results_stay_hidden_until_the_organiser_publishes_them(jury: Jury, http: httpx.AsyncClient) -> None:
