@@ -19,7 +19,8 @@ from markupsafe import Markup
 from schemas.catalog import EventSpec
 from schemas.judging import AssignJuror, CloseJudging, GetSheet, GiveScore, ReopenJudging, Sheet, Standings
 from schemas.registration import GetRegistration, Register, RegistrationView
-from schemas.subjects import Judging, Registration
+from schemas.schedule import Agenda, AgendaView, GetAgenda
+from schemas.subjects import Judging, Registration, Schedule
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import organiser_guard
@@ -198,6 +199,18 @@ class JuryPages(Controller):
         return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&c={following}", status_code=303)
 
 
+def panels_of(agenda: Agenda, jurors: set[str], teams: set[str]) -> dict[str, list[str]]:
+    """Each juror's teams from the released agenda's pitch sessions (the generated jury panels)."""
+    panels: dict[str, set[str]] = {}
+    for person in agenda.people:
+        if person.role != "juror" or person.registration not in jurors:
+            continue
+        pitched = {s.team for s in agenda.sessions if s.team in teams and person.id in s.people and not s.cancelled}
+        if pitched:
+            panels.setdefault(person.registration, set()).update(t for t in pitched if t)
+    return {juror: sorted(chosen) for juror, chosen in panels.items()}
+
+
 class JuryAdmin(Controller):
     """The organiser's side: jurors, their links and teams, progress, closing the judging."""
 
@@ -226,6 +239,8 @@ class JuryAdmin(Controller):
         # On the day a juror scans their link from the organiser's screen rather than typing it.
         codes = {j: Markup(segno.make(link, error="m").svg_inline(scale=3, title=j)) for j, link in links.items()}
         categories = [c for c in spec.categories if spec.audience_of(c.id) == "jurors"]
+        agenda = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug, include_unpublished=True), AgendaView)
+        panels = panels_of(agenda.agenda, {j.id for j in jurors}, {s.team.id for s in standings.standings})
         return render(
             request,
             "organiser/jury.html",
@@ -239,6 +254,7 @@ class JuryAdmin(Controller):
             standings=standings,
             teams=[s.team for s in standings.standings],
             categories=categories,
+            panels=panels,
             errors=errors or {},
             values=values or {},
             command_id=uuid.uuid4().hex,
@@ -292,6 +308,26 @@ class JuryAdmin(Controller):
             message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
             return await self._page(request, slug, {failure.reply.field or "_form": message}, values, 422)
         return Redirect(f"/organiser/e/{slug}/jury?saved=juror", status_code=303)
+
+    @post("/panels")
+    async def apply_panels(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+        """Give each juror the teams the released agenda has them hear pitch."""
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        command_id = str(form.get("command_id") or uuid.uuid4().hex)
+        _, jurors, standings = await judging_of(gateway, slug)
+        agenda = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug, include_unpublished=True), AgendaView)
+        panels = panels_of(agenda.agenda, {j.id for j in jurors}, {s.team.id for s in standings.standings})
+        for juror, teams in panels.items():
+            command = AssignJuror(
+                command_id=f"{command_id}-{juror}"[:100],
+                event=slug,
+                juror=juror,
+                teams=teams,
+                by_organiser=request.state.organiser[0],
+            )
+            await gateway.call(Judging.ASSIGN, command, Standings)
+        return Redirect(f"/organiser/e/{slug}/jury?saved=panels", status_code=303)
 
     @post("/assign/{juror:str}")
     async def assign(self, request: Request[Any, Any, Any], slug: FromPath[str], juror: FromPath[str]) -> Response[Any]:

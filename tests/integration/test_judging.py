@@ -17,6 +17,7 @@ from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
 from services.kit.client import call
 from services.kit.connection import connect
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
+from tests.integration.agenda_support import edit, release, released
 from tests.integration.test_pages import Page
 
 CRITERIA = ["utilite", "realisation", "simplicite", "pitch"]
@@ -285,3 +286,41 @@ async def test_the_venue_screen_shows_the_results_the_moment_they_are_published(
                 received.append(await anext(lines))
     board = (await http.get(f"/e/{HACKATHON}/screen/board")).text
     assert "Résultats du jury" in board and "Météo Locale" in board and "Les Trayeurs" not in board
+
+
+async def test_the_agendas_jury_panels_become_the_jurors_sheets(
+    jury: Jury, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    first, second, third = jury.teams
+    assert (
+        await post_form(http, f"/organiser/e/{HACKATHON}/agenda/", f"/organiser/e/{HACKATHON}/agenda/teams/import")
+    ).status_code == 303
+    claire, marc = jury.juror_id("Claire Moreau"), jury.juror_id("Marc Dubois")
+
+    def pitch(team: str, hour: int, *people: str) -> dict[str, object]:
+        session = {"id": f"pitch-{team}", "title": f"Pitch {team}", "kind": "pitch", "room": "amphi", "team": team}
+        times = {"starts_at": f"2027-06-13T{hour}:00:00", "ends_at": f"2027-06-13T{hour}:30:00"}
+        return {"type": "put_session", "session": {**session, **times, "people": list(people)}}
+
+    edits = [
+        {
+            "type": "put_contributor",
+            "contributor": {"id": "claire", "name": "Claire", "role": "juror", "registration": claire},
+        },
+        {
+            "type": "put_contributor",
+            "contributor": {"id": "marc", "name": "Marc", "role": "juror", "registration": marc},
+        },
+        pitch(first, 14, "claire"),
+        pitch(second, 15, "marc"),
+        pitch(third, 16, "claire", "marc"),
+    ]
+    assert (await edit(http, organiser_headers, HACKATHON, *edits)).status_code == 200
+    assert (await release(http, organiser_headers, HACKATHON, accept=True)).status_code == 201
+    await released(http, HACKATHON, 2)
+    page = await http.get(JURY + "/")
+    assert "Reprendre les jurys du programme" in page.text
+    assert (await post_form(http, JURY + "/", JURY + "/panels")).status_code == 303
+    lines = await standings(http)
+    assert [lines[t]["expected"] for t in (first, second, third)] == [4, 4, 8]
+    assert "Les Trayeurs" not in (await http.get(jury.link("Marc Dubois"))).text
