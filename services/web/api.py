@@ -54,7 +54,8 @@ IdempotencyKey = Annotated[
 
 def base_of(request: Request[Any, Any, Any]) -> str:
     gateway: Gateway = request.app.state.gateway
-    return gateway.url(str(request.base_url), "")
+    # The configured public address, else this request's (building it costs on every call).
+    return gateway.base_url or str(request.base_url).rstrip("/")
 
 
 def check_key(key: str | None) -> str:
