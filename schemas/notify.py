@@ -13,7 +13,15 @@ from msgspec import Meta
 from schemas.catalog import Language
 
 MailKind = Literal[
-    "confirmed", "waitlisted", "offered", "promoted", "cancelled", "offer_lapsed", "reminder", "agenda_changed"
+    "confirmed",
+    "waitlisted",
+    "offered",
+    "promoted",
+    "cancelled",
+    "offer_lapsed",
+    "reminder",
+    "agenda_changed",
+    "results_published",
 ]
 Transport = Literal["smtp", "maildir"]
 MailStatus = Literal["sending", "sent", "failed", "abandoned"]

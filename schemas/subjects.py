@@ -154,6 +154,8 @@ class Notify:
     REGISTRATION_CONSUMER: Final = "perche-notify-registration"
     # The same for the schedule stream: each agenda release tells the people it concerns.
     SCHEDULE_CONSUMER: Final = "perche-notify-schedule"
+    # And for the publishing stream: everyone registered hears when the results are out.
+    PUBLISHING_CONSUMER: Final = "perche-notify-publishing"
 
     # One aggregate per mail: claiming it expects its last sequence, so one instance sends it.
     @staticmethod

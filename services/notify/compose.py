@@ -101,6 +101,12 @@ def change_lines(notice: AgendaNotice | None, language: str, zone: str) -> list[
     return [line(change) for change in notice.changes]
 
 
+def _jury_note(order: MailOrder, language: str) -> str:
+    if order.results is None:
+        return ""
+    return order.results.note_en if language == "en" and order.results.note_en else order.results.note
+
+
 def paragraphs(text: str) -> list[list[str]]:
     return [block.splitlines() for block in text.strip().split("\n\n") if block.strip()]
 
@@ -124,6 +130,7 @@ class Composer:
             "manage_url": f"{base}/r/{view.id}?token={view.manage_token}",
             "calendar_url": f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
             "event_url": f"{base}/e/{view.event}",
+            "results_url": f"{base}/e/{view.event}/results",
             # The organiser's phone camera opens this on the check-in page, like the page's QR code.
             "check_in_url": f"{base}/organiser/e/{view.event}/checkin?code={view.id}",
         }
@@ -151,6 +158,8 @@ class Composer:
             "organisation": self.organisation,
             "changes": change_lines(order.agenda, language, spec.timezone),
             "note": order.agenda.note if order.agenda else "",
+            "podium": [(line.rank, line.team_name) for line in order.results.lines] if order.results else [],
+            "jury_note": _jury_note(order, language),
             **self.links(view),
         }
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 from schemas.catalog import EventSpec, Language
 from schemas.notify import MailClaimed, MailFailed, MailKind, MailSent, MailStatus, NotifyEvent, Transport
+from schemas.publishing import ResultLine, ResultsPublished
 from schemas.registration import (
     OfferLapsed,
     PersonErased,
@@ -30,6 +31,7 @@ from schemas.schedule import AgendaReleased, Change, Room
 MAX_ATTEMPTS = 20
 # A claim older than this whose mail was never sent belongs to an instance that died.
 CLAIM_TIMEOUT = timedelta(minutes=5)
+RESULTS_NEWS_FOR = timedelta(days=7)
 
 Invitation = Literal["publish", "cancel"]
 Decision = Literal["claim", "skip", "wait"]
@@ -145,6 +147,15 @@ class AgendaNotice:
 
 
 @dataclass(frozen=True)
+class ResultsNotice:
+    """The top of the published ranking, for the mail that says the results are out."""
+
+    lines: tuple[ResultLine, ...]
+    note: str = ""
+    note_en: str = ""
+
+
+@dataclass(frozen=True)
 class MailOrder:
     """One mail to send: what it is about; the text is made from it at sending time."""
 
@@ -160,6 +171,8 @@ class MailOrder:
     offer_expires_at: datetime | None = None
     # For a mail about an agenda release: the changes that concern its reader.
     agenda: AgendaNotice | None = None
+    # For the mail that says the results are published.
+    results: ResultsNotice | None = None
 
 
 def mail_id(kind: MailKind, registration_id: str, cause: str) -> str:
@@ -276,6 +289,34 @@ def mails_for_release(
     return orders
 
 
+def results_mail_id(registration_id: str, event: str) -> str:
+    """One mail per person and event: publishing again (a correction) does not write again."""
+    return mail_id("results_published", registration_id, event)
+
+
+def mails_for_results(published: ResultsPublished, people: Mapping[str, Person], now: datetime) -> list[MailOrder]:
+    """Everyone still registered to the event hears that the results are out, with the top three.
+
+    Results published more than a week ago are news to no one: a new notify deployment replaying
+    the stream sends nothing for them.
+    """
+    if published.at < now - RESULTS_NEWS_FOR:
+        return []
+    notice = ResultsNotice(lines=tuple(published.lines[:3]), note=published.note, note_en=published.note_en)
+    return [
+        MailOrder(
+            mail_id=results_mail_id(person.id, published.event),
+            kind="results_published",
+            registration_id=person.id,
+            event=published.event,
+            at=published.at,
+            results=notice,
+        )
+        for person in sorted(people.values(), key=lambda p: p.id)
+        if person.event == published.event and person.status == "confirmed" and not person.erased
+    ]
+
+
 def still_wanted(order: MailOrder, view: RegistrationView) -> bool:
     """Asked of the registration itself just before sending: is there still someone to tell?
 
@@ -283,7 +324,7 @@ def still_wanted(order: MailOrder, view: RegistrationView) -> bool:
     """
     if view.erased or not view.email.strip():
         return False
-    return not (order.kind == "agenda_changed" and view.status == "cancelled")
+    return not (order.kind in ("agenda_changed", "results_published") and view.status == "cancelled")
 
 
 def reminder_id(registration_id: str) -> str:

@@ -19,7 +19,7 @@ import logging
 import os
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -37,9 +37,10 @@ from schemas.notify import (
     MailView,
     NotifyEvent,
 )
+from schemas.publishing import PublishingEvent, ResultsPublished
 from schemas.registration import GetRegistration, PersonErased, RegistrationEvent, RegistrationView
 from schemas.schedule import AgendaReleased, ScheduleEvent
-from schemas.subjects import Catalog, Notify, Registration, stream_name
+from schemas.subjects import Catalog, Notify, Registration
 from services.kit.client import ServiceError, call
 from services.kit.endpoints import Endpoints
 from services.kit.settings import Settings
@@ -56,6 +57,7 @@ from services.notify.rules import (
     error_label,
     mail_for,
     mails_for_release,
+    mails_for_results,
     retry_delay,
     still_wanted,
     wait_seconds,
@@ -109,7 +111,7 @@ class NotifyService:
         self.endpoints.add(Notify.GET_MAIL, GetMail, self.get_mail)
         await self.endpoints.start()
 
-        self.queues: list[WorkQueue[RegistrationEvent] | WorkQueue[ScheduleEvent]] = []
+        self.queues: list[WorkQueue[Any]] = []
         registration_queue: WorkQueue[RegistrationEvent] = WorkQueue(
             nc,
             "registration",
@@ -129,7 +131,16 @@ class NotifyService:
             handle=self.on_schedule_event,
             slots=self._slots,
         )
-        for queue in (registration_queue, schedule_queue):
+        publishing_queue: WorkQueue[PublishingEvent] = WorkQueue(
+            nc,
+            "publishing",
+            Notify.PUBLISHING_CONSUMER,
+            PublishingEvent,
+            key=lambda event: event.event,
+            handle=self.on_publishing_event,
+            slots=self._slots,
+        )
+        for queue in (registration_queue, schedule_queue, publishing_queue):
             await queue.start()
             self.queues.append(queue)
         self._housekeeping = asyncio.create_task(self._housekeeping_loop())
@@ -177,26 +188,46 @@ class NotifyService:
     async def on_schedule_event(self, event: ScheduleEvent, msg: Msg) -> Outcome:
         if not isinstance(event, AgendaReleased):
             return ACK  # draft edits are for organisers only
-        spec = self.events.get(event.event)
+        spec = await self._spec_of(event.event, msg.subject)
         if spec is None:
-            await self.catalog.catch_up_subject(Catalog.event_subject(event.event))
-            spec = self.events.get(event.event)
-        if spec is None:
-            log.error("notify: no event %r in the catalog for %s; no mail", event.event, msg.subject)
             return Outcome("term")
-        # Who is registered, cancelled or erased: as the registration log says now, not as it said
-        # when this instance last looked (the release may name someone who registered since).
-        registrations = await self.nc.jetstream(timeout=5).stream_info(stream_name("registration"))
-        await self.registrations.caught_up(registrations.state.last_seq)
-        orders = mails_for_release(event, self.state.people, spec, datetime.now(UTC))
+        await self._registrations_current()
+        return await self._deliver_all(mails_for_release(event, self.state.people, spec, datetime.now(UTC)), spec, msg)
+
+    async def _spec_of(self, slug: str, subject: str) -> EventSpec | None:
+        spec = self.events.get(slug)
+        if spec is None:
+            await self.catalog.catch_up_subject(Catalog.event_subject(slug))
+            spec = self.events.get(slug)
+        if spec is None:
+            log.error("notify: no event %r in the catalog for %s; no mail", slug, subject)
+        return spec
+
+    async def _registrations_current(self) -> None:
+        """Who is registered, cancelled or erased: as the registration log says now, not as it said
+        when this instance last looked (a release may name someone who registered since)."""
+        await self.registrations.catch_up_all()
+
+    async def _deliver_all(self, orders: list[MailOrder], spec: EventSpec, msg: Msg) -> Outcome:
         last_delivery = msg.metadata.num_delivered >= MAX_DELIVER
         outcomes: list[Outcome] = []
-        # One after the other: the release's task holds one of the instance's sending slots.
+        # One after the other: the task holds one of the instance's sending slots.
         for order in orders:
             with contextlib.suppress(Exception):
                 await msg.in_progress()
             outcomes.append(await self.deliver(order, spec, last_delivery))
         return combined(outcomes)
+
+    # --- published results, from the shared durable consumer on the publishing stream ---
+
+    async def on_publishing_event(self, event: PublishingEvent, msg: Msg) -> Outcome:
+        if not isinstance(event, ResultsPublished):
+            return ACK  # a withdrawal tells no one
+        spec = await self._spec_of(event.event, msg.subject)
+        if spec is None:
+            return Outcome("term")
+        await self._registrations_current()
+        return await self._deliver_all(mails_for_results(event, self.state.people, datetime.now(UTC)), spec, msg)
 
     # --- one mail: claim, make, send, record ---
 

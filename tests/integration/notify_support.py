@@ -117,7 +117,11 @@ async def wait_until(check: Callable[[], bool | Awaitable[bool]], timeout: float
         await asyncio.sleep(0.05)
 
 
-CONSUMERS = {"registration": Notify.REGISTRATION_CONSUMER, "schedule": Notify.SCHEDULE_CONSUMER}
+CONSUMERS = {
+    "registration": Notify.REGISTRATION_CONSUMER,
+    "schedule": Notify.SCHEDULE_CONSUMER,
+    "publishing": Notify.PUBLISHING_CONSUMER,
+}
 
 
 async def drained(nc: Client, service: str = "registration") -> bool:

@@ -8,6 +8,7 @@ import pytest
 
 from schemas.catalog import EventSpec
 from schemas.notify import MailClaimed, MailFailed, MailSent
+from schemas.publishing import ResultLine, ResultsPublished
 from schemas.registration import (
     AnswersChanged,
     CheckedIn,
@@ -32,8 +33,10 @@ from services.notify.rules import (
     error_label,
     mail_for,
     mails_for_release,
+    mails_for_results,
     release_mail_id,
     reminder_id,
+    results_mail_id,
     retry_delay,
     still_wanted,
     wait_seconds,
@@ -391,3 +394,21 @@ def test_an_agenda_mail_is_dropped_once_the_registration_is_cancelled_but_a_canc
     assert not still_wanted(agenda, view("cancelled"))
     assert still_wanted(cancelled_mail, view("cancelled"))
     assert not still_wanted(agenda, view("confirmed", erased=True, email=""))
+
+
+def test_results_go_once_to_everyone_still_registered_while_they_are_news(spec: EventSpec) -> None:
+    waiting = registered(spec, "w1", status="waitlisted")
+    state = state_with(registered(spec, "a1"), registered(spec, "b2"), registered(spec, "c3"), waiting)
+    state.evolve_registration(
+        RegistrationCancelled(registration_id="c3", command_id="x", event=spec.slug, at=spec.starts_at)
+    )
+    lines = [ResultLine(rank=i + 1, team=f"t{i}", team_name=f"Équipe {i}", total=90.0 - i) for i in range(5)]
+    published = ResultsPublished(
+        command_id="publish-1", event=spec.slug, lines=lines, by_organiser="o", at=spec.ends_at, note="Bravo"
+    )
+    orders = mails_for_results(published, state.people, spec.ends_at + timedelta(hours=1))
+    assert [o.registration_id for o in orders] == ["a1", "b2"]
+    assert {o.mail_id for o in orders} == {results_mail_id("a1", spec.slug), results_mail_id("b2", spec.slug)}
+    assert orders[0].results is not None and [line.rank for line in orders[0].results.lines] == [1, 2, 3]
+    # A new notify replaying the stream long after: no news.
+    assert mails_for_results(published, state.people, spec.ends_at + timedelta(days=8)) == []
