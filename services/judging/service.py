@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 
 from nats.aio.client import Client
 
-from schemas.catalog import CatalogEvent, EventDefined, EventSpec
-from schemas.errors import Rejected
+from schemas.catalog import EventSpec
 from schemas.judging import (
     AssignJuror,
     CloseJudging,
@@ -29,6 +28,7 @@ from services.judging.rules import (
     progress,
     standings,
 )
+from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
 from services.kit.store import EventStore
 
@@ -38,14 +38,13 @@ class JudgingService:
 
     def __init__(self) -> None:
         self.state = JudgingState()
-        self.specs: dict[str, EventSpec] = {}
+        self.catalog = CatalogReader()
 
     async def start(self, nc: Client) -> None:
         self.store: EventStore[JudgingEvent] = EventStore(nc, self.name, JudgingEvent, self._on_event)
         await self.store.open()
         # Read, never written here: the criteria come with the event, the teams from team formation.
-        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
-        await self.catalog.open()
+        await self.catalog.open(nc)
         self.teams: EventStore[TeamsEvent] = EventStore(nc, "teams", TeamsEvent, self._on_teams)
         await self.teams.open()
         self.endpoints = Endpoints(nc, self.name, "Jury scores, one per juror, team and criterion")
@@ -63,26 +62,15 @@ class JudgingService:
 
     async def stop(self) -> None:
         await self.endpoints.stop()
-        for store in (self.store, self.catalog, self.teams):
+        for store in (self.store, self.teams):
             await store.close()
+        await self.catalog.close()
 
     def _on_event(self, event: JudgingEvent, _subject: str) -> None:
         self.state.evolve(event)
 
-    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
-        if isinstance(event, EventDefined):
-            self.specs[event.spec.slug] = event.spec
-
     def _on_teams(self, event: TeamsEvent, _subject: str) -> None:
         self.state.evolve_teams(event)
-
-    async def _spec(self, slug: str) -> EventSpec:
-        if slug not in self.specs:
-            await self.catalog.catch_up_all()  # an event defined a moment ago
-        spec = self.specs.get(slug)
-        if spec is None:
-            raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
-        return spec
 
     async def _append(self, slug: str, command_id: str, decide: Callable[[EventJudging], JudgingEvent | None]) -> None:
         def decision() -> JudgingEvent | None:
@@ -98,7 +86,7 @@ class JudgingService:
     # --- commands ---
 
     async def score(self, command: GiveScore) -> Sheet:
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
         now = datetime.now(UTC)
@@ -106,14 +94,14 @@ class JudgingService:
         return self._sheet(spec.slug, command.juror)
 
     async def assign(self, command: AssignJuror) -> Standings:
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         await self._teams_current()
         now = datetime.now(UTC)
         await self._append(spec.slug, command.command_id, lambda j: decide_assign(j, spec, command, now))
         return self._standings(spec, [command.juror])
 
     async def close(self, command: CloseJudging | ReopenJudging) -> Standings:
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         now = datetime.now(UTC)
         await self._append(spec.slug, command.command_id, lambda j: decide_close(j, spec, command, now))
         return self._standings(spec, [])
@@ -131,7 +119,7 @@ class JudgingService:
         )
 
     async def sheet(self, query: GetSheet) -> Sheet:
-        spec = await self._spec(query.event)
+        spec = await self.catalog.spec(query.event)
         await self._teams_current()
         return self._sheet(spec.slug, query.juror)
 
@@ -145,6 +133,6 @@ class JudgingService:
         )
 
     async def standings(self, query: GetStandings) -> Standings:
-        spec = await self._spec(query.event)
+        spec = await self.catalog.spec(query.event)
         await self._teams_current()
         return self._standings(spec, query.jurors)

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from nats.aio.client import Client
 
-from schemas.catalog import CatalogEvent, EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.judging import GetStandings, Standings
 from schemas.publishing import GetResults, PublishingEvent, PublishResults, Results, WithdrawResults
 from schemas.subjects import Judging, Publishing
+from services.kit.catalog_reader import CatalogReader
 from services.kit.client import ServiceError, call
 from services.kit.endpoints import Endpoints
 from services.kit.store import EventStore
@@ -22,7 +22,7 @@ class PublishingService:
 
     def __init__(self) -> None:
         self.state = PublishingState()
-        self.specs: dict[str, EventSpec] = {}
+        self.catalog = CatalogReader()
         self._tasks: set[asyncio.Task[None]] = set()
         self._ready = False
 
@@ -30,8 +30,7 @@ class PublishingService:
         self.nc = nc
         self.store: EventStore[PublishingEvent] = EventStore(nc, self.name, PublishingEvent, self._on_event)
         await self.store.open()
-        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
-        await self.catalog.open()
+        await self.catalog.open(nc)
         self._ready = True
         self.endpoints = Endpoints(nc, self.name, "Results, hidden until an organiser publishes them")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
@@ -58,18 +57,6 @@ class PublishingService:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
-        if isinstance(event, EventDefined):
-            self.specs[event.spec.slug] = event.spec
-
-    async def _spec(self, slug: str) -> EventSpec:
-        if slug not in self.specs:
-            await self.catalog.catch_up_all()  # an event defined a moment ago
-        spec = self.specs.get(slug)
-        if spec is None:
-            raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
-        return spec
-
     async def _append(self, slug: str, command_id: str, decide: Callable[[Results], PublishingEvent | None]) -> None:
         def decision() -> PublishingEvent | None:
             # A repeated command changes nothing: its first outcome stands.
@@ -78,7 +65,7 @@ class PublishingService:
         await self.store.append_decided(Publishing.event_subject(slug), command_id, decision)
 
     async def publish(self, command: PublishResults) -> Results:
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         if command.command_id not in self.state.commands:
             try:
                 standings = await call(self.nc, Judging.STANDINGS, GetStandings(event=spec.slug), Standings)
@@ -89,11 +76,11 @@ class PublishingService:
         return self.state.of(spec.slug)
 
     async def withdraw(self, command: WithdrawResults) -> Results:
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         now = datetime.now(UTC)
         await self._append(spec.slug, command.command_id, lambda current: decide_withdraw(current, command, now))
         return self.state.of(spec.slug)
 
     async def results(self, query: GetResults) -> Results:
         """Only what was published: unpublished standings never leave the judging service this way."""
-        return self.state.of((await self._spec(query.event)).slug)
+        return self.state.of((await self.catalog.spec(query.event)).slug)

@@ -6,7 +6,6 @@ from typing import Any
 
 from nats.aio.client import Client
 
-from schemas.catalog import CatalogEvent, EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.registration import RegistrationEvent
 from schemas.subjects import Teams
@@ -21,6 +20,7 @@ from schemas.teams import (
     TeamList,
     TeamsEvent,
 )
+from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
 from services.kit.store import EventStore
 from services.teams.rules import (
@@ -42,13 +42,12 @@ class TeamsService:
 
     def __init__(self) -> None:
         self.state = TeamsState()
-        self.specs: dict[str, EventSpec] = {}
+        self.catalog = CatalogReader()
 
     async def start(self, nc: Client) -> None:
         # The catalog's and registration's streams are read here, never written: the first says
         # each event's team size and challenges, the second who is a confirmed participant.
-        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
-        await self.catalog.open()
+        await self.catalog.open(nc)
         self.registrations: EventStore[RegistrationEvent] = EventStore(
             nc, "registration", RegistrationEvent, lambda event, _subject: self.state.evolve_registration(event)
         )
@@ -78,18 +77,6 @@ class TeamsService:
 
     # --- state from the streams ---
 
-    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
-        if isinstance(event, EventDefined):
-            self.specs[event.spec.slug] = event.spec
-
-    async def _spec(self, slug: str) -> EventSpec:
-        if slug not in self.specs:
-            await self.catalog.catch_up_all()  # an event defined a moment ago
-        spec = self.specs.get(slug)
-        if spec is None:
-            raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
-        return spec
-
     # --- appending ---
 
     async def _append(self, slug: str, decide: Callable[[], TeamsEvent | None], msg_id: str) -> None:
@@ -111,28 +98,28 @@ class TeamsService:
 
     async def create(self, command: CreateTeam) -> TeamList:
         """Answers with every team of the event: the caller finds its own by the id it chose."""
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         await self._append(
             spec.slug, lambda: decide_create(self.state, spec, command, datetime.now(UTC)), command.command_id
         )
         return team_list(self.state, spec)
 
     async def join(self, command: JoinTeam) -> Membership:
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         await self._append(
             spec.slug, lambda: decide_join(self.state, spec, command, datetime.now(UTC)), command.command_id
         )
         return membership(self.state, spec, command.registration)
 
     async def leave(self, command: LeaveTeam) -> Membership:
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         await self._append(
             spec.slug, lambda: decide_leave(self.state, spec, command, datetime.now(UTC)), command.command_id
         )
         return membership(self.state, spec, command.registration)
 
     async def disband(self, command: DisbandTeam) -> TeamList:
-        spec = await self._spec(command.event)
+        spec = await self.catalog.spec(command.event)
         await self._append(
             spec.slug, lambda: decide_disband(self.state, spec, command, datetime.now(UTC)), command.command_id
         )
@@ -141,7 +128,7 @@ class TeamsService:
     # --- queries ---
 
     async def list(self, query: ListTeams) -> TeamList:
-        return team_list(self.state, await self._spec(query.event))
+        return team_list(self.state, await self.catalog.spec(query.event))
 
     async def membership(self, query: GetMembership) -> Membership:
-        return membership(self.state, await self._spec(query.event), query.registration)
+        return membership(self.state, await self.catalog.spec(query.event), query.registration)

@@ -387,7 +387,7 @@ async def test_a_repeated_command_appends_once_and_a_fresh_instance_rebuilds_the
     await running.start()
     try:
         listed = await call(nc, Teams.LIST, ListTeams(event=HACKATHON), TeamList)
-        assert team_list(fresh.state, fresh.specs[HACKATHON]) == listed
+        assert team_list(fresh.state, fresh.catalog.specs[HACKATHON]) == listed
         assert [t.members for t in listed.teams] == [people]
     finally:
         await running.stop()

@@ -1,0 +1,33 @@
+"""The events as the catalog defines them, for a service that follows the catalog's stream
+read-only (never writes it) and needs an event's spec to decide."""
+
+from nats.aio.client import Client
+
+from schemas.catalog import CatalogEvent, EventDefined, EventSpec
+from schemas.errors import Rejected
+from services.kit.store import EventStore
+
+
+class CatalogReader:
+    def __init__(self) -> None:
+        self.specs: dict[str, EventSpec] = {}
+
+    async def open(self, nc: Client) -> None:
+        self._store: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_event)
+        await self._store.open()
+
+    async def close(self) -> None:
+        await self._store.close()
+
+    def _on_event(self, event: CatalogEvent, _subject: str) -> None:
+        if isinstance(event, EventDefined):
+            self.specs[event.spec.slug] = event.spec
+
+    async def spec(self, slug: str) -> EventSpec:
+        """The event's spec; an event defined a moment ago is waited for; unknown is refused."""
+        if slug not in self.specs:
+            await self._store.catch_up_all()
+        spec = self.specs.get(slug)
+        if spec is None:
+            raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
+        return spec
