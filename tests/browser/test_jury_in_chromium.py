@@ -219,3 +219,22 @@ async def test_the_jury_form_is_light_and_fast_on_slow_3g(demo: Web, browser: An
         assert paint is not None and paint < 2000, f"{url}: first contentful paint {paint} ms"
         assert transferred <= 50 * 1024, f"{url}: {transferred} bytes transferred"
         assert hosts == {demo.url.split("/")[2]}, f"third-party requests: {hosts}"
+
+
+@pytest.mark.parametrize("theme", [{"forced_colors": "active"}, {"contrast": "more"}, {}])
+async def test_the_chosen_score_stands_out_in_every_theme(
+    demo: Web, page: Any, http: httpx.AsyncClient, theme: dict[str, str]
+) -> None:
+    [team] = await create_teams(demo, "Les Trayeurs")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    path, _, query = link.partition("?")
+    await page.emulate_media(**theme)
+    await page.goto(f"{path}/{team}?{query}")
+    await page.click("fieldset:not([hidden]) .scale label:has(input[value='7'])")
+    look = """(value) => {
+        const span = document.querySelector(`fieldset:not([hidden]) input[value='${value}'] + span`);
+        const style = getComputedStyle(span);
+        return [style.backgroundColor, style.color, style.outlineStyle];
+    }"""
+    chosen, other = await page.evaluate(look, "7"), await page.evaluate(look, "6")
+    assert chosen != other, f"the chosen score looks like the others: {chosen}"
