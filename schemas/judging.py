@@ -33,6 +33,16 @@ class GiveScore(msgspec.Struct, frozen=True, kw_only=True):
     points: Points
 
 
+class GiveFeedback(msgspec.Struct, frozen=True, kw_only=True):
+    """A juror's words for a team, passed on by the organisers; empty text takes them back."""
+
+    command_id: CommandId
+    event: Slug
+    juror: RegistrationId
+    team: Ident
+    text: Annotated[str, Meta(max_length=2000)]
+
+
 class AssignJuror(msgspec.Struct, frozen=True, kw_only=True):
     """The teams a juror scores; None gives them every team (the default)."""
 
@@ -90,6 +100,8 @@ class Sheet(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheet"):
     closed: bool
     teams: list[TeamToJudge]
     scores: list[Score]
+    # The juror's words for each team they wrote to: team id -> text.
+    feedback: dict[str, str] = {}
 
 
 class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,6 +119,8 @@ class Standing(msgspec.Struct, frozen=True, kw_only=True):
     criteria: list[CriterionResult]
     given: int
     expected: int
+    # What jurors wrote for the team, without their names.
+    feedback: list[str] = []
 
 
 class JurorProgress(msgspec.Struct, frozen=True, kw_only=True):
@@ -140,6 +154,15 @@ class ScoreGiven(msgspec.Struct, frozen=True, kw_only=True, tag="score_given"):
     at: datetime
 
 
+class FeedbackGiven(msgspec.Struct, frozen=True, kw_only=True, tag="feedback_given"):
+    command_id: str
+    event: str
+    juror: str
+    team: str
+    text: str
+    at: datetime
+
+
 class JurorAssigned(msgspec.Struct, frozen=True, kw_only=True, tag="juror_assigned"):
     command_id: str
     event: str
@@ -163,4 +186,4 @@ class JudgingReopened(msgspec.Struct, frozen=True, kw_only=True, tag="judging_re
     at: datetime
 
 
-JudgingEvent = ScoreGiven | JurorAssigned | JudgingClosed | JudgingReopened
+JudgingEvent = ScoreGiven | FeedbackGiven | JurorAssigned | JudgingClosed | JudgingReopened

@@ -118,6 +118,7 @@ class Teams:
 
 class Judging:
     SCORE: Final = "perche.judging.cmd.score"
+    FEEDBACK: Final = "perche.judging.cmd.feedback"
     ASSIGN: Final = "perche.judging.cmd.assign"
     CLOSE: Final = "perche.judging.cmd.close"
     REOPEN: Final = "perche.judging.cmd.reopen"

@@ -9,6 +9,8 @@ from schemas.judging import (
     AssignJuror,
     CloseJudging,
     CriterionResult,
+    FeedbackGiven,
+    GiveFeedback,
     GiveScore,
     JudgingClosed,
     JudgingEvent,
@@ -31,6 +33,8 @@ class EventJudging:
     teams: dict[str, TeamToJudge] = field(default_factory=dict)
     # (juror, team, criterion) -> the one score that counts: the last one given.
     scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)
+    # (juror, team) -> what the juror wrote for the team.
+    feedback: dict[tuple[str, str], str] = field(default_factory=dict)
     # A juror absent here, or assigned None, scores every team.
     assignments: dict[str, list[str] | None] = field(default_factory=dict)
     closed: bool = False
@@ -60,6 +64,11 @@ class JudgingState:
         if isinstance(event, ScoreGiven):
             key = (event.juror, event.team, event.criterion)
             judging.scores[key] = Score(team=event.team, criterion=event.criterion, points=event.points, at=event.at)
+        elif isinstance(event, FeedbackGiven):
+            if event.text:
+                judging.feedback[(event.juror, event.team)] = event.text
+            else:
+                judging.feedback.pop((event.juror, event.team), None)
         elif isinstance(event, JurorAssigned):
             judging.assignments[event.juror] = event.teams
         elif isinstance(event, JudgingClosed):
@@ -114,6 +123,24 @@ def decide_score(judging: EventJudging, spec: EventSpec, command: GiveScore, now
         criterion=command.criterion,
         points=command.points,
         at=now,
+    )
+
+
+def decide_feedback(
+    judging: EventJudging, spec: EventSpec, command: GiveFeedback, now: datetime
+) -> FeedbackGiven | None:
+    """A juror's words for a team on their sheet, while judging is open; the same words write nothing."""
+    if judging.closed:
+        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    if command.team not in judging.teams:
+        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
+    if all(t.id != command.team for t in judging.teams_of(command.juror)):
+        raise Rejected("forbidden", "This team is not on your sheet", "team", key="judging_not_assigned")
+    text = command.text.strip()
+    if judging.feedback.get((command.juror, command.team), "") == text:
+        return None
+    return FeedbackGiven(
+        command_id=command.command_id, event=spec.slug, juror=command.juror, team=command.team, text=text, at=now
     )
 
 
@@ -173,6 +200,10 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
             results.append(CriterionResult(criterion=criterion.id, average=average, count=len(points)))
         given = sum(r.count for r in results)
         lines.append((team, results, given, len(panel) * len(spec.criteria)))
+    words = {
+        team.id: [text for (_, about), text in sorted(judging.feedback.items()) if about == team.id]
+        for team in judging.teams.values()
+    }
     totals = {team.id: _share(spec.criteria, results) for team, results, _, _ in lines}
     lines.sort(key=lambda line: (-totals[line[0].id], line[0].name.casefold()))
     return [
@@ -183,6 +214,7 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
             criteria=results,
             given=given,
             expected=expected,
+            feedback=words[team.id],
         )
         for team, results, given, expected in lines
     ]

@@ -11,6 +11,7 @@ from schemas.judging import (
     CloseJudging,
     GetSheet,
     GetStandings,
+    GiveFeedback,
     GiveScore,
     JudgingEvent,
     ReopenJudging,
@@ -24,6 +25,7 @@ from services.judging.rules import (
     JudgingState,
     decide_assign,
     decide_close,
+    decide_feedback,
     decide_score,
     progress,
     standings,
@@ -50,6 +52,7 @@ class JudgingService:
         self.endpoints = Endpoints(nc, self.name, "Jury scores, one per juror, team and criterion")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
             (Judging.SCORE, GiveScore, self.score),
+            (Judging.FEEDBACK, GiveFeedback, self.feedback),
             (Judging.ASSIGN, AssignJuror, self.assign),
             (Judging.CLOSE, CloseJudging, self.close),
             (Judging.REOPEN, ReopenJudging, self.close),
@@ -93,6 +96,14 @@ class JudgingService:
         await self._append(spec.slug, command.command_id, lambda j: decide_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
 
+    async def feedback(self, command: GiveFeedback) -> Sheet:
+        spec = await self.catalog.spec(command.event)
+        if command.team not in self.state.of(spec.slug).teams:
+            await self._teams_current()
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command.command_id, lambda j: decide_feedback(j, spec, command, now))
+        return self._sheet(spec.slug, command.juror)
+
     async def assign(self, command: AssignJuror) -> Standings:
         spec = await self.catalog.spec(command.event)
         await self._teams_current()
@@ -116,6 +127,7 @@ class JudgingService:
             closed=judging.closed,
             teams=judging.teams_of(juror),
             scores=judging.scores_of(juror),
+            feedback={team: text for (who, team), text in judging.feedback.items() if who == juror},
         )
 
     async def sheet(self, query: GetSheet) -> Sheet:

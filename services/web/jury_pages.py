@@ -17,7 +17,16 @@ from litestar.response import Redirect
 from markupsafe import Markup
 
 from schemas.catalog import EventSpec
-from schemas.judging import AssignJuror, CloseJudging, GetSheet, GiveScore, ReopenJudging, Sheet, Standings
+from schemas.judging import (
+    AssignJuror,
+    CloseJudging,
+    GetSheet,
+    GiveFeedback,
+    GiveScore,
+    ReopenJudging,
+    Sheet,
+    Standings,
+)
 from schemas.registration import GetRegistration, Register, RegistrationView
 from schemas.schedule import Agenda, AgendaView, GetAgenda
 from schemas.subjects import Judging, Registration, Schedule
@@ -117,6 +126,7 @@ class JuryPages(Controller):
         criterion: str,
         error: str | None = None,
         status_code: int = 200,
+        feedback_error: str | None = None,
     ) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
@@ -144,7 +154,52 @@ class JuryPages(Controller):
             error=error,
             command_id=uuid.uuid4().hex,
             challenge=next((c for c in spec.challenges if c.id == team.challenge), None),
+            feedback=sheet.feedback.get(team_id, ""),
+            feedback_error=feedback_error,
+            feedback_saved=request.query_params.get("feedback") == "1",
         )
+
+    @post("/{slug:str}/{juror:str}/{team:str}/feedback")
+    async def feedback(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        team: FromPath[str],
+        key: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """A juror's words for the team, passed on by the organisers."""
+        await self._juror(request, slug, juror, key)
+        gateway: Gateway = request.app.state.gateway
+        form = await request.form()
+        wants_json = "application/json" in request.headers.get("accept", "")
+        text = str(form.get("text") or "")
+        gettext = gettext_for(language_of(request))
+        if len(text) > 2000:
+            message = gettext("Ce mot est trop long : 2 000 caractères au plus.")
+            if wants_json:
+                return Response({"saved": False, "field": "text", "message": message}, status_code=422)
+            return await self._team_page(request, slug, juror, team, key, "", feedback_error=message, status_code=422)
+        command = GiveFeedback(
+            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            event=slug,
+            juror=juror,
+            team=team,
+            text=text,
+        )
+        try:
+            await gateway.call(Judging.FEEDBACK, command, Sheet)
+        except ServiceError as failure:
+            if failure.reply.code in ("unavailable", "internal"):
+                raise
+            message = error_text(failure.reply.key, failure.reply.message, gettext)
+            if wants_json:
+                status = 409 if failure.reply.code == "conflict" else 422
+                return Response({"saved": False, "field": "text", "message": message}, status_code=status)
+            return await self._team_page(request, slug, juror, team, key, "", feedback_error=message, status_code=422)
+        if wants_json:
+            return Response({"saved": True})
+        return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&feedback=1#feedback", status_code=303)
 
     @post("/{slug:str}/{juror:str}/{team:str}")
     async def score(

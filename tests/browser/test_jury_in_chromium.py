@@ -104,11 +104,15 @@ async def test_scores_given_while_the_network_is_down_are_sent_when_it_comes_bac
         await page.goto(f"{path}/{team}?{query}")
         await context.set_offline(True)
         await context.route("**/jury/**", cut_off_scores)
+        # A word for the team first, kept like the scores.
+        await page.fill("#f-feedback", "Des capteurs bien pensés.")
+        await page.click("#feedback button[type=submit]")
+        assert await page.inner_text("#feedback [role=status]") == "Votre mot est gardé et sera transmis."
         for points in ("9", "8", "10", "5"):
             await page.click(f"fieldset:not([hidden]) .scale label:has(input[value='{points}'])")
             await page.click("fieldset:not([hidden]) button[type=submit]")
         status = page.locator("#outbox")
-        await status.filter(has_text="4 note(s) gardée(s) sur ce téléphone").wait_for()
+        await status.filter(has_text="5 note(s) gardée(s) sur ce téléphone").wait_for()
         assert await given(http, team) == 0
         await context.unroute("**/jury/**", cut_off_scores)
         await context.set_offline(False)
@@ -121,6 +125,7 @@ async def test_scores_given_while_the_network_is_down_are_sent_when_it_comes_bac
         reply = await http.get(f"/api/v1/events/{HACKATHON}/standings")
         [line] = [s for s in reply.json()["standings"] if s["team"]["id"] == team]
         assert line["total"] == 92.0  # (2 × 0.9 + 0.8 + 1.0 + 1.0) / 5
+        assert line["feedback"] == ["Des capteurs bien pensés."]
         assert not errors
     finally:
         await context.close()

@@ -324,3 +324,35 @@ async def test_the_agendas_jury_panels_become_the_jurors_sheets(
     lines = await standings(http)
     assert [lines[t]["expected"] for t in (first, second, third)] == [4, 4, 8]
     assert "Les Trayeurs" not in (await http.get(jury.link("Marc Dubois"))).text
+
+
+async def test_a_juror_leaves_words_for_a_team_that_organisers_pass_on_without_names(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    link, team = jury.link("Claire Moreau"), jury.teams[0]
+    path, _, query = link.partition("?")
+    page = Page((await http.get(f"{path}/{team}?{query}")).text)
+    data = {
+        "_csrf_token": page.fields["_csrf_token"],
+        "command_id": uuid.uuid4().hex,
+        "text": "  Très utile à la traite.  ",
+    }
+    saved = await http.post(f"{path}/{team}/feedback?{query}", data=data)
+    assert saved.status_code == 303 and "feedback=1" in saved.headers["location"]
+    again = await http.get(saved.headers["location"])
+    assert "Votre mot est enregistré." in again.text and ">Très utile à la traite.</textarea>" in again.text
+    too_long = {**data, "command_id": uuid.uuid4().hex, "text": "x" * 2001}
+    refused = await http.post(f"{path}/{team}/feedback?{query}", data=too_long, headers={"Accept": "application/json"})
+    assert refused.status_code == 422 and refused.json()["saved"] is False
+    line = (await standings(http))[team]
+    assert line["feedback"] == ["Très utile à la traite."]
+    results_page = await http.get(RESULTS + "/")
+    assert (
+        "Très utile à la traite." in results_page.text
+        and "Claire" not in results_page.text.split("Les mots du jury")[1]
+    )
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    late = {**data, "command_id": uuid.uuid4().hex, "text": "Trop tard"}
+    closed = await http.post(f"{path}/{team}/feedback?{query}", data=late, headers={"Accept": "application/json"})
+    assert closed.status_code == 409
+    assert (await standings(http))[team]["feedback"] == ["Très utile à la traite."]

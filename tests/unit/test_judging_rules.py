@@ -9,11 +9,19 @@ import pytest
 
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
-from schemas.judging import AssignJuror, CloseJudging, GiveScore, ReopenJudging, Standings
+from schemas.judging import AssignJuror, CloseJudging, GiveFeedback, GiveScore, ReopenJudging, Standings
 from schemas.publishing import PublishResults, WithdrawResults
 from schemas.teams import TeamCreated, TeamDisbanded
 from services.catalog.files import read_event_file
-from services.judging.rules import JudgingState, decide_assign, decide_close, decide_score, progress, standings
+from services.judging.rules import (
+    JudgingState,
+    decide_assign,
+    decide_close,
+    decide_feedback,
+    decide_score,
+    progress,
+    standings,
+)
 from services.publishing.rules import PublishingState, decide_publish, decide_withdraw
 
 NOW = datetime(2027, 6, 13, 14, 0, tzinfo=UTC)
@@ -193,3 +201,26 @@ def test_results_are_published_only_from_a_closed_judging_with_scores(spec: Even
     state.evolve(withdrawn)
     assert state.of(SLUG).version == 0 and state.of(SLUG).lines == []
     assert decide_withdraw(state.of(SLUG), withdraw, NOW) is None
+
+
+def test_words_for_a_team_are_kept_anonymous_replaced_and_taken_back(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+
+    def write(juror: str, team: str, text: str) -> bool:
+        command = GiveFeedback(command_id=day._id(), event=SLUG, juror=juror, team=team, text=text)
+        event = decide_feedback(day.judging, spec, command, NOW)
+        if event is not None:
+            day.state.evolve(event)
+        return event is not None
+
+    assert write("j1", "a", " Bravo ")
+    assert not write("j1", "a", "Bravo")  # the same words write nothing
+    assert write("j2", "a", "Pensez au hors-ligne")
+    [a, b] = sorted(day.standings().standings, key=lambda s: s.team.id)
+    assert a.feedback == ["Bravo", "Pensez au hors-ligne"] and b.feedback == []
+    assert write("j1", "a", "")
+    assert next(s for s in day.standings().standings if s.team.id == "a").feedback == ["Pensez au hors-ligne"]
+    day.assign("j3", ["b"])
+    assert refusal(lambda: write("j3", "a", "Hors de ma fiche")) == "judging_not_assigned"
+    day.close()
+    assert refusal(lambda: write("j2", "a", "Trop tard")) == "judging_closed"
