@@ -26,7 +26,8 @@ from services.web.editor import EventEditor
 from services.web.forms import error_text
 from services.web.gateway import Gateway
 from services.web.health import healthz
-from services.web.jury_pages import JuryAdmin, JuryPages
+from services.web.jury_admin import JuryAdmin
+from services.web.jury_form import JuryPages
 from services.web.mails import MailPages
 from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages

@@ -1,43 +1,32 @@
-"""The jury: a juror's scoring form (phones, poor Wi-Fi) and the organiser's jury page.
+"""A juror's scoring form: phones, poor Wi-Fi, one criterion at a time.
 
 A juror's link carries a key signed by the web (`Tokens.jury_key`): it opens that
-juror's sheet for that event and nothing else. The form scores one criterion at a
-time with plain HTML; its small script keeps unsent scores on the phone and sends
-them when the network comes back.
+juror's sheet for that event and nothing else. The form works with plain HTML; its
+small script keeps unsent scores on the phone and sends them when the network comes
+back, and a service worker keeps the juror's pages for when it is gone.
 """
 
 import uuid
 from typing import Any
 
-import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
-from markupsafe import Markup
 
 from schemas.catalog import EventSpec
 from schemas.judging import (
-    AssignJuror,
-    CloseJudging,
     GetSheet,
     GiveFeedback,
     GiveScore,
-    ReopenJudging,
     Sheet,
-    Standings,
 )
-from schemas.registration import GetRegistration, Register, RegistrationView
-from schemas.schedule import Agenda, AgendaView, GetAgenda
-from schemas.subjects import Judging, Registration, Schedule
+from schemas.registration import GetRegistration, RegistrationView
+from schemas.subjects import Judging, Registration
 from services.kit.client import ServiceError
-from services.kit.i18n import localised
-from services.web.auth import organiser_guard
 from services.web.forms import ERROR_TEXTS, error_text
 from services.web.gateway import Gateway
-from services.web.printouts import JurorSheet, jury_sheets_pdf
 from services.web.rendering import TEMPLATES, gettext_for, language_of, render
-from services.web.results_pages import judging_of
 
 SERVICE_WORKER = (TEMPLATES / "jury" / "sw.js").read_bytes()
 
@@ -252,168 +241,3 @@ class JuryPages(Controller):
         if following is None:
             return Redirect(f"/jury/{slug}/{juror}?key={key}&saved=1#t-{team}", status_code=303)
         return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&c={following}", status_code=303)
-
-
-def panels_of(agenda: Agenda, jurors: set[str], teams: set[str]) -> dict[str, list[str]]:
-    """Each juror's teams from the released agenda's pitch sessions (the generated jury panels)."""
-    panels: dict[str, set[str]] = {}
-    for person in agenda.people:
-        if person.role != "juror" or person.registration not in jurors:
-            continue
-        pitched = {s.team for s in agenda.sessions if s.team in teams and person.id in s.people and not s.cancelled}
-        if pitched:
-            panels.setdefault(person.registration, set()).update(t for t in pitched if t)
-    return {juror: sorted(chosen) for juror, chosen in panels.items()}
-
-
-class JuryAdmin(Controller):
-    """The organiser's side: jurors, their links and teams, progress, closing the judging."""
-
-    path = "/organiser/e/{slug:str}/jury"
-    include_in_schema = False
-    guards = [organiser_guard]
-
-    @get("/")
-    async def page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
-        return await self._page(request, slug)
-
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        slug: str,
-        errors: dict[str, str] | None = None,
-        values: dict[str, str] | None = None,
-        status_code: int = 200,
-    ) -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
-        spec, jurors, standings = await judging_of(gateway, slug)
-        progress = {p.juror: p for p in standings.jurors}
-        base = gateway.url(str(request.base_url), "")
-        tokens = request.app.state.tokens
-        links = {j.id: f"{base}/jury/{slug}/{j.id}?key={tokens.jury_key(slug, j.id)}" for j in jurors}
-        # On the day a juror scans their link from the organiser's screen rather than typing it.
-        codes = {j: Markup(segno.make(link, error="m").svg_inline(scale=3, title=j)) for j, link in links.items()}
-        categories = [c for c in spec.categories if spec.audience_of(c.id) == "jurors"]
-        agenda = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug, include_unpublished=True), AgendaView)
-        panels = panels_of(agenda.agenda, {j.id for j in jurors}, {s.team.id for s in standings.standings})
-        return render(
-            request,
-            "organiser/jury.html",
-            status_code=status_code,
-            organiser=request.state.organiser,
-            event=spec,
-            jurors=jurors,
-            links=links,
-            codes=codes,
-            progress=progress,
-            standings=standings,
-            teams=[s.team for s in standings.standings],
-            categories=categories,
-            panels=panels,
-            errors=errors or {},
-            values=values or {},
-            command_id=uuid.uuid4().hex,
-            saved=request.query_params.get("saved", ""),
-        )
-
-    @get("/sheets.pdf")
-    async def paper_sheets(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        """Paper scoring sheets, one per juror in their language: the backup if phones fail."""
-        spec, jurors, standings = await judging_of(request.app.state.gateway, slug)
-        titles = {c.id: c for c in spec.challenges}
-        teams_of = {p.juror: p.teams for p in standings.jurors}
-        sheets = []
-        for juror in sorted(jurors, key=lambda j: j.name.casefold()):
-            chosen = teams_of.get(juror.id)
-            teams = [s.team for s in standings.standings if chosen is None or s.team.id in chosen]
-            lines = [
-                (t.name, localised(titles[t.challenge], "title", juror.language) if t.challenge in titles else "")
-                for t in sorted(teams, key=lambda t: t.name.casefold())
-            ]
-            sheets.append(JurorSheet(name=juror.name, language=juror.language, teams=lines))
-        return Response(
-            jury_sheets_pdf(spec, sheets),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{slug}-jury.pdf"'},
-        )
-
-    @post("/jurors")
-    async def add_juror(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        """Register a juror in an invitation-only category; they get the usual confirmation mail."""
-        gateway: Gateway = request.app.state.gateway
-        spec = await gateway.event(slug, include_unpublished=True)
-        form = await request.form()
-        values = {name: str(form.get(name) or "").strip() for name in ("name", "email", "language", "category")}
-        categories = [c.id for c in spec.categories if spec.audience_of(c.id) == "jurors"]
-        command = Register(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
-            event=slug,
-            name=values["name"][:200],
-            email=values["email"][:254],
-            consent=True,
-            language="en" if values["language"] == "en" else "fr",
-            category=values["category"] or (categories[0] if categories else None),
-            by_organiser=request.state.organiser[0],
-        )
-        try:
-            await gateway.call(Registration.REGISTER, command, RegistrationView)
-        except ServiceError as failure:
-            if failure.reply.code in ("unavailable", "internal"):
-                raise
-            message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
-            return await self._page(request, slug, {failure.reply.field or "_form": message}, values, 422)
-        return Redirect(f"/organiser/e/{slug}/jury?saved=juror", status_code=303)
-
-    @post("/panels")
-    async def apply_panels(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        """Give each juror the teams the released agenda has them hear pitch."""
-        gateway: Gateway = request.app.state.gateway
-        form = await request.form()
-        command_id = str(form.get("command_id") or uuid.uuid4().hex)
-        _, jurors, standings = await judging_of(gateway, slug)
-        agenda = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug, include_unpublished=True), AgendaView)
-        panels = panels_of(agenda.agenda, {j.id for j in jurors}, {s.team.id for s in standings.standings})
-        for juror, teams in panels.items():
-            command = AssignJuror(
-                command_id=f"{command_id}-{juror}"[:100],
-                event=slug,
-                juror=juror,
-                teams=teams,
-                by_organiser=request.state.organiser[0],
-            )
-            await gateway.call(Judging.ASSIGN, command, Standings)
-        return Redirect(f"/organiser/e/{slug}/jury?saved=panels", status_code=303)
-
-    @post("/assign/{juror:str}")
-    async def assign(self, request: Request[Any, Any, Any], slug: FromPath[str], juror: FromPath[str]) -> Response[Any]:
-        gateway: Gateway = request.app.state.gateway
-        form = await request.form()
-        teams = None if form.get("all") == "1" else [str(t) for t in form.getall("team")]
-        command = AssignJuror(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
-            event=slug,
-            juror=juror,
-            teams=teams,
-            by_organiser=request.state.organiser[0],
-        )
-        await gateway.call(Judging.ASSIGN, command, Standings)
-        return Redirect(f"/organiser/e/{slug}/jury?saved=assign#j-{juror}", status_code=303)
-
-    @post("/{action:str}")
-    async def close(self, request: Request[Any, Any, Any], slug: FromPath[str], action: FromPath[str]) -> Response[Any]:
-        kinds: dict[str, tuple[str, Any]] = {
-            "close": (Judging.CLOSE, CloseJudging),
-            "reopen": (Judging.REOPEN, ReopenJudging),
-        }
-        if action not in kinds:
-            raise NotFoundException()
-        subject, kind = kinds[action]
-        gateway: Gateway = request.app.state.gateway
-        form = await request.form()
-        command = kind(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
-            event=slug,
-            by_organiser=request.state.organiser[0],
-        )
-        await gateway.call(subject, command, Standings)
-        return Redirect(f"/organiser/e/{slug}/jury?saved={action}", status_code=303)
