@@ -8,6 +8,7 @@ checked with the registration service before any team command is sent.
 import asyncio
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -20,8 +21,9 @@ from litestar.response import Redirect
 
 from schemas.catalog import EventSpec
 from schemas.errors import ErrorReply
+from schemas.judging import GetStandings, Standings
 from schemas.registration import GetRegistration, ListRegistrations, RegistrationList, RegistrationView
-from schemas.subjects import Registration, Teams
+from schemas.subjects import Judging, Registration, Teams
 from schemas.teams import (
     CreateTeam,
     DisbandTeam,
@@ -38,6 +40,7 @@ from services.web.auth import organiser_guard
 from services.web.forms import error_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
+from services.web.results_pages import published
 
 # Form fields an error may be tied to; any other error goes to the summary at the top.
 FORM_FIELDS = ("name", "challenge", "code")
@@ -94,6 +97,26 @@ def _query(token: str, language: str, **extra: str) -> str:
 # --- a participant's own team ---
 
 
+@dataclass(frozen=True)
+class TeamOutcome:
+    rank: int | None
+    teams: int
+    feedback: list[str]
+
+
+async def team_outcome(gateway: Gateway, spec: EventSpec, team_id: str) -> TeamOutcome | None:
+    """Once the results are published, a team's members see its rank and the jury's words for it."""
+    if not spec.criteria:
+        return None
+    results = await published(gateway, spec.slug)
+    if results.version == 0:
+        return None
+    standings = await gateway.call(Judging.STANDINGS, GetStandings(event=spec.slug), Standings)
+    words = next((s.feedback for s in standings.standings if s.team.id == team_id), [])
+    rank = next((line.rank for line in results.lines if line.team == team_id), None)
+    return TeamOutcome(rank=rank, teams=len(results.lines), feedback=words)
+
+
 class TeamPages(Controller):
     include_in_schema = False
 
@@ -126,6 +149,7 @@ class TeamPages(Controller):
                 gateway.call(Teams.LIST, ListTeams(event=spec.slug), TeamList),
             )
             joinable = [t for t in teams.teams if t.open and len(t.members) < teams.max_size]
+        outcome = await team_outcome(gateway, spec, mine.team.id) if mine and mine.team else None
         return render(
             request,
             "public/team.html",
@@ -136,6 +160,7 @@ class TeamPages(Controller):
             team=mine.team if mine else None,
             max_size=spec.team_max_size,
             joinable=joinable,
+            outcome=outcome,
             challenges={c.id: c for c in spec.challenges},
             command_id=uuid.uuid4().hex,
             lang_query="" if language_of(request) == "fr" else f"?lang={language_of(request)}",

@@ -356,3 +356,36 @@ async def test_a_juror_leaves_words_for_a_team_that_organisers_pass_on_without_n
     closed = await http.post(f"{path}/{team}/feedback?{query}", data=late, headers={"Accept": "application/json"})
     assert closed.status_code == 409
     assert (await standings(http))[team]["feedback"] == ["Très utile à la traite."]
+
+
+async def test_once_published_a_teams_members_read_its_rank_and_the_jurys_words(
+    jury: Jury, demo: Web, http: httpx.AsyncClient
+) -> None:
+    body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
+    person = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()
+    team = jury.teams[1]
+    client = await connect(demo.nats_url, "test-teams")
+    try:
+        join = JoinTeam(
+            command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team, registration=person["id"], by_organiser="o"
+        )
+        await call(client, Teams.JOIN, join, Membership)
+    finally:
+        await client.drain()
+    team_page = person["manage_url"].replace(f"/r/{person['id']}?", f"/r/{person['id']}/team?")
+    link = jury.link("Claire Moreau")
+    for t, points in zip(jury.teams, ("9", "5", "7"), strict=True):
+        for criterion in CRITERIA:
+            assert (
+                await score(http, link, t, criterion, min(points, "5") if criterion == "pitch" else points)
+            ).status_code == 303
+    path, _, query = link.partition("?")
+    fields = Page((await http.get(f"{path}/{team}?{query}")).text).fields
+    words = {"_csrf_token": fields["_csrf_token"], "command_id": uuid.uuid4().hex, "text": "Belle idée, à creuser."}
+    assert (await http.post(f"{path}/{team}/feedback?{query}", data=words)).status_code == 303
+    assert "Le verdict du jury" not in (await http.get(team_page)).text  # nothing before publication
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    assert (await post_form(http, RESULTS + "/", RESULTS + "/publish")).status_code == 303
+    page = html.unescape((await http.get(team_page)).text)
+    assert "Votre équipe est classée 3 sur 3." in page and "Belle idée, à creuser." in page
+    assert "Claire" not in page
