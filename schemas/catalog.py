@@ -153,6 +153,9 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     team_max_size: Annotated[int, Meta(ge=1, le=50)] = 5
     # What the jury scores; empty: this event has no judging.
     criteria: list[Criterion] = []
+    # Correct each juror's severity: their mean on a criterion is brought to the jury's mean
+    # before averaging, which is fairer when teams face different panels.
+    normalise_jurors: bool = False
     # The agenda the schedule service starts from; times are local to `timezone` like the rest.
     rooms: list[RoomSpec] = []
     speakers: list[SpeakerSpec] = []

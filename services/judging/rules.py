@@ -183,18 +183,48 @@ def _share(criteria: list[Criterion], results: list[CriterionResult]) -> float:
     return round(100 * total / weights, 2)
 
 
+def severity_offsets(judging: EventJudging, spec: EventSpec) -> dict[tuple[str, str], float]:
+    """How far each juror's mean on a criterion sits from the whole jury's mean on it.
+
+    Only jurors who scored at least two teams on the criterion get an offset: one score
+    says nothing about how severe its juror is.
+    """
+    teams = set(judging.teams)
+    offsets: dict[tuple[str, str], float] = {}
+    for criterion in spec.criteria:
+        given: dict[str, list[int]] = {}
+        for (juror, team, about), score in judging.scores.items():
+            if about == criterion.id and team in teams:
+                given.setdefault(juror, []).append(score.points)
+        everything = [p for points in given.values() for p in points]
+        if not everything:
+            continue
+        mean = sum(everything) / len(everything)
+        for juror, points in given.items():
+            if len(points) >= 2:
+                offsets[(juror, criterion.id)] = sum(points) / len(points) - mean
+    return offsets
+
+
 def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[Standing]:
     """Every team with its averages and total; equal totals share a rank (1, 1, 3)."""
     everyone = sorted(set(jurors) | set(judging.assignments) | {who for who, _, _ in judging.scores})
+    offsets = severity_offsets(judging, spec) if spec.normalise_jurors else {}
+
+    def points_of(juror: str, team: str, criterion: str) -> float:
+        raw = judging.scores[(juror, team, criterion)].points
+        if not offsets:
+            return raw
+        top = next(c.max_points for c in spec.criteria if c.id == criterion)
+        return min(max(raw - offsets.get((juror, criterion), 0.0), 0.0), float(top))
+
     lines: list[tuple[TeamToJudge, list[CriterionResult], int, int]] = []
     for team in judging.teams.values():
         panel = [j for j in everyone if any(t.id == team.id for t in judging.teams_of(j))]
         results = []
         for criterion in spec.criteria:
             points = [
-                judging.scores[(j, team.id, criterion.id)].points
-                for j in panel
-                if (j, team.id, criterion.id) in judging.scores
+                points_of(j, team.id, criterion.id) for j in panel if (j, team.id, criterion.id) in judging.scores
             ]
             average = round(sum(points) / len(points), 2) if points else None
             results.append(CriterionResult(criterion=criterion.id, average=average, count=len(points)))

@@ -224,3 +224,33 @@ def test_words_for_a_team_are_kept_anonymous_replaced_and_taken_back(spec: Event
     assert refusal(lambda: write("j3", "a", "Hors de ma fiche")) == "judging_not_assigned"
     day.close()
     assert refusal(lambda: write("j2", "a", "Trop tard")) == "judging_closed"
+
+
+def test_with_normalisation_a_severe_and_a_lenient_panel_rank_equal_teams_equally(spec: EventSpec) -> None:
+    fair = msgspec.structs.replace(spec, normalise_jurors=True)
+    for rules, expected in ((spec, ["c", "d"]), (fair, None)):
+        day = Day(rules, "a", "b", "c", "d")
+        day.assign("severe", ["a", "b"])
+        day.assign("lenient", ["c", "d"])
+        # Teams a and c are as good, b and d too; the severe juror gives 4 points less.
+        for juror, team, points in (("severe", "a", 4), ("severe", "b", 6), ("lenient", "c", 8), ("lenient", "d", 10)):
+            day.score(juror, team, "utilite", points)
+        totals = {s.team.id: s.total for s in day.standings().standings}
+        if expected is not None:
+            assert sorted(totals, key=lambda t: -totals[t])[:2] == ["d", "c"]  # raw: the lenient panel wins
+        else:
+            assert totals["a"] == totals["c"] and totals["b"] == totals["d"] and totals["b"] > totals["a"]
+
+
+def test_a_juror_with_one_score_on_a_criterion_is_not_corrected(spec: EventSpec) -> None:
+    fair = msgspec.structs.replace(spec, normalise_jurors=True)
+    day = Day(fair, "a", "b")
+    day.assign("once", ["a"])
+    day.score("once", "a", "pitch", 1)
+    day.score("twice", "a", "pitch", 5)
+    day.score("twice", "b", "pitch", 3)
+    pitch = {
+        s.team.id: next(r.average for r in s.criteria if r.criterion == "pitch") for s in day.standings().standings
+    }
+    # "twice" averages 4 against a jury mean of 3: one point less; "once" keeps its 1.
+    assert pitch == {"a": 2.5, "b": 2.0}
