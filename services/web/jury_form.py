@@ -28,6 +28,9 @@ from services.web.forms import ERROR_TEXTS, error_text
 from services.web.gateway import Gateway
 from services.web.rendering import TEMPLATES, gettext_for, language_of, render
 
+# Why a juror's command was refused: the field, the message in the page's language, the HTTP status.
+Refusal = tuple[str | None, str, int]
+
 SERVICE_WORKER = (TEMPLATES / "jury" / "sw.js").read_bytes()
 
 
@@ -148,6 +151,24 @@ class JuryPages(Controller):
             feedback_saved=request.query_params.get("feedback") == "1",
         )
 
+    async def _send(self, request: Request[Any, Any, Any], subject: str, command: Any) -> Sheet | Refusal:
+        """The juror's sheet after the command, or why it was refused (in the page's language)."""
+        try:
+            sheet: Sheet = await request.app.state.gateway.call(subject, command, Sheet)
+        except ServiceError as failure:
+            if failure.reply.code in ("unavailable", "internal"):
+                raise
+            message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
+            return (failure.reply.field, message, 409 if failure.reply.code == "conflict" else 422)
+        return sheet
+
+    async def _refuse(self, request: Request[Any, Any, Any], refusal: Refusal, page: Any) -> Response[Any]:
+        """A refusal as JSON for the page's script, or the page again with the message by its field."""
+        field, message, status = refusal
+        if "application/json" in request.headers.get("accept", ""):
+            return Response({"saved": False, "field": field, "message": message}, status_code=status)
+        return await page(message)
+
     @post("/{slug:str}/{juror:str}/{team:str}/feedback")
     async def feedback(
         self,
@@ -159,34 +180,21 @@ class JuryPages(Controller):
     ) -> Response[Any]:
         """A juror's words for the team, passed on by the organisers."""
         await self._juror(request, slug, juror, key)
-        gateway: Gateway = request.app.state.gateway
         form = await request.form()
-        wants_json = "application/json" in request.headers.get("accept", "")
         text = str(form.get("text") or "")
-        gettext = gettext_for(language_of(request))
+
+        async def page(message: str) -> Response[str]:
+            return await self._team_page(request, slug, juror, team, key, "", feedback_error=message, status_code=422)
+
         if len(text) > 2000:
-            message = gettext("Ce mot est trop long : 2 000 caractères au plus.")
-            if wants_json:
-                return Response({"saved": False, "field": "text", "message": message}, status_code=422)
-            return await self._team_page(request, slug, juror, team, key, "", feedback_error=message, status_code=422)
-        command = GiveFeedback(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
-            event=slug,
-            juror=juror,
-            team=team,
-            text=text,
-        )
-        try:
-            await gateway.call(Judging.FEEDBACK, command, Sheet)
-        except ServiceError as failure:
-            if failure.reply.code in ("unavailable", "internal"):
-                raise
-            message = error_text(failure.reply.key, failure.reply.message, gettext)
-            if wants_json:
-                status = 409 if failure.reply.code == "conflict" else 422
-                return Response({"saved": False, "field": "text", "message": message}, status_code=status)
-            return await self._team_page(request, slug, juror, team, key, "", feedback_error=message, status_code=422)
-        if wants_json:
+            message = gettext_for(language_of(request))("Ce mot est trop long : 2 000 caractères au plus.")
+            return await self._refuse(request, ("text", message, 422), page)
+        command_id = str(form.get("command_id") or uuid.uuid4().hex)
+        command = GiveFeedback(command_id=command_id, event=slug, juror=juror, team=team, text=text)
+        outcome = await self._send(request, Judging.FEEDBACK, command)
+        if not isinstance(outcome, Sheet):
+            return await self._refuse(request, ("text", outcome[1], outcome[2]), page)
+        if "application/json" in request.headers.get("accept", ""):
             return Response({"saved": True})
         return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&feedback=1#feedback", status_code=303)
 
@@ -204,36 +212,27 @@ class JuryPages(Controller):
         form = await request.form()
         wants_json = "application/json" in request.headers.get("accept", "")
         criterion = str(form.get("criterion") or "")
-        gettext = gettext_for(language_of(request))
+
+        async def page(message: str) -> Response[str]:
+            return await self._team_page(request, slug, juror, team, key, criterion, message, 422)
+
         points_text = str(form.get("points") or "").strip()
         points = int(points_text) if points_text.isdigit() and len(points_text) <= 3 else None
         if points is None or points > 100:
+            gettext = gettext_for(language_of(request))
             message = (
                 gettext(ERROR_TEXTS["judging_points_range"])
                 if points_text.lstrip("-").isdigit()
                 else gettext("Choisissez une note avant d'enregistrer.")
             )
-            if wants_json:
-                return Response({"saved": False, "field": "points", "message": message}, status_code=422)
-            return await self._team_page(request, slug, juror, team, key, criterion, message, 422)
+            return await self._refuse(request, ("points", message, 422), page)
+        command_id = str(form.get("command_id") or uuid.uuid4().hex)
         command = GiveScore(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
-            event=slug,
-            juror=juror,
-            team=team,
-            criterion=criterion,
-            points=points,
+            command_id=command_id, event=slug, juror=juror, team=team, criterion=criterion, points=points
         )
-        try:
-            sheet = await gateway.call(Judging.SCORE, command, Sheet)
-        except ServiceError as failure:
-            if failure.reply.code in ("unavailable", "internal"):
-                raise
-            message = error_text(failure.reply.key, failure.reply.message, gettext)
-            if wants_json:
-                status = 409 if failure.reply.code == "conflict" else 422
-                return Response({"saved": False, "field": failure.reply.field, "message": message}, status_code=status)
-            return await self._team_page(request, slug, juror, team, key, criterion, message, 422)
+        sheet = await self._send(request, Judging.SCORE, command)
+        if not isinstance(sheet, Sheet):
+            return await self._refuse(request, sheet, page)
         if wants_json:
             return Response({"saved": True, "given": sum(1 for s in sheet.scores if s.team == team)})
         spec = await gateway.event(slug, include_unpublished=True)
