@@ -6,7 +6,9 @@ _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]{2,}$")
 
 
 def looks_like_email(value: str) -> bool:
-    return bool(_EMAIL.match(value)) and len(value) <= 254
+    # Accents are welcome in the domain (café.fr is sent as xn--caf-dma.fr), not before the @:
+    # few mail servers accept them there, and a confirmation that never arrives helps no one.
+    return bool(_EMAIL.match(value)) and len(value) <= 254 and value.partition("@")[0].isascii()
 
 
 def normalise_email(value: str) -> str:

@@ -234,12 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--replace", action="store_true")
     c.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
 
+    p = sub.add_parser("demo-day", help="to try Perche: participants, teams and a jury on a running instance")
+    p.add_argument("--event", default="hackathon-comice-2027")
+    p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
+
     p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
     p.add_argument("what", choices=["registration", "ical"])
     p.add_argument("--seconds", type=float, default=5.0)
 
     args = parser.parse_args(argv)
-    if args.command in ("load", "organiser") and args.nats_url is None:
+    if args.command in ("load", "organiser", "demo-day") and args.nats_url is None:
         args.nats_url = env_url or running_nats_url()
     if isinstance(sys.stdout, io.TextIOWrapper):
         # Lines such as the first organiser's password reach a log file or journal at once.
@@ -257,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
             password = args.password or getpass.getpass("Password: ")
             who = asyncio.run(create_organiser(args.nats_url, args.email, password, args.replace))
             print(f"organiser {who.email} ready")
+        elif args.command == "demo-day":
+            from services.demo_day import demo_day
+
+            print(asyncio.run(demo_day(args.nats_url, args.event)))
         elif args.command == "bench" and args.what == "ical":
             from services.bench_ical import run_bench_ical
 

@@ -111,6 +111,12 @@ def paragraphs(text: str) -> list[list[str]]:
     return [block.splitlines() for block in text.strip().split("\n\n") if block.strip()]
 
 
+def ascii_address(email: str) -> str:
+    """The address as mail headers carry it: an accented domain in its IDNA form (xn--...)."""
+    local, _, domain = email.strip().rpartition("@")
+    return f"{local}@{domain.encode('idna').decode('ascii')}" if local else email.strip()
+
+
 def _display_name(name: str) -> str:
     # A name is the person's own text: no line breaks may reach a header.
     return " ".join(_CONTROL.sub(" ", name).split())
@@ -169,7 +175,7 @@ class Composer:
         message = EmailMessage()
         message["Subject"] = subject
         message["From"] = self.mail_from
-        message["To"] = Address(display_name=context["name"], addr_spec=view.email.strip())
+        message["To"] = Address(display_name=context["name"], addr_spec=ascii_address(view.email))
         message["Date"] = format_datetime(now)
         # The same mail always has the same Message-ID, so a resend can be recognised.
         message["Message-ID"] = f"<{order.mail_id}@{self.domain}>"

@@ -11,13 +11,15 @@ from typing import Any
 import pytest
 
 from schemas.catalog import Authenticate, EventList, ListEvents, OrganiserReply
-from schemas.subjects import Catalog
+from schemas.judging import GetStandings, Standings
+from schemas.subjects import Catalog, Judging, Teams
+from schemas.teams import ListTeams, TeamList
 from services.catalog.service import CatalogService
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.kit.nats_server import free_port
-from tests.conftest import EVENTS_DIR, HACKATHON, ROOT, ROUND_TABLE
+from tests.conftest import EVENTS_DIR, HACKATHON, ROOT, ROUND_TABLE, Web
 from tests.unit.test_event_files import MISTAKES
 
 
@@ -136,3 +138,19 @@ async def test_a_command_without_a_nats_server_fails_fast_with_a_clear_error() -
     result = await perche("load", str(EVENTS_DIR / f"{HACKATHON}.toml"), "--nats-url", nowhere)
     assert result.returncode == 1
     assert result.errors == [f"error: no NATS server answers at {nowhere} (is `perche up` running?)"]
+
+
+async def test_demo_day_fills_the_hackathon_with_people_teams_and_a_jury_at_work(demo: Web, http: object) -> None:
+    done = await perche("demo-day", "--nats-url", demo.nats_url)
+    assert done.returncode == 0, done.stderr
+    assert "12 participants (3 without a team), 3 teams, 16 jury scores" in done.stdout
+    nc = await connect(demo.nats_url, "inspector")
+    try:
+        teams = await call(nc, Teams.LIST, ListTeams(event=HACKATHON), TeamList)
+        standings = await call(nc, Judging.STANDINGS, GetStandings(event=HACKATHON), Standings)
+    finally:
+        await nc.drain()
+    assert [len(t.members) for t in teams.teams] == [3, 3, 3]
+    assert sum(s.given for s in standings.standings) == 16 and not standings.closed
+    refused = await perche("demo-day", "--event", "nope", "--nats-url", demo.nats_url)
+    assert refused.returncode == 1 and refused.errors == ["error: No event 'nope'"]

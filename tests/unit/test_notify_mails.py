@@ -299,3 +299,10 @@ def test_an_agenda_mail_in_english_words_every_kind_of_change_in_english_with_en
     french = {line for line in texts["fr"].splitlines() if line.strip() and line != ORGANISATION}
     shared = [line for line in texts["en"].splitlines() if line in french and not line.startswith("http")]
     assert shared == []
+
+
+def test_an_accented_domain_is_addressed_in_its_idna_form(spec: EventSpec, composer: Composer) -> None:
+    view = view_of(spec, email="lea@café-du-comice.fr")
+    message = composer.compose(order_of("confirmed", "publish"), view, spec, datetime.now(UTC))
+    assert message["To"].addresses[0].addr_spec == "lea@xn--caf-du-comice-dhb.fr"
+    assert b"lea@xn--caf-du-comice-dhb.fr" in message.as_bytes()

@@ -373,7 +373,9 @@ def test_replaying_the_same_events_gives_the_same_state() -> None:
 # --- shared validation ---
 
 
-@pytest.mark.parametrize("address", ["jeanne@example.org", "j.dupont+perche@mairie-laloupe.fr", "a@b.co"])
+@pytest.mark.parametrize(
+    "address", ["jeanne@example.org", "j.dupont+perche@mairie-laloupe.fr", "a@b.co", "lea@café-du-comice.fr"]
+)
 def test_ordinary_email_addresses_are_accepted(address: str) -> None:
     assert looks_like_email(address)
 
@@ -392,6 +394,7 @@ def test_ordinary_email_addresses_are_accepted(address: str) -> None:
         "<a@example.org>",
         "a@example.org,",
         "x" * 250 + "@example.org",
+        "léa@example.org",
     ],
 )
 def test_things_that_are_not_email_addresses_are_refused(address: str) -> None:
