@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.demo_day import plain
 from tests.axe import serious_violations
 from tests.browser.test_registration_in_chromium import PHONE, login, screenshot
 from tests.conftest import HACKATHON, Web
@@ -147,7 +148,7 @@ async def test_a_team_is_created_and_joined_with_the_keyboard_alone(
     for name in ("Driss Keyboard", "Emma Keyboard"):
         body = {
             "name": name,
-            "email": f"{name.split()[0].lower()}@example.org",
+            "email": f"{plain(name.split()[0])}@example.org",
             "consent": True,
             "category": "participant",
             "answers": {"level": "Débutant·e", "team": "Seul·e, je cherche une équipe"},

@@ -14,6 +14,7 @@ from schemas.errors import ErrorReply
 from schemas.registration import Register, RegistrationView
 from schemas.subjects import Registration, Teams
 from schemas.teams import CreateTeam, JoinTeam, ListTeams, Membership, TeamList
+from services.demo_day import plain
 from services.kit.client import call
 from services.kit.lifecycle import Running
 from services.teams.rules import team_list
@@ -28,7 +29,7 @@ FULL_FR = "Cette équipe est complète : rejoignez-en une autre ou créez la vô
 async def register(http: httpx.AsyncClient, name: str, category: str = "participant") -> dict[str, Any]:
     body = {
         "name": name,
-        "email": f"{name.split()[0].lower()}@example.org",
+        "email": f"{plain(name.split()[0])}@example.org",
         "consent": True,
         "category": category,
         "answers": ANSWERS if category == "participant" else {},
