@@ -250,14 +250,6 @@ async def cache_of(request: Request[Any, Any, Any]) -> AgendaCache:
     return cache
 
 
-def base_of(request: Request[Any, Any, Any]) -> str:
-    gateway: Gateway = request.app.state.gateway
-    if gateway.base_url:
-        return gateway.base_url
-    host = request.headers.get("host", "localhost")
-    return f"{request.scope.get('scheme', 'http')}://{host}"
-
-
 class Polled:
     """What a feed request carries, read once from the raw ASGI headers.
 

@@ -23,8 +23,8 @@ from schemas.schedule import (
     Session,
 )
 from schemas.subjects import Schedule
-from services.web.agenda_cache import KEEPALIVE, STOP, STREAM_LIFETIME, base_of, cache_of
-from services.web.gateway import Gateway
+from services.web.agenda_cache import KEEPALIVE, STOP, STREAM_LIFETIME, cache_of
+from services.web.gateway import Gateway, public_base
 from services.web.rendering import language_of, localised, render
 from services.web.results_pages import published
 
@@ -127,7 +127,7 @@ class AgendaPages(Controller):
     async def agenda(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
         spec, view = await self._published(request, slug)
         language = language_of(request)
-        base = base_of(request)
+        base = public_base(request)
         page = f"{base}/e/{slug}/agenda"
         sessions = view.agenda.sessions
         return render(

@@ -29,7 +29,7 @@ from schemas.registration import (
 from schemas.subjects import Catalog, Registration
 from services.kit.client import ServiceError
 from services.web.auth import LIFETIME, organiser_guard, organiser_of
-from services.web.gateway import Gateway, event_detail_out, event_out, registration_out
+from services.web.gateway import Gateway, event_detail_out, event_out, public_base, registration_out
 from services.web.spreadsheets import csv_bytes
 from services.web.views import (
     AnswersIn,
@@ -52,12 +52,6 @@ IdempotencyKey = Annotated[
 ]
 
 
-def base_of(request: Request[Any, Any, Any]) -> str:
-    gateway: Gateway = request.app.state.gateway
-    # The configured public address, else this request's (building it costs on every call).
-    return gateway.base_url or str(request.base_url).rstrip("/")
-
-
 def check_key(key: str | None) -> str:
     if key is None:
         return uuid.uuid4().hex
@@ -72,14 +66,14 @@ class Api(Controller):
     @get("/events", summary="Published events")
     async def list_events(self, request: Request[Any, Any, Any]) -> list[EventOut]:
         gateway: Gateway = request.app.state.gateway
-        base = base_of(request)
+        base = public_base(request)
         return [event_out(spec, counts, base) for spec, counts in await gateway.events_with_counts()]
 
     @get("/events/{slug:str}", summary="One event, with its categories and questions")
     async def get_event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> EventDetailOut:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug)
-        return event_detail_out(spec, await gateway.counts(slug), base_of(request))
+        return event_detail_out(spec, await gateway.counts(slug), public_base(request))
 
     @put(
         "/events/{slug:str}",
@@ -120,7 +114,7 @@ class Api(Controller):
             answers=data.answers,
         )
         view = await gateway.call(Registration.REGISTER, command, RegistrationView)
-        return registration_out(view, base_of(request))
+        return registration_out(view, public_base(request))
 
     @get("/registrations/{registration_id:str}", summary="A registration, with its private token")
     async def get_registration(
@@ -128,7 +122,7 @@ class Api(Controller):
     ) -> RegistrationOut:
         gateway: Gateway = request.app.state.gateway
         query = GetRegistration(registration_id=registration_id, token=token)
-        return registration_out(await gateway.call(Registration.GET, query, RegistrationView), base_of(request))
+        return registration_out(await gateway.call(Registration.GET, query, RegistrationView), public_base(request))
 
     @post("/registrations/{registration_id:str}/cancel", status_code=200, summary="Cancel (manage token, or organiser)")
     async def cancel(
@@ -178,7 +172,7 @@ class Api(Controller):
 
     async def _command(self, request: Request[Any, Any, Any], subject: str, command: Any) -> RegistrationOut:
         gateway: Gateway = request.app.state.gateway
-        return registration_out(await gateway.call(subject, command, RegistrationView), base_of(request))
+        return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
 
     @post("/auth/token", status_code=200, summary="Organiser login: a bearer token")
     async def token(self, request: Request[Any, Any, Any], data: JSONBody[CredentialsIn]) -> TokenOut:
@@ -203,7 +197,7 @@ class Api(Controller):
         gateway: Gateway = request.app.state.gateway
         await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
-        base = base_of(request)
+        base = public_base(request)
         return [registration_out(v, base) for v in reply.registrations]
 
     @get(
@@ -289,7 +283,7 @@ class Api(Controller):
         query = ExportPersonalData(registration_id=registration_id, by_organiser=request.state.organiser[0])
         reply = await gateway.call(Registration.EXPORT, query, PersonalDataExport)
         return PersonalDataOut(
-            registration=registration_out(reply.registration, base_of(request)), history=reply.history
+            registration=registration_out(reply.registration, public_base(request)), history=reply.history
         )
 
     @get(
@@ -304,7 +298,7 @@ class Api(Controller):
     ) -> list[RegistrationOut]:
         gateway: Gateway = request.app.state.gateway
         reply = await gateway.call(Registration.FIND, FindRegistrations(event=slug, text=q[:200]), RegistrationList)
-        base = base_of(request)
+        base = public_base(request)
         return [registration_out(v, base) for v in reply.registrations]
 
 

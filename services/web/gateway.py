@@ -54,9 +54,6 @@ class Gateway:
         counts = await asyncio.gather(*(self.counts(e.slug) for e in events))
         return list(zip(events, counts, strict=True))
 
-    def url(self, base: str, path: str) -> str:
-        return (self.base_url or base.rstrip("/")) + path
-
 
 def registration_status(spec: EventSpec, counts: Counts | None, now: datetime | None = None) -> RegistrationStatus:
     now = now or datetime.now(UTC)
@@ -140,3 +137,12 @@ def registration_out(view: RegistrationView, base: str) -> RegistrationOut:
         offer_expires_at=view.offer_expires_at,
         checked_in_at=view.checked_in_at,
     )
+
+
+def public_base(request: Any) -> str:
+    """Perche's public address: the configured one (PERCHE_BASE_URL), else the request's host."""
+    gateway: Gateway = request.app.state.gateway
+    if gateway.base_url:
+        return gateway.base_url
+    host = request.headers.get("host", "localhost")
+    return f"{request.scope.get('scheme', 'http')}://{host}"

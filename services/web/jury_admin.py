@@ -23,7 +23,7 @@ from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import organiser_guard
 from services.web.forms import error_text
-from services.web.gateway import Gateway
+from services.web.gateway import Gateway, public_base
 from services.web.printouts import JurorSheet, jury_sheets_pdf
 from services.web.rendering import gettext_for, language_of, render
 from services.web.results_pages import judging_of
@@ -63,7 +63,7 @@ class JuryAdmin(Controller):
         gateway: Gateway = request.app.state.gateway
         spec, jurors, standings = await judging_of(gateway, slug)
         progress = {p.juror: p for p in standings.jurors}
-        base = gateway.url(str(request.base_url), "")
+        base = public_base(request)
         tokens = request.app.state.tokens
         links = {j.id: f"{base}/jury/{slug}/{j.id}?key={tokens.jury_key(slug, j.id)}" for j in jurors}
         # On the day a juror scans their link from the organiser's screen rather than typing it.

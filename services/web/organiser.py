@@ -30,7 +30,7 @@ from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import LIFETIME, SESSION_COOKIE, organiser_of
 from services.web.forms import error_text
-from services.web.gateway import Gateway
+from services.web.gateway import Gateway, public_base
 from services.web.printouts import Badge, badges_pdf
 from services.web.rendering import gettext_for, language_of, render
 from services.web.results_pages import jurors_of, published
@@ -150,7 +150,7 @@ class OrganiserPages(Controller):
         spec = await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
         language = language_of(request)
-        base = gateway.url(str(request.base_url), "")
+        base = public_base(request)
         people = sorted(
             (r for r in reply.registrations if r.status == "confirmed" and (not category or r.category == category)),
             key=lambda r: r.name.casefold(),

@@ -16,7 +16,7 @@ from schemas.subjects import Registration
 from services.kit.client import ServiceError
 from services.web.auth import CSRF_COOKIE
 from services.web.forms import answers_from_form, error_text, register_from_form
-from services.web.gateway import Gateway, registration_status
+from services.web.gateway import Gateway, public_base, registration_status
 from services.web.rendering import gettext_for, language_of, render
 
 
@@ -109,7 +109,7 @@ class PublicPages(Controller):
         query = GetRegistration(registration_id=registration_id, token=token)
         view = await gateway.call(Registration.GET, query, RegistrationView)
         spec = await gateway.event(view.event, include_unpublished=True)
-        base = gateway.url(str(request.base_url), "")
+        base = public_base(request)
         qr = None
         if view.status == "confirmed":
             # The organiser's phone camera opens this link on the check-in page.
