@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -111,36 +112,19 @@ class NotifyService:
         self.endpoints.add(Notify.GET_MAIL, GetMail, self.get_mail)
         await self.endpoints.start()
 
+        # Each stream's work, shared by the instances through one durable consumer. A person's
+        # events are handled in order, and so are one event's agenda releases and results.
         self.queues: list[WorkQueue[Any]] = []
-        registration_queue: WorkQueue[RegistrationEvent] = WorkQueue(
-            nc,
-            "registration",
-            Notify.REGISTRATION_CONSUMER,
-            RegistrationEvent,
-            key=lambda event: event.registration_id,
-            handle=self.on_registration_event,
-            slots=self._slots,
-        )
-        # One agenda's releases in order, whichever subject they are on.
-        schedule_queue: WorkQueue[ScheduleEvent] = WorkQueue(
-            nc,
-            "schedule",
-            Notify.SCHEDULE_CONSUMER,
-            ScheduleEvent,
-            key=lambda event: event.event,
-            handle=self.on_schedule_event,
-            slots=self._slots,
-        )
-        publishing_queue: WorkQueue[PublishingEvent] = WorkQueue(
-            nc,
-            "publishing",
-            Notify.PUBLISHING_CONSUMER,
-            PublishingEvent,
-            key=lambda event: event.event,
-            handle=self.on_publishing_event,
-            slots=self._slots,
-        )
-        for queue in (registration_queue, schedule_queue, publishing_queue):
+        sources: list[tuple[str, str, Any, Callable[[Any], str], Callable[[Any, Msg], Awaitable[Outcome]]]] = [
+            ("registration", Notify.REGISTRATION_CONSUMER, RegistrationEvent, lambda e: e.registration_id,
+             self.on_registration_event),
+            ("schedule", Notify.SCHEDULE_CONSUMER, ScheduleEvent, lambda e: e.event, self.on_schedule_event),
+            ("publishing", Notify.PUBLISHING_CONSUMER, PublishingEvent, lambda e: e.event, self.on_publishing_event),
+        ]  # fmt: skip
+        for service, consumer, event_type, key, handle in sources:
+            queue: WorkQueue[Any] = WorkQueue(
+                nc, service, consumer, event_type, key=key, handle=handle, slots=self._slots
+            )
             await queue.start()
             self.queues.append(queue)
         self._housekeeping = asyncio.create_task(self._housekeeping_loop())
