@@ -4,7 +4,8 @@ import asyncio
 import email.policy
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -22,6 +23,7 @@ from schemas.subjects import Catalog, Notify, Registration, stream_name
 from services.catalog.files import read_event_file
 from services.catalog.rules import normalise
 from services.kit.client import call
+from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.kit.nats_server import free_port
 from services.kit.settings import Settings
@@ -101,6 +103,23 @@ class Stack:
 
     async def stop_notify(self, index: int = 0) -> None:
         await self.notify.pop(index).stop()
+
+
+@asynccontextmanager
+async def running_stack(nats_url: str, inbox: Inbox, tmp_path: Path, services: list[Any]) -> AsyncIterator[Stack]:
+    """These backend services, and notify apart so a test can stop, restart or add instances."""
+    backend = Running(services, nats_url)
+    await backend.start()
+    nc = await connect(nats_url, "test-notify")
+    stack = Stack(nc=nc, nats_url=nats_url, settings=mail_settings(tmp_path, inbox.port), notify=[])
+    await stack.start_notify()
+    try:
+        yield stack
+    finally:
+        while stack.notify:
+            await stack.stop_notify()
+        await nc.drain()
+        await backend.stop()
 
 
 async def wait_until(check: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0) -> None:

@@ -29,9 +29,7 @@ from schemas.schedule import (
 from schemas.subjects import Catalog, Notify, Registration, Schedule, stream_name
 from services.catalog.service import CatalogService
 from services.kit.client import call
-from services.kit.connection import connect
 from services.kit.i18n import Formatter, localised, translations
-from services.kit.lifecycle import Running
 from services.registration.service import RegistrationService
 from services.schedule.service import ScheduleService
 from tests.integration.notify_support import (
@@ -40,8 +38,8 @@ from tests.integration.notify_support import (
     Stack,
     define,
     drained,
-    mail_settings,
     register,
+    running_stack,
     small_event,
     text_of,
     wait_until,
@@ -53,16 +51,10 @@ SLUG = "atelier-programme"
 @pytest.fixture
 async def stack(nats_url: str, inbox: Inbox, tmp_path: Path) -> AsyncIterator[Stack]:
     """Catalog, registration and schedule; notify apart, so a test can restart it."""
-    backend = Running([CatalogService(), RegistrationService(), ScheduleService()], nats_url)
-    await backend.start()
-    nc = await connect(nats_url, "test-notify-agenda")
-    stack = Stack(nc=nc, nats_url=nats_url, settings=mail_settings(tmp_path, inbox.port), notify=[])
-    await stack.start_notify()
-    yield stack
-    while stack.notify:
-        await stack.stop_notify()
-    await nc.drain()
-    await backend.stop()
+    async with running_stack(
+        nats_url, inbox, tmp_path, [CatalogService(), RegistrationService(), ScheduleService()]
+    ) as stack:
+        yield stack
 
 
 def agenda_mails(inbox: Inbox, address: str) -> list[EmailMessage]:

@@ -18,8 +18,6 @@ from schemas.teams import CreateTeam, TeamList
 from services.catalog.service import CatalogService
 from services.judging.service import JudgingService
 from services.kit.client import call
-from services.kit.connection import connect
-from services.kit.lifecycle import Running
 from services.publishing.service import PublishingService
 from services.registration.service import RegistrationService
 from services.teams.service import TeamsService
@@ -28,8 +26,8 @@ from tests.integration.notify_support import (
     Stack,
     define,
     drained,
-    mail_settings,
     register,
+    running_stack,
     small_event,
     text_of,
     wait_until,
@@ -40,17 +38,13 @@ SLUG = "mini-hackathon"
 
 @pytest.fixture
 async def stack(nats_url: str, inbox: Inbox, tmp_path: Path) -> AsyncIterator[Stack]:
-    services = [CatalogService(), RegistrationService(), TeamsService(), JudgingService(), PublishingService()]
-    backend = Running(services, nats_url)
-    await backend.start()
-    nc = await connect(nats_url, "test-notify-results")
-    stack = Stack(nc=nc, nats_url=nats_url, settings=mail_settings(tmp_path, inbox.port), notify=[])
-    await stack.start_notify()
-    yield stack
-    while stack.notify:
-        await stack.stop_notify()
-    await nc.drain()
-    await backend.stop()
+    async with running_stack(
+        nats_url,
+        inbox,
+        tmp_path,
+        [CatalogService(), RegistrationService(), TeamsService(), JudgingService(), PublishingService()],
+    ) as stack:
+        yield stack
 
 
 def results_mails(inbox: Inbox) -> list[object]:

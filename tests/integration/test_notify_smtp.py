@@ -31,6 +31,7 @@ from tests.integration.notify_support import (
     drained,
     mail_settings,
     register,
+    running_stack,
     small_event,
     text_of,
     wait_until,
@@ -40,16 +41,8 @@ from tests.integration.notify_support import (
 @pytest.fixture
 async def stack(nats_url: str, inbox: Inbox, tmp_path: Path) -> AsyncIterator[Stack]:
     """Catalog and registration, and notify apart so a test can stop, restart or add instances."""
-    backend = Running([CatalogService(), RegistrationService()], nats_url)
-    await backend.start()
-    nc = await connect(nats_url, "test-notify")
-    stack = Stack(nc=nc, nats_url=nats_url, settings=mail_settings(tmp_path, inbox.port), notify=[])
-    await stack.start_notify()
-    yield stack
-    while stack.notify:
-        await stack.stop_notify()
-    await nc.drain()
-    await backend.stop()
+    async with running_stack(nats_url, inbox, tmp_path, [CatalogService(), RegistrationService()]) as stack:
+        yield stack
 
 
 async def test_confirmations_reach_a_real_smtp_server_in_each_registrants_language_with_link_and_invitation(
