@@ -41,6 +41,14 @@ def panels_of(agenda: Agenda, jurors: set[str], teams: set[str]) -> dict[str, li
     return {juror: sorted(chosen) for juror, chosen in panels.items()}
 
 
+async def agenda_panels(
+    gateway: Gateway, slug: str, jurors: list[RegistrationView], standings: Standings
+) -> dict[str, list[str]]:
+    """The jury panels of the released agenda, for the jurors and teams judging knows."""
+    agenda = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug, include_unpublished=True), AgendaView)
+    return panels_of(agenda.agenda, {j.id for j in jurors}, {s.team.id for s in standings.standings})
+
+
 class JuryAdmin(Controller):
     """The organiser's side: jurors, their links and teams, progress, closing the judging."""
 
@@ -69,8 +77,7 @@ class JuryAdmin(Controller):
         # On the day a juror scans their link from the organiser's screen rather than typing it.
         codes = {j: Markup(segno.make(link, error="m").svg_inline(scale=3, title=j)) for j, link in links.items()}
         categories = [c for c in spec.categories if spec.audience_of(c.id) == "jurors"]
-        agenda = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug, include_unpublished=True), AgendaView)
-        panels = panels_of(agenda.agenda, {j.id for j in jurors}, {s.team.id for s in standings.standings})
+        panels = await agenda_panels(gateway, slug, jurors, standings)
         return render(
             request,
             "organiser/jury.html",
@@ -146,9 +153,7 @@ class JuryAdmin(Controller):
         form = await request.form()
         command_id = str(form.get("command_id") or uuid.uuid4().hex)
         _, jurors, standings = await judging_of(gateway, slug)
-        agenda = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug, include_unpublished=True), AgendaView)
-        panels = panels_of(agenda.agenda, {j.id for j in jurors}, {s.team.id for s in standings.standings})
-        for juror, teams in panels.items():
+        for juror, teams in (await agenda_panels(gateway, slug, jurors, standings)).items():
             command = AssignJuror(
                 command_id=f"{command_id}-{juror}"[:100],
                 event=slug,
