@@ -1,6 +1,7 @@
 """Checks every boundary shares (forms, API, services), kept next to the messages they guard."""
 
 import re
+import unicodedata
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]{2,}$")
 
@@ -13,3 +14,8 @@ def looks_like_email(value: str) -> bool:
 
 def normalise_email(value: str) -> str:
     return value.strip().lower()
+
+
+def without_accents(text: str) -> str:
+    """« Hélène Lefèvre » → « Helene Lefevre »: for searching, comparing names and making slugs."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

@@ -2,7 +2,6 @@
 (check-in, teams, the jury's phones, results) without registering everyone by hand.
 For trying Perche out only: the addresses are example.org ones and mails go nowhere real."""
 
-import unicodedata
 import uuid
 
 from schemas.catalog import EventReply, GetEvent
@@ -11,6 +10,7 @@ from schemas.judging import GiveScore, Sheet
 from schemas.registration import Answer, Register, RegistrationView
 from schemas.subjects import Catalog, Judging, Registration, Teams
 from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
+from schemas.validation import without_accents
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 
@@ -24,8 +24,7 @@ JURORS = ["Claire Moreau", "Marc Dubois"]
 
 def plain(name: str) -> str:
     """« Léa Bernard » → « lea.bernard »: addresses take no accents before the @."""
-    letters = unicodedata.normalize("NFKD", name.lower().replace(" ", "."))
-    return "".join(c for c in letters if c.isascii())
+    return without_accents(name.lower().replace(" ", ".")).encode("ascii", "ignore").decode()
 
 
 async def demo_day(nats_url: str, slug: str) -> str:

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import logging
 import os
-import unicodedata
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -44,6 +43,7 @@ from schemas.registration import (
     UpdateAnswers,
 )
 from schemas.subjects import Registration
+from schemas.validation import without_accents
 from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
@@ -73,7 +73,7 @@ MAX_ATTEMPTS = 50
 
 def _folded(text: str) -> str:
     """Lower case without accents, so « Hélène » is found by typing « helene »."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    return without_accents(text.casefold())
 
 
 class RegistrationService:

@@ -7,7 +7,6 @@ stream (read only), which says who is a confirmed participant and who has gone.
 """
 
 import hashlib
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +36,7 @@ from schemas.teams import (
     TeamsEvent,
     TeamView,
 )
+from schemas.validation import without_accents
 
 CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 CODE_LENGTH = 6
@@ -243,8 +243,7 @@ def unique_code(teams: EventTeams, event: str, command_id: str) -> str:
 
 def folded(name: str) -> str:
     """« Les Épis » and « les epis » are the same team name: no case, no accents, single spaces."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
-    return " ".join(plain.split())
+    return " ".join(without_accents(name.casefold()).split())
 
 
 def check_event(spec: EventSpec | None, slug: str, now: datetime, by_organiser: str | None) -> EventSpec:

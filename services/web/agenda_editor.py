@@ -2,7 +2,6 @@
 
 import asyncio
 import re
-import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -40,6 +39,7 @@ from schemas.schedule import (
 )
 from schemas.subjects import Schedule, Teams
 from schemas.teams import ListTeams, TeamList, TeamView
+from schemas.validation import without_accents
 from services.kit.client import ServiceError
 from services.web.agenda_cache import KINDS, agenda_error
 from services.web.agenda_pages import by_day
@@ -51,7 +51,7 @@ from services.web.rendering import render
 
 
 def slugify(text: str, limit: int = 40) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    plain = without_accents(text).encode("ascii", "ignore").decode().lower()
     slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit].strip("-")
     return slug or "x"
 

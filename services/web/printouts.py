@@ -6,7 +6,6 @@ PDF core font, with what it cannot show spelled in plain Latin letters.
 """
 
 import io
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import segno
 from fpdf import FPDF
 
 from schemas.catalog import EventSpec
+from schemas.validation import without_accents
 from services.kit.i18n import Formatter, localised, translations
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/Library/Fonts")]
@@ -77,8 +77,7 @@ class _Document:
 
 
 def _base_letters(character: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", character)
-    return "".join(c for c in decomposed if ord(c) < 256 and not unicodedata.combining(c)) or "?"
+    return "".join(c for c in without_accents(character) if ord(c) < 256) or "?"
 
 
 def badges_pdf(spec: EventSpec, badges: list[Badge], language: str) -> bytes:
