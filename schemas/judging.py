@@ -136,10 +136,6 @@ class Standings(msgspec.Struct, frozen=True, kw_only=True, tag="standings"):
     standings: list[Standing]
     jurors: list[JurorProgress]
 
-    @property
-    def complete(self) -> bool:
-        return all(s.given >= s.expected for s in self.standings)
-
 
 # --- events (perche.judging.evt.<slug>.scores) ---
 

@@ -23,7 +23,7 @@ from schemas.judging import (
     Standing,
     TeamToJudge,
 )
-from schemas.teams import MemberJoined, MemberLeft, TeamCreated, TeamDisbanded, TeamsEvent
+from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
 
 
 @dataclass
@@ -83,8 +83,6 @@ class JudgingState:
             judging.teams[event.team_id] = TeamToJudge(id=event.team_id, name=event.name, challenge=event.challenge)
         elif isinstance(event, TeamDisbanded):
             judging.teams.pop(event.team_id, None)
-        elif isinstance(event, MemberJoined | MemberLeft):
-            pass
 
 
 def _criterion(spec: EventSpec, criterion_id: str) -> Criterion:
@@ -183,6 +181,11 @@ def _share(criteria: list[Criterion], results: list[CriterionResult]) -> float:
     return round(100 * total / weights, 2)
 
 
+def _everyone(judging: EventJudging, jurors: list[str]) -> list[str]:
+    """The jurors expected (the organiser's list) and any who were assigned teams or gave scores."""
+    return sorted(set(jurors) | set(judging.assignments) | {who for who, _, _ in judging.scores})
+
+
 def severity_offsets(judging: EventJudging, spec: EventSpec) -> dict[tuple[str, str], float]:
     """How far each juror's mean on a criterion sits from the whole jury's mean on it.
 
@@ -208,7 +211,7 @@ def severity_offsets(judging: EventJudging, spec: EventSpec) -> dict[tuple[str, 
 
 def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[Standing]:
     """Every team with its averages and total; equal totals share a rank (1, 1, 3)."""
-    everyone = sorted(set(jurors) | set(judging.assignments) | {who for who, _, _ in judging.scores})
+    sheets = {juror: {t.id for t in judging.teams_of(juror)} for juror in _everyone(judging, jurors)}
     offsets = severity_offsets(judging, spec) if spec.normalise_jurors else {}
 
     def points_of(juror: str, team: str, criterion: str) -> float:
@@ -220,7 +223,7 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
 
     lines: list[tuple[TeamToJudge, list[CriterionResult], int, int]] = []
     for team in judging.teams.values():
-        panel = [j for j in everyone if any(t.id == team.id for t in judging.teams_of(j))]
+        panel = [juror for juror, teams in sheets.items() if team.id in teams]
         results = []
         for criterion in spec.criteria:
             points = [
@@ -251,7 +254,6 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
 
 
 def progress(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[JurorProgress]:
-    everyone = sorted(set(jurors) | set(judging.assignments) | {who for who, _, _ in judging.scores})
     criteria = {c.id for c in spec.criteria}
     return [
         JurorProgress(
@@ -260,5 +262,5 @@ def progress(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[
             given=sum(1 for s in judging.scores_of(juror) if s.criterion in criteria),
             expected=len(judging.teams_of(juror)) * len(criteria),
         )
-        for juror in everyone
+        for juror in _everyone(judging, jurors)
     ]
