@@ -44,6 +44,7 @@ from services.kit.client import ServiceError
 from services.web.agenda_cache import KINDS, agenda_error
 from services.web.agenda_pages import by_day
 from services.web.auth import organiser_guard
+from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
 from services.web.rendering import render
 
@@ -67,13 +68,9 @@ class FormProblem(Exception):
         self.key, self.field = key, field
 
 
-def _text(form: FormMultiDict, name: str, limit: int = 200) -> str:
-    return str(form.get(name) or "").strip()[:limit]
-
-
 def _when(form: FormMultiDict, name: str) -> datetime:
     """A naive local time: the schedule service reads it in the event's zone."""
-    value = _text(form, name)
+    value = form_text(form, name)
     try:
         return datetime.fromisoformat(value)
     except ValueError:
@@ -81,7 +78,7 @@ def _when(form: FormMultiDict, name: str) -> datetime:
 
 
 def _int(form: FormMultiDict, name: str, default: int) -> int:
-    value = _text(form, name)
+    value = form_text(form, name)
     if not value:
         return default
     try:
@@ -95,64 +92,66 @@ def _words(value: str) -> list[str]:
 
 
 def session_from_form(form: FormMultiDict) -> Session:
-    title = _text(form, "title")
+    title = form_text(form, "title")
     if not title:
         raise FormProblem("agenda_title_required", "title")
-    kind = _text(form, "kind")
-    audience = _text(form, "audience")
+    kind = form_text(form, "kind")
+    audience = form_text(form, "audience")
     return Session(
-        id=_text(form, "id", 80) or _new_id(title),
+        id=form_text(form, "id", 80) or _new_id(title),
         title=title,
-        title_en=_text(form, "title_en"),
+        title_en=form_text(form, "title_en"),
         kind=kind if kind in KINDS else "other",
         starts_at=_when(form, "starts_at"),
         ends_at=_when(form, "ends_at"),
-        room=_text(form, "room") or None,
+        room=form_text(form, "room") or None,
         people=[str(p) for p in form.getall("people", []) if p],
-        team=_text(form, "team") or None,
+        team=form_text(form, "team") or None,
         audience=audience if audience in ("everyone", "participants", "jurors", "speakers") else "everyone",  # type: ignore[arg-type]
-        description=_text(form, "description", 20_000),
-        description_en=_text(form, "description_en", 20_000),
+        description=form_text(form, "description", 20_000),
+        description_en=form_text(form, "description_en", 20_000),
         cancelled=form.get("cancelled") == "yes",
     )
 
 
 def room_from_form(form: FormMultiDict) -> RoomSpec:
-    name = _text(form, "name")
+    name = form_text(form, "name")
     if not name:
         raise FormProblem("agenda_name_required", "name")
     capacity = _int(form, "capacity", -1)
     return RoomSpec(
-        id=_text(form, "id", 40) or _new_id(name),
+        id=form_text(form, "id", 40) or _new_id(name),
         name=name,
-        name_en=_text(form, "name_en"),
-        location=_text(form, "location"),
+        name_en=form_text(form, "name_en"),
+        location=form_text(form, "location"),
         capacity=None if capacity < 0 else capacity,
     )
 
 
 def contributor_from_form(form: FormMultiDict) -> Contributor:
-    name = _text(form, "name")
+    name = form_text(form, "name")
     if not name:
         raise FormProblem("agenda_name_required", "name")
     availability = []
-    if _text(form, "available_from") or _text(form, "available_until"):
+    if form_text(form, "available_from") or form_text(form, "available_until"):
         availability.append(Span(starts_at=_when(form, "available_from"), ends_at=_when(form, "available_until")))
     return Contributor(
-        id=_text(form, "id", 40) or _new_id(name),
+        id=form_text(form, "id", 40) or _new_id(name),
         name=name,
         role="juror" if form.get("role") == "juror" else "speaker",
-        registration=_text(form, "registration", 100) or None,
+        registration=form_text(form, "registration", 100) or None,
         availability=availability,
         conflicts=[str(t) for t in form.getall("conflicts", []) if t],
     )
 
 
 def team_from_form(form: FormMultiDict) -> Team:
-    name = _text(form, "name")
+    name = form_text(form, "name")
     if not name:
         raise FormProblem("agenda_name_required", "name")
-    return Team(id=_text(form, "id", 40) or _new_id(name), name=name, members=_words(_text(form, "members", 5000)))
+    return Team(
+        id=form_text(form, "id", 40) or _new_id(name), name=name, members=_words(form_text(form, "members", 5000))
+    )
 
 
 def teams_import(formed: list[TeamView], agenda: Agenda) -> list[Edit]:
@@ -164,9 +163,9 @@ def teams_import(formed: list[TeamView], agenda: Agenda) -> list[Edit]:
 
 
 def rounds_from_form(form: FormMultiDict, slug: str, organiser: str) -> GenerateRounds:
-    seed = _text(form, "seed")
+    seed = form_text(form, "seed")
     return GenerateRounds(
-        command_id=_text(form, "command_id", 100) or uuid.uuid4().hex,
+        command_id=command_id_of(form),
         event=slug,
         by_organiser=organiser,
         starts_at=_when(form, "starts_at"),
@@ -177,7 +176,7 @@ def rounds_from_form(form: FormMultiDict, slug: str, organiser: str) -> Generate
         break_every=_int(form, "break_every", 0),
         break_minutes=_int(form, "break_minutes", 15),
         deliberation_minutes=_int(form, "deliberation_minutes", 0),
-        deliberation_room=_text(form, "deliberation_room") or None,
+        deliberation_room=form_text(form, "deliberation_room") or None,
         seed=int(seed) if seed.lstrip("-").isdigit() else None,
         replace=[str(s) for s in form.getall("replace", []) if s],
     )
@@ -245,7 +244,7 @@ class OrganiserAgenda(Controller):
         except (msgspec.ValidationError, ValueError) as problem:
             return await self._page(request, slug, str(problem), 422)
         command = EditDraft(
-            command_id=_text(form, "command_id", 100) or uuid.uuid4().hex,
+            command_id=command_id_of(form),
             event=slug,
             by_organiser=request.state.organiser[0],
             edits=edits,
@@ -334,10 +333,10 @@ class OrganiserAgenda(Controller):
     async def release(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
         form = await request.form()
         command = ReleaseAgenda(
-            command_id=_text(form, "command_id", 100) or uuid.uuid4().hex,
+            command_id=command_id_of(form),
             event=slug,
             by_organiser=request.state.organiser[0],
-            note=_text(form, "note", 2000),
+            note=form_text(form, "note", 2000),
             accept_conflicts=form.get("accept_conflicts") == "yes",
         )
         return await self._send(request, slug, Schedule.RELEASE, command, AgendaView, "#releases")

@@ -1,6 +1,5 @@
 """Organisers define and change events from the dashboard (TOML text) or the API (JSON)."""
 
-import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -12,6 +11,7 @@ from schemas.event_file import EventTextError, decode_event_toml, encode_event_t
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
 from services.web.auth import organiser_of
+from services.web.forms import command_id_of
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
 
@@ -76,7 +76,7 @@ class EventEditor(Controller):
             spec = decode_event_toml(text)
             if slug is not None and spec.slug != slug:
                 raise EventTextError("slug", gettext("L'identifiant (slug) d'un événement ne peut pas changer."))
-            command = DefineEvent(command_id=str(form.get("command_id") or uuid.uuid4().hex), spec=spec)
+            command = DefineEvent(command_id=command_id_of(form), spec=spec)
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except EventTextError as error:
             message = gettext("Champ « %(field)s » : %(problem)s") % {"field": error.field, "problem": error.problem}

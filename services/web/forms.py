@@ -1,5 +1,6 @@
 """Turning the registration form (no JavaScript needed) into a command, and its errors into text."""
 
+import uuid
 from typing import Any
 
 from litestar.datastructures import FormMultiDict
@@ -62,6 +63,16 @@ ERROR_TEXTS = {
     "results_judging_open": N_("Closez d'abord la notation : le classement ne doit plus bouger une fois publié."),
     "results_nothing_scored": N_("Aucune équipe n'a encore été notée."),
 }
+
+
+def form_text(form: FormMultiDict, name: str, limit: int = 200) -> str:
+    return str(form.get(name) or "").strip()[:limit]
+
+
+def command_id_of(form: FormMultiDict) -> str:
+    """The id the page put in its form, so a double click is one command; a new one if it is missing."""
+    given = form_text(form, "command_id", 100)
+    return given if len(given) >= 8 else uuid.uuid4().hex
 
 
 def error_text(key: str | None, fallback: str, gettext: Any) -> str:

@@ -22,7 +22,7 @@ from schemas.subjects import Judging, Registration, Schedule
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import organiser_guard
-from services.web.forms import error_text
+from services.web.forms import command_id_of, error_text
 from services.web.gateway import Gateway, public_base
 from services.web.printouts import JurorSheet, jury_sheets_pdf
 from services.web.rendering import gettext_for, language_of, render
@@ -128,7 +128,7 @@ class JuryAdmin(Controller):
         values = {name: str(form.get(name) or "").strip() for name in ("name", "email", "language", "category")}
         categories = [c.id for c in spec.categories if spec.audience_of(c.id) == "jurors"]
         command = Register(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            command_id=command_id_of(form),
             event=slug,
             name=values["name"][:200],
             email=values["email"][:254],
@@ -151,7 +151,7 @@ class JuryAdmin(Controller):
         """Give each juror the teams the released agenda has them hear pitch."""
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
-        command_id = str(form.get("command_id") or uuid.uuid4().hex)
+        command_id = command_id_of(form)
         _, jurors, standings = await judging_of(gateway, slug)
         for juror, teams in (await agenda_panels(gateway, slug, jurors, standings)).items():
             command = AssignJuror(
@@ -170,7 +170,7 @@ class JuryAdmin(Controller):
         form = await request.form()
         teams = None if form.get("all") == "1" else [str(t) for t in form.getall("team")]
         command = AssignJuror(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            command_id=command_id_of(form),
             event=slug,
             juror=juror,
             teams=teams,
@@ -191,7 +191,7 @@ class JuryAdmin(Controller):
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command = kind(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            command_id=command_id_of(form),
             event=slug,
             by_organiser=request.state.organiser[0],
         )

@@ -24,7 +24,7 @@ from schemas.judging import (
 from schemas.registration import GetRegistration, RegistrationView
 from schemas.subjects import Judging, Registration
 from services.kit.client import ServiceError
-from services.web.forms import ERROR_TEXTS, error_text
+from services.web.forms import ERROR_TEXTS, command_id_of, error_text
 from services.web.gateway import Gateway
 from services.web.rendering import TEMPLATES, gettext_for, language_of, render
 
@@ -189,7 +189,7 @@ class JuryPages(Controller):
         if len(text) > 2000:
             message = gettext_for(language_of(request))("Ce mot est trop long : 2 000 caractères au plus.")
             return await self._refuse(request, ("text", message, 422), page)
-        command_id = str(form.get("command_id") or uuid.uuid4().hex)
+        command_id = command_id_of(form)
         command = GiveFeedback(command_id=command_id, event=slug, juror=juror, team=team, text=text)
         outcome = await self._send(request, Judging.FEEDBACK, command)
         if not isinstance(outcome, Sheet):
@@ -226,7 +226,7 @@ class JuryPages(Controller):
                 else gettext("Choisissez une note avant d'enregistrer.")
             )
             return await self._refuse(request, ("points", message, 422), page)
-        command_id = str(form.get("command_id") or uuid.uuid4().hex)
+        command_id = command_id_of(form)
         command = GiveScore(
             command_id=command_id, event=slug, juror=juror, team=team, criterion=criterion, points=points
         )

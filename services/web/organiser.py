@@ -29,7 +29,7 @@ from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import LIFETIME, SESSION_COOKIE, organiser_of
-from services.web.forms import error_text
+from services.web.forms import command_id_of, error_text
 from services.web.gateway import Gateway, public_base
 from services.web.printouts import Badge, badges_pdf
 from services.web.rendering import gettext_for, language_of, render
@@ -240,7 +240,7 @@ class OrganiserPages(Controller):
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command = CheckIn(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            command_id=command_id_of(form),
             registration_id=registration_id,
             by_organiser=who[0],
         )
@@ -261,7 +261,7 @@ class OrganiserPages(Controller):
             return _login_redirect(request)
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
-        command_id = str(form.get("command_id") or uuid.uuid4().hex)
+        command_id = command_id_of(form)
         kinds: dict[str, tuple[str, Any]] = {
             "cancel": (Registration.CANCEL, Cancel),
             "promote": (Registration.PROMOTE, Promote),

@@ -15,7 +15,7 @@ from schemas.registration import Cancel, Claim, GetRegistration, RegistrationVie
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
 from services.web.auth import CSRF_COOKIE
-from services.web.forms import answers_from_form, error_text, register_from_form
+from services.web.forms import answers_from_form, command_id_of, error_text, register_from_form
 from services.web.gateway import Gateway, public_base, registration_status
 from services.web.rendering import gettext_for, language_of, render
 
@@ -144,9 +144,7 @@ class PublicPages(Controller):
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
         token = str(form.get("token") or "")
-        command = Cancel(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex), registration_id=registration_id, token=token
-        )
+        command = Cancel(command_id=command_id_of(form), registration_id=registration_id, token=token)
         try:
             await gateway.call(Registration.CANCEL, command, RegistrationView)
         except ServiceError as error:
@@ -159,9 +157,7 @@ class PublicPages(Controller):
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
         token = str(form.get("token") or "")
-        command = Claim(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex), registration_id=registration_id, token=token
-        )
+        command = Claim(command_id=command_id_of(form), registration_id=registration_id, token=token)
         try:
             await gateway.call(Registration.CLAIM, command, RegistrationView)
         except ServiceError as error:
@@ -181,7 +177,7 @@ class PublicPages(Controller):
         )
         spec = await gateway.event(view.event, include_unpublished=True)
         command = UpdateAnswers(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            command_id=command_id_of(form),
             registration_id=registration_id,
             token=token,
             name=str(form.get("name") or "")[:200],

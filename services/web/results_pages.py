@@ -19,7 +19,7 @@ from schemas.registration import ListRegistrations, RegistrationList, Registrati
 from schemas.subjects import Judging, Publishing, Registration
 from services.kit.client import ServiceError
 from services.web.auth import organiser_guard
-from services.web.forms import error_text
+from services.web.forms import command_id_of, error_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
 from services.web.spreadsheets import csv_bytes
@@ -75,7 +75,7 @@ class ResultsAdmin(Controller):
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command = PublishResults(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            command_id=command_id_of(form),
             event=slug,
             by_organiser=request.state.organiser[0],
             note=str(form.get("note") or "")[:2000],
@@ -95,7 +95,7 @@ class ResultsAdmin(Controller):
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command = WithdrawResults(
-            command_id=str(form.get("command_id") or uuid.uuid4().hex),
+            command_id=command_id_of(form),
             event=slug,
             by_organiser=request.state.organiser[0],
         )

@@ -37,7 +37,7 @@ from schemas.teams import (
 from services.kit.client import ServiceError
 from services.web.agenda_editor import slugify
 from services.web.auth import organiser_guard
-from services.web.forms import error_text
+from services.web.forms import command_id_of, error_text, form_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
 from services.web.results_pages import published
@@ -52,25 +52,16 @@ def team_id_for(name: str, command_id: str) -> str:
     return f"{slugify(name, 30) if name.strip() else 'equipe'}-{digest}"
 
 
-def _text(form: FormMultiDict, name: str, limit: int = 200) -> str:
-    return str(form.get(name) or "").strip()[:limit]
-
-
-def _command_id(form: FormMultiDict) -> str:
-    given = _text(form, "command_id", 100)
-    return given if len(given) >= 8 else uuid.uuid4().hex
-
-
 def create_from_form(form: FormMultiDict, slug: str, founder: str | None, organiser: str | None) -> CreateTeam:
-    command_id = _command_id(form)
-    name = _text(form, "name", 80)
+    command_id = command_id_of(form)
+    name = form_text(form, "name", 80)
     return CreateTeam(
         command_id=command_id,
         event=slug,
         team_id=team_id_for(name, command_id),
         # A blank name still makes a command: the service answers with its precise refusal.
         name=name or " ",
-        challenge=_text(form, "challenge", 40) or None,
+        challenge=form_text(form, "challenge", 40) or None,
         open=form.get("open") != "no",
         founder=founder,
         by_organiser=organiser,
@@ -186,7 +177,7 @@ class TeamPages(Controller):
         """Check the link, send the command `make(form, view)` builds, and show the outcome."""
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
-        token = _text(form, "token", 100)
+        token = form_text(form, "token", 100)
         view = await self._registration(request, registration_id, token)
         language = language_of(request)
         values = {key: str(form.get(key) or "") for key in ("name", "challenge", "open", "code")}
@@ -215,8 +206,8 @@ class TeamPages(Controller):
         by_code = "code" in form
 
         async def make(form: FormMultiDict, view: RegistrationView) -> tuple[str, Any, Any]:
-            code = "".join(_text(form, "code", 40).split()).upper()
-            team_id = _text(form, "team_id", 40)
+            code = "".join(form_text(form, "code", 40).split()).upper()
+            team_id = form_text(form, "team_id", 40)
             if by_code:
                 # A code alone names its team: each team of an event has its own.
                 teams = await gateway.call(Teams.LIST, ListTeams(event=view.event), TeamList)
@@ -228,7 +219,7 @@ class TeamPages(Controller):
                     raise ServiceError(reply)
                 team_id = found.id
             command = JoinTeam(
-                command_id=_command_id(form), event=view.event, team_id=team_id, registration=view.id, code=code
+                command_id=command_id_of(form), event=view.event, team_id=team_id, registration=view.id, code=code
             )
             return Teams.JOIN, command, Membership
 
@@ -237,7 +228,7 @@ class TeamPages(Controller):
     @post("/r/{registration_id:str}/team/leave")
     async def leave(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> Response[Any]:
         async def make(form: FormMultiDict, view: RegistrationView) -> tuple[str, Any, Any]:
-            command = LeaveTeam(command_id=_command_id(form), event=view.event, registration=view.id)
+            command = LeaveTeam(command_id=command_id_of(form), event=view.event, registration=view.id)
             return Teams.LEAVE, command, Membership
 
         return await self._send(request, registration_id, make, "left")
@@ -335,13 +326,13 @@ class OrganiserTeams(Controller):
         self, request: Request[Any, Any, Any], slug: FromPath[str], team_id: FromPath[str]
     ) -> Response[Any]:
         form = await request.form()
-        registration = _text(form, "registration", 100)
+        registration = form_text(form, "registration", 100)
         if not registration:
             gettext = gettext_for(language_of(request))
             message = gettext("Choisissez une personne à placer dans l'équipe.")
             return await self._page(request, slug, {f"place-{team_id}": message}, None, 422)
         command = JoinTeam(
-            command_id=_command_id(form),
+            command_id=command_id_of(form),
             event=slug,
             team_id=team_id,
             registration=registration,
@@ -355,7 +346,7 @@ class OrganiserTeams(Controller):
     ) -> Response[Any]:
         form = await request.form()
         command = LeaveTeam(
-            command_id=_command_id(form),
+            command_id=command_id_of(form),
             event=slug,
             registration=registration_id,
             by_organiser=request.state.organiser[0],
@@ -368,7 +359,7 @@ class OrganiserTeams(Controller):
     ) -> Response[Any]:
         form = await request.form()
         command = DisbandTeam(
-            command_id=_command_id(form), event=slug, team_id=team_id, by_organiser=request.state.organiser[0]
+            command_id=command_id_of(form), event=slug, team_id=team_id, by_organiser=request.state.organiser[0]
         )
         return await self._send(request, slug, command, TeamList, "disbanded", "_form")
 
