@@ -1,6 +1,6 @@
 """The publishing service's NATS wiring: results are a snapshot of judging's standings, made public on request."""
 
-import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -10,6 +10,7 @@ from schemas.errors import Rejected
 from schemas.judging import GetStandings, Standings
 from schemas.publishing import GetResults, PublishingEvent, PublishResults, Results, WithdrawResults
 from schemas.subjects import Judging, Publishing
+from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
 from services.kit.client import ServiceError, call
 from services.kit.endpoints import Endpoints
@@ -23,7 +24,7 @@ class PublishingService:
     def __init__(self) -> None:
         self.state = PublishingState()
         self.catalog = CatalogReader()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = Background(logging.getLogger("perche.publishing"))
         self._ready = False
 
     async def start(self, nc: Client) -> None:
@@ -45,7 +46,7 @@ class PublishingService:
     async def stop(self) -> None:
         self._ready = False
         await self.endpoints.stop()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.background.stop()
         await self.store.close()
         await self.catalog.close()
 
@@ -53,9 +54,7 @@ class PublishingService:
         self.state.evolve(event)
         if self._ready:
             # Live screens at the venue show the results the moment they are public.
-            task = asyncio.get_running_loop().create_task(self.nc.publish(Publishing.changed(event.event), b""))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.background.start(self.nc.publish(Publishing.changed(event.event), b""))
 
     async def _append(self, slug: str, command_id: str, decide: Callable[[Results], PublishingEvent | None]) -> None:
         def decision() -> PublishingEvent | None:

@@ -31,6 +31,7 @@ from schemas.schedule import (
     ScheduleEvent,
 )
 from schemas.subjects import Schedule
+from services.kit.background import Background
 from services.kit.endpoints import Endpoints
 from services.kit.store import EventStore
 from services.schedule.ical import build_calendar, etag_of, labels
@@ -68,7 +69,7 @@ class ScheduleService:
         self._feeds: OrderedDict[tuple[object, ...], Feed] = OrderedDict()
         self._feed_bytes = 0
         self._locks: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = Background(log)
         self._ready = False
 
     async def start(self, nc: Client) -> None:
@@ -94,14 +95,12 @@ class ScheduleService:
             self.endpoints.add(subject, request_type, handler)  # type: ignore[arg-type]
         await self.endpoints.start()
         for slug in list(self.specs):
-            self._later(self.sync_file(slug))
+            self.background.start(self.sync_file(slug))
 
     async def stop(self) -> None:
         self._ready = False
         await self.endpoints.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.background.stop()
         await self.store.close()
         await self.catalog.close()
 
@@ -121,23 +120,12 @@ class ScheduleService:
         self.defined_at[slug] = event.at
         self._announce(slug)
         if self._ready:
-            self._later(self.sync_file(slug))
-
-    def _later(self, work: Awaitable[None]) -> None:
-        async def run() -> None:
-            try:
-                await work
-            except Exception:
-                log.exception("schedule: background work failed")
-
-        task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self.background.start(self.sync_file(slug))
 
     def _announce(self, slug: str) -> None:
         """Tell caches and live screens, once the change is applied here (not during replay)."""
         if self._ready:
-            self._later(self.nc.publish(Schedule.changed(slug), b""))
+            self.background.start(self.nc.publish(Schedule.changed(slug), b""))
 
     # --- helpers ---
 
