@@ -226,7 +226,7 @@ async def test_a_restarted_or_second_schedule_instance_rebuilds_the_same_agenda_
         await released(http, HACKATHON, 2)
         instances = [*extra.services, *(s for s in backend.services if isinstance(s, ScheduleService))]
         for _ in range(400):
-            if all(i.agenda_view(HACKATHON).version == 2 and not i._tasks for i in instances):  # type: ignore[attr-defined]
+            if all(i.agenda_view(HACKATHON).version == 2 and i.background.idle for i in instances):  # type: ignore[attr-defined]
                 break
             await asyncio.sleep(0.025)
         history = (await http.get(f"/api/v1/events/{HACKATHON}/agenda/releases")).json()["releases"]
