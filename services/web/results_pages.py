@@ -128,18 +128,14 @@ class ResultsApi(Controller):
             raise NotFoundException("The results of this event are not published")
         return Response(results, media_type=MediaType.JSON)
 
-    async def _standings(self, request: Request[Any, Any, Any], slug: str) -> tuple[EventSpec, Standings]:
-        spec, _, standings = await judging_of(request.app.state.gateway, slug)
-        return spec, standings
-
     @get("/standings", summary="Live standings from the jury's scores (organisers)", guards=[organiser_guard])
     async def standings(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        _, standings = await self._standings(request, slug)
+        _, _, standings = await judging_of(request.app.state.gateway, slug)
         return Response(standings, media_type=MediaType.JSON)
 
     @get("/standings.csv", summary="The standings for a spreadsheet (organisers)", guards=[organiser_guard])
     async def standings_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        spec, standings = await self._standings(request, slug)
+        spec, _, standings = await judging_of(request.app.state.gateway, slug)
         header = ["rang", "équipe", "défi"] + [f"{c.name} (/{c.max_points})" for c in spec.criteria]
         rows = [
             [s.rank, s.team.name, s.team.challenge or ""]
