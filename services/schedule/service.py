@@ -29,6 +29,7 @@ from schemas.schedule import (
     ReleaseAgenda,
     ReleaseList,
     ScheduleEvent,
+    feed_key,
 )
 from schemas.subjects import Schedule
 from services.kit.background import Background
@@ -279,7 +280,7 @@ class ScheduleService:
     async def feed(self, query: GetFeed) -> Feed:
         spec = self._spec(query.event, published_only=True)
         version = self.current_version(spec.slug)
-        key = (version.key, query.kind, query.room, query.registration, query.category, query.language, query.base_url)
+        key = feed_key(query, version)
         cached = self._feeds.get(key)
         if cached is not None:
             self._feeds.move_to_end(key)
@@ -320,4 +321,5 @@ class ScheduleService:
             base_url=query.base_url,
             released_at=view.released_at or version.updated_at,
         )
-        return Feed(body=body, etag=etag_of(body), last_modified=version.updated_at, version_key=version.key)
+        etag = etag_of(body, query.variant)
+        return Feed(body=body, etag=etag, last_modified=version.updated_at, version_key=version.key)
