@@ -140,9 +140,14 @@ class ScheduleService:
         return self._locks.setdefault(slug, asyncio.Lock())
 
     async def _append(self, slug: str, decide: Callable[[EventAgenda], ScheduleEvent | None], msg_id: str) -> bool:
-        """Decide on the current agenda and append; on a race, catch up and decide again."""
+        """Decide on the current agenda and append; on a race, catch up and decide again.
+
+        The message id names the event, as the command ids are scoped to it: JetStream's
+        de-duplication must not drop one event's command for another's with the same key.
+        """
         subject = Schedule.agenda_subject(slug)
-        return await self.store.append_decided(subject, msg_id, lambda: decide(self.state.of(slug)), MAX_ATTEMPTS)
+        scoped = f"{slug}:{msg_id}"
+        return await self.store.append_decided(subject, scoped, lambda: decide(self.state.of(slug)), MAX_ATTEMPTS)
 
     def draft_view(self, slug: str) -> DraftView:
         spec = self._spec(slug)
@@ -205,7 +210,7 @@ class ScheduleService:
             release = ReleaseAgenda(command_id=f"release-{command_id}", event=slug, by_organiser="", note=FILE_NOTE)
 
             def decide_file_release(current: EventAgenda) -> AgendaReleased | None:
-                if release.command_id in self.state.commands or not pending(current, now):
+                if self.state.done(slug, release.command_id) or not pending(current, now):
                     return None
                 return msgspec.structs.replace(decide_release(current, spec, release, now), by_organiser=None)
 
@@ -218,7 +223,7 @@ class ScheduleService:
         now = datetime.now(UTC)
 
         def decide(current: EventAgenda) -> DraftEdited | None:
-            if command.command_id in self.state.commands:
+            if self.state.done(spec.slug, command.command_id):
                 return None
             return decide_edit(current, spec, command, now)
 
@@ -230,7 +235,7 @@ class ScheduleService:
         now = datetime.now(UTC)
 
         def decide(current: EventAgenda) -> DraftEdited | None:
-            if command.command_id in self.state.commands:
+            if self.state.done(spec.slug, command.command_id):
                 return None
             return decide_rounds(current, spec, command, now)
 
@@ -242,7 +247,7 @@ class ScheduleService:
         now = datetime.now(UTC)
 
         def decide(current: EventAgenda) -> AgendaReleased | None:
-            if command.command_id in self.state.commands:
+            if self.state.done(spec.slug, command.command_id):
                 return None
             return decide_release(current, spec, command, now)
 

@@ -241,3 +241,22 @@ async def test_the_agenda_page_and_the_screen_show_their_own_event(
         board = await http.get(f"/e/{slug}/screen/board", params={"lang": language, "at": at})
         shown = set(re.findall(r'data-session="([^"]+)"', board.text))
         assert shown and shown <= ids
+
+
+async def test_one_idempotency_key_used_on_two_events_agendas_edits_both(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str], three_events: dict[str, EventSpec]
+) -> None:
+    """Command ids are scoped to their event, in the service's memory and in JetStream's."""
+    headers = {**organiser_headers, "Idempotency-Key": f"same-key-{uuid.uuid4().hex}"}
+    for slug in (ROUND_TABLE, COPY):
+        session = next(s for s in await sessions_of(http, slug) if s["id"] == "verre")
+        fields = {k: v for k, v in session.items() if k not in ("sequence", "updated_at")}
+        edit = {"type": "put_session", "session": {**fields, "title": f"Verre de {slug}"}}
+        reply = await http.post(f"/api/v1/events/{slug}/agenda/edits", json={"edits": [edit]}, headers=headers)
+        assert reply.status_code == 200, reply.text
+        [verre] = [s for s in reply.json()["agenda"]["sessions"] if s["id"] == "verre"]
+        assert verre["title"] == f"Verre de {slug}"
+    for slug in (ROUND_TABLE, COPY):
+        draft = await http.get(f"/api/v1/events/{slug}/agenda/draft", headers=organiser_headers)
+        [verre] = [s for s in draft.json()["agenda"]["sessions"] if s["id"] == "verre"]
+        assert verre["title"] == f"Verre de {slug}"
