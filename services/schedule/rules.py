@@ -85,6 +85,7 @@ class ScheduleState:
         return self.agendas.get(slug) or EventAgenda()
 
     def done(self, slug: str, command_id: str) -> bool:
+        """Whether this event already has this command: a repeat returns the first outcome."""
         return (slug, command_id) in self.commands
 
     def evolve(self, event: ScheduleEvent) -> None:
