@@ -89,6 +89,8 @@ class Built:
     feed: Feed
     body: bytes
     headers: dict[str, str]
+    # The same, for an answer whose language came from the request's headers.
+    negotiated: dict[str, str]
 
 
 class AgendaCache:
@@ -190,17 +192,16 @@ class AgendaCache:
             self.fetches += 1
             if feed.version_key != version.key:
                 self.versions.pop(query.event, None)  # ours was stale: ask again next time
-            made = Built(
-                feed=feed,
-                body=feed.body.encode(),
-                headers={
-                    "ETag": feed.etag,
-                    "Last-Modified": format_datetime(feed.last_modified.astimezone(UTC), usegmt=True),
-                    # Apps poll anyway; a short max-age lets proxies absorb bursts.
-                    "Cache-Control": ("private" if query.kind == "person" else "public") + ", max-age=60",
-                    "Content-Disposition": f'inline; filename="{filename}"',
-                },
-            )
+            headers = {
+                "ETag": feed.etag,
+                "Last-Modified": format_datetime(feed.last_modified.astimezone(UTC), usegmt=True),
+                # Apps poll anyway; a short max-age lets proxies absorb bursts.
+                "Cache-Control": ("private" if query.kind == "person" else "public") + ", max-age=60",
+                "Content-Disposition": f'inline; filename="{filename}"',
+            }
+            # Shared caches must then keep each language apart (RFC 9110 12.5.5).
+            negotiated = {**headers, "Vary": "Accept-Language, Cookie"}
+            made = Built(feed=feed, body=feed.body.encode(), headers=headers, negotiated=negotiated)
             self._keep(key, made)
             return made
 
@@ -302,8 +303,8 @@ class Polled:
         return False
 
     def respond(self, built: Built) -> Response[bytes]:
-        # RFC 9110 12.5.5: a 304 carries the Vary its 200 would have.
-        headers = {**built.headers, "Vary": "Accept-Language, Cookie"} if self.negotiated else built.headers
+        # A 304 carries the Vary its 200 would have.
+        headers = built.negotiated if self.negotiated else built.headers
         if self.not_modified(built.feed):
             return Response(b"", status_code=304, headers=headers)
         return Response(built.body, media_type="text/calendar", headers=headers)
