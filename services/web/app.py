@@ -35,7 +35,7 @@ from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
-from services.web.security_headers import SecurityHeaders, served_over_https
+from services.web.security_headers import DOCS_PATH, SecurityHeaders, served_over_https
 from services.web.teams_pages import TEAMS_HANDLERS
 
 log = logging.getLogger("perche.web")
@@ -154,7 +154,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
             ),
-            path="/schema",
+            path=DOCS_PATH,
             # One doc UI, served from Perche's own files (no CDN); the schema as JSON and YAML.
             render_plugins=[SwaggerPage(), JsonRenderPlugin(), YamlRenderPlugin()],
         ),

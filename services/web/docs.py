@@ -10,9 +10,10 @@ from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.params import FromPath
-from swagger_ui_bundle import swagger_ui_path
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from services.web.rendering import TEMPLATES
+from services.web.security_headers import DOCS_PATH
 
 ASSETS = {
     "swagger-ui-bundle.js": "text/javascript",
@@ -27,7 +28,8 @@ ASSETS_PATH = "/swagger-ui"
 def _asset(name: str) -> bytes:
     if name == INIT:
         return (TEMPLATES / "docs" / "swagger-init.js").read_bytes()
-    return (swagger_ui_path / name).read_bytes()
+    content: bytes = (swagger_ui_path / name).read_bytes()
+    return content
 
 
 @get(f"{ASSETS_PATH}/{{name:str}}", include_in_schema=False, sync_to_thread=False)
@@ -46,7 +48,7 @@ class SwaggerPage(OpenAPIRenderPlugin):
         super().__init__(path="/swagger", favicon="", style="")
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        base = request.app.openapi_config.path + ASSETS_PATH
+        base = DOCS_PATH + ASSETS_PATH
         title = html.escape(str(openapi_schema["info"]["title"]))
         spec = html.escape(self.get_openapi_json_route(request))
         page = f"""<!doctype html>

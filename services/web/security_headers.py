@@ -25,8 +25,8 @@ from litestar.types import Message, Scope
 from services.web.auth import SESSION_COOKIE
 
 NONCE_KEY = "perche_csp_nonce"
-# The Swagger UI pages: Perche's own script and style files, and images inlined by its CSS.
-DOCS_PREFIX = "/schema"
+# The API documentation (Swagger UI): Perche's own script and style files, and images inlined by its CSS.
+DOCS_PATH = "/schema"
 PRIVATE_PREFIXES = ("/r/", "/jury/", "/organiser", "/api/v1/registrations", "/api/v1/auth/")
 # The API's answers about people or unpublished work, for organisers or the person themself.
 PERSONAL_API = re.compile(r"/api/v1/events/[^/]+/(registrations|agenda/(draft|releases|edits|rounds))")
@@ -79,7 +79,7 @@ def is_private(scope: Scope) -> bool:
         return True
     if scope.get("method", "GET") not in ("GET", "HEAD"):
         return True
-    headers = MutableScopeHeaders(scope)  # type: ignore[arg-type]
+    headers = MutableScopeHeaders(scope)
     cookies = headers.get("cookie") or ""
     return "authorization" in headers or f"{SESSION_COOKIE}=" in cookies
 
@@ -107,7 +107,7 @@ class SecurityHeaders:
         for name, value in ALWAYS.items():
             headers[name] = value
         headers["Content-Security-Policy"] = content_security_policy(
-            csp_nonce(scope), docs=scope["path"].startswith(DOCS_PREFIX)
+            csp_nonce(scope), docs=scope["path"].startswith(DOCS_PATH)
         )
         if is_private(scope):
             headers["Cache-Control"] = "no-store"

@@ -274,3 +274,22 @@ async def test_over_plain_http_cookies_are_not_secure_so_local_use_works(demo: W
     assert "strict-transport-security" not in form.headers
     await log_in(http)  # the CSRF cookie came back over http
     assert (await http.get("/organiser/")).status_code == 200
+
+
+@pytest.fixture
+async def lonely_web(nats_url: str, tmp_path: Path) -> AsyncIterator[Web]:
+    """The web app alone on NATS: no service answers it, so its pages fail."""
+    settings = Settings(data_dir=tmp_path, nats_url=nats_url, base_url="", rate_limit_per_minute=0)
+    service = WebService("127.0.0.1", free_port(), settings)
+    running = Running([service], nats_url)
+    await running.start()
+    yield Web(url=f"http://127.0.0.1:{service.port}", nats_url=nats_url, service=service)
+    await running.stop()
+
+
+async def test_server_errors_carry_the_policy_too(lonely_web: Web) -> None:
+    async with httpx.AsyncClient(base_url=lonely_web.url, timeout=30) as http:
+        answers = [await http.get(f"/e/{HACKATHON}"), await http.get(f"/api/v1/events/{HACKATHON}")]
+    assert [a.status_code >= 500 for a in answers] == [True, True], [a.status_code for a in answers]
+    for reply in answers:
+        assert_hardened(reply)
