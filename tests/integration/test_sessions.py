@@ -2,6 +2,7 @@
 a logout or a new password ends sessions everywhere, failed logins are throttled per account,
 and an unknown email costs the same argon2 work as a known one."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -251,6 +252,24 @@ async def test_failed_logins_of_one_account_from_two_addresses_lock_that_account
     # An unknown email is throttled the same way, so the lock tells nothing about who is an organiser.
     await wrong_logins([other, http], "personne@example.org", LOGIN_ATTEMPTS)
     assert (await log_in(http, "personne@example.org", "pas le bon")).status_code == 429
+
+
+async def test_concurrent_guesses_on_two_catalog_instances_get_no_more_than_five_tries(
+    demo: Web, http: httpx.AsyncClient, other: httpx.AsyncClient
+) -> None:
+    second_catalog = Running([CatalogService()], demo.nats_url)
+    await second_catalog.start()
+    try:
+        guesses = [
+            client.post("/api/v1/auth/token", json={"email": ORGANISER_EMAIL, "password": f"essai {i}"})
+            for i, client in enumerate([http, other] * 6)
+        ]
+        statuses = sorted(reply.status_code for reply in await asyncio.gather(*guesses))
+    finally:
+        await second_catalog.stop()
+    # Each attempt is counted before its password is checked, so however they interleave,
+    # exactly LOGIN_ATTEMPTS passwords were tried and every other guess was refused unchecked.
+    assert statuses == [401] * LOGIN_ATTEMPTS + [429] * (12 - LOGIN_ATTEMPTS)
 
 
 async def test_a_successful_login_clears_the_failures_before_it(
