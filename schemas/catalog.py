@@ -282,8 +282,8 @@ class OrganiserReply(msgspec.Struct, frozen=True, kw_only=True, tag="organiser")
 
 
 class Authenticate(msgspec.Struct, frozen=True, kw_only=True):
-    email: str
-    password: str
+    email: Annotated[str, Meta(max_length=254)]
+    password: Annotated[str, Meta(max_length=1000)]
 
 
 class CountOrganisers(msgspec.Struct, frozen=True, kw_only=True):

@@ -115,7 +115,9 @@ class OrganiserPages(Controller):
         try:
             who = await gateway.call(Catalog.AUTHENTICATE, Authenticate(email=email, password=password), OrganiserReply)
         except ServiceError as error:
-            message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
+            # An email or password longer than any account's is refused like a wrong one.
+            key = "wrong_credentials" if error.reply.code == "invalid" else error.reply.key
+            message = error_text(key, error.reply.message, gettext_for(language_of(request)))
             status = {"unavailable": 503, "rate_limited": 429}.get(error.reply.code, 401)
             return render(request, "organiser/login.html", status, next=target, error=message, email=email)
         return _with_session(request, Redirect(target, status_code=303), who)

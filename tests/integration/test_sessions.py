@@ -254,6 +254,16 @@ async def test_failed_logins_of_one_account_from_two_addresses_lock_that_account
     assert (await log_in(http, "personne@example.org", "pas le bon")).status_code == 429
 
 
+async def test_an_overlong_email_or_password_is_refused_like_a_wrong_one(demo: Web, http: httpx.AsyncClient) -> None:
+    for email, password in ((ORGANISER_EMAIL, "x" * 5000), ("a" * 300 + "@example.org", ORGANISER_PASSWORD)):
+        page = await log_in(http, email, password)
+        assert page.status_code == 401
+        assert Page(page.text).text_of("err-login") == "Adresse e-mail ou mot de passe incorrect."
+        api = await http.post("/api/v1/auth/token", json={"email": email, "password": password})
+        # The body's own limits (400) or the catalog's (422) refuse it first: both say `invalid`, never 5xx.
+        assert api.status_code in (400, 422) and api.json()["code"] == "invalid"
+
+
 async def test_concurrent_guesses_on_two_catalog_instances_get_no_more_than_five_tries(
     demo: Web, http: httpx.AsyncClient, other: httpx.AsyncClient
 ) -> None:
