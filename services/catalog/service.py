@@ -2,6 +2,7 @@
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from schemas.errors import Rejected
 from schemas.subjects import Catalog
 from schemas.validation import looks_like_email, normalise_email
 from services.catalog.rules import (
+    LOGIN_ATTEMPTS,
     LOGIN_WINDOW,
     CatalogState,
     LoginFailures,
@@ -48,6 +50,8 @@ from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket
 from services.kit.store import Conflict, EventStore
+
+log = logging.getLogger("perche.catalog")
 
 ORGANISERS_BUCKET = "perche_catalog_organisers"
 # Ended sessions (logouts), each kept as long as its token could still be presented.
@@ -158,6 +162,8 @@ class CatalogService:
             password_hash = await asyncio.to_thread(self._hasher.hash, command.password)
             record = _Organiser(email=email, password_hash=password_hash, epoch=epoch, last_command=command.command_id)
             if await self._write_organiser(ident, record, revision):
+                if known is not None:
+                    log.info("organiser %s: password reset, every earlier session ended", ident)
                 reply = OrganiserReply(organiser_id=ident, email=email, epoch=epoch)
                 break
         if ident not in self.state.organisers:
@@ -195,6 +201,7 @@ class CatalogService:
                 last_command=command.command_id,
             )
             if await self._write_organiser(ident, record, revision):
+                log.info("organiser %s: password changed, every earlier session ended", ident)
                 return OrganiserReply(organiser_id=ident, email=record.email, epoch=record.epoch)
             # Changed meanwhile (another change, a reset): bump from what is stored now.
             latest, revision = await self._organiser(ident)
@@ -270,14 +277,18 @@ class CatalogService:
                 failures, revision = decode(entry.value or b"{}", LoginFailures), entry.revision or 0
             except KeyNotFoundError:  # none yet, or cleared by a success
                 failures, revision = LoginFailures(), 0
-            counted = encode(decide_login_attempt(failures, self._clock()))
+            counted = decide_login_attempt(failures, self._clock())
             try:
                 if revision:
-                    await self.login_failures.update(ident, counted, last=revision)
+                    await self.login_failures.update(ident, encode(counted), last=revision)
                 else:
-                    await self.login_failures.create(ident, counted)
+                    await self.login_failures.create(ident, encode(counted))
             except KeyWrongLastSequenceError:
                 continue  # another attempt on this account at the same moment: count again
+            if len(counted.at) == LOGIN_ATTEMPTS:
+                log.warning(
+                    "login %s: %d attempts in a row, the next ones are refused for a while", ident, LOGIN_ATTEMPTS
+                )
             return
 
     async def count_organisers(self, _query: CountOrganisers) -> OrganiserCount:
