@@ -18,6 +18,7 @@ from nats.micro.service import Service
 
 from schemas.errors import ErrorReply, Rejected
 from services.kit.codec import decoder, describe_validation_error, encode
+from services.kit.store import UNREACHABLE
 
 log = logging.getLogger("perche.endpoints")
 
@@ -74,6 +75,14 @@ class Endpoints:
                     reply = ErrorReply(code="invalid", message=message, field=field)
                 except Rejected as rejected:
                     reply = rejected.reply
+                except UNREACHABLE as error:
+                    # JetStream could not be reached in time: a refusal to retry, not a bug.
+                    log.warning("%s: %s refused, JetStream unreachable: %r", self._name, request.subject, error)
+                    reply = ErrorReply(
+                        code="unavailable",
+                        message="Storage is unavailable; please retry in a moment.",
+                        key="unavailable",
+                    )
                 except Exception:
                     log.exception("%s: %s failed", self._name, request.subject)
                     reply = ErrorReply(code="internal", message="Internal error, please retry.")
