@@ -105,6 +105,23 @@ async def with_retries(write: Callable[[float], Awaitable[T]], what: str, deadli
         delay = min(delay * 2, 0.4)
 
 
+async def stream_problem(nc: Client, name: str, timeout: float = ATTEMPT_TIMEOUT) -> str | None:
+    """Why stream `name` cannot take a write now, or None when its leader answers.
+
+    A stream info is answered by the stream's leader: no answer in `timeout` (no leader, no
+    JetStream, no quorum) is what every append would meet too.
+    """
+    try:
+        info = await nc.jetstream(timeout=timeout).stream_info(name)
+    except NotFoundError:
+        return f"stream {name} does not exist"
+    except (APIError, *UNREACHABLE) as error:
+        return f"stream {name} did not answer ({type(error).__name__})"
+    if info.cluster is not None and not info.cluster.leader:
+        return f"stream {name} has no leader"
+    return None
+
+
 def replicas() -> int:
     return int(os.environ.get("PERCHE_REPLICAS", "1"))
 
