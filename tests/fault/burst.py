@@ -47,11 +47,12 @@ def person(i: int) -> tuple[str, str]:
 class Burst:
     web_url: str
     total: int
-    concurrency: int = 12
+    concurrency: int = 32
     acknowledged: dict[str, str] = field(default_factory=dict)  # key -> registration id
     ids_seen: dict[str, set[str]] = field(default_factory=dict)
     statuses: Counter[int | str] = field(default_factory=Counter)
     answered: list[tuple[float, float]] = field(default_factory=list)  # (sent, acknowledged) times
+    refused_at: list[float] = field(default_factory=list)  # when refused requests were sent
     fault_at: float | None = None
 
     async def run(self, fault: Callable[["Burst"], Awaitable[None]], after: int) -> None:
@@ -88,6 +89,7 @@ class Burst:
                 reply = await http.post(REGISTRATIONS, json=body, headers={"Idempotency-Key": key})
             except httpx.TransportError as error:
                 self.statuses[type(error).__name__] += 1
+                self.refused_at.append(sent)
             else:
                 self.statuses[reply.status_code] += 1
                 if reply.status_code == 201:
@@ -97,8 +99,15 @@ class Burst:
                     self.answered.append((sent, time.monotonic()))
                     return
                 assert reply.status_code >= 500, f"{key}: {reply.status_code} {reply.text}"
+                self.refused_at.append(sent)
             assert time.monotonic() < deadline, f"{key} never acknowledged; answers so far {dict(self.statuses)}"
             await asyncio.sleep(0.1)
+
+    async def until_refused_since(self, since: float, within: float) -> None:
+        """Wait until a request sent after `since` was refused, or `within` seconds passed."""
+        deadline = time.monotonic() + within
+        while not any(at >= since for at in self.refused_at) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     def resumed_after(self) -> float:
         """Seconds from the fault to the first acknowledgement of a request sent after it."""
