@@ -106,7 +106,9 @@ class Burst:
     async def until_refused_since(self, since: float, within: float) -> None:
         """Wait until a request sent after `since` was refused, or `within` seconds passed."""
         deadline = time.monotonic() + within
-        while not any(at >= since for at in self.refused_at) and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            if any(at >= since for at in self.refused_at):
+                return
             await asyncio.sleep(0.05)
 
     def resumed_after(self) -> float:

@@ -154,3 +154,42 @@ async def jetstream_ready(nc: Client) -> None:
         except Exception:  # noqa: BLE001 - not ready yet
             assert time.monotonic() < deadline, "the cluster's JetStream never became ready"
             await asyncio.sleep(0.2)
+
+
+async def test_with_two_of_three_nodes_down_health_says_so_and_registrations_are_refused_fast_with_503(
+    processes_on_the_cluster: ServiceProcesses, cluster: Cluster, tmp_path: Path
+) -> None:
+    processes = processes_on_the_cluster
+    nc = await observer(cluster.url)
+    try:
+        await jetstream_ready(nc)
+        for name in ("catalog", "registration"):
+            processes.start(name)
+        # The web talks to the node that stays up: what is measured is JetStream, not a lost link.
+        survivor, *others = cluster.nodes
+        processes.nats_url = f"nats://127.0.0.1:{survivor.port}"
+        processes.start("web")
+        await ready(processes, nc, tmp_path)
+        async with httpx.AsyncClient(base_url=processes.url, timeout=10) as web:
+            assert "registration" not in (await web.get("/healthz")).json()["problems"]
+            for node in others:
+                node.kill()
+
+            async def registration_reported() -> bool:
+                reply = await web.get("/healthz")
+                return reply.status_code == 503 and "registration" in reply.json()["problems"]
+
+            await processes.until(registration_reported, "/healthz naming registration")
+            health = (await web.get("/healthz")).json()
+            assert health["status"] == "degraded" and health["services"]["registration"] is False
+
+            body = {"name": "Léa Martin", "email": "lea@example.org", "consent": True, "category": "public"}
+            sent = time.monotonic()
+            refused = await web.post(
+                f"/api/v1/events/{SLUG}/registrations", json=body, headers={"Idempotency-Key": "no-quorum-0001"}
+            )
+            seconds = round(time.monotonic() - sent, 2)
+            print(f"\nfault drill: fault=two of three nodes down refused_with={refused.status_code} in {seconds}s")
+            assert (refused.status_code, refused.json()["code"]) == (503, "unavailable"), refused.text
+    finally:
+        await nc.drain()
