@@ -117,8 +117,17 @@ async def stream_problem(nc: Client, name: str, timeout: float = ATTEMPT_TIMEOUT
         return f"stream {name} does not exist"
     except (APIError, *UNREACHABLE) as error:
         return f"stream {name} did not answer ({type(error).__name__})"
-    if info.cluster is not None and not info.cluster.leader:
+    cluster = info.cluster
+    if cluster is None:
+        return None
+    if not cluster.leader:
         return f"stream {name} has no leader"
+    # A leader that lost its quorum still answers for a while before stepping down, but
+    # cannot store anything: count the replicas it still hears from.
+    replicated = info.config.num_replicas or 1
+    alive = 1 + sum(1 for peer in cluster.replicas or [] if peer.current and not peer.offline)
+    if alive < replicated // 2 + 1:
+        return f"stream {name} has no quorum ({alive} of {replicated} replicas)"
     return None
 
 
