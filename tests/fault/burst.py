@@ -54,6 +54,8 @@ class Burst:
     answered: list[tuple[float, float]] = field(default_factory=list)  # (sent, acknowledged) times
     refused_at: list[float] = field(default_factory=list)  # when refused requests were sent
     fault_at: float | None = None
+    # When the fault was over, for a fault that lasts (a server down until started again).
+    restored_at: float | None = None
 
     async def run(self, fault: Callable[["Burst"], Awaitable[None]], after: int) -> None:
         """Register `total` people; once `after` are acknowledged, inject `fault` (it sets fault_at)."""
@@ -112,10 +114,11 @@ class Burst:
             await asyncio.sleep(0.05)
 
     def resumed_after(self) -> float:
-        """Seconds from the fault to the first acknowledgement of a request sent after it."""
-        assert self.fault_at is not None
-        after = [done for sent, done in self.answered if sent >= self.fault_at]
-        return round(min(after) - self.fault_at, 2) if after else float("inf")
+        """Seconds from the fault (or its end) to the first acknowledgement of a request sent after."""
+        since = self.restored_at or self.fault_at
+        assert since is not None
+        after = [done for sent, done in self.answered if sent >= since]
+        return round(min(after) - since, 2) if after else float("inf")
 
 
 @dataclass

@@ -111,6 +111,7 @@ async def test_the_nats_server_stopped_mid_burst_and_started_again_loses_nothing
             # Down until the clients have felt it (bounded): a refusal or a broken connection.
             await burst.until_refused_since(burst.fault_at, within=10.0)
             await asyncio.to_thread(single_server.start)  # same store, same port
+            burst.restored_at = time.monotonic()
 
         burst = Burst(processes.url, TOTAL)
         await burst.run(restart, FAULT_AFTER)
