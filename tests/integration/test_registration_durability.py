@@ -3,9 +3,11 @@ of one stored without its person (by an earlier version, or a write lost in a fa
 
 import asyncio
 import hashlib
+import logging
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from nats.aio.client import Client
 
 from schemas.registration import GetRegistration, PersonalData, Register, Registered, RegistrationView
@@ -105,3 +107,28 @@ async def test_a_repeat_of_a_registration_stored_without_its_person_stores_the_p
     )
     person = await stored_person(nc, registration_id)
     assert person is not None and (person.name, person.email) == ("Marc Petit", "marc@example.org")
+
+
+async def test_notify_says_so_when_a_registration_has_no_person_instead_of_skipping_it_silently(
+    demo: Web, nc: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    command_id = "seat-without-person-0002"
+    registration_id = hashlib.sha256(f"{HACKATHON}:{command_id}".encode()).hexdigest()[:20]
+    orphan = Registered(
+        registration_id=registration_id,
+        command_id=command_id,
+        event=HACKATHON,
+        category="public",
+        status="confirmed",
+        language="fr",
+        at=datetime.now(UTC),
+        seat=119,
+    )
+    caplog.set_level(logging.ERROR, logger="perche.notify")
+    await nc.jetstream().publish(
+        Registration.seat_subject(HACKATHON, "public", 119), encode(orphan), headers={"Nats-Msg-Id": command_id}
+    )
+    deadline = asyncio.get_running_loop().time() + 20
+    while not any(registration_id in r.getMessage() and "no personal data" in r.getMessage() for r in caplog.records):
+        assert asyncio.get_running_loop().time() < deadline, "notify never said the person is missing"
+        await asyncio.sleep(0.05)
