@@ -132,3 +132,35 @@ async def test_notify_says_so_when_a_registration_has_no_person_instead_of_skipp
     while not any(registration_id in r.getMessage() and "no personal data" in r.getMessage() for r in caplog.records):
         assert asyncio.get_running_loop().time() < deadline, "notify never said the person is missing"
         await asyncio.sleep(0.05)
+
+
+async def test_an_answer_change_while_the_people_bucket_is_unreachable_is_refused_and_its_retry_stores_it(
+    demo: Web, http: httpx.AsyncClient, nc: Client
+) -> None:
+    made = await http.post(
+        f"/api/v1/events/{HACKATHON}/registrations",
+        json=visitor("Léa Martin", "lea@example.org"),
+        headers={"Idempotency-Key": "answers-later-0001"},
+    )
+    assert made.status_code == 201, made.text
+    registration_id = made.json()["id"]
+    token = made.json()["manage_url"].split("token=")[1]
+    js = nc.jetstream()
+    before = await stored_registrations(nc)
+    await js.delete_stream(f"KV_{PEOPLE_BUCKET}")
+    change = {
+        "url": f"/api/v1/registrations/{registration_id}/answers",
+        "params": {"token": token},
+        "json": {"name": "Léa Martin-Roux", "answers": {}},
+        "headers": {"Idempotency-Key": "answers-later-0002"},
+    }
+    refused = await http.put(**change)  # type: ignore[arg-type]
+    assert (refused.status_code, refused.json()["code"]) == (503, "unavailable"), refused.text
+    assert await stored_registrations(nc) == before  # no AnswersChanged without its answers
+
+    await bucket(js, PEOPLE_BUCKET)
+    changed = await http.put(**change)  # type: ignore[arg-type]
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["name"] == "Léa Martin-Roux"
+    person = await stored_person(nc, registration_id)
+    assert person is not None and person.name == "Léa Martin-Roux"
