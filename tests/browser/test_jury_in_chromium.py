@@ -126,6 +126,9 @@ async def test_scores_given_while_the_network_is_down_are_sent_when_it_comes_bac
         await page.wait_for_function("!document.getElementById('score-form')")
         await page.locator("#outbox").filter(has_text="5 note(s) gardée(s) sur ce téléphone").wait_for()
         assert await given(http, team) == 0
+        # The list as it is once everything is sent (…&saved=1) opens from the phone's copy too.
+        await page.goto(f"{path}?{query}&saved=1#t-{team}")
+        await page.locator("#outbox").filter(has_text="5 note(s) gardée(s) sur ce téléphone").wait_for()
         await phone_network.restore()  # no "online" event: the phone never knew it was cut off
         await all_given(http, team, 4)
         reply = await http.get(f"/api/v1/events/{HACKATHON}/standings")
