@@ -29,6 +29,7 @@ from tests.conftest import (
     create_organiser,
     define_events,
 )
+from tests.demo_events import demo_events_dir
 
 pytestmark = pytest.mark.real_clock  # Perche in another process keeps the real clock (tests/conftest.py)
 
@@ -148,6 +149,7 @@ class PercheUp:
         self.env.update(
             PERCHE_ADMIN_EMAIL=ORGANISER_EMAIL, PERCHE_ADMIN_PASSWORD=ORGANISER_PASSWORD, PERCHE_RATE_LIMIT="0"
         )
+        self.env["PERCHE_EVENTS_DIR"] = str(demo_events_dir())  # the demo events, moved ahead of today
 
     def start(self) -> subprocess.Popen[bytes]:
         command = [
