@@ -57,11 +57,16 @@ def _first_start() -> date:
     return min(start.date() for start in starts)
 
 
+def weeks_for(today: date) -> int:
+    """By how many weeks the demo events move so that the first starts LEAD to LEAD + 1 week after `today`."""
+    return math.ceil((today + LEAD - _first_start()).days / 7)
+
+
 def weeks() -> int:
     """By how many weeks the demo events move, for the clock this test runs on."""
     travelling = time_machine.escape_hatch.is_travelling()
     if travelling not in _weeks:
-        _weeks[travelling] = math.ceil((_today() + LEAD - _first_start()).days / 7)
+        _weeks[travelling] = weeks_for(_today())
     return _weeks[travelling]
 
 
@@ -77,19 +82,19 @@ def instant(moment: datetime, zone: str = "Europe/Paris") -> datetime:
     return shift(moment).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
-def shifted(text: str) -> str:
-    """`text` with every local date and time in it moved as the loaded events are."""
+def shifted(text: str, count: int | None = None) -> str:
+    """`text` with every local date and time in it moved as the loaded events are (or by `count` weeks)."""
+    moves = timedelta(weeks=weeks() if count is None else count)
 
     def moved(match: re.Match[str]) -> str:
-        day = date.fromisoformat(match[1]) + timedelta(weeks=weeks())
-        return day.isoformat() + match[2]
+        return (date.fromisoformat(match[1]) + moves).isoformat() + match[2]
 
     return _LOCAL.sub(moved, text)
 
 
-def demo_text(slug: str) -> str:
-    """The TOML of a demo event, its dates moved."""
-    return shifted((EVENTS_DIR / f"{slug}.toml").read_text(encoding="utf-8"))
+def demo_text(slug: str, count: int | None = None) -> str:
+    """The TOML of a demo event, its dates moved (as the loaded events are, or by `count` weeks)."""
+    return shifted((EVENTS_DIR / f"{slug}.toml").read_text(encoding="utf-8"), count)
 
 
 def demo_events_dir() -> Path:
