@@ -13,8 +13,8 @@ test of a run sees the same dates, and a run that crosses midnight does not chan
 
 Tests use `demo_file` / `demo_files` / `demo_text` instead of the files themselves, `shifted`
 on any local date and time they write from the files (an agenda move, a screen's `at=`), and the
-product's own formatting on `demo_event(...)` for what a page shows. Only the tests of the files
-themselves (tests/unit/test_event_files.py) read events/ as it is.
+product's own formatting on `demo_event(...)` for what a page shows. Only unit tests, whose
+clocks are fixed moments, read events/ as written (tests/unit/test_event_files.py and the rules').
 """
 
 import atexit
