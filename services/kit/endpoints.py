@@ -70,8 +70,11 @@ class Endpoints:
                 try:
                     reply = await handler(decode(request.data))
                 except (msgspec.ValidationError, msgspec.DecodeError) as error:
-                    message, field = describe_validation_error(error)
-                    reply = ErrorReply(code="invalid", message=message, field=field)
+                    message, field, key = describe_validation_error(error)
+                    reply = ErrorReply(code="invalid", message=message, field=field, key=key)
+                except RecursionError:
+                    # msgspec gives up so on deeply nested JSON: the sender's fault, answered as such.
+                    reply = ErrorReply(code="invalid", message="The request is nested too deeply.")
                 except Rejected as rejected:
                     reply = rejected.reply
                 except Exception:

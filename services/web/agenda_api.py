@@ -23,6 +23,7 @@ from services.web.agenda_pages import public_agenda
 from services.web.api import check_key
 from services.web.auth import organiser_guard
 from services.web.gateway import Gateway
+from services.web.views import error_responses
 
 # --- the JSON API ---
 
@@ -32,6 +33,8 @@ IdempotencyKey = Annotated[
         name="Idempotency-Key",
         required=False,
         description="Client-made id (8–100 characters): the same key again has the same effect once.",
+        min_length=8,
+        max_length=100,
     ),
 ]
 
@@ -65,13 +68,13 @@ class AgendaApi(Controller):
     path = "/api/v1/events/{slug:str}/agenda"
     tags = ["agenda"]
 
-    @get("/", summary="The released agenda (what the public sees)")
+    @get("/", summary="The released agenda (what the public sees)", responses=error_responses(404, 503))
     async def released(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> AgendaView:
         gateway: Gateway = request.app.state.gateway
         view = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug), AgendaView)
         return msgspec.structs.replace(view, agenda=public_agenda(view.agenda))
 
-    @get("/releases", summary="Every release, newest first, with its changelog")
+    @get("/releases", summary="Every release, newest first, with its changelog", responses=error_responses(404, 503))
     async def releases(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> ReleaseList:
         gateway: Gateway = request.app.state.gateway
         await gateway.event(slug)
@@ -82,6 +85,7 @@ class AgendaApi(Controller):
         summary="The draft, its conflicts and what releasing it would change",
         guards=[organiser_guard],
         security=[{"bearer": []}],
+        responses=error_responses(401, 404, 503),
     )
     async def draft(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> DraftView:
         gateway: Gateway = request.app.state.gateway
@@ -93,6 +97,7 @@ class AgendaApi(Controller):
         summary="Edit the draft: all edits apply, or none (naive times are local to the event)",
         guards=[organiser_guard],
         security=[{"bearer": []}],
+        responses=error_responses(400, 401, 404, 409, 413, 422, 429, 503),
     )
     async def edit(
         self,
@@ -113,6 +118,7 @@ class AgendaApi(Controller):
         summary="Generate pitch order and jury panels into the draft",
         guards=[organiser_guard],
         security=[{"bearer": []}],
+        responses=error_responses(400, 401, 404, 409, 413, 422, 429, 503),
     )
     async def rounds(
         self,
@@ -137,6 +143,7 @@ class AgendaApi(Controller):
         summary="Release the draft: a new version, with its changelog",
         guards=[organiser_guard],
         security=[{"bearer": []}],
+        responses=error_responses(400, 401, 404, 409, 413, 422, 429, 503),
     )
     async def release(
         self,

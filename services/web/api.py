@@ -40,6 +40,7 @@ from services.web.views import (
     RegistrationIn,
     RegistrationOut,
     TokenOut,
+    error_responses,
 )
 
 IdempotencyKey = Annotated[
@@ -48,6 +49,8 @@ IdempotencyKey = Annotated[
         name="Idempotency-Key",
         required=False,
         description="Client-made id (8–100 characters): the same key again returns the same registration.",
+        min_length=8,
+        max_length=100,
     ),
 ]
 
@@ -63,13 +66,21 @@ def check_key(key: str | None) -> str:
 class Api(Controller):
     path = "/api/v1"
 
-    @get("/events", summary="Published events")
+    @get(
+        "/events",
+        summary="Published events",
+        responses=error_responses(503),
+    )
     async def list_events(self, request: Request[Any, Any, Any]) -> list[EventOut]:
         gateway: Gateway = request.app.state.gateway
         base = public_base(request)
         return [event_out(spec, counts, base) for spec, counts in await gateway.events_with_counts()]
 
-    @get("/events/{slug:str}", summary="One event, with its categories and questions")
+    @get(
+        "/events/{slug:str}",
+        summary="One event, with its categories and questions",
+        responses=error_responses(404, 503),
+    )
     async def get_event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> EventDetailOut:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug)
@@ -81,6 +92,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 409, 413, 422, 503),
     )
     async def put_event(
         self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[EventSpec]
@@ -94,7 +106,12 @@ class Api(Controller):
         reply: EventDefinedReply = await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         return reply
 
-    @post("/events/{slug:str}/registrations", status_code=HTTP_201_CREATED, summary="Register")
+    @post(
+        "/events/{slug:str}/registrations",
+        status_code=HTTP_201_CREATED,
+        summary="Register",
+        responses=error_responses(400, 404, 409, 413, 422, 429, 503),
+    )
     async def register(
         self,
         request: Request[Any, Any, Any],
@@ -116,7 +133,11 @@ class Api(Controller):
         view = await gateway.call(Registration.REGISTER, command, RegistrationView)
         return registration_out(view, public_base(request))
 
-    @get("/registrations/{registration_id:str}", summary="A registration, with its private token")
+    @get(
+        "/registrations/{registration_id:str}",
+        summary="A registration, with its private token",
+        responses=error_responses(400, 403, 404, 503),
+    )
     async def get_registration(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str]
     ) -> RegistrationOut:
@@ -124,7 +145,12 @@ class Api(Controller):
         query = GetRegistration(registration_id=registration_id, token=token)
         return registration_out(await gateway.call(Registration.GET, query, RegistrationView), public_base(request))
 
-    @post("/registrations/{registration_id:str}/cancel", status_code=200, summary="Cancel (manage token, or organiser)")
+    @post(
+        "/registrations/{registration_id:str}/cancel",
+        status_code=200,
+        summary="Cancel (manage token, or organiser)",
+        responses=error_responses(400, 401, 403, 404, 409, 429, 503),
+    )
     async def cancel(
         self,
         request: Request[Any, Any, Any],
@@ -141,7 +167,12 @@ class Api(Controller):
         )
         return await self._command(request, Registration.CANCEL, command)
 
-    @post("/registrations/{registration_id:str}/claim", status_code=200, summary="Take the seat offered to you")
+    @post(
+        "/registrations/{registration_id:str}/claim",
+        status_code=200,
+        summary="Take the seat offered to you",
+        responses=error_responses(400, 403, 404, 409, 429, 503),
+    )
     async def claim(
         self,
         request: Request[Any, Any, Any],
@@ -152,7 +183,12 @@ class Api(Controller):
         command = Claim(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
         return await self._command(request, Registration.CLAIM, command)
 
-    @put("/registrations/{registration_id:str}/answers", status_code=200, summary="Change your name and answers")
+    @put(
+        "/registrations/{registration_id:str}/answers",
+        status_code=200,
+        summary="Change your name and answers",
+        responses=error_responses(400, 403, 404, 409, 413, 422, 503),
+    )
     async def update_answers(
         self,
         request: Request[Any, Any, Any],
@@ -174,7 +210,12 @@ class Api(Controller):
         gateway: Gateway = request.app.state.gateway
         return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
 
-    @post("/auth/token", status_code=200, summary="Organiser login: a bearer token")
+    @post(
+        "/auth/token",
+        status_code=200,
+        summary="Organiser login: a bearer token",
+        responses=error_responses(400, 401, 413, 429, 503),
+    )
     async def token(self, request: Request[Any, Any, Any], data: JSONBody[CredentialsIn]) -> TokenOut:
         gateway: Gateway = request.app.state.gateway
         who = await gateway.call(
@@ -192,6 +233,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(401, 404, 503),
     )
     async def registrations(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> list[RegistrationOut]:
         gateway: Gateway = request.app.state.gateway
@@ -206,6 +248,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(401, 404, 503),
     )
     async def registrations_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         gateway: Gateway = request.app.state.gateway
@@ -224,6 +267,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def check_in(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
@@ -242,6 +286,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def promote(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
@@ -260,6 +305,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def erase(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
@@ -277,6 +323,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(401, 404, 503),
     )
     async def export(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> PersonalDataOut:
         gateway: Gateway = request.app.state.gateway
@@ -292,6 +339,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 503),
     )
     async def search(
         self, request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str]

@@ -1,12 +1,18 @@
 """What the JSON API returns: stable shapes documented in the OpenAPI schema."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi import ResponseSpec
+from msgspec import Meta
 
 from schemas.catalog import EventKind, QuestionKind, Venue
-from schemas.registration import Answer, Status
+from schemas.registration import MAX_TEXT_ANSWER, Answer, Choice, Email, Name, Status
+
+# What a client may send as one answer: the limits the registration rules hold it to, in the schema.
+AnswerIn = Annotated[str, Meta(max_length=MAX_TEXT_ANSWER)] | bool | Annotated[list[Choice], Meta(max_length=100)]
+AnswerMap = Annotated[dict[Annotated[str, Meta(max_length=40)], AnswerIn], Meta(max_length=100)]
 
 RegistrationStatus = Literal["open", "full", "closed", "not_open"]
 
@@ -51,12 +57,12 @@ class EventDetailOut(EventOut, kw_only=True):
 
 
 class RegistrationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    name: str
-    email: str
+    name: Annotated[Name, Meta(min_length=1)]
+    email: Annotated[Email, Meta(min_length=3)]
     consent: bool
     language: Literal["fr", "en"] = "fr"
-    category: str | None = None
-    answers: dict[str, Answer] = {}
+    category: Annotated[str, Meta(max_length=40)] | None = None
+    answers: AnswerMap = {}
 
 
 class RegistrationOut(msgspec.Struct, kw_only=True):
@@ -78,8 +84,8 @@ class RegistrationOut(msgspec.Struct, kw_only=True):
 
 
 class AnswersIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    name: str
-    answers: dict[str, Answer] = {}
+    name: Annotated[Name, Meta(min_length=1)]
+    answers: AnswerMap = {}
 
 
 class PersonalDataOut(msgspec.Struct, kw_only=True):
@@ -88,8 +94,8 @@ class PersonalDataOut(msgspec.Struct, kw_only=True):
 
 
 class CredentialsIn(msgspec.Struct, kw_only=True):
-    email: str
-    password: str
+    email: Email
+    password: Annotated[str, Meta(max_length=1000)]
 
 
 class TokenOut(msgspec.Struct, kw_only=True):
@@ -98,6 +104,8 @@ class TokenOut(msgspec.Struct, kw_only=True):
 
 
 class ErrorOut(msgspec.Struct, kw_only=True):
+    """Every error of the API: a stable code, a sentence in the caller's language, the field at fault."""
+
     code: str
     message: str
     field: str | None = None
@@ -106,3 +114,25 @@ class ErrorOut(msgspec.Struct, kw_only=True):
 class HealthOut(msgspec.Struct, kw_only=True):
     status: Literal["ok", "degraded"]
     services: dict[str, bool]
+
+
+_ERRORS = {
+    400: "The request is malformed: a parameter or a field of the body breaks its schema.",
+    401: "An organiser's bearer token is missing, expired or wrong.",
+    403: "This link or token does not give access to it.",
+    404: "No such event, registration or page (or it is not published).",
+    409: "The current state does not allow it (full, closed, already done, key reused for another request).",
+    413: "The body is larger than the server accepts.",
+    422: "Well formed, but it breaks a rule of the event (a required answer, an unknown category...).",
+    429: "Too many requests from this address: wait a minute.",
+    503: "A service did not answer in time: retry in a moment.",
+}
+
+
+def error_responses(*statuses: int, media_type: str = "application/json") -> dict[int, ResponseSpec]:
+    """The error answers of an operation, as they really are: an ErrorOut (or, for feeds, the HTML page)."""
+    body: Any = ErrorOut if media_type == "application/json" else str
+    return {
+        status: ResponseSpec(data_container=body, description=_ERRORS[status], media_type=media_type)
+        for status in statuses
+    }
