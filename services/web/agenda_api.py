@@ -6,7 +6,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
+from msgspec import Meta
 
+from schemas.catalog import Ident
 from schemas.schedule import (
     AgendaView,
     DraftView,
@@ -17,6 +19,7 @@ from schemas.schedule import (
     ListReleases,
     ReleaseAgenda,
     ReleaseList,
+    SessionId,
 )
 from schemas.subjects import Schedule
 from services.web.agenda_pages import public_agenda
@@ -40,27 +43,29 @@ IdempotencyKey = Annotated[
 
 
 class EditsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    edits: list[Edit]
+    edits: Annotated[list[Edit], Meta(min_length=1, max_length=5000)]
 
 
 class RoundsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """GenerateRounds without its envelope: the same fields, with the same limits, in the schema."""
+
     starts_at: datetime
-    rooms: list[str]
-    jurors_per_team: int = 3
-    pitch_minutes: int = 10
-    changeover_minutes: int = 5
-    break_every: int = 0
-    break_minutes: int = 15
-    deliberation_minutes: int = 0
-    deliberation_room: str | None = None
-    teams: list[str] | None = None
-    jurors: list[str] | None = None
+    rooms: Annotated[list[Ident], Meta(min_length=1, max_length=20)]
+    jurors_per_team: Annotated[int, Meta(ge=1, le=20)] = 3
+    pitch_minutes: Annotated[int, Meta(ge=1, le=240)] = 10
+    changeover_minutes: Annotated[int, Meta(ge=0, le=120)] = 5
+    break_every: Annotated[int, Meta(ge=0, le=100)] = 0
+    break_minutes: Annotated[int, Meta(ge=1, le=240)] = 15
+    deliberation_minutes: Annotated[int, Meta(ge=0, le=600)] = 0
+    deliberation_room: Ident | None = None
+    teams: list[Ident] | None = None
+    jurors: list[Ident] | None = None
     seed: int | None = None
-    replace: list[str] = []
+    replace: list[SessionId] = []
 
 
 class ReleaseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    note: str = ""
+    note: Annotated[str, Meta(max_length=2000)] = ""
     accept_conflicts: bool = False
 
 

@@ -248,6 +248,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        media_type="text/csv",
         responses=error_responses(401, 404, 503),
     )
     async def registrations_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
@@ -256,7 +257,7 @@ class Api(Controller):
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
         return Response(
             registrations_csv(spec.questions, reply.registrations),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={"Content-Disposition": f'attachment; filename="{slug}-inscriptions.csv"'},
         )
 

@@ -56,9 +56,16 @@ class EventDetailOut(EventOut, kw_only=True):
     questions: list[QuestionOut]
 
 
+# What the registration rules accept (schemas.validation.looks_like_email), as a pattern: an ASCII
+# local part, a domain with a dot, no spaces nor <>,; anywhere.
+EMAIL_PATTERN = r"^[!-+\-.-:=?A-~]+@[^@\s<>,;]+\.[^@\s<>,;.]{2,}$"
+# A name has at least one character that is not a space.
+PersonName = Annotated[Name, Meta(min_length=1, pattern=r"\S")]
+
+
 class RegistrationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    name: Annotated[Name, Meta(min_length=1)]
-    email: Annotated[Email, Meta(min_length=3)]
+    name: PersonName
+    email: Annotated[Email, Meta(pattern=EMAIL_PATTERN)]
     consent: bool
     language: Literal["fr", "en"] = "fr"
     category: Annotated[str, Meta(max_length=40)] | None = None
@@ -84,7 +91,7 @@ class RegistrationOut(msgspec.Struct, kw_only=True):
 
 
 class AnswersIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    name: Annotated[Name, Meta(min_length=1)]
+    name: PersonName
     answers: AnswerMap = {}
 
 
