@@ -23,7 +23,7 @@ from schemas.schedule import (
 )
 from schemas.subjects import Schedule
 from services.web.agenda_pages import public_agenda
-from services.web.api import check_key
+from services.web.api import check_key, strictly
 from services.web.auth import organiser_guard
 from services.web.gateway import Gateway
 from services.web.views import error_responses
@@ -111,6 +111,7 @@ class AgendaApi(Controller):
         data: JSONBody[EditsIn],
         idempotency_key: IdempotencyKey = None,
     ) -> DraftView:
+        data = await strictly(request, data)
         gateway: Gateway = request.app.state.gateway
         command = EditDraft(
             command_id=check_key(idempotency_key), event=slug, by_organiser=request.state.organiser[0], edits=data.edits
@@ -132,6 +133,7 @@ class AgendaApi(Controller):
         data: JSONBody[RoundsIn],
         idempotency_key: IdempotencyKey = None,
     ) -> DraftView:
+        data = await strictly(request, data)
         gateway: Gateway = request.app.state.gateway
         # The schedule service checks every limit of GenerateRounds when it decodes this.
         command = {
@@ -157,6 +159,7 @@ class AgendaApi(Controller):
         data: JSONBody[ReleaseIn],
         idempotency_key: IdempotencyKey = None,
     ) -> AgendaView:
+        data = await strictly(request, data)
         gateway: Gateway = request.app.state.gateway
         command = ReleaseAgenda(
             command_id=check_key(idempotency_key),

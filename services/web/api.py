@@ -1,8 +1,9 @@
 """The JSON API, /api/v1: what any client (a phone app, a spreadsheet script) builds on."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
@@ -28,6 +29,7 @@ from schemas.registration import (
 )
 from schemas.subjects import Catalog, Registration
 from services.kit.client import ServiceError
+from services.kit.codec import describe_validation_error
 from services.web.auth import LIFETIME, organiser_guard, organiser_of
 from services.web.gateway import Gateway, event_detail_out, event_out, public_base, registration_out
 from services.web.spreadsheets import csv_bytes
@@ -53,6 +55,32 @@ IdempotencyKey = Annotated[
         max_length=100,
     ),
 ]
+
+
+T = TypeVar("T")
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 20.0 as an integer; msgspec's strict mode would not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    return value
+
+
+async def strictly(request: Request[Any, Any, Any], data: T) -> T:
+    """The body as the schema says, not as Litestar converts it: it is lenient there (1 and "0" become
+    booleans, "5" a number), so a consent of 1 would pass for a yes. Convert it again, strictly."""
+    try:
+        return msgspec.convert(_integral(msgspec.json.decode(await request.body())), type(data), strict=True)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        message, field, _ = describe_validation_error(error)
+        raise ValidationException(
+            "Validation failed", extra=[{"message": message, "key": field or "data", "source": "body"}]
+        ) from error
 
 
 def check_key(key: str | None) -> str:
@@ -97,6 +125,7 @@ class Api(Controller):
     async def put_event(
         self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[EventSpec]
     ) -> EventDefinedReply:
+        data = await strictly(request, data)
         if data.slug != slug:
             raise ServiceError(
                 ErrorReply(code="invalid", message="The slug in the body must match the URL", field="slug")
@@ -119,6 +148,7 @@ class Api(Controller):
         data: JSONBody[RegistrationIn],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
+        data = await strictly(request, data)
         gateway: Gateway = request.app.state.gateway
         command = Register(
             command_id=check_key(idempotency_key),
@@ -197,6 +227,7 @@ class Api(Controller):
         data: JSONBody[AnswersIn],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
+        data = await strictly(request, data)
         command = UpdateAnswers(
             command_id=check_key(idempotency_key),
             registration_id=registration_id,
@@ -217,6 +248,7 @@ class Api(Controller):
         responses=error_responses(400, 401, 413, 429, 503),
     )
     async def token(self, request: Request[Any, Any, Any], data: JSONBody[CredentialsIn]) -> TokenOut:
+        data = await strictly(request, data)
         gateway: Gateway = request.app.state.gateway
         who = await gateway.call(
             Catalog.AUTHENTICATE,

@@ -13,6 +13,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
+from schemas.validation import same_secret
+
 SESSION_COOKIE = "perche_session"
 CSRF_COOKIE = "perche_csrf"
 LIFETIME = 12 * 3600
@@ -29,7 +31,7 @@ class Tokens:
 
     def verify(self, token: str, now: float | None = None) -> tuple[str, str] | None:
         body, _, signature = token.partition(".")
-        if not body or not hmac.compare_digest(signature, self._sign(body)):
+        if not body or not same_secret(signature, self._sign(body)):
             return None
         try:
             organiser_id, email, expires = base64.urlsafe_b64decode(body + "==").decode().split("|")
@@ -48,7 +50,7 @@ class Tokens:
         return hmac.new(self._secret, f"jury|{event}|{juror}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def jury_key_valid(self, event: str, juror: str, key: str) -> bool:
-        return hmac.compare_digest(key, self.jury_key(event, juror))
+        return same_secret(key, self.jury_key(event, juror))
 
     def _sign(self, body: str) -> str:
         return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:40]

@@ -126,3 +126,13 @@ async def test_a_405_names_the_methods_the_address_takes(demo: Web, http: httpx.
     assert reply.status_code == 405
     assert set(reply.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
     assert reply.json()["code"] == "method_not_allowed"
+
+
+async def test_a_json_body_is_read_as_its_schema_says_so_a_consent_of_1_is_no_yes(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    for consent in (1, "yes", "true"):
+        reply = await http.post(API, json=person(consent=consent))
+        assert reply.status_code == 400, reply.text
+        assert reply.json()["field"] == "consent"
+    assert await registrations(http, organiser_headers) == []
