@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.openapi import ResponseSpec
 from nats.aio.client import Client
 
 from schemas.subjects import SERVICES
@@ -18,7 +19,12 @@ async def _answers(nc: Client, service: str) -> bool:
         return False
 
 
-@get("/healthz", summary="Which services answer over NATS", tags=["operations"])
+@get(
+    "/healthz",
+    summary="Which services answer over NATS",
+    tags=["operations"],
+    responses={503: ResponseSpec(HealthOut, description="Degraded: some service does not answer, or NATS is gone.")},
+)
 async def healthz(request: Request[Any, Any, Any]) -> Response[HealthOut]:
     nc: Client = request.app.state.gateway.nc
     answers = await asyncio.gather(*(_answers(nc, s) for s in SERVICES))

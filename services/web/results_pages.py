@@ -79,8 +79,9 @@ class ResultsAdmin(Controller):
             command_id=command_id_of(form),
             event=slug,
             by_organiser=request.state.organiser[0],
-            note=str(form.get("note") or "")[:2000],
-            note_en=str(form.get("note_en") or "")[:2000],
+            # Not cut short: an overlong note is refused, and the organiser told so.
+            note=str(form.get("note") or ""),
+            note_en=str(form.get("note_en") or ""),
         )
         try:
             await gateway.call(Publishing.PUBLISH, command, Results)
@@ -88,7 +89,7 @@ class ResultsAdmin(Controller):
             if failure.reply.code in ("unavailable", "internal"):
                 raise
             message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
-            return await self._page(request, slug, message, 409)
+            return await self._page(request, slug, message, 422 if failure.reply.code == "invalid" else 409)
         return Redirect(f"/organiser/e/{slug}/results?saved=published", status_code=303)
 
     @post("/withdraw")

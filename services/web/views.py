@@ -111,7 +111,9 @@ class TokenOut(msgspec.Struct, kw_only=True):
 
 
 class ErrorOut(msgspec.Struct, kw_only=True):
-    """Every error of the API: a stable code, a sentence in the caller's language, the field at fault."""
+    """Every error of the API: a stable code, a sentence in the caller's language (Accept-Language),
+    and the field at fault when there is one. Codes: invalid, not_found, conflict, unauthorized,
+    forbidden, unavailable, rate_limited, too_large, method_not_allowed."""
 
     code: str
     message: str

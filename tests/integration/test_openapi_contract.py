@@ -17,7 +17,7 @@ from schemathesis.engine import Status, events
 
 from tests.conftest import Web
 
-EXAMPLES = 8
+EXAMPLES = 5
 
 # Requests that match the schema and still break a rule the schema cannot state get a 422, which
 # positive_data_acceptance counts as "valid data rejected". Each exception says which rule and why;
