@@ -68,6 +68,8 @@ def precise_components(app: Litestar) -> None:
                 schema.properties[prop] = _schema(definition)
         if exact.get("additionalProperties") is False:
             schema.additional_properties = False
+        if schema.description is None and exact.get("description"):
+            schema.description = exact["description"]
 
 
 def complete_allow_headers(app: Litestar) -> None:

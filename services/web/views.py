@@ -142,6 +142,8 @@ def error_responses(*statuses: int, media_type: str = "application/json") -> dic
     """The error answers of an operation, as they really are: an ErrorOut (or, for feeds, the HTML page)."""
     body: Any = ErrorOut if media_type == "application/json" else str
     return {
-        status: ResponseSpec(data_container=body, description=_ERRORS[status], media_type=media_type)
+        status: ResponseSpec(
+            data_container=body, description=_ERRORS[status], media_type=media_type, generate_examples=False
+        )
         for status in statuses
     }
