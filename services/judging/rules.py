@@ -53,13 +53,18 @@ class EventJudging:
 @dataclass
 class JudgingState:
     events: dict[str, EventJudging] = field(default_factory=dict)
-    commands: set[str] = field(default_factory=set)
+    # (event, command id): ids are scoped to their event, the same key for another event is another command.
+    commands: set[tuple[str, str]] = field(default_factory=set)
 
     def of(self, slug: str) -> EventJudging:
         return self.events.setdefault(slug, EventJudging())
 
+    def done(self, slug: str, command_id: str) -> bool:
+        """Whether this event already has this command: a repeat changes nothing."""
+        return (slug, command_id) in self.commands
+
     def evolve(self, event: JudgingEvent) -> None:
-        self.commands.add(event.command_id)
+        self.commands.add((event.event, event.command_id))
         judging = self.of(event.event)
         if isinstance(event, ScoreGiven):
             key = (event.juror, event.team, event.criterion)

@@ -78,9 +78,10 @@ class JudgingService:
     async def _append(self, slug: str, command_id: str, decide: Callable[[EventJudging], JudgingEvent | None]) -> None:
         def decision() -> JudgingEvent | None:
             # A repeated command changes nothing: its first outcome stands.
-            return None if command_id in self.state.commands else decide(self.state.of(slug))
+            return None if self.state.done(slug, command_id) else decide(self.state.of(slug))
 
-        await self.store.append_decided(Judging.event_subject(slug), command_id, decision)
+        # The message id names the event too, for JetStream's de-duplication.
+        await self.store.append_decided(Judging.event_subject(slug), f"{slug}:{command_id}", decision)
 
     async def _teams_current(self) -> None:
         """Teams are created by another service: make sure the newest one is known here."""

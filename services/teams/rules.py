@@ -98,8 +98,9 @@ class EventTeams:
 class TeamsState:
     events: defaultdict[str, EventTeams] = field(default_factory=lambda: defaultdict(EventTeams))
     people: dict[str, Person] = field(default_factory=dict)
-    # command id -> (event, team id, registration id or ""): what a repeat answers
-    commands: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    # (event, command id) -> (event, team id, registration id or ""): what a repeat answers.
+    # Ids are scoped to their event: the same key sent for another event is another command.
+    commands: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
 
     def of(self, slug: str) -> EventTeams:
         return self.events[slug]
@@ -134,19 +135,19 @@ class TeamsState:
                 teams.teams[team.id] = team
                 if event.founder:
                     _add_member(teams, team, event.founder)
-                self.commands[event.command_id] = (event.event, event.team_id, event.founder or "")
+                self.commands[event.event, event.command_id] = (event.event, event.team_id, event.founder or "")
             case MemberJoined():
                 joined = teams.team(event.team_id)
                 if joined is not None:
                     _add_member(teams, joined, event.registration)
-                self.commands[event.command_id] = (event.event, event.team_id, event.registration)
+                self.commands[event.event, event.command_id] = (event.event, event.team_id, event.registration)
             case MemberLeft():
                 left = teams.teams.get(event.team_id)
                 if left is not None and event.registration in left.members:
                     left.members.remove(event.registration)
                 if teams.member_of.get(event.registration) == event.team_id:
                     del teams.member_of[event.registration]
-                self.commands[event.command_id] = (event.event, event.team_id, event.registration)
+                self.commands[event.event, event.command_id] = (event.event, event.team_id, event.registration)
             case TeamDisbanded():
                 disbanded = teams.teams.get(event.team_id)
                 if disbanded is not None:
@@ -155,7 +156,7 @@ class TeamsState:
                         if teams.member_of.get(member) == disbanded.id:
                             del teams.member_of[member]
                     disbanded.members = []
-                self.commands[event.command_id] = (event.event, event.team_id, "")
+                self.commands[event.event, event.command_id] = (event.event, event.team_id, "")
 
     def evolve_registration(self, event: RegistrationEvent) -> None:
         """Follow who is confirmed, in which category, and who has gone."""
@@ -298,7 +299,7 @@ def live_team(state: TeamsState, spec: EventSpec, team_id: str) -> Team:
 
 def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam, now: datetime) -> TeamCreated | None:
     """A new team, with its founder as first member; None when this command was already applied."""
-    if command.command_id in state.commands:
+    if (command.event, command.command_id) in state.commands:
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     name = " ".join(command.name.split())
@@ -334,7 +335,7 @@ def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam
 
 def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, now: datetime) -> MemberJoined | None:
     """A member more, within the team's size; a closed team needs its code unless an organiser places them."""
-    if command.command_id in state.commands:
+    if (command.event, command.command_id) in state.commands:
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     team = live_team(state, spec, command.team_id)
@@ -362,7 +363,7 @@ def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, no
 
 
 def decide_leave(state: TeamsState, spec: EventSpec | None, command: LeaveTeam, now: datetime) -> MemberLeft | None:
-    if command.command_id in state.commands:
+    if (command.event, command.command_id) in state.commands:
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     team_id = state.of(spec.slug).member_of.get(command.registration)
@@ -383,7 +384,7 @@ def decide_disband(
     state: TeamsState, spec: EventSpec | None, command: DisbandTeam, now: datetime
 ) -> TeamDisbanded | None:
     """Organisers only (the command names one): its members are free to join another team."""
-    if command.command_id in state.commands:
+    if (command.event, command.command_id) in state.commands:
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     team = live_team(state, spec, command.team_id)

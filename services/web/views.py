@@ -105,6 +105,11 @@ class CredentialsIn(msgspec.Struct, kw_only=True):
     password: Annotated[str, Meta(max_length=1000)]
 
 
+class PasswordIn(msgspec.Struct, kw_only=True):
+    current_password: Annotated[str, msgspec.Meta(max_length=1000)]
+    new_password: Annotated[str, msgspec.Meta(min_length=10, max_length=1000)]
+
+
 class TokenOut(msgspec.Struct, kw_only=True):
     token: str
     expires_in: int
