@@ -31,7 +31,7 @@ from services.web.health import healthz
 from services.web.jury_admin import JuryAdmin
 from services.web.jury_form import JuryPages
 from services.web.mails import MailPages
-from services.web.openapi import complete_allow_headers, plain_optional_parameters, precise_components
+from services.web.openapi import complete_allow_headers, honest_openapi
 from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
@@ -196,8 +196,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         logging_config=None,
     )
     complete_allow_headers(app)
-    precise_components(app)
-    plain_optional_parameters(app)
+    honest_openapi(app)
     app.state.gateway = gateway
     app.state.tokens = Tokens(secret)
     app.state.settings = settings

@@ -7,7 +7,8 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.openapi.spec import OpenAPI, OpenAPIType, Schema
 from litestar.routes import HTTPRoute
 
 _SNAKE = re.compile(r"[A-Z]")
@@ -48,7 +49,7 @@ def _has_format(schema: Schema) -> bool:
     return schema.format is not None or any(isinstance(s, Schema) and s.format for s in schema.one_of or [])
 
 
-def precise_components(app: Litestar) -> None:
+def precise_components(openapi: OpenAPI) -> None:
     """Litestar drops the limits of a list's items (list[Ident]), puts those of an optional field beside
     its oneOf where they bind nothing, and documents a Struct that forbids unknown fields as an open object.
     msgspec's own JSON Schema has them right: take each plain property (one that refers to no other
@@ -56,7 +57,7 @@ def precise_components(app: Litestar) -> None:
     by_name: dict[str, list[type]] = {}
     for struct in _structs():
         by_name.setdefault(struct.__name__, []).append(struct)
-    for name, schema in (app.openapi_schema.components.schemas or {}).items():
+    for name, schema in (openapi.components.schemas or {}).items():
         structs = by_name.get(name, [])
         if len(structs) != 1 or schema.properties is None:
             continue
@@ -86,11 +87,11 @@ def complete_allow_headers(app: Litestar) -> None:
                     cell.cell_contents = route
 
 
-def plain_optional_parameters(app: Litestar) -> None:
+def plain_optional_parameters(openapi: OpenAPI) -> None:
     """An optional header or query parameter is absent or a string, never null: Litestar writes `str | None`
     as oneOf [string, null] with the limits beside it, where they bind nothing; write it as a string
     that carries its limits."""
-    for path in (app.openapi_schema.paths or {}).values():
+    for path in (openapi.paths or {}).values():
         for method in ("get", "put", "post", "delete", "patch"):
             operation = getattr(path, method, None)
             for parameter in (operation.parameters or []) if operation else []:
@@ -106,3 +107,23 @@ def plain_optional_parameters(app: Litestar) -> None:
                     if f.name != "one_of" and getattr(schema, f.name) is not None
                 }
                 parameter.schema = dataclasses.replace(kept[0], **limits)
+
+
+class _HonestOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, finishing the document the first time it is asked for."""
+
+    __slots__ = ()
+
+    def provide_openapi(self) -> OpenAPI:
+        if self._openapi is None:
+            openapi = super().provide_openapi()
+            precise_components(openapi)
+            plain_optional_parameters(openapi)
+        return super().provide_openapi()
+
+
+def honest_openapi(app: Litestar) -> None:
+    """Finish the OpenAPI document when it is first served, not at every start: building it costs
+    a third of a second, and most apps (every test's) never serve it. The plugin is the same object,
+    with the method above (a subclass with no state of its own, so its class can be switched)."""
+    app.plugins.get(OpenAPIPlugin).__class__ = _HonestOpenAPIPlugin
