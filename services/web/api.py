@@ -184,6 +184,8 @@ class Api(Controller):
         "/registrations/{registration_id:str}/cancel",
         status_code=200,
         summary="Cancel (manage token, or organiser)",
+        # The manage token in the query, or else an organiser's bearer token.
+        security=[{}, {"bearer": []}],
         responses=error_responses(400, 401, 403, 404, 409, 429, 503),
     )
     async def cancel(

@@ -8,12 +8,14 @@ from typing import Any
 import msgspec
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
-from litestar.openapi.spec import OpenAPI, OpenAPIType, Schema
+from litestar.openapi.spec import OpenAPI, OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Reference, Schema
 from litestar.routes import HTTPRoute
 
 _SNAKE = re.compile(r"[A-Z]")
 _REF = "#/components/schemas/{name}"
 _REF_KEY = '"$ref"'
+_ERROR_OUT = "#/components/schemas/ErrorOut"
+_BAD_REQUEST = "The request is malformed: a parameter or a field of the body breaks its schema."
 
 
 def _structs(root: type = msgspec.Struct) -> list[type]:
@@ -109,6 +111,19 @@ def plain_optional_parameters(openapi: OpenAPI) -> None:
                 parameter.schema = dataclasses.replace(kept[0], **limits)
 
 
+def real_validation_errors(openapi: OpenAPI) -> None:
+    """Litestar documents its own 400 body (status_code, detail, extra) wherever a parameter can fail
+    to validate; ours is an ErrorOut (on_http_error), so say that, as every declared error does."""
+    for path in (openapi.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path, method, None)
+            response = (operation.responses or {}).get("400") if operation else None
+            media = (response.content or {}).get("application/json") if isinstance(response, OpenAPIResponse) else None
+            if isinstance(response, OpenAPIResponse) and media is not None and isinstance(media.schema, Schema):
+                response.description = _BAD_REQUEST
+                response.content = {"application/json": OpenAPIMediaType(schema=Reference(_ERROR_OUT))}
+
+
 class _HonestOpenAPIPlugin(OpenAPIPlugin):
     """Litestar's OpenAPI plugin, finishing the document the first time it is asked for."""
 
@@ -119,6 +134,7 @@ class _HonestOpenAPIPlugin(OpenAPIPlugin):
             openapi = super().provide_openapi()
             precise_components(openapi)
             plain_optional_parameters(openapi)
+            real_validation_errors(openapi)
         return super().provide_openapi()
 
 

@@ -118,3 +118,37 @@ async def test_every_operation_keeps_the_openapi_contract_anonymously_and_as_an_
     for who, (sent, problems) in results.items():
         assert sent >= operations * 2, (who, sent)
         assert problems == [], f"{who}: {len(problems)} failed checks\n" + "\n".join(problems)
+
+
+async def test_the_document_names_every_error_with_its_body_the_key_limits_and_who_may_call(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    document = (await http.get("/schema/openapi.json")).json()
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    assert set(document["components"]["schemas"]["ErrorOut"]["properties"]) == {"code", "message", "field"}
+    register = document["paths"]["/api/v1/events/{slug}/registrations"]["post"]
+    assert set(register["responses"]) == {"201", "400", "404", "409", "413", "422", "429", "503"}
+    key = next(p for p in register["parameters"] if p["name"] == "Idempotency-Key")
+    assert (key["schema"]["type"], key["schema"]["minLength"], key["schema"]["maxLength"]) == ("string", 8, 100)
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            errors = {status: r for status, r in operation["responses"].items() if status[0] in "45"}
+            if path.startswith("/api/"):
+                assert errors, (method, path)
+                for status, response in errors.items():
+                    assert response["content"]["application/json"]["schema"] == error, (method, path, status)
+            # An operation that can answer 401 says which credentials it takes, and only those do;
+            # the login itself answers 401 to wrong credentials, which come in its body.
+            if path != "/api/v1/auth/token":
+                assert ("401" in errors) == ({"bearer": []} in operation.get("security", [])), (method, path)
+
+
+async def test_options_names_every_method_of_an_address(demo: Web, http: httpx.AsyncClient) -> None:
+    for path, methods in (
+        ("/api/v1/events/x-2027", {"GET", "PUT", "OPTIONS"}),
+        ("/api/v1/events/x-2027/registrations", {"GET", "POST", "OPTIONS"}),
+        ("/api/v1/events/x-2027/agenda/releases", {"GET", "POST", "OPTIONS"}),
+    ):
+        reply = await http.options(path)
+        assert reply.status_code == 204
+        assert set(reply.headers["allow"].replace(" ", "").split(",")) == methods, path
