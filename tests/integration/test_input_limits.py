@@ -5,10 +5,13 @@ import json
 from typing import Any
 
 import httpx
+import msgspec
 
+from schemas.registration import GetCounts
 from schemas.subjects import Registration
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
+from services.kit.endpoints import Endpoints
 from tests.conftest import HACKATHON, Web
 from tests.integration.test_judging import JURY, RESULTS, log_in, post_form
 from tests.integration.test_pages import EVENT_PAGE, Page, event_form, registrations, visitor
@@ -156,3 +159,29 @@ async def test_an_overlong_results_note_is_refused_and_nothing_is_published(demo
     assert reply.status_code == 422
     assert "Ce texte est trop long : raccourcissez-le." in Page(reply.text).text
     assert (await http.get(f"/api/v1/events/{HACKATHON}/results")).status_code == 404
+
+
+async def test_a_reply_over_the_nats_limit_is_answered_at_once_with_an_error_not_left_to_time_out(
+    nats_url: str,
+) -> None:
+    class Big(msgspec.Struct, tag="big"):
+        text: str
+
+    async def too_big(_: GetCounts) -> Big:
+        return Big(text="x" * 2_000_000)
+
+    nc = await connect(nats_url, "test-big-reply")
+    endpoints = Endpoints(nc, "bigreply", "answers more than one message holds")
+    endpoints.add("perche.bigreply.q.big", GetCounts, too_big)
+    await endpoints.start()
+    try:
+        try:
+            await call(nc, "perche.bigreply.q.big", GetCounts(event=HACKATHON), Big, timeout=30)
+        except ServiceError as error:
+            # Without an answer the caller would wait for its timeout and report the service as down.
+            assert error.reply.code == "internal", error.reply
+        else:
+            raise AssertionError("a 2 MB reply went through")
+    finally:
+        await endpoints.stop()
+        await nc.drain()
