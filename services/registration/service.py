@@ -47,7 +47,7 @@ from schemas.validation import same_secret, without_accents
 from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
-from services.kit.store import Conflict, EventStore
+from services.kit.store import Conflict, EventStore, with_retries
 from services.registration.rules import (
     Record,
     RegistrationState,
@@ -100,7 +100,9 @@ class RegistrationService:
             nc, self.name, RegistrationEvent, lambda event, _subject: self._apply(event)
         )
         await self.store.open()
-        self.endpoints = Endpoints(nc, self.name, "Registrations, waitlist, check-in and personal data")
+        self.endpoints = Endpoints(
+            nc, self.name, "Registrations, waitlist, check-in and personal data", also_writes=(f"KV_{PEOPLE_BUCKET}",)
+        )
         for subject, request_type, handler in [
             (Registration.REGISTER, Register, self.register),
             (Registration.CANCEL, Cancel, self.cancel),
@@ -233,11 +235,22 @@ class RegistrationService:
         for _ in range(MAX_ATTEMPTS):
             known = self.state.commands.get(command.command_id)
             if known is not None:
-                return await self.view(known)  # a repeat: the first outcome
+                # A repeat: the first outcome, with its person (a first try that lost its reply may
+                # have stored the registration and not the personal data).
+                await self._complete_person(known, command)
+                return await self.view(known)
             now = datetime.now(UTC)
             key = (spec.slug, command.category or spec.default_category.id)
             reserved = self._reserved[key]
             event, answers = decide_register(self.state, spec, command, registration_id, now, reserved)
+            if not person_written:
+                # Personal data goes to the erasable bucket before the log gets the id, so a
+                # registration in the stream always has its person; then decide afresh, as the
+                # state may have moved while writing.
+                person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
+                await self._store_person(registration_id, person)
+                person_written = True
+                continue
             category = spec.category(event.category)
             tally = self.state.tally(spec.slug, event.category)
             if (
@@ -256,20 +269,7 @@ class RegistrationService:
             else:
                 subject, expected = Registration.waitlist_subject(spec.slug, event.category), None
             try:
-                append = self.store.append(subject, event, command.command_id, expected)
-                if person_written:
-                    await append
-                else:
-                    # Personal data goes to the erasable bucket, the log only gets the id;
-                    # both writes travel together and the reply waits for both acks.
-                    person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
-                    self.people[registration_id] = person
-                    put = asyncio.ensure_future(self.people_kv.put(registration_id, encode(person)))
-                    try:
-                        await append
-                    finally:
-                        await put  # raises if the personal data was not stored
-                        person_written = True
+                await self.store.append(subject, event, command.command_id, expected)
             except Conflict:
                 await self.store.catch_up_subject(subject)
                 continue
@@ -281,6 +281,31 @@ class RegistrationService:
                 await self._offer_free_seats(spec, event.category)
             return await self.view(registration_id)
         raise Rejected("unavailable", "Too many people are registering right now; please retry", key="unavailable")
+
+    async def _store_person(self, registration_id: str, person: PersonalData) -> None:
+        """Write a person's data, resending until stored (a put of the same value is harmless)."""
+        value = encode(person)
+
+        async def put(timeout: float) -> int:
+            async with asyncio.timeout(timeout):
+                return await self.people_kv.put(registration_id, value)
+
+        await with_retries(put, f"store the personal data of {registration_id}")
+        self.people[registration_id] = person
+
+    async def _complete_person(self, registration_id: str, command: Register) -> None:
+        """On a repeat: if the first try stored the registration and lost its person, write it now."""
+        record = self.state.records[registration_id]
+        if record.erased:
+            return  # erased since: a replayed form must not bring the data back
+        await self._load_people([registration_id])
+        if registration_id in self.people:
+            return
+        spec = self.events.get(record.event)
+        answers = check_answers(spec, record.category, command.answers) if spec else {}
+        log.warning("registration %s had no personal data: writing it from its repeated command", registration_id)
+        person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
+        await self._store_person(registration_id, person)
 
     async def cancel(self, command: Cancel) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, command.by_organiser)
@@ -346,8 +371,9 @@ class RegistrationService:
         if self.state.commands.get(command.command_id) == record.id:
             return await self.view(record.id)
         person = PersonalData(name=command.name.strip(), email=old.email if old else "", answers=answers)
-        await self.people_kv.put(record.id, encode(person))
-        self.people[record.id] = person
+        # The data first, then the event that tells other instances to read it again: a retry
+        # with the same command id writes both again until the event is stored.
+        await self._store_person(record.id, person)
         event = AnswersChanged(
             registration_id=record.id, command_id=command.command_id, event=record.event, at=datetime.now(UTC)
         )
