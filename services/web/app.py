@@ -76,7 +76,8 @@ def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Re
     message = (
         reply.message if _is_api(request) else error_text(reply.key, reply.message, gettext_for(language_of(request)))
     )
-    return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field)
+    headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after else None
+    return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field, headers)
 
 
 def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
@@ -98,7 +99,8 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
         return _error_response(request, 403, "forbidden", message, None)
     if error.status_code == 429:
         message = gettext("Trop de demandes en peu de temps : patientez une minute puis réessayez.")
-        return _error_response(request, 429, "rate_limited", message, None)
+        # The rate limit is per minute: a retry after one always finds a fresh window.
+        return _error_response(request, 429, "rate_limited", message, None, {"Retry-After": "60"})
     if error.status_code == 413:
         message = gettext("Ce que vous avez envoyé est trop long : raccourcissez les textes et recommencez.")
         return _error_response(request, 413, "too_large", message, None)
