@@ -174,6 +174,9 @@ class Registered(msgspec.Struct, frozen=True, kw_only=True, tag="registered"):
     language: Language
     at: datetime
     seat: int | None = None
+    # HMAC of the request under the person's own key (services/registration/rules.py
+    # payload_fingerprint): a repeat of the Idempotency-Key must match it. Added in issue 9.
+    fingerprint: str | None = None
 
 
 class RegistrationCancelled(msgspec.Struct, frozen=True, kw_only=True, tag="cancelled"):

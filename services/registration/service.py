@@ -10,13 +10,13 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
+import msgspec
 from nats.aio.client import Client
-from nats.js.errors import KeyNotFoundError
-from nats.js.kv import KeyValue
 
 from schemas.catalog import CatalogEvent, EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.registration import (
+    Answer,
     AnswersChanged,
     CalendarAccess,
     CalendarHolder,
@@ -44,10 +44,10 @@ from schemas.registration import (
 )
 from schemas.subjects import Registration
 from schemas.validation import without_accents
-from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
 from services.kit.store import Conflict, EventStore
+from services.registration.people import PeopleStore
 from services.registration.rules import (
     Record,
     RegistrationState,
@@ -60,13 +60,14 @@ from services.registration.rules import (
     decide_promote,
     decide_register,
     due_for_purge,
+    idempotency_key_reused,
     lapsed_offers,
     live_record,
+    payload_fingerprint,
 )
 
 log = logging.getLogger("perche.registration")
 
-PEOPLE_BUCKET = "perche_registration_people"
 SECRETS_BUCKET = "perche_registration_secrets"
 MAX_ATTEMPTS = 50
 
@@ -74,6 +75,11 @@ MAX_ATTEMPTS = 50
 def _folded(text: str) -> str:
     """Lower case without accents, so « Hélène » is found by typing « helene »."""
     return without_accents(text.casefold())
+
+
+def msg_id(event: RegistrationEvent) -> str:
+    """A client's command id only ever deduplicates within its own registration."""
+    return f"{event.registration_id}:{event.command_id}"
 
 
 class RegistrationService:
@@ -92,7 +98,8 @@ class RegistrationService:
     async def start(self, nc: Client) -> None:
         js = nc.jetstream()
         self.secret = await shared_secret(await bucket(js, SECRETS_BUCKET), "tokens")
-        self.people_kv: KeyValue = await bucket(js, PEOPLE_BUCKET)
+        self.people_store = PeopleStore(js)
+        await self.people_store.open()
         # The catalog's stream is read here (never written) to know each event's seats.
         self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
         await self.catalog.open()
@@ -143,12 +150,9 @@ class RegistrationService:
         missing = [i for i in ids if i not in self.people and not self.state.records[i].erased]
 
         async def fetch(registration_id: str) -> None:
-            try:
-                entry = await self.people_kv.get(registration_id)
-            except KeyNotFoundError:
-                return
-            if entry.value:
-                self.people[registration_id] = decode(entry.value, PersonalData)
+            person = await self.people_store.get(registration_id)
+            if person is not None:
+                self.people[registration_id] = person
 
         for start in range(0, len(missing), 200):
             await asyncio.gather(*(fetch(i) for i in missing[start : start + 200]))
@@ -218,7 +222,7 @@ class RegistrationService:
     async def _append_guarded(self, subject: str, event: RegistrationEvent) -> bool:
         """Append expecting the subject's last sequence; False when someone got there first."""
         try:
-            await self.store.append(subject, event, event.command_id, self.expected_sequence(subject))
+            await self.store.append(subject, event, msg_id(event), self.expected_sequence(subject))
         except Conflict:
             await self.store.catch_up_subject(subject)
             return False
@@ -228,16 +232,21 @@ class RegistrationService:
 
     async def register(self, command: Register) -> RegistrationView:
         spec = self._event(command.event)
+        # The key names a registration of this event only: the same key elsewhere is another one.
         registration_id = hashlib.sha256(f"{spec.slug}:{command.command_id}".encode()).hexdigest()[:20]
-        person_written = False
+        fingerprint: str | None = None
         for _ in range(MAX_ATTEMPTS):
-            known = self.state.commands.get(command.command_id)
-            if known is not None:
-                return await self.view(known)  # a repeat: the first outcome
+            if registration_id in self.state.records:
+                return await self._repeat(spec, command, registration_id)
             now = datetime.now(UTC)
             key = (spec.slug, command.category or spec.default_category.id)
             reserved = self._reserved[key]
             event, answers = decide_register(self.state, spec, command, registration_id, now, reserved)
+            if fingerprint is None:
+                # The person's key is made once the request is valid, before the event naming them.
+                fingerprint = payload_fingerprint(command, await self.people_store.key(registration_id))
+                continue  # decide again: the state may have moved while the key was written
+            event = msgspec.structs.replace(event, fingerprint=fingerprint)
             category = spec.category(event.category)
             tally = self.state.tally(spec.slug, event.category)
             if (
@@ -256,20 +265,8 @@ class RegistrationService:
             else:
                 subject, expected = Registration.waitlist_subject(spec.slug, event.category), None
             try:
-                append = self.store.append(subject, event, command.command_id, expected)
-                if person_written:
-                    await append
-                else:
-                    # Personal data goes to the erasable bucket, the log only gets the id;
-                    # both writes travel together and the reply waits for both acks.
-                    person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
-                    self.people[registration_id] = person
-                    put = asyncio.ensure_future(self.people_kv.put(registration_id, encode(person)))
-                    try:
-                        await append
-                    finally:
-                        await put  # raises if the personal data was not stored
-                        person_written = True
+                # One message id per registration: a racing request with the same key is deduplicated.
+                await self.store.append(subject, event, msg_id(event), expected)
             except Conflict:
                 await self.store.catch_up_subject(subject)
                 continue
@@ -277,15 +274,57 @@ class RegistrationService:
                 if event.seat is not None:
                     reserved.discard(event.seat)
                     self._claim_ended(key)
+            record = self.state.records.get(registration_id)
+            if record is None or record.fingerprint != fingerprint:
+                return await self._repeat(spec, command, registration_id)  # a racing request made it
+            # Only the request whose event was stored writes its person; the reply waits for both.
+            await self._write_person(registration_id, command, answers)
             if event.status == "waitlisted":
                 await self._offer_free_seats(spec, event.category)
             return await self.view(registration_id)
         raise Rejected("unavailable", "Too many people are registering right now; please retry", key="unavailable")
 
+    async def _write_person(self, registration_id: str, command: Register, answers: dict[str, Answer]) -> None:
+        person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
+        await self.people_store.put(registration_id, person)
+        self.people[registration_id] = person
+
+    async def _repeat(self, spec: EventSpec, command: Register, registration_id: str) -> RegistrationView:
+        """A key already used for this event: its first outcome, only for the same request."""
+        record = self.state.records.get(registration_id)
+        if record is None or not await self._same_request(spec, command, record):
+            raise idempotency_key_reused()
+        await self._load_people([registration_id])
+        if registration_id not in self.people:
+            # The first try stored the registration but not the person (its reply was an error).
+            await self._write_person(registration_id, command, check_answers(spec, record.category, command.answers))
+        return self._view(registration_id)
+
+    async def _same_request(self, spec: EventSpec, command: Register, record: Record) -> bool:
+        if record.erased:
+            return False  # nothing to compare with any more, and nothing to give back
+        if record.fingerprint is not None:
+            key = await self.people_store.existing_key(record.id)
+            return key is not None and hmac.compare_digest(record.fingerprint, payload_fingerprint(command, key))
+        # Registered before fingerprints existed: compare with the stored person.
+        person = await self.people_store.get(record.id)
+        try:
+            answers = check_answers(spec, record.category, command.answers)
+        except Rejected:
+            return False
+        return (
+            person is not None
+            and person.name == command.name.strip()
+            and person.email.casefold() == command.email.strip().casefold()
+            and person.answers == answers
+            and record.category == (command.category or spec.default_category.id)
+            and record.language == command.language
+        )
+
     async def cancel(self, command: Cancel) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, command.by_organiser)
         for _ in range(MAX_ATTEMPTS):
-            if self.state.commands.get(command.command_id) == record.id:
+            if self.state.applied(record.id, command.command_id):
                 break
             event = decide_cancel(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
             if record.seat is not None:
@@ -312,7 +351,7 @@ class RegistrationService:
     async def claim(self, command: Claim) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, None)
         for _ in range(MAX_ATTEMPTS):
-            if self.state.commands.get(command.command_id) == record.id or record.status == "confirmed":
+            if self.state.applied(record.id, command.command_id) or record.status == "confirmed":
                 return await self.view(record.id)
             event = decide_claim(self.state, record.id, command.command_id, datetime.now(UTC))
             assert event.seat is not None
@@ -324,7 +363,7 @@ class RegistrationService:
         record = self._check_access(command.registration_id, None, command.by_organiser)
         spec = self._event(record.event, published_only=False)
         for _ in range(MAX_ATTEMPTS):
-            if self.state.commands.get(command.command_id) == record.id:
+            if self.state.applied(record.id, command.command_id):
                 break
             reserved = frozenset(self._reserved[(record.event, record.category)])
             event = decide_promote(
@@ -338,26 +377,28 @@ class RegistrationService:
     async def update_answers(self, command: UpdateAnswers) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, None)
         live_record(self.state, record.id)
+        if record.erased:
+            raise Rejected("conflict", "This person's data was erased", key="erased")
         spec = self._event(record.event, published_only=False)
         await self._load_people([record.id])
         old = self.people.get(record.id)
         check_person(command.name, old.email if old else "someone@example.org")
         answers = check_answers(spec, record.category, command.answers)
-        if self.state.commands.get(command.command_id) == record.id:
+        if self.state.applied(record.id, command.command_id):
             return await self.view(record.id)
         person = PersonalData(name=command.name.strip(), email=old.email if old else "", answers=answers)
-        await self.people_kv.put(record.id, encode(person))
+        await self.people_store.put(record.id, person)  # the old answers are destroyed, not superseded
         self.people[record.id] = person
         event = AnswersChanged(
             registration_id=record.id, command_id=command.command_id, event=record.event, at=datetime.now(UTC)
         )
-        await self.store.append(Registration.person_subject(record.event, record.id), event, command.command_id, None)
+        await self.store.append(Registration.person_subject(record.event, record.id), event, msg_id(event), None)
         return await self.view(record.id)
 
     async def check_in(self, command: CheckIn) -> RegistrationView:
         record = self._check_access(command.registration_id, None, command.by_organiser)
         for _ in range(MAX_ATTEMPTS):
-            if self.state.commands.get(command.command_id) == record.id:
+            if self.state.applied(record.id, command.command_id):
                 break
             event = decide_check_in(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
             if await self._append_guarded(Registration.person_subject(record.event, record.id), event):
@@ -370,8 +411,8 @@ class RegistrationService:
         return await self.view(record.id)
 
     async def _erase(self, record: Record, command_id: str, by_organiser: str | None, reason: str) -> None:
-        # Purge removes every revision from the bucket's stream: the data is gone, not hidden.
-        await self.people_kv.purge(record.id)
+        # Every revision of the data and the person's key are overwritten on disk, not only hidden.
+        await self.people_store.erase(record.id)
         self.people.pop(record.id, None)
         if record.erased:
             return
@@ -383,7 +424,7 @@ class RegistrationService:
             reason="purge" if reason == "purge" else "request",
             at=datetime.now(UTC),
         )
-        await self.store.append(Registration.person_subject(record.event, record.id), event, command_id, None)
+        await self.store.append(Registration.person_subject(record.event, record.id), event, msg_id(event), None)
 
     async def export(self, query: ExportPersonalData) -> PersonalDataExport:
         record = self._check_access(query.registration_id, None, query.by_organiser)
@@ -394,7 +435,7 @@ class RegistrationService:
             by_organiser=query.by_organiser,
             at=datetime.now(UTC),
         )
-        await self.store.append(Registration.person_subject(record.event, record.id), event, event.command_id, None)
+        await self.store.append(Registration.person_subject(record.event, record.id), event, msg_id(event), None)
         return PersonalDataExport(registration=await self.view(record.id), history=list(record.history))
 
     # --- queries ---

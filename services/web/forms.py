@@ -31,6 +31,11 @@ ERROR_TEXTS = {
     "registration_not_found": N_("Cette inscription n'existe pas."),
     "bad_token": N_("Ce lien n'est pas valable pour cette inscription."),
     "already_cancelled": N_("Cette inscription est déjà annulée."),
+    "idempotency_key_reused": N_(
+        "Cette inscription a déjà été envoyée depuis ce navigateur avec d'autres réponses. "
+        "Pour changer vos réponses, suivez le lien de votre e-mail de confirmation."
+    ),
+    "erased": N_("Les données personnelles de cette inscription ont été effacées."),
     "wrong_credentials": N_("Adresse e-mail ou mot de passe incorrect."),
     "unavailable": N_("Le service ne répond pas pour le moment : réessayez dans un instant."),
     "command_missing": N_("Le formulaire a expiré : rechargez la page et recommencez."),

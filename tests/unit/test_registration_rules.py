@@ -367,7 +367,7 @@ def test_replaying_the_same_events_gives_the_same_state() -> None:
     assert {r.id: r.history for r in replayed.records.values()} == {
         r.id: r.history for r in ledger.state.records.values()
     }
-    assert set(replayed.commands) == {e.command_id for e in ledger.log}
+    assert replayed.commands == {(e.registration_id, e.command_id) for e in ledger.log}
 
 
 # --- shared validation ---

@@ -1,0 +1,143 @@
+"""Where the registration service keeps personal data, so that erasing a person destroys it on disk.
+
+One JetStream stream, read and written as the KV bucket `perche_registration_personal`, that
+allows deletes. Every revision that is replaced or erased is removed with
+`$JS.API.STREAM.MSG.DELETE` without `no_erase` (nats-py's `delete_msg`), which overwrites the
+message in the store's block files with random bytes. A plain KV bucket cannot do this:
+nats-py creates it with `deny_delete`, which no stream update can lift, and a KV purge, a stream
+purge or a history limit only drop the messages from the index, leaving their bytes in the files.
+
+Per person, keyed by registration id:
+- `<id>.data`: their PersonalData, one live revision (the previous one is erased after each put);
+- `<id>.key`: a random key made before their registration is appended, with which the service
+  signs the request's fingerprint (see rules.payload_fingerprint). It dies with the person, so the
+  fingerprint left in the event log says nothing about them once they are erased.
+"""
+
+import contextlib
+import logging
+import secrets
+from typing import Any
+
+from nats.js import api
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError, NotFoundError
+from nats.js.kv import KeyValue
+
+from schemas.registration import PersonalData
+from services.kit.codec import decode, encode
+from services.kit.store import replicas
+
+log = logging.getLogger("perche.registration.people")
+
+BUCKET = "perche_registration_personal"
+# Before issue 9: a plain KV bucket (deletes denied), moved into BUCKET once and then removed.
+LEGACY_BUCKET = "perche_registration_people"
+# Room for revisions written at once by several instances; each put erases the older ones.
+HISTORY = 64
+
+__all__ = ["BUCKET", "PeopleStore"]
+
+
+class PeopleStore:
+    def __init__(self, js: Any) -> None:
+        self._js = js
+        self._stream = f"KV_{BUCKET}"
+        self._kv: KeyValue
+
+    async def open(self) -> None:
+        try:
+            self._kv = await self._js.key_value(BUCKET)
+        except BucketNotFoundError:
+            config = api.StreamConfig(
+                name=self._stream,
+                subjects=[f"$KV.{BUCKET}.>"],
+                storage=api.StorageType.FILE,
+                num_replicas=replicas(),
+                max_msgs_per_subject=HISTORY,
+                allow_rollup_hdrs=True,
+                allow_direct=True,
+                deny_delete=False,
+                deny_purge=False,
+                discard=api.DiscardPolicy.NEW,
+                duplicate_window=120.0,
+            )
+            with contextlib.suppress(Exception):  # another instance made it first: open it below
+                await self._js.add_stream(config)
+            self._kv = await self._js.key_value(BUCKET)
+        await self._move_legacy()
+
+    async def _move_legacy(self) -> None:
+        """Take the people of the old bucket over, then delete that stream with its files."""
+        try:
+            legacy = await self._js.key_value(LEGACY_BUCKET)
+        except BucketNotFoundError:
+            return
+        try:
+            keys = await legacy.keys()
+        except NoKeysError:
+            keys = []
+        for registration_id in keys:
+            with contextlib.suppress(KeyNotFoundError):
+                entry = await legacy.get(registration_id)
+                if entry.value and await self.get(registration_id) is None:
+                    await self.put(registration_id, decode(entry.value, PersonalData))
+        with contextlib.suppress(NotFoundError):
+            await self._js.delete_stream(f"KV_{LEGACY_BUCKET}")
+        log.info("moved %d people from %s to %s", len(keys), LEGACY_BUCKET, BUCKET)
+
+    # --- the person's key ---
+
+    async def key(self, registration_id: str) -> bytes:
+        """The person's key, made now unless an earlier try (or a racing request) made it."""
+        fresh = secrets.token_bytes(32)
+        try:
+            await self._kv.create(f"{registration_id}.key", fresh)
+        except KeyWrongLastSequenceError:
+            pass
+        else:
+            return fresh
+        made = await self.existing_key(registration_id)
+        assert made is not None, "a key just written is readable"
+        return made
+
+    async def existing_key(self, registration_id: str) -> bytes | None:
+        try:
+            entry = await self._kv.get(f"{registration_id}.key")
+        except KeyNotFoundError:
+            return None
+        return entry.value or None
+
+    # --- the person's data ---
+
+    async def get(self, registration_id: str) -> PersonalData | None:
+        try:
+            entry = await self._kv.get(f"{registration_id}.data")
+        except KeyNotFoundError:
+            return None
+        return decode(entry.value, PersonalData) if entry.value else None
+
+    async def put(self, registration_id: str, person: PersonalData) -> None:
+        """Store the person's data, then destroy every earlier revision of it."""
+        key = f"{registration_id}.data"
+        revision = await self._kv.put(key, encode(person))
+        await self._erase(key, before=revision)
+
+    async def erase(self, registration_id: str) -> None:
+        """Destroy the person's data and key: every revision is overwritten in the store's files."""
+        for key in (f"{registration_id}.data", f"{registration_id}.key"):
+            await self._erase(key, before=None)
+
+    async def _erase(self, key: str, before: int | None) -> None:
+        subject = f"$KV.{BUCKET}.{key}"
+        seq = 1
+        while True:
+            try:
+                message = await self._js.get_msg(self._stream, seq=seq, subject=subject, next=True)
+            except NotFoundError:
+                return
+            found = message.seq or 0
+            if before is not None and found >= before:
+                return
+            with contextlib.suppress(NotFoundError):  # another instance erased it meanwhile
+                await self._js.delete_msg(self._stream, found)
+            seq = found + 1

@@ -1,0 +1,198 @@
+"""Issue 9, security: an idempotency key never hands out someone else's registration, and an
+erased person is gone from the JetStream files on disk, not only from the answers."""
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from services.kit.lifecycle import Running
+from services.kit.nats_server import NatsServer
+from services.registration.service import RegistrationService
+from tests.conftest import HACKATHON, ROUND_TABLE, Web
+from tests.integration.test_pages import EVENT_PAGE, Page, event_form, visitor
+
+REGISTRATIONS = f"/api/v1/events/{HACKATHON}/registrations"
+README_KEY = "3f6c2a9e-demo"  # the example in README.md
+
+
+def body(name: str, email: str, **extra: object) -> dict[str, object]:
+    return {"name": name, "email": email, "consent": True, "category": "mentor", **extra}
+
+
+def token(registration: dict[str, str]) -> str:
+    return registration["manage_url"].split("token=")[1]
+
+
+def service_of(backend: Running) -> RegistrationService:
+    return next(s for s in backend.services if isinstance(s, RegistrationService))
+
+
+def shows_nothing_of(reply: httpx.Response, first: dict[str, str]) -> None:
+    for secret in (first["name"], first["email"], first["id"], token(first)):
+        assert secret not in reply.text
+
+
+async def test_a_replayed_key_with_another_body_is_a_409_and_shows_nobody_else(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    headers = {"Idempotency-Key": README_KEY}
+    first = await http.post(REGISTRATIONS, json=body("Alice Victime", "alice@example.org"), headers=headers)
+    assert first.status_code == 201
+    attack = await http.post(REGISTRATIONS, json=body("Mallory", "mallory@example.org"), headers=headers)
+    assert attack.status_code == 409
+    assert attack.json()["code"] == "conflict"
+    assert "Idempotency-Key" in attack.json()["message"]
+    shows_nothing_of(attack, first.json())
+    # Anything that differs is another payload: the answers, the language, the category too.
+    for other in (
+        body("Alice Victime", "alice@example.org", answers={"diet": "vegan"}),
+        body("Alice Victime", "alice@example.org", language="en"),
+        {**body("Alice Victime", "alice@example.org"), "category": "public"},
+    ):
+        again = await http.post(REGISTRATIONS, json=other, headers=headers)
+        assert again.status_code == 409, other
+        shows_nothing_of(again, first.json())
+    # The client that lost its reply still gets its own registration back.
+    retry = await http.post(REGISTRATIONS, json=body("Alice Victime", "alice@example.org"), headers=headers)
+    assert retry.status_code == 201 and retry.json() == first.json()
+    listed = (await http.get(REGISTRATIONS, headers=organiser_headers)).json()
+    assert [(r["name"], r["email"]) for r in listed] == [("Alice Victime", "alice@example.org")]
+
+
+async def test_a_key_used_for_one_event_makes_a_separate_registration_for_another(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    headers = {"Idempotency-Key": README_KEY}
+    first = await http.post(REGISTRATIONS, json=body("Alice Victime", "alice@example.org"), headers=headers)
+    elsewhere = await http.post(
+        f"/api/v1/events/{ROUND_TABLE}/registrations",
+        json={"name": "Bob Autre", "email": "bob@example.org", "consent": True},
+        headers=headers,
+    )
+    assert first.status_code == elsewhere.status_code == 201
+    assert (elsewhere.json()["name"], elsewhere.json()["event"]) == ("Bob Autre", ROUND_TABLE)
+    shows_nothing_of(elsewhere, first.json())
+    again = await http.post(
+        f"/api/v1/events/{ROUND_TABLE}/registrations",
+        json={"name": "Bob Autre", "email": "bob@example.org", "consent": True},
+        headers=headers,
+    )
+    assert again.json() == elsewhere.json()
+
+
+async def test_racing_bodies_on_one_key_make_one_registration_and_nobody_sees_another(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    headers = {"Idempotency-Key": "race-key-0001"}
+    bodies = [body(f"Person {i}", f"p{i}@example.org") for i in range(8)]
+    replies = await asyncio.gather(*(http.post(REGISTRATIONS, json=b, headers=headers) for b in bodies))
+    assert sorted(r.status_code for r in replies) == [201] + [409] * 7
+    winner = next(r.json() for r in replies if r.status_code == 201)
+    sent = next(b for b, r in zip(bodies, replies, strict=True) if r.status_code == 201)
+    assert (winner["name"], winner["email"]) == (sent["name"], sent["email"])
+    listed = (await http.get(REGISTRATIONS, headers=organiser_headers)).json()
+    assert [(r["id"], r["name"], r["email"]) for r in listed] == [(winner["id"], sent["name"], sent["email"])]
+
+
+async def test_a_form_sent_again_with_other_details_says_so_and_shows_nobody_else(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    hidden = await event_form(http)
+    first = await http.post(EVENT_PAGE, data=visitor(hidden))
+    assert first.status_code == 303
+    changed = await http.post(EVENT_PAGE, data=visitor(hidden, q_accessibility="fauteuil"))
+    assert changed.status_code == 409
+    page = Page(changed.text)
+    assert "déjà été envoyée depuis ce navigateur" in page.text_of("errors")
+    assert first.headers["location"].split("/r/")[1].split("?")[0] not in changed.text
+    assert first.headers["location"].split("token=")[1] not in changed.text
+    english = await http.post(f"{EVENT_PAGE}?lang=en", data=visitor(hidden, q_accessibility="fauteuil"))
+    assert "already been sent from this browser" in Page(english.text).text_of("errors")
+    assert [r["name"] for r in (await http.get(REGISTRATIONS, headers=organiser_headers)).json()] == ["Jeanne Dupont"]
+
+
+async def test_a_command_id_used_for_another_registration_still_cancels_this_one(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    one = (await http.post(REGISTRATIONS, json=body("Une", "une@example.org"))).json()
+    two = (await http.post(REGISTRATIONS, json=body("Deux", "deux@example.org"))).json()
+    headers = {"Idempotency-Key": "cancel-key-0001"}
+    first = await http.post(f"/api/v1/registrations/{one['id']}/cancel", params={"token": token(one)}, headers=headers)
+    second = await http.post(f"/api/v1/registrations/{two['id']}/cancel", params={"token": token(two)}, headers=headers)
+    assert (first.json()["status"], second.json()["status"]) == ("cancelled", "cancelled")
+    assert (second.json()["id"], second.json()["name"]) == (two["id"], "Deux")
+
+
+# --- erasure on disk ---
+
+
+def found_on_disk(store: Path, secret: str) -> list[str]:
+    """Every file under the NATS store holding `secret`, raw or JSON-escaped."""
+    forms = {secret.encode(), json.dumps(secret)[1:-1].encode(), json.dumps(secret, ensure_ascii=False)[1:-1].encode()}
+    return sorted(
+        str(path.relative_to(store))
+        for path in store.rglob("*")
+        if path.is_file() and path.name != "nats-server.log" and any(form in path.read_bytes() for form in forms)
+    )
+
+
+async def test_an_erased_person_is_gone_from_every_file_of_the_nats_store(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str], nats_server: NatsServer
+) -> None:
+    store = nats_server.store_dir
+    name, email = "Zéphyrin Quoxlebrun", "zephyrin.quoxlebrun@example.org"
+    old_answer, new_answer = "régime quoxleblanc-ancien", "régime quoxleblanc-nouveau"
+    person = (await http.post(REGISTRATIONS, json=body(name, email, answers={"diet": old_answer}))).json()
+    assert found_on_disk(store, old_answer)  # the search does find what is there
+
+    changed = await http.put(
+        f"/api/v1/registrations/{person['id']}/answers",
+        params={"token": token(person)},
+        json={"name": name, "answers": {"diet": new_answer}},
+    )
+    assert changed.status_code == 200 and changed.json()["answers"] == {"diet": new_answer}
+    assert found_on_disk(store, old_answer) == []  # the old revision is destroyed, not only superseded
+    assert found_on_disk(store, new_answer)
+
+    exported = await http.get(f"/api/v1/registrations/{person['id']}/export", headers=organiser_headers)
+    assert exported.json()["registration"]["answers"] == {"diet": new_answer}
+    erased = await http.post(f"/api/v1/registrations/{person['id']}/erase", headers=organiser_headers)
+    assert erased.status_code == 200 and erased.json()["email"] == ""
+    for secret in (name, email, old_answer, new_answer, "Quoxlebrun", "quoxleblanc"):
+        assert found_on_disk(store, secret) == [], secret
+    audit = (await http.get(f"/api/v1/registrations/{person['id']}/export", headers=organiser_headers)).json()
+    assert any("erased (request)" in line for line in audit["history"])
+    assert any("exported" in line for line in audit["history"])
+
+    # Nothing brings the data back: not the manage link, not the first request sent again.
+    refused = await http.put(
+        f"/api/v1/registrations/{person['id']}/answers",
+        params={"token": token(person)},
+        json={"name": name, "answers": {"diet": new_answer}},
+    )
+    assert refused.status_code == 409
+    assert found_on_disk(store, name) == []
+
+
+async def test_the_automatic_purge_leaves_nothing_of_the_person_on_disk(
+    demo: Web, http: httpx.AsyncClient, backend: Running, nats_server: NatsServer
+) -> None:
+    store = nats_server.store_dir
+    name, email, answer = "Ondine Vrakspotel", "ondine.vrakspotel@example.org", "sans vrakspotel"
+    person = (await http.post(REGISTRATIONS, json=body(name, email, answers={"diet": answer}))).json()
+    await http.put(
+        f"/api/v1/registrations/{person['id']}/answers",
+        params={"token": token(person)},
+        json={"name": f"{name} II", "answers": {"diet": f"{answer} II"}},
+    )
+    assert found_on_disk(store, f"{name} II")
+    service = service_of(backend)
+    event = service.events[HACKATHON]
+    await service.housekeeping(event.ends_at + timedelta(days=event.purge_after_days, seconds=1))
+    for secret in (name, email, answer, "Vrakspotel", "vrakspotel"):
+        assert found_on_disk(store, secret) == [], secret
+    gone = await http.get(f"/api/v1/registrations/{person['id']}", params={"token": token(person)})
+    assert (gone.json()["name"], gone.json()["email"], gone.json()["answers"]) == ("", "", {})
