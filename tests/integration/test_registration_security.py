@@ -3,13 +3,19 @@ erased person is gone from the JetStream files on disk, not only from the answer
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
+from schemas.registration import PersonalData
+from services.kit.codec import encode
+from services.kit.kv import bucket
 from services.kit.lifecycle import Running
 from services.kit.nats_server import NatsServer
+from services.registration.people import BUCKET as PEOPLE_BUCKET
+from services.registration.people import LEGACY_BUCKET, PeopleStore
 from services.registration.service import RegistrationService
 from tests.conftest import HACKATHON, ROUND_TABLE, Web
 from tests.integration.test_pages import EVENT_PAGE, Page, event_form, visitor
@@ -135,7 +141,7 @@ def found_on_disk(store: Path, secret: str) -> list[str]:
     return sorted(
         str(path.relative_to(store))
         for path in store.rglob("*")
-        if path.is_file() and path.name != "nats-server.log" and any(form in path.read_bytes() for form in forms)
+        if path.is_file() and any(form in path.read_bytes() for form in forms)
     )
 
 
@@ -155,7 +161,8 @@ async def test_an_erased_person_is_gone_from_every_file_of_the_nats_store(
     )
     assert changed.status_code == 200 and changed.json()["answers"] == {"diet": new_answer}
     assert found_on_disk(store, old_answer) == []  # the old revision is destroyed, not only superseded
-    assert found_on_disk(store, new_answer)
+    live = found_on_disk(store, new_answer)
+    assert live and all(f"/KV_{PEOPLE_BUCKET}/" in path for path in live), live  # only as the live value
 
     exported = await http.get(f"/api/v1/registrations/{person['id']}/export", headers=organiser_headers)
     assert exported.json()["registration"]["answers"] == {"diet": new_answer}
@@ -196,3 +203,27 @@ async def test_the_automatic_purge_leaves_nothing_of_the_person_on_disk(
         assert found_on_disk(store, secret) == [], secret
     gone = await http.get(f"/api/v1/registrations/{person['id']}", params={"token": token(person)})
     assert (gone.json()["name"], gone.json()["email"], gone.json()["answers"]) == ("", "", {})
+
+
+async def test_people_of_the_old_bucket_are_moved_over_and_its_files_deleted(
+    nc: object, nats_server: NatsServer
+) -> None:
+    js = nc.jetstream()  # type: ignore[attr-defined]
+    legacy = await bucket(js, LEGACY_BUCKET)
+    await legacy.put("a1b2c3", encode(PersonalData(name="Ancien Grolumbard", email="ancien@example.org")))
+    assert found_on_disk(nats_server.store_dir, "Grolumbard")
+
+    people = PeopleStore(js)
+    await people.open()
+    assert await people.get("a1b2c3") == PersonalData(name="Ancien Grolumbard", email="ancien@example.org")
+    assert not [s async for s in streams(js) if s == f"KV_{LEGACY_BUCKET}"]
+    await people.erase("a1b2c3")
+    assert await people.get("a1b2c3") is None
+    assert found_on_disk(nats_server.store_dir, "Grolumbard") == []
+    await people.open()  # a second instance, or a restart: nothing left to move
+    assert await people.get("a1b2c3") is None
+
+
+async def streams(js: object) -> AsyncIterator[str]:
+    for info in await js.streams_info():  # type: ignore[attr-defined]
+        yield info.config.name
