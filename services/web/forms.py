@@ -36,6 +36,7 @@ ERROR_TEXTS = {
         "Pour changer vos réponses, suivez le lien de votre e-mail de confirmation."
     ),
     "erased": N_("Les données personnelles de cette inscription ont été effacées."),
+    "command_id_reused": N_("Cette demande a déjà servi pour autre chose : rechargez la page et recommencez."),
     "wrong_credentials": N_("Adresse e-mail ou mot de passe incorrect."),
     "unavailable": N_("Le service ne répond pas pour le moment : réessayez dans un instant."),
     "command_missing": N_("Le formulaire a expiré : rechargez la page et recommencez."),
