@@ -116,11 +116,17 @@ class PeopleStore:
             return None
         return decode(entry.value, PersonalData) if entry.value else None
 
-    async def put(self, registration_id: str, person: PersonalData) -> None:
-        """Store the person's data, then destroy every earlier revision of it."""
+    async def put(self, registration_id: str, person: PersonalData, replacing: bool = True) -> None:
+        """Store the person's data, then destroy every earlier revision of it.
+
+        `replacing=False` for a registration's first write skips looking for earlier revisions
+        (one round trip): any left by a racing identical request hold the same data, and the
+        next put or the erasure destroys them, since both look through every revision.
+        """
         key = f"{registration_id}.data"
         revision = await self._kv.put(key, encode(person))
-        await self._erase(key, before=revision)
+        if replacing:
+            await self._erase(key, before=revision)
 
     async def erase(self, registration_id: str) -> None:
         """Destroy the person's data and key: every revision is overwritten in the store's files."""

@@ -278,15 +278,17 @@ class RegistrationService:
             if record is None or record.fingerprint != fingerprint:
                 return await self._repeat(spec, command, registration_id)  # a racing request made it
             # Only the request whose event was stored writes its person; the reply waits for both.
-            await self._write_person(registration_id, command, answers)
+            await self._write_person(registration_id, command, answers, first=True)
             if event.status == "waitlisted":
                 await self._offer_free_seats(spec, event.category)
             return await self.view(registration_id)
         raise Rejected("unavailable", "Too many people are registering right now; please retry", key="unavailable")
 
-    async def _write_person(self, registration_id: str, command: Register, answers: dict[str, Answer]) -> None:
+    async def _write_person(
+        self, registration_id: str, command: Register, answers: dict[str, Answer], first: bool = False
+    ) -> None:
         person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
-        await self.people_store.put(registration_id, person)
+        await self.people_store.put(registration_id, person, replacing=not first)
         self.people[registration_id] = person
 
     async def _repeat(self, spec: EventSpec, command: Register, registration_id: str) -> RegistrationView:
