@@ -32,8 +32,9 @@ ERROR_TEXTS = {
     "bad_token": N_("Ce lien n'est pas valable pour cette inscription."),
     "already_cancelled": N_("Cette inscription est déjà annulée."),
     "idempotency_key_reused": N_(
-        "Cette inscription a déjà été envoyée depuis ce navigateur avec d'autres réponses. "
-        "Pour changer vos réponses, suivez le lien de votre e-mail de confirmation."
+        "Cette inscription a déjà été envoyée depuis ce navigateur avec d'autres informations. "
+        "Pour les changer, suivez le lien de l'e-mail de confirmation ; "
+        "pour inscrire quelqu'un d'autre, rechargez la page."
     ),
     "erased": N_("Les données personnelles de cette inscription ont été effacées."),
     "command_id_reused": N_("Cette demande a déjà servi pour autre chose : rechargez la page et recommencez."),
