@@ -9,15 +9,19 @@ from pathlib import Path
 
 import httpx
 
-from schemas.registration import PersonalData
+from schemas.registration import PersonalData, Register, RegistrationView
+from schemas.subjects import Registration
+from services.catalog.service import CatalogService
+from services.kit.client import ServiceError, call
 from services.kit.codec import encode
+from services.kit.connection import connect
 from services.kit.kv import bucket
 from services.kit.lifecycle import Running
 from services.kit.nats_server import NatsServer
 from services.registration.people import BUCKET as PEOPLE_BUCKET
 from services.registration.people import LEGACY_BUCKET, PeopleStore
 from services.registration.service import RegistrationService
-from tests.conftest import HACKATHON, ROUND_TABLE, Web
+from tests.conftest import EVENTS_DIR, HACKATHON, ROUND_TABLE, Web, define_events
 from tests.integration.test_pages import EVENT_PAGE, Page, event_form, visitor
 
 REGISTRATIONS = f"/api/v1/events/{HACKATHON}/registrations"
@@ -227,3 +231,41 @@ async def test_people_of_the_old_bucket_are_moved_over_and_its_files_deleted(
 async def streams(js: object) -> AsyncIterator[str]:
     for info in await js.streams_info():  # type: ignore[attr-defined]
         yield info.config.name
+
+
+async def test_every_instance_decides_a_reused_key_the_same(nats_url: str) -> None:
+    catalog = Running([CatalogService()], nats_url)
+    await catalog.start()
+    await define_events(nats_url, EVENTS_DIR / f"{ROUND_TABLE}.toml")
+    # Started after the event is defined: each one has read it when it starts answering.
+    instances = Running([RegistrationService() for _ in range(3)], nats_url)
+    await instances.start()
+    client = await connect(nats_url, "crowd")
+
+    def command(i: int) -> Register:
+        return Register(
+            command_id="shared-key-0001", event=ROUND_TABLE, name=f"Person {i}", email=f"p{i}@example.org", consent=True
+        )
+
+    async def send(i: int) -> RegistrationView | str:
+        try:
+            return await call(client, Registration.REGISTER, command(i), RegistrationView, timeout=30)
+        except ServiceError as error:
+            return error.reply.key or error.reply.code
+
+    try:
+        outcomes = await asyncio.gather(*(send(i) for i in range(12)))
+        views = [o for o in outcomes if isinstance(o, RegistrationView)]
+        assert len(views) == 1 and outcomes.count("idempotency_key_reused") == 11, outcomes
+        winner = views[0]
+        assert (winner.name, winner.email) == (
+            f"Person {outcomes.index(winner)}",
+            f"p{outcomes.index(winner)}@example.org",
+        )
+        # Asked again, in any order and of any instance, the answers stay the same.
+        again = await asyncio.gather(*(send(i) for i in [outcomes.index(winner)] * 6 + [99] * 6))
+        assert again[:6] == [winner] * 6 and again[6:] == ["idempotency_key_reused"] * 6
+    finally:
+        await client.drain()
+        await instances.stop()
+        await catalog.stop()
