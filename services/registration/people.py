@@ -110,11 +110,29 @@ class PeopleStore:
     # --- the person's data ---
 
     async def get(self, registration_id: str) -> PersonalData | None:
+        return (await self.read(registration_id))[0]
+
+    async def read(self, registration_id: str) -> tuple[PersonalData | None, int]:
+        """The person's data and its revision (0: none), to replace it only if it is still that one."""
         try:
             entry = await self._kv.get(f"{registration_id}.data")
         except KeyNotFoundError:
-            return None
-        return decode(entry.value, PersonalData) if entry.value else None
+            return None, 0
+        return (decode(entry.value, PersonalData) if entry.value else None), entry.revision or 0
+
+    async def replace(self, registration_id: str, person: PersonalData, revision: int) -> bool:
+        """Put the new data only over `revision`, then destroy the older revisions.
+
+        False when it is no longer the last one: erased meanwhile (an erasure may not be undone by
+        an answer change that was decided before it), or changed by another request.
+        """
+        key = f"{registration_id}.data"
+        try:
+            written = await self._kv.update(key, encode(person), last=revision)
+        except KeyWrongLastSequenceError:
+            return False
+        await self._erase(key, before=written)
+        return True
 
     async def put(self, registration_id: str, person: PersonalData, replacing: bool = True) -> None:
         """Store the person's data, then destroy every earlier revision of it.
@@ -129,8 +147,12 @@ class PeopleStore:
             await self._erase(key, before=revision)
 
     async def erase(self, registration_id: str) -> None:
-        """Destroy the person's data and key: every revision is overwritten in the store's files."""
-        for key in (f"{registration_id}.data", f"{registration_id}.key"):
+        """Destroy the person's data and key: every revision is overwritten in the store's files.
+
+        The key goes first: a repeat of the registration request that writes the person back
+        checks the key afterwards and erases again when it is gone (RegistrationService._repeat).
+        """
+        for key in (f"{registration_id}.key", f"{registration_id}.data"):
             await self._erase(key, before=None)
 
     async def _erase(self, key: str, before: int | None) -> None:

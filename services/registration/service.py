@@ -300,6 +300,11 @@ class RegistrationService:
         if registration_id not in self.people:
             # The first try stored the registration but not the person (its reply was an error).
             await self._write_person(registration_id, command, check_answers(spec, record.category, command.answers))
+            if await self.people_store.existing_key(registration_id) is None:
+                # Erased while this was written (the key goes first): the erasure wins.
+                await self.people_store.erase(registration_id)
+                self.people.pop(registration_id, None)
+                raise idempotency_key_reused()
         return self._view(registration_id)
 
     async def _same_request(self, spec: EventSpec, command: Register, record: Record) -> bool:
@@ -382,14 +387,23 @@ class RegistrationService:
         if record.erased:
             raise Rejected("conflict", "This person's data was erased", key="erased")
         spec = self._event(record.event, published_only=False)
-        await self._load_people([record.id])
-        old = self.people.get(record.id)
+        old, revision = await self.people_store.read(record.id)
         check_person(command.name, old.email if old else "someone@example.org")
         answers = check_answers(spec, record.category, command.answers)
         if self.state.applied(record.id, command.command_id):
             return await self.view(record.id)
-        person = PersonalData(name=command.name.strip(), email=old.email if old else "", answers=answers)
-        await self.people_store.put(record.id, person)  # the old answers are destroyed, not superseded
+        self.people.pop(record.id, None)
+        for _ in range(MAX_ATTEMPTS):
+            if old is None:
+                raise Rejected("conflict", "This person's data was erased", key="erased")
+            person = PersonalData(name=command.name.strip(), email=old.email, answers=answers)
+            # Over the revision just read only, so an erasure in between is never undone; the old
+            # answers are destroyed, not only superseded.
+            if await self.people_store.replace(record.id, person, revision):
+                break
+            old, revision = await self.people_store.read(record.id)  # changed meanwhile: over the new one
+        else:
+            raise Rejected("unavailable", "Too many changes at once; please retry", key="unavailable")
         self.people[record.id] = person
         event = AnswersChanged(
             registration_id=record.id, command_id=command.command_id, event=record.event, at=datetime.now(UTC)

@@ -269,3 +269,38 @@ async def test_every_instance_decides_a_reused_key_the_same(nats_url: str) -> No
         await client.drain()
         await instances.stop()
         await catalog.stop()
+
+
+async def test_an_answer_change_decided_before_an_erasure_does_not_bring_the_person_back(
+    nc: object, nats_server: NatsServer
+) -> None:
+    people = PeopleStore(nc.jetstream())  # type: ignore[attr-defined]
+    await people.open()
+    await people.put("r1", PersonalData(name="Avant Trebouchard", email="t@example.org"), replacing=False)
+    before, revision = await people.read("r1")
+    assert before is not None and revision > 0
+    await people.erase("r1")  # an organiser erases the person while their change is on its way
+    late = PersonalData(name="Après Trebouchard", email="t@example.org", answers={"diet": "vegan"})
+    assert not await people.replace("r1", late, revision)
+    assert await people.read("r1") == (None, 0)
+    assert found_on_disk(nats_server.store_dir, "Trebouchard") == []
+
+
+async def test_a_repeat_completes_a_registration_whose_person_was_not_stored_and_only_its_own(
+    demo: Web, http: httpx.AsyncClient, backend: Running, nc: object
+) -> None:
+    headers = {"Idempotency-Key": "lost-person-0001"}
+    first = (await http.post(REGISTRATIONS, json=body("Alice Victime", "alice@example.org"), headers=headers)).json()
+    # As if the first try's write of the person had failed: the registration is stored, its person is not.
+    service = service_of(backend)
+    _, revision = await service.people_store.read(first["id"])
+    await nc.jetstream().delete_msg(f"KV_{PEOPLE_BUCKET}", revision)  # type: ignore[attr-defined]
+    service.people.pop(first["id"], None)
+
+    attack = await http.post(REGISTRATIONS, json=body("Mallory", "mallory@example.org"), headers=headers)
+    assert attack.status_code == 409
+    assert await service.people_store.get(first["id"]) is None  # the attacker wrote nothing into it
+    retry = await http.post(REGISTRATIONS, json=body("Alice Victime", "alice@example.org"), headers=headers)
+    assert retry.status_code == 201 and retry.json() == first
+    stored = await service.people_store.get(first["id"])
+    assert stored is not None and (stored.name, stored.email) == ("Alice Victime", "alice@example.org")
