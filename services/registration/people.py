@@ -20,7 +20,7 @@ import secrets
 from typing import Any
 
 from nats.js import api
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError, NotFoundError
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
 from schemas.registration import PersonalData
@@ -67,23 +67,34 @@ class PeopleStore:
         await self._move_legacy()
 
     async def _move_legacy(self) -> None:
-        """Take the people of the old bucket over, then delete that stream with its files."""
+        """Take the people of the old bucket over, then delete that stream with its files.
+
+        Read message by message (no consumer: the registration user may only get messages).
+        """
+        stream = f"KV_{LEGACY_BUCKET}"
         try:
-            legacy = await self._js.key_value(LEGACY_BUCKET)
-        except BucketNotFoundError:
+            await self._js.stream_info(stream)
+        except NotFoundError:
             return
-        try:
-            keys = await legacy.keys()
-        except NoKeysError:
-            keys = []
-        for registration_id in keys:
-            with contextlib.suppress(KeyNotFoundError):
-                entry = await legacy.get(registration_id)
-                if entry.value and await self.get(registration_id) is None:
-                    await self.put(registration_id, decode(entry.value, PersonalData))
+        latest: dict[str, bytes | None] = {}
+        seq = 1
+        while True:
+            try:
+                message = await self._js.get_msg(stream, seq=seq, subject=f"$KV.{LEGACY_BUCKET}.>", next=True)
+            except NotFoundError:
+                break
+            key = (message.subject or "").removeprefix(f"$KV.{LEGACY_BUCKET}.")
+            removed = (message.headers or {}).get("KV-Operation") in ("DEL", "PURGE")
+            latest[key] = None if removed else message.data
+            seq = (message.seq or seq) + 1
+        moved = 0
+        for registration_id, value in latest.items():
+            if value and await self.get(registration_id) is None:
+                await self.put(registration_id, decode(value, PersonalData))
+                moved += 1
         with contextlib.suppress(NotFoundError):
-            await self._js.delete_stream(f"KV_{LEGACY_BUCKET}")
-        log.info("moved %d people from %s to %s", len(keys), LEGACY_BUCKET, BUCKET)
+            await self._js.delete_stream(stream)
+        log.info("moved %d people from %s to %s", moved, LEGACY_BUCKET, BUCKET)
 
     # --- the person's key ---
 

@@ -215,12 +215,16 @@ async def test_people_of_the_old_bucket_are_moved_over_and_its_files_deleted(
     js = nc.jetstream()  # type: ignore[attr-defined]
     legacy = await bucket(js, LEGACY_BUCKET)
     await legacy.put("a1b2c3", encode(PersonalData(name="Ancien Grolumbard", email="ancien@example.org")))
+    await legacy.put("d4e5f6", encode(PersonalData(name="Déjà Effacé", email="efface@example.org")))
+    await legacy.purge("d4e5f6")  # erased before: stays erased
     assert found_on_disk(nats_server.store_dir, "Grolumbard")
 
     people = PeopleStore(js)
     await people.open()
     assert await people.get("a1b2c3") == PersonalData(name="Ancien Grolumbard", email="ancien@example.org")
+    assert await people.get("d4e5f6") is None
     assert not [s async for s in streams(js) if s == f"KV_{LEGACY_BUCKET}"]
+    assert found_on_disk(nats_server.store_dir, "efface@example.org") == []  # its stream's files are gone
     await people.erase("a1b2c3")
     assert await people.get("a1b2c3") is None
     assert found_on_disk(nats_server.store_dir, "Grolumbard") == []
