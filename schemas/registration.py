@@ -16,6 +16,8 @@ Email = Annotated[str, Meta(max_length=254)]
 
 
 class Register(msgspec.Struct, frozen=True, kw_only=True):
+    # The client's Idempotency-Key: it names one registration of this event, and a repeat
+    # returns it only if it asks the same (otherwise: conflict, idempotency_key_reused).
     command_id: Annotated[str, Meta(min_length=8, max_length=100)]
     event: str
     name: Name
