@@ -277,15 +277,55 @@ class CreateOrganiser(msgspec.Struct, frozen=True, kw_only=True):
 class OrganiserReply(msgspec.Struct, frozen=True, kw_only=True, tag="organiser"):
     organiser_id: str
     email: str
+    # The organiser's password generation: a token names it, and a password change ends older tokens.
+    epoch: int = 0
 
 
 class Authenticate(msgspec.Struct, frozen=True, kw_only=True):
-    email: str
-    password: str
+    email: Annotated[str, Meta(max_length=254)]
+    password: Annotated[str, Meta(max_length=1000)]
 
 
 class CountOrganisers(msgspec.Struct, frozen=True, kw_only=True):
     pass
+
+
+# How long an organiser's session token is valid; ended sessions are remembered as long.
+SESSION_LIFETIME = 12 * 3600
+
+
+class CheckSession(msgspec.Struct, frozen=True, kw_only=True):
+    """Is this session still open: not ended, and made since the organiser's last password change?"""
+
+    organiser_id: str
+    session_id: str
+    epoch: int
+
+
+class SessionValid(msgspec.Struct, frozen=True, kw_only=True, tag="session_valid"):
+    organiser_id: str
+    email: str
+
+
+class EndSession(msgspec.Struct, frozen=True, kw_only=True):
+    """Logout: that session's token is refused from now on, on every web instance."""
+
+    command_id: str
+    organiser_id: str
+    session_id: str
+
+
+class SessionEnded(msgspec.Struct, frozen=True, kw_only=True, tag="session_ended"):
+    session_id: str
+
+
+class ChangePassword(msgspec.Struct, frozen=True, kw_only=True):
+    """An organiser changes their own password; every session made before it ends."""
+
+    command_id: str
+    organiser_id: str
+    current_password: Annotated[str, Meta(max_length=1000)]
+    new_password: Annotated[str, Meta(max_length=1000)]
 
 
 class OrganiserCount(msgspec.Struct, frozen=True, kw_only=True, tag="organiser_count"):

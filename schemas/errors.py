@@ -10,6 +10,7 @@ ErrorCode = Literal[
     "conflict",  # the state does not allow it (closed, already cancelled, ...)
     "unauthorized",
     "forbidden",
+    "rate_limited",  # too many attempts in a short time (failed logins of one account)
     "unavailable",  # a dependency did not answer in time
     "internal",
 ]
@@ -29,6 +30,7 @@ HTTP_STATUS: dict[str, int] = {
     "conflict": 409,
     "unauthorized": 401,
     "forbidden": 403,
+    "rate_limited": 429,
     "unavailable": 503,
     "internal": 500,
 }

@@ -51,6 +51,7 @@ __all__ = [
     "Slot",
     "Span",
     "Team",
+    "feed_key",
 ]
 
 Room = RoomSpec
@@ -246,6 +247,11 @@ class GetFeed(msgspec.Struct, frozen=True, kw_only=True):
     # Where the web is reached, for the URL of each item.
     base_url: str = ""
 
+    @property
+    def variant(self) -> tuple[str | None, ...]:
+        """Which feed this is, whatever the version: the event first, then kind, room, person, language, address."""
+        return (self.event, self.kind, self.room, self.registration, self.category, self.language, self.base_url)
+
 
 # --- replies ---
 
@@ -321,15 +327,25 @@ class AgendaVersion(msgspec.Struct, frozen=True, kw_only=True, tag="agenda_versi
 
     @property
     def key(self) -> str:
-        return f"{self.version}.{self.catalog_revision}"
+        """The event and its numbers: two events at the same version never share a key."""
+        return f"{self.event}.{self.version}.{self.catalog_revision}"
 
 
 class Feed(msgspec.Struct, frozen=True, kw_only=True, tag="feed"):
     body: str
-    # Derived from the body, so an unchanged feed keeps its tag across versions.
+    # Derived from the body and the feed's variant: an unchanged feed keeps its tag across
+    # versions, and no two feeds (events, kinds, rooms, people, languages) share one.
     etag: str
     last_modified: datetime
     version_key: str
+
+
+def feed_key(query: GetFeed, version: AgendaVersion) -> tuple[object, ...]:
+    """A built feed's cache key: everything its bytes depend on, the event first (DESIGN.md « Caches »)."""
+    if version.event != query.event:
+        raise ValueError(f"The version of {version.event!r} cannot key a feed of {query.event!r}")
+    event, *rest = query.variant
+    return (event, version.version, version.catalog_revision, *rest)
 
 
 class ReleaseSummary(msgspec.Struct, frozen=True, kw_only=True):

@@ -35,6 +35,9 @@ class Catalog:
     CREATE_ORGANISER: Final = "perche.catalog.cmd.create_organiser"
     AUTHENTICATE: Final = "perche.catalog.q.authenticate"
     COUNT_ORGANISERS: Final = "perche.catalog.q.count_organisers"
+    CHECK_SESSION: Final = "perche.catalog.q.check_session"
+    END_SESSION: Final = "perche.catalog.cmd.end_session"
+    CHANGE_PASSWORD: Final = "perche.catalog.cmd.change_password"
 
     @staticmethod
     def event_subject(slug: str) -> str:

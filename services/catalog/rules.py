@@ -1,7 +1,7 @@
 """Pure rules of the catalog: check an event definition, evolve state from events."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -115,3 +115,37 @@ def decide_define(state: CatalogState, spec: EventSpec, command_id: str, now: da
     if state.events.get(normalised.slug) == normalised:
         return None
     return EventDefined(command_id=command_id, spec=normalised, at=now)
+
+
+# Failed logins: after this many in the window, the account's logins are refused, from any address.
+LOGIN_ATTEMPTS = 5
+LOGIN_WINDOW = timedelta(minutes=15)
+
+
+class LoginFailures(msgspec.Struct, frozen=True, kw_only=True):
+    """When one account's recent logins failed (or are being checked): kept in NATS for every instance."""
+
+    at: tuple[datetime, ...] = ()
+
+
+def recent_failures(failures: LoginFailures, now: datetime) -> LoginFailures:
+    return LoginFailures(at=tuple(t for t in failures.at if t > now - LOGIN_WINDOW))
+
+
+def decide_login_attempt(failures: LoginFailures, now: datetime) -> LoginFailures:
+    """The failures to store before a password is checked. Raises Rejected and writes nothing.
+
+    The attempt counts as a failure until the password proves right (a success clears them all),
+    so concurrent guesses cannot all slip in below the limit.
+    """
+    recent = recent_failures(failures, now)
+    if len(recent.at) >= LOGIN_ATTEMPTS:
+        wait = min(recent.at) + LOGIN_WINDOW - now
+        minutes = min(max(1, -(-int(wait.total_seconds()) // 60)), int(LOGIN_WINDOW.total_seconds()) // 60)
+        raise Rejected(
+            "rate_limited",
+            f"Too many failed logins for this account: try again in {minutes} minutes",
+            "email",
+            key="login_throttled",
+        )
+    return LoginFailures(at=(*recent.at, now))

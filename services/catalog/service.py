@@ -2,22 +2,28 @@
 
 import asyncio
 import hashlib
+import logging
+import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from nats.aio.client import Client
-from nats.js.errors import KeyNotFoundError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from schemas.catalog import (
+    SESSION_LIFETIME,
     Authenticate,
     CatalogEvent,
+    ChangePassword,
+    CheckSession,
     CountOrganisers,
     CreateOrganiser,
     DefineEvent,
+    EndSession,
     EventDefinedReply,
     EventList,
     EventReply,
@@ -26,23 +32,42 @@ from schemas.catalog import (
     OrganiserCount,
     OrganiserRegistered,
     OrganiserReply,
+    SessionEnded,
+    SessionValid,
 )
 from schemas.errors import Rejected
 from schemas.subjects import Catalog
 from schemas.validation import looks_like_email, normalise_email
-from services.catalog.rules import CatalogState, decide_define
+from services.catalog.rules import (
+    LOGIN_ATTEMPTS,
+    LOGIN_WINDOW,
+    CatalogState,
+    LoginFailures,
+    decide_define,
+    decide_login_attempt,
+)
 from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket
 from services.kit.store import Conflict, EventStore
 
+log = logging.getLogger("perche.catalog")
+
 ORGANISERS_BUCKET = "perche_catalog_organisers"
+# Ended sessions (logouts), each kept as long as its token could still be presented.
+ENDED_SESSIONS_BUCKET = "perche_catalog_ended_sessions"
+# Recent failed logins per account, so the throttle holds across every instance.
+LOGIN_FAILURES_BUCKET = "perche_catalog_login_failures"
 MIN_PASSWORD = 10
 
 
 class _Organiser(msgspec.Struct, frozen=True):
     email: str
     password_hash: str
+    # Bumped by every password change: tokens made under an older epoch are refused.
+    epoch: int = 0
+    # The last password change, so a repeated command returns its first outcome.
+    last_command: str = ""
 
 
 def organiser_id(email: str) -> str:
@@ -52,16 +77,24 @@ def organiser_id(email: str) -> str:
 class CatalogService:
     name = "catalog"
 
-    def __init__(self) -> None:
+    def __init__(
+        self, hasher: PasswordHasher | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.state = CatalogState()
-        self._hasher = PasswordHasher()
+        self._hasher = hasher or PasswordHasher()
+        self._clock = clock
 
     async def start(self, nc: Client) -> None:
         self.store: EventStore[CatalogEvent] = EventStore(
             nc, self.name, CatalogEvent, lambda event, _subject: self.state.evolve(event)
         )
         await self.store.open()
-        self.organisers: KeyValue = await bucket(nc.jetstream(), ORGANISERS_BUCKET)
+        js = nc.jetstream()
+        self.organisers: KeyValue = await bucket(js, ORGANISERS_BUCKET)
+        self.ended_sessions: KeyValue = await bucket(js, ENDED_SESSIONS_BUCKET, ttl=SESSION_LIFETIME + 60)
+        self.login_failures: KeyValue = await bucket(js, LOGIN_FAILURES_BUCKET, ttl=LOGIN_WINDOW.total_seconds())
+        # Unknown emails are checked against this hash, so they take as long as known ones.
+        self._dummy_hash = await asyncio.to_thread(self._hasher.hash, secrets.token_urlsafe(16))
         self.endpoints = Endpoints(nc, self.name, "Events and organisers")
         self.endpoints.add(Catalog.DEFINE_EVENT, DefineEvent, self.define_event)
         self.endpoints.add(Catalog.LIST_EVENTS, ListEvents, self.list_events)
@@ -69,6 +102,9 @@ class CatalogService:
         self.endpoints.add(Catalog.CREATE_ORGANISER, CreateOrganiser, self.create_organiser)
         self.endpoints.add(Catalog.AUTHENTICATE, Authenticate, self.authenticate)
         self.endpoints.add(Catalog.COUNT_ORGANISERS, CountOrganisers, self.count_organisers)
+        self.endpoints.add(Catalog.CHECK_SESSION, CheckSession, self.check_session)
+        self.endpoints.add(Catalog.END_SESSION, EndSession, self.end_session)
+        self.endpoints.add(Catalog.CHANGE_PASSWORD, ChangePassword, self.change_password)
         await self.endpoints.start()
 
     async def stop(self) -> None:
@@ -108,13 +144,28 @@ class CatalogService:
         email = normalise_email(command.email)
         if not looks_like_email(email):
             raise Rejected("invalid", f"{command.email!r} is not an email address", "email")
-        if len(command.password) < MIN_PASSWORD:
-            raise Rejected("invalid", f"The password needs at least {MIN_PASSWORD} characters", "password")
+        _check_new_password(command.password, "password")
         ident = organiser_id(email)
         if ident in self.state.organisers and not command.replace:
             raise Rejected("conflict", f"An organiser {email} already exists", "email")
-        password_hash = await asyncio.to_thread(self._hasher.hash, command.password)
-        await self.organisers.put(ident, encode(_Organiser(email=email, password_hash=password_hash)))
+        while True:
+            known, revision = await self._organiser(ident)
+            if known is not None and not command.replace:
+                raise Rejected("conflict", f"An organiser {email} already exists", "email")
+            if known is not None and await self._verify(known.password_hash, command.password):
+                # The same password again (as `perche up` does with PERCHE_ADMIN_*): sessions stay open.
+                reply = OrganiserReply(organiser_id=ident, email=known.email, epoch=known.epoch)
+                break
+            # A new password (a reset) ends every session made with the old one. A new account starts
+            # at a random epoch, so tokens of an erased account with the same email never come back.
+            epoch = secrets.randbelow(2**31) if known is None else known.epoch + 1
+            password_hash = await asyncio.to_thread(self._hasher.hash, command.password)
+            record = _Organiser(email=email, password_hash=password_hash, epoch=epoch, last_command=command.command_id)
+            if await self._write_organiser(ident, record, revision):
+                if known is not None:
+                    log.info("organiser %s: password reset, every earlier session ended", ident)
+                reply = OrganiserReply(organiser_id=ident, email=email, epoch=epoch)
+                break
         if ident not in self.state.organisers:
             subject = Catalog.organiser_subject(ident)
             event = OrganiserRegistered(organiser_id=ident, command_id=command.command_id, at=datetime.now(UTC))
@@ -122,23 +173,135 @@ class CatalogService:
                 await self.store.append(subject, event, command.command_id, 0)
             except Conflict:
                 await self.store.catch_up_subject(subject)
-        return OrganiserReply(organiser_id=ident, email=email)
+        return reply
 
     async def authenticate(self, query: Authenticate) -> OrganiserReply:
-        refused = Rejected("unauthorized", "Wrong email or password", key="wrong_credentials")
         ident = organiser_id(query.email)
+        organiser, _ = await self._organiser(ident)
+        if not await self._password_right(ident, organiser, query.password) or organiser is None:
+            raise Rejected("unauthorized", "Wrong email or password", key="wrong_credentials")
+        return OrganiserReply(organiser_id=ident, email=organiser.email, epoch=organiser.epoch)
+
+    async def change_password(self, command: ChangePassword) -> OrganiserReply:
+        ident = command.organiser_id
+        organiser, revision = await self._organiser(ident)
+        if organiser is not None and organiser.last_command == command.command_id:
+            return OrganiserReply(organiser_id=ident, email=organiser.email, epoch=organiser.epoch)
+        _check_new_password(command.new_password, "new_password")
+        if not await self._password_right(ident, organiser, command.current_password) or organiser is None:
+            # Not 401: the caller's session is fine, only this field is wrong.
+            message = "The current password is wrong"
+            raise Rejected("invalid", message, "current_password", key="wrong_current_password")
+        while True:
+            password_hash = await asyncio.to_thread(self._hasher.hash, command.new_password)
+            record = _Organiser(
+                email=organiser.email,
+                password_hash=password_hash,
+                epoch=organiser.epoch + 1,
+                last_command=command.command_id,
+            )
+            if await self._write_organiser(ident, record, revision):
+                log.info("organiser %s: password changed, every earlier session ended", ident)
+                return OrganiserReply(organiser_id=ident, email=record.email, epoch=record.epoch)
+            # Changed meanwhile (another change, a reset): bump from what is stored now.
+            latest, revision = await self._organiser(ident)
+            if latest is None:
+                raise Rejected("not_found", "This organiser no longer exists", key="organiser_not_found")
+            organiser = latest
+
+    async def check_session(self, query: CheckSession) -> SessionValid:
+        # Read from the buckets, not from a cache: a logout or password change answered by any
+        # instance holds for the very next request, wherever it lands.
+        (organiser, _), ended = await asyncio.gather(
+            self._organiser(query.organiser_id), self._session_ended(query.session_id)
+        )
+        if organiser is None or organiser.epoch != query.epoch or ended:
+            raise Rejected("unauthorized", "This session has ended: log in again", key="session_ended")
+        return SessionValid(organiser_id=query.organiser_id, email=organiser.email)
+
+    async def end_session(self, command: EndSession) -> SessionEnded:
+        await self.ended_sessions.put(_session_key(command.session_id), command.organiser_id.encode())
+        return SessionEnded(session_id=command.session_id)
+
+    async def _organiser(self, ident: str) -> tuple[_Organiser | None, int]:
+        """The stored organiser and its revision (0 when there is none)."""
         try:
             entry = await self.organisers.get(ident)
-        except KeyNotFoundError:
-            raise refused from None
+        except KeyNotFoundError:  # never stored, or erased (then `create` writes over the tombstone)
+            return None, 0
         if not entry.value:
-            raise refused
-        organiser: Any = decode(entry.value, _Organiser)
+            return None, entry.revision or 0
+        organiser: _Organiser = decode(entry.value, _Organiser)
+        return organiser, entry.revision or 0
+
+    async def _write_organiser(self, ident: str, record: _Organiser, revision: int) -> bool:
+        """Store it if nobody wrote since `revision`; False when someone did."""
         try:
-            await asyncio.to_thread(self._hasher.verify, organiser.password_hash, query.password)
+            if revision:
+                await self.organisers.update(ident, encode(record), last=revision)
+            else:
+                await self.organisers.create(ident, encode(record))
+        except KeyWrongLastSequenceError:
+            return False
+        return True
+
+    async def _session_ended(self, session_id: str) -> bool:
+        try:
+            entry = await self.ended_sessions.get(_session_key(session_id))
+        except KeyNotFoundError:
+            return False
+        return bool(entry.value)
+
+    async def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return bool(await asyncio.to_thread(self._hasher.verify, password_hash, password))
         except (VerifyMismatchError, InvalidHashError):
-            raise refused from None
-        return OrganiserReply(organiser_id=ident, email=organiser.email)
+            return False
+
+    async def _password_right(self, ident: str, organiser: _Organiser | None, password: str) -> bool:
+        """Whether the password is this organiser's; raises Rejected once the account failed too often."""
+        await self._count_attempt(ident)
+        # An unknown email is checked against a dummy hash: it costs the same argon2 work,
+        # so how long a refusal takes does not tell who is an organiser.
+        right = await self._verify(organiser.password_hash if organiser else self._dummy_hash, password)
+        if right and organiser is not None:
+            await self.login_failures.delete(ident)
+            return True
+        return False
+
+    async def _count_attempt(self, ident: str) -> None:
+        """Store this attempt as a failure before the password is checked, or refuse it (Rejected)."""
+        while True:
+            try:
+                entry = await self.login_failures.get(ident)
+                failures, revision = decode(entry.value or b"{}", LoginFailures), entry.revision or 0
+            except KeyNotFoundError:  # none yet, or cleared by a success
+                failures, revision = LoginFailures(), 0
+            counted = decide_login_attempt(failures, self._clock())
+            try:
+                if revision:
+                    await self.login_failures.update(ident, encode(counted), last=revision)
+                else:
+                    await self.login_failures.create(ident, encode(counted))
+            except KeyWrongLastSequenceError:
+                continue  # another attempt on this account at the same moment: count again
+            if len(counted.at) == LOGIN_ATTEMPTS:
+                log.warning(
+                    "login %s: %d attempts in a row, the next ones are refused for a while", ident, LOGIN_ATTEMPTS
+                )
+            return
 
     async def count_organisers(self, _query: CountOrganisers) -> OrganiserCount:
         return OrganiserCount(count=len(self.state.organisers))
+
+
+def _check_new_password(password: str, field: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Rejected(
+            "invalid", f"The password needs at least {MIN_PASSWORD} characters", field, key="password_too_short"
+        )
+
+
+def _session_key(session_id: str) -> str:
+    # Session ids are made by the web (random hex); anything else cannot name a KV key.
+    return hashlib.sha256(session_id.encode()).hexdigest()[:40]

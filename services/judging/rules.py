@@ -46,7 +46,7 @@ def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
 def is_repeat(state: "JudgingState", command: JudgingCommand) -> bool:
     """True when this command was applied already (its first outcome stands); its id once used
     for another request (another juror, team, criterion or value) is refused, never ignored."""
-    known = state.commands.get(command.command_id)
+    known = state.commands.get((command.event, command.command_id))
     if known is None:
         return False
     if known == request_of(command):
@@ -86,14 +86,19 @@ class EventJudging:
 @dataclass
 class JudgingState:
     events: dict[str, EventJudging] = field(default_factory=dict)
-    # command id -> what it asked (request_of): a repeat must ask the same
-    commands: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    # (event, command id) -> what it asked (request_of): ids are scoped to their event, and a
+    # repeat must ask the same.
+    commands: dict[tuple[str, str], tuple[object, ...]] = field(default_factory=dict)
 
     def of(self, slug: str) -> EventJudging:
         return self.events.setdefault(slug, EventJudging())
 
+    def done(self, slug: str, command_id: str) -> bool:
+        """Whether this event already has this command: a repeat changes nothing."""
+        return (slug, command_id) in self.commands
+
     def evolve(self, event: JudgingEvent) -> None:
-        self.commands[event.command_id] = request_of(event)
+        self.commands[event.event, event.command_id] = request_of(event)
         judging = self.of(event.event)
         if isinstance(event, ScoreGiven):
             key = (event.juror, event.team, event.criterion)

@@ -84,7 +84,8 @@ class JudgingService:
             # A repeated command changes nothing: its first outcome stands.
             return None if is_repeat(self.state, command) else decide(self.state.of(slug))
 
-        await self.store.append_decided(Judging.event_subject(slug), command.command_id, decision)
+        # The message id names the event too, for JetStream's de-duplication.
+        await self.store.append_decided(Judging.event_subject(slug), f"{slug}:{command.command_id}", decision)
 
     async def _teams_current(self) -> None:
         """Teams are created by another service: make sure the newest one is known here."""

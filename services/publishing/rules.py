@@ -21,13 +21,18 @@ from schemas.publishing import (
 class PublishingState:
     results: dict[str, Results] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
-    commands: set[str] = field(default_factory=set)
+    # (event, command id): ids are scoped to their event, the same key for another event is another command.
+    commands: set[tuple[str, str]] = field(default_factory=set)
 
     def of(self, slug: str) -> Results:
         return self.results.get(slug) or Results(event=slug, version=0, published_at=None)
 
+    def done(self, slug: str, command_id: str) -> bool:
+        """Whether this event already has this command: a repeat changes nothing."""
+        return (slug, command_id) in self.commands
+
     def evolve(self, event: PublishingEvent) -> None:
-        self.commands.add(event.command_id)
+        self.commands.add((event.event, event.command_id))
         if isinstance(event, ResultsPublished):
             version = self.versions.get(event.event, 0) + 1
             self.versions[event.event] = version

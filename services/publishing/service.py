@@ -59,13 +59,14 @@ class PublishingService:
     async def _append(self, slug: str, command_id: str, decide: Callable[[Results], PublishingEvent | None]) -> None:
         def decision() -> PublishingEvent | None:
             # A repeated command changes nothing: its first outcome stands.
-            return None if command_id in self.state.commands else decide(self.state.of(slug))
+            return None if self.state.done(slug, command_id) else decide(self.state.of(slug))
 
-        await self.store.append_decided(Publishing.event_subject(slug), command_id, decision)
+        # The message id names the event too, for JetStream's de-duplication.
+        await self.store.append_decided(Publishing.event_subject(slug), f"{slug}:{command_id}", decision)
 
     async def publish(self, command: PublishResults) -> Results:
         spec = await self.catalog.spec(command.event)
-        if command.command_id not in self.state.commands:
+        if not self.state.done(spec.slug, command.command_id):
             try:
                 standings = await call(self.nc, Judging.STANDINGS, GetStandings(event=spec.slug), Standings)
             except ServiceError as error:

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
+import msgspec
 from icalendar import Timezone
 
 from schemas.catalog import EventSpec
@@ -84,8 +85,17 @@ def uid(slug: str, session_id: str) -> str:
     return f"{session_id}.{slug}@{UID_DOMAIN}"
 
 
-def etag_of(body: str) -> str:
-    return '"' + hashlib.blake2b(body.encode(), digest_size=16).hexdigest() + '"'
+def etag_of(body: str, variant: tuple[object, ...]) -> str:
+    """A strong tag from the bytes and from which feed they are (`GetFeed.variant`).
+
+    The version is left out, so an unchanged feed keeps its tag across releases; the
+    variant is in, so one event's (or language's, room's, person's) tag never answers 304
+    for another, even where two feeds happen to have the same bytes.
+    """
+    digest = hashlib.blake2b(msgspec.json.encode(variant), digest_size=16)
+    digest.update(b"\n")
+    digest.update(body.encode())
+    return '"' + digest.hexdigest() + '"'
 
 
 def _text(value: str) -> str:

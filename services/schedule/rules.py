@@ -77,11 +77,16 @@ class EventAgenda:
 @dataclass
 class ScheduleState:
     agendas: dict[str, EventAgenda] = field(default_factory=dict)
-    # command id -> (event, release version or 0 for an edit): a repeat returns the first outcome.
-    commands: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # (event, command id) -> release version, or 0 for an edit: a repeat returns the first outcome.
+    # Ids are scoped to their event: the same key sent for another event is another command.
+    commands: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def of(self, slug: str) -> EventAgenda:
         return self.agendas.get(slug) or EventAgenda()
+
+    def done(self, slug: str, command_id: str) -> bool:
+        """Whether this event already has this command: a repeat returns the first outcome."""
+        return (slug, command_id) in self.commands
 
     def evolve(self, event: ScheduleEvent) -> None:
         agenda = self.agendas.setdefault(event.event, EventAgenda())
@@ -91,7 +96,7 @@ class ScheduleState:
                 agenda.edits += 1
                 if event.file_hash is not None:
                     agenda.file_hash = event.file_hash
-                self.commands[event.command_id] = (event.event, 0)
+                self.commands[event.event, event.command_id] = 0
             case AgendaReleased():
                 agenda.released = event
                 agenda.history.append(
@@ -103,7 +108,7 @@ class ScheduleState:
                         changelog=event.changelog,
                     )
                 )
-                self.commands[event.command_id] = (event.event, event.version)
+                self.commands[event.event, event.command_id] = event.version
 
 
 # --- edits ---

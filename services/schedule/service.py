@@ -29,6 +29,7 @@ from schemas.schedule import (
     ReleaseAgenda,
     ReleaseList,
     ScheduleEvent,
+    feed_key,
 )
 from schemas.subjects import Schedule
 from services.kit.background import Background
@@ -139,9 +140,14 @@ class ScheduleService:
         return self._locks.setdefault(slug, asyncio.Lock())
 
     async def _append(self, slug: str, decide: Callable[[EventAgenda], ScheduleEvent | None], msg_id: str) -> bool:
-        """Decide on the current agenda and append; on a race, catch up and decide again."""
+        """Decide on the current agenda and append; on a race, catch up and decide again.
+
+        The message id names the event, as the command ids are scoped to it: JetStream's
+        de-duplication must not drop one event's command for another's with the same key.
+        """
         subject = Schedule.agenda_subject(slug)
-        return await self.store.append_decided(subject, msg_id, lambda: decide(self.state.of(slug)), MAX_ATTEMPTS)
+        scoped = f"{slug}:{msg_id}"
+        return await self.store.append_decided(subject, scoped, lambda: decide(self.state.of(slug)), MAX_ATTEMPTS)
 
     def draft_view(self, slug: str) -> DraftView:
         spec = self._spec(slug)
@@ -204,7 +210,7 @@ class ScheduleService:
             release = ReleaseAgenda(command_id=f"release-{command_id}", event=slug, by_organiser="", note=FILE_NOTE)
 
             def decide_file_release(current: EventAgenda) -> AgendaReleased | None:
-                if release.command_id in self.state.commands or not pending(current, now):
+                if self.state.done(slug, release.command_id) or not pending(current, now):
                     return None
                 return msgspec.structs.replace(decide_release(current, spec, release, now), by_organiser=None)
 
@@ -217,7 +223,7 @@ class ScheduleService:
         now = datetime.now(UTC)
 
         def decide(current: EventAgenda) -> DraftEdited | None:
-            if command.command_id in self.state.commands:
+            if self.state.done(spec.slug, command.command_id):
                 return None
             return decide_edit(current, spec, command, now)
 
@@ -229,7 +235,7 @@ class ScheduleService:
         now = datetime.now(UTC)
 
         def decide(current: EventAgenda) -> DraftEdited | None:
-            if command.command_id in self.state.commands:
+            if self.state.done(spec.slug, command.command_id):
                 return None
             return decide_rounds(current, spec, command, now)
 
@@ -241,7 +247,7 @@ class ScheduleService:
         now = datetime.now(UTC)
 
         def decide(current: EventAgenda) -> AgendaReleased | None:
-            if command.command_id in self.state.commands:
+            if self.state.done(spec.slug, command.command_id):
                 return None
             return decide_release(current, spec, command, now)
 
@@ -279,7 +285,7 @@ class ScheduleService:
     async def feed(self, query: GetFeed) -> Feed:
         spec = self._spec(query.event, published_only=True)
         version = self.current_version(spec.slug)
-        key = (version.key, query.kind, query.room, query.registration, query.category, query.language, query.base_url)
+        key = feed_key(query, version)
         cached = self._feeds.get(key)
         if cached is not None:
             self._feeds.move_to_end(key)
@@ -320,4 +326,5 @@ class ScheduleService:
             base_url=query.base_url,
             released_at=view.released_at or version.updated_at,
         )
-        return Feed(body=body, etag=etag_of(body), last_modified=version.updated_at, version_key=version.key)
+        etag = etag_of(body, query.variant)
+        return Feed(body=body, etag=etag, last_modified=version.updated_at, version_key=version.key)

@@ -98,8 +98,9 @@ class EventTeams:
 class TeamsState:
     events: defaultdict[str, EventTeams] = field(default_factory=lambda: defaultdict(EventTeams))
     people: dict[str, Person] = field(default_factory=dict)
-    # command id -> (event, team id, registration id or ""): what a repeat answers
-    commands: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    # (event, command id) -> (event, team id, registration id or ""): what a repeat answers.
+    # Ids are scoped to their event: the same key sent for another event is another command.
+    commands: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
 
     def of(self, slug: str) -> EventTeams:
         return self.events[slug]
@@ -134,19 +135,19 @@ class TeamsState:
                 teams.teams[team.id] = team
                 if event.founder:
                     _add_member(teams, team, event.founder)
-                self.commands[event.command_id] = (event.event, event.team_id, event.founder or "")
+                self.commands[event.event, event.command_id] = (event.event, event.team_id, event.founder or "")
             case MemberJoined():
                 joined = teams.team(event.team_id)
                 if joined is not None:
                     _add_member(teams, joined, event.registration)
-                self.commands[event.command_id] = (event.event, event.team_id, event.registration)
+                self.commands[event.event, event.command_id] = (event.event, event.team_id, event.registration)
             case MemberLeft():
                 left = teams.teams.get(event.team_id)
                 if left is not None and event.registration in left.members:
                     left.members.remove(event.registration)
                 if teams.member_of.get(event.registration) == event.team_id:
                     del teams.member_of[event.registration]
-                self.commands[event.command_id] = (event.event, event.team_id, event.registration)
+                self.commands[event.event, event.command_id] = (event.event, event.team_id, event.registration)
             case TeamDisbanded():
                 disbanded = teams.teams.get(event.team_id)
                 if disbanded is not None:
@@ -155,7 +156,7 @@ class TeamsState:
                         if teams.member_of.get(member) == disbanded.id:
                             del teams.member_of[member]
                     disbanded.members = []
-                self.commands[event.command_id] = (event.event, event.team_id, "")
+                self.commands[event.event, event.command_id] = (event.event, event.team_id, "")
 
     def evolve_registration(self, event: RegistrationEvent) -> None:
         """Follow who is confirmed, in which category, and who has gone."""
@@ -299,7 +300,7 @@ def live_team(state: TeamsState, spec: EventSpec, team_id: str) -> Team:
 def _repeat(state: TeamsState, command_id: str, event: str, team_id: str | None, registration: str) -> bool:
     """True for a repeat of a command already applied (its first outcome stands); an id once
     used for another request is refused rather than silently ignored (None: any team)."""
-    known = state.commands.get(command_id)
+    known = state.commands.get((event, command_id))
     if known is None:
         return False
     if known[0] == event and team_id in (None, known[1]) and known[2] == registration:

@@ -86,13 +86,15 @@ class TeamsService:
         made, promoted or cancelled) is decided once more after catching up with that stream.
         """
         subject = Teams.event_subject(slug)
+        # Command ids are scoped to their event, in JetStream's de-duplication too.
+        scoped = f"{slug}:{msg_id}"
         try:
-            await self.store.append_decided(subject, msg_id, decide, MAX_ATTEMPTS)
+            await self.store.append_decided(subject, scoped, decide, MAX_ATTEMPTS)
         except Rejected as rejected:
             if rejected.reply.key not in STALE_REGISTRATION_KEYS:
                 raise
             await self.registrations.catch_up_all()
-            await self.store.append_decided(subject, msg_id, decide, MAX_ATTEMPTS)
+            await self.store.append_decided(subject, scoped, decide, MAX_ATTEMPTS)
 
     # --- commands ---
 

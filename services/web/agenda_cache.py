@@ -89,6 +89,8 @@ class Built:
     feed: Feed
     body: bytes
     headers: dict[str, str]
+    # The same, for an answer whose language came from the request's headers.
+    negotiated: dict[str, str]
 
 
 class AgendaCache:
@@ -179,7 +181,8 @@ class AgendaCache:
         version = await self.version(gateway, query.event)
         if not version.published:
             raise NotFoundException()
-        key = (query.event, query.kind, query.room, query.registration, query.category, query.language, query.base_url)
+        # One copy per feed, the event first; its version key (which names the event) says if it is current.
+        key = query.variant
         built = self.feeds.get(key)
         if built is not None and built.feed.version_key == version.key:
             return built
@@ -189,17 +192,16 @@ class AgendaCache:
             self.fetches += 1
             if feed.version_key != version.key:
                 self.versions.pop(query.event, None)  # ours was stale: ask again next time
-            made = Built(
-                feed=feed,
-                body=feed.body.encode(),
-                headers={
-                    "ETag": feed.etag,
-                    "Last-Modified": format_datetime(feed.last_modified.astimezone(UTC), usegmt=True),
-                    # Apps poll anyway; a short max-age lets proxies absorb bursts.
-                    "Cache-Control": ("private" if query.kind == "person" else "public") + ", max-age=60",
-                    "Content-Disposition": f'inline; filename="{filename}"',
-                },
-            )
+            headers = {
+                "ETag": feed.etag,
+                "Last-Modified": format_datetime(feed.last_modified.astimezone(UTC), usegmt=True),
+                # Apps poll anyway; a short max-age lets proxies absorb bursts.
+                "Cache-Control": ("private" if query.kind == "person" else "public") + ", max-age=60",
+                "Content-Disposition": f'inline; filename="{filename}"',
+            }
+            # Shared caches must then keep each language apart (RFC 9110 12.5.5).
+            negotiated = {**headers, "Vary": "Accept-Language, Cookie"}
+            made = Built(feed=feed, body=feed.body.encode(), headers=headers, negotiated=negotiated)
             self._keep(key, made)
             return made
 
@@ -258,7 +260,7 @@ class Polled:
     endpoint.
     """
 
-    __slots__ = ("base", "cookies", "accept_language", "if_none_match", "if_modified_since", "lang")
+    __slots__ = ("base", "cookies", "accept_language", "if_none_match", "if_modified_since", "lang", "negotiated")
 
     def __init__(self, request: Request[Any, Any, Any]) -> None:
         found: dict[bytes, str] = {}
@@ -273,11 +275,14 @@ class Polled:
         self.if_modified_since = found.get(b"if-modified-since")
         chosen = request.query_params.get("lang") if request.scope.get("query_string") else None
         self.lang = chosen if chosen in ("fr", "en") else None
+        # Whether the language came from the request's headers, which shared caches must then key on.
+        self.negotiated = False
 
     def language(self, request: Request[Any, Any, Any], default: str | None = None) -> str:
         """?lang= first, then the registration's language, then the client's preference."""
         if self.lang or default:
             return self.lang or default or "fr"
+        self.negotiated = True
         if self.cookies:  # a browser, which may remember a choice
             return language_of(request)
         return negotiate(None, None, self.accept_language)
@@ -298,6 +303,8 @@ class Polled:
         return False
 
     def respond(self, built: Built) -> Response[bytes]:
+        # A 304 carries the Vary its 200 would have.
+        headers = built.negotiated if self.negotiated else built.headers
         if self.not_modified(built.feed):
-            return Response(b"", status_code=304, headers=built.headers)
-        return Response(built.body, media_type="text/calendar", headers=built.headers)
+            return Response(b"", status_code=304, headers=headers)
+        return Response(built.body, media_type="text/calendar", headers=headers)

@@ -8,7 +8,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from schemas.catalog import Authenticate, DefineEvent, EventDefinedReply, EventSpec, OrganiserReply
+from schemas.catalog import Authenticate, ChangePassword, DefineEvent, EventDefinedReply, EventSpec, OrganiserReply
 from schemas.errors import ErrorReply
 from schemas.registration import (
     Cancel,
@@ -28,7 +28,7 @@ from schemas.registration import (
 )
 from schemas.subjects import Catalog, Registration
 from services.kit.client import ServiceError
-from services.web.auth import LIFETIME, organiser_guard, organiser_of
+from services.web.auth import LIFETIME, end_session, organiser_guard, organiser_of
 from services.web.gateway import Gateway, event_detail_out, event_out, public_base, registration_out
 from services.web.spreadsheets import csv_bytes
 from services.web.views import (
@@ -36,6 +36,7 @@ from services.web.views import (
     CredentialsIn,
     EventDetailOut,
     EventOut,
+    PasswordIn,
     PersonalDataOut,
     RegistrationIn,
     RegistrationOut,
@@ -61,6 +62,10 @@ def check_key(key: str | None) -> str:
     if not 8 <= len(key) <= 100:
         raise ValidationException("Idempotency-Key must be 8 to 100 characters long")
     return key
+
+
+def _token_out(request: Request[Any, Any, Any], who: OrganiserReply) -> TokenOut:
+    return TokenOut(token=request.app.state.tokens.issue(who.organiser_id, who.email, who.epoch), expires_in=LIFETIME)
 
 
 class Api(Controller):
@@ -135,7 +140,7 @@ class Api(Controller):
         token: FromQuery[str | None] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        who = None if token else organiser_of(request)
+        who = None if token else await organiser_of(request)
         command = Cancel(
             command_id=check_key(idempotency_key),
             registration_id=registration_id,
@@ -185,7 +190,38 @@ class Api(Controller):
             Authenticate(email=data.email, password=data.password),
             OrganiserReply,
         )
-        return TokenOut(token=request.app.state.tokens.issue(who.organiser_id, who.email), expires_in=LIFETIME)
+        return _token_out(request, who)
+
+    @post(
+        "/auth/logout",
+        status_code=204,
+        summary="End this bearer token's session, on every instance",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def logout(self, request: Request[Any, Any, Any]) -> None:
+        await end_session(request, uuid.uuid4().hex)
+
+    @post(
+        "/auth/password",
+        status_code=200,
+        summary="Change your password: every older token ends; the reply is a new one",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+    )
+    async def change_password(
+        self, request: Request[Any, Any, Any], data: JSONBody[PasswordIn], idempotency_key: IdempotencyKey = None
+    ) -> TokenOut:
+        command = ChangePassword(
+            command_id=check_key(idempotency_key),
+            organiser_id=request.state.organiser[0],
+            current_password=data.current_password,
+            new_password=data.new_password,
+        )
+        gateway: Gateway = request.app.state.gateway
+        return _token_out(request, await gateway.call(Catalog.CHANGE_PASSWORD, command, OrganiserReply))
 
     # --- organiser only (same controller: Litestar wants one handler per path and method) ---
 

@@ -13,6 +13,7 @@ from litestar.exceptions import (
 )
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 
@@ -22,6 +23,7 @@ from services.kit.settings import Settings
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
+from services.web.docs import SwaggerPage
 from services.web.editor import EventEditor
 from services.web.forms import error_text
 from services.web.gateway import Gateway
@@ -33,6 +35,7 @@ from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
+from services.web.security_headers import DOCS_PATH, SecurityHeaders, served_over_https
 from services.web.teams_pages import TEAMS_HANDLERS
 
 log = logging.getLogger("perche.web")
@@ -130,10 +133,14 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             cookie_name=CSRF_COOKIE,
             cookie_httponly=True,
             cookie_samesite="lax",
+            # Secure when PERCHE_BASE_URL is https; SecurityHeaders also marks it so for https requests.
+            cookie_secure=served_over_https(settings.base_url),
             # The JSON API uses bearer tokens or no credentials at all, never cookies.
             exclude=["/api/"],
         ),
         middleware=middleware,
+        # On every answer, error pages included: CSP, no-store and no-referrer on private pages, HSTS.
+        before_send=[SecurityHeaders(settings.base_url)],
         exception_handlers={
             ServiceError: on_service_error,
             HTTPException: on_http_error,
@@ -147,7 +154,9 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
             ),
-            path="/schema",
+            path=DOCS_PATH,
+            # One doc UI, served from Perche's own files (no CDN); the schema as JSON and YAML.
+            render_plugins=[SwaggerPage(), JsonRenderPlugin(), YamlRenderPlugin()],
         ),
         debug=False,
         # Logging is configured once by the process (perche CLI), not by each app.

@@ -1,43 +1,73 @@
 """Organiser sessions: a signed, expiring token, sent as a Bearer header or a cookie.
 
 The signing secret lives in a KV bucket shared by all web instances, so any
-instance accepts a token another one issued and none keeps session state.
+instance accepts a token another one issued and none keeps session state. A
+token names its session and the organiser's password epoch; the catalog says on
+every request whether that session is still open (not logged out, no password
+change since), so an ended session is refused by every instance at once.
 """
 
 import base64
 import hashlib
 import hmac
+import secrets
 import time
 
+import msgspec
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
+from schemas.catalog import SESSION_LIFETIME, CheckSession, EndSession, SessionEnded, SessionValid
+from schemas.subjects import Catalog
+from services.kit.client import ServiceError
+
 SESSION_COOKIE = "perche_session"
 CSRF_COOKIE = "perche_csrf"
-LIFETIME = 12 * 3600
+LIFETIME = SESSION_LIFETIME
+
+
+class Session(msgspec.Struct, frozen=True, array_like=True):
+    """What a token says, once its signature is checked; `session_id` is what a logout ends."""
+
+    organiser_id: str
+    email: str
+    expires: int
+    session_id: str
+    epoch: int
+
+
+_decode_session = msgspec.json.Decoder(Session).decode
 
 
 class Tokens:
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
-    def issue(self, organiser_id: str, email: str, now: float | None = None) -> str:
-        expires = int((now or time.time()) + LIFETIME)
-        body = base64.urlsafe_b64encode(f"{organiser_id}|{email}|{expires}".encode()).decode().rstrip("=")
+    def issue(self, organiser_id: str, email: str, epoch: int, now: float | None = None) -> str:
+        """A token for a new session of this organiser, valid until LIFETIME from now."""
+        session = Session(
+            organiser_id=organiser_id,
+            email=email,
+            expires=int((now or time.time()) + LIFETIME),
+            session_id=secrets.token_hex(16),
+            epoch=epoch,
+        )
+        body = base64.urlsafe_b64encode(msgspec.json.encode(session)).decode().rstrip("=")
         return f"{body}.{self._sign(body)}"
 
-    def verify(self, token: str, now: float | None = None) -> tuple[str, str] | None:
+    def verify(self, token: str, now: float | None = None) -> Session | None:
+        """The session a token names if it is signed by us and not expired; whether it ended is the catalog's say."""
         body, _, signature = token.partition(".")
         if not body or not hmac.compare_digest(signature, self._sign(body)):
             return None
         try:
-            organiser_id, email, expires = base64.urlsafe_b64decode(body + "==").decode().split("|")
-            if int(expires) < (now or time.time()):
-                return None
-        except ValueError:
+            session = _decode_session(base64.urlsafe_b64decode(body + "=="))
+        except (ValueError, msgspec.DecodeError):
             return None
-        return organiser_id, email
+        if session.expires < (now or time.time()):
+            return None
+        return session
 
     def form_key(self, *parts: str) -> str:
         """A stable idempotency key for a form sent from one browser (parts: cookie, event, email)."""
@@ -54,7 +84,8 @@ class Tokens:
         return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  # type: ignore[type-arg]
+def session_of(connection: ASGIConnection) -> Session | None:  # type: ignore[type-arg]
+    """The session the request's token names (signature and expiry checked, nothing else)."""
     tokens: Tokens = connection.app.state.tokens
     header = connection.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -67,8 +98,34 @@ def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  # type:
     return tokens.verify(cookie) if cookie else None
 
 
-def organiser_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
-    who = organiser_of(connection)
-    if who is None:
+async def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  # type: ignore[type-arg]
+    """(organiser id, email) when the request carries a session that is still open, else None."""
+    known: tuple[str, str] | None = connection.state.get("organiser")
+    if known is not None:
+        return known
+    session = session_of(connection)
+    if session is None:
+        return None
+    query = CheckSession(organiser_id=session.organiser_id, session_id=session.session_id, epoch=session.epoch)
+    try:
+        valid = await connection.app.state.gateway.call(Catalog.CHECK_SESSION, query, SessionValid)
+    except ServiceError as error:
+        if error.reply.code == "unauthorized":
+            return None
+        raise  # the catalog is away: a 503, not a login page
+    connection.state.organiser = (valid.organiser_id, valid.email)
+    return connection.state.organiser  # type: ignore[no-any-return]
+
+
+async def end_session(connection: ASGIConnection, command_id: str) -> None:  # type: ignore[type-arg]
+    """Logout: the request's session is refused from now on, by every web instance."""
+    session = session_of(connection)
+    if session is None:
+        return
+    command = EndSession(command_id=command_id, organiser_id=session.organiser_id, session_id=session.session_id)
+    await connection.app.state.gateway.call(Catalog.END_SESSION, command, SessionEnded)
+
+
+async def organiser_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    if await organiser_of(connection) is None:
         raise NotAuthorizedException("Organiser login required")
-    connection.state.organiser = who

@@ -40,14 +40,14 @@ class EventEditor(Controller):
 
     @get("/new")
     async def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return Redirect("/organiser/login?next=/organiser/new", status_code=303)
         return render(request, "organiser/edit.html", organiser=who, slug=None, text=NEW_EVENT, error=None)
 
     @get("/e/{slug:str}/edit")
     async def edit_form(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return Redirect(f"/organiser/login?next=/organiser/e/{slug}/edit", status_code=303)
         gateway: Gateway = request.app.state.gateway
@@ -65,7 +65,7 @@ class EventEditor(Controller):
         return await self._save(request, slug)
 
     async def _save(self, request: Request[Any, Any, Any], slug: str | None) -> Response[Any]:
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return Redirect("/organiser/login", status_code=303)
         gateway: Gateway = request.app.state.gateway

@@ -9,7 +9,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from schemas.catalog import Authenticate, EventSpec, OrganiserReply
+from schemas.catalog import Authenticate, ChangePassword, EventSpec, OrganiserReply
 from schemas.judging import GetStandings, Standings
 from schemas.registration import (
     Cancel,
@@ -28,16 +28,43 @@ from schemas.subjects import Catalog, Judging, Registration, Teams
 from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
-from services.web.auth import LIFETIME, SESSION_COOKIE, organiser_of
+from services.web.auth import LIFETIME, SESSION_COOKIE, end_session, organiser_of
 from services.web.forms import command_id_of, error_text
 from services.web.gateway import Gateway, public_base
 from services.web.printouts import Badge, badges_pdf
 from services.web.rendering import gettext_for, language_of, render
 from services.web.results_pages import jurors_of, published
+from services.web.security_headers import served_over_https
 
 
 def _login_redirect(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(f"/organiser/login?next={request.url.path}", status_code=303)
+
+
+def _with_session(request: Request[Any, Any, Any], response: Response[Any], who: OrganiserReply) -> Response[Any]:
+    """The response, carrying the cookie of a new session for this organiser."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        request.app.state.tokens.issue(who.organiser_id, who.email, who.epoch),
+        max_age=LIFETIME,
+        httponly=True,
+        samesite="lax",
+        secure=served_over_https(request.app.state.settings.base_url, request.url.scheme),
+        path="/",
+    )
+    return response
+
+
+def _password_page(
+    request: Request[Any, Any, Any],
+    who: tuple[str, str],
+    status: int = 200,
+    error: str | None = None,
+    field: str | None = None,
+    done: bool = False,
+) -> Response[str]:
+    context = {"organiser": who, "error": error, "field": field, "done": done, "command_id": uuid.uuid4().hex}
+    return render(request, "organiser/password.html", status, **context)
 
 
 def _safe_next(target: str) -> str:
@@ -89,30 +116,58 @@ class OrganiserPages(Controller):
         try:
             who = await gateway.call(Catalog.AUTHENTICATE, Authenticate(email=email, password=password), OrganiserReply)
         except ServiceError as error:
-            message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
-            status = 503 if error.reply.code == "unavailable" else 401
+            # An email or password longer than any account's is refused like a wrong one.
+            key = "wrong_credentials" if error.reply.code == "invalid" else error.reply.key
+            message = error_text(key, error.reply.message, gettext_for(language_of(request)))
+            status = {"unavailable": 503, "rate_limited": 429}.get(error.reply.code, 401)
             return render(request, "organiser/login.html", status, next=target, error=message, email=email)
-        response: Redirect = Redirect(target, status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE,
-            request.app.state.tokens.issue(who.organiser_id, who.email),
-            max_age=LIFETIME,
-            httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
-        return response
+        return _with_session(request, Redirect(target, status_code=303), who)
 
     @post("/logout")
-    async def logout(self) -> Redirect:
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        # Ended in the catalog first: the cookie's value is refused even if the browser (or a copy) keeps it.
+        await end_session(request, command_id_of(await request.form()))
         response = Redirect("/organiser/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
+    @get("/password")
+    async def password_form(self, request: Request[Any, Any, Any], done: FromQuery[str] = "") -> Response[Any]:
+        who = await organiser_of(request)
+        if who is None:
+            return _login_redirect(request)
+        return _password_page(request, who, done=bool(done))
+
+    @post("/password")
+    async def change_password(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """A new password ends every session of this organiser, on every instance, except this browser's new one."""
+        who = await organiser_of(request)
+        if who is None:
+            return _login_redirect(request)
+        form = await request.form()
+        command = ChangePassword(
+            command_id=command_id_of(form),
+            organiser_id=who[0],
+            current_password=str(form.get("current_password") or "")[:1000],
+            new_password=str(form.get("new_password") or "")[:1000],
+        )
+        gettext = gettext_for(language_of(request))
+        if command.new_password != str(form.get("confirm_password") or "")[:1000]:
+            error, field = gettext("Les deux nouveaux mots de passe ne sont pas identiques."), "confirm_password"
+            return _password_page(request, who, 422, error, field)
+        try:
+            changed = await request.app.state.gateway.call(Catalog.CHANGE_PASSWORD, command, OrganiserReply)
+        except ServiceError as failure:
+            if failure.reply.code not in ("invalid", "rate_limited"):
+                raise
+            error = error_text(failure.reply.key, failure.reply.message, gettext)
+            status = 429 if failure.reply.code == "rate_limited" else 422
+            return _password_page(request, who, status, error, failure.reply.field)
+        return _with_session(request, Redirect("/organiser/password?done=1", status_code=303), changed)
+
     @get("/")
     async def dashboard(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return _login_redirect(request)
         gateway: Gateway = request.app.state.gateway
@@ -121,7 +176,7 @@ class OrganiserPages(Controller):
 
     @get("/e/{slug:str}")
     async def event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return _login_redirect(request)
         gateway: Gateway = request.app.state.gateway
@@ -143,7 +198,7 @@ class OrganiserPages(Controller):
         self, request: Request[Any, Any, Any], slug: FromPath[str], category: FromQuery[str] = ""
     ) -> Response[Any]:
         """Name badges of everyone confirmed (or of one category), with their check-in QR code."""
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return _login_redirect(request)
         gateway: Gateway = request.app.state.gateway
@@ -179,7 +234,7 @@ class OrganiserPages(Controller):
         code: FromQuery[str] = "",
     ) -> Response[Any]:
         """Phone page for the door: find people by typing or by their QR code, check them in once."""
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return _login_redirect(request)
         gateway: Gateway = request.app.state.gateway
@@ -218,7 +273,7 @@ class OrganiserPages(Controller):
     @get("/e/{slug:str}/checkin/counts")
     async def checkin_counts(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
         """Live figures for the check-in page (polled by its small script)."""
-        if organiser_of(request) is None:
+        if await organiser_of(request) is None:
             return Response({"error": "login required"}, status_code=401)
         gateway: Gateway = request.app.state.gateway
         counts = await gateway.call(Registration.COUNTS, GetCounts(event=slug), Counts)
@@ -234,7 +289,7 @@ class OrganiserPages(Controller):
     async def check_in(
         self, request: Request[Any, Any, Any], slug: FromPath[str], registration_id: FromPath[str]
     ) -> Response[Any]:
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return _login_redirect(request)
         gateway: Gateway = request.app.state.gateway
@@ -256,7 +311,7 @@ class OrganiserPages(Controller):
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], action: FromPath[str]
     ) -> Response[Any]:
         """Organiser actions on one registration from the event page: cancel, promote, erase."""
-        who = organiser_of(request)
+        who = await organiser_of(request)
         if who is None:
             return _login_redirect(request)
         gateway: Gateway = request.app.state.gateway

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from services.kit.i18n import localised
 from services.kit.resources import shared_folder
 from services.web.i18n import Formatter, negotiate, translations
+from services.web.security_headers import csp_nonce
 
 TEMPLATES = shared_folder("templates")
 LANG_COOKIE = "perche_lang"
@@ -95,6 +96,8 @@ def render(request: Request[Any, Any, Any], template: str, status_code: int = 20
             switch_language=lambda wanted: _switch_url(request, wanted),
             organisation=request.app.state.settings.organisation,
             brand=request.app.state.brand,
+            # For the few inline <script> and <style> elements: the CSP allows only these.
+            csp_nonce=csp_nonce(request.scope),
             **context,
         )
     finally:

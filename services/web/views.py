@@ -1,7 +1,7 @@
 """What the JSON API returns: stable shapes documented in the OpenAPI schema."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -90,6 +90,11 @@ class PersonalDataOut(msgspec.Struct, kw_only=True):
 class CredentialsIn(msgspec.Struct, kw_only=True):
     email: str
     password: str
+
+
+class PasswordIn(msgspec.Struct, kw_only=True):
+    current_password: Annotated[str, msgspec.Meta(max_length=1000)]
+    new_password: Annotated[str, msgspec.Meta(min_length=10, max_length=1000)]
 
 
 class TokenOut(msgspec.Struct, kw_only=True):

@@ -23,9 +23,10 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -77,16 +78,55 @@ async def launched() -> AsyncIterator[Any]:
         await chromium.close()
 
 
+# Reports every Content-Security-Policy violation of every page of a context to the test.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__percheViolation(e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+    " in " + e.sourceFile + ":" + e.lineNumber + " on " + document.location.pathname);
+});
+"""
+
+
+@dataclass
+class Guard:
+    """What a browser context did that Perche's pages must never do: break the CSP, ask another host."""
+
+    violations: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.violations == [], f"Content-Security-Policy violations: {self.violations}"
+        assert self.foreign == [], f"requests to other hosts: {self.foreign}"
+
+
+async def guarded(context: Any) -> Guard:
+    """Watch a context: its CSP violations, and its requests to any host but 127.0.0.1."""
+    guard = Guard()
+    await context.expose_binding("__percheViolation", lambda _source, text: guard.violations.append(text))
+    await context.add_init_script(_REPORT_VIOLATIONS)
+
+    def on_request(request: Any) -> None:
+        url = urlsplit(request.url)
+        if url.scheme not in ("data", "blob") and url.hostname != "127.0.0.1":
+            guard.foreign.append(request.url)
+
+    context.on("request", on_request)
+    return guard
+
+
 @asynccontextmanager
 async def watched_page(browser: Any) -> AsyncIterator[Any]:
-    """A fresh French-speaking page in the Paris time zone; fails the test on any JavaScript error."""
+    """A fresh French-speaking page in the Paris time zone; fails the test on any JavaScript error,
+    any Content-Security-Policy violation and any request to another host."""
     context = await browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    guard = await guarded(context)
     opened = await context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
     await context.close()
     assert errors == [], f"JavaScript errors: {errors}"
+    guard.assert_clean()
 
 
 @pytest_asyncio.fixture(scope="package", loop_scope="session")

@@ -188,7 +188,8 @@ async def test_with_the_network_gone_a_juror_still_opens_another_team_and_scores
     try:
         await page.goto(link)
         # The service worker has kept every team's page on the phone.
-        await page.wait_for_function("document.documentElement.dataset.kept === '1'")
+        # (Selectors, not wait_for_function: its polling evaluates a string, which the CSP refuses.)
+        await page.wait_for_selector("html[data-kept='1']", state="attached")
         await context.set_offline(True)
         # Chromium's offline emulation may let a request that went through the service worker
         # out; a route makes sure no score leaves the phone until the network is back.
@@ -199,7 +200,7 @@ async def test_with_the_network_gone_a_juror_still_opens_another_team_and_scores
             await page.click(f"fieldset:not([hidden]) .scale label:has(input[value='{points}'])")
             await page.click("fieldset:not([hidden]) button[type=submit]")
         # Back on the list of teams, from the phone's copy, with the scores waiting.
-        await page.wait_for_function("!document.getElementById('score-form')")
+        await page.locator("#score-form").wait_for(state="detached")
         await page.locator("#outbox").filter(has_text="4 note(s) gardée(s)").wait_for()
         assert await given(http, second) == 0
         await context.unroute("**/jury/**", cut_off_scores)

@@ -7,7 +7,15 @@ import pytest
 
 from schemas.catalog import Category, EventDefined, EventSpec, OrganiserRegistered, Question, Venue
 from schemas.errors import Rejected
-from services.catalog.rules import CatalogState, decide_define, normalise
+from services.catalog.rules import (
+    LOGIN_ATTEMPTS,
+    LOGIN_WINDOW,
+    CatalogState,
+    LoginFailures,
+    decide_define,
+    decide_login_attempt,
+    normalise,
+)
 
 NOW = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
 
@@ -178,3 +186,46 @@ def test_organisers_are_known_by_id_and_their_commands_remembered() -> None:
     state.evolve(OrganiserRegistered(organiser_id="abc", command_id="c-org-again", at=NOW))
     assert state.organisers == {"abc"}
     assert state.commands == {"c-org": "abc", "c-org-again": "abc"}
+
+
+def attempts(times: list[datetime]) -> LoginFailures:
+    """The stored failures after these attempts, each decided at its own moment."""
+    failures = LoginFailures()
+    for moment in times:
+        failures = decide_login_attempt(failures, moment)
+    return failures
+
+
+def test_each_login_attempt_counts_as_a_failure_until_it_succeeds() -> None:
+    assert decide_login_attempt(LoginFailures(), NOW) == LoginFailures(at=(NOW,))
+    two = attempts([NOW, NOW + timedelta(seconds=1)])
+    assert two.at == (NOW, NOW + timedelta(seconds=1))
+
+
+def test_the_attempt_after_five_failures_in_fifteen_minutes_is_refused_and_writes_nothing() -> None:
+    failures = attempts([NOW + timedelta(minutes=i) for i in range(LOGIN_ATTEMPTS)])
+    assert len(failures.at) == LOGIN_ATTEMPTS == 5
+    with pytest.raises(Rejected) as refused:
+        decide_login_attempt(failures, NOW + timedelta(minutes=10))
+    assert refused.value.reply.code == "rate_limited"
+    assert refused.value.reply.key == "login_throttled"
+    # The oldest failure leaves the window at NOW + 15 min: five minutes from then.
+    assert refused.value.reply.message == "Too many failed logins for this account: try again in 5 minutes"
+
+
+def test_failures_older_than_the_window_no_longer_count() -> None:
+    failures = attempts([NOW + timedelta(minutes=i) for i in range(LOGIN_ATTEMPTS)])
+    later = NOW + LOGIN_WINDOW + timedelta(seconds=1)  # the first failure has just left the window
+    allowed = decide_login_attempt(failures, later)
+    assert allowed.at == (*failures.at[1:], later)
+    with pytest.raises(Rejected):
+        decide_login_attempt(allowed, later)
+    much_later = later + LOGIN_WINDOW
+    assert decide_login_attempt(allowed, much_later) == LoginFailures(at=(much_later,))
+
+
+def test_failures_stored_by_an_instance_whose_clock_is_ahead_still_count() -> None:
+    # Dropping them would let guesses spread over instances with skewed clocks slip through.
+    ahead = LoginFailures(at=tuple(NOW + timedelta(seconds=2) for _ in range(LOGIN_ATTEMPTS)))
+    with pytest.raises(Rejected):
+        decide_login_attempt(ahead, NOW)

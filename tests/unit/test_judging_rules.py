@@ -10,7 +10,7 @@ import pytest
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
 from schemas.judging import AssignJuror, CloseJudging, GiveFeedback, GiveScore, ReopenJudging, Standings
-from schemas.publishing import PublishResults, WithdrawResults
+from schemas.publishing import PublishResults, ResultsWithdrawn, WithdrawResults
 from schemas.teams import TeamCreated, TeamDisbanded
 from services.catalog.files import read_event_file
 from services.judging.rules import (
@@ -273,3 +273,15 @@ def test_a_command_id_used_for_another_score_is_refused_not_ignored(spec: EventS
         assert refusal(lambda other=other: is_repeat(day.state, other)) == "command_id_reused"
     assert [(s.team, s.points) for s in day.judging.scores_of("j1")] == [("a", 4)]
     assert day.judging.scores_of("j2") == []
+
+
+def test_a_command_id_is_known_only_in_the_event_it_was_given_for(spec: EventSpec) -> None:
+    """Judging and publishing remember command ids per event: the same key elsewhere is another command."""
+    day = Day(spec, "epis")
+    assert day.score("j1", "epis", "utilite", 7)
+    assert day.state.done(SLUG, "command-0001")
+    assert not day.state.done("table-ronde-numerique-education-2027", "command-0001")
+    published = PublishingState()
+    published.evolve(ResultsWithdrawn(command_id="withdraw-1", event=SLUG, by_organiser="o", at=NOW))
+    assert published.done(SLUG, "withdraw-1")
+    assert not published.done("table-ronde-numerique-education-2027", "withdraw-1")

@@ -1,5 +1,6 @@
 """The feed builder, read back with `icalendar`: UIDs, times, sequence, status, folding, zone."""
 
+import re
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from icalendar import Calendar
 
-from schemas.schedule import Agenda, Session
+from schemas.schedule import Agenda, GetFeed, Session
 from services.catalog.files import read_event_file
 from services.catalog.rules import normalise
 from services.schedule.ical import build_calendar, etag_of, fold, uid
@@ -104,10 +105,27 @@ def test_text_with_commas_semicolons_newlines_and_accents_round_trips_and_lines_
 def test_the_same_release_always_gives_the_same_bytes_and_tag() -> None:
     event, agenda = demo()
     first, second = build(event, agenda), build(event, agenda)
+    variant = GetFeed(event="hackathon-comice-2027").variant
     assert first == second
-    assert etag_of(first) == etag_of(second)
+    assert etag_of(first, variant) == etag_of(second, variant)
     changed = msgspec.structs.replace(agenda, sessions=agenda.sessions[1:])
-    assert etag_of(build(event, changed)) != etag_of(first)
+    assert etag_of(build(event, changed), variant) != etag_of(first, variant)
+
+
+def test_the_same_bytes_in_two_feeds_get_two_tags() -> None:
+    body = build(*demo())
+    feeds = [
+        GetFeed(event="hackathon-comice-2027"),
+        GetFeed(event="table-ronde-numerique-education-2027"),
+        GetFeed(event="hackathon-comice-2027", language="en"),
+        GetFeed(event="hackathon-comice-2027", kind="room", room="amphi"),
+        GetFeed(event="hackathon-comice-2027", kind="person", registration="r1", category="participant"),
+        GetFeed(event="hackathon-comice-2027", kind="person", registration="r2", category="participant"),
+        GetFeed(event="hackathon-comice-2027", base_url="https://perche.example.org"),
+    ]
+    tags = {etag_of(body, feed.variant) for feed in feeds}
+    assert len(tags) == len(feeds)
+    assert all(re.fullmatch(r'"[0-9a-f]{32}"', tag) for tag in tags)
 
 
 def test_english_feeds_use_the_english_titles() -> None:

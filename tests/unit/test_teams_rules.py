@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from schemas.catalog import Category, Challenge, EventSpec, Venue
@@ -385,7 +386,20 @@ def test_a_repeated_command_decides_nothing_new(state: TeamsState) -> None:
     disband = DisbandTeam(command_id="disband", event=SLUG, team_id="epis", by_organiser=ORGANISER)
     apply(state, decide_disband(state, EVENT, disband, NOW))
     assert decide_disband(state, EVENT, disband, NOW) is None
-    assert state.commands["create-epis"] == (SLUG, "epis", "alice")
+    assert state.commands[SLUG, "create-epis"] == (SLUG, "epis", "alice")
+
+
+def test_a_command_id_used_in_one_event_is_another_command_in_another_event(state: TeamsState) -> None:
+    create(state)
+    other = msgspec.structs.replace(EVENT, slug="hack-bis-2027")
+    again = CreateTeam(
+        command_id="create-epis", event=other.slug, team_id="epis", name="Les Épis", by_organiser=ORGANISER
+    )
+    created = decide_create(state, other, again, NOW)
+    assert isinstance(created, TeamCreated) and created.event == other.slug
+    state.evolve(created)
+    assert decide_create(state, other, again, NOW) is None
+    assert [t.id for t in team_list(state, other).teams] == ["epis"]
 
 
 def test_a_command_id_used_for_another_request_is_refused_and_changes_nothing(state: TeamsState) -> None:
