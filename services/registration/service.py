@@ -47,6 +47,7 @@ from schemas.validation import without_accents
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
 from services.kit.store import Conflict, EventStore
+from services.registration.people import BUCKET as PEOPLE_BUCKET
 from services.registration.people import PeopleStore
 from services.registration.rules import (
     Record,
@@ -69,6 +70,7 @@ from services.registration.rules import (
 log = logging.getLogger("perche.registration")
 
 SECRETS_BUCKET = "perche_registration_secrets"
+__all__ = ["PEOPLE_BUCKET", "SECRETS_BUCKET", "RegistrationService"]
 MAX_ATTEMPTS = 50
 
 

@@ -2,14 +2,15 @@
 erased person is gone from the JetStream files on disk, not only from the answers."""
 
 import asyncio
+import hashlib
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
-from schemas.registration import PersonalData, Register, RegistrationView
+from schemas.registration import PersonalData, Register, Registered, RegistrationView
 from schemas.subjects import Registration
 from services.catalog.service import CatalogService
 from services.kit.client import ServiceError, call
@@ -308,3 +309,36 @@ async def test_a_repeat_completes_a_registration_whose_person_was_not_stored_and
     assert retry.status_code == 201 and retry.json() == first
     stored = await service.people_store.get(first["id"])
     assert stored is not None and (stored.name, stored.email) == ("Alice Victime", "alice@example.org")
+
+
+async def test_a_registration_made_before_fingerprints_is_repeated_only_for_its_own_person(
+    demo: Web, http: httpx.AsyncClient, backend: Running, nc: object
+) -> None:
+    # Stored by an earlier version: no fingerprint, no key, the person in the bucket.
+    command_id = "before-issue-9-0001"
+    registration_id = hashlib.sha256(f"{HACKATHON}:{command_id}".encode()).hexdigest()[:20]
+    old = Registered(
+        registration_id=registration_id,
+        command_id=command_id,
+        event=HACKATHON,
+        category="mentor",
+        status="confirmed",
+        language="fr",
+        at=datetime.now(UTC),
+        seat=10,
+    )
+    service = service_of(backend)
+    person = PersonalData(name="Ancienne Personne", email="ancienne@example.org", answers={"diet": "aucun"})
+    await service.people_store.put(registration_id, person)
+    ack = await nc.jetstream().publish(  # type: ignore[attr-defined]
+        Registration.seat_subject(HACKATHON, "mentor", 10), encode(old), headers={"Nats-Msg-Id": command_id}
+    )
+    await service.store.caught_up(ack.seq)
+
+    headers = {"Idempotency-Key": command_id}
+    same = body("Ancienne Personne", "Ancienne@Example.org", answers={"diet": " aucun"})
+    repeated = await http.post(REGISTRATIONS, json=same, headers=headers)
+    assert repeated.status_code == 201 and repeated.json()["id"] == registration_id
+    other = await http.post(REGISTRATIONS, json=body("Mallory", "mallory@example.org"), headers=headers)
+    assert other.status_code == 409
+    shows_nothing_of(other, repeated.json())
