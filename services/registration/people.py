@@ -23,6 +23,7 @@ from nats.js import api
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
+from schemas.errors import Rejected
 from schemas.registration import PersonalData
 from services.kit.codec import decode, encode
 from services.kit.store import replicas
@@ -36,6 +37,10 @@ LEGACY_BUCKET = "perche_registration_people"
 HISTORY = 64
 
 __all__ = ["BUCKET", "PeopleStore"]
+
+
+def unavailable() -> Rejected:
+    return Rejected("unavailable", "Personal data cannot be stored right now; please retry", key="unavailable")
 
 
 class PeopleStore:
@@ -105,10 +110,15 @@ class PeopleStore:
             await self._kv.create(f"{registration_id}.key", fresh)
         except KeyWrongLastSequenceError:
             pass
+        except KeyNotFoundError as error:
+            # nats-py reads the key back after a refused create: a store that refuses the create
+            # and then has no key cannot answer consistently now (a cluster without its quorum).
+            raise unavailable() from error
         else:
             return fresh
         made = await self.existing_key(registration_id)
-        assert made is not None, "a key just written is readable"
+        if made is None:
+            raise unavailable()
         return made
 
     async def existing_key(self, registration_id: str) -> bytes | None:
