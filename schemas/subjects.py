@@ -23,6 +23,11 @@ def events_of(service: str) -> str:
     return f"perche.{service}.evt.>"
 
 
+def health_of(service: str) -> str:
+    """The query every service answers with whether it can write now (for `/healthz`)."""
+    return f"perche.{service}.q.health"
+
+
 def token(value: str) -> str:
     """Make a value safe as one subject token (slugs and ids are already safe)."""
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in value) or "_"

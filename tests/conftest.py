@@ -1,13 +1,16 @@
 """Fixtures on real parts: a nats-server on a free port with a temporary store, the
 services on their own NATS connections, and the web app served over real HTTP."""
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
+import time_machine
 
 from schemas.catalog import CreateOrganiser, DefineEvent, EventDefinedReply, OrganiserReply
 from schemas.subjects import Catalog
@@ -26,6 +29,51 @@ HACKATHON = "hackathon-comice-2027"
 ROUND_TABLE = "table-ronde-numerique-education-2027"
 ORGANISER_EMAIL = "orga@example.org"
 ORGANISER_PASSWORD = "correct horse battery"
+
+
+# PERCHE_TEST_CLOCK=2027-03-27T23:30:00+01:00 starts every test at that moment, its clock ticking
+# on from there (time-machine), so that the suite proves it does not depend on the hour or the day
+# it runs: `PERCHE_TEST_CLOCK=2027-12-31T23:30:00+01:00 make test`. Only this process's clock
+# travels. The services the tests run in-process on a real nats-server travel with it: Perche takes
+# every time from Python, none from NATS (JetStream's timestamps, ages and ack waits decide nothing),
+# so a nats-server on the real clock changes no answer. Chromium and Perche started as another
+# process (`perche up`, the CLI) keep the real clock: the browser tests and the tests marked
+# real_clock stay on it, as a test whose parts disagree on the date would test nothing real.
+CLOCK_VARIABLE = "PERCHE_TEST_CLOCK"
+
+
+def travelled_to() -> datetime | None:
+    """The moment every test starts at, from PERCHE_TEST_CLOCK; None to keep the real clock."""
+    text = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise pytest.UsageError(f"{CLOCK_VARIABLE}={text!r} is not an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"{CLOCK_VARIABLE}={text!r} needs its UTC offset, e.g. 2027-03-27T23:30:00+01:00")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    travelled_to()  # a mistyped clock stops the run before any test
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moment = travelled_to()
+    return None if moment is None else f"clock: every test starts at {moment.isoformat()} ({CLOCK_VARIABLE})"
+
+
+@pytest.fixture(autouse=True)
+def travelled_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The test runs on the clock PERCHE_TEST_CLOCK sets (see above), or on the real one."""
+    moment = travelled_to()
+    if moment is None or request.node.get_closest_marker("browser") or request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,10 @@ from nats.micro.request import Request
 from nats.micro.service import Service
 
 from schemas.errors import ErrorReply, Rejected
+from schemas.health import GetHealth, Health
+from schemas.subjects import health_of, stream_name
 from services.kit.codec import decoder, describe_validation_error, encode
+from services.kit.store import UNREACHABLE, stream_problem
 
 log = logging.getLogger("perche.endpoints")
 
@@ -27,9 +30,18 @@ VERSION = "0.1.0"
 
 
 class Endpoints:
-    def __init__(self, nc: Client, service: str, description: str, concurrency: int = 256) -> None:
+    def __init__(
+        self,
+        nc: Client,
+        service: str,
+        description: str,
+        concurrency: int = 256,
+        also_writes: tuple[str, ...] = (),
+    ) -> None:
         self._nc = nc
         self._name = service
+        # The streams this service's commands write to, checked by its health query.
+        self._streams = (stream_name(service), *also_writes)
         self._description = description
         self._service: Service | None = None
         self._routes: list[tuple[str, Any, Handler]] = []
@@ -47,12 +59,18 @@ class Endpoints:
             description=self._description,
             queue_group=f"perche-{self._name}",
         )
-        for subject, request_type, handler in self._routes:
+        for subject, request_type, handler in [*self._routes, (health_of(self._name), GetHealth, self._health)]:
             await self._service.add_endpoint(
                 name=subject.rsplit(".", 2)[-2] + "-" + subject.rsplit(".", 1)[-1],
                 subject=subject,
                 handler=self._dispatcher(request_type, handler),
             )
+
+    async def _health(self, _query: GetHealth) -> Health:
+        """Can this service write now? Each stream it writes to must have a leader that answers."""
+        found = await asyncio.gather(*(stream_problem(self._nc, stream) for stream in self._streams))
+        problems = [problem for problem in found if problem]
+        return Health(service=self._name, writable=not problems, problems=problems)
 
     async def stop(self) -> None:
         if self._service is not None:
@@ -74,6 +92,14 @@ class Endpoints:
                     reply = ErrorReply(code="invalid", message=message, field=field)
                 except Rejected as rejected:
                     reply = rejected.reply
+                except UNREACHABLE as error:
+                    # JetStream could not be reached in time: a refusal to retry, not a bug.
+                    log.warning("%s: %s refused, JetStream unreachable: %r", self._name, request.subject, error)
+                    reply = ErrorReply(
+                        code="unavailable",
+                        message="Storage is unavailable; please retry in a moment.",
+                        key="unavailable",
+                    )
                 except Exception:
                     log.exception("%s: %s failed", self._name, request.subject)
                     reply = ErrorReply(code="internal", message="Internal error, please retry.")

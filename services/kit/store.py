@@ -13,12 +13,14 @@ import heapq
 import itertools
 import logging
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import msgspec
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError, ConnectionReconnectingError, NoRespondersError, OutboundBufferLimitError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 from nats.js.errors import APIError, NoStreamResponseError, NotFoundError, ServiceUnavailableError
@@ -30,12 +32,104 @@ from services.kit.codec import decoder, encode
 log = logging.getLogger("perche.store")
 
 E = TypeVar("E")
+T = TypeVar("T")
 
+# JetStream's answers to an append that expected another last sequence: 10071 names the
+# sequence it found; a replicated stream's leader may answer 10164 without it.
 WRONG_LAST_SEQUENCE = 10071
+WRONG_LAST_SEQUENCE_CLUSTERED = 10164
+CONFLICTS = frozenset({WRONG_LAST_SEQUENCE, WRONG_LAST_SEQUENCE_CLUSTERED})
+# A message with the same id is being stored right now (a resend after a lost ack, or a
+# replica catching up): the first may still succeed, so wait and resend the same id.
+DUPLICATE_IN_PROCESS = 10158
+
+# One write (its resends included) gives up well within the web's 5 s call timeout, so a
+# refusal comes back as a fast 503 "unavailable" and the client retries with the same key.
+WRITE_DEADLINE = 2.5
+ATTEMPT_TIMEOUT = 1.0
+
+# What a write that could not reach JetStream raises: no answer, or no leader to answer.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    NoStreamResponseError,
+    NoRespondersError,
+    NatsTimeoutError,
+    TimeoutError,
+    ServiceUnavailableError,
+    ConnectionClosedError,
+    ConnectionReconnectingError,
+    OutboundBufferLimitError,
+)
 
 
 class Conflict(Exception):
     """Someone appended to the aggregate since we read it: reload and decide again."""
+
+
+def unavailable(what: str) -> Rejected:
+    return Rejected("unavailable", f"Could not {what} right now; please retry in a moment", key="unavailable")
+
+
+def is_conflict(error: APIError) -> bool:
+    """JetStream refused an append because the aggregate moved on since it was read."""
+    return error.err_code in CONFLICTS
+
+
+def resendable(error: BaseException) -> bool:
+    """No ack, no leader, or the same msg id still in process: resend it (ADR-22)."""
+    if isinstance(error, APIError) and not isinstance(error, ServiceUnavailableError):
+        # getattr: KV errors (KeyWrongLastSequenceError) are APIErrors made without err_code.
+        return getattr(error, "err_code", None) == DUPLICATE_IN_PROCESS
+    return isinstance(error, UNREACHABLE)
+
+
+async def with_retries(write: Callable[[float], Awaitable[T]], what: str, deadline: float = WRITE_DEADLINE) -> T:
+    """Run `write(timeout)` until JetStream acknowledges it, resending on no ack or no leader.
+
+    `write` must be safe to repeat (the same msg id, or the same value under the same key).
+    Past `deadline` seconds it raises Rejected("unavailable"): a fast refusal, never a hang.
+    """
+    give_up = time.monotonic() + deadline
+    delay = 0.05
+    while True:
+        left = give_up - time.monotonic()
+        try:
+            return await write(max(0.2, min(ATTEMPT_TIMEOUT, left)))
+        except Exception as error:
+            if not resendable(error):
+                raise
+            left = give_up - time.monotonic()
+            if left <= delay:
+                log.warning("could not %s before the deadline: %r", what, error)
+                raise unavailable(what) from error
+            log.info("no ack to %s (%r), resending", what, error)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.4)
+
+
+async def stream_problem(nc: Client, name: str, timeout: float = ATTEMPT_TIMEOUT) -> str | None:
+    """Why stream `name` cannot take a write now, or None when its leader answers.
+
+    A stream info is answered by the stream's leader: no answer in `timeout` (no leader, no
+    JetStream, no quorum) is what every append would meet too.
+    """
+    try:
+        info = await nc.jetstream(timeout=timeout).stream_info(name)
+    except NotFoundError:
+        return f"stream {name} does not exist"
+    except (APIError, *UNREACHABLE) as error:
+        return f"stream {name} did not answer ({type(error).__name__})"
+    cluster = info.cluster
+    if cluster is None:
+        return None
+    if not cluster.leader:
+        return f"stream {name} has no leader"
+    # A leader that lost its quorum still answers for a while before stepping down, but
+    # cannot store anything: count the replicas it still hears from.
+    replicated = info.config.num_replicas or 1
+    alive = 1 + sum(1 for peer in cluster.replicas or [] if peer.current and not peer.offline)
+    if alive < replicated // 2 + 1:
+        return f"stream {name} has no quorum ({alive} of {replicated} replicas)"
+    return None
 
 
 def replicas() -> int:
@@ -76,6 +170,7 @@ class EventStore(Generic[E]):
     ) -> None:
         self._nc = nc
         self._js = nc.jetstream(timeout=5)
+        self._js_fast = nc.jetstream(timeout=ATTEMPT_TIMEOUT)  # for reads on a command's path
         self.stream = stream_name(service)
         self._filter = events_of(service)
         self._decoder = decoder(event_type)
@@ -151,14 +246,15 @@ class EventStore(Generic[E]):
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (seq, next(self._tiebreak), future))
+        started = time.monotonic()
         try:
-            async with asyncio.timeout(min(timeout, 2.0)):  # cheaper than wait_for: no extra task
+            async with asyncio.timeout(min(timeout / 2, 2.0)):  # cheaper than wait_for: no extra task
                 await asyncio.shield(future)
         except TimeoutError:
             # The server may have restarted and lost our consumer: follow again from here.
             log.warning("%s: event #%d not delivered yet, following the stream again", self.stream, seq)
             await self._refollow()
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(max(0.1, timeout - (time.monotonic() - started))):
                 await future
 
     async def _refollow(self) -> None:
@@ -179,10 +275,16 @@ class EventStore(Generic[E]):
     async def catch_up_subject(self, subject: str) -> None:
         """After a conflict: wait until the newest event on `subject` is applied here."""
         try:
-            last = await self._js.get_last_msg(self.stream, subject, direct=True)
+            last = await with_retries(
+                lambda _timeout: self._js_fast.get_last_msg(self.stream, subject, direct=True),
+                f"read the last event on {subject}",
+            )
         except NotFoundError:
             return
-        await self.caught_up(last.seq or 0)
+        try:
+            await self.caught_up(last.seq or 0, timeout=WRITE_DEADLINE)
+        except (TimeoutError, *UNREACHABLE) as error:
+            raise unavailable(f"read back {subject} from {self.stream}") from error
 
     async def append_decided(
         self, subject: str, msg_id: str, decide: Callable[[], E | None], attempts: int = 50
@@ -214,24 +316,26 @@ class EventStore(Generic[E]):
         if expected_last_seq is not None:
             all_headers["Nats-Expected-Last-Subject-Sequence"] = str(expected_last_seq)
         payload = encode(event)
-        delay = 0.05
-        for attempt in itertools.count():
+
+        async def publish(timeout: float) -> api.PubAck:
             try:
-                ack = await self._js.publish(subject, payload, stream=self.stream, headers=all_headers)
-                break
+                return await self._js.publish(
+                    subject, payload, timeout=timeout, stream=self.stream, headers=all_headers
+                )
             except APIError as error:
-                if error.err_code == WRONG_LAST_SEQUENCE:
+                if is_conflict(error):
                     raise Conflict(subject) from error
                 raise
-            except (NoStreamResponseError, NatsTimeoutError):
-                # No ack (leader election, reconnect): resend with the same msg id (ADR-22);
-                # JetStream deduplicates if the first one was stored after all. With an
-                # expected sequence it checks that first, so the resend is a Conflict: callers
-                # catch up and find their command applied (tests/integration/test_store.py).
-                if attempt >= 40:
-                    raise
-                log.warning("%s: no ack for %s, retrying", self.stream, msg_id)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 1.0)
-        await self.caught_up(ack.seq)
+
+        # No ack (leader election, reconnect): resend with the same msg id (ADR-22); JetStream
+        # deduplicates if the first one was stored after all. With an expected sequence it may
+        # check that first, so the resend is a Conflict: callers catch up and find their
+        # command applied (tests/integration/test_store.py).
+        ack = await with_retries(publish, f"append {msg_id} to {self.stream}")
+        try:
+            await self.caught_up(ack.seq, timeout=WRITE_DEADLINE)
+        except (TimeoutError, *UNREACHABLE) as error:
+            # Stored, but not yet read back: the caller cannot answer from its state. A retry
+            # with the same id finds the event once the stream is followed again.
+            raise unavailable(f"read back {msg_id} from {self.stream}") from error
         return ack

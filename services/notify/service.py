@@ -230,6 +230,11 @@ class NotifyService:
             # Not there yet on the instance that answered, or not answering: ask again soon.
             log.info("notify: registration %s not readable yet (%s)", order.registration_id, error.reply.code)
             return Outcome("retry", 2.0)
+        if not view.erased and not view.email.strip():
+            # Registered without its person (written by a version that could lose it): say so,
+            # and ask again, as a repeat of the registration writes the person afterwards.
+            log.error("notify: registration %s has no personal data; no %s mail yet", view.id, order.kind)
+            return Outcome("term") if last_delivery else Outcome("retry", 30.0)
         if not still_wanted(order, view):
             return ACK  # nobody to write to any more, or nothing to tell them
         if not await self._claim(order, subject, view.language):

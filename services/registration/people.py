@@ -14,10 +14,12 @@ Per person, keyed by registration id:
   fingerprint left in the event log says nothing about them once they are erased.
 """
 
+import asyncio
 import contextlib
 import logging
 import secrets
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from nats.js import api
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
@@ -26,7 +28,7 @@ from nats.js.kv import KeyValue
 from schemas.errors import Rejected
 from schemas.registration import PersonalData
 from services.kit.codec import decode, encode
-from services.kit.store import replicas
+from services.kit.store import replicas, with_retries
 
 log = logging.getLogger("perche.registration.people")
 
@@ -41,6 +43,19 @@ __all__ = ["BUCKET", "PeopleStore"]
 
 def unavailable() -> Rejected:
     return Rejected("unavailable", "Personal data cannot be stored right now; please retry", key="unavailable")
+
+
+T = TypeVar("T")
+
+
+async def _resent(write: Callable[[], Awaitable[T]], what: str) -> T:
+    """A write resent until JetStream acknowledges it (each one here is safe to repeat)."""
+
+    async def attempt(timeout: float) -> T:
+        async with asyncio.timeout(timeout):
+            return await write()
+
+    return await with_retries(attempt, what)
 
 
 class PeopleStore:
@@ -107,7 +122,10 @@ class PeopleStore:
         """The person's key, made now unless an earlier try (or a racing request) made it."""
         fresh = secrets.token_bytes(32)
         try:
-            await self._kv.create(f"{registration_id}.key", fresh)
+            # Resent on no ack: a first try that was stored after all is read back below.
+            await _resent(
+                lambda: self._kv.create(f"{registration_id}.key", fresh), f"make the key of {registration_id}"
+            )
         except KeyWrongLastSequenceError:
             pass
         except KeyNotFoundError as error:
@@ -148,10 +166,13 @@ class PeopleStore:
         an answer change that was decided before it), or changed by another request.
         """
         key = f"{registration_id}.data"
+        value = encode(person)
         try:
-            written = await self._kv.update(key, encode(person), last=revision)
+            written = await _resent(
+                lambda: self._kv.update(key, value, last=revision), f"change the data of {registration_id}"
+            )
         except KeyWrongLastSequenceError:
-            return False
+            return False  # (also when a resend finds its first try stored: the caller reads again)
         await self._erase(key, before=written)
         return True
 
@@ -163,7 +184,8 @@ class PeopleStore:
         next put or the erasure destroys them, since both look through every revision.
         """
         key = f"{registration_id}.data"
-        revision = await self._kv.put(key, encode(person))
+        value = encode(person)
+        revision = await _resent(lambda: self._kv.put(key, value), f"store the personal data of {registration_id}")
         if replacing:
             await self._erase(key, before=revision)
 
@@ -188,5 +210,5 @@ class PeopleStore:
             if before is not None and found >= before:
                 return
             with contextlib.suppress(NotFoundError):  # another instance erased it meanwhile
-                await self._js.delete_msg(self._stream, found)
+                await _resent(lambda seq=found: self._js.delete_msg(self._stream, seq), f"erase message {found}")
             seq = found + 1

@@ -60,7 +60,8 @@ class CategoryTally:
     waitlist: list[str] = field(default_factory=list)
     confirmed: int = 0
     checked_in: int = 0
-    # highest seat ever held, and the seats below it that were given back
+    # highest seat ever held, and the seats below it nobody holds: given back, or skipped
+    # (a claim whose append failed while a later seat's succeeded)
     high: int = 0
     released: set[int] = field(default_factory=set)
 
@@ -69,7 +70,7 @@ class CategoryTally:
         return len(self.holders) - self.confirmed
 
     def free_seat(self, capacity: int, reserved: set[int] | frozenset[int] = frozenset()) -> int | None:
-        """The lowest seat nobody holds or is claiming right now (freed seats first)."""
+        """The lowest seat in 1..capacity nobody holds or is claiming right now."""
         if len(self.holders) + len(reserved) >= capacity:
             return None
         for seat in sorted(self.released):
@@ -83,6 +84,8 @@ class CategoryTally:
     def take(self, seat: int, registration_id: str) -> None:
         self.holders[seat] = registration_id
         self.released.discard(seat)
+        # Seats jumped over are as free as seats given back, or they would never be offered again.
+        self.released.update(s for s in range(self.high + 1, seat) if s not in self.holders)
         self.high = max(self.high, seat)
 
     def release(self, seat: int) -> None:

@@ -109,7 +109,9 @@ class RegistrationService:
             nc, self.name, RegistrationEvent, lambda event, _subject: self._apply(event)
         )
         await self.store.open()
-        self.endpoints = Endpoints(nc, self.name, "Registrations, waitlist, check-in and personal data")
+        self.endpoints = Endpoints(
+            nc, self.name, "Registrations, waitlist, check-in and personal data", also_writes=(f"KV_{PEOPLE_BUCKET}",)
+        )
         for subject, request_type, handler in [
             (Registration.REGISTER, Register, self.register),
             (Registration.CANCEL, Cancel, self.cancel),

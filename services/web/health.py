@@ -1,4 +1,9 @@
-"""GET /healthz: which services answer over NATS (a `$SRV.PING` to each)."""
+"""GET /healthz: whether each service answers over NATS and can write now.
+
+Each service answers its health query by asking for its streams' info with a short timeout:
+a stream without a leader (JetStream down, a cluster without quorum) is a service that would
+refuse every write, so /healthz says 503 "degraded" and names what is wrong.
+"""
 
 import asyncio
 from typing import Any
@@ -6,23 +11,35 @@ from typing import Any
 from litestar import Request, Response, get
 from nats.aio.client import Client
 
-from schemas.subjects import SERVICES
+from schemas.errors import ErrorReply
+from schemas.health import GetHealth, Health
+from schemas.subjects import SERVICES, health_of
+from services.kit.codec import decoder, encode
 from services.web.views import HealthOut
 
+# Above the services' own stream info timeout (1 s), so a slow stream is reported, not a silent one.
+HEALTH_TIMEOUT = 2.0
 
-async def _answers(nc: Client, service: str) -> bool:
+_reply = decoder(Health | ErrorReply)
+
+
+async def _problems(nc: Client, service: str) -> list[str]:
     try:
-        await nc.request(f"$SRV.PING.{service}", b"", timeout=1.0)
-        return True
-    except Exception:
-        return False
+        msg = await nc.request(health_of(service), encode(GetHealth()), timeout=HEALTH_TIMEOUT)
+        reply = _reply.decode(msg.data)
+    except Exception as error:  # noqa: BLE001 - no answer at all is the problem to report
+        return [f"{service} does not answer ({type(error).__name__})"]
+    if isinstance(reply, ErrorReply):
+        return [f"{service}: {reply.message}"]
+    return list(reply.problems) if not reply.writable else []
 
 
-@get("/healthz", summary="Which services answer over NATS", tags=["operations"])
+@get("/healthz", summary="Which services answer over NATS and can write now", tags=["operations"])
 async def healthz(request: Request[Any, Any, Any]) -> Response[HealthOut]:
     nc: Client = request.app.state.gateway.nc
-    answers = await asyncio.gather(*(_answers(nc, s) for s in SERVICES))
-    services = dict(zip(SERVICES, answers, strict=True))
-    healthy = nc.is_connected and all(answers)
-    body = HealthOut(status="ok" if healthy else "degraded", services=services)
+    found = await asyncio.gather(*(_problems(nc, s) for s in SERVICES))
+    problems = {service: listed for service, listed in zip(SERVICES, found, strict=True) if listed}
+    services = {service: service not in problems for service in SERVICES}
+    healthy = nc.is_connected and not problems
+    body = HealthOut(status="ok" if healthy else "degraded", services=services, problems=problems)
     return Response(body, status_code=200 if healthy else 503)

@@ -110,4 +110,7 @@ class ErrorOut(msgspec.Struct, kw_only=True):
 
 class HealthOut(msgspec.Struct, kw_only=True):
     status: Literal["ok", "degraded"]
+    # True when the service answers and can write now.
     services: dict[str, bool]
+    # What is wrong with each service that cannot work (empty when ok).
+    problems: dict[str, list[str]] = {}

@@ -15,7 +15,12 @@ self.addEventListener("fetch", function (event) {
       }
       return response;
     }).catch(function () {
-      return caches.match(request, {ignoreVary: true}).then(function (hit) { return hit || Response.error(); });
+      // The list of teams a score sends the juror back to says "saved" (…&saved=1): offline, the
+      // phone's copy of that list is the one kept without it.
+      var kept = request.url.replace(/&(saved|feedback)=1(?=[&#]|$)/g, "");
+      return caches.match(request, {ignoreVary: true}).then(function (hit) {
+        return hit || caches.match(kept, {ignoreVary: true});
+      }).then(function (hit) { return hit || Response.error(); });
     })
   );
 });

@@ -16,6 +16,7 @@ Playwright's async objects belong to the event loop that made them, so `browser`
   fixture, get a Chromium of their own.
 """
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -33,7 +34,7 @@ import pytest
 import pytest_asyncio
 
 from services.kit.nats_server import free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Web
 
 CHROMIUM = os.environ.get("PERCHE_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -224,3 +225,71 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
             process.kill()
             code = process.wait()
         assert code == 0, f"perche up did not stop cleanly (exit {code}):\n{app.log.read_text()[-3000:]}"
+
+
+class PhoneNetwork:
+    """The phone's one way to Perche: a TCP relay on loopback that the test can cut.
+
+    Playwright's routes do not see what a service worker fetches, and whether Chromium's offline
+    emulation holds it back has changed between versions (microsoft/playwright#2311); neither can
+    prove that nothing left the phone. Cut here, nothing gets through, from a page or a worker,
+    and a request on a connection kept open fails at once. Pages use `url` as the server's."""
+
+    def __init__(self, server_url: str) -> None:
+        target = urlsplit(server_url)
+        self._host, self._port = target.hostname or "127.0.0.1", target.port or 80
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+
+    async def restore(self) -> None:
+        """Connected again: new connections reach the server."""
+        if self._server is None:
+            self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        """No server any more: connecting is refused and every open connection is dropped."""
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._open):
+                writer.transport.abort()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(self._host, self._port)
+        except OSError:
+            writer.transport.abort()
+            return
+        if self._server is None:  # cut while this connection was being made
+            writer.transport.abort()
+            upstream_writer.transport.abort()
+            return
+        self._open.update((writer, upstream_writer))
+        try:
+            await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
+        finally:
+            self._open.difference_update((writer, upstream_writer))
+            writer.transport.abort()
+            upstream_writer.transport.abort()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while chunk := await reader.read(65536):
+                writer.write(chunk)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.transport.abort()  # one side gone, the whole connection goes
+
+
+@pytest.fixture
+async def phone_network(web: Web) -> AsyncIterator[PhoneNetwork]:
+    """The phone's network to the app served in-process, up at first (see PhoneNetwork)."""
+    network = PhoneNetwork(web.url)
+    await network.restore()
+    yield network
+    await network.cut()

@@ -3,12 +3,14 @@ on a phone-sized screen without JavaScript and with the keyboard alone, scores g
 the network is down reach the server once it is back, the organiser closes the judging and
 publishes, and everyone reads the results. axe-core runs on every page."""
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.axe import serious_violations
+from tests.browser.conftest import PhoneNetwork
 from tests.browser.test_registration_in_chromium import PHONE, login, on_slow_3g, phone_without_javascript, screenshot
 from tests.conftest import HACKATHON, Web
 from tests.integration.test_judging import JURY, create_teams, log_in, post_form
@@ -38,11 +40,17 @@ async def given(http: httpx.AsyncClient, team: str) -> int:
     return next(line["given"] for line in reply.json()["standings"] if line["team"]["id"] == team)
 
 
-async def cut_off_scores(route: Any) -> None:
-    if route.request.method == "POST":
-        await route.abort("internetdisconnected")
-    else:
-        await route.fallback()
+async def all_given(http: httpx.AsyncClient, team: str, expected: int, seconds: float = 60) -> None:
+    """Waits until the server holds `expected` scores for the team (the outbox retries within 30 s)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while await given(http, team) != expected:
+        assert asyncio.get_running_loop().time() < deadline, f"{await given(http, team)} scores, not {expected}"
+        await asyncio.sleep(0.1)
+
+
+async def ready_to_score(page: Any) -> None:
+    """The page's outbox script is running: a score given now is kept on the phone first."""
+    await page.wait_for_selector("html[data-outbox='ready']", state="attached")
 
 
 async def assert_accessible(page: Any) -> None:
@@ -91,8 +99,9 @@ async def test_a_juror_scores_a_team_on_a_phone_without_javascript_and_with_the_
 
 
 async def test_scores_given_while_the_network_is_down_are_sent_when_it_comes_back(
-    demo: Web, browser: Any, http: httpx.AsyncClient
+    demo: Web, browser: Any, http: httpx.AsyncClient, phone_network: PhoneNetwork
 ) -> None:
+    """The tent's Wi-Fi is up but leads nowhere: the phone believes it is online, every send fails."""
     [team] = await create_teams(demo, "Météo Locale")
     link = await juror_link(demo, http, "Marc Dubois", "marc@example.org")
     context = await browser.new_context(viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris")
@@ -100,10 +109,12 @@ async def test_scores_given_while_the_network_is_down_are_sent_when_it_comes_bac
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        path, _, query = link.partition("?")
+        path, _, query = link.replace(demo.url, phone_network.url).partition("?")
         await page.goto(f"{path}/{team}?{query}")
-        await context.set_offline(True)
-        await context.route("**/jury/**", cut_off_scores)
+        # The service worker has kept the list of teams the last score leads back to.
+        await page.wait_for_selector("html[data-kept='1']", state="attached")
+        await ready_to_score(page)
+        await phone_network.cut()
         # A word for the team first, kept like the scores.
         await page.fill("#f-feedback", "Des capteurs bien pensés.")
         await page.click("#feedback button[type=submit]")
@@ -111,17 +122,15 @@ async def test_scores_given_while_the_network_is_down_are_sent_when_it_comes_bac
         for points in ("9", "8", "10", "5"):
             await page.click(f"fieldset:not([hidden]) .scale label:has(input[value='{points}'])")
             await page.click("fieldset:not([hidden]) button[type=submit]")
-        status = page.locator("#outbox")
-        await status.filter(has_text="5 note(s) gardée(s) sur ce téléphone").wait_for()
+        # Back on the list of teams, the phone's copy, with everything waiting.
+        await page.locator("#score-form").wait_for(state="detached")
+        await page.locator("#outbox").filter(has_text="5 note(s) gardée(s) sur ce téléphone").wait_for()
         assert await given(http, team) == 0
-        await context.unroute("**/jury/**", cut_off_scores)
-        await context.set_offline(False)
-        await page.evaluate("window.dispatchEvent(new Event('online'))")
-        for _ in range(100):
-            if await given(http, team) == 4:
-                break
-            await page.wait_for_timeout(100)
-        assert await given(http, team) == 4
+        # The list as it is once everything is sent (…&saved=1) opens from the phone's copy too.
+        await page.goto(f"{path}?{query}&saved=1#t-{team}")
+        await page.locator("#outbox").filter(has_text="5 note(s) gardée(s) sur ce téléphone").wait_for()
+        await phone_network.restore()  # no "online" event: the phone never knew it was cut off
+        await all_given(http, team, 4)
         reply = await http.get(f"/api/v1/events/{HACKATHON}/standings")
         [line] = [s for s in reply.json()["standings"] if s["team"]["id"] == team]
         assert line["total"] == 92.0  # (2 × 0.9 + 0.8 + 1.0 + 1.0) / 5
@@ -177,7 +186,7 @@ async def test_the_organiser_closes_the_judging_publishes_and_everyone_reads_the
 
 
 async def test_with_the_network_gone_a_juror_still_opens_another_team_and_scores_it(
-    demo: Web, browser: Any, http: httpx.AsyncClient
+    demo: Web, browser: Any, http: httpx.AsyncClient, phone_network: PhoneNetwork
 ) -> None:
     [_, second] = await create_teams(demo, "Les Trayeurs", "Circuit Malin")
     link = await juror_link(demo, http, "Marc Dubois", "marc@example.org")
@@ -186,16 +195,17 @@ async def test_with_the_network_gone_a_juror_still_opens_another_team_and_scores
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        await page.goto(link)
+        await page.goto(link.replace(demo.url, phone_network.url))
         # The service worker has kept every team's page on the phone.
         # (Selectors, not wait_for_function: its polling evaluates a string, which the CSP refuses.)
         await page.wait_for_selector("html[data-kept='1']", state="attached")
+        # The phone knows it is offline, and the server is out of its reach for real: Chromium's
+        # offline emulation does not hold back what the service worker fetches.
         await context.set_offline(True)
-        # Chromium's offline emulation may let a request that went through the service worker
-        # out; a route makes sure no score leaves the phone until the network is back.
-        await context.route("**/jury/**", cut_off_scores)
+        await phone_network.cut()
         await page.click(f"#t-{second} a.button")
         assert await page.inner_text("h1") == "Circuit Malin"
+        await ready_to_score(page)
         for points in ("7", "7", "7", "3"):
             await page.click(f"fieldset:not([hidden]) .scale label:has(input[value='{points}'])")
             await page.click("fieldset:not([hidden]) button[type=submit]")
@@ -203,14 +213,11 @@ async def test_with_the_network_gone_a_juror_still_opens_another_team_and_scores
         await page.locator("#score-form").wait_for(state="detached")
         await page.locator("#outbox").filter(has_text="4 note(s) gardée(s)").wait_for()
         assert await given(http, second) == 0
-        await context.unroute("**/jury/**", cut_off_scores)
+        await phone_network.restore()
         await context.set_offline(False)
+        # What a phone says when its network is back (the outbox's retries would get there too).
         await page.evaluate("window.dispatchEvent(new Event('online'))")
-        for _ in range(100):
-            if await given(http, second) == 4:
-                break
-            await page.wait_for_timeout(100)
-        assert await given(http, second) == 4
+        await all_given(http, second, 4)
         assert not errors
     finally:
         await context.close()

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 from aiosmtpd.controller import Controller
@@ -149,12 +150,19 @@ async def drained(nc: Client, service: str = "registration") -> bool:
     return info.num_pending == 0 and info.num_ack_pending == 0
 
 
-def small_event(slug: str, capacity: int = 10, starts_in: timedelta = timedelta(days=10)) -> EventSpec:
-    """The round table, moved to `starts_in` from now, with one public category of `capacity` seats."""
+def small_event(slug: str, capacity: int = 10, starts_in: int = 10) -> EventSpec:
+    """The round table, moved to 10:00 its local time `starts_in` days from today, with one public
+    category of `capacity` seats.
+
+    A fixed local hour, whatever the hour the test runs: an event that starts "now + 10 days" starts
+    at 23:30 when the suite runs at 23:30, and its sessions then cross midnight (or a DST change),
+    which changes the mails' wording."""
     base = normalise(read_event_file(EVENTS_DIR / "table-ronde-numerique-education-2027.toml"))
     public = base.category("public")
     assert public is not None
-    start = datetime.now(UTC).replace(microsecond=0) + starts_in
+    zone = ZoneInfo(base.timezone)
+    day = datetime.now(zone).date() + timedelta(days=starts_in)
+    start = datetime.combine(day, time(10, 0), zone).astimezone(UTC)
     return msgspec.structs.replace(
         base,
         slug=slug,

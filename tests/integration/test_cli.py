@@ -22,6 +22,8 @@ from services.kit.nats_server import free_port
 from tests.conftest import EVENTS_DIR, HACKATHON, ROOT, ROUND_TABLE, Web
 from tests.unit.test_event_files import MISTAKES
 
+pytestmark = pytest.mark.real_clock  # Perche in another process keeps the real clock (tests/conftest.py)
+
 
 class Result:
     def __init__(self, returncode: int, stdout: bytes, stderr: bytes) -> None:

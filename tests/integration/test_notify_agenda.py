@@ -134,6 +134,11 @@ async def test_a_release_that_moves_a_pitch_mails_its_team_and_juror_once_each_i
     cancel = Cancel(command_id=uuid.uuid4().hex, registration_id=quentin.id, token=quentin.manage_token)
     await call(stack.nc, Registration.CANCEL, cancel, RegistrationView)
     moved_to = pitch.starts_at + timedelta(minutes=90)
+    # The line below is the one for a move within the day (small_event starts at 10:00 local time).
+    assert (
+        Formatter("fr").local(moved_to, spec.timezone).date()
+        == Formatter("fr").local(pitch.starts_at, spec.timezone).date()
+    )
     pitch_moved = session(spec, pitch.id, pitch.title, moved_to, kind="pitch", people=["jo"], team="foin")
     await edit(stack, PutSession(session=pitch_moved))
     assert (await release(stack, note="La grange est prise par le concours de labours.")).version == 2

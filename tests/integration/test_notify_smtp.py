@@ -142,7 +142,7 @@ async def test_a_cancellation_by_an_organiser_says_the_organisers_cancelled(stac
 async def test_a_reminder_goes_out_once_days_before_the_event_whichever_instance_looks(
     stack: Stack, inbox: Inbox
 ) -> None:
-    await define(stack.nc, small_event("atelier-rappel", starts_in=timedelta(days=10)))
+    await define(stack.nc, small_event("atelier-rappel", starts_in=10))
     spec = (await call(stack.nc, Catalog.GET_EVENT, GetEvent(slug="atelier-rappel"), EventReply)).event
     view = await register(stack.nc, spec.slug, "Dora", "dora@example.org")
     await wait_until(lambda: len(inbox.messages) == 1)

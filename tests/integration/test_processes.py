@@ -26,6 +26,8 @@ from services.kit.connection import connect
 from services.kit.nats_server import NatsServer, free_port
 from tests.conftest import EVENTS_DIR, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROOT, ROUND_TABLE
 
+pytestmark = pytest.mark.real_clock  # Perche in another process keeps the real clock (tests/conftest.py)
+
 DEADLINE = 30.0
 
 

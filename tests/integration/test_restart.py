@@ -30,6 +30,8 @@ from tests.conftest import (
     define_events,
 )
 
+pytestmark = pytest.mark.real_clock  # Perche in another process keeps the real clock (tests/conftest.py)
+
 
 class Stack:
     """nats-server, every backend service and the web app, on fixed ports and one store."""
