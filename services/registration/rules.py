@@ -16,6 +16,7 @@ import msgspec
 from schemas.catalog import Category, EventSpec, Question
 from schemas.errors import Rejected
 from schemas.registration import (
+    MAX_TEXT_ANSWER,
     Answer,
     AnswersChanged,
     CheckedIn,
@@ -31,8 +32,6 @@ from schemas.registration import (
     WaitlistPromoted,
 )
 from schemas.validation import looks_like_email
-
-MAX_TEXT_ANSWER = 2000
 
 
 @dataclass

@@ -43,7 +43,7 @@ from schemas.registration import (
     UpdateAnswers,
 )
 from schemas.subjects import Registration
-from schemas.validation import without_accents
+from schemas.validation import same_secret, without_accents
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
 from services.kit.store import Conflict, EventStore
@@ -179,7 +179,7 @@ class RegistrationService:
             raise Rejected("not_found", "No such registration", key="registration_not_found")
         if by_organiser:
             return record
-        if not token or not hmac.compare_digest(token, self.token("manage", registration_id)):
+        if not token or not same_secret(token, self.token("manage", registration_id)):
             raise Rejected("forbidden", "This link is not valid for this registration", key="bad_token")
         return record
 
@@ -469,7 +469,7 @@ class RegistrationService:
         record = self.state.records.get(query.registration_id)
         if record is None:
             raise Rejected("not_found", "No such registration", key="registration_not_found")
-        if not hmac.compare_digest(query.token, self.token("calendar", record.id)):
+        if not same_secret(query.token, self.token("calendar", record.id)):
             raise Rejected("forbidden", "This calendar link is not valid", key="bad_token")
         return CalendarHolder(
             registration_id=record.id,

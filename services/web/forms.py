@@ -23,6 +23,8 @@ ERROR_TEXTS = {
     "not_open_yet": N_("Les inscriptions ne sont pas encore ouvertes."),
     "closed": N_("Les inscriptions sont closes."),
     "answer_required": N_("Cette réponse est obligatoire."),
+    "too_long": N_("Ce texte est trop long : raccourcissez-le."),
+    "too_large": N_("Ce que vous avez envoyé est trop long : raccourcissez les textes et recommencez."),
     "answer_too_long": N_("Cette réponse est trop longue (2 000 caractères au plus)."),
     "answer_not_a_choice": N_("Choisissez parmi les réponses proposées."),
     "answer_wrong_kind": N_("Cette réponse n'est pas du bon type."),
@@ -85,6 +87,13 @@ def command_id_of(form: FormMultiDict) -> str:
     return given if len(given) >= 8 else uuid.uuid4().hex
 
 
+def form_field(field: str | None) -> str:
+    """Where the registration pages show a service's error: next to its question or field, else above the form."""
+    if not field or field == "answers":  # msgspec names no question inside the answers
+        return "_form"
+    return field.replace("answers.", "q_")
+
+
 def error_text(key: str | None, fallback: str, gettext: Any) -> str:
     return gettext(ERROR_TEXTS[key]) if key in ERROR_TEXTS else fallback
 
@@ -113,8 +122,9 @@ def register_from_form(spec: EventSpec, form: FormMultiDict, language: str) -> R
     return Register(
         command_id=str(form.get("command_id") or ""),
         event=spec.slug,
-        name=str(form.get("name") or "")[:200],
-        email=str(form.get("email") or "").strip()[:254],
+        # Not cut short: a name or address over its limit comes back with the error next to it.
+        name=str(form.get("name") or ""),
+        email=str(form.get("email") or "").strip(),
         consent=form.get("consent") == "yes",
         language="en" if language == "en" else "fr",
         category=category,

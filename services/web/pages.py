@@ -15,7 +15,7 @@ from schemas.registration import Cancel, Claim, GetRegistration, RegistrationVie
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
 from services.web.auth import CSRF_COOKIE
-from services.web.forms import answers_from_form, command_id_of, error_text, register_from_form
+from services.web.forms import answers_from_form, command_id_of, error_text, form_field, register_from_form
 from services.web.gateway import Gateway, public_base, registration_status
 from services.web.rendering import gettext_for, language_of, render
 
@@ -86,7 +86,7 @@ class PublicPages(Controller):
                     break  # a cancelled one is history: registering again makes a new one
         except ServiceError as error:
             reply = error.reply
-            field = (reply.field or "_form").replace("answers.", "q_")
+            field = form_field(reply.field)
             errors = {field: error_text(reply.key, reply.message, gettext)}
             # The same person sent again with other answers: their link changes them (a 409).
             status = 503 if reply.code == "unavailable" else 409 if reply.key == "idempotency_key_reused" else 422
@@ -183,7 +183,7 @@ class PublicPages(Controller):
             command_id=command_id_of(form),
             registration_id=registration_id,
             token=token,
-            name=str(form.get("name") or "")[:200],
+            name=str(form.get("name") or ""),
             answers=answers_from_form(spec, view.category, form),
         )
         try:
@@ -191,7 +191,7 @@ class PublicPages(Controller):
         except ServiceError as error:
             if error.reply.code in ("forbidden", "not_found", "unavailable"):
                 raise
-            field = (error.reply.field or "_form").replace("answers.", "q_")
+            field = form_field(error.reply.field)
             message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
             values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
             return await self._registration_page(request, registration_id, token, {field: message}, values, 422)
