@@ -29,6 +29,8 @@ Answers = Annotated[dict[Annotated[str, Meta(max_length=40)], Answer], Meta(max_
 
 
 class Register(msgspec.Struct, frozen=True, kw_only=True):
+    # The client's Idempotency-Key: it names one registration of this event, and a repeat
+    # returns it only if it asks the same (otherwise: conflict, idempotency_key_reused).
     command_id: CommandId
     event: Ref
     name: Name
@@ -187,6 +189,9 @@ class Registered(msgspec.Struct, frozen=True, kw_only=True, tag="registered"):
     language: Language
     at: datetime
     seat: int | None = None
+    # HMAC of the request under the person's own key (services/registration/rules.py
+    # payload_fingerprint): a repeat of the Idempotency-Key must match it. Added in issue 9.
+    fingerprint: str | None = None
 
 
 class RegistrationCancelled(msgspec.Struct, frozen=True, kw_only=True, tag="cancelled"):

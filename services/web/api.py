@@ -51,7 +51,10 @@ IdempotencyKey = Annotated[
     HeaderParameter(
         name="Idempotency-Key",
         required=False,
-        description="Client-made id (8–100 characters): the same key again returns the same registration.",
+        description=(
+            "Client-made id (8–100 characters), per event: the same key with the same body returns the "
+            "same registration; with another body it is a 409 conflict (idempotency_key_reused)."
+        ),
         min_length=8,
         max_length=100,
     ),

@@ -33,6 +33,13 @@ ERROR_TEXTS = {
     "registration_not_found": N_("Cette inscription n'existe pas."),
     "bad_token": N_("Ce lien n'est pas valable pour cette inscription."),
     "already_cancelled": N_("Cette inscription est déjà annulée."),
+    "idempotency_key_reused": N_(
+        "Cette inscription a déjà été envoyée depuis ce navigateur avec d'autres informations. "
+        "Pour les changer, suivez le lien de l'e-mail de confirmation ; "
+        "pour inscrire quelqu'un d'autre, rechargez la page."
+    ),
+    "erased": N_("Les données personnelles de cette inscription ont été effacées."),
+    "command_id_reused": N_("Cette demande a déjà servi pour autre chose : rechargez la page et recommencez."),
     "wrong_credentials": N_("Adresse e-mail ou mot de passe incorrect."),
     "login_throttled": N_("Trop de tentatives de connexion échouées pour ce compte : réessayez dans un quart d'heure."),
     "wrong_current_password": N_("Le mot de passe actuel n'est pas le bon."),

@@ -73,9 +73,11 @@ class PublicPages(Controller):
         command = register_from_form(spec, form, language)
         values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
         # One browser sending the same person for the same event makes one registration,
-        # whether the form was double-clicked, sent again after "back", or reloaded.
+        # whether the form was double-clicked, sent again after "back", or reloaded. Another
+        # name is another person (a family sharing one address and one phone).
         browser = request.cookies.get(CSRF_COOKIE, "")
-        key = request.app.state.tokens.form_key(browser, slug, command.email.strip().lower())
+        person = (command.email.strip().lower(), " ".join(command.name.split()).casefold())
+        key = request.app.state.tokens.form_key(browser, slug, *person)
         try:
             for attempt in range(10):
                 command = msgspec.structs.replace(command, command_id=f"{key}-{attempt}")
@@ -86,7 +88,8 @@ class PublicPages(Controller):
             reply = error.reply
             field = form_field(reply.field)
             errors = {field: error_text(reply.key, reply.message, gettext)}
-            status = 503 if reply.code == "unavailable" else 422
+            # The same person sent again with other answers: their link changes them (a 409).
+            status = 503 if reply.code == "unavailable" else 409 if reply.key == "idempotency_key_reused" else 422
             return await self._event_page(request, slug, values, errors, status)
         return Redirect(f"/r/{view.id}?token={view.manage_token}&new=1", status_code=303)
 
