@@ -51,3 +51,13 @@ class Rejected(Exception):
     ) -> None:
         super().__init__(message)
         self.reply = ErrorReply(code=code, message=message, field=field, key=key, retry_after=retry_after)
+
+
+def command_id_reused() -> Rejected:
+    """A client's command id seen before with another request: refused, never taken as a repeat."""
+    return Rejected(
+        "conflict",
+        "This command id was already used for another request: send a new one",
+        "command_id",
+        key="command_id_reused",
+    )

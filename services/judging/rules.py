@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.catalog import Criterion, EventSpec
-from schemas.errors import Rejected
+from schemas.errors import Rejected, command_id_reused
 from schemas.judging import (
     AssignJuror,
     CloseJudging,
@@ -51,12 +51,7 @@ def is_repeat(state: "JudgingState", command: JudgingCommand) -> bool:
         return False
     if known == request_of(command):
         return True
-    raise Rejected(
-        "conflict",
-        "This command id was already used for another request: send a new one",
-        "command_id",
-        key="command_id_reused",
-    )
+    raise command_id_reused()
 
 
 @dataclass

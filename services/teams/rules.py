@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.catalog import EventSpec
-from schemas.errors import Rejected
+from schemas.errors import Rejected, command_id_reused
 from schemas.registration import (
     OfferLapsed,
     PersonErased,
@@ -305,12 +305,7 @@ def _repeat(state: TeamsState, command_id: str, event: str, team_id: str | None,
         return False
     if known[0] == event and team_id in (None, known[1]) and known[2] == registration:
         return True
-    raise Rejected(
-        "conflict",
-        "This command id was already used for another request: send a new one",
-        "command_id",
-        key="command_id_reused",
-    )
+    raise command_id_reused()
 
 
 def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam, now: datetime) -> TeamCreated | None:
