@@ -22,6 +22,8 @@ class ErrorReply(msgspec.Struct, tag="error", frozen=True, kw_only=True):
     field: str | None = None
     # A short stable key that pages translate; `message` is the English fallback.
     key: str | None = None
+    # For `rate_limited`: seconds until a retry can succeed (sent as HTTP Retry-After).
+    retry_after: int | None = None
 
 
 HTTP_STATUS: dict[str, int] = {
@@ -39,6 +41,23 @@ HTTP_STATUS: dict[str, int] = {
 class Rejected(Exception):
     """Raised by pure rules: the command is refused with this reply, nothing is written."""
 
-    def __init__(self, code: ErrorCode, message: str, field: str | None = None, key: str | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        field: str | None = None,
+        key: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
-        self.reply = ErrorReply(code=code, message=message, field=field, key=key)
+        self.reply = ErrorReply(code=code, message=message, field=field, key=key, retry_after=retry_after)
+
+
+def command_id_reused() -> Rejected:
+    """A client's command id seen before with another request: refused, never taken as a repeat."""
+    return Rejected(
+        "conflict",
+        "This command id was already used for another request: send a new one",
+        "command_id",
+        key="command_id_reused",
+    )

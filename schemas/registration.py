@@ -9,93 +9,108 @@ from msgspec import Meta
 from schemas.catalog import Language
 
 Status = Literal["confirmed", "waitlisted", "cancelled"]
-Answer = str | bool | list[str]
 
 Name = Annotated[str, Meta(max_length=200)]
 Email = Annotated[str, Meta(max_length=254)]
+# Ids, slugs and private tokens: ours are far shorter; the bound only stops what could not be one.
+Ref = Annotated[str, Meta(max_length=200)]
+CommandId = Annotated[str, Meta(min_length=8, max_length=100)]
+CommandRef = Annotated[str, Meta(max_length=100)]
+
+# The longest text answer the registration rules accept.
+MAX_TEXT_ANSWER = 2000
+# What one answer may hold. The registration rules accept at most 2 000 characters of text
+# (MAX_TEXT_ANSWER) and name the question that is too long; these bounds are looser, so that
+# precise message reaches the form, and stop only what no form could send.
+AnswerText = Annotated[str, Meta(max_length=10_000)]
+Choice = Annotated[str, Meta(max_length=200)]
+Answer = AnswerText | bool | Annotated[list[Choice], Meta(max_length=100)]
+Answers = Annotated[dict[Annotated[str, Meta(max_length=40)], Answer], Meta(max_length=100)]
 
 
 class Register(msgspec.Struct, frozen=True, kw_only=True):
-    command_id: Annotated[str, Meta(min_length=8, max_length=100)]
-    event: str
+    # The client's Idempotency-Key: it names one registration of this event, and a repeat
+    # returns it only if it asks the same (otherwise: conflict, idempotency_key_reused).
+    command_id: CommandId
+    event: Ref
     name: Name
     email: Email
     consent: bool
     language: Language = "fr"
-    category: str | None = None
-    answers: dict[str, Answer] = {}
+    category: Ref | None = None
+    answers: Answers = {}
     # Organisers may register people in invitation-only categories (jurors, press).
-    by_organiser: str | None = None
+    by_organiser: Ref | None = None
 
 
 class Cancel(msgspec.Struct, frozen=True, kw_only=True):
-    command_id: str
-    registration_id: str
+    command_id: CommandRef
+    registration_id: Ref
     # The private manage token; organisers cancel with `by_organiser` instead.
-    token: str | None = None
-    by_organiser: str | None = None
+    token: Ref | None = None
+    by_organiser: Ref | None = None
 
 
 class Claim(msgspec.Struct, frozen=True, kw_only=True):
     """The person offered a freed seat takes it, with their manage token."""
 
-    command_id: str
-    registration_id: str
-    token: str
+    command_id: CommandRef
+    registration_id: Ref
+    token: Ref
 
 
 class Promote(msgspec.Struct, frozen=True, kw_only=True):
     """An organiser gives a free seat to this waiting person, out of turn if need be."""
 
-    command_id: str
-    registration_id: str
-    by_organiser: str
+    command_id: CommandRef
+    registration_id: Ref
+    by_organiser: Ref
 
 
 class UpdateAnswers(msgspec.Struct, frozen=True, kw_only=True):
-    command_id: str
-    registration_id: str
-    token: str
+    command_id: CommandRef
+    registration_id: Ref
+    token: Ref
     name: Name
-    answers: dict[str, Answer] = {}
+    answers: Answers = {}
 
 
 class CheckIn(msgspec.Struct, frozen=True, kw_only=True):
-    command_id: str
-    registration_id: str
-    by_organiser: str
+    command_id: CommandRef
+    registration_id: Ref
+    by_organiser: Ref
 
 
 class Erase(msgspec.Struct, frozen=True, kw_only=True):
-    command_id: str
-    registration_id: str
-    by_organiser: str
+    command_id: CommandRef
+    registration_id: Ref
+    by_organiser: Ref
 
 
 class ExportPersonalData(msgspec.Struct, frozen=True, kw_only=True):
-    registration_id: str
-    by_organiser: str
+    registration_id: Ref
+    by_organiser: Ref
 
 
 class FindRegistrations(msgspec.Struct, frozen=True, kw_only=True):
     """Check-in search: by a part of the name or email, or by registration id."""
 
-    event: str
+    event: Ref
     text: Annotated[str, Meta(max_length=200)]
     limit: Annotated[int, Meta(ge=1, le=100)] = 20
 
 
 class GetRegistration(msgspec.Struct, frozen=True, kw_only=True):
-    registration_id: str
-    token: str | None = None
-    by_organiser: str | None = None
+    registration_id: Ref
+    token: Ref | None = None
+    by_organiser: Ref | None = None
 
 
 class CalendarAccess(msgspec.Struct, frozen=True, kw_only=True):
     """Check a private calendar link: the registration and its calendar token."""
 
-    registration_id: str
-    token: str
+    registration_id: Ref
+    token: Ref
 
 
 class CalendarHolder(msgspec.Struct, frozen=True, kw_only=True, tag="calendar_holder"):
@@ -110,11 +125,11 @@ class CalendarHolder(msgspec.Struct, frozen=True, kw_only=True, tag="calendar_ho
 
 
 class ListRegistrations(msgspec.Struct, frozen=True, kw_only=True):
-    event: str
+    event: Ref
 
 
 class GetCounts(msgspec.Struct, frozen=True, kw_only=True):
-    event: str
+    event: Ref
 
 
 class RegistrationView(msgspec.Struct, frozen=True, kw_only=True, tag="registration"):
@@ -174,6 +189,9 @@ class Registered(msgspec.Struct, frozen=True, kw_only=True, tag="registered"):
     language: Language
     at: datetime
     seat: int | None = None
+    # HMAC of the request under the person's own key (services/registration/rules.py
+    # payload_fingerprint): a repeat of the Idempotency-Key must match it. Added in issue 9.
+    fingerprint: str | None = None
 
 
 class RegistrationCancelled(msgspec.Struct, frozen=True, kw_only=True, tag="cancelled"):

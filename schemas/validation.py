@@ -1,5 +1,6 @@
 """Checks every boundary shares (forms, API, services), kept next to the messages they guard."""
 
+import hmac
 import re
 import unicodedata
 
@@ -19,3 +20,9 @@ def normalise_email(value: str) -> str:
 def without_accents(text: str) -> str:
     """« Hélène Lefèvre » → « Helene Lefevre »: for searching, comparing names and making slugs."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Compare a token someone sent with ours in constant time; any text is welcome, not just ASCII
+    (hmac.compare_digest raises TypeError on non-ASCII str, which would be a 500 from anyone's input)."""
+    return hmac.compare_digest(given.encode(), expected.encode())

@@ -1,5 +1,6 @@
 """Pure rules of the catalog: check an event definition, evolve state from events."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -147,5 +148,6 @@ def decide_login_attempt(failures: LoginFailures, now: datetime) -> LoginFailure
             f"Too many failed logins for this account: try again in {minutes} minutes",
             "email",
             key="login_throttled",
+            retry_after=max(1, math.ceil(wait.total_seconds())),
         )
     return LoginFailures(at=(*recent.at, now))

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.catalog import Criterion, EventSpec
-from schemas.errors import Rejected
+from schemas.errors import Rejected, command_id_reused
 from schemas.judging import (
     AssignJuror,
     CloseJudging,
@@ -24,6 +24,34 @@ from schemas.judging import (
     TeamToJudge,
 )
 from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
+
+JudgingCommand = GiveScore | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
+
+
+def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
+    """What a command asks, read the same from the command and from the event it made."""
+    match item:
+        case GiveScore() | ScoreGiven():
+            return ("score", item.event, item.juror, item.team, item.criterion, item.points)
+        case GiveFeedback() | FeedbackGiven():
+            return ("feedback", item.event, item.juror, item.team, item.text.strip())
+        case AssignJuror() | JurorAssigned():
+            return ("assign", item.event, item.juror, None if item.teams is None else tuple(sorted(set(item.teams))))
+        case CloseJudging() | JudgingClosed():
+            return ("close", item.event)
+        case ReopenJudging() | JudgingReopened():
+            return ("reopen", item.event)
+
+
+def is_repeat(state: "JudgingState", command: JudgingCommand) -> bool:
+    """True when this command was applied already (its first outcome stands); its id once used
+    for another request (another juror, team, criterion or value) is refused, never ignored."""
+    known = state.commands.get((command.event, command.command_id))
+    if known is None:
+        return False
+    if known == request_of(command):
+        return True
+    raise command_id_reused()
 
 
 @dataclass
@@ -53,8 +81,9 @@ class EventJudging:
 @dataclass
 class JudgingState:
     events: dict[str, EventJudging] = field(default_factory=dict)
-    # (event, command id): ids are scoped to their event, the same key for another event is another command.
-    commands: set[tuple[str, str]] = field(default_factory=set)
+    # (event, command id) -> what it asked (request_of): ids are scoped to their event, and a
+    # repeat must ask the same.
+    commands: dict[tuple[str, str], tuple[object, ...]] = field(default_factory=dict)
 
     def of(self, slug: str) -> EventJudging:
         return self.events.setdefault(slug, EventJudging())
@@ -64,7 +93,7 @@ class JudgingState:
         return (slug, command_id) in self.commands
 
     def evolve(self, event: JudgingEvent) -> None:
-        self.commands.add((event.event, event.command_id))
+        self.commands[event.event, event.command_id] = request_of(event)
         judging = self.of(event.event)
         if isinstance(event, ScoreGiven):
             key = (event.juror, event.team, event.criterion)

@@ -22,11 +22,13 @@ from schemas.subjects import Judging
 from schemas.teams import TeamsEvent
 from services.judging.rules import (
     EventJudging,
+    JudgingCommand,
     JudgingState,
     decide_assign,
     decide_close,
     decide_feedback,
     decide_score,
+    is_repeat,
     progress,
     standings,
 )
@@ -75,13 +77,15 @@ class JudgingService:
     def _on_teams(self, event: TeamsEvent, _subject: str) -> None:
         self.state.evolve_teams(event)
 
-    async def _append(self, slug: str, command_id: str, decide: Callable[[EventJudging], JudgingEvent | None]) -> None:
+    async def _append(
+        self, slug: str, command: JudgingCommand, decide: Callable[[EventJudging], JudgingEvent | None]
+    ) -> None:
         def decision() -> JudgingEvent | None:
             # A repeated command changes nothing: its first outcome stands.
-            return None if self.state.done(slug, command_id) else decide(self.state.of(slug))
+            return None if is_repeat(self.state, command) else decide(self.state.of(slug))
 
         # The message id names the event too, for JetStream's de-duplication.
-        await self.store.append_decided(Judging.event_subject(slug), f"{slug}:{command_id}", decision)
+        await self.store.append_decided(Judging.event_subject(slug), f"{slug}:{command.command_id}", decision)
 
     async def _teams_current(self) -> None:
         """Teams are created by another service: make sure the newest one is known here."""
@@ -94,7 +98,7 @@ class JudgingService:
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
         now = datetime.now(UTC)
-        await self._append(spec.slug, command.command_id, lambda j: decide_score(j, spec, command, now))
+        await self._append(spec.slug, command, lambda j: decide_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
 
     async def feedback(self, command: GiveFeedback) -> Sheet:
@@ -102,20 +106,20 @@ class JudgingService:
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
         now = datetime.now(UTC)
-        await self._append(spec.slug, command.command_id, lambda j: decide_feedback(j, spec, command, now))
+        await self._append(spec.slug, command, lambda j: decide_feedback(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
 
     async def assign(self, command: AssignJuror) -> Standings:
         spec = await self.catalog.spec(command.event)
         await self._teams_current()
         now = datetime.now(UTC)
-        await self._append(spec.slug, command.command_id, lambda j: decide_assign(j, spec, command, now))
+        await self._append(spec.slug, command, lambda j: decide_assign(j, spec, command, now))
         return self._standings(spec, [command.juror])
 
     async def close(self, command: CloseJudging | ReopenJudging) -> Standings:
         spec = await self.catalog.spec(command.event)
         now = datetime.now(UTC)
-        await self._append(spec.slug, command.command_id, lambda j: decide_close(j, spec, command, now))
+        await self._append(spec.slug, command, lambda j: decide_close(j, spec, command, now))
         return self._standings(spec, [])
 
     # --- queries ---

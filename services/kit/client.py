@@ -4,7 +4,7 @@ from typing import Any, TypeVar
 
 import msgspec
 from nats.aio.client import Client
-from nats.errors import NoRespondersError
+from nats.errors import MaxPayloadError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from schemas.errors import ErrorReply
@@ -22,6 +22,11 @@ class ServiceError(Exception):
 async def call(nc: Client, subject: str, request: msgspec.Struct, reply_type: type[T], timeout: float = 5.0) -> T:
     try:
         msg = await nc.request(subject, encode(request), timeout=timeout)
+    except MaxPayloadError as error:
+        # Over the server's max_payload (1 MB): no service could even read it, and a retry would not help.
+        raise ServiceError(
+            ErrorReply(code="invalid", message="The request is too large: send less text.", key="too_large")
+        ) from error
     except (NatsTimeoutError, NoRespondersError) as error:
         service = subject.split(".")[1]
         raise ServiceError(

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 from nats.aio.client import Client
+from nats.errors import MaxPayloadError
 from nats.micro import add_service
 from nats.micro.request import Request
 from nats.micro.service import Service
@@ -79,6 +80,12 @@ class Endpoints:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    async def _respond(self, request: Request, reply: msgspec.Struct) -> None:
+        try:
+            await request.respond(encode(reply))
+        except Exception as error:  # the requester may have gone away
+            log.warning("%s: could not reply on %s: %s", self._name, request.subject, error)
+
     def _dispatcher(self, request_type: Any, handler: Handler) -> Callable[[Request], Awaitable[None]]:
         decode = decoder(request_type).decode
 
@@ -88,8 +95,11 @@ class Endpoints:
                 try:
                     reply = await handler(decode(request.data))
                 except (msgspec.ValidationError, msgspec.DecodeError) as error:
-                    message, field = describe_validation_error(error)
-                    reply = ErrorReply(code="invalid", message=message, field=field)
+                    message, field, key = describe_validation_error(error)
+                    reply = ErrorReply(code="invalid", message=message, field=field, key=key)
+                except RecursionError:
+                    # msgspec gives up so on deeply nested JSON: the sender's fault, answered as such.
+                    reply = ErrorReply(code="invalid", message="The request is nested too deeply.")
                 except Rejected as rejected:
                     reply = rejected.reply
                 except UNREACHABLE as error:
@@ -105,6 +115,11 @@ class Endpoints:
                     reply = ErrorReply(code="internal", message="Internal error, please retry.")
                 try:
                     await request.respond(encode(reply))
+                except MaxPayloadError:
+                    # Say so now, rather than leave the caller to time out and take the service for down.
+                    log.error("%s: the reply on %s is over the NATS max_payload", self._name, request.subject)
+                    too_big = ErrorReply(code="internal", message="The answer is too large to send; ask for less.")
+                    await self._respond(request, too_big)
                 except Exception as error:  # the requester may have gone away
                     log.warning("%s: could not reply on %s: %s", self._name, request.subject, error)
 

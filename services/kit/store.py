@@ -77,7 +77,8 @@ def is_conflict(error: APIError) -> bool:
 def resendable(error: BaseException) -> bool:
     """No ack, no leader, or the same msg id still in process: resend it (ADR-22)."""
     if isinstance(error, APIError) and not isinstance(error, ServiceUnavailableError):
-        return error.err_code == DUPLICATE_IN_PROCESS
+        # getattr: KV errors (KeyWrongLastSequenceError) are APIErrors made without err_code.
+        return getattr(error, "err_code", None) == DUPLICATE_IN_PROCESS
     return isinstance(error, UNREACHABLE)
 
 

@@ -5,13 +5,18 @@ seat; a seat is claimed with an append that expects the seat's last sequence, so
 no two writers can hold the same seat, whatever the number of instances.
 """
 
+import hashlib
+import hmac
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import msgspec
+
 from schemas.catalog import Category, EventSpec, Question
 from schemas.errors import Rejected
 from schemas.registration import (
+    MAX_TEXT_ANSWER,
     Answer,
     AnswersChanged,
     CheckedIn,
@@ -28,8 +33,6 @@ from schemas.registration import (
 )
 from schemas.validation import looks_like_email
 
-MAX_TEXT_ANSWER = 2000
-
 
 @dataclass
 class Record:
@@ -44,6 +47,8 @@ class Record:
     checked_in_at: datetime | None = None
     erased: bool = False
     history: list[str] = field(default_factory=list)
+    # What a repeat of the request that made it must match (None: registered before issue 9).
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -90,7 +95,8 @@ class CategoryTally:
 @dataclass
 class RegistrationState:
     records: dict[str, Record] = field(default_factory=dict)
-    commands: dict[str, str] = field(default_factory=dict)
+    # (registration, command id) pairs applied: a client's id is only ever its own registration's.
+    commands: set[tuple[str, str]] = field(default_factory=set)
     tallies: defaultdict[tuple[str, str], CategoryTally] = field(default_factory=lambda: defaultdict(CategoryTally))
     by_event: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
@@ -104,10 +110,16 @@ class RegistrationState:
             return None
         return waitlist.index(registration_id) + 1
 
+    def applied(self, registration_id: str, command_id: str) -> bool:
+        """Whether this command was already applied to this registration (a repeat)."""
+        return (registration_id, command_id) in self.commands
+
     def evolve(self, event: RegistrationEvent) -> None:
-        self.commands[event.command_id] = event.registration_id
+        self.commands.add((event.registration_id, event.command_id))
         match event:
             case Registered():
+                if event.registration_id in self.records:
+                    return  # a second append for one registration is never applied twice
                 record = Record(
                     id=event.registration_id,
                     event=event.event,
@@ -115,6 +127,7 @@ class RegistrationState:
                     status=event.status,
                     language=event.language,
                     registered_at=event.at,
+                    fingerprint=event.fingerprint,
                 )
                 self.records[record.id] = record
                 self.by_event[event.event].append(record.id)
@@ -258,6 +271,42 @@ def check_person(name: str, email: str) -> None:
         raise Rejected("invalid", f"{email!r} is not an email address", "email", key="email_invalid")
 
 
+def _normal_answer(value: Answer) -> Answer | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, list):
+        return sorted(v.strip() for v in value) or None
+    return value
+
+
+def payload_fingerprint(command: Register, key: bytes) -> str:
+    """What a repeat of a registration request must match, signed with the person's own key.
+
+    The event, category, name, email, answers and language, normalised as they are stored
+    (spaces trimmed, the email's case and the order of answers ignored). The key dies with
+    the person's data, so the fingerprint kept in the log then says nothing about them.
+    """
+    answers = {k: a for k, v in command.answers.items() if (a := _normal_answer(v)) is not None}
+    payload = [
+        command.event,
+        command.category or "",
+        command.name.strip(),
+        command.email.strip().casefold(),
+        answers,
+        command.language,
+    ]
+    return hmac.new(key, msgspec.json.encode(payload, order="sorted"), hashlib.sha256).hexdigest()[:32]
+
+
+def idempotency_key_reused() -> Rejected:
+    return Rejected(
+        "conflict",
+        "This Idempotency-Key was already used for another registration request: "
+        "send a new key to register someone, or the same request to get its registration again",
+        key="idempotency_key_reused",
+    )
+
+
 def decide_register(
     state: RegistrationState,
     spec: EventSpec,
@@ -265,6 +314,7 @@ def decide_register(
     registration_id: str,
     now: datetime,
     reserved: set[int] | frozenset[int] = frozenset(),
+    fingerprint: str | None = None,
 ) -> tuple[Registered, dict[str, Answer]]:
     """The event to append and the cleaned answers. Raises Rejected and writes nothing.
 
@@ -295,6 +345,7 @@ def decide_register(
         language=command.language,
         at=now,
         seat=seat,
+        fingerprint=fingerprint,
     )
     return event, answers
 

@@ -10,13 +10,13 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
+import msgspec
 from nats.aio.client import Client
-from nats.js.errors import KeyNotFoundError
-from nats.js.kv import KeyValue
 
 from schemas.catalog import CatalogEvent, EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.registration import (
+    Answer,
     AnswersChanged,
     CalendarAccess,
     CalendarHolder,
@@ -43,11 +43,12 @@ from schemas.registration import (
     UpdateAnswers,
 )
 from schemas.subjects import Registration
-from schemas.validation import without_accents
-from services.kit.codec import decode, encode
+from schemas.validation import same_secret, without_accents
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
-from services.kit.store import Conflict, EventStore, with_retries
+from services.kit.store import Conflict, EventStore
+from services.registration.people import BUCKET as PEOPLE_BUCKET
+from services.registration.people import PeopleStore
 from services.registration.rules import (
     Record,
     RegistrationState,
@@ -60,20 +61,27 @@ from services.registration.rules import (
     decide_promote,
     decide_register,
     due_for_purge,
+    idempotency_key_reused,
     lapsed_offers,
     live_record,
+    payload_fingerprint,
 )
 
 log = logging.getLogger("perche.registration")
 
-PEOPLE_BUCKET = "perche_registration_people"
 SECRETS_BUCKET = "perche_registration_secrets"
+__all__ = ["PEOPLE_BUCKET", "SECRETS_BUCKET", "RegistrationService"]
 MAX_ATTEMPTS = 50
 
 
 def _folded(text: str) -> str:
     """Lower case without accents, so « Hélène » is found by typing « helene »."""
     return without_accents(text.casefold())
+
+
+def msg_id(event: RegistrationEvent) -> str:
+    """A client's command id only ever deduplicates within its own registration."""
+    return f"{event.registration_id}:{event.command_id}"
 
 
 class RegistrationService:
@@ -92,7 +100,8 @@ class RegistrationService:
     async def start(self, nc: Client) -> None:
         js = nc.jetstream()
         self.secret = await shared_secret(await bucket(js, SECRETS_BUCKET), "tokens")
-        self.people_kv: KeyValue = await bucket(js, PEOPLE_BUCKET)
+        self.people_store = PeopleStore(js)
+        await self.people_store.open()
         # The catalog's stream is read here (never written) to know each event's seats.
         self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
         await self.catalog.open()
@@ -145,12 +154,9 @@ class RegistrationService:
         missing = [i for i in ids if i not in self.people and not self.state.records[i].erased]
 
         async def fetch(registration_id: str) -> None:
-            try:
-                entry = await self.people_kv.get(registration_id)
-            except KeyNotFoundError:
-                return
-            if entry.value:
-                self.people[registration_id] = decode(entry.value, PersonalData)
+            person = await self.people_store.get(registration_id)
+            if person is not None:
+                self.people[registration_id] = person
 
         for start in range(0, len(missing), 200):
             await asyncio.gather(*(fetch(i) for i in missing[start : start + 200]))
@@ -173,7 +179,7 @@ class RegistrationService:
             raise Rejected("not_found", "No such registration", key="registration_not_found")
         if by_organiser:
             return record
-        if not token or not hmac.compare_digest(token, self.token("manage", registration_id)):
+        if not token or not same_secret(token, self.token("manage", registration_id)):
             raise Rejected("forbidden", "This link is not valid for this registration", key="bad_token")
         return record
 
@@ -220,7 +226,7 @@ class RegistrationService:
     async def _append_guarded(self, subject: str, event: RegistrationEvent) -> bool:
         """Append expecting the subject's last sequence; False when someone got there first."""
         try:
-            await self.store.append(subject, event, event.command_id, self.expected_sequence(subject))
+            await self.store.append(subject, event, msg_id(event), self.expected_sequence(subject))
         except Conflict:
             await self.store.catch_up_subject(subject)
             return False
@@ -230,27 +236,21 @@ class RegistrationService:
 
     async def register(self, command: Register) -> RegistrationView:
         spec = self._event(command.event)
+        # The key names a registration of this event only: the same key elsewhere is another one.
         registration_id = hashlib.sha256(f"{spec.slug}:{command.command_id}".encode()).hexdigest()[:20]
-        person_written = False
+        fingerprint: str | None = None
         for _ in range(MAX_ATTEMPTS):
-            known = self.state.commands.get(command.command_id)
-            if known is not None:
-                # A repeat: the first outcome, with its person (a first try that lost its reply may
-                # have stored the registration and not the personal data).
-                await self._complete_person(known, command)
-                return await self.view(known)
+            if registration_id in self.state.records:
+                return await self._repeat(spec, command, registration_id)
             now = datetime.now(UTC)
             key = (spec.slug, command.category or spec.default_category.id)
             reserved = self._reserved[key]
             event, answers = decide_register(self.state, spec, command, registration_id, now, reserved)
-            if not person_written:
-                # Personal data goes to the erasable bucket before the log gets the id, so a
-                # registration in the stream always has its person; then decide afresh, as the
-                # state may have moved while writing.
-                person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
-                await self._store_person(registration_id, person)
-                person_written = True
-                continue
+            if fingerprint is None:
+                # The person's key is made once the request is valid, before the event naming them.
+                fingerprint = payload_fingerprint(command, await self.people_store.key(registration_id))
+                continue  # decide again: the state may have moved while the key was written
+            event = msgspec.structs.replace(event, fingerprint=fingerprint)
             category = spec.category(event.category)
             tally = self.state.tally(spec.slug, event.category)
             if (
@@ -269,7 +269,8 @@ class RegistrationService:
             else:
                 subject, expected = Registration.waitlist_subject(spec.slug, event.category), None
             try:
-                await self.store.append(subject, event, command.command_id, expected)
+                # One message id per registration: a racing request with the same key is deduplicated.
+                await self.store.append(subject, event, msg_id(event), expected)
             except Conflict:
                 await self.store.catch_up_subject(subject)
                 continue
@@ -277,40 +278,64 @@ class RegistrationService:
                 if event.seat is not None:
                     reserved.discard(event.seat)
                     self._claim_ended(key)
+            record = self.state.records.get(registration_id)
+            if record is None or record.fingerprint != fingerprint:
+                return await self._repeat(spec, command, registration_id)  # a racing request made it
+            # Only the request whose event was stored writes its person; the reply waits for both.
+            await self._write_person(registration_id, command, answers, first=True)
             if event.status == "waitlisted":
                 await self._offer_free_seats(spec, event.category)
             return await self.view(registration_id)
         raise Rejected("unavailable", "Too many people are registering right now; please retry", key="unavailable")
 
-    async def _store_person(self, registration_id: str, person: PersonalData) -> None:
-        """Write a person's data, resending until stored (a put of the same value is harmless)."""
-        value = encode(person)
-
-        async def put(timeout: float) -> int:
-            async with asyncio.timeout(timeout):
-                return await self.people_kv.put(registration_id, value)
-
-        await with_retries(put, f"store the personal data of {registration_id}")
+    async def _write_person(
+        self, registration_id: str, command: Register, answers: dict[str, Answer], first: bool = False
+    ) -> None:
+        person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
+        await self.people_store.put(registration_id, person, replacing=not first)
         self.people[registration_id] = person
 
-    async def _complete_person(self, registration_id: str, command: Register) -> None:
-        """On a repeat: if the first try stored the registration and lost its person, write it now."""
-        record = self.state.records[registration_id]
-        if record.erased:
-            return  # erased since: a replayed form must not bring the data back
+    async def _repeat(self, spec: EventSpec, command: Register, registration_id: str) -> RegistrationView:
+        """A key already used for this event: its first outcome, only for the same request."""
+        record = self.state.records.get(registration_id)
+        if record is None or not await self._same_request(spec, command, record):
+            raise idempotency_key_reused()
         await self._load_people([registration_id])
-        if registration_id in self.people:
-            return
-        spec = self.events.get(record.event)
-        answers = check_answers(spec, record.category, command.answers) if spec else {}
-        log.warning("registration %s had no personal data: writing it from its repeated command", registration_id)
-        person = PersonalData(name=command.name.strip(), email=command.email.strip(), answers=answers)
-        await self._store_person(registration_id, person)
+        if registration_id not in self.people:
+            # The first try stored the registration but not the person (its reply was an error).
+            await self._write_person(registration_id, command, check_answers(spec, record.category, command.answers))
+            if await self.people_store.existing_key(registration_id) is None:
+                # Erased while this was written (the key goes first): the erasure wins.
+                await self.people_store.erase(registration_id)
+                self.people.pop(registration_id, None)
+                raise idempotency_key_reused()
+        return self._view(registration_id)
+
+    async def _same_request(self, spec: EventSpec, command: Register, record: Record) -> bool:
+        if record.erased:
+            return False  # nothing to compare with any more, and nothing to give back
+        if record.fingerprint is not None:
+            key = await self.people_store.existing_key(record.id)
+            return key is not None and hmac.compare_digest(record.fingerprint, payload_fingerprint(command, key))
+        # Registered before fingerprints existed: compare with the stored person.
+        person = await self.people_store.get(record.id)
+        try:
+            answers = check_answers(spec, record.category, command.answers)
+        except Rejected:
+            return False
+        return (
+            person is not None
+            and person.name == command.name.strip()
+            and person.email.casefold() == command.email.strip().casefold()
+            and person.answers == answers
+            and record.category == (command.category or spec.default_category.id)
+            and record.language == command.language
+        )
 
     async def cancel(self, command: Cancel) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, command.by_organiser)
         for _ in range(MAX_ATTEMPTS):
-            if self.state.commands.get(command.command_id) == record.id:
+            if self.state.applied(record.id, command.command_id):
                 break
             event = decide_cancel(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
             if record.seat is not None:
@@ -337,7 +362,7 @@ class RegistrationService:
     async def claim(self, command: Claim) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, None)
         for _ in range(MAX_ATTEMPTS):
-            if self.state.commands.get(command.command_id) == record.id or record.status == "confirmed":
+            if self.state.applied(record.id, command.command_id) or record.status == "confirmed":
                 return await self.view(record.id)
             event = decide_claim(self.state, record.id, command.command_id, datetime.now(UTC))
             assert event.seat is not None
@@ -349,7 +374,7 @@ class RegistrationService:
         record = self._check_access(command.registration_id, None, command.by_organiser)
         spec = self._event(record.event, published_only=False)
         for _ in range(MAX_ATTEMPTS):
-            if self.state.commands.get(command.command_id) == record.id:
+            if self.state.applied(record.id, command.command_id):
                 break
             reserved = frozenset(self._reserved[(record.event, record.category)])
             event = decide_promote(
@@ -363,27 +388,37 @@ class RegistrationService:
     async def update_answers(self, command: UpdateAnswers) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, None)
         live_record(self.state, record.id)
+        if record.erased:
+            raise Rejected("conflict", "This person's data was erased", key="erased")
         spec = self._event(record.event, published_only=False)
-        await self._load_people([record.id])
-        old = self.people.get(record.id)
+        old, revision = await self.people_store.read(record.id)
         check_person(command.name, old.email if old else "someone@example.org")
         answers = check_answers(spec, record.category, command.answers)
-        if self.state.commands.get(command.command_id) == record.id:
+        if self.state.applied(record.id, command.command_id):
             return await self.view(record.id)
-        person = PersonalData(name=command.name.strip(), email=old.email if old else "", answers=answers)
-        # The data first, then the event that tells other instances to read it again: a retry
-        # with the same command id writes both again until the event is stored.
-        await self._store_person(record.id, person)
+        self.people.pop(record.id, None)
+        for _ in range(MAX_ATTEMPTS):
+            if old is None:
+                raise Rejected("conflict", "This person's data was erased", key="erased")
+            person = PersonalData(name=command.name.strip(), email=old.email, answers=answers)
+            # Over the revision just read only, so an erasure in between is never undone; the old
+            # answers are destroyed, not only superseded.
+            if await self.people_store.replace(record.id, person, revision):
+                break
+            old, revision = await self.people_store.read(record.id)  # changed meanwhile: over the new one
+        else:
+            raise Rejected("unavailable", "Too many changes at once; please retry", key="unavailable")
+        self.people[record.id] = person
         event = AnswersChanged(
             registration_id=record.id, command_id=command.command_id, event=record.event, at=datetime.now(UTC)
         )
-        await self.store.append(Registration.person_subject(record.event, record.id), event, command.command_id, None)
+        await self.store.append(Registration.person_subject(record.event, record.id), event, msg_id(event), None)
         return await self.view(record.id)
 
     async def check_in(self, command: CheckIn) -> RegistrationView:
         record = self._check_access(command.registration_id, None, command.by_organiser)
         for _ in range(MAX_ATTEMPTS):
-            if self.state.commands.get(command.command_id) == record.id:
+            if self.state.applied(record.id, command.command_id):
                 break
             event = decide_check_in(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
             if await self._append_guarded(Registration.person_subject(record.event, record.id), event):
@@ -396,8 +431,8 @@ class RegistrationService:
         return await self.view(record.id)
 
     async def _erase(self, record: Record, command_id: str, by_organiser: str | None, reason: str) -> None:
-        # Purge removes every revision from the bucket's stream: the data is gone, not hidden.
-        await self.people_kv.purge(record.id)
+        # Every revision of the data and the person's key are overwritten on disk, not only hidden.
+        await self.people_store.erase(record.id)
         self.people.pop(record.id, None)
         if record.erased:
             return
@@ -409,7 +444,7 @@ class RegistrationService:
             reason="purge" if reason == "purge" else "request",
             at=datetime.now(UTC),
         )
-        await self.store.append(Registration.person_subject(record.event, record.id), event, command_id, None)
+        await self.store.append(Registration.person_subject(record.event, record.id), event, msg_id(event), None)
 
     async def export(self, query: ExportPersonalData) -> PersonalDataExport:
         record = self._check_access(query.registration_id, None, query.by_organiser)
@@ -420,7 +455,7 @@ class RegistrationService:
             by_organiser=query.by_organiser,
             at=datetime.now(UTC),
         )
-        await self.store.append(Registration.person_subject(record.event, record.id), event, event.command_id, None)
+        await self.store.append(Registration.person_subject(record.event, record.id), event, msg_id(event), None)
         return PersonalDataExport(registration=await self.view(record.id), history=list(record.history))
 
     # --- queries ---
@@ -434,7 +469,7 @@ class RegistrationService:
         record = self.state.records.get(query.registration_id)
         if record is None:
             raise Rejected("not_found", "No such registration", key="registration_not_found")
-        if not hmac.compare_digest(query.token, self.token("calendar", record.id)):
+        if not same_secret(query.token, self.token("calendar", record.id)):
             raise Rejected("forbidden", "This calendar link is not valid", key="bad_token")
         return CalendarHolder(
             registration_id=record.id,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.catalog import EventSpec
-from schemas.errors import Rejected
+from schemas.errors import Rejected, command_id_reused
 from schemas.registration import (
     OfferLapsed,
     PersonErased,
@@ -297,9 +297,20 @@ def live_team(state: TeamsState, spec: EventSpec, team_id: str) -> Team:
 # --- decisions ---
 
 
+def _repeat(state: TeamsState, command_id: str, event: str, team_id: str | None, registration: str) -> bool:
+    """True for a repeat of a command already applied (its first outcome stands); an id once
+    used for another request is refused rather than silently ignored (None: any team)."""
+    known = state.commands.get((event, command_id))
+    if known is None:
+        return False
+    if known[0] == event and team_id in (None, known[1]) and known[2] == registration:
+        return True
+    raise command_id_reused()
+
+
 def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam, now: datetime) -> TeamCreated | None:
     """A new team, with its founder as first member; None when this command was already applied."""
-    if (command.event, command.command_id) in state.commands:
+    if _repeat(state, command.command_id, command.event, command.team_id, command.founder or ""):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     name = " ".join(command.name.split())
@@ -335,7 +346,7 @@ def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam
 
 def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, now: datetime) -> MemberJoined | None:
     """A member more, within the team's size; a closed team needs its code unless an organiser places them."""
-    if (command.event, command.command_id) in state.commands:
+    if _repeat(state, command.command_id, command.event, command.team_id, command.registration):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     team = live_team(state, spec, command.team_id)
@@ -363,7 +374,7 @@ def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, no
 
 
 def decide_leave(state: TeamsState, spec: EventSpec | None, command: LeaveTeam, now: datetime) -> MemberLeft | None:
-    if (command.event, command.command_id) in state.commands:
+    if _repeat(state, command.command_id, command.event, None, command.registration):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     team_id = state.of(spec.slug).member_of.get(command.registration)
@@ -384,7 +395,7 @@ def decide_disband(
     state: TeamsState, spec: EventSpec | None, command: DisbandTeam, now: datetime
 ) -> TeamDisbanded | None:
     """Organisers only (the command names one): its members are free to join another team."""
-    if (command.event, command.command_id) in state.commands:
+    if _repeat(state, command.command_id, command.event, command.team_id, ""):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     team = live_team(state, spec, command.team_id)

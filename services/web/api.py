@@ -1,8 +1,9 @@
 """The JSON API, /api/v1: what any client (a phone app, a spreadsheet script) builds on."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
@@ -28,6 +29,7 @@ from schemas.registration import (
 )
 from schemas.subjects import Catalog, Registration
 from services.kit.client import ServiceError
+from services.kit.codec import describe_validation_error
 from services.web.auth import LIFETIME, end_session, organiser_guard, organiser_of
 from services.web.gateway import Gateway, event_detail_out, event_out, public_base, registration_out
 from services.web.spreadsheets import csv_bytes
@@ -41,6 +43,7 @@ from services.web.views import (
     RegistrationIn,
     RegistrationOut,
     TokenOut,
+    error_responses,
 )
 
 IdempotencyKey = Annotated[
@@ -48,9 +51,40 @@ IdempotencyKey = Annotated[
     HeaderParameter(
         name="Idempotency-Key",
         required=False,
-        description="Client-made id (8–100 characters): the same key again returns the same registration.",
+        description=(
+            "Client-made id (8–100 characters), per event: the same key with the same body returns the "
+            "same registration; with another body it is a 409 conflict (idempotency_key_reused)."
+        ),
+        min_length=8,
+        max_length=100,
     ),
 ]
+
+
+T = TypeVar("T")
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 20.0 as an integer; msgspec's strict mode would not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    return value
+
+
+async def strictly(request: Request[Any, Any, Any], data: T) -> T:
+    """The body as the schema says, not as Litestar converts it: it is lenient there (1 and "0" become
+    booleans, "5" a number), so a consent of 1 would pass for a yes. Convert it again, strictly."""
+    try:
+        return msgspec.convert(_integral(msgspec.json.decode(await request.body())), type(data), strict=True)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        message, field, _ = describe_validation_error(error)
+        raise ValidationException(
+            "Validation failed", extra=[{"message": message, "key": field or "data", "source": "body"}]
+        ) from error
 
 
 def check_key(key: str | None) -> str:
@@ -68,13 +102,21 @@ def _token_out(request: Request[Any, Any, Any], who: OrganiserReply) -> TokenOut
 class Api(Controller):
     path = "/api/v1"
 
-    @get("/events", summary="Published events")
+    @get(
+        "/events",
+        summary="Published events",
+        responses=error_responses(503),
+    )
     async def list_events(self, request: Request[Any, Any, Any]) -> list[EventOut]:
         gateway: Gateway = request.app.state.gateway
         base = public_base(request)
         return [event_out(spec, counts, base) for spec, counts in await gateway.events_with_counts()]
 
-    @get("/events/{slug:str}", summary="One event, with its categories and questions")
+    @get(
+        "/events/{slug:str}",
+        summary="One event, with its categories and questions",
+        responses=error_responses(404, 503),
+    )
     async def get_event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> EventDetailOut:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug)
@@ -86,10 +128,12 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 409, 413, 422, 503),
     )
     async def put_event(
         self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[EventSpec]
     ) -> EventDefinedReply:
+        data = await strictly(request, data)
         if data.slug != slug:
             raise ServiceError(
                 ErrorReply(code="invalid", message="The slug in the body must match the URL", field="slug")
@@ -99,7 +143,12 @@ class Api(Controller):
         reply: EventDefinedReply = await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         return reply
 
-    @post("/events/{slug:str}/registrations", status_code=HTTP_201_CREATED, summary="Register")
+    @post(
+        "/events/{slug:str}/registrations",
+        status_code=HTTP_201_CREATED,
+        summary="Register",
+        responses=error_responses(400, 404, 409, 413, 422, 429, 503),
+    )
     async def register(
         self,
         request: Request[Any, Any, Any],
@@ -107,6 +156,7 @@ class Api(Controller):
         data: JSONBody[RegistrationIn],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
+        data = await strictly(request, data)
         gateway: Gateway = request.app.state.gateway
         command = Register(
             command_id=check_key(idempotency_key),
@@ -121,7 +171,11 @@ class Api(Controller):
         view = await gateway.call(Registration.REGISTER, command, RegistrationView)
         return registration_out(view, public_base(request))
 
-    @get("/registrations/{registration_id:str}", summary="A registration, with its private token")
+    @get(
+        "/registrations/{registration_id:str}",
+        summary="A registration, with its private token",
+        responses=error_responses(400, 403, 404, 503),
+    )
     async def get_registration(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str]
     ) -> RegistrationOut:
@@ -129,7 +183,14 @@ class Api(Controller):
         query = GetRegistration(registration_id=registration_id, token=token)
         return registration_out(await gateway.call(Registration.GET, query, RegistrationView), public_base(request))
 
-    @post("/registrations/{registration_id:str}/cancel", status_code=200, summary="Cancel (manage token, or organiser)")
+    @post(
+        "/registrations/{registration_id:str}/cancel",
+        status_code=200,
+        summary="Cancel (manage token, or organiser)",
+        # The manage token in the query, or else an organiser's bearer token.
+        security=[{}, {"bearer": []}],
+        responses=error_responses(400, 401, 403, 404, 409, 429, 503),
+    )
     async def cancel(
         self,
         request: Request[Any, Any, Any],
@@ -146,7 +207,12 @@ class Api(Controller):
         )
         return await self._command(request, Registration.CANCEL, command)
 
-    @post("/registrations/{registration_id:str}/claim", status_code=200, summary="Take the seat offered to you")
+    @post(
+        "/registrations/{registration_id:str}/claim",
+        status_code=200,
+        summary="Take the seat offered to you",
+        responses=error_responses(400, 403, 404, 409, 429, 503),
+    )
     async def claim(
         self,
         request: Request[Any, Any, Any],
@@ -157,7 +223,12 @@ class Api(Controller):
         command = Claim(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
         return await self._command(request, Registration.CLAIM, command)
 
-    @put("/registrations/{registration_id:str}/answers", status_code=200, summary="Change your name and answers")
+    @put(
+        "/registrations/{registration_id:str}/answers",
+        status_code=200,
+        summary="Change your name and answers",
+        responses=error_responses(400, 403, 404, 409, 413, 422, 503),
+    )
     async def update_answers(
         self,
         request: Request[Any, Any, Any],
@@ -166,6 +237,7 @@ class Api(Controller):
         data: JSONBody[AnswersIn],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
+        data = await strictly(request, data)
         command = UpdateAnswers(
             command_id=check_key(idempotency_key),
             registration_id=registration_id,
@@ -179,8 +251,14 @@ class Api(Controller):
         gateway: Gateway = request.app.state.gateway
         return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
 
-    @post("/auth/token", status_code=200, summary="Organiser login: a bearer token")
+    @post(
+        "/auth/token",
+        status_code=200,
+        summary="Organiser login: a bearer token",
+        responses=error_responses(400, 401, 413, 429, 503),
+    )
     async def token(self, request: Request[Any, Any, Any], data: JSONBody[CredentialsIn]) -> TokenOut:
+        data = await strictly(request, data)
         gateway: Gateway = request.app.state.gateway
         who = await gateway.call(
             Catalog.AUTHENTICATE,
@@ -196,6 +274,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(401, 429, 503),
     )
     async def logout(self, request: Request[Any, Any, Any]) -> None:
         await end_session(request, uuid.uuid4().hex)
@@ -207,10 +286,12 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 413, 422, 429, 503),
     )
     async def change_password(
         self, request: Request[Any, Any, Any], data: JSONBody[PasswordIn], idempotency_key: IdempotencyKey = None
     ) -> TokenOut:
+        data = await strictly(request, data)
         command = ChangePassword(
             command_id=check_key(idempotency_key),
             organiser_id=request.state.organiser[0],
@@ -228,6 +309,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(401, 404, 503),
     )
     async def registrations(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> list[RegistrationOut]:
         gateway: Gateway = request.app.state.gateway
@@ -242,6 +324,8 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        media_type="text/csv",
+        responses=error_responses(401, 404, 503),
     )
     async def registrations_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         gateway: Gateway = request.app.state.gateway
@@ -249,7 +333,7 @@ class Api(Controller):
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
         return Response(
             registrations_csv(spec.questions, reply.registrations),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={"Content-Disposition": f'attachment; filename="{slug}-inscriptions.csv"'},
         )
 
@@ -260,6 +344,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def check_in(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
@@ -278,6 +363,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def promote(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
@@ -296,6 +382,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def erase(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
@@ -313,6 +400,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(401, 404, 503),
     )
     async def export(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> PersonalDataOut:
         gateway: Gateway = request.app.state.gateway
@@ -328,6 +416,7 @@ class Api(Controller):
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
+        responses=error_responses(400, 401, 404, 503),
     )
     async def search(
         self, request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str]

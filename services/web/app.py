@@ -31,6 +31,7 @@ from services.web.health import healthz
 from services.web.jury_admin import JuryAdmin
 from services.web.jury_form import JuryPages
 from services.web.mails import MailPages
+from services.web.openapi import complete_allow_headers, honest_openapi
 from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
@@ -45,16 +46,29 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/")
 
 
+# The largest body any form or API call needs (an event with its sessions is well under it). It stays
+# below the NATS max_payload (1 MB), so what is accepted here always fits in one command.
+MAX_BODY = 512 * 1024
+
+
 def _error_response(
-    request: Request[Any, Any, Any], status: int, code: str, message: str, field: str | None
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     if _is_api(request):
         return Response(
             {"code": code, "message": message, "field": field},
             status_code=status,
             media_type=MediaType.JSON,
+            headers=headers,
         )
-    return render(request, "public/error.html", status_code=status, message=message, status=status)
+    response = render(request, "public/error.html", status_code=status, message=message, status=status)
+    response.headers.update(headers or {})
+    return response
 
 
 def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Response[Any]:
@@ -62,7 +76,8 @@ def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Re
     message = (
         reply.message if _is_api(request) else error_text(reply.key, reply.message, gettext_for(language_of(request)))
     )
-    return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field)
+    headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after else None
+    return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field, headers)
 
 
 def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
@@ -71,7 +86,9 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
         return Redirect(f"/organiser/login?next={request.url.path}", status_code=303)
     if isinstance(error, ValidationException) and _is_api(request):
         extra = error.extra if isinstance(error.extra, list) else []
-        field = extra[0].get("key") if extra and isinstance(extra[0], dict) else None
+        key = extra[0].get("key") if extra and isinstance(extra[0], dict) else None
+        # msgspec names no key inside a mapping (`answers[...]`): the field is the mapping itself.
+        field = str(key).split("[", 1)[0] if key else None
         detail = extra[0].get("message") if extra and isinstance(extra[0], dict) else None
         message = f"{error.detail}: {detail}" if detail else error.detail
         return _error_response(request, 400, "invalid", message, field)
@@ -82,9 +99,25 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
         return _error_response(request, 403, "forbidden", message, None)
     if error.status_code == 429:
         message = gettext("Trop de demandes en peu de temps : patientez une minute puis réessayez.")
-        return _error_response(request, 429, "rate_limited", message, None)
-    code = {401: "unauthorized", 403: "forbidden", 405: "invalid"}.get(error.status_code, "invalid")
-    return _error_response(request, error.status_code, code, str(error.detail), None)
+        # The rate limit is per minute: a retry after one always finds a fresh window.
+        return _error_response(request, 429, "rate_limited", message, None, {"Retry-After": "60"})
+    if error.status_code == 413:
+        message = gettext("Ce que vous avez envoyé est trop long : raccourcissez les textes et recommencez.")
+        return _error_response(request, 413, "too_large", message, None)
+    if error.status_code == 400 and not _is_api(request):
+        message = gettext("Ce formulaire n'a pas pu être lu : rechargez la page et recommencez.")
+        return _error_response(request, 400, "invalid", message, None)
+    code = {401: "unauthorized", 403: "forbidden", 405: "method_not_allowed"}.get(error.status_code, "invalid")
+    # A 405 says which methods the address takes (RFC 9110 §15.5.6): keep Litestar's Allow header.
+    allow = {"Allow": error.headers["allow"]} if error.headers and "allow" in error.headers else None
+    return _error_response(request, error.status_code, code, str(error.detail), None, allow)
+
+
+def on_too_deep(request: Request[Any, Any, Any], error: RecursionError) -> Response[Any]:
+    """msgspec gives up on deeply nested JSON with a RecursionError: a bad request, not a crash."""
+    log.warning("too deeply nested body on %s", request.url.path)
+    message = gettext_for(language_of(request))("Ce que vous avez envoyé est imbriqué trop profondément.")
+    return _error_response(request, 400, "invalid", message, None)
 
 
 def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -144,6 +177,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         exception_handlers={
             ServiceError: on_service_error,
             HTTPException: on_http_error,
+            RecursionError: on_too_deep,
             Exception: on_unexpected,
         },
         openapi_config=OpenAPIConfig(
@@ -158,10 +192,13 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             # One doc UI, served from Perche's own files (no CDN); the schema as JSON and YAML.
             render_plugins=[SwaggerPage(), JsonRenderPlugin(), YamlRenderPlugin()],
         ),
+        request_max_body_size=MAX_BODY,
         debug=False,
         # Logging is configured once by the process (perche CLI), not by each app.
         logging_config=None,
     )
+    complete_allow_headers(app)
+    honest_openapi(app)
     app.state.gateway = gateway
     app.state.tokens = Tokens(secret)
     app.state.settings = settings

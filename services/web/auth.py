@@ -20,6 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from schemas.catalog import SESSION_LIFETIME, CheckSession, EndSession, SessionEnded, SessionValid
 from schemas.subjects import Catalog
+from schemas.validation import same_secret
 from services.kit.client import ServiceError
 
 SESSION_COOKIE = "perche_session"
@@ -59,7 +60,7 @@ class Tokens:
     def verify(self, token: str, now: float | None = None) -> Session | None:
         """The session a token names if it is signed by us and not expired; whether it ended is the catalog's say."""
         body, _, signature = token.partition(".")
-        if not body or not hmac.compare_digest(signature, self._sign(body)):
+        if not body or not same_secret(signature, self._sign(body)):
             return None
         try:
             session = _decode_session(base64.urlsafe_b64decode(body + "=="))
@@ -78,7 +79,7 @@ class Tokens:
         return hmac.new(self._secret, f"jury|{event}|{juror}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def jury_key_valid(self, event: str, juror: str, key: str) -> bool:
-        return hmac.compare_digest(key, self.jury_key(event, juror))
+        return same_secret(key, self.jury_key(event, juror))
 
     def _sign(self, body: str) -> str:
         return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:40]

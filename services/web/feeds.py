@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar import Controller, Request, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from schemas.schedule import (
@@ -10,6 +11,18 @@ from schemas.schedule import (
 )
 from services.web.agenda_cache import Polled, cache_of
 from services.web.gateway import Gateway
+from services.web.views import error_responses
+
+# Calendar apps poll with If-None-Match; errors are the HTML pages a person would see.
+FEED_ERRORS = {
+    304: ResponseSpec(None, description="Not modified since the ETag sent in If-None-Match."),
+    **error_responses(404, 503, media_type="text/html"),
+}
+PERSONAL_FEED_ERRORS = {
+    **FEED_ERRORS,
+    **error_responses(403, media_type="text/html"),
+    410: ResponseSpec(None, description="The registration was cancelled or erased: this feed is gone for good."),
+}
 
 
 class CalendarFeeds(Controller):
@@ -22,6 +35,7 @@ class CalendarFeeds(Controller):
         summary="The event's whole agenda as an iCalendar feed",
         exclude_from_csrf=True,
         media_type="text/calendar",
+        responses=FEED_ERRORS,
     )
     async def public_feed(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         cache = await cache_of(request)
@@ -34,6 +48,7 @@ class CalendarFeeds(Controller):
         summary="One room's agenda, for the screen at its door",
         exclude_from_csrf=True,
         media_type="text/calendar",
+        responses=FEED_ERRORS,
     )
     async def room_feed(
         self, request: Request[Any, Any, Any], slug: FromPath[str], room: FromPath[str]
@@ -49,6 +64,7 @@ class CalendarFeeds(Controller):
         summary="A person's own items (private link from their registration)",
         exclude_from_csrf=True,
         media_type="text/calendar",
+        responses=PERSONAL_FEED_ERRORS,
     )
     async def personal_feed(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str] = ""

@@ -23,6 +23,8 @@ ERROR_TEXTS = {
     "not_open_yet": N_("Les inscriptions ne sont pas encore ouvertes."),
     "closed": N_("Les inscriptions sont closes."),
     "answer_required": N_("Cette réponse est obligatoire."),
+    "too_long": N_("Ce texte est trop long : raccourcissez-le."),
+    "too_large": N_("Ce que vous avez envoyé est trop long : raccourcissez les textes et recommencez."),
     "answer_too_long": N_("Cette réponse est trop longue (2 000 caractères au plus)."),
     "answer_not_a_choice": N_("Choisissez parmi les réponses proposées."),
     "answer_wrong_kind": N_("Cette réponse n'est pas du bon type."),
@@ -31,6 +33,13 @@ ERROR_TEXTS = {
     "registration_not_found": N_("Cette inscription n'existe pas."),
     "bad_token": N_("Ce lien n'est pas valable pour cette inscription."),
     "already_cancelled": N_("Cette inscription est déjà annulée."),
+    "idempotency_key_reused": N_(
+        "Cette inscription a déjà été envoyée depuis ce navigateur avec d'autres informations. "
+        "Pour les changer, suivez le lien de l'e-mail de confirmation ; "
+        "pour inscrire quelqu'un d'autre, rechargez la page."
+    ),
+    "erased": N_("Les données personnelles de cette inscription ont été effacées."),
+    "command_id_reused": N_("Cette demande a déjà servi pour autre chose : rechargez la page et recommencez."),
     "wrong_credentials": N_("Adresse e-mail ou mot de passe incorrect."),
     "login_throttled": N_("Trop de tentatives de connexion échouées pour ce compte : réessayez dans un quart d'heure."),
     "wrong_current_password": N_("Le mot de passe actuel n'est pas le bon."),
@@ -78,6 +87,13 @@ def command_id_of(form: FormMultiDict) -> str:
     return given if len(given) >= 8 else uuid.uuid4().hex
 
 
+def form_field(field: str | None) -> str:
+    """Where the registration pages show a service's error: next to its question or field, else above the form."""
+    if not field or field == "answers":  # msgspec names no question inside the answers
+        return "_form"
+    return field.replace("answers.", "q_")
+
+
 def error_text(key: str | None, fallback: str, gettext: Any) -> str:
     return gettext(ERROR_TEXTS[key]) if key in ERROR_TEXTS else fallback
 
@@ -106,8 +122,9 @@ def register_from_form(spec: EventSpec, form: FormMultiDict, language: str) -> R
     return Register(
         command_id=str(form.get("command_id") or ""),
         event=spec.slug,
-        name=str(form.get("name") or "")[:200],
-        email=str(form.get("email") or "").strip()[:254],
+        # Not cut short: a name or address over its limit comes back with the error next to it.
+        name=str(form.get("name") or ""),
+        email=str(form.get("email") or "").strip(),
         consent=form.get("consent") == "yes",
         language="en" if language == "en" else "fr",
         category=category,

@@ -9,6 +9,7 @@ import asyncio
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.openapi import ResponseSpec
 from nats.aio.client import Client
 
 from schemas.errors import ErrorReply
@@ -34,7 +35,12 @@ async def _problems(nc: Client, service: str) -> list[str]:
     return list(reply.problems) if not reply.writable else []
 
 
-@get("/healthz", summary="Which services answer over NATS and can write now", tags=["operations"])
+@get(
+    "/healthz",
+    summary="Which services answer over NATS and can write now",
+    tags=["operations"],
+    responses={503: ResponseSpec(HealthOut, description="Degraded: some service does not answer, or cannot write.")},
+)
 async def healthz(request: Request[Any, Any, Any]) -> Response[HealthOut]:
     nc: Client = request.app.state.gateway.nc
     found = await asyncio.gather(*(_problems(nc, s) for s in SERVICES))

@@ -130,8 +130,9 @@ class JuryAdmin(Controller):
         command = Register(
             command_id=command_id_of(form),
             event=slug,
-            name=values["name"][:200],
-            email=values["email"][:254],
+            # Not cut short: an overlong name or address comes back with the error next to it.
+            name=values["name"],
+            email=values["email"],
             consent=True,
             language="en" if values["language"] == "en" else "fr",
             category=values["category"] or (categories[0] if categories else None),

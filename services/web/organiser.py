@@ -120,7 +120,10 @@ class OrganiserPages(Controller):
             key = "wrong_credentials" if error.reply.code == "invalid" else error.reply.key
             message = error_text(key, error.reply.message, gettext_for(language_of(request)))
             status = {"unavailable": 503, "rate_limited": 429}.get(error.reply.code, 401)
-            return render(request, "organiser/login.html", status, next=target, error=message, email=email)
+            page = render(request, "organiser/login.html", status, next=target, error=message, email=email)
+            if error.reply.retry_after:
+                page.headers["Retry-After"] = str(error.reply.retry_after)
+            return page
         return _with_session(request, Redirect(target, status_code=303), who)
 
     @post("/logout")

@@ -15,7 +15,7 @@ from schemas.registration import Cancel, Claim, GetRegistration, RegistrationVie
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
 from services.web.auth import CSRF_COOKIE
-from services.web.forms import answers_from_form, command_id_of, error_text, register_from_form
+from services.web.forms import answers_from_form, command_id_of, error_text, form_field, register_from_form
 from services.web.gateway import Gateway, public_base, registration_status
 from services.web.rendering import gettext_for, language_of, render
 
@@ -73,9 +73,11 @@ class PublicPages(Controller):
         command = register_from_form(spec, form, language)
         values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
         # One browser sending the same person for the same event makes one registration,
-        # whether the form was double-clicked, sent again after "back", or reloaded.
+        # whether the form was double-clicked, sent again after "back", or reloaded. Another
+        # name is another person (a family sharing one address and one phone).
         browser = request.cookies.get(CSRF_COOKIE, "")
-        key = request.app.state.tokens.form_key(browser, slug, command.email.strip().lower())
+        person = (command.email.strip().lower(), " ".join(command.name.split()).casefold())
+        key = request.app.state.tokens.form_key(browser, slug, *person)
         try:
             for attempt in range(10):
                 command = msgspec.structs.replace(command, command_id=f"{key}-{attempt}")
@@ -84,9 +86,10 @@ class PublicPages(Controller):
                     break  # a cancelled one is history: registering again makes a new one
         except ServiceError as error:
             reply = error.reply
-            field = (reply.field or "_form").replace("answers.", "q_")
+            field = form_field(reply.field)
             errors = {field: error_text(reply.key, reply.message, gettext)}
-            status = 503 if reply.code == "unavailable" else 422
+            # The same person sent again with other answers: their link changes them (a 409).
+            status = 503 if reply.code == "unavailable" else 409 if reply.key == "idempotency_key_reused" else 422
             return await self._event_page(request, slug, values, errors, status)
         return Redirect(f"/r/{view.id}?token={view.manage_token}&new=1", status_code=303)
 
@@ -180,7 +183,7 @@ class PublicPages(Controller):
             command_id=command_id_of(form),
             registration_id=registration_id,
             token=token,
-            name=str(form.get("name") or "")[:200],
+            name=str(form.get("name") or ""),
             answers=answers_from_form(spec, view.category, form),
         )
         try:
@@ -188,7 +191,7 @@ class PublicPages(Controller):
         except ServiceError as error:
             if error.reply.code in ("forbidden", "not_found", "unavailable"):
                 raise
-            field = (error.reply.field or "_form").replace("answers.", "q_")
+            field = form_field(error.reply.field)
             message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
             values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
             return await self._registration_page(request, registration_id, token, {field: message}, values, 422)

@@ -23,6 +23,7 @@ from services.web.forms import command_id_of, error_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
 from services.web.spreadsheets import csv_bytes
+from services.web.views import error_responses
 
 
 def jurors_of(spec: EventSpec, registrations: list[RegistrationView]) -> list[RegistrationView]:
@@ -78,8 +79,9 @@ class ResultsAdmin(Controller):
             command_id=command_id_of(form),
             event=slug,
             by_organiser=request.state.organiser[0],
-            note=str(form.get("note") or "")[:2000],
-            note_en=str(form.get("note_en") or "")[:2000],
+            # Not cut short: an overlong note is refused, and the organiser told so.
+            note=str(form.get("note") or ""),
+            note_en=str(form.get("note_en") or ""),
         )
         try:
             await gateway.call(Publishing.PUBLISH, command, Results)
@@ -87,7 +89,7 @@ class ResultsAdmin(Controller):
             if failure.reply.code in ("unavailable", "internal"):
                 raise
             message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
-            return await self._page(request, slug, message, 409)
+            return await self._page(request, slug, message, 422 if failure.reply.code == "invalid" else 409)
         return Redirect(f"/organiser/e/{slug}/results?saved=published", status_code=303)
 
     @post("/withdraw")
@@ -119,7 +121,11 @@ class ResultsApi(Controller):
     path = "/api/v1/events/{slug:str}"
     tags = ["results"]
 
-    @get("/results", summary="Published results (404 until an organiser publishes them)")
+    @get(
+        "/results",
+        summary="Published results (404 until an organiser publishes them)",
+        responses=error_responses(404, 503),
+    )
     async def results(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
         gateway: Gateway = request.app.state.gateway
         await gateway.event(slug)
@@ -128,12 +134,25 @@ class ResultsApi(Controller):
             raise NotFoundException("The results of this event are not published")
         return Response(results, media_type=MediaType.JSON)
 
-    @get("/standings", summary="Live standings from the jury's scores (organisers)", guards=[organiser_guard])
+    @get(
+        "/standings",
+        summary="Live standings from the jury's scores (organisers)",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        responses=error_responses(401, 404, 503),
+    )
     async def standings(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
         _, _, standings = await judging_of(request.app.state.gateway, slug)
         return Response(standings, media_type=MediaType.JSON)
 
-    @get("/standings.csv", summary="The standings for a spreadsheet (organisers)", guards=[organiser_guard])
+    @get(
+        "/standings.csv",
+        summary="The standings for a spreadsheet (organisers)",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        media_type="text/csv",
+        responses=error_responses(401, 404, 503),
+    )
     async def standings_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         spec, _, standings = await judging_of(request.app.state.gateway, slug)
         header = ["rang", "équipe", "défi"] + [f"{c.name} (/{c.max_points})" for c in spec.criteria]
@@ -145,6 +164,6 @@ class ResultsApi(Controller):
         ]
         return Response(
             csv_bytes(header + ["total /100", "notes"], rows),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={"Content-Disposition": f'attachment; filename="{slug}-classement.csv"'},
         )

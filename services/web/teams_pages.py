@@ -41,6 +41,7 @@ from services.web.forms import command_id_of, error_text, form_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
 from services.web.results_pages import published
+from services.web.views import error_responses
 
 # Form fields an error may be tied to; any other error goes to the summary at the top.
 FORM_FIELDS = ("name", "challenge", "code")
@@ -54,7 +55,8 @@ def team_id_for(name: str, command_id: str) -> str:
 
 def create_from_form(form: FormMultiDict, slug: str, founder: str | None, organiser: str | None) -> CreateTeam:
     command_id = command_id_of(form)
-    name = form_text(form, "name", 80)
+    # Not cut to the 80 characters a name may have: a longer one comes back with the error next to it.
+    name = form_text(form, "name", 1000)
     return CreateTeam(
         command_id=command_id,
         event=slug,
@@ -410,6 +412,7 @@ class TeamsApi(Controller):
         summary="Every team of an event, with its members and join code, and who has no team yet",
         guards=[organiser_guard],
         security=[{"bearer": []}],
+        responses=error_responses(401, 404, 503),
     )
     async def teams(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> TeamsOut:
         gateway: Gateway = request.app.state.gateway

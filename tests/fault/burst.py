@@ -18,17 +18,14 @@ from nats.aio.client import Client
 from schemas.registration import (
     Counts,
     GetCounts,
-    PersonalData,
     Registered,
     RegistrationEvent,
 )
 from schemas.subjects import Registration
 from services.kit.client import ServiceError, call
-from services.kit.codec import decode
-from services.kit.kv import bucket
 from services.kit.store import EventStore
+from services.registration.people import PeopleStore
 from services.registration.rules import RegistrationState
-from services.registration.service import PEOPLE_BUCKET
 
 SLUG = "fault-drill"
 CATEGORY = "public"
@@ -167,7 +164,8 @@ async def audit(nc: Client, burst: Burst, fault: str) -> Figures:
     store: EventStore[RegistrationEvent] = EventStore(nc, "registration", RegistrationEvent, apply)
     await store.open()
     await store.close()
-    people = await bucket(nc.jetstream(), PEOPLE_BUCKET)
+    people = PeopleStore(nc.jetstream())
+    await people.open()
     stored = lost = without_person = 0
     for key, registration_id in burst.acknowledged.items():
         if registered[registration_id] == 0:
@@ -175,11 +173,7 @@ async def audit(nc: Client, burst: Burst, fault: str) -> Figures:
             continue
         stored += registered[registration_id] == 1
         i = int(key.rsplit("-", 1)[1])
-        try:
-            entry = await people.get(registration_id)
-            data = decode(entry.value, PersonalData) if entry.value else None
-        except Exception:  # noqa: BLE001 - not stored
-            data = None
+        data = await people.get(registration_id)
         if data is None or (data.name, data.email) != person(i):
             without_person += 1
     duplicated = sum(count - 1 for count in registered.values() if count > 1)

@@ -13,8 +13,9 @@ from nats.aio.client import Client
 from schemas.registration import GetRegistration, PersonalData, Register, Registered, RegistrationView
 from schemas.subjects import Registration, stream_name
 from services.kit.client import ServiceError, call
-from services.kit.codec import decode, encode
-from services.kit.kv import bucket
+from services.kit.codec import encode
+from services.registration.people import PeopleStore
+from services.registration.rules import payload_fingerprint
 from services.registration.service import PEOPLE_BUCKET
 from tests.conftest import HACKATHON, Web
 
@@ -24,12 +25,9 @@ def visitor(name: str, email: str) -> dict[str, object]:
 
 
 async def stored_person(nc: Client, registration_id: str) -> PersonalData | None:
-    kv = await bucket(nc.jetstream(), PEOPLE_BUCKET)
-    try:
-        entry = await kv.get(registration_id)
-    except Exception:  # noqa: BLE001 - not there
-        return None
-    return decode(entry.value, PersonalData) if entry.value else None
+    people = PeopleStore(nc.jetstream())
+    await people.open()
+    return await people.get(registration_id)
 
 
 async def stored_registrations(nc: Client) -> int:
@@ -62,7 +60,7 @@ async def test_with_the_people_bucket_unreachable_a_registration_is_refused_fast
     assert refused.json()["code"] == "unavailable"
     assert await stored_registrations(nc) == before  # no seat without its person
 
-    await bucket(js, PEOPLE_BUCKET)  # the bucket is back (what a restarted server gives)
+    await PeopleStore(js).open()  # the bucket is back (what a restarted server gives)
     accepted = await http.post(url, json=visitor("Léa Martin", "lea@example.org"), headers=headers)
     assert accepted.status_code == 201, accepted.text
     body = accepted.json()
@@ -73,8 +71,19 @@ async def test_with_the_people_bucket_unreachable_a_registration_is_refused_fast
 
 async def test_a_repeat_of_a_registration_stored_without_its_person_stores_the_person(demo: Web, nc: Client) -> None:
     # What a fault used to leave: the seat's event in the stream, no personal data in the bucket.
+    # What a fault leaves: the person's key and the seat's event in the stream, no personal data.
     command_id = "seat-without-person-0001"
     registration_id = hashlib.sha256(f"{HACKATHON}:{command_id}".encode()).hexdigest()[:20]
+    repeat = Register(
+        command_id=command_id,
+        event=HACKATHON,
+        name="Marc Petit",
+        email="marc@example.org",
+        consent=True,
+        category="public",
+    )
+    people = PeopleStore(nc.jetstream())
+    await people.open()
     orphan = Registered(
         registration_id=registration_id,
         command_id=command_id,
@@ -84,19 +93,12 @@ async def test_a_repeat_of_a_registration_stored_without_its_person_stores_the_p
         language="fr",
         at=datetime.now(UTC),
         seat=120,
+        fingerprint=payload_fingerprint(repeat, await people.key(registration_id)),
     )
     subject = Registration.seat_subject(HACKATHON, "public", 120)
     await nc.jetstream().publish(subject, encode(orphan), headers={"Nats-Msg-Id": command_id})
     assert await stored_person(nc, registration_id) is None
 
-    repeat = Register(
-        command_id=command_id,
-        event=HACKATHON,
-        name="Marc Petit",
-        email="marc@example.org",
-        consent=True,
-        category="public",
-    )
     await applied(nc, registration_id)
     view = await call(nc, Registration.REGISTER, repeat, RegistrationView)
     assert (view.id, view.name, view.email, view.status) == (
@@ -158,7 +160,9 @@ async def test_an_answer_change_while_the_people_bucket_is_unreachable_is_refuse
     assert (refused.status_code, refused.json()["code"]) == (503, "unavailable"), refused.text
     assert await stored_registrations(nc) == before  # no AnswersChanged without its answers
 
-    await bucket(js, PEOPLE_BUCKET)
+    people = PeopleStore(js)  # the bucket is back, with what it held (what a restarted server gives)
+    await people.open()
+    await people.put(registration_id, PersonalData(name="Léa Martin", email="lea@example.org"))
     changed = await http.put(**change)  # type: ignore[arg-type]
     assert changed.status_code == 200, changed.text
     assert changed.json()["name"] == "Léa Martin-Roux"

@@ -8,7 +8,8 @@ from nats.js.errors import KeyNotFoundError
 from schemas.registration import GetCounts
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
-from services.registration.service import PEOPLE_BUCKET, RegistrationService
+from services.registration.people import BUCKET as PEOPLE_BUCKET
+from services.registration.service import RegistrationService
 from tests.conftest import HACKATHON, ROUND_TABLE, Web
 
 REGISTRATIONS = f"/api/v1/events/{HACKATHON}/registrations"
@@ -118,7 +119,7 @@ async def test_erasure_removes_personal_data_everywhere_and_keeps_the_seat_count
         js = nc.jetstream()
         kv = await js.key_value(PEOPLE_BUCKET)
         try:
-            await kv.get(person["id"])
+            await kv.get(f"{person['id']}.data")
             raise AssertionError("the personal data is still in the bucket")
         except KeyNotFoundError:
             pass

@@ -239,6 +239,8 @@ async def test_failed_logins_of_one_account_from_two_addresses_lock_that_account
     # Even the right password is refused now, from either instance, in the page's language.
     locked = await log_in(http)
     assert locked.status_code == 429
+    # When to come back: within the quarter of an hour the failures count for.
+    assert 1 <= int(locked.headers["retry-after"]) <= 900
     assert Page(locked.text).text_of("err-login") == (
         "Trop de tentatives de connexion échouées pour ce compte : réessayez dans un quart d'heure."
     )
@@ -249,6 +251,7 @@ async def test_failed_logins_of_one_account_from_two_addresses_lock_that_account
     )
     api = await other.post("/api/v1/auth/token", json={"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD})
     assert api.status_code == 429 and api.json()["code"] == "rate_limited"
+    assert 1 <= int(api.headers["retry-after"]) <= 900
     assert "perche_session" not in http.cookies and "perche_session" not in other.cookies
 
     # Another account is not locked by this one's failures.

@@ -211,6 +211,7 @@ def test_the_attempt_after_five_failures_in_fifteen_minutes_is_refused_and_write
     assert refused.value.reply.key == "login_throttled"
     # The oldest failure leaves the window at NOW + 15 min: five minutes from then.
     assert refused.value.reply.message == "Too many failed logins for this account: try again in 5 minutes"
+    assert refused.value.reply.retry_after == 300
 
 
 def test_failures_older_than_the_window_no_longer_count() -> None:

@@ -19,6 +19,7 @@ from services.judging.rules import (
     decide_close,
     decide_feedback,
     decide_score,
+    is_repeat,
     progress,
     standings,
 )
@@ -254,6 +255,24 @@ def test_a_juror_with_one_score_on_a_criterion_is_not_corrected(spec: EventSpec)
     }
     # "twice" averages 4 against a jury mean of 3: one point less; "once" keeps its 1.
     assert pitch == {"a": 2.5, "b": 2.0}
+
+
+def test_a_command_id_used_for_another_score_is_refused_not_ignored(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    first = GiveScore(command_id="score-0001", event=SLUG, juror="j1", team="a", criterion="pitch", points=4)
+    event = decide_score(day.judging, spec, first, NOW)
+    assert event is not None
+    day.state.evolve(event)
+    assert is_repeat(day.state, first)  # the same request again: its first outcome stands
+    for other in (
+        msgspec.structs.replace(first, juror="j2"),
+        msgspec.structs.replace(first, team="b"),
+        msgspec.structs.replace(first, points=5),
+        GiveFeedback(command_id="score-0001", event=SLUG, juror="j1", team="a", text="Bravo"),
+    ):
+        assert refusal(lambda other=other: is_repeat(day.state, other)) == "command_id_reused"
+    assert [(s.team, s.points) for s in day.judging.scores_of("j1")] == [("a", 4)]
+    assert day.judging.scores_of("j2") == []
 
 
 def test_a_command_id_is_known_only_in_the_event_it_was_given_for(spec: EventSpec) -> None:

@@ -1,5 +1,6 @@
 """Registration's pure rules: seats, the waitlist and its offers, answers, and state from events."""
 
+import copy
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -27,6 +28,7 @@ from services.registration.rules import (
     decide_register,
     due_for_purge,
     lapsed_offers,
+    payload_fingerprint,
 )
 
 NOW = datetime(2027, 5, 2, 10, 0, tzinfo=UTC)
@@ -367,7 +369,7 @@ def test_replaying_the_same_events_gives_the_same_state() -> None:
     assert {r.id: r.history for r in replayed.records.values()} == {
         r.id: r.history for r in ledger.state.records.values()
     }
-    assert set(replayed.commands) == {e.command_id for e in ledger.log}
+    assert replayed.commands == {(e.registration_id, e.command_id) for e in ledger.log}
 
 
 # --- shared validation ---
@@ -403,3 +405,39 @@ def test_things_that_are_not_email_addresses_are_refused(address: str) -> None:
 
 def test_emails_are_compared_without_case_or_surrounding_spaces() -> None:
     assert normalise_email("  Jeanne.Dupont@Example.ORG ") == "jeanne.dupont@example.org"
+
+
+def test_a_request_sent_again_has_the_same_fingerprint_and_any_other_request_another() -> None:
+    key, first = b"k" * 32, command(answers={"skills": ["Code", "Design"], "diet": "aucun"})
+    same = msgspec.structs.replace(
+        first,
+        name=f"  {first.name} ",
+        email=first.email.upper(),
+        answers={"diet": " aucun ", "skills": ["Design", "Code"], "team": ""},
+    )
+    assert payload_fingerprint(same, key) == payload_fingerprint(first, key)
+    others = [
+        msgspec.structs.replace(first, name="Quelqu'un d'autre"),
+        msgspec.structs.replace(first, email="autre@example.org"),
+        msgspec.structs.replace(first, answers={"skills": ["Code"], "diet": "aucun"}),
+        msgspec.structs.replace(first, language="en"),
+        msgspec.structs.replace(first, category="public"),
+        msgspec.structs.replace(first, event="another-event"),
+    ]
+    prints = {payload_fingerprint(other, key) for other in others}
+    assert len(prints) == len(others) and payload_fingerprint(first, key) not in prints
+    # Under another person's key the same request signs differently: nothing links them in the log.
+    assert payload_fingerprint(first, b"x" * 32) != payload_fingerprint(first, key)
+
+
+def test_a_second_registered_event_for_one_registration_changes_nothing() -> None:
+    ledger = Ledger()
+    first = ledger.register(1)
+    before = copy.deepcopy(ledger.state)
+    again, _ = decide_register(RegistrationState(), EVENT, command(1, language="en"), first, NOW)
+    ledger.state.evolve(again)
+    assert (ledger.state.records, ledger.state.tallies, ledger.state.by_event) == (
+        before.records,
+        before.tallies,
+        before.by_event,
+    )

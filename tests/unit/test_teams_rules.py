@@ -402,6 +402,22 @@ def test_a_command_id_used_in_one_event_is_another_command_in_another_event(stat
     assert [t.id for t in team_list(state, other).teams] == ["epis"]
 
 
+def test_a_command_id_used_for_another_request_is_refused_and_changes_nothing(state: TeamsState) -> None:
+    create(state)
+    apply(state, decide_join(state, EVENT, join(state, "bruno"), NOW))
+    before = team_list(state, EVENT)
+    someone_else = JoinTeam(command_id="join-bruno-epis", event=SLUG, team_id="epis", registration="chloe")
+    with pytest.raises(Rejected) as error:
+        decide_join(state, EVENT, someone_else, NOW)
+    assert refusal(error) == ("conflict", "command_id", "command_id_reused")
+    another_team = CreateTeam(command_id="create-epis", event=SLUG, team_id="blés", name="Les Blés", founder="chloe")
+    with pytest.raises(Rejected):
+        decide_create(state, EVENT, another_team, NOW)
+    with pytest.raises(Rejected):
+        decide_leave(state, EVENT, LeaveTeam(command_id="join-bruno-epis", event=SLUG, registration="alice"), NOW)
+    assert team_list(state, EVENT) == before
+
+
 def test_state_replayed_from_the_same_events_is_the_same(state: TeamsState) -> None:
     events: list[TeamsEvent] = [create(state, open=False)]
     events.append(apply(state, decide_join(state, EVENT, join(state, "bruno", by_organiser=ORGANISER), NOW)))
