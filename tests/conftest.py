@@ -22,11 +22,9 @@ from services.kit.lifecycle import Running
 from services.kit.nats_server import NatsServer, free_port
 from services.kit.settings import Settings
 from services.web.service import WebService
+from tests.demo_events import HACKATHON, ROOT, ROUND_TABLE, demo_files
 
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS_DIR = ROOT / "events"
-HACKATHON = "hackathon-comice-2027"
-ROUND_TABLE = "table-ronde-numerique-education-2027"
+__all__ = ["HACKATHON", "ROOT", "ROUND_TABLE"]
 ORGANISER_EMAIL = "orga@example.org"
 ORGANISER_PASSWORD = "correct horse battery"
 
@@ -135,9 +133,10 @@ async def http(web: Web) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def define_events(nats_url: str, *paths: Path) -> None:
+    """Define the events of `paths`, by default the demo events moved ahead of today (tests/demo_events.py)."""
     client = await connect(nats_url, "test-loader")
     try:
-        for path in paths or sorted(EVENTS_DIR.glob("*.toml")):
+        for path in paths or demo_files():
             command = DefineEvent(command_id=uuid.uuid4().hex, spec=read_event_file(path))
             await call(client, Catalog.DEFINE_EVENT, command, EventDefinedReply)
     finally:

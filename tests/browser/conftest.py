@@ -35,6 +35,7 @@ import pytest_asyncio
 
 from services.kit.nats_server import free_port
 from tests.conftest import ROOT, Web
+from tests.demo_events import demo_events_dir
 
 CHROMIUM = os.environ.get("PERCHE_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -205,6 +206,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERCHE_")}
     env.update(PERCHE_ADMIN_EMAIL=app.admin_email, PERCHE_ADMIN_PASSWORD=app.admin_password, PERCHE_RATE_LIMIT="0")
+    env["PERCHE_EVENTS_DIR"] = str(demo_events_dir())  # the demo events, moved ahead of today
     port = app.url.rsplit(":", 1)[1]
     command = [sys.executable, "-m", "services.cli", "up", "--data-dir", str(app.data_dir), "--port", port]
     with app.log.open("ab") as log:

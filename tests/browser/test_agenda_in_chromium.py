@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROUND_TABLE, Web
+from tests.demo_events import shifted
 from tests.integration.agenda_support import edit, release, released, session_json
 
 pytestmark = pytest.mark.browser
@@ -50,7 +51,7 @@ async def test_the_screen_follows_agenda_changes_live_without_reloading(
     demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str], page: Any
 ) -> None:
     first = await released(http, ROUND_TABLE)
-    await page.goto(f"{demo.url}/e/{ROUND_TABLE}/screen?at=2027-07-08T19:30")
+    await page.goto(f"{demo.url}/e/{ROUND_TABLE}/screen?at={shifted('2027-07-08T19:30')}")
     await page.wait_for_selector("body[data-live='1']")
     await page.evaluate("window.notReloaded = true")
     council = page.locator("section[data-room='conseil']")
@@ -74,7 +75,7 @@ async def test_the_screen_is_complete_without_javascript_and_refreshes_itself(
     context = await browser.new_context(java_script_enabled=False, locale="fr-FR")
     try:
         plain = await context.new_page()
-        await plain.goto(f"{demo.url}/e/{ROUND_TABLE}/screen?room=hall&at=2027-07-08T18:35")
+        await plain.goto(f"{demo.url}/e/{ROUND_TABLE}/screen?room=hall&at={shifted('2027-07-08T18:35')}")
         assert await plain.locator("section.room").count() == 1
         assert await plain.locator(".now .title").inner_text() == "Accueil du public"
         assert await plain.locator(".next .title").inner_text() == "Verre de l'amitié"
@@ -95,8 +96,8 @@ async def test_an_organiser_adds_a_session_with_the_form_and_sees_the_conflict(
 
     form = page.locator("#session-form")
     await form.get_by_label("Titre", exact=True).fill("Photo de groupe")
-    await form.get_by_label("Début").fill("2027-07-08T20:45")
-    await form.get_by_label("Fin").fill("2027-07-08T20:55")
+    await form.get_by_label("Début").fill(shifted("2027-07-08T20:45"))
+    await form.get_by_label("Fin").fill(shifted("2027-07-08T20:55"))
     await form.get_by_label("Salle").select_option("hall")
     await form.get_by_role("button", name="Ajouter la session").click()
     await page.wait_for_url(f"**/organiser/e/{ROUND_TABLE}/agenda#sessions")

@@ -15,8 +15,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from services.kit.i18n import Formatter
 from tests.browser.conftest import LiveApp
 from tests.conftest import HACKATHON
+from tests.demo_events import demo_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -49,7 +51,9 @@ async def test_a_visitor_registers_once_on_a_phone_without_javascript_and_cancel
     await phone.goto(f"{live_app.url}/")
     await phone.get_by_role("link", name="Hackathon agricole du comice de La Loupe").click()
     assert await phone.locator("h1").inner_text() == "Hackathon agricole du comice de La Loupe"
-    assert "du vendredi 11 juin 2027 au dimanche 13 juin 2027" in await phone.locator("main").inner_text()
+    hackathon = demo_event(HACKATHON)  # « du vendredi 11 juin 2027 au dimanche 13 juin 2027 » as written, moved
+    when = Formatter("fr").span(hackathon.starts_at, hackathon.ends_at, hackathon.timezone)
+    assert when in await phone.locator("main").inner_text()
     # Nothing is wider than the phone's screen.
     assert await phone.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
 

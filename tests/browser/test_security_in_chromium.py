@@ -11,6 +11,7 @@ from tests.browser.conftest import Guard, guarded
 from tests.browser.test_jury_in_chromium import juror_link
 from tests.browser.test_registration_in_chromium import PHONE, fill_registration, login
 from tests.conftest import HACKATHON, ROUND_TABLE, Web
+from tests.demo_events import shifted
 from tests.integration.agenda_support import released
 from tests.integration.test_judging import create_teams
 
@@ -45,7 +46,7 @@ async def test_the_main_pages_run_under_the_policy_and_ask_no_other_host(
         assert await page.locator("ol.agenda").count() > 0
 
         # The venue screen: its live stream opens (connect-src) and its styles apply.
-        await page.goto(f"{demo.url}/e/{ROUND_TABLE}/screen?at=2027-07-08T19:30")
+        await page.goto(f"{demo.url}/e/{ROUND_TABLE}/screen?at={shifted('2027-07-08T19:30')}")
         await page.wait_for_selector("body[data-live='1']")
 
         # The juror: the outbox script runs, the service worker registers and keeps the pages.

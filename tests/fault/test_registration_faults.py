@@ -19,7 +19,8 @@ from schemas.registration import Counts, GetCounts
 from schemas.subjects import Catalog, Registration, stream_name
 from services.kit.client import ServiceError, call
 from services.kit.nats_server import NatsServer
-from tests.conftest import EVENTS_DIR, ROUND_TABLE
+from tests.conftest import ROUND_TABLE
+from tests.demo_events import demo_text
 from tests.fault.burst import CAPACITY, SLUG, Burst, Figures, audit
 from tests.fault.conftest import Cluster, ServiceProcesses, observer
 
@@ -32,7 +33,7 @@ FAULT_AFTER = 40  # acknowledged registrations before the fault: seats are still
 def drill_event(folder: Path) -> Path:
     """The round table, renamed, with one public category of CAPACITY seats."""
     path = folder / f"{SLUG}.toml"
-    text = (EVENTS_DIR / f"{ROUND_TABLE}.toml").read_text(encoding="utf-8")
+    text = demo_text(ROUND_TABLE)
     path.write_text(
         text.replace(f'slug = "{ROUND_TABLE}"', f'slug = "{SLUG}"').replace("capacity = 80", f"capacity = {CAPACITY}")
     )

@@ -21,15 +21,13 @@ from nats.aio.client import Client
 from schemas.catalog import DefineEvent, EventDefinedReply, EventSpec
 from schemas.registration import Register, RegistrationView
 from schemas.subjects import Catalog, Notify, Registration, stream_name
-from services.catalog.files import read_event_file
-from services.catalog.rules import normalise
 from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.kit.nats_server import free_port
 from services.kit.settings import Settings
 from services.notify.service import NotifyService
-from tests.conftest import EVENTS_DIR
+from tests.demo_events import ROUND_TABLE, demo_event
 
 BASE_URL = "https://perche.example"
 MAIL_FROM = "Terres de Perche <inscriptions@perche.example>"
@@ -157,7 +155,7 @@ def small_event(slug: str, capacity: int = 10, starts_in: int = 10) -> EventSpec
     A fixed local hour, whatever the hour the test runs: an event that starts "now + 10 days" starts
     at 23:30 when the suite runs at 23:30, and its sessions then cross midnight (or a DST change),
     which changes the mails' wording."""
-    base = normalise(read_event_file(EVENTS_DIR / "table-ronde-numerique-education-2027.toml"))
+    base = demo_event(ROUND_TABLE)
     public = base.category("public")
     assert public is not None
     zone = ZoneInfo(base.timezone)

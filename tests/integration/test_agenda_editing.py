@@ -16,7 +16,8 @@ from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.schedule.service import ScheduleService
-from tests.conftest import EVENTS_DIR, HACKATHON, ROUND_TABLE, Web
+from tests.conftest import HACKATHON, ROUND_TABLE, Web
+from tests.demo_events import demo_file, shifted
 from tests.integration.agenda_support import edit, moved, release, released, session_json
 
 DRAFT = f"/api/v1/events/{HACKATHON}/agenda/draft"
@@ -25,7 +26,7 @@ DRAFT = f"/api/v1/events/{HACKATHON}/agenda/draft"
 async def test_the_demo_events_are_released_from_their_files_once(demo: Web, http: httpx.AsyncClient) -> None:
     for slug in (HACKATHON, ROUND_TABLE):
         agenda = await released(http, slug)
-        spec = read_event_file(EVENTS_DIR / f"{slug}.toml")
+        spec = read_event_file(demo_file(slug))
         assert [s["id"] for s in sorted(agenda["agenda"]["sessions"], key=lambda s: s["id"])] == sorted(
             s.id for s in spec.sessions
         )
@@ -45,8 +46,8 @@ async def test_bad_edits_are_refused_with_the_field_and_change_nothing(
         "session": {
             "id": "x",
             "title": "X",
-            "starts_at": "2027-06-11T10:00:00",
-            "ends_at": "2027-06-11T11:00:00",
+            "starts_at": shifted("2027-06-11T10:00:00"),
+            "ends_at": shifted("2027-06-11T11:00:00"),
             "room": "cave",
         },
     }
@@ -79,7 +80,7 @@ async def test_conflicts_are_shown_and_only_released_when_accepted(
     first = await released(http, HACKATHON)
     # The welcome coffee moved onto the opening's room and time, with the opening's speaker.
     opening = session_json(first, "ouverture")
-    coffee = moved(session_json(first, "accueil"), "2027-06-11T09:30:00", "2027-06-11T10:00:00")
+    coffee = moved(session_json(first, "accueil"), shifted("2027-06-11T09:30:00"), shifted("2027-06-11T10:00:00"))
     coffee["session"].update(room=opening["room"], people=["nadia-benali"])
     assert (await edit(http, organiser_headers, HACKATHON, coffee)).status_code == 200
     draft = (await http.get(DRAFT, headers=organiser_headers)).json()
@@ -117,7 +118,7 @@ async def test_pitch_rounds_are_generated_into_the_draft_and_released(
     ]
     assert (await edit(http, organiser_headers, HACKATHON, *teams, *jurors)).status_code == 200
     rounds = {
-        "starts_at": "2027-06-13T14:00:00",
+        "starts_at": shifted("2027-06-13T14:00:00"),
         "rooms": ["amphi", "atelier-1"],
         "jurors_per_team": 2,
         "pitch_minutes": 10,
@@ -163,7 +164,7 @@ async def define(nats_url: str, path: Path, **changes: object) -> None:
 async def test_a_changed_event_file_is_released_unless_organisers_have_unreleased_work(
     demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
 ) -> None:
-    path = EVENTS_DIR / f"{ROUND_TABLE}.toml"
+    path = demo_file(ROUND_TABLE)
     spec = read_event_file(path)
     await released(http, ROUND_TABLE)
     later = [msgspec.structs.replace(s, title=s.title + " !") if s.id == "verre" else s for s in spec.sessions]
@@ -179,8 +180,8 @@ async def test_a_changed_event_file_is_released_unless_organisers_have_unrelease
         "session": {
             "id": "photo",
             "title": "Photo",
-            "starts_at": "2027-07-08T20:50:00",
-            "ends_at": "2027-07-08T21:00:00",
+            "starts_at": shifted("2027-07-08T20:50:00"),
+            "ends_at": shifted("2027-07-08T21:00:00"),
             "room": "jardin",
         },
     }
@@ -218,7 +219,7 @@ async def test_a_restarted_or_second_schedule_instance_rebuilds_the_same_agenda_
         finally:
             await client.drain()
         # Three instances see the file change; it is imported and released once.
-        path = EVENTS_DIR / f"{HACKATHON}.toml"
+        path = demo_file(HACKATHON)
         spec = read_event_file(path)
         sessions = [
             msgspec.structs.replace(s, title="Grand final") if s.id == "resultats" else s for s in spec.sessions

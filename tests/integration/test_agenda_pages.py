@@ -4,16 +4,19 @@ stream, and the organiser's editing forms (no JavaScript needed)."""
 import asyncio
 import re
 import uuid
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 
+from services.kit.i18n import Formatter
 from services.kit.lifecycle import Running
 from services.kit.nats_server import free_port
 from services.kit.settings import Settings
 from services.web.service import WebService
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROUND_TABLE, Web
+from tests.demo_events import instant, shifted
 from tests.integration.agenda_support import edit, moved, release, released, session_json
 
 AGENDA = f"/organiser/e/{ROUND_TABLE}/agenda"
@@ -37,7 +40,8 @@ async def test_the_public_agenda_lists_sessions_by_day_with_calendar_links(demo:
     assert page.status_code == 200
     for session in agenda["agenda"]["sessions"]:
         assert f'id="s-{session["id"]}"' in page.text
-    assert "Samedi 12 juin 2027" in page.text
+    saturday = instant(datetime(2027, 6, 12, 8, 30))  # the second day's first session
+    assert Formatter("fr").date(saturday).capitalize() in page.text  # « Samedi 12 juin 2027 » as written
     webcal = re.search(r'href="([^"]+)" id="subscribe-webcal"', page.text)
     assert webcal and webcal.group(1) == f"webcal://{demo.url.split('://')[1]}/e/{HACKATHON}/calendar.ics"
     google = re.search(r'href="([^"]+)"[^>]*id="subscribe-google"', page.text)
@@ -48,7 +52,8 @@ async def test_the_public_agenda_lists_sessions_by_day_with_calendar_links(demo:
     assert add
     query = parse_qs(urlparse(add.group(1).replace("&amp;", "&")).query)
     assert query["text"] == ["Ouverture du hackathon"]
-    assert query["dates"] == ["20270611T073000Z/20270611T081500Z"]
+    start, end = (instant(datetime(2027, 6, 11, *time)) for time in ((9, 30), (10, 15)))
+    assert query["dates"] == [f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"]
     assert query["ctz"] == ["Europe/Paris"]
     english = await http.get(f"/e/{HACKATHON}/agenda", params={"lang": "en"})
     assert "Hackathon opening" in english.text and "Subscribe in Google Calendar" in english.text
@@ -72,14 +77,14 @@ async def test_the_screen_shows_now_and_next_per_room_and_streams_changes(
     demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
 ) -> None:
     first = await released(http, ROUND_TABLE)
-    screen = await http.get(f"/e/{ROUND_TABLE}/screen", params={"at": "2027-07-08T19:30"})
+    screen = await http.get(f"/e/{ROUND_TABLE}/screen", params={"at": shifted("2027-07-08T19:30")})
     assert screen.status_code == 200
     assert '<meta http-equiv="refresh" content="60">' in screen.text
     council = re.search(r'<section class="room" data-room="conseil">.*?</section>', screen.text, re.S)
     assert council
     assert 'data-session="table-ronde"' in council.group(0).split('class="next"')[0]
     assert 'data-session="questions"' in council.group(0).split('class="next"')[1]
-    board = await http.get(f"/e/{ROUND_TABLE}/screen/board", params={"at": "2027-07-08T19:30", "room": "hall"})
+    board = await http.get(f"/e/{ROUND_TABLE}/screen/board", params={"at": shifted("2027-07-08T19:30"), "room": "hall"})
     assert 'data-room="hall"' in board.text and 'data-room="conseil"' not in board.text
 
     async with http.stream("GET", f"/e/{ROUND_TABLE}/screen/stream") as stream:
@@ -89,7 +94,12 @@ async def test_the_screen_shows_now_and_next_per_room_and_streams_changes(
         while (await anext(lines)) != "":
             pass
         questions = session_json(first, "questions")
-        await edit(http, organiser_headers, ROUND_TABLE, moved(questions, "2027-07-08T20:25:00", "2027-07-08T20:45:00"))
+        await edit(
+            http,
+            organiser_headers,
+            ROUND_TABLE,
+            moved(questions, shifted("2027-07-08T20:25:00"), shifted("2027-07-08T20:45:00")),
+        )
         await release(http, organiser_headers, ROUND_TABLE)
         received = []
         async with asyncio.timeout(10):
@@ -111,8 +121,8 @@ async def test_organisers_edit_the_agenda_with_plain_forms(demo: Web, http: http
             "_csrf_token": csrf,
             "command_id": uuid.uuid4().hex,
             "title": "Photo de groupe",
-            "starts_at": "2027-07-08T20:45",
-            "ends_at": "2027-07-08T20:55",
+            "starts_at": shifted("2027-07-08T20:45"),
+            "ends_at": shifted("2027-07-08T20:55"),
             "room": "hall",
             "kind": "other",
             "audience": "everyone",

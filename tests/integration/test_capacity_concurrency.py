@@ -20,7 +20,8 @@ from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.registration.service import RegistrationService
-from tests.conftest import EVENTS_DIR, define_events
+from tests.conftest import ROUND_TABLE, define_events
+from tests.demo_events import demo_text
 
 SEATS = 5
 PEOPLE = 60
@@ -35,7 +36,7 @@ class UnguardedRegistrationService(RegistrationService):
 
 
 def small_event(tmp_path: Path, slug: str) -> Path:
-    text = (EVENTS_DIR / "table-ronde-numerique-education-2027.toml").read_text()
+    text = demo_text(ROUND_TABLE)
     text = text.replace('slug = "table-ronde-numerique-education-2027"', f'slug = "{slug}"')
     text = text.replace("capacity = 80", f"capacity = {SEATS}")
     tmp_path.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,8 @@ from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.kit.nats_server import free_port
-from tests.conftest import EVENTS_DIR, HACKATHON, ROOT, ROUND_TABLE, Web
+from tests.conftest import HACKATHON, ROOT, ROUND_TABLE, Web
+from tests.demo_events import demo_file
 from tests.unit.test_event_files import MISTAKES
 
 pytestmark = pytest.mark.real_clock  # Perche in another process keeps the real clock (tests/conftest.py)
@@ -69,7 +70,7 @@ async def defined_events(nats_url: str) -> list[tuple[str, str]]:
 
 
 async def test_loading_the_demo_events_defines_them_once(catalog: str) -> None:
-    files = [str(EVENTS_DIR / f"{slug}.toml") for slug in (HACKATHON, ROUND_TABLE)]
+    files = [str(demo_file(slug)) for slug in (HACKATHON, ROUND_TABLE)]
     first = await perche("load", *files, "--nats-url", catalog)
     assert (first.returncode, first.errors) == (0, [])
     assert f"event {HACKATHON} updated (revision 1)" in first.stdout
@@ -83,7 +84,7 @@ async def test_loading_the_demo_events_defines_them_once(catalog: str) -> None:
 
 
 async def test_wrong_event_files_are_refused_one_by_one_and_change_nothing(catalog: str, tmp_path: Path) -> None:
-    loaded = await perche("load", str(EVENTS_DIR / f"{ROUND_TABLE}.toml"), "--nats-url", catalog)
+    loaded = await perche("load", str(demo_file(ROUND_TABLE)), "--nats-url", catalog)
     assert loaded.returncode == 0, loaded.stderr
     before = await defined_events(catalog)
 
@@ -101,7 +102,7 @@ async def test_wrong_event_files_are_refused_one_by_one_and_change_nothing(catal
 
 async def test_a_good_file_loads_even_when_another_in_the_same_command_is_refused(catalog: str, tmp_path: Path) -> None:
     wrong = MISTAKES[0].write(tmp_path)
-    result = await perche("load", str(wrong), str(EVENTS_DIR / f"{HACKATHON}.toml"), "--nats-url", catalog)
+    result = await perche("load", str(wrong), str(demo_file(HACKATHON)), "--nats-url", catalog)
     assert result.returncode == 1
     assert len(result.errors) == 1 and result.errors[0].startswith(f"error: {wrong}: ")
     assert f"event {HACKATHON} updated" in result.stdout
@@ -137,7 +138,7 @@ async def test_organisers_are_created_from_the_command_line_with_checked_input(c
 
 async def test_a_command_without_a_nats_server_fails_fast_with_a_clear_error() -> None:
     nowhere = f"nats://127.0.0.1:{free_port()}"
-    result = await perche("load", str(EVENTS_DIR / f"{HACKATHON}.toml"), "--nats-url", nowhere)
+    result = await perche("load", str(demo_file(HACKATHON)), "--nats-url", nowhere)
     assert result.returncode == 1
     assert result.errors == [f"error: no NATS server answers at {nowhere} (is `perche up` running?)"]
 

@@ -18,12 +18,12 @@ import pytest
 
 from schemas.catalog import DefineEvent, EventDefinedReply, EventSpec
 from schemas.subjects import Catalog
-from services.catalog.files import read_event_file
 from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.schedule.service import ScheduleService
-from tests.conftest import EVENTS_DIR, HACKATHON, ROUND_TABLE, Web
+from tests.conftest import HACKATHON, ROUND_TABLE, Web
+from tests.demo_events import demo_spec
 from tests.icaljs import IcalJs
 from tests.integration.agenda_support import cache_of, icaljs, parse_icalendar, released
 
@@ -65,13 +65,13 @@ async def define(nats_url: str, spec: EventSpec) -> None:
 @pytest.fixture
 async def three_events(demo: Web, http: httpx.AsyncClient) -> dict[str, EventSpec]:
     """The demo events and the copy, all released at version 1 (the same numbers)."""
-    round_table = read_event_file(EVENTS_DIR / f"{ROUND_TABLE}.toml")
+    round_table = demo_spec(ROUND_TABLE)
     copy = msgspec.structs.replace(
         round_table, slug=COPY, title="Table ronde bis", title_en="Second round table", summary="", summary_en=""
     )
     await define(demo.nats_url, copy)
     specs = {
-        HACKATHON: read_event_file(EVENTS_DIR / f"{HACKATHON}.toml"),
+        HACKATHON: demo_spec(HACKATHON),
         ROUND_TABLE: round_table,
         COPY: copy,
     }

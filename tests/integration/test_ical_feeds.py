@@ -6,6 +6,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from tests.conftest import HACKATHON, ROUND_TABLE, Web
+from tests.demo_events import shifted
 from tests.icaljs import IcalJs
 from tests.integration.agenda_support import (
     cache_of,
@@ -76,7 +77,12 @@ async def test_changes_raise_the_sequence_keep_cancelled_items_and_answer_304_un
     # A draft edit is not public: the feed does not change.
     ceremony = session_json(first, "resultats")
     assert (
-        await edit(http, organiser_headers, HACKATHON, moved(ceremony, "2027-06-13T17:15:00", "2027-06-13T18:00:00"))
+        await edit(
+            http,
+            organiser_headers,
+            HACKATHON,
+            moved(ceremony, shifted("2027-06-13T17:15:00"), shifted("2027-06-13T18:00:00")),
+        )
     ).status_code == 200
     assert (await http.get(FEED, headers={"If-None-Match": tag})).status_code == 304
 

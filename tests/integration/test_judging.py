@@ -17,6 +17,7 @@ from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
 from services.kit.client import call
 from services.kit.connection import connect
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
+from tests.demo_events import shifted
 from tests.integration.agenda_support import edit, release, released
 from tests.integration.test_pages import Page
 
@@ -299,7 +300,7 @@ async def test_the_agendas_jury_panels_become_the_jurors_sheets(
 
     def pitch(team: str, hour: int, *people: str) -> dict[str, object]:
         session = {"id": f"pitch-{team}", "title": f"Pitch {team}", "kind": "pitch", "room": "amphi", "team": team}
-        times = {"starts_at": f"2027-06-13T{hour}:00:00", "ends_at": f"2027-06-13T{hour}:30:00"}
+        times = {"starts_at": shifted(f"2027-06-13T{hour}:00:00"), "ends_at": shifted(f"2027-06-13T{hour}:30:00")}
         return {"type": "put_session", "session": {**session, **times, "people": list(people)}}
 
     edits = [

@@ -24,7 +24,8 @@ from schemas.subjects import SERVICES, Registration
 from services.kit.codec import encode
 from services.kit.connection import connect
 from services.kit.nats_server import NatsServer, free_port
-from tests.conftest import EVENTS_DIR, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROOT, ROUND_TABLE
+from tests.conftest import ORGANISER_EMAIL, ORGANISER_PASSWORD, ROOT, ROUND_TABLE
+from tests.demo_events import demo_file, demo_text
 
 pytestmark = pytest.mark.real_clock  # Perche in another process keeps the real clock (tests/conftest.py)
 
@@ -162,7 +163,7 @@ async def test_services_in_separate_processes_work_together_over_nats_only(proce
             # Each service answers only on its own subjects.
             assert all(str(e["subject"]).startswith(f"perche.{service}.") for e in info["endpoints"])  # type: ignore[attr-defined]
 
-        await processes.perche("load", str(EVENTS_DIR / f"{ROUND_TABLE}.toml"))
+        await processes.perche("load", str(demo_file(ROUND_TABLE)))
         registrations = f"/api/v1/events/{ROUND_TABLE}/registrations"
         await processes.until(lambda: event_known(web, ROUND_TABLE), "the web sees the loaded event")
         made = await web.post(registrations, json={"name": "Aline", "email": "aline@example.org", "consent": True})
@@ -198,7 +199,7 @@ async def test_two_registration_instances_share_the_work_without_overselling(
     for name in ("catalog", "registration", "registration#2", "web"):
         processes.start(name)
     tiny = tmp_path / "tiny.toml"
-    text = (EVENTS_DIR / f"{ROUND_TABLE}.toml").read_text(encoding="utf-8")
+    text = demo_text(ROUND_TABLE)
     tiny.write_text(text.replace(f'slug = "{ROUND_TABLE}"', 'slug = "tiny"').replace("capacity = 80", "capacity = 3"))
 
     async def both_instances_up() -> bool:

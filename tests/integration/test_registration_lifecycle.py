@@ -154,4 +154,4 @@ async def test_personal_data_is_purged_automatically_after_the_event(
     assert (gone.json()["email"], gone.json()["name"]) == ("", "")
     other = round_table.json()
     kept = await http.get(f"/api/v1/registrations/{other['id']}", params={"token": token(other)})
-    assert kept.json()["email"] == "other@example.org"  # its event ends later, in July
+    assert kept.json()["email"] == "other@example.org"  # its event ends four weeks later

@@ -22,7 +22,8 @@ from services.kit.nats_server import NatsServer
 from services.registration.people import BUCKET as PEOPLE_BUCKET
 from services.registration.people import LEGACY_BUCKET, PeopleStore
 from services.registration.service import RegistrationService
-from tests.conftest import EVENTS_DIR, HACKATHON, ROUND_TABLE, Web, define_events
+from tests.conftest import HACKATHON, ROUND_TABLE, Web, define_events
+from tests.demo_events import demo_file
 from tests.integration.test_pages import EVENT_PAGE, Page, event_form, visitor
 
 REGISTRATIONS = f"/api/v1/events/{HACKATHON}/registrations"
@@ -241,7 +242,7 @@ async def streams(js: object) -> AsyncIterator[str]:
 async def test_every_instance_decides_a_reused_key_the_same(nats_url: str) -> None:
     catalog = Running([CatalogService()], nats_url)
     await catalog.start()
-    await define_events(nats_url, EVENTS_DIR / f"{ROUND_TABLE}.toml")
+    await define_events(nats_url, demo_file(ROUND_TABLE))
     # Started after the event is defined: each one has read it when it starts answering.
     instances = Running([RegistrationService() for _ in range(3)], nats_url)
     await instances.start()

@@ -29,6 +29,7 @@ from tests.conftest import (
     create_organiser,
     define_events,
 )
+from tests.demo_events import demo_event, demo_events_dir
 
 pytestmark = pytest.mark.real_clock  # Perche in another process keeps the real clock (tests/conftest.py)
 
@@ -148,6 +149,7 @@ class PercheUp:
         self.env.update(
             PERCHE_ADMIN_EMAIL=ORGANISER_EMAIL, PERCHE_ADMIN_PASSWORD=ORGANISER_PASSWORD, PERCHE_RATE_LIMIT="0"
         )
+        self.env["PERCHE_EVENTS_DIR"] = str(demo_events_dir())  # the demo events, moved ahead of today
 
     def start(self) -> subprocess.Popen[bytes]:
         command = [
@@ -185,6 +187,9 @@ def test_perche_up_stops_cleanly_on_ctrl_c_and_starts_again_with_the_data(tmp_pa
             json={"name": "Marc", "email": "marc@example.org", "consent": True, "category": "public"},
         )
         assert made.status_code == 201
+        # perche up loaded the demo events moved ahead of today, as the tests do (PERCHE_EVENTS_DIR).
+        hackathon = httpx.get(f"{up.url}/api/v1/events/{HACKATHON}").json()
+        assert hackathon["starts_at"] == f"{demo_event(HACKATHON).starts_at:%Y-%m-%dT%H:%M:%SZ}"
     finally:
         code = up.ctrl_c(first)
     assert code == 0

@@ -17,7 +17,8 @@ from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.registration.service import RegistrationService
 from services.teams.service import TeamsService
-from tests.conftest import EVENTS_DIR, HACKATHON, define_events
+from tests.conftest import HACKATHON, define_events
+from tests.demo_events import demo_text
 
 JOINERS = 30
 MAX_SIZE = 5
@@ -33,7 +34,7 @@ class UnguardedTeamsService(TeamsService):
 
 
 def hackathon(tmp_path: Path, slug: str) -> Path:
-    text = (EVENTS_DIR / f"{HACKATHON}.toml").read_text(encoding="utf-8")
+    text = demo_text(HACKATHON)
     path = tmp_path / f"{slug}.toml"
     tmp_path.mkdir(parents=True, exist_ok=True)
     path.write_text(text.replace(f'slug = "{HACKATHON}"', f'slug = "{slug}"'), encoding="utf-8")
