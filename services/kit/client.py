@@ -4,7 +4,13 @@ from typing import Any, TypeVar
 
 import msgspec
 from nats.aio.client import Client
-from nats.errors import MaxPayloadError, NoRespondersError
+from nats.errors import (
+    ConnectionClosedError,
+    ConnectionReconnectingError,
+    MaxPayloadError,
+    NoRespondersError,
+    OutboundBufferLimitError,
+)
 from nats.errors import TimeoutError as NatsTimeoutError
 
 from schemas.errors import ErrorReply
@@ -27,7 +33,14 @@ async def call(nc: Client, subject: str, request: msgspec.Struct, reply_type: ty
         raise ServiceError(
             ErrorReply(code="invalid", message="The request is too large: send less text.", key="too_large")
         ) from error
-    except (NatsTimeoutError, NoRespondersError) as error:
+    except (
+        NatsTimeoutError,
+        NoRespondersError,
+        # This process has lost NATS for now: as unavailable as a service that does not answer.
+        ConnectionClosedError,
+        ConnectionReconnectingError,
+        OutboundBufferLimitError,
+    ) as error:
         service = subject.split(".")[1]
         raise ServiceError(
             ErrorReply(

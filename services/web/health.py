@@ -12,26 +12,22 @@ from litestar import Request, Response, get
 from litestar.openapi import ResponseSpec
 from nats.aio.client import Client
 
-from schemas.errors import ErrorReply
 from schemas.health import GetHealth, Health
 from schemas.subjects import SERVICES, health_of
-from services.kit.codec import decoder, encode
+from services.kit.client import ServiceError, call
 from services.web.views import HealthOut
 
 # Above the services' own stream info timeout (1 s), so a slow stream is reported, not a silent one.
 HEALTH_TIMEOUT = 2.0
 
-_reply = decoder(Health | ErrorReply)
-
 
 async def _problems(nc: Client, service: str) -> list[str]:
     try:
-        msg = await nc.request(health_of(service), encode(GetHealth()), timeout=HEALTH_TIMEOUT)
-        reply = _reply.decode(msg.data)
-    except Exception as error:  # noqa: BLE001 - no answer at all is the problem to report
-        return [f"{service} does not answer ({type(error).__name__})"]
-    if isinstance(reply, ErrorReply):
-        return [f"{service}: {reply.message}"]
+        reply = await call(nc, health_of(service), GetHealth(), Health, timeout=HEALTH_TIMEOUT)
+    except ServiceError as error:
+        if error.reply.code == "unavailable":
+            return [f"{service} does not answer"]
+        return [f"{service}: {error.reply.message}"]
     return list(reply.problems) if not reply.writable else []
 
 
