@@ -25,10 +25,9 @@ from nats.js import api
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 from nats.js.kv import KeyValue
 
-from schemas.errors import Rejected
 from schemas.registration import PersonalData
 from services.kit.codec import decode, encode
-from services.kit.store import replicas, with_retries
+from services.kit.store import replicas, unavailable, with_retries
 
 log = logging.getLogger("perche.registration.people")
 
@@ -39,10 +38,6 @@ LEGACY_BUCKET = "perche_registration_people"
 HISTORY = 64
 
 __all__ = ["BUCKET", "PeopleStore"]
-
-
-def unavailable() -> Rejected:
-    return Rejected("unavailable", "Personal data cannot be stored right now; please retry", key="unavailable")
 
 
 T = TypeVar("T")
@@ -131,12 +126,12 @@ class PeopleStore:
         except KeyNotFoundError as error:
             # nats-py reads the key back after a refused create: a store that refuses the create
             # and then has no key cannot answer consistently now (a cluster without its quorum).
-            raise unavailable() from error
+            raise unavailable("store personal data") from error
         else:
             return fresh
         made = await self.existing_key(registration_id)
         if made is None:
-            raise unavailable()
+            raise unavailable("store personal data")
         return made
 
     async def existing_key(self, registration_id: str) -> bytes | None:
