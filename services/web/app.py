@@ -36,7 +36,7 @@ from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
-from services.web.security_headers import DOCS_PATH, SecurityHeaders, served_over_https
+from services.web.security_headers import DOCS_PATH, SecurityHeaders
 from services.web.teams_pages import TEAMS_HANDLERS
 
 log = logging.getLogger("perche.web")
@@ -166,8 +166,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             cookie_name=CSRF_COOKIE,
             cookie_httponly=True,
             cookie_samesite="lax",
-            # Secure when PERCHE_BASE_URL is https; SecurityHeaders also marks it so for https requests.
-            cookie_secure=served_over_https(settings.base_url),
+            # Secure over https like every cookie: SecurityHeaders marks it so.
             # The JSON API uses bearer tokens or no credentials at all, never cookies.
             exclude=["/api/"],
         ),

@@ -34,7 +34,6 @@ from services.web.gateway import Gateway, public_base
 from services.web.printouts import Badge, badges_pdf
 from services.web.rendering import gettext_for, language_of, render
 from services.web.results_pages import jurors_of, published
-from services.web.security_headers import served_over_https
 
 
 def _login_redirect(request: Request[Any, Any, Any]) -> Redirect:
@@ -49,7 +48,6 @@ def _with_session(request: Request[Any, Any, Any], response: Response[Any], who:
         max_age=LIFETIME,
         httponly=True,
         samesite="lax",
-        secure=served_over_https(request.app.state.settings.base_url, request.url.scheme),
         path="/",
     )
     return response
