@@ -235,15 +235,7 @@ class CatalogService:
         return organiser, entry.revision or 0
 
     async def _write_organiser(self, ident: str, record: _Organiser, revision: int) -> bool:
-        """Store it if nobody wrote since `revision`; False when someone did."""
-        try:
-            if revision:
-                await self.organisers.update(ident, encode(record), last=revision)
-            else:
-                await self.organisers.create(ident, encode(record))
-        except KeyWrongLastSequenceError:
-            return False
-        return True
+        return await _write_if_unchanged(self.organisers, ident, encode(record), revision)
 
     async def _session_ended(self, session_id: str) -> bool:
         try:
@@ -278,12 +270,7 @@ class CatalogService:
             except KeyNotFoundError:  # none yet, or cleared by a success
                 failures, revision = LoginFailures(), 0
             counted = decide_login_attempt(failures, self._clock())
-            try:
-                if revision:
-                    await self.login_failures.update(ident, encode(counted), last=revision)
-                else:
-                    await self.login_failures.create(ident, encode(counted))
-            except KeyWrongLastSequenceError:
+            if not await _write_if_unchanged(self.login_failures, ident, encode(counted), revision):
                 continue  # another attempt on this account at the same moment: count again
             if len(counted.at) == LOGIN_ATTEMPTS:
                 log.warning(
@@ -293,6 +280,18 @@ class CatalogService:
 
     async def count_organisers(self, _query: CountOrganisers) -> OrganiserCount:
         return OrganiserCount(count=len(self.state.organisers))
+
+
+async def _write_if_unchanged(kv: KeyValue, key: str, value: bytes, revision: int) -> bool:
+    """Store `value` if nobody wrote `key` since `revision` (0: never written); False when someone did."""
+    try:
+        if revision:
+            await kv.update(key, value, last=revision)
+        else:
+            await kv.create(key, value)
+    except KeyWrongLastSequenceError:
+        return False
+    return True
 
 
 def _check_new_password(password: str, field: str) -> None:
