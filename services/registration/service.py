@@ -316,7 +316,7 @@ class RegistrationService:
             return False  # nothing to compare with any more, and nothing to give back
         if record.fingerprint is not None:
             key = await self.people_store.existing_key(record.id)
-            return key is not None and hmac.compare_digest(record.fingerprint, payload_fingerprint(command, key))
+            return key is not None and same_secret(record.fingerprint, payload_fingerprint(command, key))
         # Registered before fingerprints existed: compare with the stored person.
         person = await self.people_store.get(record.id)
         try:
