@@ -186,10 +186,20 @@ class EventStore(Generic[E]):
     async def open(self) -> None:
         """Create the stream if needed and replay it; returns once state is current."""
         await ensure_stream(self._js, self.stream, [self._filter])
-        info = await self._js.stream_info(self.stream)
-        if info.state.messages == 0:
-            self._ready.set()
-        await self._follow(after=0)
+        for attempt in range(10):
+            try:
+                info = await self._js.stream_info(self.stream)
+                if info.state.messages == 0:
+                    self._ready.set()
+                await self._follow(after=0)
+                break
+            except UNREACHABLE:
+                # Opened during a leader election (a node just lost): the stream answers once it has
+                # a leader again, as ensure_stream waits for one at a cluster's first start.
+                if attempt == 9:
+                    raise
+                log.warning("%s has no leader to follow from yet, retrying", self.stream)
+                await asyncio.sleep(0.5 * (attempt + 1))
         await self._ready.wait()
 
     async def _follow(self, after: int) -> None:

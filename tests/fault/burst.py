@@ -7,6 +7,7 @@ every acknowledged registration must be stored once, with its person, and the se
 """
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -150,8 +151,26 @@ async def settle(nc: Client) -> Counts:
         await asyncio.sleep(0.2)
 
 
+async def healthy(web_url: str) -> None:
+    """Wait (bounded) until /healthz says registration can read and write again.
+
+    Only registration's part counts: the drills run catalog, registration and web alone.
+    """
+    deadline = time.monotonic() + SETTLE_DEADLINE
+    async with httpx.AsyncClient(base_url=web_url, timeout=10) as web:
+        while True:
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                health = (await web.get("/healthz")).json()
+                if health["services"].get("registration") and "registration" not in health["problems"]:
+                    return
+            assert time.monotonic() < deadline, "/healthz never said registration was ok again after the fault"
+            await asyncio.sleep(0.2)
+
+
 async def audit(nc: Client, burst: Burst, fault: str) -> Figures:
     """Read what is stored, through the stream and the bucket the service itself uses."""
+    # After a failover, reads wait for the new leaders as the service's own would.
+    await healthy(burst.web_url)
     await settle(nc)
     registered: Counter[str] = Counter()
     state = RegistrationState()
