@@ -16,12 +16,89 @@ ErrorCode = Literal[
 ]
 
 
+# Every error key a reply may carry. Pages show each in the reader's language (services/web/errors.py
+# holds the texts; a test fails when a key has none in French or English). A new refusal adds its key here.
+ErrorKey = Literal[
+    "agenda_bad_number",
+    "agenda_bad_time",
+    "agenda_ends_first",
+    "agenda_has_conflicts",
+    "agenda_name_required",
+    "agenda_no_session",
+    "agenda_still_used",
+    "agenda_title_required",
+    "agenda_unchanged",
+    "agenda_unknown_person",
+    "agenda_unknown_room",
+    "agenda_unknown_team",
+    "already_cancelled",
+    "already_checked_in",
+    "already_confirmed",
+    "answer_not_a_choice",
+    "answer_required",
+    "answer_too_long",
+    "answer_wrong_kind",
+    "bad_token",
+    "closed",
+    "command_id_reused",
+    "consent_required",
+    "email_invalid",
+    "erased",
+    "event_not_found",
+    "idempotency_key_reused",
+    "judging_closed",
+    "judging_no_criterion",
+    "judging_no_team",
+    "judging_none",
+    "judging_not_assigned",
+    "judging_points_range",
+    "login_throttled",
+    "mail_not_found",
+    "name_required",
+    "no_free_seat",
+    "no_offer",
+    "not_confirmed",
+    "not_open_yet",
+    "offer_expired",
+    "organiser_not_found",
+    "password_too_short",
+    "registration_not_found",
+    "results_judging_open",
+    "results_nothing_scored",
+    "rounds_conflicts",
+    "rounds_no_team",
+    "rounds_too_few_jurors",
+    "rounds_unavailable",
+    "session_ended",
+    "team_already_member",
+    "team_exists",
+    "team_full",
+    "team_name_required",
+    "team_name_taken",
+    "team_no_founder",
+    "team_not_found",
+    "team_not_member",
+    "team_not_participant",
+    "team_unknown_challenge",
+    "team_wrong_code",
+    "teams_closed",
+    "too_large",
+    "too_long",
+    "unavailable",
+    "unknown_category",
+    "unknown_question",
+    "wrong_credentials",
+    "wrong_current_password",
+]
+ERROR_KEYS: frozenset[str] = frozenset(ErrorKey.__args__)  # type: ignore[attr-defined]
+
+
 class ErrorReply(msgspec.Struct, tag="error", frozen=True, kw_only=True):
     code: ErrorCode
     message: str
     field: str | None = None
     # A short stable key that pages translate; `message` is the English fallback.
-    key: str | None = None
+    key: ErrorKey | None = None
     # For `rate_limited`: seconds until a retry can succeed (sent as HTTP Retry-After).
     retry_after: int | None = None
 
@@ -46,7 +123,7 @@ class Rejected(Exception):
         code: ErrorCode,
         message: str,
         field: str | None = None,
-        key: str | None = None,
+        key: ErrorKey | None = None,
         retry_after: int | None = None,
     ) -> None:
         super().__init__(message)

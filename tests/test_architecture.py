@@ -139,3 +139,43 @@ def test_subjects_are_spelled_only_in_schemas() -> None:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and SUBJECT.match(node.value):
                 offences.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value}")
     assert offences == []
+
+
+WEB = SERVICES / "web"
+# The web's own composition: build_app registers every context's handlers, the process starts it.
+WEB_ROOTS = {"app.py", "service.py"}
+
+
+def web_contexts() -> list[Path]:
+    return sorted(p for p in WEB.iterdir() if (p / "__init__.py").exists())
+
+
+def web_context_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[:2] != ["services", "web"] or len(parts) < 3:
+        return None
+    return parts[2] if (WEB / parts[2] / "__init__.py").exists() else None
+
+
+def test_no_web_context_imports_another() -> None:
+    """DESIGN: the web has one package per context, and no context imports another."""
+    offences = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for context in web_contexts()
+        for path in python_files(context)
+        for module in imported_modules(path)
+        if web_context_of(module) not in (None, context.name)
+    ]
+    assert offences == []
+
+
+def test_the_webs_shared_pieces_import_no_context() -> None:
+    """gateway, auth, errors, rendering... serve every context, so they depend on none."""
+    offences = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted(WEB.glob("*.py"))
+        if path.name not in WEB_ROOTS
+        for module in imported_modules(path)
+        if web_context_of(module) is not None
+    ]
+    assert offences == []

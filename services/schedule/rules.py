@@ -9,13 +9,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from schemas.catalog import Audience, EventSpec, Span
-from schemas.errors import Rejected
+from schemas.errors import ErrorKey, Rejected
 from schemas.schedule import (
     Agenda,
     AgendaReleased,
@@ -133,13 +133,16 @@ def _put(items: list[T], item: T) -> list[T]:
     return [*items, item]
 
 
-def _pick(items: list[T], wanted: list[str] | None, where: str, what: str) -> list[T]:
+_UNKNOWN: dict[str, ErrorKey] = {"team": "agenda_unknown_team", "person": "agenda_unknown_person"}
+
+
+def _pick(items: list[T], wanted: list[str] | None, where: str, what: Literal["team", "person"]) -> list[T]:
     if wanted is None:
         return list(items)
     known = {item.id: item for item in items}
     for i, ident in enumerate(wanted):
         if ident not in known:
-            raise Rejected("invalid", f"There is no {what} {ident!r}", f"{where}[{i}]", key=f"agenda_unknown_{what}")
+            raise Rejected("invalid", f"There is no {what} {ident!r}", f"{where}[{i}]", key=_UNKNOWN[what])
     return [known[ident] for ident in wanted]
 
 

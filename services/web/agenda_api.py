@@ -23,8 +23,8 @@ from schemas.schedule import (
 )
 from schemas.subjects import Schedule
 from services.web.agenda_pages import public_agenda
-from services.web.api import check_key, strictly
 from services.web.auth import organiser_guard
+from services.web.bodies import check_key, strictly
 from services.web.gateway import Gateway
 from services.web.views import error_responses
 

@@ -23,10 +23,9 @@ from schemas.schedule import (
     GetFeed,
 )
 from schemas.subjects import Publishing, Registration, Schedule
-from services.web.forms import N_, error_text
 from services.web.gateway import Gateway
 from services.web.i18n import negotiate
-from services.web.rendering import gettext_for, language_of
+from services.web.rendering import language_of
 
 VERSION_TTL = 30.0  # seconds a known version is trusted without an announcement
 HOLDER_TTL = 60.0  # seconds a checked personal link is trusted (cancelling takes effect after)
@@ -48,37 +47,6 @@ KINDS: tuple[SessionKind, ...] = (
     "ceremony",
     "other",
 )
-
-# Texts for the agenda's error keys; the French text is the message id.
-AGENDA_ERRORS = {
-    "agenda_unknown_room": N_("Cette salle n'existe pas : ajoutez-la d'abord."),
-    "agenda_unknown_person": N_("Cette personne n'est pas dans la liste des intervenant·es et du jury."),
-    "agenda_unknown_team": N_("Cette équipe n'existe pas : ajoutez-la d'abord."),
-    "agenda_no_session": N_("Cette session n'existe pas (ou plus)."),
-    "agenda_ends_first": N_("La fin doit être après le début."),
-    "agenda_still_used": N_("Cet élément sert encore dans des sessions : modifiez-les ou retirez-les d'abord."),
-    "agenda_has_conflicts": N_(
-        "Le brouillon a des conflits : corrigez-les, ou cochez « publier malgré les conflits »."
-    ),
-    "agenda_unchanged": N_("Rien n'a changé depuis la dernière version publiée."),
-    "rounds_no_team": N_("Il n'y a aucune équipe : ajoutez les équipes d'abord."),
-    "rounds_too_few_jurors": N_(
-        "Il n'y a pas assez de membres du jury pour ces salles et ce nombre de jurés par équipe."
-    ),
-    "rounds_conflicts": N_("Une équipe n'a pas assez de jurés sans conflit d'intérêts."),
-    "rounds_unavailable": N_("Aucun jury disponible n'a pu être trouvé pour certaines équipes."),
-    "agenda_bad_time": N_("Indiquez la date et l'heure (jj/mm/aaaa hh:mm)."),
-    "agenda_bad_number": N_("Indiquez un nombre entier."),
-    "agenda_title_required": N_("Indiquez un titre."),
-    "agenda_name_required": N_("Indiquez un nom."),
-}
-
-
-def agenda_error(request: Request[Any, Any, Any], reply_key: str | None, message: str) -> str:
-    gettext = gettext_for(language_of(request))
-    if reply_key in AGENDA_ERRORS:
-        return str(gettext(AGENDA_ERRORS[reply_key]))
-    return str(error_text(reply_key, message, gettext))
 
 
 # --- the per-instance cache of versions and feeds ---

@@ -41,12 +41,13 @@ from schemas.subjects import Schedule, Teams
 from schemas.teams import ListTeams, TeamList, TeamView
 from schemas.validation import without_accents
 from services.kit.client import ServiceError
-from services.web.agenda_cache import KINDS, agenda_error
+from services.web.agenda_cache import KINDS
 from services.web.agenda_pages import by_day
 from services.web.auth import organiser_guard
+from services.web.errors import error_text
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
-from services.web.rendering import render
+from services.web.rendering import language_of, render
 
 # --- organisers: editing the draft, generating rounds, releasing ---
 
@@ -240,7 +241,7 @@ class OrganiserAgenda(Controller):
         try:
             edits: list[Edit] = make(form)
         except FormProblem as problem:
-            return await self._page(request, slug, agenda_error(request, problem.key, problem.key), 422)
+            return await self._page(request, slug, error_text(problem.key, problem.key, language_of(request)), 422)
         except (msgspec.ValidationError, ValueError) as problem:
             return await self._page(request, slug, str(problem), 422)
         command = EditDraft(
@@ -261,7 +262,7 @@ class OrganiserAgenda(Controller):
             if failure.reply.code in ("unavailable", "forbidden"):
                 raise
             status = 409 if failure.reply.code == "conflict" else 422
-            message = agenda_error(request, failure.reply.key, failure.reply.message)
+            message = error_text(failure.reply.key, failure.reply.message, language_of(request))
             return await self._page(request, slug, message, status)
         return Redirect(f"/organiser/e/{slug}/agenda{anchor}", status_code=303)
 
@@ -324,7 +325,7 @@ class OrganiserAgenda(Controller):
         try:
             command = rounds_from_form(form, slug, request.state.organiser[0])
         except FormProblem as problem:
-            return await self._page(request, slug, agenda_error(request, problem.key, problem.key), 422)
+            return await self._page(request, slug, error_text(problem.key, problem.key, language_of(request)), 422)
         except msgspec.ValidationError as problem:
             return await self._page(request, slug, str(problem), 422)
         return await self._send(request, slug, Schedule.GENERATE_ROUNDS, command, DraftView, "#sessions")

@@ -26,7 +26,6 @@ from schemas.subjects import Schedule
 from services.web.agenda_cache import KEEPALIVE, STOP, STREAM_LIFETIME, cache_of
 from services.web.gateway import Gateway, public_base
 from services.web.rendering import language_of, localised, render
-from services.web.results_pages import published
 
 # --- shaping the agenda for pages ---
 
@@ -164,7 +163,7 @@ class AgendaPages(Controller):
         """The venue's big screen: now and next in each room, live (`at` rehearses another time)."""
         spec, view = await self._published(request, slug)
         context = self._screen_context(spec, view, room, at)
-        return render(request, "screen.html", results=await published(request.app.state.gateway, slug), **context)
+        return render(request, "screen.html", results=await request.app.state.gateway.results(slug), **context)
 
     @get("/e/{slug:str}/screen/board")
     async def screen_board(
@@ -172,7 +171,7 @@ class AgendaPages(Controller):
     ) -> Response[str]:
         spec, view = await self._published(request, slug)
         context = self._screen_context(spec, view, room, at)
-        results = await published(request.app.state.gateway, slug)
+        results = await request.app.state.gateway.results(slug)
         response = render(request, "screen_board.html", results=results, **context)
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -1,11 +1,9 @@
 """The JSON API, /api/v1: what any client (a phone app, a spreadsheet script) builds on."""
 
 import uuid
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -29,8 +27,8 @@ from schemas.registration import (
 )
 from schemas.subjects import Catalog, Registration
 from services.kit.client import ServiceError
-from services.kit.codec import describe_validation_error
 from services.web.auth import LIFETIME, end_session, organiser_guard, organiser_of
+from services.web.bodies import check_key, strictly
 from services.web.gateway import Gateway, event_detail_out, event_out, public_base, registration_out
 from services.web.spreadsheets import csv_bytes
 from services.web.views import (
@@ -59,40 +57,6 @@ IdempotencyKey = Annotated[
         max_length=100,
     ),
 ]
-
-
-T = TypeVar("T")
-
-
-def _integral(value: Any) -> Any:
-    """JSON Schema counts 20.0 as an integer; msgspec's strict mode would not."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_integral(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    return value
-
-
-async def strictly(request: Request[Any, Any, Any], data: T) -> T:
-    """The body as the schema says, not as Litestar converts it: it is lenient there (1 and "0" become
-    booleans, "5" a number), so a consent of 1 would pass for a yes. Convert it again, strictly."""
-    try:
-        return msgspec.convert(_integral(msgspec.json.decode(await request.body())), type(data), strict=True)
-    except (msgspec.ValidationError, msgspec.DecodeError) as error:
-        message, field, _ = describe_validation_error(error)
-        raise ValidationException(
-            "Validation failed", extra=[{"message": message, "key": field or "data", "source": "body"}]
-        ) from error
-
-
-def check_key(key: str | None) -> str:
-    if key is None:
-        return uuid.uuid4().hex
-    if not 8 <= len(key) <= 100:
-        raise ValidationException("Idempotency-Key must be 8 to 100 characters long")
-    return key
 
 
 def _token_out(request: Request[Any, Any, Any], who: OrganiserReply) -> TokenOut:

@@ -3,30 +3,22 @@
 import logging
 from typing import Any
 
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
-    NotFoundException,
-    ValidationException,
-)
+from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.response import Redirect
 
-from schemas.errors import HTTP_STATUS
-from services.kit.client import ServiceError
 from services.kit.settings import Settings
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
 from services.web.docs import SwaggerPage
 from services.web.editor import EventEditor
-from services.web.forms import error_text
-from services.web.gateway import Gateway
+from services.web.errors import EXCEPTION_HANDLERS
+from services.web.gateway import Gateway, gateway_of
 from services.web.health import healthz
 from services.web.jury_admin import JuryAdmin
 from services.web.jury_form import JuryPages
@@ -34,7 +26,7 @@ from services.web.mails import MailPages
 from services.web.openapi import complete_allow_headers, honest_openapi
 from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
-from services.web.rendering import Brand, gettext_for, language_of, make_environment, render
+from services.web.rendering import Brand, make_environment
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
 from services.web.security_headers import DOCS_PATH, SecurityHeaders
 from services.web.teams_pages import TEAMS_HANDLERS
@@ -42,89 +34,9 @@ from services.web.teams_pages import TEAMS_HANDLERS
 log = logging.getLogger("perche.web")
 
 
-def _is_api(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith("/api/")
-
-
 # The largest body any form or API call needs (an event with its sessions is well under it). It stays
 # below the NATS max_payload (1 MB), so what is accepted here always fits in one command.
 MAX_BODY = 512 * 1024
-
-
-def _error_response(
-    request: Request[Any, Any, Any],
-    status: int,
-    code: str,
-    message: str,
-    field: str | None,
-    headers: dict[str, str] | None = None,
-) -> Response[Any]:
-    if _is_api(request):
-        return Response(
-            {"code": code, "message": message, "field": field},
-            status_code=status,
-            media_type=MediaType.JSON,
-            headers=headers,
-        )
-    response = render(request, "public/error.html", status_code=status, message=message, status=status)
-    response.headers.update(headers or {})
-    return response
-
-
-def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Response[Any]:
-    reply = error.reply
-    message = (
-        reply.message if _is_api(request) else error_text(reply.key, reply.message, gettext_for(language_of(request)))
-    )
-    headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after else None
-    return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field, headers)
-
-
-def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
-    gettext = gettext_for(language_of(request))
-    if isinstance(error, NotAuthorizedException) and not _is_api(request):
-        return Redirect(f"/organiser/login?next={request.url.path}", status_code=303)
-    if isinstance(error, ValidationException) and _is_api(request):
-        extra = error.extra if isinstance(error.extra, list) else []
-        key = extra[0].get("key") if extra and isinstance(extra[0], dict) else None
-        # msgspec names no key inside a mapping (`answers[...]`): the field is the mapping itself.
-        field = str(key).split("[", 1)[0] if key else None
-        detail = extra[0].get("message") if extra and isinstance(extra[0], dict) else None
-        message = f"{error.detail}: {detail}" if detail else error.detail
-        return _error_response(request, 400, "invalid", message, field)
-    if isinstance(error, NotFoundException):
-        return _error_response(request, 404, "not_found", gettext("Cette page n'existe pas."), None)
-    if error.status_code == 403 and "CSRF" in str(error.detail):
-        message = gettext("Le formulaire a expiré : rechargez la page et recommencez.")
-        return _error_response(request, 403, "forbidden", message, None)
-    if error.status_code == 429:
-        message = gettext("Trop de demandes en peu de temps : patientez une minute puis réessayez.")
-        # The rate limit is per minute: a retry after one always finds a fresh window.
-        return _error_response(request, 429, "rate_limited", message, None, {"Retry-After": "60"})
-    if error.status_code == 413:
-        message = gettext("Ce que vous avez envoyé est trop long : raccourcissez les textes et recommencez.")
-        return _error_response(request, 413, "too_large", message, None)
-    if error.status_code == 400 and not _is_api(request):
-        message = gettext("Ce formulaire n'a pas pu être lu : rechargez la page et recommencez.")
-        return _error_response(request, 400, "invalid", message, None)
-    code = {401: "unauthorized", 403: "forbidden", 405: "method_not_allowed"}.get(error.status_code, "invalid")
-    # A 405 says which methods the address takes (RFC 9110 §15.5.6): keep Litestar's Allow header.
-    allow = {"Allow": error.headers["allow"]} if error.headers and "allow" in error.headers else None
-    return _error_response(request, error.status_code, code, str(error.detail), None, allow)
-
-
-def on_too_deep(request: Request[Any, Any, Any], error: RecursionError) -> Response[Any]:
-    """msgspec gives up on deeply nested JSON with a RecursionError: a bad request, not a crash."""
-    log.warning("too deeply nested body on %s", request.url.path)
-    message = gettext_for(language_of(request))("Ce que vous avez envoyé est imbriqué trop profondément.")
-    return _error_response(request, 400, "invalid", message, None)
-
-
-def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    log.exception("unexpected error on %s", request.url.path, exc_info=error)
-    gettext = gettext_for(language_of(request))
-    message = gettext("Une erreur inattendue s'est produite : réessayez dans un instant.")
-    return _error_response(request, 500, "internal", message, None)
 
 
 async def _throttled(request: Request[Any, Any, Any]) -> bool:
@@ -161,6 +73,8 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             ResultsAdmin,
             ResultsApi,
         ],
+        # Every handler that names a `gateway: Gateway` parameter gets the app's one.
+        dependencies={"gateway": Provide(gateway_of, sync_to_thread=False)},
         csrf_config=CSRFConfig(
             secret=secret.hex(),
             cookie_name=CSRF_COOKIE,
@@ -173,12 +87,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         middleware=middleware,
         # On every answer, error pages included: CSP, no-store and no-referrer on private pages, HSTS.
         before_send=[SecurityHeaders(settings.base_url)],
-        exception_handlers={
-            ServiceError: on_service_error,
-            HTTPException: on_http_error,
-            RecursionError: on_too_deep,
-            Exception: on_unexpected,
-        },
+        exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Perche",
             version="1",

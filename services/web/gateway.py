@@ -2,13 +2,17 @@
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
+from litestar import Request
 from nats.aio.client import Client
 
 from schemas.catalog import EventList, EventReply, EventSpec, GetEvent, ListEvents
-from schemas.registration import Counts, GetCounts, RegistrationView
-from schemas.subjects import Catalog, Registration
+from schemas.judging import GetStandings, Standings
+from schemas.publishing import GetResults, Results
+from schemas.registration import Counts, GetCounts, ListRegistrations, RegistrationList, RegistrationView
+from schemas.subjects import Catalog, Judging, Publishing, Registration
 from services.kit.client import ServiceError, call
 from services.web.views import (
     CategoryOut,
@@ -19,13 +23,17 @@ from services.web.views import (
     RegistrationStatus,
 )
 
+R = TypeVar("R", bound=msgspec.Struct)
+
 
 class Gateway:
+    """Handlers get it injected (`gateway: Gateway`); `call` answers with the reply type asked for."""
+
     def __init__(self, nc: Client, base_url: str) -> None:
         self.nc = nc
         self.base_url = base_url
 
-    async def call(self, subject: str, request: Any, reply_type: Any, timeout: float = 5.0) -> Any:
+    async def call(self, subject: str, request: msgspec.Struct, reply_type: type[R], timeout: float = 5.0) -> R:
         return await call(self.nc, subject, request, reply_type, timeout)
 
     async def events(self, include_unpublished: bool = False) -> list[EventSpec]:
@@ -49,10 +57,27 @@ class Gateway:
                 return None
             raise
 
+    async def results(self, slug: str) -> Results:
+        """What publishing has made public for the event (nothing before the ceremony)."""
+        return await self.call(Publishing.RESULTS, GetResults(event=slug), Results)
+
+    async def judging(self, slug: str) -> tuple[EventSpec, list[RegistrationView], Standings]:
+        """The event, its jurors and the live standings, with each juror's progress."""
+        spec = await self.event(slug, include_unpublished=True)
+        registrations = await self.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        jurors = jurors_of(spec, registrations.registrations)
+        query = GetStandings(event=spec.slug, jurors=[j.id for j in jurors])
+        return spec, jurors, await self.call(Judging.STANDINGS, query, Standings)
+
     async def events_with_counts(self, include_unpublished: bool = False) -> list[tuple[EventSpec, Counts | None]]:
         events = await self.events(include_unpublished)
         counts = await asyncio.gather(*(self.counts(e.slug) for e in events))
         return list(zip(events, counts, strict=True))
+
+
+def jurors_of(spec: EventSpec, registrations: list[RegistrationView]) -> list[RegistrationView]:
+    """Confirmed registrations of the categories whose audience is the jury."""
+    return [r for r in registrations if r.status == "confirmed" and spec.audience_of(r.category) == "jurors"]
 
 
 def registration_status(spec: EventSpec, counts: Counts | None, now: datetime | None = None) -> RegistrationStatus:
@@ -137,6 +162,12 @@ def registration_out(view: RegistrationView, base: str) -> RegistrationOut:
         offer_expires_at=view.offer_expires_at,
         checked_in_at=view.checked_in_at,
     )
+
+
+def gateway_of(request: Request[Any, Any, Any]) -> Gateway:
+    """The `gateway` dependency every handler asks for (build_app provides it)."""
+    gateway: Gateway = request.app.state.gateway
+    return gateway
 
 
 def public_base(request: Any) -> str:

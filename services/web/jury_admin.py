@@ -22,11 +22,11 @@ from schemas.subjects import Judging, Registration, Schedule
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import organiser_guard
-from services.web.forms import command_id_of, error_text
+from services.web.errors import error_text
+from services.web.forms import command_id_of
 from services.web.gateway import Gateway, public_base
 from services.web.printouts import JurorSheet, jury_sheets_pdf
-from services.web.rendering import gettext_for, language_of, render
-from services.web.results_pages import judging_of
+from services.web.rendering import language_of, render
 
 
 def panels_of(agenda: Agenda, jurors: set[str], teams: set[str]) -> dict[str, list[str]]:
@@ -69,7 +69,7 @@ class JuryAdmin(Controller):
         status_code: int = 200,
     ) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
-        spec, jurors, standings = await judging_of(gateway, slug)
+        spec, jurors, standings = await gateway.judging(slug)
         progress = {p.juror: p for p in standings.jurors}
         base = public_base(request)
         tokens = request.app.state.tokens
@@ -101,7 +101,7 @@ class JuryAdmin(Controller):
     @get("/sheets.pdf")
     async def paper_sheets(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
         """Paper scoring sheets, one per juror in their language: the backup if phones fail."""
-        spec, jurors, standings = await judging_of(request.app.state.gateway, slug)
+        spec, jurors, standings = await request.app.state.gateway.judging(slug)
         titles = {c.id: c for c in spec.challenges}
         teams_of = {p.juror: p.teams for p in standings.jurors}
         sheets = []
@@ -143,7 +143,7 @@ class JuryAdmin(Controller):
         except ServiceError as failure:
             if failure.reply.code in ("unavailable", "internal"):
                 raise
-            message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
+            message = error_text(failure.reply.key, failure.reply.message, language_of(request))
             return await self._page(request, slug, {failure.reply.field or "_form": message}, values, 422)
         return Redirect(f"/organiser/e/{slug}/jury?saved=juror", status_code=303)
 
@@ -153,7 +153,7 @@ class JuryAdmin(Controller):
         gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command_id = command_id_of(form)
-        _, jurors, standings = await judging_of(gateway, slug)
+        _, jurors, standings = await gateway.judging(slug)
         for juror, teams in (await agenda_panels(gateway, slug, jurors, standings)).items():
             command = AssignJuror(
                 command_id=f"{command_id}-{juror}"[:100],

@@ -24,7 +24,8 @@ from schemas.judging import (
 from schemas.registration import GetRegistration, RegistrationView
 from schemas.subjects import Judging, Registration
 from services.kit.client import ServiceError
-from services.web.forms import ERROR_TEXTS, command_id_of, error_text
+from services.web.errors import error_text
+from services.web.forms import command_id_of
 from services.web.gateway import Gateway
 from services.web.rendering import TEMPLATES, gettext_for, language_of, render
 
@@ -158,7 +159,7 @@ class JuryPages(Controller):
         except ServiceError as failure:
             if failure.reply.code in ("unavailable", "internal"):
                 raise
-            message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
+            message = error_text(failure.reply.key, failure.reply.message, language_of(request))
             return (failure.reply.field, message, 409 if failure.reply.code == "conflict" else 422)
         return sheet
 
@@ -221,7 +222,7 @@ class JuryPages(Controller):
         if points is None or points > 100:
             gettext = gettext_for(language_of(request))
             message = (
-                gettext(ERROR_TEXTS["judging_points_range"])
+                error_text("judging_points_range", "", language_of(request))
                 if points_text.lstrip("-").isdigit()
                 else gettext("Choisissez une note avant d'enregistrer.")
             )

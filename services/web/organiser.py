@@ -29,11 +29,11 @@ from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import LIFETIME, SESSION_COOKIE, end_session, organiser_of
-from services.web.forms import command_id_of, error_text
-from services.web.gateway import Gateway, public_base
+from services.web.errors import error_text
+from services.web.forms import command_id_of
+from services.web.gateway import Gateway, jurors_of, public_base
 from services.web.printouts import Badge, badges_pdf
 from services.web.rendering import gettext_for, language_of, render
-from services.web.results_pages import jurors_of, published
 
 
 def _login_redirect(request: Request[Any, Any, Any]) -> Redirect:
@@ -79,7 +79,7 @@ async def day_figures(gateway: Gateway, spec: EventSpec, registrations: list[Reg
         teams, standings, results = await asyncio.gather(
             gateway.call(Teams.LIST, ListTeams(event=spec.slug), TeamList),
             gateway.call(Judging.STANDINGS, GetStandings(event=spec.slug, jurors=jurors), Standings),
-            published(gateway, spec.slug),
+            gateway.results(spec.slug),
         )
     except ServiceError:
         return {}
@@ -116,7 +116,7 @@ class OrganiserPages(Controller):
         except ServiceError as error:
             # An email or password longer than any account's is refused like a wrong one.
             key = "wrong_credentials" if error.reply.code == "invalid" else error.reply.key
-            message = error_text(key, error.reply.message, gettext_for(language_of(request)))
+            message = error_text(key, error.reply.message, language_of(request))
             status = {"unavailable": 503, "rate_limited": 429}.get(error.reply.code, 401)
             page = render(request, "organiser/login.html", status, next=target, error=message, email=email)
             if error.reply.retry_after:
@@ -161,7 +161,7 @@ class OrganiserPages(Controller):
         except ServiceError as failure:
             if failure.reply.code not in ("invalid", "rate_limited"):
                 raise
-            error = error_text(failure.reply.key, failure.reply.message, gettext)
+            error = error_text(failure.reply.key, failure.reply.message, language_of(request))
             status = 429 if failure.reply.code == "rate_limited" else 422
             return _password_page(request, who, status, error, failure.reply.field)
         return _with_session(request, Redirect("/organiser/password?done=1", status_code=303), changed)

@@ -6,6 +6,7 @@ from typing import Any
 import msgspec
 import segno
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from markupsafe import Markup
@@ -15,9 +16,10 @@ from schemas.registration import Cancel, Claim, GetRegistration, RegistrationVie
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
 from services.web.auth import CSRF_COOKIE
-from services.web.forms import answers_from_form, command_id_of, error_text, form_field, register_from_form
+from services.web.errors import error_text
+from services.web.forms import answers_from_form, command_id_of, form_field, register_from_form
 from services.web.gateway import Gateway, public_base, registration_status
-from services.web.rendering import gettext_for, language_of, render
+from services.web.rendering import language_of, render
 
 
 def _jury_url(request: Request[Any, Any, Any], spec: EventSpec, view: RegistrationView) -> str | None:
@@ -31,8 +33,7 @@ class PublicPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def home(self, request: Request[Any, Any, Any]) -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
+    async def home(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[str]:
         rows = [(spec, registration_status(spec, counts)) for spec, counts in await gateway.events_with_counts()]
         return render(request, "public/home.html", events=rows)
 
@@ -67,7 +68,6 @@ class PublicPages(Controller):
     async def register(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
         gateway: Gateway = request.app.state.gateway
         language = language_of(request)
-        gettext = gettext_for(language)
         spec = await gateway.event(slug)
         form = await request.form()
         command = register_from_form(spec, form, language)
@@ -87,7 +87,7 @@ class PublicPages(Controller):
         except ServiceError as error:
             reply = error.reply
             field = form_field(reply.field)
-            errors = {field: error_text(reply.key, reply.message, gettext)}
+            errors = {field: error_text(reply.key, reply.message, language)}
             # The same person sent again with other answers: their link changes them (a 409).
             status = 503 if reply.code == "unavailable" else 409 if reply.key == "idempotency_key_reused" else 422
             return await self._event_page(request, slug, values, errors, status)
@@ -166,7 +166,7 @@ class PublicPages(Controller):
         except ServiceError as error:
             if error.reply.code in ("forbidden", "not_found", "unavailable"):
                 raise
-            message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
+            message = error_text(error.reply.key, error.reply.message, language_of(request))
             return await self._registration_page(request, registration_id, token, {"_form": message}, None, 409)
         return Redirect(f"/r/{registration_id}?token={token}&new=1", status_code=303)
 
@@ -192,7 +192,7 @@ class PublicPages(Controller):
             if error.reply.code in ("forbidden", "not_found", "unavailable"):
                 raise
             field = form_field(error.reply.field)
-            message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
+            message = error_text(error.reply.key, error.reply.message, language_of(request))
             values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
             return await self._registration_page(request, registration_id, token, {field: message}, values, 422)
         return Redirect(f"/r/{registration_id}?token={token}&saved=1", status_code=303)

@@ -12,36 +12,16 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from schemas.catalog import EventSpec
-from schemas.judging import GetStandings, Standings
-from schemas.publishing import GetResults, PublishResults, Results, WithdrawResults
-from schemas.registration import ListRegistrations, RegistrationList, RegistrationView
-from schemas.subjects import Judging, Publishing, Registration
+from schemas.publishing import PublishResults, Results, WithdrawResults
+from schemas.subjects import Publishing
 from services.kit.client import ServiceError
 from services.web.auth import organiser_guard
-from services.web.forms import command_id_of, error_text
+from services.web.errors import error_text
+from services.web.forms import command_id_of
 from services.web.gateway import Gateway
-from services.web.rendering import gettext_for, language_of, render
+from services.web.rendering import language_of, render
 from services.web.spreadsheets import csv_bytes
 from services.web.views import error_responses
-
-
-def jurors_of(spec: EventSpec, registrations: list[RegistrationView]) -> list[RegistrationView]:
-    """Confirmed registrations of the categories whose audience is the jury."""
-    return [r for r in registrations if r.status == "confirmed" and spec.audience_of(r.category) == "jurors"]
-
-
-async def judging_of(gateway: Gateway, slug: str) -> tuple[EventSpec, list[RegistrationView], Standings]:
-    """The event, its jurors and the live standings, with each juror's progress."""
-    spec = await gateway.event(slug, include_unpublished=True)
-    registrations = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
-    jurors = jurors_of(spec, registrations.registrations)
-    query = GetStandings(event=spec.slug, jurors=[j.id for j in jurors])
-    return spec, jurors, await gateway.call(Judging.STANDINGS, query, Standings)
-
-
-async def published(gateway: Gateway, slug: str) -> Results:
-    return await gateway.call(Publishing.RESULTS, GetResults(event=slug), Results)
 
 
 class ResultsAdmin(Controller):
@@ -57,7 +37,7 @@ class ResultsAdmin(Controller):
         self, request: Request[Any, Any, Any], slug: str, error: str | None = None, status_code: int = 200
     ) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
-        spec, _, standings = await judging_of(gateway, slug)
+        spec, _, standings = await gateway.judging(slug)
         return render(
             request,
             "organiser/results.html",
@@ -65,7 +45,7 @@ class ResultsAdmin(Controller):
             organiser=request.state.organiser,
             event=spec,
             standings=standings,
-            results=await published(gateway, slug),
+            results=await gateway.results(slug),
             error=error,
             command_id=uuid.uuid4().hex,
             saved=request.query_params.get("saved", ""),
@@ -88,7 +68,7 @@ class ResultsAdmin(Controller):
         except ServiceError as failure:
             if failure.reply.code in ("unavailable", "internal"):
                 raise
-            message = error_text(failure.reply.key, failure.reply.message, gettext_for(language_of(request)))
+            message = error_text(failure.reply.key, failure.reply.message, language_of(request))
             return await self._page(request, slug, message, 422 if failure.reply.code == "invalid" else 409)
         return Redirect(f"/organiser/e/{slug}/results?saved=published", status_code=303)
 
@@ -112,7 +92,7 @@ class ResultsPages(Controller):
     async def page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug)
-        results = await published(gateway, slug)
+        results = await gateway.results(slug)
         challenges = {c.id: c for c in spec.challenges}
         return render(request, "public/results.html", event=spec, results=results, challenges=challenges)
 
@@ -129,7 +109,7 @@ class ResultsApi(Controller):
     async def results(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
         gateway: Gateway = request.app.state.gateway
         await gateway.event(slug)
-        results = await published(gateway, slug)
+        results = await gateway.results(slug)
         if results.version == 0:
             raise NotFoundException("The results of this event are not published")
         return Response(results, media_type=MediaType.JSON)
@@ -142,7 +122,7 @@ class ResultsApi(Controller):
         responses=error_responses(401, 404, 503),
     )
     async def standings(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        _, _, standings = await judging_of(request.app.state.gateway, slug)
+        _, _, standings = await request.app.state.gateway.judging(slug)
         return Response(standings, media_type=MediaType.JSON)
 
     @get(
@@ -154,7 +134,7 @@ class ResultsApi(Controller):
         responses=error_responses(401, 404, 503),
     )
     async def standings_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        spec, _, standings = await judging_of(request.app.state.gateway, slug)
+        spec, _, standings = await request.app.state.gateway.judging(slug)
         header = ["rang", "équipe", "défi"] + [f"{c.name} (/{c.max_points})" for c in spec.criteria]
         rows = [
             [s.rank, s.team.name, s.team.challenge or ""]

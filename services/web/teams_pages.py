@@ -37,10 +37,10 @@ from schemas.teams import (
 from services.kit.client import ServiceError
 from services.web.agenda_editor import slugify
 from services.web.auth import organiser_guard
-from services.web.forms import command_id_of, error_text, form_text
+from services.web.errors import error_text
+from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
-from services.web.results_pages import published
 from services.web.views import error_responses
 
 # Form fields an error may be tied to; any other error goes to the summary at the top.
@@ -101,7 +101,7 @@ async def team_outcome(gateway: Gateway, spec: EventSpec, team_id: str) -> TeamO
     """Once the results are published, a team's members see its rank and the jury's words for it."""
     if not spec.criteria:
         return None
-    results = await published(gateway, spec.slug)
+    results = await gateway.results(spec.slug)
     if results.version == 0:
         return None
     standings = await gateway.call(Judging.STANDINGS, GetStandings(event=spec.slug), Standings)
@@ -189,7 +189,7 @@ class TeamPages(Controller):
         except ServiceError as error:
             if error.reply.code in ("forbidden", "unavailable", "internal"):
                 raise
-            message = error_text(error.reply.key, error.reply.message, gettext_for(language))
+            message = error_text(error.reply.key, error.reply.message, language)
             errors = {_error_field(error, error_field): message}
             return await self._page(request, registration_id, token, errors, values, _status(error))
         return Redirect(f"/r/{registration_id}/team?{_query(token, language, done=done)}", status_code=303)
@@ -308,7 +308,7 @@ class OrganiserTeams(Controller):
         except ServiceError as error:
             if error.reply.code in ("forbidden", "unavailable", "internal"):
                 raise
-            message = error_text(error.reply.key, error.reply.message, gettext_for(language_of(request)))
+            message = error_text(error.reply.key, error.reply.message, language_of(request))
             field = _error_field(error, error_field) if error_field == "_form" else error_field
             values = {}
             if isinstance(command, CreateTeam):  # what the organiser typed stays in the form

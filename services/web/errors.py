@@ -1,0 +1,234 @@
+"""The one error path of the web: what a refusal says, in the reader's language, with which status.
+
+Services refuse with an `ErrorReply` (code, key, field). Here, and only here: the text of every
+error key (French is the message id, English in the catalog), how a page shows a refusal, and the
+exception handlers that turn what is left into an error page or the API's JSON error.
+"""
+
+import logging
+from typing import Any, NamedTuple
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.response import Redirect
+
+from schemas.errors import HTTP_STATUS, ErrorKey, ErrorReply
+from services.kit.client import ServiceError
+from services.web.rendering import gettext_for, language_of, render
+
+log = logging.getLogger("perche.web")
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction (pybabel -k N_); it is translated when shown."""
+    return message
+
+
+# The text of every error key (schemas.errors.ErrorKey); the French text is the message id.
+ERROR_TEXTS: dict[ErrorKey, str] = {
+    "name_required": N_("Indiquez votre nom."),
+    "email_invalid": N_("Cette adresse e-mail ne semble pas valide : vérifiez-la."),
+    "consent_required": N_("Cochez la case pour accepter l'utilisation de vos données."),
+    "unknown_category": N_("Choisissez une catégorie proposée."),
+    "not_open_yet": N_("Les inscriptions ne sont pas encore ouvertes."),
+    "closed": N_("Les inscriptions sont closes."),
+    "answer_required": N_("Cette réponse est obligatoire."),
+    "too_long": N_("Ce texte est trop long : raccourcissez-le."),
+    "too_large": N_("Ce que vous avez envoyé est trop long : raccourcissez les textes et recommencez."),
+    "answer_too_long": N_("Cette réponse est trop longue (2 000 caractères au plus)."),
+    "answer_not_a_choice": N_("Choisissez parmi les réponses proposées."),
+    "answer_wrong_kind": N_("Cette réponse n'est pas du bon type."),
+    "unknown_question": N_("Cette question n'existe pas."),
+    "event_not_found": N_("Cet événement n'existe pas ou n'est pas publié."),
+    "registration_not_found": N_("Cette inscription n'existe pas."),
+    "bad_token": N_("Ce lien n'est pas valable pour cette inscription."),
+    "already_cancelled": N_("Cette inscription est déjà annulée."),
+    "idempotency_key_reused": N_(
+        "Cette inscription a déjà été envoyée depuis ce navigateur avec d'autres informations. "
+        "Pour les changer, suivez le lien de l'e-mail de confirmation ; "
+        "pour inscrire quelqu'un d'autre, rechargez la page."
+    ),
+    "erased": N_("Les données personnelles de cette inscription ont été effacées."),
+    "command_id_reused": N_("Cette demande a déjà servi pour autre chose : rechargez la page et recommencez."),
+    "wrong_credentials": N_("Adresse e-mail ou mot de passe incorrect."),
+    "login_throttled": N_("Trop de tentatives de connexion échouées pour ce compte : réessayez dans un quart d'heure."),
+    "wrong_current_password": N_("Le mot de passe actuel n'est pas le bon."),
+    "password_too_short": N_("Le mot de passe doit compter au moins 10 caractères."),
+    "unavailable": N_("Le service ne répond pas pour le moment : réessayez dans un instant."),
+    "already_confirmed": N_("Votre inscription est déjà confirmée."),
+    "no_offer": N_("Aucune place ne vous est proposée pour le moment."),
+    "offer_expired": N_("Le délai pour confirmer cette place est dépassé."),
+    "no_free_seat": N_("Aucune place n'est libre dans cette catégorie."),
+    "not_confirmed": N_("Seules les inscriptions confirmées peuvent être pointées."),
+    "already_checked_in": N_("Cette personne est déjà arrivée."),
+    "teams_closed": N_("L'événement est terminé : les équipes ne peuvent plus changer."),
+    "team_name_required": N_("Donnez un nom à l'équipe."),
+    "team_no_founder": N_("Une équipe est créée par un·e participant·e ou par l'organisation."),
+    "team_unknown_challenge": N_("Choisissez un défi proposé."),
+    "team_exists": N_("Cette équipe existe déjà : rechargez la page."),
+    "team_name_taken": N_("Une équipe porte déjà ce nom : choisissez-en un autre."),
+    "team_not_participant": N_(
+        "Seules les personnes inscrites comme participant·es, et confirmées, peuvent être dans une équipe."
+    ),
+    "team_already_member": N_("Cette personne est déjà dans une équipe : il faut d'abord la quitter."),
+    "team_not_found": N_("Cette équipe n'existe pas (ou plus) : rechargez la page."),
+    "team_wrong_code": N_("Ce code ne correspond à aucune équipe : vérifiez-le auprès d'un membre de l'équipe."),
+    "team_full": N_("Cette équipe est complète : rejoignez-en une autre ou créez la vôtre."),
+    "team_not_member": N_("Cette personne n'est dans aucune équipe."),
+    "judging_none": N_("Cet événement n'a pas de critères de notation."),
+    "judging_no_criterion": N_("Ce critère n'existe pas pour cet événement."),
+    "judging_closed": N_("Le jury a terminé : les notes ne peuvent plus être modifiées."),
+    "judging_no_team": N_("Cette équipe n'existe pas (ou plus)."),
+    "judging_not_assigned": N_("Cette équipe ne vous est pas attribuée."),
+    "judging_points_range": N_("Cette note n'est pas dans l'échelle proposée."),
+    "results_judging_open": N_("Closez d'abord la notation : le classement ne doit plus bouger une fois publié."),
+    "results_nothing_scored": N_("Aucune équipe n'a encore été notée."),
+    "agenda_unknown_room": N_("Cette salle n'existe pas : ajoutez-la d'abord."),
+    "agenda_unknown_person": N_("Cette personne n'est pas dans la liste des intervenant·es et du jury."),
+    "agenda_unknown_team": N_("Cette équipe n'existe pas : ajoutez-la d'abord."),
+    "agenda_no_session": N_("Cette session n'existe pas (ou plus)."),
+    "agenda_ends_first": N_("La fin doit être après le début."),
+    "agenda_still_used": N_("Cet élément sert encore dans des sessions : modifiez-les ou retirez-les d'abord."),
+    "agenda_has_conflicts": N_(
+        "Le brouillon a des conflits : corrigez-les, ou cochez « publier malgré les conflits »."
+    ),
+    "agenda_unchanged": N_("Rien n'a changé depuis la dernière version publiée."),
+    "rounds_no_team": N_("Il n'y a aucune équipe : ajoutez les équipes d'abord."),
+    "rounds_too_few_jurors": N_(
+        "Il n'y a pas assez de membres du jury pour ces salles et ce nombre de jurés par équipe."
+    ),
+    "rounds_conflicts": N_("Une équipe n'a pas assez de jurés sans conflit d'intérêts."),
+    "rounds_unavailable": N_("Aucun jury disponible n'a pu être trouvé pour certaines équipes."),
+    "agenda_bad_time": N_("Indiquez la date et l'heure (jj/mm/aaaa hh:mm)."),
+    "agenda_bad_number": N_("Indiquez un nombre entier."),
+    "agenda_title_required": N_("Indiquez un titre."),
+    "agenda_name_required": N_("Indiquez un nom."),
+    "mail_not_found": N_("Ce message n'existe pas (ou plus)."),
+    "organiser_not_found": N_("Ce compte d'organisation n'existe plus."),
+    "session_ended": N_("Votre session a pris fin : reconnectez-vous."),
+}
+
+
+def error_text(key: str | None, fallback: str, language: str) -> str:
+    """The sentence for an error key in `language`; the service's own message for a key with no text."""
+    text = ERROR_TEXTS.get(key) if key else None  # type: ignore[call-overload]
+    return str(gettext_for(language)(text)) if text else fallback
+
+
+class Refusal(NamedTuple):
+    """A refusal as a page shows it: next to `field` (None: above the form), with its HTTP status."""
+
+    field: str | None
+    message: str
+    status: int
+
+
+def refusal(reply: ErrorReply, language: str) -> Refusal:
+    return Refusal(reply.field, error_text(reply.key, reply.message, language), HTTP_STATUS.get(reply.code, 500))
+
+
+# What a form never shows next to its fields: a link that gives no access, or a fault of ours.
+# These go to the error page; every other refusal is shown on the form, with what was typed kept.
+NOT_FOR_THE_FORM = frozenset({"unauthorized", "forbidden", "internal"})
+
+
+def form_refusal(error: ServiceError, language: str) -> Refusal:
+    """The refusal a form shows, or `error` raised again for the error page (NOT_FOR_THE_FORM)."""
+    if error.reply.code in NOT_FOR_THE_FORM:
+        raise error
+    return refusal(error.reply, language)
+
+
+# --- exception handlers: whatever a handler lets through ends here ---
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    if _is_api(request):
+        return Response(
+            {"code": code, "message": message, "field": field},
+            status_code=status,
+            media_type=MediaType.JSON,
+            headers=headers,
+        )
+    response = render(request, "public/error.html", status_code=status, message=message, status=status)
+    response.headers.update(headers or {})
+    return response
+
+
+def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Response[Any]:
+    reply = error.reply
+    message = reply.message if _is_api(request) else error_text(reply.key, reply.message, language_of(request))
+    headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after else None
+    return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field, headers)
+
+
+def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    gettext = gettext_for(language_of(request))
+    if isinstance(error, NotAuthorizedException) and not _is_api(request):
+        return Redirect(f"/organiser/login?next={request.url.path}", status_code=303)
+    if isinstance(error, ValidationException) and _is_api(request):
+        extra = error.extra if isinstance(error.extra, list) else []
+        key = extra[0].get("key") if extra and isinstance(extra[0], dict) else None
+        # msgspec names no key inside a mapping (`answers[...]`): the field is the mapping itself.
+        field = str(key).split("[", 1)[0] if key else None
+        detail = extra[0].get("message") if extra and isinstance(extra[0], dict) else None
+        message = f"{error.detail}: {detail}" if detail else error.detail
+        return _error_response(request, 400, "invalid", message, field)
+    if isinstance(error, NotFoundException):
+        return _error_response(request, 404, "not_found", gettext("Cette page n'existe pas."), None)
+    if error.status_code == 403 and "CSRF" in str(error.detail):
+        message = gettext("Le formulaire a expiré : rechargez la page et recommencez.")
+        return _error_response(request, 403, "forbidden", message, None)
+    if error.status_code == 429:
+        message = gettext("Trop de demandes en peu de temps : patientez une minute puis réessayez.")
+        # The rate limit is per minute: a retry after one always finds a fresh window.
+        return _error_response(request, 429, "rate_limited", message, None, {"Retry-After": "60"})
+    if error.status_code == 413:
+        message = gettext(ERROR_TEXTS["too_large"])
+        return _error_response(request, 413, "too_large", message, None)
+    if error.status_code == 400 and not _is_api(request):
+        message = gettext("Ce formulaire n'a pas pu être lu : rechargez la page et recommencez.")
+        return _error_response(request, 400, "invalid", message, None)
+    code = {401: "unauthorized", 403: "forbidden", 405: "method_not_allowed"}.get(error.status_code, "invalid")
+    # A 405 says which methods the address takes (RFC 9110 §15.5.6): keep Litestar's Allow header.
+    allow = {"Allow": error.headers["allow"]} if error.headers and "allow" in error.headers else None
+    return _error_response(request, error.status_code, code, str(error.detail), None, allow)
+
+
+def on_too_deep(request: Request[Any, Any, Any], error: RecursionError) -> Response[Any]:
+    """msgspec gives up on deeply nested JSON with a RecursionError: a bad request, not a crash."""
+    log.warning("too deeply nested body on %s", request.url.path)
+    gettext = gettext_for(language_of(request))
+    message = gettext("Ce que vous avez envoyé est imbriqué trop profondément.")
+    return _error_response(request, 400, "invalid", message, None)
+
+
+def on_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    log.exception("unexpected error on %s", request.url.path, exc_info=error)
+    gettext = gettext_for(language_of(request))
+    message = gettext("Une erreur inattendue s'est produite : réessayez dans un instant.")
+    return _error_response(request, 500, "internal", message, None)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ServiceError: on_service_error,
+    HTTPException: on_http_error,
+    RecursionError: on_too_deep,
+    Exception: on_unexpected,
+}
