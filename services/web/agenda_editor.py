@@ -39,23 +39,16 @@ from schemas.schedule import (
 )
 from schemas.subjects import Schedule, Teams
 from schemas.teams import ListTeams, TeamList, TeamView
-from schemas.validation import without_accents
 from services.kit.client import ServiceError
 from services.web.agenda_cache import KINDS
 from services.web.agenda_pages import by_day
 from services.web.auth import organiser_guard
 from services.web.errors import error_text
-from services.web.forms import command_id_of, form_text
+from services.web.forms import command_id_of, form_text, slugify
 from services.web.gateway import Gateway
 from services.web.rendering import language_of, render
 
 # --- organisers: editing the draft, generating rounds, releasing ---
-
-
-def slugify(text: str, limit: int = 40) -> str:
-    plain = without_accents(text).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit].strip("-")
-    return slug or "x"
 
 
 def _new_id(text: str) -> str:

@@ -1,15 +1,24 @@
-"""Turning the registration form (no JavaScript needed) into a command, and its errors into text."""
+"""Reading forms (no JavaScript needed): texts, command ids, slugs; and the registration form."""
 
+import re
 import uuid
 
 from litestar.datastructures import FormMultiDict
 
 from schemas.catalog import EventSpec
 from schemas.registration import Answer, Register
+from schemas.validation import without_accents
 
 
 def form_text(form: FormMultiDict, name: str, limit: int = 200) -> str:
     return str(form.get(name) or "").strip()[:limit]
+
+
+def slugify(text: str, limit: int = 40) -> str:
+    """A readable ASCII id made from a name (a room, a team): lowercase words joined by dashes."""
+    plain = without_accents(text).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:limit].strip("-")
+    return slug or "x"
 
 
 def command_id_of(form: FormMultiDict) -> str:

@@ -35,10 +35,9 @@ from schemas.teams import (
     TeamList,
 )
 from services.kit.client import ServiceError
-from services.web.agenda_editor import slugify
 from services.web.auth import organiser_guard
 from services.web.errors import error_text
-from services.web.forms import command_id_of, form_text
+from services.web.forms import command_id_of, form_text, slugify
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
 from services.web.views import error_responses
