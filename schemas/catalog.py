@@ -66,6 +66,10 @@ class Challenge(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     description: LongText = ""
 
 
+# The widest scale a judging criterion may have (schemas/judging.py MAX_POINTS: no score goes higher).
+MAX_CRITERION_POINTS = 100
+
+
 class Criterion(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """One thing the jury scores each team on, from 0 to `max_points`."""
 
@@ -74,7 +78,7 @@ class Criterion(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     name_en: str = ""
     help: Annotated[str, Meta(max_length=500)] = ""
     help_en: Annotated[str, Meta(max_length=500)] = ""
-    max_points: Annotated[int, Meta(ge=1, le=100)] = 10
+    max_points: Annotated[int, Meta(ge=1, le=MAX_CRITERION_POINTS)] = 10
     # Share of the final score relative to the other criteria.
     weight: Annotated[float, Meta(ge=0.0, le=100.0)] = 1.0
 

@@ -12,11 +12,21 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from schemas.catalog import Ident, Slug
+from schemas.catalog import MAX_CRITERION_POINTS, Ident, Slug
+
+# The limits of what a juror sends, for the rules, the messages and the forms alike.
+# A score runs from MIN_POINTS to its criterion's max_points, which is MAX_POINTS at most.
+MIN_POINTS = 0
+MAX_POINTS = MAX_CRITERION_POINTS
+# A score typed in a form has this many digits at most: anything longer cannot be one.
+MAX_POINTS_DIGITS = len(str(MAX_POINTS))
+# The longest words a juror may write for a team.
+MAX_FEEDBACK_LENGTH = 2000
 
 RegistrationId = Annotated[str, Meta(min_length=1, max_length=100)]
 CommandId = Annotated[str, Meta(min_length=8, max_length=100)]
-Points = Annotated[int, Meta(ge=0, le=100)]
+Points = Annotated[int, Meta(ge=MIN_POINTS, le=MAX_POINTS)]
+FeedbackText = Annotated[str, Meta(max_length=MAX_FEEDBACK_LENGTH)]
 
 
 # --- commands ---
@@ -40,7 +50,7 @@ class GiveFeedback(msgspec.Struct, frozen=True, kw_only=True):
     event: Slug
     juror: RegistrationId
     team: Ident
-    text: Annotated[str, Meta(max_length=2000)]
+    text: FeedbackText
 
 
 class AssignJuror(msgspec.Struct, frozen=True, kw_only=True):

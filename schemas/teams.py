@@ -6,7 +6,7 @@ and « one team per person » are decided on one ordered state.
 """
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -18,6 +18,10 @@ RegistrationId = Annotated[str, Meta(max_length=100)]
 CommandId = Annotated[str, Meta(min_length=8, max_length=100)]
 # What a member gives teammates so they can join a closed team: 6 letters and digits.
 JoinCode = Annotated[str, Meta(pattern=r"^[A-Z0-9]{6}$")]
+# Why a registration may not be in a team of an event (services/teams/rules.py `ineligibility`):
+# not a registration of this event, not (or no longer) confirmed, or in a category whose
+# audience is not « participants ». A team command for it is refused with the matching key.
+Ineligibility = Literal["not_registered", "not_confirmed", "not_a_participant"]
 
 
 # --- commands ---
@@ -63,6 +67,8 @@ class DisbandTeam(msgspec.Struct, frozen=True, kw_only=True):
 
 class ListTeams(msgspec.Struct, frozen=True, kw_only=True):
     event: Slug
+    # For organisers: also list who may be in a team and is in none (TeamList.unplaced).
+    with_unplaced: bool = False
 
 
 class GetMembership(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,6 +93,9 @@ class TeamList(msgspec.Struct, frozen=True, kw_only=True, tag="team_list"):
     event: Slug
     max_size: int
     teams: list[TeamView]
+    # Registrations that may be in a team and are in none, in the order they registered;
+    # None unless the query asked for them (ListTeams.with_unplaced). Added in issue 10.
+    unplaced: list[RegistrationId] | None = None
 
 
 class Membership(msgspec.Struct, frozen=True, kw_only=True, tag="membership"):
@@ -94,6 +103,9 @@ class Membership(msgspec.Struct, frozen=True, kw_only=True, tag="membership"):
     registration: RegistrationId
     team: TeamView | None
     max_size: int
+    # Whether this registration may found or join a team, and why not. Added in issue 10.
+    eligible: bool = True
+    ineligibility: Ineligibility | None = None
 
 
 # --- events (perche.teams.evt.<slug>.teams) ---

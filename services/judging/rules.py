@@ -6,6 +6,8 @@ from datetime import datetime
 from schemas.catalog import Criterion, EventSpec
 from schemas.errors import Rejected, command_id_reused
 from schemas.judging import (
+    MAX_FEEDBACK_LENGTH,
+    MIN_POINTS,
     AssignJuror,
     CloseJudging,
     CriterionResult,
@@ -137,10 +139,10 @@ def decide_score(judging: EventJudging, spec: EventSpec, command: GiveScore, now
         raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
     if all(t.id != command.team for t in judging.teams_of(command.juror)):
         raise Rejected("forbidden", "This team is not on your sheet", "team", key="judging_not_assigned")
-    if command.points > criterion.max_points:
+    if not MIN_POINTS <= command.points <= criterion.max_points:
         raise Rejected(
             "invalid",
-            f"Give between 0 and {criterion.max_points} points",
+            f"Give between {MIN_POINTS} and {criterion.max_points} points",
             "points",
             key="judging_points_range",
         )
@@ -162,6 +164,9 @@ def decide_feedback(
     judging: EventJudging, spec: EventSpec, command: GiveFeedback, now: datetime
 ) -> FeedbackGiven | None:
     """A juror's words for a team on their sheet, while judging is open; the same words write nothing."""
+    # The message's own bound says the same at the NATS boundary; this holds for any caller.
+    if len(command.text) > MAX_FEEDBACK_LENGTH:
+        raise Rejected("invalid", f"Write {MAX_FEEDBACK_LENGTH} characters at most", "text", key="too_long")
     if judging.closed:
         raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
     if command.team not in judging.teams:

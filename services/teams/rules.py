@@ -25,6 +25,7 @@ from schemas.registration import (
 from schemas.teams import (
     CreateTeam,
     DisbandTeam,
+    Ineligibility,
     JoinTeam,
     LeaveTeam,
     MemberJoined,
@@ -204,19 +205,55 @@ def team_view(state: TeamsState, team: Team) -> TeamView:
     )
 
 
-def team_list(state: TeamsState, spec: EventSpec) -> TeamList:
+def team_list(state: TeamsState, spec: EventSpec, with_unplaced: bool = False) -> TeamList:
     teams = state.of(spec.slug).live()
-    return TeamList(event=spec.slug, max_size=spec.team_max_size, teams=[team_view(state, t) for t in teams])
+    return TeamList(
+        event=spec.slug,
+        max_size=spec.team_max_size,
+        teams=[team_view(state, t) for t in teams],
+        unplaced=unplaced(state, spec) if with_unplaced else None,
+    )
 
 
 def membership(state: TeamsState, spec: EventSpec, registration_id: str) -> Membership:
     team = state.team_of(spec.slug, registration_id)
+    why_not = ineligibility(state, spec, registration_id)
     return Membership(
         event=spec.slug,
         registration=registration_id,
         team=team_view(state, team) if team else None,
         max_size=spec.team_max_size,
+        eligible=why_not is None,
+        ineligibility=why_not,
     )
+
+
+# --- who may be in a team ---
+
+
+def ineligibility(state: TeamsState, spec: EventSpec, registration_id: str) -> Ineligibility | None:
+    """Why this registration may not be in a team of this event; None when it may.
+
+    Only a confirmed registration of this event, in a category whose audience is
+    « participants », may be: cancelled, erased and waiting ones may not.
+    """
+    person = state.people.get(registration_id)
+    if person is None or person.event != spec.slug:
+        return "not_registered"
+    if person.gone or person.status != "confirmed":
+        return "not_confirmed"
+    if spec.audience_of(person.category) != "participants":
+        return "not_a_participant"
+    return None
+
+
+def unplaced(state: TeamsState, spec: EventSpec) -> list[str]:
+    """The registrations of the event that may be in a team and are in none, in the order they registered."""
+    return [
+        registration_id
+        for registration_id in state.people
+        if ineligibility(state, spec, registration_id) is None and state.team_of(spec.slug, registration_id) is None
+    ]
 
 
 # --- helpers of the decisions ---
@@ -257,16 +294,16 @@ def check_event(spec: EventSpec | None, slug: str, now: datetime, by_organiser: 
 
 
 def check_participant(state: TeamsState, spec: EventSpec, registration_id: str, field_name: str) -> None:
-    """Only a confirmed registration of this event, in a category of participants, may be in a team."""
-    person = state.people.get(registration_id)
-    if person is None or person.event != spec.slug:
+    """Only a registration `ineligibility` finds nothing against may be in a team."""
+    why_not = ineligibility(state, spec, registration_id)
+    if why_not == "not_registered":
         raise Rejected(
             "not_found",
             f"No registration {registration_id!r} for this event",
             field_name,
             key="registration_not_found",
         )
-    if person.gone or person.status != "confirmed" or spec.audience_of(person.category) != "participants":
+    if why_not is not None:
         raise Rejected(
             "conflict",
             "Only confirmed participants can be in a team",

@@ -130,7 +130,15 @@ class TeamsService:
     # --- queries ---
 
     async def list(self, query: ListTeams) -> TeamList:
-        return team_list(self.state, await self.catalog.spec(query.event))
+        spec = await self.catalog.spec(query.event)
+        if query.with_unplaced:
+            # Who is unplaced depends on registrations: the organiser sees those made a moment ago.
+            await self.registrations.catch_up_all()
+        return team_list(self.state, spec, query.with_unplaced)
 
     async def membership(self, query: GetMembership) -> Membership:
-        return membership(self.state, await self.catalog.spec(query.event), query.registration)
+        """Where a person stands, with whether they may be in a team as of their registration now
+        (just made, promoted or cancelled: the page that follows says so)."""
+        spec = await self.catalog.spec(query.event)
+        await self.registrations.catch_up_all()
+        return membership(self.state, spec, query.registration)

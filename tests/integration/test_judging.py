@@ -9,10 +9,13 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+import msgspec
 import pytest
 
+from schemas.errors import ErrorReply
+from schemas.judging import MAX_FEEDBACK_LENGTH, MAX_POINTS, GiveFeedback, Sheet
 from schemas.registration import GetRegistration, RegistrationView
-from schemas.subjects import Registration, Teams
+from schemas.subjects import Judging, Registration, Teams
 from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
 from services.kit.client import call
 from services.kit.connection import connect
@@ -357,6 +360,36 @@ async def test_a_juror_leaves_words_for_a_team_that_organisers_pass_on_without_n
     closed = await http.post(f"{path}/{team}/feedback?{query}", data=late, headers={"Accept": "application/json"})
     assert closed.status_code == 409
     assert (await standings(http))[team]["feedback"] == ["Très utile à la traite."]
+
+
+async def test_the_limits_in_schemas_are_the_ones_the_judging_service_holds_over_nats(jury: Jury, demo: Web) -> None:
+    target = {"event": HACKATHON, "juror": jury.juror_id("Claire Moreau"), "team": jury.teams[0]}
+    client = await connect(demo.nats_url, "test-limits")
+    try:
+
+        async def refusal(subject: str, **fields: object) -> tuple[str, str | None, str | None]:
+            payload = {"command_id": uuid.uuid4().hex, **target, **fields}
+            reply = await client.request(subject, msgspec.json.encode(payload), timeout=5)
+            error = msgspec.json.decode(reply.data, type=ErrorReply)
+            return error.code, error.field, error.key
+
+        too_high = await refusal(Judging.SCORE, criterion="utilite", points=MAX_POINTS + 1)
+        assert too_high == ("invalid", "points", None)
+        # Within MAX_POINTS, a score still answers to its criterion's own scale (10 for this one).
+        assert await refusal(Judging.SCORE, criterion="utilite", points=MAX_POINTS) == (
+            "invalid",
+            "points",
+            "judging_points_range",
+        )
+        too_long = await refusal(Judging.FEEDBACK, text="x" * (MAX_FEEDBACK_LENGTH + 1))
+        assert too_long == ("invalid", "text", "too_long")
+        longest = msgspec.convert(
+            {"command_id": uuid.uuid4().hex, **target, "text": "x" * MAX_FEEDBACK_LENGTH}, GiveFeedback
+        )
+        sheet = await call(client, Judging.FEEDBACK, longest, Sheet)
+        assert len(sheet.feedback[jury.teams[0]]) == MAX_FEEDBACK_LENGTH
+    finally:
+        await client.drain()
 
 
 async def test_once_published_a_teams_members_read_its_rank_and_the_jurys_words(

@@ -11,9 +11,9 @@ import msgspec
 from nats.aio.client import Client
 
 from schemas.errors import ErrorReply
-from schemas.registration import Register, RegistrationView
+from schemas.registration import Cancel, Register, RegistrationView
 from schemas.subjects import Registration, Teams
-from schemas.teams import CreateTeam, JoinTeam, ListTeams, Membership, TeamList
+from schemas.teams import CreateTeam, GetMembership, JoinTeam, ListTeams, Membership, TeamList
 from services.demo_day import plain
 from services.kit.client import call
 from services.kit.lifecycle import Running
@@ -392,3 +392,46 @@ async def test_a_repeated_command_appends_once_and_a_fresh_instance_rebuilds_the
         assert [t.members for t in listed.teams] == [people]
     finally:
         await running.stop()
+
+
+async def test_the_service_says_who_may_be_in_a_team_and_who_is_in_none_as_of_the_registrations_now(
+    backend: Running, nats_url: str, nc: Client
+) -> None:
+    await define_events(nats_url)
+
+    async def registered(name: str, category: str = "participant") -> str:
+        command = Register(
+            command_id=uuid.uuid4().hex,
+            event=HACKATHON,
+            name=name,
+            email=f"{plain(name)}@example.org",
+            consent=True,
+            category=category,
+            answers=ANSWERS if category == "participant" else {},
+        )
+        return (await call(nc, Registration.REGISTER, command, RegistrationView)).id
+
+    async def standing(registration: str) -> tuple[bool, str | None]:
+        mine = await call(nc, Teams.MEMBERSHIP, GetMembership(event=HACKATHON, registration=registration), Membership)
+        return mine.eligible, mine.ineligibility
+
+    # Asked right after each registration: the answer already knows it.
+    alice = await registered("Alice")
+    assert await standing(alice) == (True, None)
+    bruno = await registered("Bruno")
+    mentor, visitor = await registered("Mina", "mentor"), await registered("Vic", "public")
+    assert await standing(mentor) == (True, None)
+    assert await standing(visitor) == (False, "not_a_participant")
+    assert await standing("nobody") == (False, "not_registered")
+    board = await call(nc, Teams.LIST, ListTeams(event=HACKATHON, with_unplaced=True), TeamList)
+    assert board.unplaced == [alice, bruno, mentor]
+
+    create = CreateTeam(command_id=uuid.uuid4().hex, event=HACKATHON, team_id="epis", name="Les Épis", founder=alice)
+    founded = await call(nc, Teams.CREATE, create, TeamList)
+    assert founded.unplaced is None  # only the organiser's query lists them
+    cancel = Cancel(command_id=uuid.uuid4().hex, registration_id=bruno, by_organiser="orga")
+    await call(nc, Registration.CANCEL, cancel, RegistrationView)
+    assert await standing(bruno) == (False, "not_confirmed")
+    board = await call(nc, Teams.LIST, ListTeams(event=HACKATHON, with_unplaced=True), TeamList)
+    assert board.unplaced == [mentor]
+    assert (await call(nc, Teams.LIST, ListTeams(event=HACKATHON), TeamList)).unplaced is None

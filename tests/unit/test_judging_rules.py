@@ -7,9 +7,20 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from schemas.catalog import EventSpec
+from schemas.catalog import Criterion, EventSpec
 from schemas.errors import Rejected
-from schemas.judging import AssignJuror, CloseJudging, GiveFeedback, GiveScore, ReopenJudging, Standings
+from schemas.judging import (
+    MAX_FEEDBACK_LENGTH,
+    MAX_POINTS,
+    MAX_POINTS_DIGITS,
+    MIN_POINTS,
+    AssignJuror,
+    CloseJudging,
+    GiveFeedback,
+    GiveScore,
+    ReopenJudging,
+    Standings,
+)
 from schemas.publishing import PublishResults, ResultsWithdrawn, WithdrawResults
 from schemas.teams import TeamCreated, TeamDisbanded
 from services.catalog.files import read_event_file
@@ -23,6 +34,7 @@ from services.judging.rules import (
     progress,
     standings,
 )
+from services.kit.codec import describe_validation_error
 from services.publishing.rules import PublishingState, decide_publish, decide_withdraw
 
 NOW = datetime(2027, 6, 13, 14, 0, tzinfo=UTC)
@@ -147,6 +159,34 @@ def test_scores_outside_the_rules_are_refused(spec: EventSpec) -> None:
     assert refusal(lambda: day.score("j1", "b", "pitch", 3)) == "judging_closed"
     day.close(reopen=True)
     assert day.score("j1", "b", "pitch", 3)
+
+
+def test_the_limits_of_a_score_and_of_feedback_are_the_same_for_the_messages_and_the_rules(spec: EventSpec) -> None:
+    assert (MIN_POINTS, MAX_POINTS, MAX_POINTS_DIGITS, MAX_FEEDBACK_LENGTH) == (0, 100, 3, 2000)
+    score = {"command_id": "score-0001", "event": SLUG, "juror": "j1", "team": "a", "criterion": "pitch"}
+    for points in (MIN_POINTS, MAX_POINTS):
+        assert msgspec.convert({**score, "points": points}, GiveScore).points == points
+    for points in (MIN_POINTS - 1, MAX_POINTS + 1):
+        with pytest.raises(msgspec.ValidationError):
+            msgspec.convert({**score, "points": points}, GiveScore)
+    # No criterion has a wider scale than a score may have.
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert({"id": "x", "name": "X", "max_points": MAX_POINTS + 1}, Criterion)
+    words = {"command_id": "words-0001", "event": SLUG, "juror": "j1", "team": "a"}
+    assert msgspec.convert({**words, "text": "é" * MAX_FEEDBACK_LENGTH}, GiveFeedback)
+    with pytest.raises(msgspec.ValidationError) as error:
+        msgspec.json.decode(msgspec.json.encode({**words, "text": "é" * (MAX_FEEDBACK_LENGTH + 1)}), type=GiveFeedback)
+    assert describe_validation_error(error.value)[1:] == ("text", "too_long")
+
+    # The rules hold the same limits for a command made in the process (no boundary checked it).
+    day = Day(spec, "a")
+    assert refusal(lambda: day.score("j1", "a", "pitch", MIN_POINTS - 1)) == "judging_points_range"
+    too_long = GiveFeedback(**words, text="x" * (MAX_FEEDBACK_LENGTH + 1))
+    with pytest.raises(Rejected) as refused:
+        decide_feedback(day.judging, spec, too_long, NOW)
+    reply = refused.value.reply
+    assert (reply.code, reply.field, reply.key) == ("invalid", "text", "too_long")
+    assert decide_feedback(day.judging, spec, msgspec.structs.replace(too_long, text="x" * MAX_FEEDBACK_LENGTH), NOW)
 
 
 def test_an_event_without_criteria_has_no_judging(spec: EventSpec) -> None:

@@ -24,10 +24,12 @@ from services.teams.rules import (
     decide_join,
     decide_leave,
     folded,
+    ineligibility,
     join_code,
     membership,
     team_list,
     unique_code,
+    unplaced,
 )
 
 NOW = datetime(2027, 5, 2, 10, 0, tzinfo=UTC)
@@ -226,6 +228,68 @@ def test_a_registration_promoted_from_the_waitlist_may_join(state: TeamsState) -
     registered(state, "waiting", status="waitlisted")
     state.evolve_registration(WaitlistPromoted(registration_id="waiting", command_id="p", event=SLUG, at=NOW, seat=2))
     assert decide_join(state, EVENT, join(state, "waiting"), NOW) is not None
+
+
+def test_eligibility_says_why_a_registration_may_not_be_in_a_team_and_the_refusals_agree(state: TeamsState) -> None:
+    create(state, founder=None)
+    registered(state, "waiting", status="waitlisted")
+    registered(state, "visitor", category="public")
+    registered(state, "juror", category="juror")
+    registered(state, "mentor", category="mentor")
+    state.evolve_registration(RegistrationCancelled(registration_id="bruno", command_id="c", event=SLUG, at=NOW))
+    state.evolve_registration(PersonErased(registration_id="chloe", command_id="e", event=SLUG, at=NOW))
+    state.evolve_registration(
+        Registered(
+            registration_id="elsewhere",
+            command_id="reg-elsewhere",
+            event="open-day-2027",
+            category="participant",
+            status="confirmed",
+            language="fr",
+            at=NOW,
+        )
+    )
+    expected = {
+        "alice": None,
+        "mentor": None,
+        "waiting": "not_confirmed",
+        "bruno": "not_confirmed",
+        "chloe": "not_confirmed",
+        "visitor": "not_a_participant",
+        "juror": "not_a_participant",
+        "elsewhere": "not_registered",
+        "stranger": "not_registered",
+    }
+    refusals = {"not_registered": "registration_not_found", "not_confirmed": "team_not_participant"}
+    for person, why_not in expected.items():
+        assert ineligibility(state, EVENT, person) == why_not, person
+        mine = membership(state, EVENT, person)
+        assert (mine.eligible, mine.ineligibility) == (why_not is None, why_not), person
+        if why_not is None:
+            assert decide_join(state, EVENT, join(state, person), NOW) is not None
+            continue
+        with pytest.raises(Rejected) as error:
+            decide_join(state, EVENT, join(state, person), NOW)
+        assert refusal(error)[2] == refusals.get(why_not, "team_not_participant"), person
+
+
+def test_the_unplaced_are_those_who_may_be_in_a_team_and_are_in_none_in_registration_order(
+    state: TeamsState,
+) -> None:
+    registered(state, "visitor", category="public")
+    registered(state, "mentor", category="mentor")
+    registered(state, "waiting", status="waitlisted")
+    create(state)  # alice founds it
+    apply(state, decide_join(state, EVENT, join(state, "chloe"), NOW))
+    state.evolve_registration(RegistrationCancelled(registration_id="driss", command_id="c", event=SLUG, at=NOW))
+    assert unplaced(state, EVENT) == ["bruno", "emma", "mentor"]
+    assert team_list(state, EVENT, with_unplaced=True).unplaced == ["bruno", "emma", "mentor"]
+    # Only when asked: the public list and the commands' replies carry nobody.
+    assert team_list(state, EVENT).unplaced is None
+    # Leaving a team, or a promotion from the waitlist, makes someone unplaced again.
+    apply(state, decide_leave(state, EVENT, LeaveTeam(command_id="leave-c", event=SLUG, registration="chloe"), NOW))
+    state.evolve_registration(WaitlistPromoted(registration_id="waiting", command_id="p", event=SLUG, at=NOW, seat=9))
+    assert unplaced(state, EVENT) == ["bruno", "chloe", "emma", "mentor", "waiting"]
 
 
 def test_an_unknown_event_and_an_event_that_is_over_are_refused(state: TeamsState) -> None:
