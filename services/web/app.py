@@ -12,6 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
+from services.web import teams
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
@@ -29,7 +30,6 @@ from services.web.pages import PublicPages
 from services.web.rendering import Brand, make_environment
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
 from services.web.security_headers import DOCS_PATH, SecurityHeaders
-from services.web.teams_pages import TEAMS_HANDLERS
 
 log = logging.getLogger("perche.web")
 
@@ -66,7 +66,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             Api,
             healthz,
             *CALENDAR_HANDLERS,
-            *TEAMS_HANDLERS,
+            *teams.HANDLERS,
             JuryPages,
             JuryAdmin,
             ResultsPages,

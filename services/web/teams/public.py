@@ -1,0 +1,209 @@
+"""A participant's team page (found, join, leave) and the public list of an event's teams.
+
+A participant's link is their registration's manage token: it is checked with the
+registration service before any team command is sent.
+"""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
+
+from schemas.catalog import EventSpec
+from schemas.errors import ErrorReply
+from schemas.judging import GetStandings, Standings
+from schemas.registration import GetRegistration, RegistrationView
+from schemas.subjects import Judging, Registration, Teams
+from schemas.teams import GetMembership, JoinTeam, LeaveTeam, ListTeams, Membership, TeamList
+from services.kit.client import ServiceError
+from services.web.errors import form_refusal
+from services.web.forms import command_id_of, form_text
+from services.web.gateway import Gateway
+from services.web.rendering import language_of, render
+from services.web.teams.board import is_participant
+from services.web.teams.forms import create_from_form, shown_at
+
+# What a team form's handler sends, once the link is checked: subject, command, reply type.
+Command = tuple[str, msgspec.Struct, type[msgspec.Struct]]
+MakeCommand = Callable[[FormMultiDict, RegistrationView], Awaitable[Command]]
+
+
+def _query(token: str, language: str, **extra: str) -> str:
+    return urlencode({"token": token, **extra, **({"lang": language} if language != "fr" else {})})
+
+
+@dataclass(frozen=True)
+class TeamOutcome:
+    rank: int | None
+    teams: int
+    feedback: list[str]
+
+
+async def team_outcome(gateway: Gateway, spec: EventSpec, team_id: str) -> TeamOutcome | None:
+    """Once the results are published, a team's members see its rank and the jury's words for it."""
+    if not spec.criteria:
+        return None
+    results = await gateway.results(spec.slug)
+    if results.version == 0:
+        return None
+    standings = await gateway.call(Judging.STANDINGS, GetStandings(event=spec.slug), Standings)
+    words = next((s.feedback for s in standings.standings if s.team.id == team_id), [])
+    rank = next((line.rank for line in results.lines if line.team == team_id), None)
+    return TeamOutcome(rank=rank, teams=len(results.lines), feedback=words)
+
+
+async def _registration(gateway: Gateway, registration_id: str, token: str) -> RegistrationView:
+    query = GetRegistration(registration_id=registration_id, token=token)
+    return await gateway.call(Registration.GET, query, RegistrationView)
+
+
+class TeamPages(Controller):
+    include_in_schema = False
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        registration_id: str,
+        token: str,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Response[str]:
+        view = await _registration(gateway, registration_id, token)
+        spec = await gateway.event(view.event, include_unpublished=True)
+        eligible = is_participant(spec, view)
+        mine: Membership | None = None
+        joinable = []
+        if eligible:
+            mine, teams = await asyncio.gather(
+                gateway.call(Teams.MEMBERSHIP, GetMembership(event=spec.slug, registration=view.id), Membership),
+                gateway.call(Teams.LIST, ListTeams(event=spec.slug), TeamList),
+            )
+            joinable = [t for t in teams.teams if t.open and len(t.members) < teams.max_size]
+        outcome = await team_outcome(gateway, spec, mine.team.id) if mine and mine.team else None
+        return render(
+            request,
+            "public/team.html",
+            status_code=status_code,
+            event=spec,
+            registration=view,
+            eligible=eligible,
+            team=mine.team if mine else None,
+            max_size=spec.team_max_size,
+            joinable=joinable,
+            outcome=outcome,
+            challenges={c.id: c for c in spec.challenges},
+            command_id=uuid.uuid4().hex,
+            lang_query="" if language_of(request) == "fr" else f"?lang={language_of(request)}",
+            done=request.query_params.get("done", ""),
+            errors=errors or {},
+            values=values or {},
+        )
+
+    @get("/r/{registration_id:str}/team")
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        registration_id: FromPath[str],
+        token: FromQuery[str] = "",
+    ) -> Response[str]:
+        return await self._page(request, gateway, registration_id, token)
+
+    async def _send(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        registration_id: str,
+        make: MakeCommand,
+        done: str,
+        error_field: str = "_form",
+    ) -> Response[Any]:
+        """Check the link, send the command `make(form, view)` builds, and show the outcome."""
+        form = await request.form()
+        token = form_text(form, "token", 100)
+        view = await _registration(gateway, registration_id, token)
+        language = language_of(request)
+        values = {key: str(form.get(key) or "") for key in ("name", "challenge", "open", "code")}
+        try:
+            subject, command, reply_type = await make(form, view)
+            await gateway.call(subject, command, reply_type)
+        except ServiceError as error:
+            refused = form_refusal(error, language)
+            errors = {shown_at(refused.field, error_field): refused.message}
+            return await self._page(request, gateway, registration_id, token, errors, values, refused.status)
+        return Redirect(f"/r/{registration_id}/team?{_query(token, language, done=done)}", status_code=303)
+
+    @post("/r/{registration_id:str}/team/create")
+    async def create(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], registration_id: FromPath[str]
+    ) -> Response[Any]:
+        async def make(form: FormMultiDict, view: RegistrationView) -> Command:
+            return Teams.CREATE, create_from_form(form, view.event, view.id, None), TeamList
+
+        return await self._send(request, gateway, registration_id, make, "created")
+
+    @post("/r/{registration_id:str}/team/join")
+    async def join(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], registration_id: FromPath[str]
+    ) -> Response[Any]:
+        form = await request.form()
+        by_code = "code" in form
+
+        async def make(form: FormMultiDict, view: RegistrationView) -> Command:
+            code = "".join(form_text(form, "code", 40).split()).upper()
+            team_id = form_text(form, "team_id", 40)
+            if by_code:
+                # A code alone names its team: each team of an event has its own.
+                teams = await gateway.call(Teams.LIST, ListTeams(event=view.event), TeamList)
+                found = next((t for t in teams.teams if t.code == code), None)
+                if found is None:
+                    reply = ErrorReply(
+                        code="invalid", message="This code does not open any team", field="code", key="team_wrong_code"
+                    )
+                    raise ServiceError(reply)
+                team_id = found.id
+            command = JoinTeam(
+                command_id=command_id_of(form), event=view.event, team_id=team_id, registration=view.id, code=code
+            )
+            return Teams.JOIN, command, Membership
+
+        return await self._send(request, gateway, registration_id, make, "joined", "code" if by_code else "_form")
+
+    @post("/r/{registration_id:str}/team/leave")
+    async def leave(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], registration_id: FromPath[str]
+    ) -> Response[Any]:
+        async def make(form: FormMultiDict, view: RegistrationView) -> Command:
+            command = LeaveTeam(command_id=command_id_of(form), event=view.event, registration=view.id)
+            return Teams.LEAVE, command, Membership
+
+        return await self._send(request, gateway, registration_id, make, "left")
+
+    # --- the public list ---
+
+    @get("/e/{slug:str}/teams")
+    async def public(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[str]:
+        spec = await gateway.event(slug)
+        teams = await gateway.call(Teams.LIST, ListTeams(event=slug), TeamList)
+        return render(
+            request,
+            "public/teams.html",
+            event=spec,
+            # Names of teams, challenges and sizes only: no member, no join code.
+            teams=[(t.name, t.challenge, len(t.members)) for t in teams.teams],
+            max_size=teams.max_size,
+            challenges={c.id: c for c in spec.challenges},
+        )
