@@ -10,10 +10,6 @@ from schemas.teams import ListTeams, TeamList
 from services.web.gateway import Gateway
 
 
-def is_participant(spec: EventSpec, view: RegistrationView) -> bool:
-    return view.status == "confirmed" and not view.erased and spec.audience_of(view.category) == "participants"
-
-
 @dataclass(frozen=True)
 class Board:
     spec: EventSpec
@@ -22,15 +18,15 @@ class Board:
 
     @property
     def unplaced(self) -> list[RegistrationView]:
-        """Participants in no team, in the order they registered."""
-        placed = {m for t in self.teams.teams for m in t.members}
-        return [r for r in self.registrations if is_participant(self.spec, r) and r.id not in placed]
+        """Those who may be in a team and are in none (the teams service says who), in registration order."""
+        ids = set(self.teams.unplaced or [])
+        return [r for r in self.registrations if r.id in ids]
 
 
 async def board_of(gateway: Gateway, slug: str) -> Board:
     spec = await gateway.event(slug, include_unpublished=True)
     teams, people = await asyncio.gather(
-        gateway.call(Teams.LIST, ListTeams(event=slug), TeamList),
+        gateway.call(Teams.LIST, ListTeams(event=slug, with_unplaced=True), TeamList),
         gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList),
     )
     return Board(spec, teams, people.registrations)

@@ -29,7 +29,6 @@ from services.web.errors import form_refusal
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
 from services.web.rendering import language_of, render
-from services.web.teams.board import is_participant
 from services.web.teams.forms import create_from_form, shown_at
 
 # What a team form's handler sends, once the link is checked: subject, command, reply type.
@@ -81,16 +80,15 @@ class TeamPages(Controller):
     ) -> Response[str]:
         view = await _registration(gateway, registration_id, token)
         spec = await gateway.event(view.event, include_unpublished=True)
-        eligible = is_participant(spec, view)
-        mine: Membership | None = None
-        joinable = []
-        if eligible:
-            mine, teams = await asyncio.gather(
-                gateway.call(Teams.MEMBERSHIP, GetMembership(event=spec.slug, registration=view.id), Membership),
-                gateway.call(Teams.LIST, ListTeams(event=spec.slug), TeamList),
-            )
-            joinable = [t for t in teams.teams if t.open and len(t.members) < teams.max_size]
-        outcome = await team_outcome(gateway, spec, mine.team.id) if mine and mine.team else None
+        # The teams service says whether this person may be in a team, and why not.
+        mine, teams = await asyncio.gather(
+            gateway.call(Teams.MEMBERSHIP, GetMembership(event=spec.slug, registration=view.id), Membership),
+            gateway.call(Teams.LIST, ListTeams(event=spec.slug), TeamList),
+        )
+        eligible = mine.eligible
+        joinable = [t for t in teams.teams if t.open and len(t.members) < teams.max_size] if eligible else []
+        team = mine.team if eligible else None
+        outcome = await team_outcome(gateway, spec, team.id) if team else None
         return render(
             request,
             "public/team.html",
@@ -98,7 +96,8 @@ class TeamPages(Controller):
             event=spec,
             registration=view,
             eligible=eligible,
-            team=mine.team if mine else None,
+            ineligibility=mine.ineligibility,
+            team=team,
             max_size=spec.team_max_size,
             joinable=joinable,
             outcome=outcome,
