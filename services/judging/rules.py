@@ -138,7 +138,7 @@ def decide_score(judging: EventJudging, spec: EventSpec, command: GiveScore, now
     if command.team not in judging.teams:
         raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
     if all(t.id != command.team for t in judging.teams_of(command.juror)):
-        raise Rejected("forbidden", "This team is not on your sheet", "team", key="judging_not_assigned")
+        raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
     if not MIN_POINTS <= command.points <= criterion.max_points:
         raise Rejected(
             "invalid",
@@ -172,7 +172,7 @@ def decide_feedback(
     if command.team not in judging.teams:
         raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
     if all(t.id != command.team for t in judging.teams_of(command.juror)):
-        raise Rejected("forbidden", "This team is not on your sheet", "team", key="judging_not_assigned")
+        raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
     text = command.text.strip()
     if judging.feedback.get((command.juror, command.team), "") == text:
         return None

@@ -12,7 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
-from services.web import teams
+from services.web import jury, results, teams
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
@@ -21,14 +21,11 @@ from services.web.editor import EventEditor
 from services.web.errors import EXCEPTION_HANDLERS
 from services.web.gateway import Gateway, gateway_of
 from services.web.health import healthz
-from services.web.jury_admin import JuryAdmin
-from services.web.jury_form import JuryPages
 from services.web.mails import MailPages
 from services.web.openapi import complete_allow_headers, honest_openapi
 from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, make_environment
-from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
 from services.web.security_headers import DOCS_PATH, SecurityHeaders
 
 log = logging.getLogger("perche.web")
@@ -67,11 +64,8 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             healthz,
             *CALENDAR_HANDLERS,
             *teams.HANDLERS,
-            JuryPages,
-            JuryAdmin,
-            ResultsPages,
-            ResultsAdmin,
-            ResultsApi,
+            *jury.HANDLERS,
+            *results.HANDLERS,
         ],
         # Every handler that names a `gateway: Gateway` parameter gets the app's one.
         dependencies={"gateway": Provide(gateway_of, sync_to_thread=False)},

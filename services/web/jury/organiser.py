@@ -5,6 +5,7 @@ from typing import Any
 
 import segno
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -22,7 +23,7 @@ from schemas.subjects import Judging, Registration, Schedule
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import organiser_guard
-from services.web.errors import error_text
+from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway, public_base
 from services.web.printouts import JurorSheet, jury_sheets_pdf
@@ -57,18 +58,20 @@ class JuryAdmin(Controller):
     guards = [organiser_guard]
 
     @get("/")
-    async def page(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
-        return await self._page(request, slug)
+    async def page(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[str]:
+        return await self._page(request, gateway, slug)
 
+    @staticmethod
     async def _page(
-        self,
         request: Request[Any, Any, Any],
+        gateway: Gateway,
         slug: str,
         errors: dict[str, str] | None = None,
         values: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
         spec, jurors, standings = await gateway.judging(slug)
         progress = {p.juror: p for p in standings.jurors}
         base = public_base(request)
@@ -99,9 +102,9 @@ class JuryAdmin(Controller):
         )
 
     @get("/sheets.pdf")
-    async def paper_sheets(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
+    async def paper_sheets(self, gateway: NamedDependency[Gateway], slug: FromPath[str]) -> Response[bytes]:
         """Paper scoring sheets, one per juror in their language: the backup if phones fail."""
-        spec, jurors, standings = await request.app.state.gateway.judging(slug)
+        spec, jurors, standings = await gateway.judging(slug)
         titles = {c.id: c for c in spec.challenges}
         teams_of = {p.juror: p.teams for p in standings.jurors}
         sheets = []
@@ -120,9 +123,10 @@ class JuryAdmin(Controller):
         )
 
     @post("/jurors")
-    async def add_juror(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    async def add_juror(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
         """Register a juror in an invitation-only category; they get the usual confirmation mail."""
-        gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
         form = await request.form()
         values = {name: str(form.get(name) or "").strip() for name in ("name", "email", "language", "category")}
@@ -141,16 +145,17 @@ class JuryAdmin(Controller):
         try:
             await gateway.call(Registration.REGISTER, command, RegistrationView)
         except ServiceError as failure:
-            if failure.reply.code in ("unavailable", "internal"):
-                raise
-            message = error_text(failure.reply.key, failure.reply.message, language_of(request))
-            return await self._page(request, slug, {failure.reply.field or "_form": message}, values, 422)
+            refused = form_refusal(failure, language_of(request))
+            return await self._page(
+                request, gateway, slug, {refused.field or "_form": refused.message}, values, refused.status
+            )
         return Redirect(f"/organiser/e/{slug}/jury?saved=juror", status_code=303)
 
     @post("/panels")
-    async def apply_panels(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    async def apply_panels(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
         """Give each juror the teams the released agenda has them hear pitch."""
-        gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command_id = command_id_of(form)
         _, jurors, standings = await gateway.judging(slug)
@@ -166,8 +171,13 @@ class JuryAdmin(Controller):
         return Redirect(f"/organiser/e/{slug}/jury?saved=panels", status_code=303)
 
     @post("/assign/{juror:str}")
-    async def assign(self, request: Request[Any, Any, Any], slug: FromPath[str], juror: FromPath[str]) -> Response[Any]:
-        gateway: Gateway = request.app.state.gateway
+    async def assign(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+    ) -> Response[Any]:
         form = await request.form()
         teams = None if form.get("all") == "1" else [str(t) for t in form.getall("team")]
         command = AssignJuror(
@@ -181,7 +191,13 @@ class JuryAdmin(Controller):
         return Redirect(f"/organiser/e/{slug}/jury?saved=assign#j-{juror}", status_code=303)
 
     @post("/{action:str}")
-    async def close(self, request: Request[Any, Any, Any], slug: FromPath[str], action: FromPath[str]) -> Response[Any]:
+    async def close(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        action: FromPath[str],
+    ) -> Response[Any]:
         kinds: dict[str, tuple[str, Any]] = {
             "close": (Judging.CLOSE, CloseJudging),
             "reopen": (Judging.REOPEN, ReopenJudging),
@@ -189,7 +205,6 @@ class JuryAdmin(Controller):
         if action not in kinds:
             raise NotFoundException()
         subject, kind = kinds[action]
-        gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command = kind(
             command_id=command_id_of(form),

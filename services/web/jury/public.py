@@ -7,15 +7,21 @@ back, and a service worker keeps the juror's pages for when it is gone.
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from schemas.catalog import EventSpec
+from schemas.errors import HTTP_STATUS
 from schemas.judging import (
+    MAX_FEEDBACK_LENGTH,
+    MAX_POINTS,
+    MAX_POINTS_DIGITS,
     GetSheet,
     GiveFeedback,
     GiveScore,
@@ -24,15 +30,16 @@ from schemas.judging import (
 from schemas.registration import GetRegistration, RegistrationView
 from schemas.subjects import Judging, Registration
 from services.kit.client import ServiceError
-from services.web.errors import error_text
+from services.web.errors import Refusal, error_text, form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
 from services.web.rendering import TEMPLATES, gettext_for, language_of, render
 
-# Why a juror's command was refused: the field, the message in the page's language, the HTTP status.
-Refusal = tuple[str | None, str, int]
-
 SERVICE_WORKER = (TEMPLATES / "jury" / "sw.js").read_bytes()
+
+# The team page shown again with a refusal by its field (no script on the phone). Its script reads
+# the refusal's own status instead (see `_refuse`), to know whether to keep a score for later.
+FORM_AGAIN = HTTP_STATUS["invalid"]
 
 
 def next_criterion(spec: EventSpec, sheet: Sheet, team: str, after: str | None) -> str | None:
@@ -46,16 +53,22 @@ def next_criterion(spec: EventSpec, sheet: Sheet, team: str, after: str | None) 
     return None
 
 
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """The page's script sends with Accept: application/json; a plain form does not."""
+    return "application/json" in request.headers.get("accept", "")
+
+
 class JuryPages(Controller):
     path = "/jury"
     include_in_schema = False
 
-    async def _juror(self, request: Request[Any, Any, Any], slug: str, juror: str, key: str) -> RegistrationView:
+    async def _juror(
+        self, request: Request[Any, Any, Any], gateway: Gateway, slug: str, juror: str, key: str
+    ) -> RegistrationView:
         gettext = gettext_for(language_of(request))
         refused = gettext("Ce lien de jury n'est pas valable : demandez-le à l'organisation.")
         if not request.app.state.tokens.jury_key_valid(slug, juror, key):
             raise PermissionDeniedException(refused)
-        gateway: Gateway = request.app.state.gateway
         # The signed key vouches for the juror, so the web reads the registration on its behalf.
         query = GetRegistration(registration_id=juror, by_organiser="jury-link")
         view = await gateway.call(Registration.GET, query, RegistrationView)
@@ -63,8 +76,8 @@ class JuryPages(Controller):
             raise PermissionDeniedException(refused)
         return view
 
-    async def _sheet(self, request: Request[Any, Any, Any], slug: str, juror: str) -> Sheet:
-        gateway: Gateway = request.app.state.gateway
+    @staticmethod
+    async def _sheet(gateway: Gateway, slug: str, juror: str) -> Sheet:
         return await gateway.call(Judging.SHEET, GetSheet(event=slug, juror=juror), Sheet)
 
     @get("/sw.js")
@@ -78,12 +91,16 @@ class JuryPages(Controller):
 
     @get("/{slug:str}/{juror:str}")
     async def overview(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], juror: FromPath[str], key: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        key: FromQuery[str] = "",
     ) -> Response[str]:
-        person = await self._juror(request, slug, juror, key)
-        gateway: Gateway = request.app.state.gateway
+        person = await self._juror(request, gateway, slug, juror, key)
         spec = await gateway.event(slug, include_unpublished=True)
-        sheet = await self._sheet(request, slug, juror)
+        sheet = await self._sheet(gateway, slug, juror)
         done = {team.id: sum(1 for s in sheet.scores if s.team == team.id) for team in sheet.teams}
         return render(
             request,
@@ -100,18 +117,20 @@ class JuryPages(Controller):
     async def team_form(
         self,
         request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
         slug: FromPath[str],
         juror: FromPath[str],
         team: FromPath[str],
         key: FromQuery[str] = "",
         c: FromQuery[str] = "",
     ) -> Response[str]:
-        await self._juror(request, slug, juror, key)
-        return await self._team_page(request, slug, juror, team, key, c)
+        await self._juror(request, gateway, slug, juror, key)
+        return await self._team_page(request, gateway, slug, juror, team, key, c)
 
     async def _team_page(
         self,
         request: Request[Any, Any, Any],
+        gateway: Gateway,
         slug: str,
         juror: str,
         team_id: str,
@@ -121,9 +140,8 @@ class JuryPages(Controller):
         status_code: int = 200,
         feedback_error: str | None = None,
     ) -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
-        sheet = await self._sheet(request, slug, juror)
+        sheet = await self._sheet(gateway, slug, juror)
         team = next((t for t in sheet.teams if t.id == team_id), None)
         if team is None or not spec.criteria:
             raise NotFoundException()
@@ -149,53 +167,59 @@ class JuryPages(Controller):
             challenge=next((c for c in spec.challenges if c.id == team.challenge), None),
             feedback=sheet.feedback.get(team_id, ""),
             feedback_error=feedback_error,
+            max_feedback=MAX_FEEDBACK_LENGTH,
             feedback_saved=request.query_params.get("feedback") == "1",
         )
 
-    async def _send(self, request: Request[Any, Any, Any], subject: str, command: Any) -> Sheet | Refusal:
+    @staticmethod
+    async def _send(request: Request[Any, Any, Any], gateway: Gateway, subject: str, command: Any) -> Sheet | Refusal:
         """The juror's sheet after the command, or why it was refused (in the page's language)."""
         try:
-            sheet: Sheet = await request.app.state.gateway.call(subject, command, Sheet)
+            return await gateway.call(subject, command, Sheet)
         except ServiceError as failure:
-            if failure.reply.code in ("unavailable", "internal"):
-                raise
-            message = error_text(failure.reply.key, failure.reply.message, language_of(request))
-            return (failure.reply.field, message, 409 if failure.reply.code == "conflict" else 422)
-        return sheet
+            return form_refusal(failure, language_of(request))
 
-    async def _refuse(self, request: Request[Any, Any, Any], refusal: Refusal, page: Any) -> Response[Any]:
+    @staticmethod
+    async def _refuse(
+        request: Request[Any, Any, Any], refusal: Refusal, page: Callable[[str], Awaitable[Response[str]]]
+    ) -> Response[Any]:
         """A refusal as JSON for the page's script, or the page again with the message by its field."""
-        field, message, status = refusal
-        if "application/json" in request.headers.get("accept", ""):
-            return Response({"saved": False, "field": field, "message": message}, status_code=status)
-        return await page(message)
+        if wants_json(request):
+            return Response(
+                {"saved": False, "field": refusal.field, "message": refusal.message}, status_code=refusal.status
+            )
+        return await page(refusal.message)
 
     @post("/{slug:str}/{juror:str}/{team:str}/feedback")
     async def feedback(
         self,
         request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
         slug: FromPath[str],
         juror: FromPath[str],
         team: FromPath[str],
         key: FromQuery[str] = "",
     ) -> Response[Any]:
         """A juror's words for the team, passed on by the organisers."""
-        await self._juror(request, slug, juror, key)
+        await self._juror(request, gateway, slug, juror, key)
         form = await request.form()
         text = str(form.get("text") or "")
 
         async def page(message: str) -> Response[str]:
-            return await self._team_page(request, slug, juror, team, key, "", feedback_error=message, status_code=422)
+            return await self._team_page(
+                request, gateway, slug, juror, team, key, "", feedback_error=message, status_code=FORM_AGAIN
+            )
 
-        if len(text) > 2000:
+        if len(text) > MAX_FEEDBACK_LENGTH:
             message = gettext_for(language_of(request))("Ce mot est trop long : 2 000 caractères au plus.")
-            return await self._refuse(request, ("text", message, 422), page)
+            return await self._refuse(request, Refusal("text", message, HTTP_STATUS["invalid"]), page)
         command_id = command_id_of(form)
         command = GiveFeedback(command_id=command_id, event=slug, juror=juror, team=team, text=text)
-        outcome = await self._send(request, Judging.FEEDBACK, command)
+        outcome = await self._send(request, gateway, Judging.FEEDBACK, command)
         if not isinstance(outcome, Sheet):
-            return await self._refuse(request, ("text", outcome[1], outcome[2]), page)
-        if "application/json" in request.headers.get("accept", ""):
+            # The form has one field: whatever the service names, the message goes by the text.
+            return await self._refuse(request, outcome._replace(field="text"), page)
+        if wants_json(request):
             return Response({"saved": True})
         return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&feedback=1#feedback", status_code=303)
 
@@ -203,38 +227,37 @@ class JuryPages(Controller):
     async def score(
         self,
         request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
         slug: FromPath[str],
         juror: FromPath[str],
         team: FromPath[str],
         key: FromQuery[str] = "",
     ) -> Response[Any]:
-        await self._juror(request, slug, juror, key)
-        gateway: Gateway = request.app.state.gateway
+        await self._juror(request, gateway, slug, juror, key)
         form = await request.form()
-        wants_json = "application/json" in request.headers.get("accept", "")
         criterion = str(form.get("criterion") or "")
 
         async def page(message: str) -> Response[str]:
-            return await self._team_page(request, slug, juror, team, key, criterion, message, 422)
+            return await self._team_page(request, gateway, slug, juror, team, key, criterion, message, FORM_AGAIN)
 
         points_text = str(form.get("points") or "").strip()
-        points = int(points_text) if points_text.isdigit() and len(points_text) <= 3 else None
-        if points is None or points > 100:
+        points = int(points_text) if points_text.isdigit() and len(points_text) <= MAX_POINTS_DIGITS else None
+        if points is None or points > MAX_POINTS:
             gettext = gettext_for(language_of(request))
             message = (
                 error_text("judging_points_range", "", language_of(request))
                 if points_text.lstrip("-").isdigit()
                 else gettext("Choisissez une note avant d'enregistrer.")
             )
-            return await self._refuse(request, ("points", message, 422), page)
+            return await self._refuse(request, Refusal("points", message, HTTP_STATUS["invalid"]), page)
         command_id = command_id_of(form)
         command = GiveScore(
             command_id=command_id, event=slug, juror=juror, team=team, criterion=criterion, points=points
         )
-        sheet = await self._send(request, Judging.SCORE, command)
+        sheet = await self._send(request, gateway, Judging.SCORE, command)
         if not isinstance(sheet, Sheet):
             return await self._refuse(request, sheet, page)
-        if wants_json:
+        if wants_json(request):
             return Response({"saved": True, "given": sum(1 for s in sheet.scores if s.team == team)})
         spec = await gateway.event(slug, include_unpublished=True)
         following = next_criterion(spec, sheet, team, criterion)

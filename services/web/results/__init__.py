@@ -1,0 +1,9 @@
+"""Results in the web: the published page, the organiser's page, and the API."""
+
+from litestar.types import ControllerRouterHandler
+
+from services.web.results.api import ResultsApi
+from services.web.results.organiser import ResultsAdmin
+from services.web.results.public import ResultsPages
+
+HANDLERS: list[ControllerRouterHandler] = [ResultsPages, ResultsAdmin, ResultsApi]
