@@ -14,7 +14,7 @@ from schemas.errors import ErrorReply
 from schemas.registration import Register, RegistrationView
 from schemas.subjects import Registration, Teams
 from schemas.teams import CreateTeam, JoinTeam, ListTeams, Membership, TeamList
-from services.demo_day import plain
+from services.cli.demo_day import plain
 from services.kit.client import call
 from services.kit.lifecycle import Running
 from services.teams.rules import team_list

@@ -21,7 +21,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from services.bench_load import cpu_seconds, http_request, load, wait_http
+from services.bench.load import cpu_seconds, http_request, load, wait_http
 from services.kit.nats_server import NatsServer, free_port
 
 CONNECTIONS = 64
@@ -99,8 +99,8 @@ def run_bench(what: str, seconds: float) -> int:
 def _bench_baseline(env: dict[str, str], seconds: float, nats_pid: int) -> tuple[float, list[float]]:
     port = free_port()
     processes = [
-        _spawn(["-m", "services.bench_baseline", "responder"], env),
-        _spawn(["-m", "services.bench_baseline", "web", str(port)], env),
+        _spawn(["-m", "services.bench.baseline", "responder"], env),
+        _spawn(["-m", "services.bench.baseline", "web", str(port)], env),
     ]
     try:
         wait_http(port, "/ready")

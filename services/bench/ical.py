@@ -31,7 +31,7 @@ from typing import Any
 
 import msgspec
 
-from services.bench_load import cpu_seconds, http_request, load, wait_http
+from services.bench.load import cpu_seconds, http_request, load, wait_http
 
 CONNECTIONS = 32
 SESSIONS = 500
@@ -321,7 +321,7 @@ def run_bench_ical(seconds: float) -> int:
             ["-m", "services.cli", "service", "catalog"],
             ["-m", "services.cli", "service", "registration"],
             ["-m", "services.cli", "service", "schedule"],
-            ["-m", "services.bench_ical", "serve", str(port)],
+            ["-m", "services.bench.ical", "serve", str(port)],
         ]
         processes = [
             subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -262,15 +262,15 @@ def main(argv: list[str] | None = None) -> int:
             who = asyncio.run(create_organiser(args.nats_url, args.email, password, args.replace))
             print(f"organiser {who.email} ready")
         elif args.command == "demo-day":
-            from services.demo_day import demo_day
+            from services.cli.demo_day import demo_day
 
             print(asyncio.run(demo_day(args.nats_url, args.event)))
         elif args.command == "bench" and args.what == "ical":
-            from services.bench_ical import run_bench_ical
+            from services.bench.ical import run_bench_ical
 
             return run_bench_ical(args.seconds)
         elif args.command == "bench":
-            from services.bench import run_bench
+            from services.bench.registration import run_bench
 
             return run_bench(args.what, args.seconds)
     except ServiceError as error:
@@ -282,7 +282,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
