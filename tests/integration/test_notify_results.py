@@ -3,8 +3,6 @@ registered hears once, in their language, with the top of the ranking; a correct
 again writes to no one twice, and a withdrawal tells nobody."""
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -18,6 +16,7 @@ from schemas.teams import CreateTeam, TeamList
 from services.catalog.service import CatalogService
 from services.judging.service import JudgingService
 from services.kit.client import call
+from services.kit.lifecycle import Service
 from services.publishing.service import PublishingService
 from services.registration.service import RegistrationService
 from services.teams.service import TeamsService
@@ -27,7 +26,6 @@ from tests.integration.notify_support import (
     define,
     drained,
     register,
-    running_stack,
     small_event,
     text_of,
     wait_until,
@@ -37,14 +35,9 @@ SLUG = "mini-hackathon"
 
 
 @pytest.fixture
-async def stack(nats_url: str, inbox: Inbox, tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(
-        nats_url,
-        inbox,
-        tmp_path,
-        [CatalogService(), RegistrationService(), TeamsService(), JudgingService(), PublishingService()],
-    ) as stack:
-        yield stack
+def notify_backend() -> list[Service]:
+    """Catalog, registration, teams, judging and publishing (the `stack` fixture runs notify apart)."""
+    return [CatalogService(), RegistrationService(), TeamsService(), JudgingService(), PublishingService()]
 
 
 def results_mails(inbox: Inbox) -> list[object]:
