@@ -16,9 +16,10 @@ from schemas.subjects import Registration, Teams
 from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
 from services.kit.client import call
 from services.kit.connection import connect
-from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
+from tests.conftest import HACKATHON, Web
 from tests.demo_events import shifted
 from tests.integration.agenda_support import edit, release, released
+from tests.integration.login_support import logged_in
 from tests.integration.test_pages import Page
 
 CRITERIA = ["utilite", "realisation", "simplicite", "pitch"]
@@ -36,12 +37,6 @@ class Jury:
 
     def juror_id(self, name: str) -> str:
         return self.jurors[name].split("/")[3].split("?")[0]
-
-
-async def log_in(http: httpx.AsyncClient) -> None:
-    token = Page((await http.get("/organiser/login")).text).fields["_csrf_token"]
-    data = {"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD, "_csrf_token": token, "next": "/organiser/"}
-    assert (await http.post("/organiser/login", data=data)).status_code == 303
 
 
 async def post_form(http: httpx.AsyncClient, page: str, action: str, **fields: str) -> httpx.Response:
@@ -69,7 +64,7 @@ async def create_teams(web: Web, *names: str) -> list[str]:
 
 @pytest.fixture
 async def jury(demo: Web, http: httpx.AsyncClient) -> Jury:
-    await log_in(http)
+    await logged_in(http)
     teams = await create_teams(demo, "Les Trayeurs", "Circuit Malin", "Météo Locale")
     for name, email in (("Claire Moreau", "claire@example.org"), ("Marc Dubois", "marc@example.org")):
         added = await post_form(http, JURY + "/", JURY + "/jurors", name=name, email=email, language="fr")
@@ -249,7 +244,7 @@ async def test_a_juror_reaches_the_form_from_their_registration_page(
 async def test_the_formed_teams_are_brought_into_the_agenda_with_their_members(
     demo: Web, http: httpx.AsyncClient
 ) -> None:
-    await log_in(http)
+    await logged_in(http)
     [team] = await create_teams(demo, "Les Trayeurs")
     body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
     person = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()

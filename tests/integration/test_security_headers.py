@@ -15,7 +15,8 @@ from services.kit.nats_server import free_port
 from services.kit.settings import Settings
 from services.web.service import WebService
 from tests.conftest import HACKATHON, ROUND_TABLE, Web
-from tests.integration.test_judging import JURY, log_in, post_form
+from tests.integration.login_support import logged_in
+from tests.integration.test_judging import JURY, post_form
 
 PUBLIC = [
     "/",
@@ -134,7 +135,7 @@ async def test_private_pages_and_personal_answers_are_never_stored_and_never_ref
     for reply in private:
         assert_private(reply)
 
-    await log_in(http)
+    await logged_in(http)
     link = await juror_link(http, "Claire Moreau", "claire@example.org")
     for path in [
         "/organiser/login",
@@ -181,7 +182,7 @@ async def test_inline_scripts_and_styles_run_only_with_the_nonce_of_their_reques
     demo: Web, http: httpx.AsyncClient
 ) -> None:
     person = await register(http, HACKATHON)
-    await log_in(http)
+    await logged_in(http)
     link = await juror_link(http, "Claire Moreau", "claire@example.org")
     pages = [
         f"/e/{HACKATHON}",
@@ -272,7 +273,7 @@ async def test_over_plain_http_cookies_are_not_secure_so_local_use_works(demo: W
     form = await http.get("/organiser/login")
     assert "secure" not in set_cookies(form)["perche_csrf"].lower()
     assert "strict-transport-security" not in form.headers
-    await log_in(http)  # the CSRF cookie came back over http
+    await logged_in(http)  # the CSRF cookie came back over http
     assert (await http.get("/organiser/")).status_code == 200
 
 

@@ -23,6 +23,7 @@ from services.kit.nats_server import free_port
 from services.kit.settings import Settings
 from services.web.service import WebService
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
+from tests.integration.login_support import log_in
 from tests.integration.test_pages import Page
 
 NEW_PASSWORD = "un tout nouveau mot de passe"
@@ -54,15 +55,6 @@ async def bearer(client: httpx.AsyncClient, password: str = ORGANISER_PASSWORD) 
     reply = await client.post("/api/v1/auth/token", json={"email": ORGANISER_EMAIL, "password": password})
     assert reply.status_code == 200, reply.text
     return {"Authorization": f"Bearer {reply.json()['token']}"}
-
-
-async def log_in(
-    client: httpx.AsyncClient, email: str = ORGANISER_EMAIL, password: str = ORGANISER_PASSWORD, **headers: str
-) -> httpx.Response:
-    """The login form, sent as a browser does (its CSRF token first)."""
-    csrf = Page((await client.get("/organiser/login")).text).fields["_csrf_token"]
-    form = {"email": email, "password": password, "_csrf_token": csrf}
-    return await client.post("/organiser/login", data=form, headers=headers)
 
 
 def session_cookie(client: httpx.AsyncClient) -> str:
