@@ -20,16 +20,7 @@ from services.kit.lifecycle import Service
 from services.publishing.service import PublishingService
 from services.registration.service import RegistrationService
 from services.teams.service import TeamsService
-from tests.integration.notify_support import (
-    Inbox,
-    Stack,
-    define,
-    drained,
-    register,
-    small_event,
-    text_of,
-    wait_until,
-)
+from tests.integration.notify_support import Inbox, Stack, define, drained, register, small_event, text_of, wait_until
 
 SLUG = "mini-hackathon"
 

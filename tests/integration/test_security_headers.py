@@ -11,10 +11,7 @@ import httpx
 import pytest
 
 from services.kit.lifecycle import Running
-from services.kit.nats_server import free_port
-from services.kit.settings import Settings
-from services.web.service import WebService
-from tests.conftest import HACKATHON, ROUND_TABLE, Web
+from tests.conftest import HACKATHON, ROUND_TABLE, Web, running_web
 from tests.integration.login_support import logged_in
 from tests.integration.test_judging import JURY, post_form
 
@@ -235,14 +232,8 @@ async def test_the_api_documentation_is_swagger_ui_served_by_perche_and_asks_no_
 @pytest.fixture
 async def https_web(backend: Running, nats_url: str, tmp_path: Path) -> AsyncIterator[Web]:
     """The web app configured with an https address, as behind a TLS-terminating proxy."""
-    settings = Settings(
-        data_dir=tmp_path, nats_url=nats_url, base_url="https://perche.example", rate_limit_per_minute=0
-    )
-    service = WebService("127.0.0.1", free_port(), settings)
-    running = Running([service], nats_url)
-    await running.start()
-    yield Web(url=f"http://127.0.0.1:{service.port}", nats_url=nats_url, service=service)
-    await running.stop()
+    async with running_web(nats_url, tmp_path, base_url="https://perche.example") as web:
+        yield web
 
 
 def set_cookies(reply: httpx.Response) -> dict[str, str]:
@@ -280,12 +271,8 @@ async def test_over_plain_http_cookies_are_not_secure_so_local_use_works(demo: W
 @pytest.fixture
 async def lonely_web(nats_url: str, tmp_path: Path) -> AsyncIterator[Web]:
     """The web app alone on NATS: no service answers it, so its pages fail."""
-    settings = Settings(data_dir=tmp_path, nats_url=nats_url, base_url="", rate_limit_per_minute=0)
-    service = WebService("127.0.0.1", free_port(), settings)
-    running = Running([service], nats_url)
-    await running.start()
-    yield Web(url=f"http://127.0.0.1:{service.port}", nats_url=nats_url, service=service)
-    await running.stop()
+    async with running_web(nats_url, tmp_path) as web:
+        yield web
 
 
 async def test_server_errors_carry_the_policy_too(lonely_web: Web) -> None:

@@ -19,10 +19,7 @@ from services.cli.main import backend_services, create_organiser
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running, Service
-from services.kit.nats_server import free_port
-from services.kit.settings import Settings
-from services.web.service import WebService
-from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
+from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web, running_web
 from tests.integration.login_support import log_in
 from tests.integration.test_pages import Page
 
@@ -33,15 +30,8 @@ REGISTRATIONS = f"/api/v1/events/{HACKATHON}/registrations"
 @asynccontextmanager
 async def web_client(nats_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """One more web instance on this NATS, and a client of it."""
-    settings = Settings(data_dir=tmp_path, nats_url=nats_url, base_url="", rate_limit_per_minute=0)
-    service = WebService("127.0.0.1", free_port(), settings)
-    running = Running([service], nats_url)
-    await running.start()
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}", timeout=10) as client:
-            yield client
-    finally:
-        await running.stop()
+    async with running_web(nats_url, tmp_path) as web, httpx.AsyncClient(base_url=web.url, timeout=10) as client:
+        yield client
 
 
 @pytest.fixture
