@@ -7,6 +7,7 @@ import html
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -60,6 +61,21 @@ async def create_teams(web: Web, *names: str) -> list[str]:
         return ids
     finally:
         await client.drain()
+
+
+async def mentor_in(demo: Web, http: httpx.AsyncClient, team: str) -> dict[str, Any]:
+    """Nina Petit registers as a mentor and the organiser places her in `team`."""
+    body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
+    person: dict[str, Any] = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()
+    client = await connect(demo.nats_url, "test-teams")
+    try:
+        join = JoinTeam(
+            command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team, registration=person["id"], by_organiser="o"
+        )
+        await call(client, Teams.JOIN, join, Membership)
+    finally:
+        await client.drain()
+    return person
 
 
 @pytest.fixture
@@ -246,16 +262,7 @@ async def test_the_formed_teams_are_brought_into_the_agenda_with_their_members(
 ) -> None:
     await logged_in(http)
     [team] = await create_teams(demo, "Les Trayeurs")
-    body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
-    person = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()
-    client = await connect(demo.nats_url, "test-teams")
-    try:
-        join = JoinTeam(
-            command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team, registration=person["id"], by_organiser="o"
-        )
-        await call(client, Teams.JOIN, join, Membership)
-    finally:
-        await client.drain()
+    person = await mentor_in(demo, http, team)
     agenda_page = f"/organiser/e/{HACKATHON}/agenda/"
     assert "1 équipe est formée par les participants." in (await http.get(agenda_page)).text
     imported = await post_form(http, agenda_page, f"/organiser/e/{HACKATHON}/agenda/teams/import")
@@ -357,17 +364,8 @@ async def test_a_juror_leaves_words_for_a_team_that_organisers_pass_on_without_n
 async def test_once_published_a_teams_members_read_its_rank_and_the_jurys_words(
     jury: Jury, demo: Web, http: httpx.AsyncClient
 ) -> None:
-    body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
-    person = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()
     team = jury.teams[1]
-    client = await connect(demo.nats_url, "test-teams")
-    try:
-        join = JoinTeam(
-            command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team, registration=person["id"], by_organiser="o"
-        )
-        await call(client, Teams.JOIN, join, Membership)
-    finally:
-        await client.drain()
+    person = await mentor_in(demo, http, team)
     team_page = person["manage_url"].replace(f"/r/{person['id']}?", f"/r/{person['id']}/team?")
     link = jury.link("Claire Moreau")
     for t, points in zip(jury.teams, ("9", "5", "7"), strict=True):
