@@ -16,7 +16,7 @@ import time_machine
 from schemas.catalog import CreateOrganiser, DefineEvent, EventDefinedReply, OrganiserReply
 from schemas.subjects import Catalog
 from services.catalog.files import read_event_file
-from services.cli.main import backend_services
+from services.cli.hosting import backend_services
 from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running

@@ -15,7 +15,8 @@ from schemas.catalog import Authenticate, OrganiserReply
 from schemas.subjects import Catalog
 from services.catalog.rules import LOGIN_ATTEMPTS
 from services.catalog.service import CatalogService
-from services.cli.main import backend_services, create_organiser
+from services.cli.admin import create_organiser
+from services.cli.hosting import backend_services
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running, Service
