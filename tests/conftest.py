@@ -4,6 +4,7 @@ services on their own NATS connections, and the web app served over real HTTP.""
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ import time_machine
 from schemas.catalog import CreateOrganiser, DefineEvent, EventDefinedReply, OrganiserReply
 from schemas.subjects import Catalog
 from services.catalog.files import read_event_file
-from services.cli import backend_services
+from services.cli.hosting import backend_services
 from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
@@ -116,14 +117,27 @@ class Web:
     service: WebService
 
 
-@pytest.fixture
-async def web(backend: Running, nats_url: str, tmp_path: Path) -> AsyncIterator[Web]:
-    settings = Settings(data_dir=tmp_path, nats_url=nats_url, base_url="", rate_limit_per_minute=0)
+@asynccontextmanager
+async def running_web(
+    nats_url: str, data_dir: Path, base_url: str = "", rate_limit_per_minute: int = 0
+) -> AsyncIterator[Web]:
+    """A web instance on this NATS, served over real HTTP on a free port (no rate limit unless asked)."""
+    settings = Settings(
+        data_dir=data_dir, nats_url=nats_url, base_url=base_url, rate_limit_per_minute=rate_limit_per_minute
+    )
     service = WebService("127.0.0.1", free_port(), settings)
     running = Running([service], nats_url)
     await running.start()
-    yield Web(url=f"http://127.0.0.1:{service.port}", nats_url=nats_url, service=service)
-    await running.stop()
+    try:
+        yield Web(url=f"http://127.0.0.1:{service.port}", nats_url=nats_url, service=service)
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def web(backend: Running, nats_url: str, tmp_path: Path) -> AsyncIterator[Web]:
+    async with running_web(nats_url, tmp_path) as web:
+        yield web
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 A service package may import `schemas` and `services.kit`, never another service; the
 kit and `schemas` import no service; `schemas` needs nothing but msgspec and the standard
-library; NATS subjects are spelled only in `schemas`. `services/cli.py` and
-`services/bench*.py` wire every service together (the composition root) and are exempt.
+library; NATS subjects are spelled only in `schemas`. The packages `services/cli` (the
+`perche` command) and `services/bench` (`perche bench ...`) wire every service together
+(the composition root) and are exempt; they are no service, and no service imports them.
 """
 
 import ast
@@ -15,11 +16,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ROOT / "services"
 SCHEMAS = ROOT / "schemas"
 KIT = "kit"
+COMPOSITION_ROOT = {"cli", "bench"}
 SUBJECT = re.compile(r"^perche\.[a-z_]+\.(cmd|q|evt)\b")
 
 
 def composition_root(path: Path) -> bool:
-    return path.parent == SERVICES and (path.name == "cli.py" or path.name.startswith("bench"))
+    parts = path.relative_to(SERVICES).parts
+    return len(parts) > 1 and parts[0] in COMPOSITION_ROOT
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:
@@ -58,12 +61,28 @@ def python_files(folder: Path) -> list[Path]:
 
 
 def service_packages() -> list[Path]:
-    return sorted(p for p in SERVICES.iterdir() if (p / "__init__.py").exists() and p.name != KIT)
+    return sorted(
+        p for p in SERVICES.iterdir() if (p / "__init__.py").exists() and p.name not in {KIT, *COMPOSITION_ROOT}
+    )
 
 
 def test_the_services_the_design_names_are_there() -> None:
     names = {p.name for p in service_packages()}
     assert {"catalog", "registration", "teams", "schedule", "judging", "publishing", "notify", "web"} <= names
+
+
+def test_the_composition_root_is_no_service_but_importing_it_counts() -> None:
+    """cli and bench are not checked as services, and a service importing them is an offence."""
+    assert (SERVICES / "cli" / "__init__.py").exists() and (SERVICES / "bench" / "__init__.py").exists()
+    assert not COMPOSITION_ROOT & {p.name for p in service_packages()}
+    assert service_of("services.cli.main") == "cli" and service_of("services.bench.load") == "bench"
+    assert composition_root(SERVICES / "cli" / "main.py") and composition_root(SERVICES / "bench" / "ical.py")
+    assert not composition_root(SERVICES / "registration" / "service.py")
+
+
+def test_nothing_lies_loose_beside_the_packages() -> None:
+    """Every module of services/ belongs to a service, the kit or the composition root."""
+    assert sorted(p.name for p in SERVICES.glob("*.py")) == ["__init__.py"]
 
 
 def test_the_import_checker_sees_relative_and_package_imports(tmp_path: Path) -> None:
@@ -87,9 +106,10 @@ def test_no_service_imports_another_service() -> None:
 
 
 def test_only_the_composition_root_wires_services_together() -> None:
+    housed = {KIT, *COMPOSITION_ROOT, *(p.name for p in service_packages())}
     offences = []
-    for path in sorted(SERVICES.glob("*.py")):
-        if composition_root(path):
+    for path in python_files(SERVICES):
+        if path.relative_to(SERVICES).parts[0] in housed:
             continue
         for module in imported_modules(path):
             if service_of(module) not in (None, KIT):

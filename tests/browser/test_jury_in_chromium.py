@@ -13,7 +13,8 @@ from tests.axe import serious_violations
 from tests.browser.conftest import PhoneNetwork
 from tests.browser.test_registration_in_chromium import PHONE, login, on_slow_3g, phone_without_javascript, screenshot
 from tests.conftest import HACKATHON, Web
-from tests.integration.test_judging import JURY, create_teams, log_in, post_form
+from tests.integration.login_support import logged_in
+from tests.integration.test_judging import JURY, create_teams, post_form
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +27,7 @@ TEXTS = {
 
 async def juror_link(demo: Web, http: httpx.AsyncClient, name: str, email: str, language: str = "fr") -> str:
     """The organiser registers a juror; the link their page shows is what the juror gets."""
-    await log_in(http)
+    await logged_in(http)
     added = await post_form(http, JURY + "/", JURY + "/jurors", name=name, email=email, language=language)
     assert added.status_code == 303, added.text
     page = (await http.get(JURY + "/")).text

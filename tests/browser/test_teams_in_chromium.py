@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.demo_day import plain
+from services.cli.demo_day import plain
 from tests.axe import serious_violations
 from tests.browser.test_registration_in_chromium import PHONE, login, screenshot
 from tests.conftest import HACKATHON, Web

@@ -15,23 +15,12 @@ from services.kit.lifecycle import Running
 from services.kit.nats_server import free_port
 from services.kit.settings import Settings
 from services.web.service import WebService
-from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROUND_TABLE, Web
+from tests.conftest import HACKATHON, ROUND_TABLE, Web
 from tests.demo_events import instant, shifted
 from tests.integration.agenda_support import edit, moved, release, released, session_json
+from tests.integration.login_support import logged_in
 
 AGENDA = f"/organiser/e/{ROUND_TABLE}/agenda"
-
-
-async def logged_in(http: httpx.AsyncClient) -> str:
-    page = await http.get("/organiser/login")
-    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert csrf
-    reply = await http.post(
-        "/organiser/login",
-        data={"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD, "_csrf_token": csrf.group(1)},
-    )
-    assert reply.status_code == 303
-    return csrf.group(1)
 
 
 async def test_the_public_agenda_lists_sessions_by_day_with_calendar_links(demo: Web, http: httpx.AsyncClient) -> None:

@@ -5,20 +5,9 @@ from datetime import datetime
 
 import httpx
 
-from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROUND_TABLE, Web
+from tests.conftest import HACKATHON, ROUND_TABLE, Web
 from tests.demo_events import instant, shifted
-
-
-async def logged_in(http: httpx.AsyncClient) -> str:
-    page = await http.get("/organiser/login")
-    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert csrf
-    reply = await http.post(
-        "/organiser/login",
-        data={"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD, "_csrf_token": csrf.group(1)},
-    )
-    assert reply.status_code == 303
-    return csrf.group(1)
+from tests.integration.login_support import logged_in
 
 
 async def test_an_organiser_changes_a_capacity_in_the_editor(demo: Web, http: httpx.AsyncClient) -> None:

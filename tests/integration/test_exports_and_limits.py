@@ -7,10 +7,7 @@ from pathlib import Path
 import httpx
 
 from services.kit.lifecycle import Running
-from services.kit.nats_server import free_port
-from services.kit.settings import Settings
-from services.web.service import WebService
-from tests.conftest import HACKATHON, Web, define_events
+from tests.conftest import HACKATHON, Web, define_events, running_web
 
 
 async def test_the_csv_export_has_a_bom_one_column_per_question_and_no_formulas(
@@ -51,13 +48,9 @@ async def test_the_csv_export_has_a_bom_one_column_per_question_and_no_formulas(
 async def test_public_writes_are_rate_limited_with_a_clear_message(
     backend: Running, nats_url: str, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path, nats_url=nats_url, base_url="", rate_limit_per_minute=3)
-    service = WebService("127.0.0.1", free_port(), settings)
-    running = Running([service], nats_url)
-    await running.start()
-    try:
+    async with running_web(nats_url, tmp_path, rate_limit_per_minute=3) as web:
         await define_events(nats_url)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}") as http:
+        async with httpx.AsyncClient(base_url=web.url) as http:
             statuses = []
             for i in range(4):
                 reply = await http.post(
@@ -69,5 +62,3 @@ async def test_public_writes_are_rate_limited_with_a_clear_message(
             assert reply.json()["code"] == "rate_limited"
             page = await http.get(f"/e/{HACKATHON}")  # reading is never limited
             assert page.status_code == 200
-    finally:
-        await running.stop()

@@ -13,7 +13,8 @@ from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.endpoints import Endpoints
 from tests.conftest import HACKATHON, Web
-from tests.integration.test_judging import JURY, RESULTS, log_in, post_form
+from tests.integration.login_support import logged_in
+from tests.integration.test_judging import JURY, RESULTS, post_form
 from tests.integration.test_pages import EVENT_PAGE, Page, event_form, registrations, visitor
 from tests.integration.test_teams import register, send, teams_json
 
@@ -145,7 +146,7 @@ async def test_a_json_body_is_read_as_its_schema_says_so_a_consent_of_1_is_no_ye
 async def test_an_overlong_juror_name_on_the_organiser_form_comes_back_next_to_the_field_and_stores_nobody(
     demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
 ) -> None:
-    await log_in(http)
+    await logged_in(http)
     reply = await post_form(http, JURY + "/", JURY + "/jurors", name="z" * 300, email="claire@example.org")
     assert reply.status_code == 422
     assert Page(reply.text).text_of("err-name") == "Ce texte est trop long : raccourcissez-le."
@@ -153,7 +154,7 @@ async def test_an_overlong_juror_name_on_the_organiser_form_comes_back_next_to_t
 
 
 async def test_an_overlong_results_note_is_refused_and_nothing_is_published(demo: Web, http: httpx.AsyncClient) -> None:
-    await log_in(http)
+    await logged_in(http)
     reply = await post_form(http, RESULTS, RESULTS + "/publish", note="n" * 2001)
     # Refused for its length (before any rule of publishing), not cut to 2 000 characters and published.
     assert reply.status_code == 422

@@ -7,6 +7,7 @@ import html
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import msgspec
@@ -19,9 +20,10 @@ from schemas.subjects import Judging, Registration, Teams
 from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
 from services.kit.client import call
 from services.kit.connection import connect
-from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
+from tests.conftest import HACKATHON, Web
 from tests.demo_events import shifted
 from tests.integration.agenda_support import edit, release, released
+from tests.integration.login_support import logged_in
 from tests.integration.test_pages import Page
 
 CRITERIA = ["utilite", "realisation", "simplicite", "pitch"]
@@ -39,12 +41,6 @@ class Jury:
 
     def juror_id(self, name: str) -> str:
         return self.jurors[name].split("/")[3].split("?")[0]
-
-
-async def log_in(http: httpx.AsyncClient) -> None:
-    token = Page((await http.get("/organiser/login")).text).fields["_csrf_token"]
-    data = {"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD, "_csrf_token": token, "next": "/organiser/"}
-    assert (await http.post("/organiser/login", data=data)).status_code == 303
 
 
 async def post_form(http: httpx.AsyncClient, page: str, action: str, **fields: str) -> httpx.Response:
@@ -70,9 +66,24 @@ async def create_teams(web: Web, *names: str) -> list[str]:
         await client.drain()
 
 
+async def mentor_in(demo: Web, http: httpx.AsyncClient, team: str) -> dict[str, Any]:
+    """Nina Petit registers as a mentor and the organiser places her in `team`."""
+    body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
+    person: dict[str, Any] = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()
+    client = await connect(demo.nats_url, "test-teams")
+    try:
+        join = JoinTeam(
+            command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team, registration=person["id"], by_organiser="o"
+        )
+        await call(client, Teams.JOIN, join, Membership)
+    finally:
+        await client.drain()
+    return person
+
+
 @pytest.fixture
 async def jury(demo: Web, http: httpx.AsyncClient) -> Jury:
-    await log_in(http)
+    await logged_in(http)
     teams = await create_teams(demo, "Les Trayeurs", "Circuit Malin", "Météo Locale")
     for name, email in (("Claire Moreau", "claire@example.org"), ("Marc Dubois", "marc@example.org")):
         added = await post_form(http, JURY + "/", JURY + "/jurors", name=name, email=email, language="fr")
@@ -252,18 +263,9 @@ async def test_a_juror_reaches_the_form_from_their_registration_page(
 async def test_the_formed_teams_are_brought_into_the_agenda_with_their_members(
     demo: Web, http: httpx.AsyncClient
 ) -> None:
-    await log_in(http)
+    await logged_in(http)
     [team] = await create_teams(demo, "Les Trayeurs")
-    body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
-    person = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()
-    client = await connect(demo.nats_url, "test-teams")
-    try:
-        join = JoinTeam(
-            command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team, registration=person["id"], by_organiser="o"
-        )
-        await call(client, Teams.JOIN, join, Membership)
-    finally:
-        await client.drain()
+    person = await mentor_in(demo, http, team)
     agenda_page = f"/organiser/e/{HACKATHON}/agenda/"
     assert "1 équipe est formée par les participants." in (await http.get(agenda_page)).text
     imported = await post_form(http, agenda_page, f"/organiser/e/{HACKATHON}/agenda/teams/import")
@@ -395,17 +397,8 @@ async def test_the_limits_in_schemas_are_the_ones_the_judging_service_holds_over
 async def test_once_published_a_teams_members_read_its_rank_and_the_jurys_words(
     jury: Jury, demo: Web, http: httpx.AsyncClient
 ) -> None:
-    body = {"name": "Nina Petit", "email": "nina@example.org", "consent": True, "category": "mentor"}
-    person = (await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()
     team = jury.teams[1]
-    client = await connect(demo.nats_url, "test-teams")
-    try:
-        join = JoinTeam(
-            command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team, registration=person["id"], by_organiser="o"
-        )
-        await call(client, Teams.JOIN, join, Membership)
-    finally:
-        await client.drain()
+    person = await mentor_in(demo, http, team)
     team_page = person["manage_url"].replace(f"/r/{person['id']}?", f"/r/{person['id']}/team?")
     link = jury.link("Claire Moreau")
     for t, points in zip(jury.teams, ("9", "5", "7"), strict=True):

@@ -2,10 +2,8 @@
 release concerns are told once each, in their language, and nobody else."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
@@ -30,6 +28,7 @@ from schemas.subjects import Catalog, Notify, Registration, Schedule, stream_nam
 from services.catalog.service import CatalogService
 from services.kit.client import call
 from services.kit.i18n import Formatter, localised, translations
+from services.kit.lifecycle import Service
 from services.registration.service import RegistrationService
 from services.schedule.service import ScheduleService
 from tests.integration.notify_support import (
@@ -39,7 +38,6 @@ from tests.integration.notify_support import (
     define,
     drained,
     register,
-    running_stack,
     small_event,
     text_of,
     wait_until,
@@ -49,12 +47,9 @@ SLUG = "atelier-programme"
 
 
 @pytest.fixture
-async def stack(nats_url: str, inbox: Inbox, tmp_path: Path) -> AsyncIterator[Stack]:
-    """Catalog, registration and schedule; notify apart, so a test can restart it."""
-    async with running_stack(
-        nats_url, inbox, tmp_path, [CatalogService(), RegistrationService(), ScheduleService()]
-    ) as stack:
-        yield stack
+def notify_backend() -> list[Service]:
+    """Catalog, registration and schedule (the `stack` fixture runs notify apart)."""
+    return [CatalogService(), RegistrationService(), ScheduleService()]
 
 
 def agenda_mails(inbox: Inbox, address: str) -> list[EmailMessage]:

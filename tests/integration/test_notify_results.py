@@ -3,8 +3,6 @@ registered hears once, in their language, with the top of the ranking; a correct
 again writes to no one twice, and a withdrawal tells nobody."""
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -18,33 +16,19 @@ from schemas.teams import CreateTeam, TeamList
 from services.catalog.service import CatalogService
 from services.judging.service import JudgingService
 from services.kit.client import call
+from services.kit.lifecycle import Service
 from services.publishing.service import PublishingService
 from services.registration.service import RegistrationService
 from services.teams.service import TeamsService
-from tests.integration.notify_support import (
-    Inbox,
-    Stack,
-    define,
-    drained,
-    register,
-    running_stack,
-    small_event,
-    text_of,
-    wait_until,
-)
+from tests.integration.notify_support import Inbox, Stack, define, drained, register, small_event, text_of, wait_until
 
 SLUG = "mini-hackathon"
 
 
 @pytest.fixture
-async def stack(nats_url: str, inbox: Inbox, tmp_path: Path) -> AsyncIterator[Stack]:
-    async with running_stack(
-        nats_url,
-        inbox,
-        tmp_path,
-        [CatalogService(), RegistrationService(), TeamsService(), JudgingService(), PublishingService()],
-    ) as stack:
-        yield stack
+def notify_backend() -> list[Service]:
+    """Catalog, registration, teams, judging and publishing (the `stack` fixture runs notify apart)."""
+    return [CatalogService(), RegistrationService(), TeamsService(), JudgingService(), PublishingService()]
 
 
 def results_mails(inbox: Inbox) -> list[object]:

@@ -3,7 +3,6 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,18 +30,10 @@ from tests.integration.notify_support import (
     drained,
     mail_settings,
     register,
-    running_stack,
     small_event,
     text_of,
     wait_until,
 )
-
-
-@pytest.fixture
-async def stack(nats_url: str, inbox: Inbox, tmp_path: Path) -> AsyncIterator[Stack]:
-    """Catalog and registration, and notify apart so a test can stop, restart or add instances."""
-    async with running_stack(nats_url, inbox, tmp_path, [CatalogService(), RegistrationService()]) as stack:
-        yield stack
 
 
 async def test_confirmations_reach_a_real_smtp_server_in_each_registrants_language_with_link_and_invitation(

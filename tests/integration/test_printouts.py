@@ -7,7 +7,8 @@ import httpx
 from pypdf import PdfReader
 
 from tests.conftest import HACKATHON, Web
-from tests.integration.test_judging import JURY, Jury, create_teams, jury, log_in, post_form  # noqa: F401
+from tests.integration.login_support import logged_in
+from tests.integration.test_judging import JURY, Jury, create_teams, jury, post_form  # noqa: F401
 
 
 def pages_of(reply: httpx.Response) -> list[str]:
@@ -18,7 +19,7 @@ def pages_of(reply: httpx.Response) -> list[str]:
 
 
 async def test_badges_carry_every_confirmed_persons_name_eight_to_a_page(demo: Web, http: httpx.AsyncClient) -> None:
-    await log_in(http)
+    await logged_in(http)
     names = [f"Personne {i:02d}" for i in range(9)] + ["Zoé Lefèvre-Nguyễn"]
     for i, name in enumerate(names):
         body = {"name": name, "email": f"p{i}@example.org", "consent": True, "category": "mentor" if i else "public"}

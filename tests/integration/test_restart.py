@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.cli import backend_services
+from services.cli.hosting import backend_services
 from services.kit.lifecycle import Running
 from services.kit.nats_server import NatsServer, free_port
 from services.kit.settings import Settings

@@ -11,11 +11,9 @@ import httpx
 import pytest
 
 from services.kit.lifecycle import Running
-from services.kit.nats_server import free_port
-from services.kit.settings import Settings
-from services.web.service import WebService
-from tests.conftest import HACKATHON, ROUND_TABLE, Web
-from tests.integration.test_judging import JURY, log_in, post_form
+from tests.conftest import HACKATHON, ROUND_TABLE, Web, running_web
+from tests.integration.login_support import logged_in
+from tests.integration.test_judging import JURY, post_form
 
 PUBLIC = [
     "/",
@@ -134,7 +132,7 @@ async def test_private_pages_and_personal_answers_are_never_stored_and_never_ref
     for reply in private:
         assert_private(reply)
 
-    await log_in(http)
+    await logged_in(http)
     link = await juror_link(http, "Claire Moreau", "claire@example.org")
     for path in [
         "/organiser/login",
@@ -181,7 +179,7 @@ async def test_inline_scripts_and_styles_run_only_with_the_nonce_of_their_reques
     demo: Web, http: httpx.AsyncClient
 ) -> None:
     person = await register(http, HACKATHON)
-    await log_in(http)
+    await logged_in(http)
     link = await juror_link(http, "Claire Moreau", "claire@example.org")
     pages = [
         f"/e/{HACKATHON}",
@@ -234,14 +232,8 @@ async def test_the_api_documentation_is_swagger_ui_served_by_perche_and_asks_no_
 @pytest.fixture
 async def https_web(backend: Running, nats_url: str, tmp_path: Path) -> AsyncIterator[Web]:
     """The web app configured with an https address, as behind a TLS-terminating proxy."""
-    settings = Settings(
-        data_dir=tmp_path, nats_url=nats_url, base_url="https://perche.example", rate_limit_per_minute=0
-    )
-    service = WebService("127.0.0.1", free_port(), settings)
-    running = Running([service], nats_url)
-    await running.start()
-    yield Web(url=f"http://127.0.0.1:{service.port}", nats_url=nats_url, service=service)
-    await running.stop()
+    async with running_web(nats_url, tmp_path, base_url="https://perche.example") as web:
+        yield web
 
 
 def set_cookies(reply: httpx.Response) -> dict[str, str]:
@@ -272,19 +264,15 @@ async def test_over_plain_http_cookies_are_not_secure_so_local_use_works(demo: W
     form = await http.get("/organiser/login")
     assert "secure" not in set_cookies(form)["perche_csrf"].lower()
     assert "strict-transport-security" not in form.headers
-    await log_in(http)  # the CSRF cookie came back over http
+    await logged_in(http)  # the CSRF cookie came back over http
     assert (await http.get("/organiser/")).status_code == 200
 
 
 @pytest.fixture
 async def lonely_web(nats_url: str, tmp_path: Path) -> AsyncIterator[Web]:
     """The web app alone on NATS: no service answers it, so its pages fail."""
-    settings = Settings(data_dir=tmp_path, nats_url=nats_url, base_url="", rate_limit_per_minute=0)
-    service = WebService("127.0.0.1", free_port(), settings)
-    running = Running([service], nats_url)
-    await running.start()
-    yield Web(url=f"http://127.0.0.1:{service.port}", nats_url=nats_url, service=service)
-    await running.stop()
+    async with running_web(nats_url, tmp_path) as web:
+        yield web
 
 
 async def test_server_errors_carry_the_policy_too(lonely_web: Web) -> None:

@@ -15,14 +15,13 @@ from schemas.catalog import Authenticate, OrganiserReply
 from schemas.subjects import Catalog
 from services.catalog.rules import LOGIN_ATTEMPTS
 from services.catalog.service import CatalogService
-from services.cli import backend_services, create_organiser
+from services.cli.admin import create_organiser
+from services.cli.hosting import backend_services
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running, Service
-from services.kit.nats_server import free_port
-from services.kit.settings import Settings
-from services.web.service import WebService
-from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
+from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web, running_web
+from tests.integration.login_support import log_in
 from tests.integration.test_pages import Page
 
 NEW_PASSWORD = "un tout nouveau mot de passe"
@@ -32,15 +31,8 @@ REGISTRATIONS = f"/api/v1/events/{HACKATHON}/registrations"
 @asynccontextmanager
 async def web_client(nats_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """One more web instance on this NATS, and a client of it."""
-    settings = Settings(data_dir=tmp_path, nats_url=nats_url, base_url="", rate_limit_per_minute=0)
-    service = WebService("127.0.0.1", free_port(), settings)
-    running = Running([service], nats_url)
-    await running.start()
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.port}", timeout=10) as client:
-            yield client
-    finally:
-        await running.stop()
+    async with running_web(nats_url, tmp_path) as web, httpx.AsyncClient(base_url=web.url, timeout=10) as client:
+        yield client
 
 
 @pytest.fixture
@@ -54,15 +46,6 @@ async def bearer(client: httpx.AsyncClient, password: str = ORGANISER_PASSWORD) 
     reply = await client.post("/api/v1/auth/token", json={"email": ORGANISER_EMAIL, "password": password})
     assert reply.status_code == 200, reply.text
     return {"Authorization": f"Bearer {reply.json()['token']}"}
-
-
-async def log_in(
-    client: httpx.AsyncClient, email: str = ORGANISER_EMAIL, password: str = ORGANISER_PASSWORD, **headers: str
-) -> httpx.Response:
-    """The login form, sent as a browser does (its CSRF token first)."""
-    csrf = Page((await client.get("/organiser/login")).text).fields["_csrf_token"]
-    form = {"email": email, "password": password, "_csrf_token": csrf}
-    return await client.post("/organiser/login", data=form, headers=headers)
 
 
 def session_cookie(client: httpx.AsyncClient) -> str:

@@ -14,12 +14,13 @@ from schemas.errors import ErrorReply
 from schemas.registration import Cancel, Register, RegistrationView
 from schemas.subjects import Registration, Teams
 from schemas.teams import CreateTeam, GetMembership, JoinTeam, ListTeams, Membership, TeamList
-from services.demo_day import plain
+from services.cli.demo_day import plain
 from services.kit.client import call
 from services.kit.lifecycle import Running
 from services.teams.rules import team_list
 from services.teams.service import TeamsService
-from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web, define_events
+from tests.conftest import HACKATHON, Web, define_events
+from tests.integration.login_support import logged_in
 from tests.integration.test_pages import Page
 
 ANSWERS = {"level": "Quelques projets", "team": "Seul·e, je cherche une équipe"}
@@ -86,12 +87,6 @@ async def teams_json(http: httpx.AsyncClient, headers: dict[str, str]) -> dict[s
 
 def members(body: dict[str, Any]) -> dict[str, list[str]]:
     return {t["name"]: [m["name"] for m in t["members"]] for t in body["teams"]}
-
-
-async def logged_in(http: httpx.AsyncClient) -> None:
-    csrf = Page((await http.get("/organiser/login")).text).fields["_csrf_token"]
-    data = {"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD, "_csrf_token": csrf}
-    assert (await http.post("/organiser/login", data=data)).status_code == 303
 
 
 # --- participants ---

@@ -1,5 +1,6 @@
 """Events once stored must keep decoding: payloads written by earlier versions are kept
-here as golden files. Add a line when a type or an optional field appears; never edit one."""
+here as golden files, one per service's stream. Add a line when a type or an optional
+field appears; never edit one."""
 
 from pathlib import Path
 
@@ -8,8 +9,11 @@ import pytest
 
 from schemas.catalog import CatalogEvent
 from schemas.judging import JudgingEvent
+from schemas.notify import NotifyEvent
 from schemas.publishing import PublishingEvent
 from schemas.registration import RegistrationEvent
+from schemas.schedule import Edit, ScheduleEvent
+from schemas.teams import TeamsEvent
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
@@ -19,14 +23,24 @@ STREAMS = [
     ("catalog-events", CatalogEvent),
     ("judging-events", JudgingEvent),
     ("publishing-events", PublishingEvent),
+    ("teams-events", TeamsEvent),
+    ("schedule-events", ScheduleEvent),
+    ("notify-events", NotifyEvent),
 ]
+
+
+def golden_lines(name: str) -> list[str]:
+    return (GOLDEN / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def tags(union: object) -> set[str]:
+    return {t.__struct_config__.tag for t in union.__args__}  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("name", "union"), STREAMS)
 def test_every_stored_event_of_an_earlier_version_still_decodes(name: str, union: object) -> None:
-    lines = (GOLDEN / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     decoder = msgspec.json.Decoder(union)
-    for line in lines:
+    for line in golden_lines(name):
         event = decoder.decode(line)
         # Re-encoding keeps every field that was stored, with its value.
         assert contained(msgspec.json.decode(line), msgspec.json.decode(msgspec.json.encode(event)))
@@ -43,7 +57,10 @@ def contained(old: object, new: object) -> bool:
 
 @pytest.mark.parametrize(("name", "union"), [s for s in STREAMS if s[0] != "catalog-events"])
 def test_every_event_type_has_a_golden_payload(name: str, union: object) -> None:
-    lines = (GOLDEN / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
-    stored = {msgspec.json.decode(line)["type"] for line in lines}
-    known = {t.__struct_config__.tag for t in union.__args__}  # type: ignore[attr-defined]
-    assert known == stored
+    stored = {msgspec.json.decode(line)["type"] for line in golden_lines(name)}
+    assert tags(union) == stored
+
+
+def test_every_kind_of_agenda_edit_has_a_golden_payload() -> None:
+    stored = [msgspec.json.decode(line) for line in golden_lines("schedule-events")]
+    assert {edit["type"] for e in stored for edit in e.get("edits", [])} == tags(Edit)

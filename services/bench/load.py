@@ -1,4 +1,5 @@
-"""What every `perche bench` shares: a keep-alive HTTP load generator and process CPU time.
+"""What every `perche bench` shares: a keep-alive HTTP load generator, the processes
+measured (started, stopped) and their CPU time.
 
 The load generator speaks just enough HTTP/1.1 over asyncio streams to cost far
 less per request than the servers it measures.
@@ -6,6 +7,8 @@ less per request than the servers it measures.
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -94,3 +97,19 @@ def wait_http(port: int, path: str, timeout: float = 30.0) -> None:
         except Exception:  # noqa: BLE001 - not up yet
             time.sleep(0.1)
     raise RuntimeError(f"nothing answered on port {port}{path}")
+
+
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`python args...` as a process of its own, quiet: its output would be measured too."""
+    return subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Ask every process to end, then wait for each (killed after 10 s)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()

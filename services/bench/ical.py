@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from typing import Any
 
 import msgspec
 
-from services.bench_load import cpu_seconds, http_request, load, wait_http
+from services.bench.load import cpu_seconds, http_request, load, spawn, stop, wait_http
 
 CONNECTIONS = 32
 SESSIONS = 500
@@ -317,27 +316,19 @@ def run_bench_ical(seconds: float) -> int:
         env = {**os.environ, "PERCHE_NATS_URL": server.url, "PERCHE_RATE_LIMIT": "0", "PERCHE_DATA_DIR": tmp}
         os.environ["PERCHE_NATS_URL"] = server.url
         port = free_port()
-        spawn = [
+        commands = [
             ["-m", "services.cli", "service", "catalog"],
             ["-m", "services.cli", "service", "registration"],
             ["-m", "services.cli", "service", "schedule"],
-            ["-m", "services.bench_ical", "serve", str(port)],
+            ["-m", "services.bench.ical", "serve", str(port)],
         ]
-        processes = [
-            subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for args in spawn
-        ]
+        processes = [spawn(args, env) for args in commands]
         try:
             wait_http(port, BARE)
+            wait_http(port, "/api/v1/events")  # the catalog answers: the event can be defined
             results = asyncio.run(_conditional(port, processes[-1].pid, seconds))
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop(processes)
             server.stop()
 
     rates = results["rates"]

@@ -1,5 +1,5 @@
 """The registration bench's baseline: a bare Litestar endpoint doing one NATS request
-whose responder appends to JetStream. Run as two processes by services/bench.py."""
+whose responder appends to JetStream. Run as two processes by services/bench/registration.py."""
 
 import asyncio
 import os

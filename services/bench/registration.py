@@ -21,7 +21,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from services.bench_load import cpu_seconds, http_request, load, wait_http
+from services.bench.load import cpu_seconds, http_request, load, spawn, stop, wait_http
 from services.kit.nats_server import NatsServer, free_port
 
 CONNECTIONS = 64
@@ -38,20 +38,6 @@ def _cpu_report(label: str, processes: dict[str, int], before: dict[str, float],
         f"{name} {(cpu_seconds(pid) - before[name]) * 1e6 / max(requests, 1):.0f}" for name, pid in processes.items()
     ]
     print(f"{label}: CPU µs per request: " + ", ".join(parts))
-
-
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 BENCH_EVENT_TOML = f"""
@@ -99,8 +85,8 @@ def run_bench(what: str, seconds: float) -> int:
 def _bench_baseline(env: dict[str, str], seconds: float, nats_pid: int) -> tuple[float, list[float]]:
     port = free_port()
     processes = [
-        _spawn(["-m", "services.bench_baseline", "responder"], env),
-        _spawn(["-m", "services.bench_baseline", "web", str(port)], env),
+        spawn(["-m", "services.bench.baseline", "responder"], env),
+        spawn(["-m", "services.bench.baseline", "web", str(port)], env),
     ]
     try:
         wait_http(port, "/ready")
@@ -114,7 +100,7 @@ def _bench_baseline(env: dict[str, str], seconds: float, nats_pid: int) -> tuple
         print(f"baseline: {statuses}")
         return rate, latencies
     finally:
-        _stop(processes)
+        stop(processes)
 
 
 def _bench_perche(env: dict[str, str], seconds: float, tmp: Path, nats_pid: int) -> tuple[float, list[float], int, int]:
@@ -122,9 +108,9 @@ def _bench_perche(env: dict[str, str], seconds: float, tmp: Path, nats_pid: int)
     # As in production, the web knows its public address (no per-request URL building).
     env = {**env, "PERCHE_BASE_URL": f"http://127.0.0.1:{port}"}
     processes = [
-        _spawn(["-m", "services.cli", "service", "catalog"], env),
-        _spawn(["-m", "services.cli", "service", "registration"], env),
-        _spawn(["-m", "services.cli", "service", "web", "--port", str(port)], env),
+        spawn(["-m", "services.cli", "service", "catalog"], env),
+        spawn(["-m", "services.cli", "service", "registration"], env),
+        spawn(["-m", "services.cli", "service", "web", "--port", str(port)], env),
     ]
     try:
         wait_http(port, "/api/v1/events")
@@ -152,7 +138,7 @@ def _bench_perche(env: dict[str, str], seconds: float, tmp: Path, nats_pid: int)
         print(f"perche: {statuses}")
         confirmed = sum(1 for b in bodies if b'"status":"confirmed"' in b)
     finally:
-        _stop(processes)
+        stop(processes)
     return rate, latencies, confirmed, asyncio.run(_stored_confirmed(env["PERCHE_NATS_URL"]))
 
 

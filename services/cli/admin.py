@@ -1,0 +1,84 @@
+"""The one-shot commands on a running Perche: `perche load` sends event files to the
+catalog, `perche organiser create` makes (or resets) an organiser; `perche up` makes sure
+there is one."""
+
+import os
+import secrets
+import sys
+import uuid
+from pathlib import Path
+
+from schemas.catalog import (
+    CountOrganisers,
+    CreateOrganiser,
+    DefineEvent,
+    EventDefinedReply,
+    OrganiserCount,
+    OrganiserReply,
+)
+from schemas.subjects import Catalog
+from services.catalog.files import EventFileError, read_event_file
+from services.kit.client import ServiceError, call
+from services.kit.connection import connect
+from services.kit.settings import Settings
+
+
+async def load_events(nats_url: str, paths: list[Path]) -> int:
+    """Send each file to the catalog; returns how many files were refused."""
+    nc = await connect(nats_url, "loader", attempts=3)
+    failures = 0
+    try:
+        for path in paths:
+            try:
+                spec = read_event_file(path)
+                reply = await call(
+                    nc,
+                    Catalog.DEFINE_EVENT,
+                    DefineEvent(command_id=uuid.uuid4().hex, spec=spec),
+                    EventDefinedReply,
+                )
+            except EventFileError as error:
+                print(f"error: {error}", file=sys.stderr)
+                failures += 1
+                continue
+            except ServiceError as error:
+                field = f"field `{error.reply.field}`: " if error.reply.field else ""
+                print(f"error: {path}: {field}{error.reply.message}", file=sys.stderr)
+                failures += 1
+                continue
+            state = "updated" if reply.changed else "unchanged"
+            print(f"{path}: event {reply.slug} {state} (revision {reply.revision})")
+    finally:
+        await nc.drain()
+    return failures
+
+
+async def create_organiser(nats_url: str, email: str, password: str, replace: bool) -> OrganiserReply:
+    nc = await connect(nats_url, "admin", attempts=3)
+    try:
+        command = CreateOrganiser(command_id=uuid.uuid4().hex, email=email, password=password, replace=replace)
+        return await call(nc, Catalog.CREATE_ORGANISER, command, OrganiserReply, timeout=10)
+    finally:
+        await nc.drain()
+
+
+async def ensure_an_organiser(nats_url: str, settings: Settings) -> None:
+    """With PERCHE_ADMIN_*, make sure that organiser exists; else make a demo one once."""
+    if settings.admin_email and settings.admin_password:
+        await create_organiser(nats_url, settings.admin_email, settings.admin_password, replace=True)
+        print(f"Organiser: {settings.admin_email} (password from PERCHE_ADMIN_PASSWORD)")
+        return
+    nc = await connect(nats_url, "admin")
+    try:
+        count = await call(nc, Catalog.COUNT_ORGANISERS, CountOrganisers(), OrganiserCount)
+    finally:
+        await nc.drain()
+    if count.count:
+        return
+    password = secrets.token_urlsafe(12)
+    email = "organisateur@perche.local"
+    await create_organiser(nats_url, email, password, replace=False)
+    note = settings.data_dir / "organiser-login.txt"
+    note.write_text(f"{email}\n{password}\n")
+    os.chmod(note, 0o600)
+    print(f"First organiser created: {email} / {password} (also saved in {note})")

@@ -1,0 +1,117 @@
+"""`perche up` (NATS, every service and the web in one process) and `perche service`
+(one service alone, as in production): the services wired together."""
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import re
+import socket
+from pathlib import Path
+
+from services.catalog.service import CatalogService
+from services.cli.admin import ensure_an_organiser, load_events
+from services.judging.service import JudgingService
+from services.kit.lifecycle import Running, Service, until_signalled
+from services.kit.nats_server import NatsServer
+from services.kit.resources import shared_folder
+from services.kit.settings import Settings
+from services.notify.service import NotifyService
+from services.publishing.service import PublishingService
+from services.registration.service import RegistrationService
+from services.schedule.service import ScheduleService
+from services.teams.service import TeamsService
+from services.web.service import WebService
+
+BACKEND = {
+    "catalog": CatalogService,
+    "registration": RegistrationService,
+    "teams": TeamsService,
+    "schedule": ScheduleService,
+    "judging": JudgingService,
+    "publishing": PublishingService,
+    "notify": NotifyService,
+}
+DEMO_EVENTS = shared_folder("events")
+
+
+DEFAULT_NATS_PORT = 4222
+NATS_URL_FILE = "nats-url"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def running_nats_url() -> str:
+    """The embedded server `perche up` started in this data directory, else the usual port."""
+    recorded = Path(os.environ.get("PERCHE_DATA_DIR", "var")) / NATS_URL_FILE
+    if recorded.exists():
+        return recorded.read_text().strip()
+    return f"nats://127.0.0.1:{DEFAULT_NATS_PORT}"
+
+
+def redacted(url: str) -> str:
+    """The NATS URL without the password it may carry (it would end up in the journal)."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+
+
+def backend_services(settings: Settings | None = None) -> list[Service]:
+    """One of each backend service; notify takes the settings (data directory, SMTP)."""
+    return [NotifyService(settings) if cls is NotifyService else cls() for cls in BACKEND.values()]
+
+
+async def up(args: argparse.Namespace) -> None:
+    settings = Settings(data_dir=Path(args.data_dir), nats_url=args.nats_url)
+    if not settings.base_url:
+        # Links in mails and feeds point at this very server unless PERCHE_BASE_URL says otherwise.
+        settings = dataclasses.replace(settings, base_url=f"http://{args.host}:{args.port}")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    server = None
+    nats_url = settings.nats_url
+    if nats_url is None:
+        port = args.nats_port or (DEFAULT_NATS_PORT if port_is_free(DEFAULT_NATS_PORT) else None)
+        server = NatsServer(settings.data_dir / "nats", port=port).start()
+        nats_url = server.url
+        # `perche load` and `perche organiser create` find the running server here.
+        (settings.data_dir / NATS_URL_FILE).write_text(nats_url + "\n")
+        print(f"Embedded NATS with JetStream on {nats_url} (store: {server.store_dir})")
+    running = Running([*backend_services(settings), WebService(args.host, args.port, settings)], nats_url)
+    # Listen for Ctrl-C from the start: the web answers before the demo events and the
+    # organiser are in place, and a Ctrl-C then must stop as cleanly as later.
+    signalled = asyncio.ensure_future(until_signalled())
+    try:
+        await running.start()
+        demo = sorted(DEMO_EVENTS.glob("*.toml")) if not args.no_demo else []
+        if demo:
+            await load_events(nats_url, demo)
+        await ensure_an_organiser(nats_url, settings)
+        print(f"Perche is running on http://{args.host}:{args.port}  (organisers: /organiser/) — Ctrl-C to stop")
+        await signalled
+        print("Stopping…")
+    finally:
+        signalled.cancel()
+        await running.stop()
+        if server is not None:
+            server.stop()
+
+
+async def service(args: argparse.Namespace) -> None:
+    settings = Settings()
+    nats_url = args.nats_url or settings.nats_url or "nats://127.0.0.1:4222"
+    if args.name == "web":
+        chosen: Service = WebService(args.host, args.port, settings)
+    else:
+        chosen = BACKEND[args.name]()
+    running = Running([chosen], nats_url)
+    try:
+        await running.start()
+        print(f"service {args.name} running on {redacted(nats_url)}", flush=True)
+        await until_signalled()
+    finally:
+        await running.stop()

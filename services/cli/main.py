@@ -1,0 +1,103 @@
+"""`perche`'s commands and options, each handed to the module that runs it."""
+
+import argparse
+import asyncio
+import getpass
+import io
+import logging
+import os
+import sys
+from pathlib import Path
+
+from nats.errors import NoServersError
+
+from services.cli.admin import create_organiser, load_events
+from services.cli.hosting import BACKEND, DEFAULT_NATS_PORT, running_nats_url, service, up
+from services.kit.client import ServiceError
+from services.kit.lifecycle import run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="perche", description="Perche: hackathons and outreach events on NATS.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    env_url = os.environ.get("PERCHE_NATS_URL")
+
+    p = sub.add_parser("up", help="run NATS (embedded unless --nats-url), every service and the web app")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", default=os.environ.get("PERCHE_DATA_DIR", "var"))
+    p.add_argument("--nats-url", default=env_url, help="use this NATS server or cluster; start none")
+    p.add_argument(
+        "--nats-port",
+        type=int,
+        default=None,
+        help=f"port of the embedded NATS (default: {DEFAULT_NATS_PORT}, or a free one if taken)",
+    )
+    p.add_argument("--no-demo", action="store_true", help="do not load the events in events/")
+
+    p = sub.add_parser("service", help="run one service alone (production: one process per service)")
+    p.add_argument("name", choices=[*BACKEND, "web"])
+    p.add_argument("--nats-url", default=env_url)
+    p.add_argument("--host", default="127.0.0.1", help="web only")
+    p.add_argument("--port", type=int, default=8000, help="web only")
+
+    p = sub.add_parser("load", help="load or update events from TOML files")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
+
+    p = sub.add_parser("organiser", help="manage organiser accounts")
+    org = p.add_subparsers(dest="action", required=True)
+    c = org.add_parser("create", help="create an organiser (or reset their password with --replace)")
+    c.add_argument("email")
+    c.add_argument("--password")
+    c.add_argument("--replace", action="store_true")
+    c.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
+
+    p = sub.add_parser("demo-day", help="to try Perche: participants, teams and a jury on a running instance")
+    p.add_argument("--event", default="hackathon-comice-2027")
+    p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
+
+    p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
+    p.add_argument("what", choices=["registration", "ical"])
+    p.add_argument("--seconds", type=float, default=5.0)
+
+    args = parser.parse_args(argv)
+    if args.command in ("load", "organiser", "demo-day") and args.nats_url is None:
+        args.nats_url = env_url or running_nats_url()
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Lines such as the first organiser's password reach a log file or journal at once.
+        sys.stdout.reconfigure(line_buffering=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("nats").setLevel(logging.WARNING)
+    try:
+        if args.command == "up":
+            run(up(args))
+        elif args.command == "service":
+            run(service(args))
+        elif args.command == "load":
+            return 1 if asyncio.run(load_events(args.nats_url, args.files)) else 0
+        elif args.command == "organiser":
+            password = args.password or getpass.getpass("Password: ")
+            who = asyncio.run(create_organiser(args.nats_url, args.email, password, args.replace))
+            print(f"organiser {who.email} ready")
+        elif args.command == "demo-day":
+            from services.cli.demo_day import demo_day
+
+            print(asyncio.run(demo_day(args.nats_url, args.event)))
+        elif args.command == "bench" and args.what == "ical":
+            from services.bench.ical import run_bench_ical
+
+            return run_bench_ical(args.seconds)
+        elif args.command == "bench":
+            from services.bench.registration import run_bench
+
+            return run_bench(args.what, args.seconds)
+    except ServiceError as error:
+        print(f"error: {error.reply.message}", file=sys.stderr)
+        return 1
+    except NoServersError:
+        print(f"error: no NATS server answers at {args.nats_url} (is `perche up` running?)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
