@@ -16,15 +16,15 @@ from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
 from services.web.docs import SwaggerPage
-from services.web.editor import EventEditor
 from services.web.errors import EXCEPTION_HANDLERS
 from services.web.gateway import Gateway, gateway_of
 from services.web.health import healthz
 from services.web.jury_admin import JuryAdmin
 from services.web.jury_form import JuryPages
-from services.web.mails import MailPages
 from services.web.openapi import complete_allow_headers, honest_openapi
-from services.web.organiser import OrganiserPages
+from services.web.organiser.dashboard import OrganiserPages
+from services.web.organiser.editor import EventEditor
+from services.web.organiser.mails import MailPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, make_environment
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages

@@ -1,0 +1,1 @@
+"""The organiser's own pages: session and dashboard, the event editor, the mails sent."""
