@@ -12,6 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
+from services.web import organiser
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
@@ -22,9 +23,6 @@ from services.web.health import healthz
 from services.web.jury_admin import JuryAdmin
 from services.web.jury_form import JuryPages
 from services.web.openapi import complete_allow_headers, honest_openapi
-from services.web.organiser.dashboard import OrganiserPages
-from services.web.organiser.editor import EventEditor
-from services.web.organiser.mails import MailPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, make_environment
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
@@ -60,10 +58,8 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             PublicPages,
-            OrganiserPages,
-            MailPages,
-            EventEditor,
             Api,
+            *organiser.HANDLERS,
             healthz,
             *CALENDAR_HANDLERS,
             *TEAMS_HANDLERS,

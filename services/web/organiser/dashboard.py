@@ -1,15 +1,16 @@
-"""The organiser dashboard: login, events with live figures, registrations."""
+"""The organiser dashboard: events with live figures, an event's registrations, check-in and badges."""
 
 import asyncio
 import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from schemas.catalog import Authenticate, ChangePassword, EventSpec, OrganiserReply
+from schemas.catalog import EventSpec
 from schemas.judging import GetStandings, Standings
 from schemas.registration import (
     Cancel,
@@ -24,50 +25,15 @@ from schemas.registration import (
     RegistrationList,
     RegistrationView,
 )
-from schemas.subjects import Catalog, Judging, Registration, Teams
+from schemas.subjects import Judging, Registration, Teams
 from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
-from services.web.auth import LIFETIME, SESSION_COOKIE, end_session, organiser_of
-from services.web.errors import error_text
+from services.web.auth import organiser_guard
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway, jurors_of, public_base
 from services.web.printouts import Badge, badges_pdf
 from services.web.rendering import gettext_for, language_of, render
-
-
-def _login_redirect(request: Request[Any, Any, Any]) -> Redirect:
-    return Redirect(f"/organiser/login?next={request.url.path}", status_code=303)
-
-
-def _with_session(request: Request[Any, Any, Any], response: Response[Any], who: OrganiserReply) -> Response[Any]:
-    """The response, carrying the cookie of a new session for this organiser."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        request.app.state.tokens.issue(who.organiser_id, who.email, who.epoch),
-        max_age=LIFETIME,
-        httponly=True,
-        samesite="lax",
-        path="/",
-    )
-    return response
-
-
-def _password_page(
-    request: Request[Any, Any, Any],
-    who: tuple[str, str],
-    status: int = 200,
-    error: str | None = None,
-    field: str | None = None,
-    done: bool = False,
-) -> Response[str]:
-    context = {"organiser": who, "error": error, "field": field, "done": done, "command_id": uuid.uuid4().hex}
-    return render(request, "organiser/password.html", status, **context)
-
-
-def _safe_next(target: str) -> str:
-    # Only paths on this site, never another host (open redirect).
-    return target if target.startswith("/organiser/") and not target.startswith("//") else "/organiser/"
 
 
 async def day_figures(gateway: Gateway, spec: EventSpec, registrations: list[RegistrationView]) -> dict[str, Any]:
@@ -97,97 +63,32 @@ async def day_figures(gateway: Gateway, spec: EventSpec, registrations: list[Reg
     }
 
 
+def _login_required(request: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[Any]:
+    # Polled by a script, which reads JSON: a login page (the guard's usual answer) would mean nothing to it.
+    return Response({"error": "login required"}, status_code=401)
+
+
 class OrganiserPages(Controller):
     path = "/organiser"
     include_in_schema = False
-
-    @get("/login")
-    async def login_form(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/organiser/") -> Response[str]:
-        return render(request, "organiser/login.html", next=_safe_next(next), error=None, email="")
-
-    @post("/login")
-    async def login(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        gateway: Gateway = request.app.state.gateway
-        form = await request.form()
-        email, password = str(form.get("email") or ""), str(form.get("password") or "")
-        target = _safe_next(str(form.get("next") or "/organiser/"))
-        try:
-            who = await gateway.call(Catalog.AUTHENTICATE, Authenticate(email=email, password=password), OrganiserReply)
-        except ServiceError as error:
-            # An email or password longer than any account's is refused like a wrong one.
-            key = "wrong_credentials" if error.reply.code == "invalid" else error.reply.key
-            message = error_text(key, error.reply.message, language_of(request))
-            status = {"unavailable": 503, "rate_limited": 429}.get(error.reply.code, 401)
-            page = render(request, "organiser/login.html", status, next=target, error=message, email=email)
-            if error.reply.retry_after:
-                page.headers["Retry-After"] = str(error.reply.retry_after)
-            return page
-        return _with_session(request, Redirect(target, status_code=303), who)
-
-    @post("/logout")
-    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
-        # Ended in the catalog first: the cookie's value is refused even if the browser (or a copy) keeps it.
-        await end_session(request, command_id_of(await request.form()))
-        response = Redirect("/organiser/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
-
-    @get("/password")
-    async def password_form(self, request: Request[Any, Any, Any], done: FromQuery[str] = "") -> Response[Any]:
-        who = await organiser_of(request)
-        if who is None:
-            return _login_redirect(request)
-        return _password_page(request, who, done=bool(done))
-
-    @post("/password")
-    async def change_password(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        """A new password ends every session of this organiser, on every instance, except this browser's new one."""
-        who = await organiser_of(request)
-        if who is None:
-            return _login_redirect(request)
-        form = await request.form()
-        command = ChangePassword(
-            command_id=command_id_of(form),
-            organiser_id=who[0],
-            current_password=str(form.get("current_password") or "")[:1000],
-            new_password=str(form.get("new_password") or "")[:1000],
-        )
-        gettext = gettext_for(language_of(request))
-        if command.new_password != str(form.get("confirm_password") or "")[:1000]:
-            error, field = gettext("Les deux nouveaux mots de passe ne sont pas identiques."), "confirm_password"
-            return _password_page(request, who, 422, error, field)
-        try:
-            changed = await request.app.state.gateway.call(Catalog.CHANGE_PASSWORD, command, OrganiserReply)
-        except ServiceError as failure:
-            if failure.reply.code not in ("invalid", "rate_limited"):
-                raise
-            error = error_text(failure.reply.key, failure.reply.message, language_of(request))
-            status = 429 if failure.reply.code == "rate_limited" else 422
-            return _password_page(request, who, status, error, failure.reply.field)
-        return _with_session(request, Redirect("/organiser/password?done=1", status_code=303), changed)
+    guards = [organiser_guard]
 
     @get("/")
-    async def dashboard(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        who = await organiser_of(request)
-        if who is None:
-            return _login_redirect(request)
-        gateway: Gateway = request.app.state.gateway
+    async def dashboard(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         rows = await gateway.events_with_counts(include_unpublished=True)
-        return render(request, "organiser/dashboard.html", organiser=who, events=rows)
+        return render(request, "organiser/dashboard.html", organiser=request.state.organiser, events=rows)
 
     @get("/e/{slug:str}")
-    async def event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        who = await organiser_of(request)
-        if who is None:
-            return _login_redirect(request)
-        gateway: Gateway = request.app.state.gateway
+    async def event(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
         spec = await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
         counts = await gateway.counts(slug)
         return render(
             request,
             "organiser/event.html",
-            organiser=who,
+            organiser=request.state.organiser,
             event=spec,
             registrations=reply.registrations,
             counts=counts,
@@ -196,13 +97,13 @@ class OrganiserPages(Controller):
 
     @get("/e/{slug:str}/badges.pdf")
     async def badges(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], category: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        category: FromQuery[str] = "",
     ) -> Response[Any]:
         """Name badges of everyone confirmed (or of one category), with their check-in QR code."""
-        who = await organiser_of(request)
-        if who is None:
-            return _login_redirect(request)
-        gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
         language = language_of(request)
@@ -230,21 +131,18 @@ class OrganiserPages(Controller):
     async def checkin(
         self,
         request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
         slug: FromPath[str],
         q: FromQuery[str] = "",
         code: FromQuery[str] = "",
     ) -> Response[Any]:
         """Phone page for the door: find people by typing or by their QR code, check them in once."""
-        who = await organiser_of(request)
-        if who is None:
-            return _login_redirect(request)
-        gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
         found: list[RegistrationView] = []
         error = None
         if code.strip():
             try:
-                query = GetRegistration(registration_id=code.strip(), by_organiser=who[0])
+                query = GetRegistration(registration_id=code.strip(), by_organiser=request.state.organiser[0])
                 view = await gateway.call(Registration.GET, query, RegistrationView)
                 found = [view] if view.event == slug else []
             except ServiceError as failure:
@@ -260,7 +158,7 @@ class OrganiserPages(Controller):
         return render(
             request,
             "organiser/checkin.html",
-            organiser=who,
+            organiser=request.state.organiser,
             event=spec,
             counts=counts,
             found=found,
@@ -271,12 +169,11 @@ class OrganiserPages(Controller):
             command_id=uuid.uuid4().hex,
         )
 
-    @get("/e/{slug:str}/checkin/counts")
-    async def checkin_counts(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    @get("/e/{slug:str}/checkin/counts", exception_handlers={NotAuthorizedException: _login_required})
+    async def checkin_counts(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
         """Live figures for the check-in page (polled by its small script)."""
-        if await organiser_of(request) is None:
-            return Response({"error": "login required"}, status_code=401)
-        gateway: Gateway = request.app.state.gateway
         counts = await gateway.call(Registration.COUNTS, GetCounts(event=slug), Counts)
         return Response(
             {
@@ -288,17 +185,17 @@ class OrganiserPages(Controller):
 
     @post("/e/{slug:str}/checkin/{registration_id:str}")
     async def check_in(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], registration_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        registration_id: FromPath[str],
     ) -> Response[Any]:
-        who = await organiser_of(request)
-        if who is None:
-            return _login_redirect(request)
-        gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command = CheckIn(
             command_id=command_id_of(form),
             registration_id=registration_id,
-            by_organiser=who[0],
+            by_organiser=request.state.organiser[0],
         )
         try:
             await gateway.call(Registration.CHECK_IN, command, RegistrationView)
@@ -309,13 +206,13 @@ class OrganiserPages(Controller):
 
     @post("/r/{registration_id:str}/{action:str}")
     async def act(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], action: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        registration_id: FromPath[str],
+        action: FromPath[str],
     ) -> Response[Any]:
         """Organiser actions on one registration from the event page: cancel, promote, erase."""
-        who = await organiser_of(request)
-        if who is None:
-            return _login_redirect(request)
-        gateway: Gateway = request.app.state.gateway
         form = await request.form()
         command_id = command_id_of(form)
         kinds: dict[str, tuple[str, Any]] = {
@@ -326,6 +223,6 @@ class OrganiserPages(Controller):
         if action not in kinds:
             raise NotFoundException()
         subject, kind = kinds[action]
-        command = kind(command_id=command_id, registration_id=registration_id, by_organiser=who[0])
+        command = kind(command_id=command_id, registration_id=registration_id, by_organiser=request.state.organiser[0])
         view = await gateway.call(subject, command, RegistrationView)
         return Redirect(f"/organiser/e/{view.event}#r-{view.id}", status_code=303)
