@@ -1,14 +1,11 @@
 """The JSON API, /api/v1: what any client (a phone app, a spreadsheet script) builds on."""
 
-import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from schemas.catalog import Authenticate, ChangePassword, DefineEvent, EventDefinedReply, EventSpec, OrganiserReply
-from schemas.errors import ErrorReply
 from schemas.registration import (
     Cancel,
     CheckIn,
@@ -25,42 +22,20 @@ from schemas.registration import (
     RegistrationView,
     UpdateAnswers,
 )
-from schemas.subjects import Catalog, Registration
-from services.kit.client import ServiceError
-from services.web.auth import LIFETIME, end_session, organiser_guard, organiser_of
-from services.web.bodies import check_key, strictly
+from schemas.subjects import Registration
+from services.web.auth import organiser_guard, organiser_of
+from services.web.bodies import IdempotencyKey, check_key, strictly
 from services.web.gateway import Gateway, event_detail_out, event_out, public_base, registration_out
 from services.web.spreadsheets import csv_bytes
 from services.web.views import (
     AnswersIn,
-    CredentialsIn,
     EventDetailOut,
     EventOut,
-    PasswordIn,
     PersonalDataOut,
     RegistrationIn,
     RegistrationOut,
-    TokenOut,
     error_responses,
 )
-
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        description=(
-            "Client-made id (8–100 characters), per event: the same key with the same body returns the "
-            "same registration; with another body it is a 409 conflict (idempotency_key_reused)."
-        ),
-        min_length=8,
-        max_length=100,
-    ),
-]
-
-
-def _token_out(request: Request[Any, Any, Any], who: OrganiserReply) -> TokenOut:
-    return TokenOut(token=request.app.state.tokens.issue(who.organiser_id, who.email, who.epoch), expires_in=LIFETIME)
 
 
 class Api(Controller):
@@ -85,27 +60,6 @@ class Api(Controller):
         gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug)
         return event_detail_out(spec, await gateway.counts(slug), public_base(request))
-
-    @put(
-        "/events/{slug:str}",
-        summary="Define or change an event: the fields of the TOML files, times in UTC or with an offset",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(400, 401, 409, 413, 422, 503),
-    )
-    async def put_event(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], data: JSONBody[EventSpec]
-    ) -> EventDefinedReply:
-        data = await strictly(request, data)
-        if data.slug != slug:
-            raise ServiceError(
-                ErrorReply(code="invalid", message="The slug in the body must match the URL", field="slug")
-            )
-        gateway: Gateway = request.app.state.gateway
-        command = DefineEvent(command_id=uuid.uuid4().hex, spec=data)
-        reply: EventDefinedReply = await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
-        return reply
 
     @post(
         "/events/{slug:str}/registrations",
@@ -214,56 +168,6 @@ class Api(Controller):
     async def _command(self, request: Request[Any, Any, Any], subject: str, command: Any) -> RegistrationOut:
         gateway: Gateway = request.app.state.gateway
         return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
-
-    @post(
-        "/auth/token",
-        status_code=200,
-        summary="Organiser login: a bearer token",
-        responses=error_responses(400, 401, 413, 429, 503),
-    )
-    async def token(self, request: Request[Any, Any, Any], data: JSONBody[CredentialsIn]) -> TokenOut:
-        data = await strictly(request, data)
-        gateway: Gateway = request.app.state.gateway
-        who = await gateway.call(
-            Catalog.AUTHENTICATE,
-            Authenticate(email=data.email, password=data.password),
-            OrganiserReply,
-        )
-        return _token_out(request, who)
-
-    @post(
-        "/auth/logout",
-        status_code=204,
-        summary="End this bearer token's session, on every instance",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(401, 429, 503),
-    )
-    async def logout(self, request: Request[Any, Any, Any]) -> None:
-        await end_session(request, uuid.uuid4().hex)
-
-    @post(
-        "/auth/password",
-        status_code=200,
-        summary="Change your password: every older token ends; the reply is a new one",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(400, 401, 404, 413, 422, 429, 503),
-    )
-    async def change_password(
-        self, request: Request[Any, Any, Any], data: JSONBody[PasswordIn], idempotency_key: IdempotencyKey = None
-    ) -> TokenOut:
-        data = await strictly(request, data)
-        command = ChangePassword(
-            command_id=check_key(idempotency_key),
-            organiser_id=request.state.organiser[0],
-            current_password=data.current_password,
-            new_password=data.new_password,
-        )
-        gateway: Gateway = request.app.state.gateway
-        return _token_out(request, await gateway.call(Catalog.CHANGE_PASSWORD, command, OrganiserReply))
 
     # --- organiser only (same controller: Litestar wants one handler per path and method) ---
 

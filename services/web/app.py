@@ -12,18 +12,15 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
-from services.web import jury, results, teams
+from services.web import jury, organiser, results, teams
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
 from services.web.docs import SwaggerPage
-from services.web.editor import EventEditor
 from services.web.errors import EXCEPTION_HANDLERS
 from services.web.gateway import Gateway, gateway_of
 from services.web.health import healthz
-from services.web.mails import MailPages
 from services.web.openapi import complete_allow_headers, honest_openapi
-from services.web.organiser import OrganiserPages
 from services.web.pages import PublicPages
 from services.web.rendering import Brand, make_environment
 from services.web.security_headers import DOCS_PATH, SecurityHeaders
@@ -57,10 +54,8 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             PublicPages,
-            OrganiserPages,
-            MailPages,
-            EventEditor,
             Api,
+            *organiser.HANDLERS,
             healthz,
             *CALENDAR_HANDLERS,
             *teams.HANDLERS,

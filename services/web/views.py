@@ -100,21 +100,6 @@ class PersonalDataOut(msgspec.Struct, kw_only=True):
     history: list[str]
 
 
-class CredentialsIn(msgspec.Struct, kw_only=True):
-    email: Email
-    password: Annotated[str, Meta(max_length=1000)]
-
-
-class PasswordIn(msgspec.Struct, kw_only=True):
-    current_password: Annotated[str, msgspec.Meta(max_length=1000)]
-    new_password: Annotated[str, msgspec.Meta(min_length=10, max_length=1000)]
-
-
-class TokenOut(msgspec.Struct, kw_only=True):
-    token: str
-    expires_in: int
-
-
 class ErrorOut(msgspec.Struct, kw_only=True):
     """Every error of the API: a stable code, a sentence in the caller's language (Accept-Language),
     and the field at fault when there is one. Codes: invalid, not_found, conflict, unauthorized,

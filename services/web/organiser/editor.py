@@ -1,8 +1,10 @@
 """Organisers define and change events from the dashboard (TOML text) or the API (JSON)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -10,7 +12,8 @@ from schemas.catalog import DefineEvent, EventDefinedReply
 from schemas.event_file import EventTextError, decode_event_toml, encode_event_toml
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import organiser_of
+from services.web.auth import organiser_guard
+from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
 from services.web.rendering import gettext_for, language_of, render
@@ -34,41 +37,42 @@ capacity = 50
 """
 
 
+def _located(gettext: Callable[[str], str], field: str | None, problem: str) -> str:
+    """The problem, with the field of the definition it is about when there is one."""
+    return gettext("Champ « %(field)s » : %(problem)s") % {"field": field, "problem": problem} if field else problem
+
+
 class EventEditor(Controller):
     include_in_schema = False
     path = "/organiser"
+    guards = [organiser_guard]
 
     @get("/new")
     async def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        who = await organiser_of(request)
-        if who is None:
-            return Redirect("/organiser/login?next=/organiser/new", status_code=303)
+        who = request.state.organiser
         return render(request, "organiser/edit.html", organiser=who, slug=None, text=NEW_EVENT, error=None)
 
     @get("/e/{slug:str}/edit")
-    async def edit_form(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        who = await organiser_of(request)
-        if who is None:
-            return Redirect(f"/organiser/login?next=/organiser/e/{slug}/edit", status_code=303)
-        gateway: Gateway = request.app.state.gateway
+    async def edit_form(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
         spec = await gateway.event(slug, include_unpublished=True)
+        text = encode_event_toml(spec)
         return render(
-            request, "organiser/edit.html", organiser=who, slug=slug, text=encode_event_toml(spec), error=None
+            request, "organiser/edit.html", organiser=request.state.organiser, slug=slug, text=text, error=None
         )
 
     @post("/new")
-    async def create(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        return await self._save(request, None)
+    async def create(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
+        return await self._save(request, gateway, None)
 
     @post("/e/{slug:str}/edit")
-    async def save(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        return await self._save(request, slug)
+    async def save(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        return await self._save(request, gateway, slug)
 
-    async def _save(self, request: Request[Any, Any, Any], slug: str | None) -> Response[Any]:
-        who = await organiser_of(request)
-        if who is None:
-            return Redirect("/organiser/login", status_code=303)
-        gateway: Gateway = request.app.state.gateway
+    async def _save(self, request: Request[Any, Any, Any], gateway: Gateway, slug: str | None) -> Response[Any]:
         gettext = gettext_for(language_of(request))
         form = await request.form()
         text = str(form.get("definition") or "")
@@ -79,17 +83,15 @@ class EventEditor(Controller):
             command = DefineEvent(command_id=command_id_of(form), spec=spec)
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except EventTextError as error:
-            message = gettext("Champ « %(field)s » : %(problem)s") % {"field": error.field, "problem": error.problem}
-            return self._again(request, who, slug, text, message if error.field else error.problem)
+            return self._again(request, slug, text, _located(gettext, error.field, error.problem))
         except ServiceError as error:
-            if error.reply.code != "invalid":
-                raise
-            field = error.reply.field
-            message = gettext("Champ « %(field)s » : %(problem)s") % {"field": field, "problem": error.reply.message}
-            return self._again(request, who, slug, text, message if field else error.reply.message)
+            refused = form_refusal(error, language_of(request))
+            return self._again(request, slug, text, _located(gettext, refused.field, refused.message), refused.status)
         return Redirect(f"/organiser/e/{spec.slug}?saved=1", status_code=303)
 
     def _again(
-        self, request: Request[Any, Any, Any], who: tuple[str, str], slug: str | None, text: str, error: str
+        self, request: Request[Any, Any, Any], slug: str | None, text: str, error: str, status: int = 422
     ) -> Response[Any]:
-        return render(request, "organiser/edit.html", 422, organiser=who, slug=slug, text=text, error=error)
+        """The editor again, with what was typed and why it was refused."""
+        organiser = request.state.organiser
+        return render(request, "organiser/edit.html", status, organiser=organiser, slug=slug, text=text, error=error)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from schemas.notify import GetMail, ListMails, MailList, MailView
@@ -18,8 +19,9 @@ class MailPages(Controller):
     guards = [organiser_guard]
 
     @get("/")
-    async def mails(self, request: Request[Any, Any, Any], event: FromQuery[str] = "") -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
+    async def mails(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], event: FromQuery[str] = ""
+    ) -> Response[str]:
         reply = await gateway.call(Notify.LIST_MAILS, ListMails(event=event or None), MailList)
         events = await gateway.events(include_unpublished=True)
         return render(
@@ -33,8 +35,9 @@ class MailPages(Controller):
         )
 
     @get("/{mail_id:str}")
-    async def mail(self, request: Request[Any, Any, Any], mail_id: FromPath[str]) -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
+    async def mail(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], mail_id: FromPath[str]
+    ) -> Response[str]:
         view = await gateway.call(Notify.GET_MAIL, GetMail(mail_id=mail_id), MailView)
         events = await gateway.events(include_unpublished=True)
         return render(

@@ -1,0 +1,18 @@
+"""The organiser's context: session and dashboard, the event editor, the mails sent, its API calls."""
+
+from litestar.types import ControllerRouterHandler
+
+from services.web.organiser.api import OrganiserApi, put_event
+from services.web.organiser.dashboard import OrganiserPages
+from services.web.organiser.editor import EventEditor
+from services.web.organiser.mails import MailPages
+from services.web.organiser.session import OrganiserSession
+
+HANDLERS: list[ControllerRouterHandler] = [
+    OrganiserSession,
+    OrganiserPages,
+    MailPages,
+    EventEditor,
+    OrganiserApi,
+    put_event,
+]
