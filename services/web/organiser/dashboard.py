@@ -43,19 +43,16 @@ async def day_figures(gateway: Gateway, spec: EventSpec, registrations: list[Reg
     jurors = [j.id for j in jurors_of(spec, registrations)]
     try:
         teams, standings, results = await asyncio.gather(
-            gateway.call(Teams.LIST, ListTeams(event=spec.slug), TeamList),
+            gateway.call(Teams.LIST, ListTeams(event=spec.slug, with_unplaced=True), TeamList),
             gateway.call(Judging.STANDINGS, GetStandings(event=spec.slug, jurors=jurors), Standings),
             gateway.results(spec.slug),
         )
     except ServiceError:
         return {}
-    placed = {m for t in teams.teams for m in t.members}
-    participants = [
-        r for r in registrations if r.status == "confirmed" and spec.audience_of(r.category) == "participants"
-    ]
     return {
         "teams": len(teams.teams),
-        "unplaced": sum(1 for r in participants if r.id not in placed),
+        # Who may be in a team and is in none, as the teams service decides it (the board shows the same).
+        "unplaced": len(teams.unplaced or []),
         "given": sum(s.given for s in standings.standings),
         "expected": sum(s.expected for s in standings.standings),
         "closed": standings.closed,
