@@ -12,9 +12,9 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
+from services.web import agenda
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
-from services.web.calendar import CALENDAR_HANDLERS
 from services.web.docs import SwaggerPage
 from services.web.editor import EventEditor
 from services.web.errors import EXCEPTION_HANDLERS
@@ -65,7 +65,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             EventEditor,
             Api,
             healthz,
-            *CALENDAR_HANDLERS,
+            *agenda.HANDLERS,
             *TEAMS_HANDLERS,
             JuryPages,
             JuryAdmin,
