@@ -46,6 +46,7 @@ __all__ = [
     "RemoveSession",
     "RemoveTeam",
     "Room",
+    "RoundsPlan",
     "ScheduleEvent",
     "Session",
     "Slot",
@@ -174,12 +175,10 @@ class EditDraft(msgspec.Struct, frozen=True, kw_only=True):
     edits: Annotated[list[Edit], Meta(min_length=1, max_length=5000)]
 
 
-class GenerateRounds(msgspec.Struct, frozen=True, kw_only=True):
-    """Pitch order and judging panels for the draft's teams and jurors."""
+# The API's body for pitch rounds, as it is; GenerateRounds adds the command's envelope.
+class RoundsPlan(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Pitch rounds to generate: from when, in which rooms, how long, with how many jurors per team."""
 
-    command_id: Annotated[str, Meta(min_length=8, max_length=100)]
-    event: str
-    by_organiser: str
     # Naive times are local to the event.
     starts_at: datetime
     # Pitches run in parallel in these rooms, one panel of jurors per room.
@@ -200,6 +199,14 @@ class GenerateRounds(msgspec.Struct, frozen=True, kw_only=True):
     seed: int | None = None
     # Sessions the pitches take the place of (e.g. a « pitches » block from the event file).
     replace: list[SessionId] = []
+
+
+class GenerateRounds(RoundsPlan, frozen=True, kw_only=True, forbid_unknown_fields=False):
+    """Pitch order and judging panels for the draft's teams and jurors."""
+
+    command_id: Annotated[str, Meta(min_length=8, max_length=100)]
+    event: str
+    by_organiser: str
 
 
 class ReleaseAgenda(msgspec.Struct, frozen=True, kw_only=True):

@@ -12,10 +12,9 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
-from services.web import jury, organiser, results, teams
+from services.web import agenda, jury, organiser, results, teams
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
-from services.web.calendar import CALENDAR_HANDLERS
 from services.web.docs import SwaggerPage
 from services.web.errors import EXCEPTION_HANDLERS
 from services.web.gateway import Gateway, gateway_of
@@ -57,7 +56,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             Api,
             *organiser.HANDLERS,
             healthz,
-            *CALENDAR_HANDLERS,
+            *agenda.HANDLERS,
             *teams.HANDLERS,
             *jury.HANDLERS,
             *results.HANDLERS,

@@ -9,8 +9,8 @@ from nats.aio.client import Client
 from schemas.subjects import Web
 from services.kit.kv import bucket, shared_secret
 from services.kit.settings import Settings
+from services.web.agenda import end_streams
 from services.web.app import build_app
-from services.web.calendar import end_streams
 from services.web.gateway import Gateway
 
 log = logging.getLogger("perche.web")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from icalendar import Calendar
 
-from services.web.agenda_cache import AgendaCache
+from services.web.agenda.cache import AgendaCache
 from tests.conftest import Web
 from tests.icaljs import IcalJs
 

@@ -3,13 +3,12 @@
 from typing import Any
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
-from schemas.schedule import (
-    GetFeed,
-)
-from services.web.agenda_cache import Polled, cache_of
+from schemas.schedule import GetFeed
+from services.web.agenda.cache import AGENDA_CACHE, AgendaCache, Polled
 from services.web.gateway import Gateway
 from services.web.views import error_responses
 
@@ -29,6 +28,7 @@ class CalendarFeeds(Controller):
     """iCal feeds for calendar apps: whole agenda, one room, one person (private link)."""
 
     tags = ["calendar"]
+    dependencies = AGENDA_CACHE
 
     @get(
         "/e/{slug:str}/calendar.ics",
@@ -37,11 +37,16 @@ class CalendarFeeds(Controller):
         media_type="text/calendar",
         responses=FEED_ERRORS,
     )
-    async def public_feed(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        cache = await cache_of(request)
-        polled = Polled(request)
+    async def public_feed(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        agenda_cache: NamedDependency[AgendaCache],
+        slug: FromPath[str],
+    ) -> Response[bytes]:
+        polled = Polled(request, gateway.base_url)
         query = GetFeed(event=slug, language=polled.language(request), base_url=polled.base)  # type: ignore[arg-type]
-        return polled.respond(await cache.feed(request.app.state.gateway, query, f"{slug}.ics"))
+        return polled.respond(await agenda_cache.feed(gateway, query, f"{slug}.ics"))
 
     @get(
         "/e/{slug:str}/rooms/{room:str}/calendar.ics",
@@ -51,13 +56,17 @@ class CalendarFeeds(Controller):
         responses=FEED_ERRORS,
     )
     async def room_feed(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], room: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        agenda_cache: NamedDependency[AgendaCache],
+        slug: FromPath[str],
+        room: FromPath[str],
     ) -> Response[bytes]:
-        cache = await cache_of(request)
-        polled = Polled(request)
+        polled = Polled(request, gateway.base_url)
         language = polled.language(request)
         query = GetFeed(event=slug, kind="room", room=room, language=language, base_url=polled.base)  # type: ignore[arg-type]
-        return polled.respond(await cache.feed(request.app.state.gateway, query, f"{slug}-{room}.ics"))
+        return polled.respond(await agenda_cache.feed(gateway, query, f"{slug}-{room}.ics"))
 
     @get(
         "/r/{registration_id:str}/calendar.ics",
@@ -67,12 +76,15 @@ class CalendarFeeds(Controller):
         responses=PERSONAL_FEED_ERRORS,
     )
     async def personal_feed(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        agenda_cache: NamedDependency[AgendaCache],
+        registration_id: FromPath[str],
+        token: FromQuery[str] = "",
     ) -> Response[bytes]:
-        gateway: Gateway = request.app.state.gateway
-        cache = await cache_of(request)
-        polled = Polled(request)
-        holder = await cache.holder(gateway, registration_id, token)
+        polled = Polled(request, gateway.base_url)
+        holder = await agenda_cache.holder(gateway, registration_id, token)
         if holder.status == "cancelled" or holder.erased:
             # The registration ended: the feed is gone for good, and says so to calendar apps.
             return Response(b"", status_code=410, headers={"Cache-Control": "no-store"})
@@ -84,4 +96,4 @@ class CalendarFeeds(Controller):
             language=polled.language(request, holder.language),  # type: ignore[arg-type]
             base_url=polled.base,
         )
-        return polled.respond(await cache.feed(gateway, query, f"{holder.event}.ics"))
+        return polled.respond(await agenda_cache.feed(gateway, query, f"{holder.event}.ics"))

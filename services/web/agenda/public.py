@@ -4,41 +4,26 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncGenerator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from schemas.catalog import EventSpec, RoomSpec
-from schemas.schedule import (
-    Agenda,
-    AgendaView,
-    GetAgenda,
-    Session,
-)
+from schemas.schedule import Agenda, AgendaView, GetAgenda, Session
 from schemas.subjects import Schedule
-from services.web.agenda_cache import KEEPALIVE, STOP, STREAM_LIFETIME, cache_of
+from services.kit.i18n import localised
+from services.web.agenda.cache import AGENDA_CACHE, KEEPALIVE, STOP, STREAM_LIFETIME, AgendaCache
+from services.web.agenda.shaping import by_day, public_agenda
 from services.web.gateway import Gateway, public_base
-from services.web.rendering import language_of, localised, render
-
-# --- shaping the agenda for pages ---
-
-
-def public_agenda(agenda: Agenda) -> Agenda:
-    """What anyone may see: no registration ids, no conflicts of interest."""
-    replace = msgspec.structs.replace
-    return Agenda(
-        rooms=agenda.rooms,
-        people=[replace(p, registration=None, conflicts=[]) for p in agenda.people],
-        teams=[replace(t, members=[]) for t in agenda.teams],
-        sessions=agenda.sessions,
-    )
+from services.web.rendering import language_of, render
 
 
 def _utc_stamp(moment: datetime) -> str:
@@ -74,14 +59,6 @@ def subscribe_links(feed_url: str) -> dict[str, str]:
     }
 
 
-def by_day(sessions: list[Session], zone: str) -> list[tuple[date, list[Session]]]:
-    days: dict[date, list[Session]] = {}
-    tz = ZoneInfo(zone)
-    for session in sessions:
-        days.setdefault(session.starts_at.astimezone(tz).date(), []).append(session)
-    return sorted(days.items())
-
-
 def board(agenda: Agenda, room_id: str | None, now: datetime) -> list[dict[str, Any]]:
     """For each room (or the one asked for): what is on now, and what comes next."""
     active = [s for s in agenda.sessions if not s.cancelled]
@@ -114,17 +91,19 @@ def _moment(value: str | None, zone: str) -> datetime | None:
 
 class AgendaPages(Controller):
     include_in_schema = False
+    dependencies = AGENDA_CACHE
 
-    async def _published(self, request: Request[Any, Any, Any], slug: str) -> tuple[EventSpec, AgendaView]:
-        gateway: Gateway = request.app.state.gateway
+    async def _published(self, gateway: Gateway, slug: str) -> tuple[EventSpec, AgendaView]:
         spec, view = await asyncio.gather(
             gateway.event(slug), gateway.call(Schedule.AGENDA, GetAgenda(event=slug), AgendaView)
         )
         return spec, msgspec.structs.replace(view, agenda=public_agenda(view.agenda))
 
     @get("/e/{slug:str}/agenda")
-    async def agenda(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
-        spec, view = await self._published(request, slug)
+    async def agenda(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[str]:
+        spec, view = await self._published(gateway, slug)
         language = language_of(request)
         base = public_base(request)
         page = f"{base}/e/{slug}/agenda"
@@ -141,54 +120,67 @@ class AgendaPages(Controller):
             room_feeds=[(r, subscribe_links(f"{base}/e/{slug}/rooms/{r.id}/calendar.ics")) for r in view.agenda.rooms],
         )
 
-    def _screen_context(self, spec: EventSpec, view: AgendaView, room: str, at: str) -> dict[str, Any]:
+    async def _screen(
+        self, request: Request[Any, Any, Any], gateway: Gateway, slug: str, room: str, at: str, template: str
+    ) -> Response[str]:
+        """The screen, or its board alone, for one room (`room`) or all, at `at` or now."""
+        spec, view = await self._published(gateway, slug)
         chosen = room or None
         if chosen is not None and view.agenda.room(chosen) is None:
             raise NotFoundException()
         now = _moment(at, spec.timezone) or datetime.now(UTC)
-        return {
-            "event": spec,
-            "agenda": view.agenda,
-            "rows": board(view.agenda, chosen, now),
-            "now": now,
-            "room": chosen,
-            "at": at,
-            "query": urlencode({k: v for k, v in (("room", room), ("at", at)) if v}),
-        }
+        return render(
+            request,
+            template,
+            event=spec,
+            agenda=view.agenda,
+            rows=board(view.agenda, chosen, now),
+            now=now,
+            room=chosen,
+            at=at,
+            query=urlencode({k: v for k, v in (("room", room), ("at", at)) if v}),
+            results=await gateway.results(slug),
+        )
 
     @get("/e/{slug:str}/screen")
     async def screen(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], room: FromQuery[str] = "", at: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        room: FromQuery[str] = "",
+        at: FromQuery[str] = "",
     ) -> Response[str]:
         """The venue's big screen: now and next in each room, live (`at` rehearses another time)."""
-        spec, view = await self._published(request, slug)
-        context = self._screen_context(spec, view, room, at)
-        return render(request, "screen.html", results=await request.app.state.gateway.results(slug), **context)
+        return await self._screen(request, gateway, slug, room, at, "screen.html")
 
     @get("/e/{slug:str}/screen/board")
     async def screen_board(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], room: FromQuery[str] = "", at: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        room: FromQuery[str] = "",
+        at: FromQuery[str] = "",
     ) -> Response[str]:
-        spec, view = await self._published(request, slug)
-        context = self._screen_context(spec, view, room, at)
-        results = await request.app.state.gateway.results(slug)
-        response = render(request, "screen_board.html", results=results, **context)
+        """The board alone, which the screen fetches again when the agenda or the results change."""
+        response = await self._screen(request, gateway, slug, room, at, "screen_board.html")
         response.headers["Cache-Control"] = "no-store"
         return response
 
     @get("/e/{slug:str}/screen/stream", exclude_from_csrf=True)
-    async def screen_stream(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> ServerSentEvent:
+    async def screen_stream(
+        self, gateway: NamedDependency[Gateway], agenda_cache: NamedDependency[AgendaCache], slug: FromPath[str]
+    ) -> ServerSentEvent:
         """Server-sent events: `change` when the agenda changes; comments keep the line open."""
-        gateway: Gateway = request.app.state.gateway
         await gateway.event(slug)
-        cache = await cache_of(request)
-        queue = cache.listen(slug)
+        queue = agenda_cache.listen(slug)
 
         async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
             ends = time.monotonic() + STREAM_LIFETIME
             try:
                 yield ServerSentEventMessage(event="ready", data=slug, retry=5000)
-                while time.monotonic() < ends and not cache.stopping:
+                while time.monotonic() < ends and not agenda_cache.stopping:
                     try:
                         change = await asyncio.wait_for(queue.get(), KEEPALIVE)
                     except TimeoutError:
@@ -198,6 +190,6 @@ class AgendaPages(Controller):
                         return  # this instance is stopping: the screen reconnects, elsewhere if need be
                     yield ServerSentEventMessage(event=change, data=slug)
             finally:
-                cache.forget(slug, queue)
+                agenda_cache.forget(slug, queue)
 
         return ServerSentEvent(events(), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -3,17 +3,21 @@
 import asyncio
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from schemas.catalog import RoomSpec, Span
+from schemas.catalog import RoomSpec, SessionKind, Span
+from schemas.errors import ErrorKey
 from schemas.schedule import (
     Agenda,
     AgendaView,
@@ -40,15 +44,15 @@ from schemas.schedule import (
 from schemas.subjects import Schedule, Teams
 from schemas.teams import ListTeams, TeamList, TeamView
 from services.kit.client import ServiceError
-from services.web.agenda_cache import KINDS
-from services.web.agenda_pages import by_day
+from services.web.agenda.shaping import by_day
 from services.web.auth import organiser_guard
-from services.web.errors import error_text
+from services.web.errors import Refusal, error_text, form_refusal
 from services.web.forms import command_id_of, form_text, slugify
 from services.web.gateway import Gateway
 from services.web.rendering import language_of, render
 
-# --- organisers: editing the draft, generating rounds, releasing ---
+# The kinds a session may have, in the order the editor offers them.
+KINDS: tuple[SessionKind, ...] = get_args(SessionKind)
 
 
 def _new_id(text: str) -> str:
@@ -57,9 +61,14 @@ def _new_id(text: str) -> str:
 
 
 class FormProblem(Exception):
-    def __init__(self, key: str, field: str) -> None:
+    """A field the service would not even be asked about (no title, a time that is not one)."""
+
+    def __init__(self, key: ErrorKey, field: str) -> None:
         super().__init__(key)
         self.key, self.field = key, field
+
+    def refusal(self, language: str) -> Refusal:
+        return Refusal(self.field, error_text(self.key, self.key, language), 422)
 
 
 def _when(form: FormMultiDict, name: str) -> datetime:
@@ -181,6 +190,35 @@ def _local_input(moment: datetime | None, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
+Edits = Callable[[FormMultiDict], list[Edit]]
+
+
+def _putting(path: str, make: Edits, anchor: str) -> HTTPRouteHandler:
+    """The route that puts one item into the draft from its form."""
+
+    async def put(
+        self: "OrganiserAgenda", request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        return await self._edit(request, gateway, slug, make, anchor)
+
+    return post(path)(put)
+
+
+def _removing(path: str, removal: Callable[[str], Edit], anchor: str) -> HTTPRouteHandler:
+    """The route that removes one item, named by its id in the path, from the draft."""
+
+    async def remove(
+        self: "OrganiserAgenda",
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        ident: FromPath[str],
+    ) -> Response[Any]:
+        return await self._edit(request, gateway, slug, lambda form: [removal(ident)], anchor)
+
+    return post(path)(remove)
+
+
 class OrganiserAgenda(Controller):
     path = "/organiser/e/{slug:str}/agenda"
     include_in_schema = False
@@ -189,12 +227,11 @@ class OrganiserAgenda(Controller):
     async def _page(
         self,
         request: Request[Any, Any, Any],
+        gateway: Gateway,
         slug: str,
-        error: str | None = None,
-        status_code: int = 200,
+        refused: Refusal | None = None,
         edit: str = "",
     ) -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug, include_unpublished=True)
         draft, releases, formed = await asyncio.gather(
             gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView),
@@ -206,7 +243,8 @@ class OrganiserAgenda(Controller):
         return render(
             request,
             "organiser/agenda.html",
-            status_code=status_code,
+            # One message above the page's forms: the editor has a form per item, so no field is marked.
+            status_code=refused.status if refused else 200,
             organiser=request.state.organiser,
             event=spec,
             draft=draft,
@@ -217,7 +255,7 @@ class OrganiserAgenda(Controller):
             editing=editing,
             local=lambda moment: _local_input(moment, zone),
             kinds=KINDS,
-            error=error,
+            error=refused.message if refused else None,
             command_id=uuid.uuid4().hex,
             default_start=_local_input(spec.starts_at, zone),
             formed_teams=formed.teams,
@@ -225,106 +263,87 @@ class OrganiserAgenda(Controller):
 
     @get("/")
     async def show(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], edit: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        edit: FromQuery[str] = "",
     ) -> Response[str]:
-        return await self._page(request, slug, edit=edit)
+        return await self._page(request, gateway, slug, edit=edit)
 
-    async def _edit(self, request: Request[Any, Any, Any], slug: str, make: Any, anchor: str = "") -> Response[Any]:
+    async def _edit(
+        self, request: Request[Any, Any, Any], gateway: Gateway, slug: str, make: Edits, anchor: str = ""
+    ) -> Response[Any]:
         form = await request.form()
         try:
-            edits: list[Edit] = make(form)
+            edits = make(form)
         except FormProblem as problem:
-            return await self._page(request, slug, error_text(problem.key, problem.key, language_of(request)), 422)
+            return await self._page(request, gateway, slug, problem.refusal(language_of(request)))
         except (msgspec.ValidationError, ValueError) as problem:
-            return await self._page(request, slug, str(problem), 422)
+            return await self._page(request, gateway, slug, Refusal(None, str(problem), 422))
         command = EditDraft(
             command_id=command_id_of(form),
             event=slug,
             by_organiser=request.state.organiser[0],
             edits=edits,
         )
-        return await self._send(request, slug, Schedule.EDIT, command, DraftView, anchor)
+        return await self._send(request, gateway, slug, Schedule.EDIT, command, DraftView, anchor)
 
     async def _send(
-        self, request: Request[Any, Any, Any], slug: str, subject: str, command: Any, reply: Any, anchor: str = ""
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        slug: str,
+        subject: str,
+        command: msgspec.Struct,
+        reply: type[msgspec.Struct],
+        anchor: str = "",
     ) -> Response[Any]:
-        gateway: Gateway = request.app.state.gateway
         try:
             await gateway.call(subject, command, reply)
         except ServiceError as failure:
-            if failure.reply.code in ("unavailable", "forbidden"):
-                raise
-            status = 409 if failure.reply.code == "conflict" else 422
-            message = error_text(failure.reply.key, failure.reply.message, language_of(request))
-            return await self._page(request, slug, message, status)
+            return await self._page(request, gateway, slug, form_refusal(failure, language_of(request)))
         return Redirect(f"/organiser/e/{slug}/agenda{anchor}", status_code=303)
 
-    @post("/session")
-    async def put_session(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        return await self._edit(request, slug, lambda form: [PutSession(session=session_from_form(form))], "#sessions")
-
-    @post("/session/{ident:str}/remove")
-    async def remove_session(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
-    ) -> Response[Any]:
-        return await self._edit(request, slug, lambda form: [RemoveSession(id=ident)], "#sessions")
-
-    @post("/room")
-    async def put_room(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        return await self._edit(request, slug, lambda form: [PutRoom(room=room_from_form(form))], "#rooms")
-
-    @post("/room/{ident:str}/remove")
-    async def remove_room(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
-    ) -> Response[Any]:
-        return await self._edit(request, slug, lambda form: [RemoveRoom(id=ident)], "#rooms")
-
-    @post("/person")
-    async def put_person(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        return await self._edit(
-            request, slug, lambda form: [PutContributor(contributor=contributor_from_form(form))], "#people"
-        )
-
-    @post("/person/{ident:str}/remove")
-    async def remove_person(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
-    ) -> Response[Any]:
-        return await self._edit(request, slug, lambda form: [RemoveContributor(id=ident)], "#people")
-
-    @post("/team")
-    async def put_team(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        return await self._edit(request, slug, lambda form: [PutTeam(team=team_from_form(form))], "#teams")
-
-    @post("/team/{ident:str}/remove")
-    async def remove_team(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], ident: FromPath[str]
-    ) -> Response[Any]:
-        return await self._edit(request, slug, lambda form: [RemoveTeam(id=ident)], "#teams")
+    # Each item is put from its own form, or removed by its id; the page comes back at its section.
+    put_session = _putting("/session", lambda form: [PutSession(session=session_from_form(form))], "#sessions")
+    remove_session = _removing("/session/{ident:str}/remove", lambda ident: RemoveSession(id=ident), "#sessions")
+    put_room = _putting("/room", lambda form: [PutRoom(room=room_from_form(form))], "#rooms")
+    remove_room = _removing("/room/{ident:str}/remove", lambda ident: RemoveRoom(id=ident), "#rooms")
+    put_person = _putting("/person", lambda form: [PutContributor(contributor=contributor_from_form(form))], "#people")
+    remove_person = _removing("/person/{ident:str}/remove", lambda ident: RemoveContributor(id=ident), "#people")
+    put_team = _putting("/team", lambda form: [PutTeam(team=team_from_form(form))], "#teams")
+    remove_team = _removing("/team/{ident:str}/remove", lambda ident: RemoveTeam(id=ident), "#teams")
 
     @post("/teams/import")
-    async def import_teams(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    async def import_teams(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
         """The agenda's teams become the teams formed by the participants, members included,
         so pitch rounds use them and members' calendars list their pitch."""
-        gateway: Gateway = request.app.state.gateway
         formed, draft = await asyncio.gather(
             gateway.call(Teams.LIST, ListTeams(event=slug), TeamList),
             gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView),
         )
-        return await self._edit(request, slug, lambda form: teams_import(formed.teams, draft.agenda), "#teams")
+        return await self._edit(request, gateway, slug, lambda form: teams_import(formed.teams, draft.agenda), "#teams")
 
     @post("/rounds")
-    async def rounds(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    async def rounds(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
         form = await request.form()
         try:
             command = rounds_from_form(form, slug, request.state.organiser[0])
         except FormProblem as problem:
-            return await self._page(request, slug, error_text(problem.key, problem.key, language_of(request)), 422)
+            return await self._page(request, gateway, slug, problem.refusal(language_of(request)))
         except msgspec.ValidationError as problem:
-            return await self._page(request, slug, str(problem), 422)
-        return await self._send(request, slug, Schedule.GENERATE_ROUNDS, command, DraftView, "#sessions")
+            return await self._page(request, gateway, slug, Refusal(None, str(problem), 422))
+        return await self._send(request, gateway, slug, Schedule.GENERATE_ROUNDS, command, DraftView, "#sessions")
 
     @post("/release")
-    async def release(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
+    async def release(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
         form = await request.form()
         command = ReleaseAgenda(
             command_id=command_id_of(form),
@@ -333,4 +352,4 @@ class OrganiserAgenda(Controller):
             note=form_text(form, "note", 2000),
             accept_conflicts=form.get("accept_conflicts") == "yes",
         )
-        return await self._send(request, slug, Schedule.RELEASE, command, AgendaView, "#releases")
+        return await self._send(request, gateway, slug, Schedule.RELEASE, command, AgendaView, "#releases")

@@ -11,17 +11,13 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from litestar import Request, Response
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from nats.aio.client import Client
 
-from schemas.catalog import SessionKind
 from schemas.registration import CalendarAccess, CalendarHolder
-from schemas.schedule import (
-    AgendaVersion,
-    Feed,
-    GetAgendaVersion,
-    GetFeed,
-)
+from schemas.schedule import AgendaVersion, Feed, GetAgendaVersion, GetFeed
 from schemas.subjects import Publishing, Registration, Schedule
 from services.web.gateway import Gateway
 from services.web.i18n import negotiate
@@ -34,20 +30,6 @@ MAX_HOLDERS = 20_000
 STREAM_LIFETIME = 60.0  # an SSE stream ends after this (EventSource reconnects), so shutdowns wait little
 KEEPALIVE = 15.0
 STOP = "stop"
-
-KINDS: tuple[SessionKind, ...] = (
-    "opening",
-    "talk",
-    "workshop",
-    "meal",
-    "break",
-    "round_table",
-    "pitch",
-    "judging",
-    "ceremony",
-    "other",
-)
-
 
 # --- the per-instance cache of versions and feeds ---
 
@@ -125,7 +107,7 @@ class AgendaCache:
             return known[0]
 
         async def fetch() -> AgendaVersion:
-            version: AgendaVersion = await gateway.call(Schedule.VERSION, GetAgendaVersion(event=slug), AgendaVersion)
+            version = await gateway.call(Schedule.VERSION, GetAgendaVersion(event=slug), AgendaVersion)
             self.versions[slug] = (version, time.monotonic() + VERSION_TTL)
             return version
 
@@ -137,7 +119,7 @@ class AgendaCache:
         known = self.holders.get(key)
         if known is not None and known[1] > time.monotonic():
             return known[0]
-        holder: CalendarHolder = await gateway.call(
+        holder = await gateway.call(
             Registration.CALENDAR, CalendarAccess(registration_id=registration_id, token=token), CalendarHolder
         )
         if len(self.holders) > MAX_HOLDERS:
@@ -210,14 +192,17 @@ def end_streams(app: Any) -> None:
         cache.end_streams()
 
 
-async def cache_of(request: Request[Any, Any, Any]) -> AgendaCache:
-    state = request.app.state
+async def cache_of(state: State, gateway: NamedDependency[Gateway]) -> AgendaCache:
+    """This instance's cache, made and subscribed to announcements on first use."""
     cache: AgendaCache | None = state.get("agenda_cache")
     if cache is None:
-        gateway: Gateway = state.gateway
         cache = state.setdefault("agenda_cache", AgendaCache(gateway.nc))
         await cache.start()
     return cache
+
+
+# The `agenda_cache` dependency of the agenda's controllers: one cache per web instance, in app.state.
+AGENDA_CACHE = {"agenda_cache": Provide(cache_of)}
 
 
 class Polled:
@@ -230,13 +215,12 @@ class Polled:
 
     __slots__ = ("base", "cookies", "accept_language", "if_none_match", "if_modified_since", "lang", "negotiated")
 
-    def __init__(self, request: Request[Any, Any, Any]) -> None:
+    def __init__(self, request: Request[Any, Any, Any], base_url: str) -> None:
         found: dict[bytes, str] = {}
         for name, value in request.scope["headers"]:
             text = value.decode("latin-1")
             found[name] = f"{found[name]}, {text}" if name in found else text
-        gateway: Gateway = request.app.state.gateway
-        self.base = gateway.base_url or f"{request.scope.get('scheme', 'http')}://{found.get(b'host', 'localhost')}"
+        self.base = base_url or f"{request.scope.get('scheme', 'http')}://{found.get(b'host', 'localhost')}"
         self.cookies = b"cookie" in found
         self.accept_language = found.get(b"accept-language")
         self.if_none_match = found.get(b"if-none-match")
