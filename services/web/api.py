@@ -1,62 +1,19 @@
-"""The JSON API, /api/v1: what any client (a phone app, a spreadsheet script) builds on."""
+"""The organiser's part of the JSON API, /api/v1: bearer tokens, passwords, defining an event."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar import Controller, Request, post, put
+from litestar.params import FromPath, JSONBody
 
 from schemas.catalog import Authenticate, ChangePassword, DefineEvent, EventDefinedReply, EventSpec, OrganiserReply
 from schemas.errors import ErrorReply
-from schemas.registration import (
-    Cancel,
-    CheckIn,
-    Claim,
-    Erase,
-    ExportPersonalData,
-    FindRegistrations,
-    GetRegistration,
-    ListRegistrations,
-    PersonalDataExport,
-    Promote,
-    Register,
-    RegistrationList,
-    RegistrationView,
-    UpdateAnswers,
-)
-from schemas.subjects import Catalog, Registration
+from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import LIFETIME, end_session, organiser_guard, organiser_of
-from services.web.bodies import check_key, strictly
-from services.web.gateway import Gateway, event_detail_out, event_out, public_base, registration_out
-from services.web.spreadsheets import csv_bytes
-from services.web.views import (
-    AnswersIn,
-    CredentialsIn,
-    EventDetailOut,
-    EventOut,
-    PasswordIn,
-    PersonalDataOut,
-    RegistrationIn,
-    RegistrationOut,
-    TokenOut,
-    error_responses,
-)
-
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=False,
-        description=(
-            "Client-made id (8–100 characters), per event: the same key with the same body returns the "
-            "same registration; with another body it is a 409 conflict (idempotency_key_reused)."
-        ),
-        min_length=8,
-        max_length=100,
-    ),
-]
+from services.web.auth import LIFETIME, end_session, organiser_guard
+from services.web.bodies import IdempotencyKey, check_key, strictly
+from services.web.gateway import Gateway
+from services.web.views import CredentialsIn, PasswordIn, TokenOut, error_responses
 
 
 def _token_out(request: Request[Any, Any, Any], who: OrganiserReply) -> TokenOut:
@@ -65,26 +22,6 @@ def _token_out(request: Request[Any, Any, Any], who: OrganiserReply) -> TokenOut
 
 class Api(Controller):
     path = "/api/v1"
-
-    @get(
-        "/events",
-        summary="Published events",
-        responses=error_responses(503),
-    )
-    async def list_events(self, request: Request[Any, Any, Any]) -> list[EventOut]:
-        gateway: Gateway = request.app.state.gateway
-        base = public_base(request)
-        return [event_out(spec, counts, base) for spec, counts in await gateway.events_with_counts()]
-
-    @get(
-        "/events/{slug:str}",
-        summary="One event, with its categories and questions",
-        responses=error_responses(404, 503),
-    )
-    async def get_event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> EventDetailOut:
-        gateway: Gateway = request.app.state.gateway
-        spec = await gateway.event(slug)
-        return event_detail_out(spec, await gateway.counts(slug), public_base(request))
 
     @put(
         "/events/{slug:str}",
@@ -106,114 +43,6 @@ class Api(Controller):
         command = DefineEvent(command_id=uuid.uuid4().hex, spec=data)
         reply: EventDefinedReply = await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         return reply
-
-    @post(
-        "/events/{slug:str}/registrations",
-        status_code=HTTP_201_CREATED,
-        summary="Register",
-        responses=error_responses(400, 404, 409, 413, 422, 429, 503),
-    )
-    async def register(
-        self,
-        request: Request[Any, Any, Any],
-        slug: FromPath[str],
-        data: JSONBody[RegistrationIn],
-        idempotency_key: IdempotencyKey = None,
-    ) -> RegistrationOut:
-        data = await strictly(request, data)
-        gateway: Gateway = request.app.state.gateway
-        command = Register(
-            command_id=check_key(idempotency_key),
-            event=slug,
-            name=data.name,
-            email=data.email,
-            consent=data.consent,
-            language=data.language,
-            category=data.category,
-            answers=data.answers,
-        )
-        view = await gateway.call(Registration.REGISTER, command, RegistrationView)
-        return registration_out(view, public_base(request))
-
-    @get(
-        "/registrations/{registration_id:str}",
-        summary="A registration, with its private token",
-        responses=error_responses(400, 403, 404, 503),
-    )
-    async def get_registration(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str]
-    ) -> RegistrationOut:
-        gateway: Gateway = request.app.state.gateway
-        query = GetRegistration(registration_id=registration_id, token=token)
-        return registration_out(await gateway.call(Registration.GET, query, RegistrationView), public_base(request))
-
-    @post(
-        "/registrations/{registration_id:str}/cancel",
-        status_code=200,
-        summary="Cancel (manage token, or organiser)",
-        # The manage token in the query, or else an organiser's bearer token.
-        security=[{}, {"bearer": []}],
-        responses=error_responses(400, 401, 403, 404, 409, 429, 503),
-    )
-    async def cancel(
-        self,
-        request: Request[Any, Any, Any],
-        registration_id: FromPath[str],
-        token: FromQuery[str | None] = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> RegistrationOut:
-        who = None if token else await organiser_of(request)
-        command = Cancel(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            token=token,
-            by_organiser=who[0] if who else None,
-        )
-        return await self._command(request, Registration.CANCEL, command)
-
-    @post(
-        "/registrations/{registration_id:str}/claim",
-        status_code=200,
-        summary="Take the seat offered to you",
-        responses=error_responses(400, 403, 404, 409, 429, 503),
-    )
-    async def claim(
-        self,
-        request: Request[Any, Any, Any],
-        registration_id: FromPath[str],
-        token: FromQuery[str],
-        idempotency_key: IdempotencyKey = None,
-    ) -> RegistrationOut:
-        command = Claim(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
-        return await self._command(request, Registration.CLAIM, command)
-
-    @put(
-        "/registrations/{registration_id:str}/answers",
-        status_code=200,
-        summary="Change your name and answers",
-        responses=error_responses(400, 403, 404, 409, 413, 422, 503),
-    )
-    async def update_answers(
-        self,
-        request: Request[Any, Any, Any],
-        registration_id: FromPath[str],
-        token: FromQuery[str],
-        data: JSONBody[AnswersIn],
-        idempotency_key: IdempotencyKey = None,
-    ) -> RegistrationOut:
-        data = await strictly(request, data)
-        command = UpdateAnswers(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            token=token,
-            name=data.name,
-            answers=data.answers,
-        )
-        return await self._command(request, Registration.UPDATE_ANSWERS, command)
-
-    async def _command(self, request: Request[Any, Any, Any], subject: str, command: Any) -> RegistrationOut:
-        gateway: Gateway = request.app.state.gateway
-        return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
 
     @post(
         "/auth/token",
@@ -264,146 +93,3 @@ class Api(Controller):
         )
         gateway: Gateway = request.app.state.gateway
         return _token_out(request, await gateway.call(Catalog.CHANGE_PASSWORD, command, OrganiserReply))
-
-    # --- organiser only (same controller: Litestar wants one handler per path and method) ---
-
-    @get(
-        "/events/{slug:str}/registrations",
-        summary="Every registration of an event",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(401, 404, 503),
-    )
-    async def registrations(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> list[RegistrationOut]:
-        gateway: Gateway = request.app.state.gateway
-        await gateway.event(slug, include_unpublished=True)
-        reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
-        base = public_base(request)
-        return [registration_out(v, base) for v in reply.registrations]
-
-    @get(
-        "/events/{slug:str}/registrations.csv",
-        summary="Registrations as CSV for LibreOffice and Excel",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        media_type="text/csv",
-        responses=error_responses(401, 404, 503),
-    )
-    async def registrations_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        gateway: Gateway = request.app.state.gateway
-        spec = await gateway.event(slug, include_unpublished=True)
-        reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
-        return Response(
-            registrations_csv(spec.questions, reply.registrations),
-            media_type="text/csv",  # Litestar adds "; charset=utf-8"
-            headers={"Content-Disposition": f'attachment; filename="{slug}-inscriptions.csv"'},
-        )
-
-    @post(
-        "/registrations/{registration_id:str}/check-in",
-        status_code=200,
-        summary="Check a confirmed person in, once",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(400, 401, 404, 409, 429, 503),
-    )
-    async def check_in(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
-    ) -> RegistrationOut:
-        command = CheckIn(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await self._command(request, Registration.CHECK_IN, command)
-
-    @post(
-        "/registrations/{registration_id:str}/promote",
-        status_code=200,
-        summary="Give a free seat to a waiting person by hand",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(400, 401, 404, 409, 429, 503),
-    )
-    async def promote(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
-    ) -> RegistrationOut:
-        command = Promote(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await self._command(request, Registration.PROMOTE, command)
-
-    @post(
-        "/registrations/{registration_id:str}/erase",
-        status_code=200,
-        summary="Erase a person's data (RGPD); the seat count is kept",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(400, 401, 404, 409, 429, 503),
-    )
-    async def erase(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
-    ) -> RegistrationOut:
-        command = Erase(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await self._command(request, Registration.ERASE, command)
-
-    @get(
-        "/registrations/{registration_id:str}/export",
-        summary="Everything held on a person (RGPD access); the export is audited",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(401, 404, 503),
-    )
-    async def export(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> PersonalDataOut:
-        gateway: Gateway = request.app.state.gateway
-        query = ExportPersonalData(registration_id=registration_id, by_organiser=request.state.organiser[0])
-        reply = await gateway.call(Registration.EXPORT, query, PersonalDataExport)
-        return PersonalDataOut(
-            registration=registration_out(reply.registration, public_base(request)), history=reply.history
-        )
-
-    @get(
-        "/events/{slug:str}/registrations/search",
-        summary="Find people for check-in by name, email or code",
-        guards=[organiser_guard],
-        security=[{"bearer": []}],
-        tags=["organiser"],
-        responses=error_responses(400, 401, 404, 503),
-    )
-    async def search(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str]
-    ) -> list[RegistrationOut]:
-        gateway: Gateway = request.app.state.gateway
-        reply = await gateway.call(Registration.FIND, FindRegistrations(event=slug, text=q[:200]), RegistrationList)
-        base = public_base(request)
-        return [registration_out(v, base) for v in reply.registrations]
-
-
-def registrations_csv(questions: list[Any], registrations: list[RegistrationView]) -> bytes:
-    """One row per registration and one column per question."""
-    header = ["id", "nom", "email", "catégorie", "statut", "rang liste d'attente", "inscrit le", "langue"]
-    rows = []
-    for r in registrations:
-        answers: list[object] = []
-        for q in questions:
-            value = r.answers.get(q.id, "")
-            if isinstance(value, bool):
-                value = "oui" if value else "non"
-            elif isinstance(value, list):
-                value = ", ".join(value)
-            answers.append(value)
-        when = r.registered_at.isoformat(timespec="seconds")
-        rows.append([r.id, r.name, r.email, r.category, r.status, r.position or "", when, r.language, *answers])
-    return csv_bytes(header + [q.label for q in questions], rows)

@@ -10,8 +10,10 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.utils import join_paths
 
 from services.kit.settings import Settings
+from services.web import registration
 from services.web.api import Api
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.calendar import CALENDAR_HANDLERS
@@ -25,7 +27,6 @@ from services.web.jury_form import JuryPages
 from services.web.mails import MailPages
 from services.web.openapi import complete_allow_headers, honest_openapi
 from services.web.organiser import OrganiserPages
-from services.web.pages import PublicPages
 from services.web.rendering import Brand, make_environment
 from services.web.results_pages import ResultsAdmin, ResultsApi, ResultsPages
 from services.web.security_headers import DOCS_PATH, SecurityHeaders
@@ -50,6 +51,24 @@ async def _throttled(request: Request[Any, Any, Any]) -> bool:
     return not path.startswith("/organiser/") or path == "/organiser/login"
 
 
+class _App(Litestar):
+    """Contexts may share a path (GET /api/v1/events/{slug} is registration's, PUT the organiser's), but
+    Litestar 2 gives each controller its own OPTIONS handler on each of its paths, and two of them clash:
+    a path keeps the OPTIONS handler it got first (complete_allow_headers makes it name every method)."""
+
+    def get_route_handler_map(self, value: Any) -> dict[str, Any]:  # type: ignore[override]
+        handler_map: dict[str, Any] = super().get_route_handler_map(value)
+        taken = self.route_handler_method_map
+        return {
+            path: {
+                method: handler
+                for method, handler in handlers.items()
+                if not (method == "OPTIONS" and "OPTIONS" in taken.get(join_paths([self.path, path]), {}))
+            }
+            for path, handlers in handler_map.items()
+        }
+
+
 def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
     middleware = []
     if settings.rate_limit_per_minute > 0:
@@ -57,9 +76,9 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             rate_limit=("minute", settings.rate_limit_per_minute), check_throttle_handler=_throttled
         )
         middleware.append(limit.middleware)
-    app = Litestar(
+    app = _App(
         route_handlers=[
-            PublicPages,
+            *registration.HANDLERS,
             OrganiserPages,
             MailPages,
             EventEditor,

@@ -1,15 +1,31 @@
 """What JSON clients send: bodies read strictly as their schema says, and idempotency keys."""
 
 import uuid
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
+from litestar.params import HeaderParameter
 
 from services.kit.codec import describe_validation_error
 
 T = TypeVar("T")
+
+# The header a client repeats to make a retry one command (check_key reads it).
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        description=(
+            "Client-made id (8–100 characters), per event: the same key with the same body returns the "
+            "same registration; with another body it is a 409 conflict (idempotency_key_reused)."
+        ),
+        min_length=8,
+        max_length=100,
+    ),
+]
 
 
 def _integral(value: Any) -> Any:

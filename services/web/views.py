@@ -1,103 +1,12 @@
 """What the JSON API returns: stable shapes documented in the OpenAPI schema."""
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.openapi import ResponseSpec
 from msgspec import Meta
 
-from schemas.catalog import EventKind, QuestionKind, Venue
-from schemas.registration import MAX_TEXT_ANSWER, Answer, Choice, Email, Name, Status
-
-# What a client may send as one answer: the limits the registration rules hold it to, in the schema.
-AnswerIn = Annotated[str, Meta(max_length=MAX_TEXT_ANSWER)] | bool | Annotated[list[Choice], Meta(max_length=100)]
-AnswerMap = Annotated[dict[Annotated[str, Meta(max_length=40)], AnswerIn], Meta(max_length=100)]
-
-RegistrationStatus = Literal["open", "full", "closed", "not_open"]
-
-
-class CategoryOut(msgspec.Struct, kw_only=True):
-    id: str
-    name: str
-    capacity: int
-    remaining: int
-    waitlist: int
-    default: bool
-
-
-class QuestionOut(msgspec.Struct, kw_only=True):
-    id: str
-    kind: QuestionKind
-    label: str
-    required: bool
-    choices: list[str]
-    categories: list[str]
-
-
-class EventOut(msgspec.Struct, kw_only=True):
-    slug: str
-    title: str
-    kind: EventKind
-    starts_at: datetime
-    ends_at: datetime
-    timezone: str
-    venue: Venue
-    capacity: int
-    registration: RegistrationStatus
-    summary: str
-    url: str
-
-
-class EventDetailOut(EventOut, kw_only=True):
-    description: str
-    consent_text: str
-    categories: list[CategoryOut]
-    questions: list[QuestionOut]
-
-
-# What the registration rules accept (schemas.validation.looks_like_email), as a pattern: an ASCII
-# local part, a domain with a dot, no spaces nor <>,; anywhere.
-EMAIL_PATTERN = r"^[!-+\-.-:=?A-~]+@[^@\s<>,;]+\.[^@\s<>,;.]{2,}$"
-# A name has at least one character that is not a space.
-PersonName = Annotated[Name, Meta(min_length=1, pattern=r"\S")]
-
-
-class RegistrationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    name: PersonName
-    email: Annotated[Email, Meta(pattern=EMAIL_PATTERN)]
-    consent: bool
-    language: Literal["fr", "en"] = "fr"
-    category: Annotated[str, Meta(max_length=40)] | None = None
-    answers: AnswerMap = {}
-
-
-class RegistrationOut(msgspec.Struct, kw_only=True):
-    id: str
-    event: str
-    category: str
-    status: Status
-    position: int | None
-    name: str
-    email: str
-    language: str
-    answers: dict[str, Answer]
-    registered_at: datetime
-    manage_url: str
-    calendar_url: str
-    # Set while a freed seat is offered to this waiting person: claim it before then.
-    offer_expires_at: datetime | None = None
-    checked_in_at: datetime | None = None
-
-
-class AnswersIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    name: PersonName
-    answers: AnswerMap = {}
-
-
-class PersonalDataOut(msgspec.Struct, kw_only=True):
-    registration: RegistrationOut
-    history: list[str]
+from schemas.registration import Email
 
 
 class CredentialsIn(msgspec.Struct, kw_only=True):

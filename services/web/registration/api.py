@@ -1,0 +1,339 @@
+"""The registration part of the JSON API, /api/v1: events, registering, a person's own registration,
+and the organiser's lists, check-in, seats and RGPD requests."""
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from schemas.catalog import Question
+from schemas.registration import (
+    Cancel,
+    CheckIn,
+    Claim,
+    Erase,
+    ExportPersonalData,
+    FindRegistrations,
+    GetRegistration,
+    ListRegistrations,
+    PersonalDataExport,
+    Promote,
+    Register,
+    RegistrationList,
+    RegistrationView,
+    UpdateAnswers,
+)
+from schemas.subjects import Registration
+from services.web.auth import organiser_guard, organiser_of
+from services.web.bodies import IdempotencyKey, check_key, strictly
+from services.web.gateway import Gateway, public_base
+from services.web.registration.views import (
+    AnswersIn,
+    EventDetailOut,
+    EventOut,
+    PersonalDataOut,
+    RegistrationIn,
+    RegistrationOut,
+    event_detail_out,
+    event_out,
+    registration_out,
+)
+from services.web.spreadsheets import csv_bytes
+from services.web.views import error_responses
+
+
+async def registration_reply(
+    request: Request[Any, Any, Any], gateway: Gateway, subject: str, command: Any
+) -> RegistrationOut:
+    """A command on one registration, answered with the registration as it is now."""
+    return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
+
+
+class RegistrationApi(Controller):
+    path = "/api/v1"
+
+    @get(
+        "/events",
+        summary="Published events",
+        responses=error_responses(503),
+    )
+    async def list_events(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> list[EventOut]:
+        base = public_base(request)
+        return [event_out(spec, counts, base) for spec, counts in await gateway.events_with_counts()]
+
+    @get(
+        "/events/{slug:str}",
+        summary="One event, with its categories and questions",
+        responses=error_responses(404, 503),
+    )
+    async def get_event(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> EventDetailOut:
+        spec = await gateway.event(slug)
+        return event_detail_out(spec, await gateway.counts(slug), public_base(request))
+
+    @post(
+        "/events/{slug:str}/registrations",
+        status_code=HTTP_201_CREATED,
+        summary="Register",
+        responses=error_responses(400, 404, 409, 413, 422, 429, 503),
+    )
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        data: JSONBody[RegistrationIn],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        data = await strictly(request, data)
+        command = Register(
+            command_id=check_key(idempotency_key),
+            event=slug,
+            name=data.name,
+            email=data.email,
+            consent=data.consent,
+            language=data.language,
+            category=data.category,
+            answers=data.answers,
+        )
+        return await registration_reply(request, gateway, Registration.REGISTER, command)
+
+    @get(
+        "/registrations/{registration_id:str}",
+        summary="A registration, with its private token",
+        responses=error_responses(400, 403, 404, 503),
+    )
+    async def get_registration(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        token: FromQuery[str],
+        gateway: NamedDependency[Gateway],
+    ) -> RegistrationOut:
+        query = GetRegistration(registration_id=registration_id, token=token)
+        return await registration_reply(request, gateway, Registration.GET, query)
+
+    @post(
+        "/registrations/{registration_id:str}/cancel",
+        status_code=200,
+        summary="Cancel (manage token, or organiser)",
+        # The manage token in the query, or else an organiser's bearer token.
+        security=[{}, {"bearer": []}],
+        responses=error_responses(400, 401, 403, 404, 409, 429, 503),
+    )
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        token: FromQuery[str | None] = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        who = None if token else await organiser_of(request)
+        command = Cancel(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            token=token,
+            by_organiser=who[0] if who else None,
+        )
+        return await registration_reply(request, gateway, Registration.CANCEL, command)
+
+    @post(
+        "/registrations/{registration_id:str}/claim",
+        status_code=200,
+        summary="Take the seat offered to you",
+        responses=error_responses(400, 403, 404, 409, 429, 503),
+    )
+    async def claim(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        token: FromQuery[str],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        command = Claim(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
+        return await registration_reply(request, gateway, Registration.CLAIM, command)
+
+    @put(
+        "/registrations/{registration_id:str}/answers",
+        status_code=200,
+        summary="Change your name and answers",
+        responses=error_responses(400, 403, 404, 409, 413, 422, 503),
+    )
+    async def update_answers(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        token: FromQuery[str],
+        data: JSONBody[AnswersIn],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        data = await strictly(request, data)
+        command = UpdateAnswers(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            token=token,
+            name=data.name,
+            answers=data.answers,
+        )
+        return await registration_reply(request, gateway, Registration.UPDATE_ANSWERS, command)
+
+    # --- organiser only (same controller: Litestar gives each controller its own OPTIONS on each path) ---
+
+    @get(
+        "/events/{slug:str}/registrations",
+        summary="Every registration of an event",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+        responses=error_responses(401, 404, 503),
+    )
+    async def registrations(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> list[RegistrationOut]:
+        await gateway.event(slug, include_unpublished=True)
+        reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        base = public_base(request)
+        return [registration_out(v, base) for v in reply.registrations]
+
+    @get(
+        "/events/{slug:str}/registrations.csv",
+        summary="Registrations as CSV for LibreOffice and Excel",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+        media_type="text/csv",
+        responses=error_responses(401, 404, 503),
+    )
+    async def registrations_csv(self, slug: FromPath[str], gateway: NamedDependency[Gateway]) -> Response[bytes]:
+        spec = await gateway.event(slug, include_unpublished=True)
+        reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        return Response(
+            registrations_csv(spec.questions, reply.registrations),
+            media_type="text/csv",  # Litestar adds "; charset=utf-8"
+            headers={"Content-Disposition": f'attachment; filename="{slug}-inscriptions.csv"'},
+        )
+
+    @post(
+        "/registrations/{registration_id:str}/check-in",
+        status_code=200,
+        summary="Check a confirmed person in, once",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
+    )
+    async def check_in(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        command = CheckIn(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            by_organiser=request.state.organiser[0],
+        )
+        return await registration_reply(request, gateway, Registration.CHECK_IN, command)
+
+    @post(
+        "/registrations/{registration_id:str}/promote",
+        status_code=200,
+        summary="Give a free seat to a waiting person by hand",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
+    )
+    async def promote(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        command = Promote(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            by_organiser=request.state.organiser[0],
+        )
+        return await registration_reply(request, gateway, Registration.PROMOTE, command)
+
+    @post(
+        "/registrations/{registration_id:str}/erase",
+        status_code=200,
+        summary="Erase a person's data (RGPD); the seat count is kept",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+        responses=error_responses(400, 401, 404, 409, 429, 503),
+    )
+    async def erase(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
+    ) -> RegistrationOut:
+        command = Erase(
+            command_id=check_key(idempotency_key),
+            registration_id=registration_id,
+            by_organiser=request.state.organiser[0],
+        )
+        return await registration_reply(request, gateway, Registration.ERASE, command)
+
+    @get(
+        "/registrations/{registration_id:str}/export",
+        summary="Everything held on a person (RGPD access); the export is audited",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+        responses=error_responses(401, 404, 503),
+    )
+    async def export(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> PersonalDataOut:
+        query = ExportPersonalData(registration_id=registration_id, by_organiser=request.state.organiser[0])
+        reply = await gateway.call(Registration.EXPORT, query, PersonalDataExport)
+        return PersonalDataOut(
+            registration=registration_out(reply.registration, public_base(request)), history=reply.history
+        )
+
+    @get(
+        "/events/{slug:str}/registrations/search",
+        summary="Find people for check-in by name, email or code",
+        guards=[organiser_guard],
+        security=[{"bearer": []}],
+        tags=["organiser"],
+        responses=error_responses(400, 401, 404, 503),
+    )
+    async def search(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str], gateway: NamedDependency[Gateway]
+    ) -> list[RegistrationOut]:
+        reply = await gateway.call(Registration.FIND, FindRegistrations(event=slug, text=q[:200]), RegistrationList)
+        base = public_base(request)
+        return [registration_out(v, base) for v in reply.registrations]
+
+
+def registrations_csv(questions: list[Question], registrations: list[RegistrationView]) -> bytes:
+    """One row per registration and one column per question."""
+    header = ["id", "nom", "email", "catégorie", "statut", "rang liste d'attente", "inscrit le", "langue"]
+    rows = []
+    for r in registrations:
+        answers: list[object] = []
+        for q in questions:
+            value = r.answers.get(q.id, "")
+            if isinstance(value, bool):
+                value = "oui" if value else "non"
+            elif isinstance(value, list):
+                value = ", ".join(value)
+            answers.append(value)
+        when = r.registered_at.isoformat(timespec="seconds")
+        rows.append([r.id, r.name, r.email, r.category, r.status, r.position or "", when, r.language, *answers])
+    return csv_bytes(header + [q.label for q in questions], rows)
