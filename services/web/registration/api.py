@@ -3,6 +3,7 @@ and the organiser's lists, check-in, seats and RGPD requests."""
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -44,11 +45,26 @@ from services.web.spreadsheets import csv_bytes
 from services.web.views import error_responses
 
 
-async def registration_reply(
-    request: Request[Any, Any, Any], gateway: Gateway, subject: str, command: Any
+async def _registration_reply(
+    request: Request[Any, Any, Any], gateway: Gateway, subject: str, command: msgspec.Struct
 ) -> RegistrationOut:
     """A command on one registration, answered with the registration as it is now."""
     return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
+
+
+async def _by_organiser(
+    request: Request[Any, Any, Any],
+    gateway: Gateway,
+    subject: str,
+    command: type[CheckIn | Promote | Erase],
+    registration_id: str,
+    idempotency_key: str | None,
+) -> RegistrationOut:
+    """A check-in, a seat given by hand or an erasure: done on one registration by the token's organiser."""
+    made = command(
+        command_id=check_key(idempotency_key), registration_id=registration_id, by_organiser=request.state.organiser[0]
+    )
+    return await _registration_reply(request, gateway, subject, made)
 
 
 class RegistrationApi(Controller):
@@ -99,7 +115,7 @@ class RegistrationApi(Controller):
             category=data.category,
             answers=data.answers,
         )
-        return await registration_reply(request, gateway, Registration.REGISTER, command)
+        return await _registration_reply(request, gateway, Registration.REGISTER, command)
 
     @get(
         "/registrations/{registration_id:str}",
@@ -114,7 +130,7 @@ class RegistrationApi(Controller):
         gateway: NamedDependency[Gateway],
     ) -> RegistrationOut:
         query = GetRegistration(registration_id=registration_id, token=token)
-        return await registration_reply(request, gateway, Registration.GET, query)
+        return await _registration_reply(request, gateway, Registration.GET, query)
 
     @post(
         "/registrations/{registration_id:str}/cancel",
@@ -139,7 +155,7 @@ class RegistrationApi(Controller):
             token=token,
             by_organiser=who[0] if who else None,
         )
-        return await registration_reply(request, gateway, Registration.CANCEL, command)
+        return await _registration_reply(request, gateway, Registration.CANCEL, command)
 
     @post(
         "/registrations/{registration_id:str}/claim",
@@ -156,7 +172,7 @@ class RegistrationApi(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
         command = Claim(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
-        return await registration_reply(request, gateway, Registration.CLAIM, command)
+        return await _registration_reply(request, gateway, Registration.CLAIM, command)
 
     @put(
         "/registrations/{registration_id:str}/answers",
@@ -181,7 +197,7 @@ class RegistrationApi(Controller):
             name=data.name,
             answers=data.answers,
         )
-        return await registration_reply(request, gateway, Registration.UPDATE_ANSWERS, command)
+        return await _registration_reply(request, gateway, Registration.UPDATE_ANSWERS, command)
 
     # --- organiser only (same controller: Litestar gives each controller its own OPTIONS on each path) ---
 
@@ -235,12 +251,7 @@ class RegistrationApi(Controller):
         gateway: NamedDependency[Gateway],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        command = CheckIn(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await registration_reply(request, gateway, Registration.CHECK_IN, command)
+        return await _by_organiser(request, gateway, Registration.CHECK_IN, CheckIn, registration_id, idempotency_key)
 
     @post(
         "/registrations/{registration_id:str}/promote",
@@ -258,12 +269,7 @@ class RegistrationApi(Controller):
         gateway: NamedDependency[Gateway],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        command = Promote(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await registration_reply(request, gateway, Registration.PROMOTE, command)
+        return await _by_organiser(request, gateway, Registration.PROMOTE, Promote, registration_id, idempotency_key)
 
     @post(
         "/registrations/{registration_id:str}/erase",
@@ -281,12 +287,7 @@ class RegistrationApi(Controller):
         gateway: NamedDependency[Gateway],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        command = Erase(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await registration_reply(request, gateway, Registration.ERASE, command)
+        return await _by_organiser(request, gateway, Registration.ERASE, Erase, registration_id, idempotency_key)
 
     @get(
         "/registrations/{registration_id:str}/export",

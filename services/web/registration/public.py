@@ -151,6 +151,21 @@ class PublicPages(Controller):
             errors=errors or {},
         )
 
+    async def _refused(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        registration_id: str,
+        token: str,
+        error: ServiceError,
+        values: dict[str, Any] | None = None,
+    ) -> Response[str]:
+        """The private page again with the refusal on it (form_refusal: or the error page)."""
+        refused = form_refusal(error, language_of(request))
+        return await self._registration_page(
+            request, gateway, registration_id, token, _errors(refused), values, refused.status
+        )
+
     @post("/r/{registration_id:str}/cancel")
     async def cancel(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
@@ -162,10 +177,7 @@ class PublicPages(Controller):
             await gateway.call(Registration.CANCEL, command, RegistrationView)
         except ServiceError as error:
             if error.reply.key != "already_cancelled":  # cancelled already: what was asked is done
-                refused = form_refusal(error, language_of(request))
-                return await self._registration_page(
-                    request, gateway, registration_id, token, _errors(refused), None, refused.status
-                )
+                return await self._refused(request, gateway, registration_id, token, error)
         return Redirect(f"/r/{registration_id}?token={token}", status_code=303)
 
     @post("/r/{registration_id:str}/claim")
@@ -178,10 +190,7 @@ class PublicPages(Controller):
         try:
             await gateway.call(Registration.CLAIM, command, RegistrationView)
         except ServiceError as error:
-            refused = form_refusal(error, language_of(request))
-            return await self._registration_page(
-                request, gateway, registration_id, token, _errors(refused), None, refused.status
-            )
+            return await self._refused(request, gateway, registration_id, token, error)
         return Redirect(f"/r/{registration_id}?token={token}&new=1", status_code=303)
 
     @post("/r/{registration_id:str}/answers")
@@ -204,8 +213,5 @@ class PublicPages(Controller):
         try:
             await gateway.call(Registration.UPDATE_ANSWERS, command, RegistrationView)
         except ServiceError as error:
-            refused = form_refusal(error, language_of(request))
-            return await self._registration_page(
-                request, gateway, registration_id, token, _errors(refused), typed_values(form), refused.status
-            )
+            return await self._refused(request, gateway, registration_id, token, error, typed_values(form))
         return Redirect(f"/r/{registration_id}?token={token}&saved=1", status_code=303)
