@@ -100,6 +100,7 @@ class PersonalDataOut(msgspec.Struct, kw_only=True):
 
 
 def registration_status(spec: EventSpec, counts: Counts | None, now: datetime | None = None) -> RegistrationStatus:
+    """What the pages and the API say of registering now: the event's window, then its public seats."""
     now = now or datetime.now(UTC)
     if spec.registration_opens_at and now < spec.registration_opens_at:
         return "not_open"
