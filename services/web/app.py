@@ -12,15 +12,13 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
-from services.web import agenda, jury, organiser, results, teams
-from services.web.api import Api
+from services.web import agenda, jury, organiser, registration, results, teams
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.docs import SwaggerPage
 from services.web.errors import EXCEPTION_HANDLERS
 from services.web.gateway import Gateway, gateway_of
 from services.web.health import healthz
 from services.web.openapi import complete_allow_headers, honest_openapi
-from services.web.pages import PublicPages
 from services.web.rendering import Brand, make_environment
 from services.web.security_headers import DOCS_PATH, SecurityHeaders
 
@@ -52,8 +50,8 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         middleware.append(limit.middleware)
     app = Litestar(
         route_handlers=[
-            PublicPages,
-            Api,
+            # Registration first: the organiser's PUT /api/v1/events/{slug} joins the route its GET made.
+            *registration.HANDLERS,
             *organiser.HANDLERS,
             healthz,
             *agenda.HANDLERS,

@@ -12,6 +12,7 @@ from services.kit.codec import describe_validation_error
 
 T = TypeVar("T")
 
+# The header a client repeats to make a retry one command (check_key reads it).
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(

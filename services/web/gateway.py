@@ -1,7 +1,6 @@
-"""The web's only way to the services: typed NATS calls, and shaping replies for clients."""
+"""The web's only way to the services: typed NATS calls, and the queries every context shares."""
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -14,14 +13,6 @@ from schemas.publishing import GetResults, Results
 from schemas.registration import Counts, GetCounts, ListRegistrations, RegistrationList, RegistrationView
 from schemas.subjects import Catalog, Judging, Publishing, Registration
 from services.kit.client import ServiceError, call
-from services.web.views import (
-    CategoryOut,
-    EventDetailOut,
-    EventOut,
-    QuestionOut,
-    RegistrationOut,
-    RegistrationStatus,
-)
 
 R = TypeVar("R", bound=msgspec.Struct)
 
@@ -78,90 +69,6 @@ class Gateway:
 def jurors_of(spec: EventSpec, registrations: list[RegistrationView]) -> list[RegistrationView]:
     """Confirmed registrations of the categories whose audience is the jury."""
     return [r for r in registrations if r.status == "confirmed" and spec.audience_of(r.category) == "jurors"]
-
-
-def registration_status(spec: EventSpec, counts: Counts | None, now: datetime | None = None) -> RegistrationStatus:
-    now = now or datetime.now(UTC)
-    if spec.registration_opens_at and now < spec.registration_opens_at:
-        return "not_open"
-    if now >= (spec.registration_closes_at or spec.ends_at):
-        return "closed"
-    public = {c.id for c in spec.categories if c.public}
-    if counts and all(c.remaining == 0 for c in counts.categories if c.category in public):
-        return "full"
-    return "open"
-
-
-def event_out(spec: EventSpec, counts: Counts | None, base: str) -> EventOut:
-    return EventOut(
-        slug=spec.slug,
-        title=spec.title,
-        kind=spec.kind,
-        starts_at=spec.starts_at,
-        ends_at=spec.ends_at,
-        timezone=spec.timezone,
-        venue=spec.venue,
-        capacity=spec.capacity,
-        registration=registration_status(spec, counts),
-        summary=spec.summary,
-        url=f"{base}/e/{spec.slug}",
-    )
-
-
-def event_detail_out(spec: EventSpec, counts: Counts | None, base: str) -> EventDetailOut:
-    by_category = {c.category: c for c in counts.categories} if counts else {}
-    categories = []
-    for category in spec.categories:
-        if not category.public:
-            continue
-        tally = by_category.get(category.id)
-        categories.append(
-            CategoryOut(
-                id=category.id,
-                name=category.name,
-                capacity=category.capacity,
-                remaining=tally.remaining if tally else category.capacity,
-                waitlist=tally.waitlisted if tally else 0,
-                default=category.id == spec.default_category.id,
-            )
-        )
-    summary = event_out(spec, counts, base)
-    return EventDetailOut(
-        **{f: getattr(summary, f) for f in summary.__struct_fields__},
-        description=spec.description,
-        consent_text=spec.consent_text,
-        categories=categories,
-        questions=[
-            QuestionOut(
-                id=q.id,
-                kind=q.kind,
-                label=q.label,
-                required=q.required,
-                choices=list(q.choices),
-                categories=list(q.categories),
-            )
-            for q in spec.questions
-        ],
-    )
-
-
-def registration_out(view: RegistrationView, base: str) -> RegistrationOut:
-    return RegistrationOut(
-        id=view.id,
-        event=view.event,
-        category=view.category,
-        status=view.status,
-        position=view.position,
-        name=view.name,
-        email=view.email,
-        language=view.language,
-        answers=view.answers,
-        registered_at=view.registered_at,
-        manage_url=f"{base}/r/{view.id}?token={view.manage_token}",
-        calendar_url=f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
-        offer_expires_at=view.offer_expires_at,
-        checked_in_at=view.checked_in_at,
-    )
 
 
 def gateway_of(request: Request[Any, Any, Any]) -> Gateway:

@@ -155,6 +155,32 @@ async def test_submitting_the_form_redirects_to_the_confirmation_page(
     assert [r["status"] for r in await registrations(http, organiser_headers)] == ["cancelled"]
 
 
+async def test_the_private_page_shows_a_refusal_on_itself_with_its_status_and_a_bad_link_on_the_error_page(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    sent = await http.post(EVENT_PAGE, data=visitor(await event_form(http)))
+    location = sent.headers["location"]
+    registration_id = location.split("/r/")[1].split("?")[0]
+    hidden = Page((await http.get(location)).text).fields
+    # Cancelling what is cancelled already is done, not refused.
+    for attempt in ("first-cancel", "second-cancel"):
+        cancelled = await http.post(f"/r/{registration_id}/cancel", data={**hidden, "command_id": attempt})
+        assert (cancelled.status_code, cancelled.headers["location"]) == (303, location.removesuffix("&new=1"))
+    # A seat claimed once cancelled: a conflict (409), said on the private page, in its language.
+    hidden["command_id"] = "claim-after-cancel"
+    claimed = await http.post(f"/r/{registration_id}/claim", data=hidden)
+    assert claimed.status_code == 409
+    assert "Cette inscription est déjà annulée." in Page(claimed.text).text
+    assert "Jeanne Dupont" in Page(claimed.text).text  # the private page itself
+    # A link that gives no access is not the private page: the error page (403).
+    forged = await http.post(f"/r/{registration_id}/claim", data={**hidden, "token": "x" * 20})
+    assert forged.status_code == 403
+    assert "Ce lien n'est pas valable pour cette inscription." in Page(forged.text).text
+    assert "Jeanne Dupont" not in forged.text
+    english = await http.post(f"/r/{registration_id}/claim?lang=en", data=hidden)
+    assert english.status_code == 409 and "This registration is already cancelled." in Page(english.text).text
+
+
 async def test_the_same_form_sent_twice_registers_once(
     demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
 ) -> None:

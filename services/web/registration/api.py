@@ -1,11 +1,15 @@
-"""The JSON API, /api/v1: what any client (a phone app, a spreadsheet script) builds on."""
+"""The registration part of the JSON API, /api/v1: events, registering, a person's own registration,
+and the organiser's lists, check-in, seats and RGPD requests."""
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
+from schemas.catalog import Question
 from schemas.registration import (
     Cancel,
     CheckIn,
@@ -25,20 +29,45 @@ from schemas.registration import (
 from schemas.subjects import Registration
 from services.web.auth import organiser_guard, organiser_of
 from services.web.bodies import IdempotencyKey, check_key, strictly
-from services.web.gateway import Gateway, event_detail_out, event_out, public_base, registration_out
-from services.web.spreadsheets import csv_bytes
-from services.web.views import (
+from services.web.gateway import Gateway, public_base
+from services.web.registration.views import (
     AnswersIn,
     EventDetailOut,
     EventOut,
     PersonalDataOut,
     RegistrationIn,
     RegistrationOut,
-    error_responses,
+    event_detail_out,
+    event_out,
+    registration_out,
 )
+from services.web.spreadsheets import csv_bytes
+from services.web.views import error_responses
 
 
-class Api(Controller):
+async def _registration_reply(
+    request: Request[Any, Any, Any], gateway: Gateway, subject: str, command: msgspec.Struct
+) -> RegistrationOut:
+    """A command on one registration, answered with the registration as it is now."""
+    return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
+
+
+async def _by_organiser(
+    request: Request[Any, Any, Any],
+    gateway: Gateway,
+    subject: str,
+    command: type[CheckIn | Promote | Erase],
+    registration_id: str,
+    idempotency_key: str | None,
+) -> RegistrationOut:
+    """A check-in, a seat given by hand or an erasure: done on one registration by the token's organiser."""
+    made = command(
+        command_id=check_key(idempotency_key), registration_id=registration_id, by_organiser=request.state.organiser[0]
+    )
+    return await _registration_reply(request, gateway, subject, made)
+
+
+class RegistrationApi(Controller):
     path = "/api/v1"
 
     @get(
@@ -46,8 +75,7 @@ class Api(Controller):
         summary="Published events",
         responses=error_responses(503),
     )
-    async def list_events(self, request: Request[Any, Any, Any]) -> list[EventOut]:
-        gateway: Gateway = request.app.state.gateway
+    async def list_events(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> list[EventOut]:
         base = public_base(request)
         return [event_out(spec, counts, base) for spec, counts in await gateway.events_with_counts()]
 
@@ -56,8 +84,9 @@ class Api(Controller):
         summary="One event, with its categories and questions",
         responses=error_responses(404, 503),
     )
-    async def get_event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> EventDetailOut:
-        gateway: Gateway = request.app.state.gateway
+    async def get_event(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> EventDetailOut:
         spec = await gateway.event(slug)
         return event_detail_out(spec, await gateway.counts(slug), public_base(request))
 
@@ -72,10 +101,10 @@ class Api(Controller):
         request: Request[Any, Any, Any],
         slug: FromPath[str],
         data: JSONBody[RegistrationIn],
+        gateway: NamedDependency[Gateway],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
         data = await strictly(request, data)
-        gateway: Gateway = request.app.state.gateway
         command = Register(
             command_id=check_key(idempotency_key),
             event=slug,
@@ -86,8 +115,7 @@ class Api(Controller):
             category=data.category,
             answers=data.answers,
         )
-        view = await gateway.call(Registration.REGISTER, command, RegistrationView)
-        return registration_out(view, public_base(request))
+        return await _registration_reply(request, gateway, Registration.REGISTER, command)
 
     @get(
         "/registrations/{registration_id:str}",
@@ -95,11 +123,14 @@ class Api(Controller):
         responses=error_responses(400, 403, 404, 503),
     )
     async def get_registration(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str]
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        token: FromQuery[str],
+        gateway: NamedDependency[Gateway],
     ) -> RegistrationOut:
-        gateway: Gateway = request.app.state.gateway
         query = GetRegistration(registration_id=registration_id, token=token)
-        return registration_out(await gateway.call(Registration.GET, query, RegistrationView), public_base(request))
+        return await _registration_reply(request, gateway, Registration.GET, query)
 
     @post(
         "/registrations/{registration_id:str}/cancel",
@@ -113,6 +144,7 @@ class Api(Controller):
         self,
         request: Request[Any, Any, Any],
         registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
         token: FromQuery[str | None] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
@@ -123,7 +155,7 @@ class Api(Controller):
             token=token,
             by_organiser=who[0] if who else None,
         )
-        return await self._command(request, Registration.CANCEL, command)
+        return await _registration_reply(request, gateway, Registration.CANCEL, command)
 
     @post(
         "/registrations/{registration_id:str}/claim",
@@ -136,10 +168,11 @@ class Api(Controller):
         request: Request[Any, Any, Any],
         registration_id: FromPath[str],
         token: FromQuery[str],
+        gateway: NamedDependency[Gateway],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
         command = Claim(command_id=check_key(idempotency_key), registration_id=registration_id, token=token)
-        return await self._command(request, Registration.CLAIM, command)
+        return await _registration_reply(request, gateway, Registration.CLAIM, command)
 
     @put(
         "/registrations/{registration_id:str}/answers",
@@ -153,6 +186,7 @@ class Api(Controller):
         registration_id: FromPath[str],
         token: FromQuery[str],
         data: JSONBody[AnswersIn],
+        gateway: NamedDependency[Gateway],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
         data = await strictly(request, data)
@@ -163,13 +197,9 @@ class Api(Controller):
             name=data.name,
             answers=data.answers,
         )
-        return await self._command(request, Registration.UPDATE_ANSWERS, command)
+        return await _registration_reply(request, gateway, Registration.UPDATE_ANSWERS, command)
 
-    async def _command(self, request: Request[Any, Any, Any], subject: str, command: Any) -> RegistrationOut:
-        gateway: Gateway = request.app.state.gateway
-        return registration_out(await gateway.call(subject, command, RegistrationView), public_base(request))
-
-    # --- organiser only (same controller: Litestar wants one handler per path and method) ---
+    # --- organiser only (same controller: Litestar gives each controller its own OPTIONS on each path) ---
 
     @get(
         "/events/{slug:str}/registrations",
@@ -179,8 +209,9 @@ class Api(Controller):
         tags=["organiser"],
         responses=error_responses(401, 404, 503),
     )
-    async def registrations(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> list[RegistrationOut]:
-        gateway: Gateway = request.app.state.gateway
+    async def registrations(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> list[RegistrationOut]:
         await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
         base = public_base(request)
@@ -195,8 +226,7 @@ class Api(Controller):
         media_type="text/csv",
         responses=error_responses(401, 404, 503),
     )
-    async def registrations_csv(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[bytes]:
-        gateway: Gateway = request.app.state.gateway
+    async def registrations_csv(self, slug: FromPath[str], gateway: NamedDependency[Gateway]) -> Response[bytes]:
         spec = await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
         return Response(
@@ -215,14 +245,13 @@ class Api(Controller):
         responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def check_in(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        command = CheckIn(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await self._command(request, Registration.CHECK_IN, command)
+        return await _by_organiser(request, gateway, Registration.CHECK_IN, CheckIn, registration_id, idempotency_key)
 
     @post(
         "/registrations/{registration_id:str}/promote",
@@ -234,14 +263,13 @@ class Api(Controller):
         responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def promote(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        command = Promote(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await self._command(request, Registration.PROMOTE, command)
+        return await _by_organiser(request, gateway, Registration.PROMOTE, Promote, registration_id, idempotency_key)
 
     @post(
         "/registrations/{registration_id:str}/erase",
@@ -253,14 +281,13 @@ class Api(Controller):
         responses=error_responses(400, 401, 404, 409, 429, 503),
     )
     async def erase(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], idempotency_key: IdempotencyKey = None
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        command = Erase(
-            command_id=check_key(idempotency_key),
-            registration_id=registration_id,
-            by_organiser=request.state.organiser[0],
-        )
-        return await self._command(request, Registration.ERASE, command)
+        return await _by_organiser(request, gateway, Registration.ERASE, Erase, registration_id, idempotency_key)
 
     @get(
         "/registrations/{registration_id:str}/export",
@@ -270,8 +297,9 @@ class Api(Controller):
         tags=["organiser"],
         responses=error_responses(401, 404, 503),
     )
-    async def export(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> PersonalDataOut:
-        gateway: Gateway = request.app.state.gateway
+    async def export(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> PersonalDataOut:
         query = ExportPersonalData(registration_id=registration_id, by_organiser=request.state.organiser[0])
         reply = await gateway.call(Registration.EXPORT, query, PersonalDataExport)
         return PersonalDataOut(
@@ -287,15 +315,14 @@ class Api(Controller):
         responses=error_responses(400, 401, 404, 503),
     )
     async def search(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str]
+        self, request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str], gateway: NamedDependency[Gateway]
     ) -> list[RegistrationOut]:
-        gateway: Gateway = request.app.state.gateway
         reply = await gateway.call(Registration.FIND, FindRegistrations(event=slug, text=q[:200]), RegistrationList)
         base = public_base(request)
         return [registration_out(v, base) for v in reply.registrations]
 
 
-def registrations_csv(questions: list[Any], registrations: list[RegistrationView]) -> bytes:
+def registrations_csv(questions: list[Question], registrations: list[RegistrationView]) -> bytes:
     """One row per registration and one column per question."""
     header = ["id", "nom", "email", "catégorie", "statut", "rang liste d'attente", "inscrit le", "langue"]
     rows = []

@@ -16,9 +16,11 @@ from schemas.registration import Cancel, Claim, GetRegistration, RegistrationVie
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
 from services.web.auth import CSRF_COOKIE
-from services.web.errors import error_text
-from services.web.forms import answers_from_form, command_id_of, form_field, register_from_form
-from services.web.gateway import Gateway, public_base, registration_status
+from services.web.errors import Refusal, form_refusal
+from services.web.forms import command_id_of
+from services.web.gateway import Gateway, public_base
+from services.web.registration.forms import answers_from_form, form_field, register_from_form, typed_values
+from services.web.registration.views import registration_status
 from services.web.rendering import language_of, render
 
 
@@ -27,6 +29,11 @@ def _jury_url(request: Request[Any, Any, Any], spec: EventSpec, view: Registrati
     if view.status != "confirmed" or not spec.criteria or spec.audience_of(view.category) != "jurors":
         return None
     return f"/jury/{spec.slug}/{view.id}?key={request.app.state.tokens.jury_key(spec.slug, view.id)}"
+
+
+def _errors(refused: Refusal) -> dict[str, str]:
+    """A refusal as the pages show it: next to its field, or above the form."""
+    return {form_field(refused.field): refused.message}
 
 
 class PublicPages(Controller):
@@ -38,18 +45,20 @@ class PublicPages(Controller):
         return render(request, "public/home.html", events=rows)
 
     @get("/e/{slug:str}")
-    async def event(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[str]:
-        return await self._event_page(request, slug)
+    async def event(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> Response[str]:
+        return await self._event_page(request, gateway, slug)
 
     async def _event_page(
         self,
         request: Request[Any, Any, Any],
-        slug: FromPath[str],
+        gateway: Gateway,
+        slug: str,
         values: dict[str, Any] | None = None,
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
         spec = await gateway.event(slug)
         counts = await gateway.counts(slug)
         remaining = {c.category: c.remaining for c in counts.categories} if counts else {}
@@ -65,13 +74,13 @@ class PublicPages(Controller):
         )
 
     @post("/e/{slug:str}")
-    async def register(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Response[Any]:
-        gateway: Gateway = request.app.state.gateway
+    async def register(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> Response[Any]:
         language = language_of(request)
         spec = await gateway.event(slug)
         form = await request.form()
         command = register_from_form(spec, form, language)
-        values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
         # One browser sending the same person for the same event makes one registration,
         # whether the form was double-clicked, sent again after "back", or reloaded. Another
         # name is another person (a family sharing one address and one phone).
@@ -85,30 +94,30 @@ class PublicPages(Controller):
                 if view.status != "cancelled":
                     break  # a cancelled one is history: registering again makes a new one
         except ServiceError as error:
-            reply = error.reply
-            field = form_field(reply.field)
-            errors = {field: error_text(reply.key, reply.message, language)}
-            # The same person sent again with other answers: their link changes them (a 409).
-            status = 503 if reply.code == "unavailable" else 409 if reply.key == "idempotency_key_reused" else 422
-            return await self._event_page(request, slug, values, errors, status)
+            refused = form_refusal(error, language)
+            return await self._event_page(request, gateway, slug, typed_values(form), _errors(refused), refused.status)
         return Redirect(f"/r/{view.id}?token={view.manage_token}&new=1", status_code=303)
 
     @get("/r/{registration_id:str}")
     async def registration(
-        self, request: Request[Any, Any, Any], registration_id: FromPath[str], token: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        token: FromQuery[str] = "",
     ) -> Response[str]:
-        return await self._registration_page(request, registration_id, token)
+        return await self._registration_page(request, gateway, registration_id, token)
 
     async def _registration_page(
         self,
         request: Request[Any, Any, Any],
+        gateway: Gateway,
         registration_id: str,
         token: str,
         errors: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
         status_code: int = 200,
     ) -> Response[str]:
-        gateway: Gateway = request.app.state.gateway
         query = GetRegistration(registration_id=registration_id, token=token)
         view = await gateway.call(Registration.GET, query, RegistrationView)
         spec = await gateway.event(view.event, include_unpublished=True)
@@ -142,37 +151,52 @@ class PublicPages(Controller):
             errors=errors or {},
         )
 
+    async def _refused(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        registration_id: str,
+        token: str,
+        error: ServiceError,
+        values: dict[str, Any] | None = None,
+    ) -> Response[str]:
+        """The private page again with the refusal on it (form_refusal: or the error page)."""
+        refused = form_refusal(error, language_of(request))
+        return await self._registration_page(
+            request, gateway, registration_id, token, _errors(refused), values, refused.status
+        )
+
     @post("/r/{registration_id:str}/cancel")
-    async def cancel(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> Response[Any]:
-        gateway: Gateway = request.app.state.gateway
+    async def cancel(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> Response[Any]:
         form = await request.form()
         token = str(form.get("token") or "")
         command = Cancel(command_id=command_id_of(form), registration_id=registration_id, token=token)
         try:
             await gateway.call(Registration.CANCEL, command, RegistrationView)
         except ServiceError as error:
-            if error.reply.key != "already_cancelled":
-                raise
+            if error.reply.key != "already_cancelled":  # cancelled already: what was asked is done
+                return await self._refused(request, gateway, registration_id, token, error)
         return Redirect(f"/r/{registration_id}?token={token}", status_code=303)
 
     @post("/r/{registration_id:str}/claim")
-    async def claim(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> Response[Any]:
-        gateway: Gateway = request.app.state.gateway
+    async def claim(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> Response[Any]:
         form = await request.form()
         token = str(form.get("token") or "")
         command = Claim(command_id=command_id_of(form), registration_id=registration_id, token=token)
         try:
             await gateway.call(Registration.CLAIM, command, RegistrationView)
         except ServiceError as error:
-            if error.reply.code in ("forbidden", "not_found", "unavailable"):
-                raise
-            message = error_text(error.reply.key, error.reply.message, language_of(request))
-            return await self._registration_page(request, registration_id, token, {"_form": message}, None, 409)
+            return await self._refused(request, gateway, registration_id, token, error)
         return Redirect(f"/r/{registration_id}?token={token}&new=1", status_code=303)
 
     @post("/r/{registration_id:str}/answers")
-    async def update_answers(self, request: Request[Any, Any, Any], registration_id: FromPath[str]) -> Response[Any]:
-        gateway: Gateway = request.app.state.gateway
+    async def update_answers(
+        self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
+    ) -> Response[Any]:
         form = await request.form()
         token = str(form.get("token") or "")
         view = await gateway.call(
@@ -189,10 +213,5 @@ class PublicPages(Controller):
         try:
             await gateway.call(Registration.UPDATE_ANSWERS, command, RegistrationView)
         except ServiceError as error:
-            if error.reply.code in ("forbidden", "not_found", "unavailable"):
-                raise
-            field = form_field(error.reply.field)
-            message = error_text(error.reply.key, error.reply.message, language_of(request))
-            values = {key: form.getall(key) if key.startswith("q_") else form.get(key) for key in form}
-            return await self._registration_page(request, registration_id, token, {field: message}, values, 422)
+            return await self._refused(request, gateway, registration_id, token, error, typed_values(form))
         return Redirect(f"/r/{registration_id}?token={token}&saved=1", status_code=303)
