@@ -436,17 +436,17 @@ def decide_promote(
     )
 
 
+def lapsed_offer(record: Record, now: datetime) -> OfferLapsed | None:
+    """The end of the record's offer if it was not claimed in time (None: claimed, cancelled, not due)."""
+    if record.status != "waitlisted" or record.offer_expires_at is None or record.offer_expires_at > now:
+        return None
+    return OfferLapsed(
+        registration_id=record.id, command_id=f"lapse-{record.id}-{record.seat}", event=record.event, at=now
+    )
+
+
 def lapsed_offers(state: RegistrationState, now: datetime) -> list[OfferLapsed]:
-    return [
-        OfferLapsed(
-            registration_id=record.id,
-            command_id=f"lapse-{record.id}-{record.seat}",
-            event=record.event,
-            at=now,
-        )
-        for record in state.records.values()
-        if record.status == "waitlisted" and record.offer_expires_at is not None and record.offer_expires_at <= now
-    ]
+    return [lapse for record in state.records.values() if (lapse := lapsed_offer(record, now)) is not None]
 
 
 def decide_check_in(

@@ -34,7 +34,7 @@ from schemas.schedule import (
 from schemas.subjects import Schedule
 from services.kit.background import Background
 from services.kit.endpoints import Endpoints
-from services.kit.store import EventStore
+from services.kit.store import Append, EventStore, decided_on
 from services.schedule.ical import build_calendar, etag_of, labels
 from services.schedule.rounds import decide_rounds
 from services.schedule.rules import (
@@ -53,7 +53,6 @@ from services.schedule.rules import (
 
 log = logging.getLogger("perche.schedule")
 
-MAX_ATTEMPTS = 50
 # Built feeds kept for other web instances asking the same; least recently used go first.
 FEED_CACHE_BYTES = 64 * 1024 * 1024
 FILE_NOTE = "Programme mis à jour depuis le fichier de l'événement."
@@ -147,7 +146,10 @@ class ScheduleService:
         """
         subject = Schedule.agenda_subject(slug)
         scoped = f"{slug}:{msg_id}"
-        return await self.store.append_decided(subject, scoped, lambda: decide(self.state.of(slug)), MAX_ATTEMPTS)
+        decision: Callable[[], Append[ScheduleEvent] | None] = decided_on(
+            subject, scoped, lambda: decide(self.state.of(slug))
+        )
+        return await self.store.append_decided(decision) is not None
 
     def draft_view(self, slug: str) -> DraftView:
         spec = self._spec(slug)
