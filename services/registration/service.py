@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import msgspec
 from nats.aio.client import Client
 
 from schemas.catalog import EventSpec
@@ -53,6 +54,7 @@ from services.registration.people import PeopleStore
 from services.registration.rules import (
     Record,
     RegistrationState,
+    category_status,
     check_answers,
     check_person,
     decide_cancel,
@@ -62,6 +64,7 @@ from services.registration.rules import (
     decide_promote,
     decide_register,
     due_for_purge,
+    event_status,
     idempotency_key_reused,
     lapsed_offer,
     lapsed_offers,
@@ -500,20 +503,22 @@ class RegistrationService:
 
     async def counts(self, query: GetCounts) -> Counts:
         spec = await self.catalog.spec(query.event)
+        now = datetime.now(UTC)  # the status is the one at the time of asking
         categories = []
         for category in spec.categories:
             tally = self.state.tally(spec.slug, category.id)
-            categories.append(
-                CategoryCount(
-                    category=category.id,
-                    capacity=category.capacity,
-                    confirmed=tally.confirmed,
-                    waitlisted=len(tally.waitlist),
-                    offered=tally.offered,
-                    checked_in=tally.checked_in,
-                )
+            count = CategoryCount(
+                category=category.id,
+                capacity=category.capacity,
+                confirmed=tally.confirmed,
+                waitlisted=len(tally.waitlist),
+                offered=tally.offered,
+                checked_in=tally.checked_in,
             )
-        return Counts(event=spec.slug, categories=categories)
+            status = category_status(spec, category, count.remaining, now)
+            categories.append(msgspec.structs.replace(count, status=status))
+        statuses = {count.category: count.status for count in categories}
+        return Counts(event=spec.slug, categories=categories, status=event_status(spec, statuses))
 
     # --- housekeeping: lapsed offers and the RGPD purge ---
 
