@@ -1,6 +1,8 @@
 """The events as the catalog defines them, for a service that follows the catalog's stream
 read-only (never writes it) and needs an event's spec to decide."""
 
+from collections.abc import Callable
+
 from nats.aio.client import Client
 
 from schemas.catalog import CatalogEvent, EventDefined, EventSpec
@@ -10,9 +12,11 @@ from services.kit.store import EventStore
 
 
 class CatalogReader:
-    def __init__(self) -> None:
+    def __init__(self, on_defined: Callable[[EventDefined], None] | None = None) -> None:
         # Every event defined so far, published or not, by slug.
         self.specs: dict[str, EventSpec] = {}
+        # Called with each definition (a new event or a new revision), once `specs` holds it.
+        self._on_defined = on_defined
 
     async def open(self, nc: Client) -> None:
         self._store: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_event)
@@ -24,6 +28,8 @@ class CatalogReader:
     def _on_event(self, event: CatalogEvent, _subject: str) -> None:
         if isinstance(event, EventDefined):
             self.specs[event.spec.slug] = event.spec
+            if self._on_defined is not None:
+                self._on_defined(event)
 
     async def spec(self, slug: str, published_only: bool = False) -> EventSpec:
         """The event's spec; an event defined (or published) a moment ago is waited for; unknown,
