@@ -9,6 +9,9 @@ from msgspec import Meta
 from schemas.catalog import Language
 
 Status = Literal["confirmed", "waitlisted", "cancelled"]
+# What a public registration form offers now: a seat, a place on the waitlist, nothing yet or any
+# more. The registration service decides it (services/registration/rules.py category_status).
+RegistrationStatus = Literal["open", "full", "closed", "not_open"]
 
 Name = Annotated[str, Meta(max_length=200)]
 Email = Annotated[str, Meta(max_length=254)]
@@ -166,6 +169,9 @@ class CategoryCount(msgspec.Struct, frozen=True, kw_only=True):
     waitlisted: int
     offered: int = 0
     checked_in: int = 0
+    # This category's own status, its own window honoured (added in issue 10; the default reads
+    # the replies of older services).
+    status: RegistrationStatus = "open"
 
     @property
     def remaining(self) -> int:
@@ -175,6 +181,8 @@ class CategoryCount(msgspec.Struct, frozen=True, kw_only=True):
 class Counts(msgspec.Struct, frozen=True, kw_only=True, tag="counts"):
     event: str
     categories: list[CategoryCount]
+    # The event's status from its public categories' (added in issue 10, see CategoryCount.status).
+    status: RegistrationStatus = "open"
 
 
 # --- events in the registration stream (no personal data) ---

@@ -24,6 +24,7 @@ from schemas.catalog import (
     CreateOrganiser,
     DefineEvent,
     EndSession,
+    EventDefined,
     EventDefinedReply,
     EventList,
     EventReply,
@@ -49,7 +50,7 @@ from services.catalog.rules import (
 from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket
-from services.kit.store import Conflict, EventStore
+from services.kit.store import EventStore, decided_on
 
 log = logging.getLogger("perche.catalog")
 
@@ -113,19 +114,14 @@ class CatalogService:
 
     async def define_event(self, command: DefineEvent) -> EventDefinedReply:
         slug = command.spec.slug
-        subject = Catalog.event_subject(slug)
-        while True:
+
+        def decide() -> EventDefined | None:
             if command.command_id in self.state.commands:
-                return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=False)
-            event = decide_define(self.state, command.spec, command.command_id, datetime.now(UTC))
-            if event is None:
-                return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=False)
-            try:
-                await self.store.append(subject, event, command.command_id, self.store.last_sequence(subject))
-            except Conflict:
-                await self.store.catch_up_subject(subject)
-                continue
-            return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=True)
+                return None  # a repeat: its first outcome stands
+            return decide_define(self.state, command.spec, command.command_id, datetime.now(UTC))
+
+        appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
+        return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)
 
     async def list_events(self, query: ListEvents) -> EventList:
         if query.include_unpublished:
@@ -166,13 +162,14 @@ class CatalogService:
                     log.info("organiser %s: password reset, every earlier session ended", ident)
                 reply = OrganiserReply(organiser_id=ident, email=email, epoch=epoch)
                 break
-        if ident not in self.state.organisers:
-            subject = Catalog.organiser_subject(ident)
-            event = OrganiserRegistered(organiser_id=ident, command_id=command.command_id, at=datetime.now(UTC))
-            try:
-                await self.store.append(subject, event, command.command_id, 0)
-            except Conflict:
-                await self.store.catch_up_subject(subject)
+        registered = OrganiserRegistered(organiser_id=ident, command_id=command.command_id, at=datetime.now(UTC))
+        await self.store.append_decided(
+            decided_on(
+                Catalog.organiser_subject(ident),
+                command.command_id,
+                lambda: None if ident in self.state.organisers else registered,
+            )
+        )
         return reply
 
     async def authenticate(self, query: Authenticate) -> OrganiserReply:

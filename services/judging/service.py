@@ -34,7 +34,7 @@ from services.judging.rules import (
 )
 from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
-from services.kit.store import EventStore
+from services.kit.store import EventStore, decided_on
 
 
 class JudgingService:
@@ -85,7 +85,9 @@ class JudgingService:
             return None if is_repeat(self.state, command) else decide(self.state.of(slug))
 
         # The message id names the event too, for JetStream's de-duplication.
-        await self.store.append_decided(Judging.event_subject(slug), f"{slug}:{command.command_id}", decision)
+        await self.store.append_decided(
+            decided_on(Judging.event_subject(slug), f"{slug}:{command.command_id}", decision)
+        )
 
     async def _teams_current(self) -> None:
         """Teams are created by another service: make sure the newest one is known here."""

@@ -10,12 +10,12 @@ from nats.js.kv import KeyValue
 from services.kit.store import replicas
 
 
-async def bucket(js: object, name: str, history: int = 1, ttl: float | None = None) -> KeyValue:
+async def bucket(js: object, name: str, ttl: float | None = None) -> KeyValue:
     """The bucket, made on first use; with `ttl` (seconds) each value is forgotten that long after its write."""
     try:
         return await js.key_value(name)  # type: ignore[attr-defined,no-any-return]
     except BucketNotFoundError:
-        config = KeyValueConfig(bucket=name, history=history, ttl=ttl, storage=StorageType.FILE, replicas=replicas())
+        config = KeyValueConfig(bucket=name, ttl=ttl, storage=StorageType.FILE, replicas=replicas())
         return await js.create_key_value(config)  # type: ignore[attr-defined,no-any-return]
 
 

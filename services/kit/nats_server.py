@@ -103,9 +103,3 @@ class NatsServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-    def __enter__(self) -> "NatsServer":
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

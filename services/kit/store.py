@@ -10,12 +10,14 @@ the caller reads its write.
 import asyncio
 import contextlib
 import heapq
+import inspect
 import itertools
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
 from nats.aio.client import Client
@@ -59,6 +61,41 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
     ConnectionReconnectingError,
     OutboundBufferLimitError,
 )
+
+
+# How many times a decision is made again after losing a race before the store gives up.
+MAX_ATTEMPTS = 50
+# Append.expected: the aggregate's last sequence as this store has applied it when appending.
+CURRENT: Literal["current"] = "current"
+
+
+@dataclass(frozen=True)
+class Append(Generic[E]):
+    """One decided append: the event, its aggregate's subject and its message id.
+
+    `expected` is the aggregate's sequence the decision was made on: JetStream refuses the
+    append (a Conflict) if the aggregate moved on since. By default the last one this store
+    applied; None appends whatever came before (only the message id deduplicates).
+    """
+
+    subject: str
+    event: E
+    msg_id: str
+    expected: int | None | Literal["current"] = CURRENT
+
+
+# What append_decided calls to decide: an Append, or None for nothing to append.
+Decide = Callable[[], Append[E] | None | Awaitable[Append[E] | None]]
+
+
+def decided_on(subject: str, msg_id: str, decide: Callable[[], E | None]) -> Callable[[], Append[E] | None]:
+    """A decide for append_decided from one that only names the event: one aggregate, one id."""
+
+    def decision() -> Append[E] | None:
+        event = decide()
+        return None if event is None else Append(subject, event, msg_id)
+
+    return decision
 
 
 class Conflict(Exception):
@@ -296,21 +333,29 @@ class EventStore(Generic[E]):
         except (TimeoutError, *UNREACHABLE) as error:
             raise unavailable(f"read back {subject} from {self.stream}") from error
 
-    async def append_decided(
-        self, subject: str, msg_id: str, decide: Callable[[], E | None], attempts: int = 50
-    ) -> bool:
-        """Decide on the current state and append with its expected sequence; on a race, catch
-        up and decide again. False when the decision was to append nothing."""
+    async def append_decided(self, decide: Decide[E], attempts: int = MAX_ATTEMPTS) -> Append[E] | None:
+        """Decide on the current state and append what was decided; on a race, catch up and
+        decide again. The Append made, or None when the decision was to append nothing.
+
+        `decide` may be a coroutine function (to wait for something before deciding). Past
+        `attempts` races it raises Rejected("unavailable"): the caller never answers from a
+        state its command did not change.
+        """
         for _ in range(attempts):
-            event = decide()
-            if event is None:
-                return False
+            decided = decide()
+            decision = await decided if inspect.isawaitable(decided) else decided
+            if decision is None:
+                return None
+            expected = decision.expected
+            if isinstance(expected, str):  # CURRENT
+                expected = self.last_sequence(decision.subject)
             try:
-                await self.append(subject, event, msg_id, self.last_sequence(subject))
+                await self.append(decision.subject, decision.event, decision.msg_id, expected)
             except Conflict:
-                await self.catch_up_subject(subject)
+                await self.catch_up_subject(decision.subject)
                 continue
-            return True
+            return decision
+        log.warning("%s: gave up after %d races", self.stream, attempts)
         raise Rejected("unavailable", "Too many changes at once; please retry", key="unavailable")
 
     async def append(

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from schemas.catalog import CatalogEvent, EventDefined, EventSpec
+from schemas.catalog import EventSpec
 from schemas.errors import Rejected
 from schemas.notify import (
     GetMail,
@@ -41,11 +41,12 @@ from schemas.notify import (
 from schemas.publishing import PublishingEvent, ResultsPublished
 from schemas.registration import GetRegistration, PersonErased, RegistrationEvent, RegistrationView
 from schemas.schedule import AgendaReleased, ScheduleEvent
-from schemas.subjects import Catalog, Notify, Registration
+from schemas.subjects import Notify, Registration
+from services.kit.catalog_reader import CatalogReader
 from services.kit.client import ServiceError, call
 from services.kit.endpoints import Endpoints
 from services.kit.settings import Settings
-from services.kit.store import Conflict, EventStore
+from services.kit.store import Append, EventStore
 from services.notify.compose import Composer
 from services.notify.queue import ACK, MAX_DELIVER, Outcome, WorkQueue, combined
 from services.notify.rules import (
@@ -84,7 +85,7 @@ class NotifyService:
             mail_from=self.settings.mail_from,
         )
         self.state = NotifyState()
-        self.events: dict[str, EventSpec] = {}
+        self.catalog = CatalogReader()
         # Names this instance in its claims, so it may take back its own after a failure.
         self.instance = uuid.uuid4().hex[:12]
         self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
@@ -94,8 +95,7 @@ class NotifyService:
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
-        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
-        await self.catalog.open()
+        await self.catalog.open(nc)
         self.registrations: EventStore[RegistrationEvent] = EventStore(
             nc, "registration", RegistrationEvent, lambda event, _subject: self.state.evolve_registration(event)
         )
@@ -139,10 +139,6 @@ class NotifyService:
         await self.registrations.close()
         await self.catalog.close()
 
-    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
-        if isinstance(event, EventDefined):
-            self.events[event.spec.slug] = event.spec
-
     # --- registration events, from the shared durable consumer ---
 
     async def on_registration_event(self, event: RegistrationEvent, msg: Msg) -> Outcome:
@@ -152,12 +148,8 @@ class NotifyService:
         if isinstance(event, PersonErased):
             await self._erase_copies({event.registration_id})
             return ACK
-        spec = self.events.get(event.event)
+        spec = await self._spec_of(event.event, msg.subject)
         if spec is None:
-            await self.catalog.catch_up_subject(Catalog.event_subject(event.event))
-            spec = self.events.get(event.event)
-        if spec is None:
-            log.error("notify: no event %r in the catalog for %s; no mail", event.event, msg.subject)
             return Outcome("term")
         order = mail_for(event, self.state.people.get(event.registration_id), spec, datetime.now(UTC))
         if order is None:
@@ -179,13 +171,13 @@ class NotifyService:
         return await self._deliver_all(mails_for_release(event, self.state.people, spec, datetime.now(UTC)), spec, msg)
 
     async def _spec_of(self, slug: str, subject: str) -> EventSpec | None:
-        spec = self.events.get(slug)
-        if spec is None:
-            await self.catalog.catch_up_subject(Catalog.event_subject(slug))
-            spec = self.events.get(slug)
-        if spec is None:
+        try:
+            return await self.catalog.spec(slug)
+        except Rejected as rejected:
+            if rejected.reply.key != "event_not_found":
+                raise
             log.error("notify: no event %r in the catalog for %s; no mail", slug, subject)
-        return spec
+            return None
 
     async def _registrations_current(self) -> None:
         """Who is registered, cancelled or erased: as the registration log says now, not as it said
@@ -266,10 +258,11 @@ class NotifyService:
 
     async def _claim(self, order: MailOrder, subject: str, language: Literal["fr", "en"]) -> bool:
         """Claim the mail for this instance; False when another instance holds or sent it."""
-        for _ in range(5):
-            record = self.state.mails.get(order.mail_id)
-            if claim_decision(record, self.instance, datetime.now(UTC)) != "claim":
-                return False
+
+        def decide() -> Append[NotifyEvent] | None:
+            now = datetime.now(UTC)
+            if claim_decision(self.state.mails.get(order.mail_id), self.instance, now) != "claim":
+                return None
             expected = self.store.last_sequence(subject)
             claim = MailClaimed(
                 mail_id=order.mail_id,
@@ -278,15 +271,12 @@ class NotifyService:
                 event=order.event,
                 language=language,
                 instance=self.instance,
-                at=datetime.now(UTC),
+                at=now,
             )
-            try:
-                # The id names this instance and position: a rival's claim is a conflict, not a duplicate.
-                await self.store.append(subject, claim, f"claim-{order.mail_id}-{self.instance}-{expected}", expected)
-                return True
-            except Conflict:
-                await self.store.catch_up_subject(subject)
-        return False
+            # The id names this instance and position: a rival's claim is a conflict, not a duplicate.
+            return Append(subject, claim, f"claim-{order.mail_id}-{self.instance}-{expected}", expected)
+
+        return await self.store.append_decided(decide, attempts=5) is not None
 
     # --- reminders and erasure ---
 
@@ -300,8 +290,8 @@ class NotifyService:
 
     async def housekeeping(self, now: datetime) -> None:
         """Send the reminders due at `now` (every instance runs this; claims keep each to one)."""
-        for order in due_reminders(self.state, self.events, now, self.settings.reminder_days):
-            spec = self.events[order.event]
+        for order in due_reminders(self.state, self.catalog.specs, now, self.settings.reminder_days):
+            spec = self.catalog.specs[order.event]
             async with self._slots:
                 await self.deliver(order, spec)
 

@@ -14,7 +14,7 @@ from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
 from services.kit.client import ServiceError, call
 from services.kit.endpoints import Endpoints
-from services.kit.store import EventStore
+from services.kit.store import EventStore, decided_on
 from services.publishing.rules import PublishingState, decide_publish, decide_withdraw
 
 
@@ -62,7 +62,7 @@ class PublishingService:
             return None if self.state.done(slug, command_id) else decide(self.state.of(slug))
 
         # The message id names the event too, for JetStream's de-duplication.
-        await self.store.append_decided(Publishing.event_subject(slug), f"{slug}:{command_id}", decision)
+        await self.store.append_decided(decided_on(Publishing.event_subject(slug), f"{slug}:{command_id}", decision))
 
     async def publish(self, command: PublishResults) -> Results:
         spec = await self.catalog.spec(command.event)

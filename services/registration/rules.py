@@ -8,8 +8,10 @@ no two writers can hold the same seat, whatever the number of instances.
 import hashlib
 import hmac
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 
 import msgspec
 
@@ -27,6 +29,7 @@ from schemas.registration import (
     Registered,
     RegistrationCancelled,
     RegistrationEvent,
+    RegistrationStatus,
     SeatOffered,
     Status,
     WaitlistPromoted,
@@ -254,14 +257,50 @@ def _check_answer(question: Question, value: Answer | None) -> Answer | None:
     raise Rejected("invalid", f"Wrong kind of answer for a {question.kind} question", where, key="answer_wrong_kind")
 
 
-def registration_window_problem(spec: EventSpec, category: Category, now: datetime) -> Rejected | None:
+def registration_window(spec: EventSpec, category: Category, now: datetime) -> Literal["not_open", "open", "closed"]:
+    """Where `now` falls in the category's registration window (its own dates, else the event's)."""
     opens = category.opens_at or spec.registration_opens_at
     closes = category.closes_at or spec.registration_closes_at or spec.ends_at
     if opens and now < opens:
-        return Rejected("conflict", "Registration is not open yet", "category", key="not_open_yet")
+        return "not_open"
     if now >= closes:
-        return Rejected("conflict", "Registration is closed", "category", key="closed")
+        return "closed"
+    return "open"
+
+
+def registration_window_problem(spec: EventSpec, category: Category, now: datetime) -> Rejected | None:
+    match registration_window(spec, category, now):
+        case "not_open":
+            return Rejected("conflict", "Registration is not open yet", "category", key="not_open_yet")
+        case "closed":
+            return Rejected("conflict", "Registration is closed", "category", key="closed")
     return None
+
+
+# How event_status chooses among its public categories' statuses.
+MOST_HOPEFUL_FIRST: tuple[RegistrationStatus, ...] = ("open", "not_open", "full")
+
+
+def category_status(spec: EventSpec, category: Category, remaining: int, now: datetime) -> RegistrationStatus:
+    """What the public form of this category offers at `now`: a seat ("open"), a place on the
+    waitlist ("full", the window is open but no seat is left), or nothing yet or any more."""
+    window = registration_window(spec, category, now)
+    if window != "open":
+        return window
+    return "open" if remaining > 0 else "full"
+
+
+def event_status(spec: EventSpec, statuses: Mapping[str, RegistrationStatus]) -> RegistrationStatus:
+    """The event's status from its public categories' (`category_status`, by category id).
+
+    The most hopeful answer wins: "open" if any public category has a seat, else "not_open"
+    if one opens later (worth coming back for), else "full" if one still takes people on its
+    waitlist, else "closed" (also when no category is public: the public form offers nothing).
+    Invitation-only categories never count. With no category window of its own this says what
+    the event's window and seats say: not open yet, closed, full when every seat is taken.
+    """
+    public = {statuses[c.id] for c in spec.categories if c.public and c.id in statuses}
+    return next((status for status in MOST_HOPEFUL_FIRST if status in public), "closed")
 
 
 def check_person(name: str, email: str) -> None:
@@ -436,17 +475,17 @@ def decide_promote(
     )
 
 
+def lapsed_offer(record: Record, now: datetime) -> OfferLapsed | None:
+    """The end of the record's offer if it was not claimed in time (None: claimed, cancelled, not due)."""
+    if record.status != "waitlisted" or record.offer_expires_at is None or record.offer_expires_at > now:
+        return None
+    return OfferLapsed(
+        registration_id=record.id, command_id=f"lapse-{record.id}-{record.seat}", event=record.event, at=now
+    )
+
+
 def lapsed_offers(state: RegistrationState, now: datetime) -> list[OfferLapsed]:
-    return [
-        OfferLapsed(
-            registration_id=record.id,
-            command_id=f"lapse-{record.id}-{record.seat}",
-            event=record.event,
-            at=now,
-        )
-        for record in state.records.values()
-        if record.status == "waitlisted" and record.offer_expires_at is not None and record.offer_expires_at <= now
-    ]
+    return [lapse for record in state.records.values() if (lapse := lapsed_offer(record, now)) is not None]
 
 
 def decide_check_in(

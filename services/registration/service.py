@@ -8,12 +8,13 @@ import logging
 import os
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import msgspec
 from nats.aio.client import Client
 
-from schemas.catalog import CatalogEvent, EventDefined, EventSpec
+from schemas.catalog import EventSpec
 from schemas.errors import Rejected
 from schemas.registration import (
     Answer,
@@ -44,14 +45,16 @@ from schemas.registration import (
 )
 from schemas.subjects import Registration
 from schemas.validation import same_secret, without_accents
+from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
-from services.kit.store import Conflict, EventStore
+from services.kit.store import Append, EventStore, unavailable
 from services.registration.people import BUCKET as PEOPLE_BUCKET
 from services.registration.people import PeopleStore
 from services.registration.rules import (
     Record,
     RegistrationState,
+    category_status,
     check_answers,
     check_person,
     decide_cancel,
@@ -61,7 +64,9 @@ from services.registration.rules import (
     decide_promote,
     decide_register,
     due_for_purge,
+    event_status,
     idempotency_key_reused,
+    lapsed_offer,
     lapsed_offers,
     live_record,
     payload_fingerprint,
@@ -71,6 +76,8 @@ log = logging.getLogger("perche.registration")
 
 SECRETS_BUCKET = "perche_registration_secrets"
 __all__ = ["PEOPLE_BUCKET", "SECRETS_BUCKET", "RegistrationService"]
+# How many times a write is decided again (after a race, or a wait for this instance's own
+# claims in flight) before it is refused as unavailable.
 MAX_ATTEMPTS = 50
 
 
@@ -89,7 +96,7 @@ class RegistrationService:
 
     def __init__(self, housekeeping_seconds: float | None = None) -> None:
         self.state = RegistrationState()
-        self.events: dict[str, EventSpec] = {}
+        self.catalog = CatalogReader()
         self.people: dict[str, PersonalData] = {}
         # Seats this instance is claiming right now, so its own concurrent requests pick
         # different seats; other instances are kept out by the expected-sequence check.
@@ -103,8 +110,7 @@ class RegistrationService:
         self.people_store = PeopleStore(js)
         await self.people_store.open()
         # The catalog's stream is read here (never written) to know each event's seats.
-        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
-        await self.catalog.open()
+        await self.catalog.open(nc)
         self.store: EventStore[RegistrationEvent] = EventStore(
             nc, self.name, RegistrationEvent, lambda event, _subject: self._apply(event)
         )
@@ -139,10 +145,6 @@ class RegistrationService:
 
     # --- state from other places ---
 
-    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
-        if isinstance(event, EventDefined):
-            self.events[event.spec.slug] = event.spec
-
     def _apply(self, event: RegistrationEvent) -> None:
         self.state.evolve(event)
         # Personal data changed somewhere (maybe another instance): read it afresh next time.
@@ -166,12 +168,6 @@ class RegistrationService:
     def token(self, purpose: str, registration_id: str) -> str:
         digest = hmac.new(self.secret, f"{purpose}:{registration_id}".encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
-
-    def _event(self, slug: str, published_only: bool = True) -> EventSpec:
-        spec = self.events.get(slug)
-        if spec is None or (published_only and not spec.published):
-            raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
-        return spec
 
     def _check_access(self, registration_id: str, token: str | None, by_organiser: str | None) -> Record:
         record = self.state.records.get(registration_id)
@@ -223,70 +219,73 @@ class RegistrationService:
         """The capacity guard: appends on a seat must find it as this instance last saw it."""
         return self.store.last_sequence(subject)
 
-    async def _append_guarded(self, subject: str, event: RegistrationEvent) -> bool:
-        """Append expecting the subject's last sequence; False when someone got there first."""
-        try:
-            await self.store.append(subject, event, msg_id(event), self.expected_sequence(subject))
-        except Conflict:
-            await self.store.catch_up_subject(subject)
-            return False
-        return True
+    def _guarded(self, subject: str, event: RegistrationEvent) -> Append[RegistrationEvent]:
+        """An append that must find `subject` as this instance last saw it (else decided again)."""
+        return Append(subject, event, msg_id(event), self.expected_sequence(subject))
+
+    def _unless_applied(
+        self, record: Record, command_id: str, decide: Callable[[], Append[RegistrationEvent] | None]
+    ) -> Callable[[], Append[RegistrationEvent] | None]:
+        """A repeated command appends nothing: its first outcome stands."""
+        return lambda: None if self.state.applied(record.id, command_id) else decide()
 
     # --- commands ---
 
     async def register(self, command: Register) -> RegistrationView:
-        spec = self._event(command.event)
+        spec = await self.catalog.spec(command.event, published_only=True)
         # The key names a registration of this event only: the same key elsewhere is another one.
         registration_id = hashlib.sha256(f"{spec.slug}:{command.command_id}".encode()).hexdigest()[:20]
-        fingerprint: str | None = None
-        for _ in range(MAX_ATTEMPTS):
-            if registration_id in self.state.records:
-                return await self._repeat(spec, command, registration_id)
-            now = datetime.now(UTC)
-            key = (spec.slug, command.category or spec.default_category.id)
-            reserved = self._reserved[key]
-            event, answers = decide_register(self.state, spec, command, registration_id, now, reserved)
-            if fingerprint is None:
-                # The person's key is made once the request is valid, before the event naming them.
-                fingerprint = payload_fingerprint(command, await self.people_store.key(registration_id))
-                continue  # decide again: the state may have moved while the key was written
-            event = msgspec.structs.replace(event, fingerprint=fingerprint)
-            category = spec.category(event.category)
-            tally = self.state.tally(spec.slug, event.category)
-            if (
-                event.seat is None
-                and reserved
-                and category is not None
-                and tally.free_seat(category.capacity) is not None
-            ):
-                # Full only because of this instance's claims in flight: wait for one to end.
-                await self._claims_changed(key)
-                continue
-            if event.seat is not None:
+        if registration_id in self.state.records:
+            return await self._repeat(spec, command, registration_id)
+        # The person's key is made once the request is valid, before the event naming them; the
+        # registration is decided again below, as the state may move while the key is written.
+        _, answers = decide_register(self.state, spec, command, registration_id, datetime.now(UTC))
+        fingerprint = payload_fingerprint(command, await self.people_store.key(registration_id))
+        key = (spec.slug, command.category or spec.default_category.id)
+        reserved = self._reserved[key]
+        claiming: list[int] = []  # the seat this request holds back from its siblings while appending
+
+        def release() -> None:
+            while claiming:
+                reserved.discard(claiming.pop())
+                self._claim_ended(key)
+
+        async def decide() -> Append[RegistrationEvent] | None:
+            release()  # after a lost race the seat is someone else's
+            for _ in range(MAX_ATTEMPTS):
+                if registration_id in self.state.records:
+                    return None  # a racing request with the same key made it
+                event, _ = decide_register(
+                    self.state, spec, command, registration_id, datetime.now(UTC), reserved, fingerprint
+                )
+                category = spec.category(event.category)
+                tally = self.state.tally(spec.slug, event.category)
+                free_but_claimed = category is not None and tally.free_seat(category.capacity) is not None
+                if event.seat is None and reserved and free_but_claimed:
+                    # Full only because of this instance's claims in flight: wait for one to end.
+                    await self._claims_changed(key)
+                    continue
+                if event.seat is None:
+                    subject = Registration.waitlist_subject(spec.slug, event.category)
+                    return Append(subject, event, msg_id(event), expected=None)
                 reserved.add(event.seat)
-                subject = Registration.seat_subject(spec.slug, event.category, event.seat)
-                expected = self.expected_sequence(subject)
-            else:
-                subject, expected = Registration.waitlist_subject(spec.slug, event.category), None
-            try:
+                claiming.append(event.seat)
                 # One message id per registration: a racing request with the same key is deduplicated.
-                await self.store.append(subject, event, msg_id(event), expected)
-            except Conflict:
-                await self.store.catch_up_subject(subject)
-                continue
-            finally:
-                if event.seat is not None:
-                    reserved.discard(event.seat)
-                    self._claim_ended(key)
-            record = self.state.records.get(registration_id)
-            if record is None or record.fingerprint != fingerprint:
-                return await self._repeat(spec, command, registration_id)  # a racing request made it
-            # Only the request whose event was stored writes its person; the reply waits for both.
-            await self._write_person(registration_id, command, answers, first=True)
-            if event.status == "waitlisted":
-                await self._offer_free_seats(spec, event.category)
-            return await self.view(registration_id)
-        raise Rejected("unavailable", "Too many people are registering right now; please retry", key="unavailable")
+                return self._guarded(Registration.seat_subject(spec.slug, event.category, event.seat), event)
+            raise unavailable("register")
+
+        try:
+            appended = await self.store.append_decided(decide)
+        finally:
+            release()
+        record = self.state.records.get(registration_id)
+        if appended is None or record is None or record.fingerprint != fingerprint:
+            return await self._repeat(spec, command, registration_id)  # a racing request made it
+        # Only the request whose event was stored writes its person; the reply waits for both.
+        await self._write_person(registration_id, command, answers, first=True)
+        if record.seat is None:
+            await self._offer_free_seats(spec, record.category)  # a seat may have freed meanwhile
+        return await self.view(registration_id)
 
     async def _write_person(
         self, registration_id: str, command: Register, answers: dict[str, Answer], first: bool = False
@@ -334,55 +333,59 @@ class RegistrationService:
 
     async def cancel(self, command: Cancel) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, command.by_organiser)
-        for _ in range(MAX_ATTEMPTS):
-            if self.state.applied(record.id, command.command_id):
-                break
+
+        def decide() -> Append[RegistrationEvent]:
             event = decide_cancel(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
             if record.seat is not None:
-                subject = Registration.seat_subject(record.event, record.category, record.seat)
-            else:
-                subject = Registration.person_subject(record.event, record.id)
-            if await self._append_guarded(subject, event):
-                break
-        spec = self.events.get(record.event)
+                return self._guarded(Registration.seat_subject(record.event, record.category, record.seat), event)
+            return self._guarded(Registration.person_subject(record.event, record.id), event)
+
+        await self.store.append_decided(self._unless_applied(record, command.command_id, decide))
+        spec = self.catalog.specs.get(record.event)
         if spec is not None:
             await self._offer_free_seats(spec, record.category)
         return await self.view(record.id)
 
     async def _offer_free_seats(self, spec: EventSpec, category: str) -> None:
         """While seats are free and people wait, offer the next seat to the next person."""
-        for _ in range(MAX_ATTEMPTS):
-            offer = decide_offer(
-                self.state, spec, category, datetime.now(UTC), frozenset(self._reserved[(spec.slug, category)])
-            )
+
+        def decide() -> Append[RegistrationEvent] | None:
+            reserved = frozenset(self._reserved[(spec.slug, category)])
+            offer = decide_offer(self.state, spec, category, datetime.now(UTC), reserved)
             if offer is None:
-                return
-            await self._append_guarded(Registration.seat_subject(spec.slug, category, offer.seat), offer)
+                return None
+            return self._guarded(Registration.seat_subject(spec.slug, category, offer.seat), offer)
+
+        # Each offer takes the first waiting person off the waitlist, so this ends.
+        while await self.store.append_decided(decide) is not None:
+            pass
 
     async def claim(self, command: Claim) -> RegistrationView:
         record = self._check_access(command.registration_id, command.token, None)
-        for _ in range(MAX_ATTEMPTS):
-            if self.state.applied(record.id, command.command_id) or record.status == "confirmed":
-                return await self.view(record.id)
+
+        def decide() -> Append[RegistrationEvent] | None:
+            if record.status == "confirmed":
+                return None  # claimed already (by a repeat of this request, or promoted by an organiser)
             event = decide_claim(self.state, record.id, command.command_id, datetime.now(UTC))
             assert event.seat is not None
-            if await self._append_guarded(Registration.seat_subject(record.event, record.category, event.seat), event):
-                break
+            return self._guarded(Registration.seat_subject(record.event, record.category, event.seat), event)
+
+        await self.store.append_decided(self._unless_applied(record, command.command_id, decide))
         return await self.view(record.id)
 
     async def promote(self, command: Promote) -> RegistrationView:
         record = self._check_access(command.registration_id, None, command.by_organiser)
-        spec = self._event(record.event, published_only=False)
-        for _ in range(MAX_ATTEMPTS):
-            if self.state.applied(record.id, command.command_id):
-                break
+        spec = await self.catalog.spec(record.event)
+
+        def decide() -> Append[RegistrationEvent]:
             reserved = frozenset(self._reserved[(record.event, record.category)])
             event = decide_promote(
                 self.state, spec, record.id, command.command_id, command.by_organiser, datetime.now(UTC), reserved
             )
             assert event.seat is not None
-            if await self._append_guarded(Registration.seat_subject(record.event, record.category, event.seat), event):
-                break
+            return self._guarded(Registration.seat_subject(record.event, record.category, event.seat), event)
+
+        await self.store.append_decided(self._unless_applied(record, command.command_id, decide))
         return await self.view(record.id)
 
     async def update_answers(self, command: UpdateAnswers) -> RegistrationView:
@@ -390,7 +393,7 @@ class RegistrationService:
         live_record(self.state, record.id)
         if record.erased:
             raise Rejected("conflict", "This person's data was erased", key="erased")
-        spec = self._event(record.event, published_only=False)
+        spec = await self.catalog.spec(record.event)
         old, revision = await self.people_store.read(record.id)
         check_person(command.name, old.email if old else "someone@example.org")
         answers = check_answers(spec, record.category, command.answers)
@@ -417,12 +420,12 @@ class RegistrationService:
 
     async def check_in(self, command: CheckIn) -> RegistrationView:
         record = self._check_access(command.registration_id, None, command.by_organiser)
-        for _ in range(MAX_ATTEMPTS):
-            if self.state.applied(record.id, command.command_id):
-                break
+
+        def decide() -> Append[RegistrationEvent]:
             event = decide_check_in(self.state, record.id, command.command_id, command.by_organiser, datetime.now(UTC))
-            if await self._append_guarded(Registration.person_subject(record.event, record.id), event):
-                break
+            return self._guarded(Registration.person_subject(record.event, record.id), event)
+
+        await self.store.append_decided(self._unless_applied(record, command.command_id, decide))
         return await self.view(record.id)
 
     async def erase(self, command: Erase) -> RegistrationView:
@@ -499,25 +502,34 @@ class RegistrationService:
         return RegistrationList(registrations=found)
 
     async def counts(self, query: GetCounts) -> Counts:
-        spec = self.events.get(query.event)
-        if spec is None:
-            raise Rejected("not_found", f"No event {query.event!r}", "event", key="event_not_found")
+        spec = await self.catalog.spec(query.event)
+        now = datetime.now(UTC)  # the status is the one at the time of asking
         categories = []
         for category in spec.categories:
             tally = self.state.tally(spec.slug, category.id)
-            categories.append(
-                CategoryCount(
-                    category=category.id,
-                    capacity=category.capacity,
-                    confirmed=tally.confirmed,
-                    waitlisted=len(tally.waitlist),
-                    offered=tally.offered,
-                    checked_in=tally.checked_in,
-                )
+            count = CategoryCount(
+                category=category.id,
+                capacity=category.capacity,
+                confirmed=tally.confirmed,
+                waitlisted=len(tally.waitlist),
+                offered=tally.offered,
+                checked_in=tally.checked_in,
             )
-        return Counts(event=spec.slug, categories=categories)
+            status = category_status(spec, category, count.remaining, now)
+            categories.append(msgspec.structs.replace(count, status=status))
+        statuses = {count.category: count.status for count in categories}
+        return Counts(event=spec.slug, categories=categories, status=event_status(spec, statuses))
 
     # --- housekeeping: lapsed offers and the RGPD purge ---
+
+    def _lapse(self, record: Record, now: datetime) -> Callable[[], Append[RegistrationEvent] | None]:
+        def decide() -> Append[RegistrationEvent] | None:
+            lapse = lapsed_offer(record, now)  # None once claimed or cancelled
+            if lapse is None or record.seat is None:
+                return None
+            return self._guarded(Registration.seat_subject(record.event, record.category, record.seat), lapse)
+
+        return decide
 
     async def _housekeeping_loop(self) -> None:
         while True:
@@ -530,11 +542,9 @@ class RegistrationService:
     async def housekeeping(self, now: datetime) -> None:
         for lapse in lapsed_offers(self.state, now):
             record = self.state.records[lapse.registration_id]
-            if record.seat is None:
-                continue
-            await self._append_guarded(Registration.seat_subject(record.event, record.category, record.seat), lapse)
-            spec = self.events.get(record.event)
+            await self.store.append_decided(self._lapse(record, now))
+            spec = self.catalog.specs.get(record.event)
             if spec is not None:
                 await self._offer_free_seats(spec, record.category)
-        for registration_id in due_for_purge(self.state, self.events, now):
+        for registration_id in due_for_purge(self.state, self.catalog.specs, now):
             await self._erase(self.state.records[registration_id], f"purge-{registration_id}", None, "purge")

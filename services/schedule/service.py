@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import msgspec
 from nats.aio.client import Client
 
-from schemas.catalog import CatalogEvent, EventDefined, EventSpec
+from schemas.catalog import EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.schedule import (
     Agenda,
@@ -33,8 +33,9 @@ from schemas.schedule import (
 )
 from schemas.subjects import Schedule
 from services.kit.background import Background
+from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
-from services.kit.store import EventStore
+from services.kit.store import Append, EventStore, decided_on
 from services.schedule.ical import build_calendar, etag_of, labels
 from services.schedule.rounds import decide_rounds
 from services.schedule.rules import (
@@ -53,7 +54,6 @@ from services.schedule.rules import (
 
 log = logging.getLogger("perche.schedule")
 
-MAX_ATTEMPTS = 50
 # Built feeds kept for other web instances asking the same; least recently used go first.
 FEED_CACHE_BYTES = 64 * 1024 * 1024
 FILE_NOTE = "Programme mis à jour depuis le fichier de l'événement."
@@ -64,7 +64,7 @@ class ScheduleService:
 
     def __init__(self) -> None:
         self.state = ScheduleState()
-        self.specs: dict[str, EventSpec] = {}
+        self.catalog = CatalogReader(on_defined=self._on_defined)
         self.revisions: dict[str, int] = {}
         self.defined_at: dict[str, datetime] = {}
         self._feeds: OrderedDict[tuple[object, ...], Feed] = OrderedDict()
@@ -78,8 +78,7 @@ class ScheduleService:
         self.store: EventStore[ScheduleEvent] = EventStore(nc, self.name, ScheduleEvent, self._on_event)
         await self.store.open()
         # The catalog's stream is read here (never written): event files may declare an agenda.
-        self.catalog: EventStore[CatalogEvent] = EventStore(nc, "catalog", CatalogEvent, self._on_catalog)
-        await self.catalog.open()
+        await self.catalog.open(nc)
         self._ready = True
         self.endpoints = Endpoints(nc, self.name, "The agenda: sessions, rooms, speakers, pitch and jury rounds")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
@@ -95,7 +94,7 @@ class ScheduleService:
         for subject, request_type, handler in handlers:
             self.endpoints.add(subject, request_type, handler)  # type: ignore[arg-type]
         await self.endpoints.start()
-        for slug in list(self.specs):
+        for slug in list(self.catalog.specs):
             self.background.start(self.sync_file(slug))
 
     async def stop(self) -> None:
@@ -112,11 +111,8 @@ class ScheduleService:
         if isinstance(event, AgendaReleased):
             self._announce(event.event)
 
-    def _on_catalog(self, event: CatalogEvent, _subject: str) -> None:
-        if not isinstance(event, EventDefined):
-            return
+    def _on_defined(self, event: EventDefined) -> None:
         slug = event.spec.slug
-        self.specs[slug] = event.spec
         self.revisions[slug] = self.revisions.get(slug, 0) + 1
         self.defined_at[slug] = event.at
         self._announce(slug)
@@ -131,7 +127,7 @@ class ScheduleService:
     # --- helpers ---
 
     def _spec(self, slug: str, published_only: bool = False) -> EventSpec:
-        spec = self.specs.get(slug)
+        spec = self.catalog.specs.get(slug)
         if spec is None or (published_only and not spec.published):
             raise Rejected("not_found", f"No event {slug!r}", "event", key="event_not_found")
         return spec
@@ -147,7 +143,10 @@ class ScheduleService:
         """
         subject = Schedule.agenda_subject(slug)
         scoped = f"{slug}:{msg_id}"
-        return await self.store.append_decided(subject, scoped, lambda: decide(self.state.of(slug)), MAX_ATTEMPTS)
+        decision: Callable[[], Append[ScheduleEvent] | None] = decided_on(
+            subject, scoped, lambda: decide(self.state.of(slug))
+        )
+        return await self.store.append_decided(decision) is not None
 
     def draft_view(self, slug: str) -> DraftView:
         spec = self._spec(slug)
@@ -184,7 +183,7 @@ class ScheduleService:
         so JetStream keeps one, and the expected sequence refuses a stale decision.
         """
         async with self._lock(slug):
-            spec = self.specs.get(slug)
+            spec = self.catalog.specs.get(slug)
             if spec is None:
                 return
             wanted = file_hash(spec)

@@ -22,7 +22,7 @@ from schemas.teams import (
 )
 from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
-from services.kit.store import EventStore
+from services.kit.store import EventStore, decided_on
 from services.teams.rules import (
     STALE_REGISTRATION_KEYS,
     TeamsState,
@@ -33,8 +33,6 @@ from services.teams.rules import (
     membership,
     team_list,
 )
-
-MAX_ATTEMPTS = 50
 
 
 class TeamsService:
@@ -89,12 +87,12 @@ class TeamsService:
         # Command ids are scoped to their event, in JetStream's de-duplication too.
         scoped = f"{slug}:{msg_id}"
         try:
-            await self.store.append_decided(subject, scoped, decide, MAX_ATTEMPTS)
+            await self.store.append_decided(decided_on(subject, scoped, decide))
         except Rejected as rejected:
             if rejected.reply.key not in STALE_REGISTRATION_KEYS:
                 raise
             await self.registrations.catch_up_all()
-            await self.store.append_decided(subject, scoped, decide, MAX_ATTEMPTS)
+            await self.store.append_decided(decided_on(subject, scoped, decide))
 
     # --- commands ---
 

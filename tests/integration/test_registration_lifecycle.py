@@ -145,7 +145,7 @@ async def test_personal_data_is_purged_automatically_after_the_event(
         json={"name": "Other", "email": "other@example.org", "consent": True},
     )
     service = service_of(backend)
-    event = service.events[HACKATHON]
+    event = service.catalog.specs[HACKATHON]
     await service.housekeeping(event.ends_at + timedelta(days=event.purge_after_days - 1))
     still = await http.get(f"/api/v1/registrations/{person['id']}", params={"token": token(person)})
     assert still.json()["email"] == "old@example.org"

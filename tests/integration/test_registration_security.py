@@ -203,7 +203,7 @@ async def test_the_automatic_purge_leaves_nothing_of_the_person_on_disk(
     )
     assert found_on_disk(store, f"{name} II")
     service = service_of(backend)
-    event = service.events[HACKATHON]
+    event = service.catalog.specs[HACKATHON]
     await service.housekeeping(event.ends_at + timedelta(days=event.purge_after_days, seconds=1))
     for secret in (name, email, answer, "Vrakspotel", "vrakspotel"):
         assert found_on_disk(store, secret) == [], secret

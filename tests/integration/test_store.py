@@ -10,10 +10,11 @@ import msgspec
 import pytest
 from nats.aio.client import Client
 
+from schemas.errors import Rejected
 from schemas.subjects import stream_name
 from services.kit.codec import encode
 from services.kit.connection import connect
-from services.kit.store import Conflict, EventStore
+from services.kit.store import MAX_ATTEMPTS, Append, Conflict, EventStore
 
 SERVICE = "storetest"
 
@@ -115,6 +116,49 @@ async def test_two_writers_racing_for_one_aggregate_cannot_both_win(connections:
     loser = a if isinstance(results[0], Conflict) else b
     await loser.store.catch_up_subject(seat)  # what a service does before deciding again
     assert len(loser.applied) == 1 and loser.store.last_sequence(seat) == 1
+
+
+async def test_append_decided_decides_again_after_a_race_and_appends_on_the_new_state(
+    connections: list[Client],
+) -> None:
+    ours, rival = await Reader(connections[0]).open(), await Reader(connections[1]).open()
+    seat = subject("seat-1")
+    seen: list[int] = []
+
+    async def decide() -> Append[Any]:
+        seen.append(ours.store.last_sequence(seat))
+        if len(seen) == 1:  # someone else takes the seat after this decision read it
+            await rival.store.append(seat, Noted(text="rival"), "rival-1", None)
+        return Append(seat, Noted(text=f"ours after {seen[-1]}"), "ours-1", expected=seen[-1])
+
+    appended = await ours.store.append_decided(decide)
+    assert seen == [0, 1]
+    assert appended is not None and appended.event == Noted(text="ours after 1")
+    assert [event for _, event in ours.applied] == [Noted(text="rival"), Noted(text="ours after 1")]
+
+
+async def test_append_decided_that_loses_every_race_answers_unavailable_and_writes_nothing_of_its_own(
+    connections: list[Client],
+) -> None:
+    ours, rival = await Reader(connections[0]).open(), await Reader(connections[1]).open()
+    seat = subject("seat-1")
+    decisions = 0
+
+    async def decide() -> Append[Any]:
+        nonlocal decisions
+        decisions += 1
+        seen = ours.store.last_sequence(seat)
+        # Each time, another writer takes the seat after this decision read it.
+        await rival.store.append(seat, Counted(n=decisions), f"rival-{decisions}", None)
+        return Append(seat, Noted(text="ours"), "ours-1", expected=seen)
+
+    with pytest.raises(Rejected) as refused:
+        await ours.store.append_decided(decide)
+    assert (refused.value.reply.code, refused.value.reply.key) == ("unavailable", "unavailable")
+    assert decisions == MAX_ATTEMPTS
+    assert await stored(connections[0]) == MAX_ATTEMPTS  # the rival's only
+    await ours.store.catch_up_subject(seat)
+    assert Noted(text="ours") not in [event for _, event in ours.applied]
 
 
 async def test_two_stores_on_one_stream_converge_on_the_same_history(connections: list[Client]) -> None:

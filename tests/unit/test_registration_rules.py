@@ -19,6 +19,7 @@ from schemas.validation import looks_like_email, normalise_email
 from services.registration.rules import (
     MAX_TEXT_ANSWER,
     RegistrationState,
+    category_status,
     check_answers,
     decide_cancel,
     decide_check_in,
@@ -27,6 +28,7 @@ from services.registration.rules import (
     decide_promote,
     decide_register,
     due_for_purge,
+    event_status,
     lapsed_offers,
     payload_fingerprint,
 )
@@ -209,6 +211,63 @@ def test_a_category_window_overrides_the_event_window() -> None:
         state, mentors_later, command(category="participant", answers={"level": "débutant"}), "r1", NOW
     )
     assert participant.status == "confirmed"
+
+
+# --- the status the counts report (what the public form offers now) ---
+
+
+def statuses(spec: EventSpec, now: datetime, remaining: dict[str, int] | None = None) -> dict[str, str]:
+    """Each category's status and the event's (under "*"), `remaining` seats by category (default: some)."""
+    by_category = {
+        c.id: category_status(spec, c, (remaining or {}).get(c.id, c.capacity), now) for c in spec.categories
+    }
+    return {**by_category, "*": event_status(spec, by_category)}
+
+
+def with_windows(**windows: tuple[datetime | None, datetime | None]) -> EventSpec:
+    """EVENT with the categories named given their own (opens_at, closes_at)."""
+    categories = [
+        msgspec.structs.replace(c, opens_at=windows[c.id][0], closes_at=windows[c.id][1]) if c.id in windows else c
+        for c in EVENT.categories
+    ]
+    return msgspec.structs.replace(EVENT, categories=categories)
+
+
+def test_without_category_windows_the_status_follows_the_events_window_and_seats() -> None:
+    windowed = msgspec.structs.replace(
+        EVENT, registration_opens_at=NOW + timedelta(days=1), registration_closes_at=NOW + timedelta(days=10)
+    )
+    assert set(statuses(windowed, NOW).values()) == {"not_open"}
+    assert set(statuses(windowed, NOW + timedelta(days=1)).values()) == {"open"}
+    assert set(statuses(windowed, NOW + timedelta(days=10)).values()) == {"closed"}
+    assert set(statuses(EVENT, EVENT.ends_at).values()) == {"closed"}
+    # Full once every public category is: the invitation-only jurors' free seats do not count.
+    full = statuses(EVENT, NOW, {"participant": 0, "mentor": 0})
+    assert full == {"participant": "full", "mentor": "full", "juror": "open", "*": "full"}
+    assert statuses(EVENT, NOW, {"participant": 0})["*"] == "open"
+
+
+def test_a_category_whose_own_window_closed_is_closed_while_the_event_stays_open_through_another() -> None:
+    spec = with_windows(mentor=(None, NOW - timedelta(hours=1)))
+    assert statuses(spec, NOW) == {"participant": "open", "mentor": "closed", "juror": "open", "*": "open"}
+    # The rule that refuses the registration says the same.
+    assert refusal(lambda: decide_register(RegistrationState(), spec, command(), "r1", NOW))[2] == "closed"
+
+
+def test_with_every_public_category_closed_by_its_own_window_the_event_is_closed() -> None:
+    spec = with_windows(participant=(None, NOW - timedelta(days=1)), mentor=(None, NOW - timedelta(hours=1)))
+    assert statuses(spec, NOW) == {"participant": "closed", "mentor": "closed", "juror": "open", "*": "closed"}
+
+
+def test_the_event_says_the_most_hopeful_of_its_public_categories() -> None:
+    later, closed = (NOW + timedelta(days=1), None), (None, NOW - timedelta(hours=1))
+    # Opening later is worth coming back for, even if the other category is full or closed.
+    assert statuses(with_windows(participant=later, mentor=closed), NOW)["*"] == "not_open"
+    assert statuses(with_windows(participant=later), NOW, {"mentor": 0})["*"] == "not_open"
+    # A full category still takes people on its waitlist: better than closed.
+    assert statuses(with_windows(mentor=closed), NOW, {"participant": 0})["*"] == "full"
+    invitation_only = msgspec.structs.replace(EVENT, categories=[EVENT.categories[2]])
+    assert statuses(invitation_only, NOW) == {"juror": "open", "*": "closed"}
 
 
 # --- answers ---
