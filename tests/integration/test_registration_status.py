@@ -1,9 +1,11 @@
 """The registration service says with its counts what each public form offers now, each
 category's own window honoured, and refuses exactly what it says is closed (over real NATS)."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import msgspec
 import pytest
 from nats.aio.client import Client
@@ -65,3 +67,26 @@ async def test_an_event_whose_public_categories_all_closed_by_their_own_windows_
         "speaker": "open",
     }
     assert reply.status == "closed"  # the invitation-only speakers' window does not open the public form
+
+
+async def test_the_page_and_the_api_say_what_the_service_says_of_each_category(
+    nc: Client, http: httpx.AsyncClient
+) -> None:
+    """The web decides nothing: a category closed by its own window is closed on the form and in the
+    API, while the event, whose own window is open, still takes registrations."""
+    await defined(nc, "table-ronde-statut-web", closed={"press"})
+    event = (await http.get("/api/v1/events/table-ronde-statut-web")).json()
+    assert event["registration"] == "open"
+    assert {c["id"]: c["registration"] for c in event["categories"]} == {"public": "open", "press": "closed"}
+    listed = {e["slug"]: e["registration"] for e in (await http.get("/api/v1/events")).json()}
+    assert listed["table-ronde-statut-web"] == "open"
+
+    page = await http.get("/e/table-ronde-statut-web")
+    assert page.status_code == 200 and "Les inscriptions sont closes." not in page.text
+    radio = r'<input type="radio" name="category" value="{}"([^>]*)>[^<]*(?:<span class="hint">\(([^)]*)\))?'
+    press = re.search(radio.format("press"), page.text)
+    assert press is not None and "disabled" in press.group(1) and press.group(2) == "inscriptions closes"
+    public = re.search(radio.format("public"), page.text)
+    assert public is not None and "checked" in public.group(1) and "disabled" not in public.group(1)
+    english = await http.get("/e/table-ronde-statut-web?lang=en")
+    assert "(registration closed)" in english.text

@@ -1,6 +1,7 @@
 """Every message shown to people exists in English: extraction from the code and
 templates is compared with the English catalog, and a missing entry fails."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,19 @@ def test_english_pages_read_english() -> None:
     assert gettext("Votre rang sur la liste d'attente : %(position)s") % {"position": 3} == (
         "Your place on the waiting list: 3"
     )
+
+
+def _literal(call: ast.Call) -> bool:
+    return bool(call.args) and isinstance(call.args[0], ast.Constant)
+
+
+def test_every_translated_call_names_its_message_where_extraction_sees_it() -> None:
+    """`gettext_for(lang)("...")` translates at run time but `make i18n` cannot see the message, so
+    it drops out of the catalog and the English page shows French: call `gettext("...")` instead."""
+    offences = []
+    for path in sorted(ROOT.glob("services/**/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            inner = node.func if isinstance(node, ast.Call) else None
+            if isinstance(inner, ast.Call) and getattr(inner.func, "id", None) == "gettext_for" and _literal(node):
+                offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offences == []

@@ -211,7 +211,8 @@ class JuryPages(Controller):
             )
 
         if len(text) > MAX_FEEDBACK_LENGTH:
-            message = gettext_for(language_of(request))("Ce mot est trop long : 2 000 caractères au plus.")
+            gettext = gettext_for(language_of(request))
+            message = gettext("Ce mot est trop long : 2 000 caractères au plus.")
             return await self._refuse(request, Refusal("text", message, HTTP_STATUS["invalid"]), page)
         command_id = command_id_of(form)
         command = GiveFeedback(command_id=command_id, event=slug, juror=juror, team=team, text=text)

@@ -104,7 +104,8 @@ class OrganiserSession(Controller):
             new_password=str(form.get("new_password") or "")[:1000],
         )
         if command.new_password != str(form.get("confirm_password") or "")[:1000]:
-            error = gettext_for(language_of(request))("Les deux nouveaux mots de passe ne sont pas identiques.")
+            gettext = gettext_for(language_of(request))
+            error = gettext("Les deux nouveaux mots de passe ne sont pas identiques.")
             return _password_page(request, 422, error, "confirm_password")
         try:
             changed = await gateway.call(Catalog.CHANGE_PASSWORD, command, OrganiserReply)

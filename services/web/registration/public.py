@@ -41,7 +41,7 @@ class PublicPages(Controller):
 
     @get("/")
     async def home(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[str]:
-        rows = [(spec, registration_status(spec, counts)) for spec, counts in await gateway.events_with_counts()]
+        rows = [(spec, registration_status(counts)) for spec, counts in await gateway.events_with_counts()]
         return render(request, "public/home.html", events=rows)
 
     @get("/e/{slug:str}")
@@ -62,13 +62,19 @@ class PublicPages(Controller):
         spec = await gateway.event(slug)
         counts = await gateway.counts(slug)
         remaining = {c.category: c.remaining for c in counts.categories} if counts else {}
+        # Each category's own status, as the registration service decides it (its own window honoured).
+        offered = {c.category: c.status for c in counts.categories} if counts else {}
+        takes = [c.id for c in spec.categories if c.public and offered.get(c.id) in ("open", "full")]
+        default = spec.default_category.id if spec.default_category.id in takes else next(iter(takes), None)
         return render(
             request,
             "public/event.html",
             status_code=status_code,
             event=spec,
-            status=registration_status(spec, counts),
+            status=registration_status(counts),
             remaining=remaining,
+            offered=offered,
+            default_category=default,
             values=values or {},
             errors=errors or {},
         )

@@ -1,19 +1,27 @@
 """What the registration API returns and accepts, and how an event and a registration are shown to clients."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
 
 from schemas.catalog import EventKind, EventSpec, QuestionKind, Venue
-from schemas.registration import MAX_TEXT_ANSWER, Answer, Choice, Counts, Email, Name, RegistrationView, Status
+from schemas.registration import (
+    MAX_TEXT_ANSWER,
+    Answer,
+    Choice,
+    Counts,
+    Email,
+    Name,
+    RegistrationStatus,
+    RegistrationView,
+    Status,
+)
 
 # What a client may send as one answer: the limits the registration rules hold it to, in the schema.
 AnswerIn = Annotated[str, Meta(max_length=MAX_TEXT_ANSWER)] | bool | Annotated[list[Choice], Meta(max_length=100)]
 AnswerMap = Annotated[dict[Annotated[str, Meta(max_length=40)], AnswerIn], Meta(max_length=100)]
-
-RegistrationStatus = Literal["open", "full", "closed", "not_open"]
 
 
 class CategoryOut(msgspec.Struct, kw_only=True):
@@ -23,6 +31,8 @@ class CategoryOut(msgspec.Struct, kw_only=True):
     remaining: int
     waitlist: int
     default: bool
+    # Whether this category takes registrations now: its own window, then its seats.
+    registration: RegistrationStatus
 
 
 class QuestionOut(msgspec.Struct, kw_only=True):
@@ -99,17 +109,10 @@ class PersonalDataOut(msgspec.Struct, kw_only=True):
     history: list[str]
 
 
-def registration_status(spec: EventSpec, counts: Counts | None, now: datetime | None = None) -> RegistrationStatus:
-    """What the pages and the API say of registering now: the event's window, then its public seats."""
-    now = now or datetime.now(UTC)
-    if spec.registration_opens_at and now < spec.registration_opens_at:
-        return "not_open"
-    if now >= (spec.registration_closes_at or spec.ends_at):
-        return "closed"
-    public = {c.id for c in spec.categories if c.public}
-    if counts and all(c.remaining == 0 for c in counts.categories if c.category in public):
-        return "full"
-    return "open"
+def registration_status(counts: Counts | None) -> RegistrationStatus:
+    """What the registration service says of registering now (each category's window honoured).
+    No counts: it does not know the event yet, so it would refuse."""
+    return counts.status if counts else "closed"
 
 
 def event_out(spec: EventSpec, counts: Counts | None, base: str) -> EventOut:
@@ -122,7 +125,7 @@ def event_out(spec: EventSpec, counts: Counts | None, base: str) -> EventOut:
         timezone=spec.timezone,
         venue=spec.venue,
         capacity=spec.capacity,
-        registration=registration_status(spec, counts),
+        registration=registration_status(counts),
         summary=spec.summary,
         url=f"{base}/e/{spec.slug}",
     )
@@ -143,6 +146,7 @@ def event_detail_out(spec: EventSpec, counts: Counts | None, base: str) -> Event
                 remaining=tally.remaining if tally else category.capacity,
                 waitlist=tally.waitlisted if tally else 0,
                 default=category.id == spec.default_category.id,
+                registration=tally.status if tally else "closed",
             )
         )
     summary = event_out(spec, counts, base)
