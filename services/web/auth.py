@@ -22,6 +22,7 @@ from schemas.catalog import SESSION_LIFETIME, CheckSession, EndSession, SessionE
 from schemas.subjects import Catalog
 from schemas.validation import same_secret
 from services.kit.client import ServiceError
+from services.web.gateway import gateway_of
 
 SESSION_COOKIE = "perche_session"
 CSRF_COOKIE = "perche_csrf"
@@ -109,7 +110,7 @@ async def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  #
         return None
     query = CheckSession(organiser_id=session.organiser_id, session_id=session.session_id, epoch=session.epoch)
     try:
-        valid = await connection.app.state.gateway.call(Catalog.CHECK_SESSION, query, SessionValid)
+        valid = await gateway_of(connection).call(Catalog.CHECK_SESSION, query, SessionValid)
     except ServiceError as error:
         if error.reply.code == "unauthorized":
             return None
@@ -124,7 +125,7 @@ async def end_session(connection: ASGIConnection, command_id: str) -> None:  # t
     if session is None:
         return
     command = EndSession(command_id=command_id, organiser_id=session.organiser_id, session_id=session.session_id)
-    await connection.app.state.gateway.call(Catalog.END_SESSION, command, SessionEnded)
+    await gateway_of(connection).call(Catalog.END_SESSION, command, SessionEnded)
 
 
 async def organiser_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]

@@ -1,10 +1,10 @@
 """The web's only way to the services: typed NATS calls, and the queries every context shares."""
 
 import asyncio
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
-from litestar import Request
+from litestar.connection import ASGIConnection
 from nats.aio.client import Client
 
 from schemas.catalog import EventList, EventReply, EventSpec, GetEvent, ListEvents
@@ -71,15 +71,15 @@ def jurors_of(spec: EventSpec, registrations: list[RegistrationView]) -> list[Re
     return [r for r in registrations if r.status == "confirmed" and spec.audience_of(r.category) == "jurors"]
 
 
-def gateway_of(request: Request[Any, Any, Any]) -> Gateway:
-    """The `gateway` dependency every handler asks for (build_app provides it)."""
+def gateway_of(request: ASGIConnection) -> Gateway:  # type: ignore[type-arg]
+    """The `gateway` dependency every handler asks for (build_app provides it); guards call it too."""
     gateway: Gateway = request.app.state.gateway
     return gateway
 
 
-def public_base(request: Any) -> str:
+def public_base(request: ASGIConnection) -> str:  # type: ignore[type-arg]
     """Perche's public address: the configured one (PERCHE_BASE_URL), else the request's host."""
-    gateway: Gateway = request.app.state.gateway
+    gateway = gateway_of(request)
     if gateway.base_url:
         return gateway.base_url
     host = request.headers.get("host", "localhost")

@@ -6,24 +6,24 @@ refuse every write, so /healthz says 503 "degraded" and names what is wrong.
 """
 
 import asyncio
-from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
+from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from nats.aio.client import Client
 
 from schemas.health import GetHealth, Health
 from schemas.subjects import SERVICES, health_of
-from services.kit.client import ServiceError, call
+from services.kit.client import ServiceError
+from services.web.gateway import Gateway
 from services.web.views import HealthOut
 
 # Above the services' own stream info timeout (1 s), so a slow stream is reported, not a silent one.
 HEALTH_TIMEOUT = 2.0
 
 
-async def _problems(nc: Client, service: str) -> list[str]:
+async def _problems(gateway: Gateway, service: str) -> list[str]:
     try:
-        reply = await call(nc, health_of(service), GetHealth(), Health, timeout=HEALTH_TIMEOUT)
+        reply = await gateway.call(health_of(service), GetHealth(), Health, timeout=HEALTH_TIMEOUT)
     except ServiceError as error:
         if error.reply.code == "unavailable":
             return [f"{service} does not answer"]
@@ -37,11 +37,10 @@ async def _problems(nc: Client, service: str) -> list[str]:
     tags=["operations"],
     responses={503: ResponseSpec(HealthOut, description="Degraded: some service does not answer, or cannot write.")},
 )
-async def healthz(request: Request[Any, Any, Any]) -> Response[HealthOut]:
-    nc: Client = request.app.state.gateway.nc
-    found = await asyncio.gather(*(_problems(nc, s) for s in SERVICES))
+async def healthz(gateway: NamedDependency[Gateway]) -> Response[HealthOut]:
+    found = await asyncio.gather(*(_problems(gateway, s) for s in SERVICES))
     problems = {service: listed for service, listed in zip(SERVICES, found, strict=True) if listed}
     services = {service: service not in problems for service in SERVICES}
-    healthy = nc.is_connected and not problems
+    healthy = gateway.nc.is_connected and not problems
     body = HealthOut(status="ok" if healthy else "degraded", services=services, problems=problems)
     return Response(body, status_code=200 if healthy else 503)
