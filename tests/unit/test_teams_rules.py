@@ -1,4 +1,5 @@
-"""Team formation's pure rules: founding, joining, leaving, disbanding, and state from both streams."""
+"""Team formation's pure rules: founding, joining, leaving, disbanding, frozen once judging closes, and state
+from the streams."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,16 @@ from schemas.registration import (
     SeatOffered,
     WaitlistPromoted,
 )
-from schemas.teams import CreateTeam, DisbandTeam, JoinTeam, LeaveTeam, MemberJoined, MemberLeft, TeamCreated, TeamsEvent
+from schemas.teams import (
+    CreateTeam,
+    DisbandTeam,
+    JoinTeam,
+    LeaveTeam,
+    MemberJoined,
+    MemberLeft,
+    TeamCreated,
+    TeamsEvent,
+)
 from services.teams.rules import (
     TeamsState,
     decide_create,
@@ -471,7 +481,8 @@ def test_after_closing_an_organiser_still_corrects_members_and_the_correction_sh
     removed = LeaveTeam(command_id="rm-a", event=SLUG, registration="alice", by_organiser=ORGANISER)
     left = apply(state, decide_leave(state, EVENT, removed, NOW))
     assert isinstance(left, MemberLeft) and left.while_judging_closed
-    assert membership(state, EVENT, "chloe").team.late_members == ["chloe"]  # type: ignore[union-attr]
+    hers = membership(state, EVENT, "chloe").team
+    assert hers is not None and (hers.members, hers.corrected, hers.late_members) == (["chloe"], True, ["chloe"])
 
 
 def test_creating_or_disbanding_a_team_after_closing_needs_the_judging_reopened_even_for_an_organiser(
