@@ -82,6 +82,7 @@ ErrorKey = Literal[
     "team_unknown_challenge",
     "team_wrong_code",
     "teams_closed",
+    "teams_frozen",
     "too_large",
     "too_long",
     "unavailable",

@@ -87,6 +87,10 @@ class TeamView(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     members: list[RegistrationId]
     created_at: datetime
+    # An organiser changed its members while the event's judging was closed (a correction,
+    # shown as such), and the members they placed then. Added in issue 11.
+    corrected: bool = False
+    late_members: list[RegistrationId] = []
 
 
 class TeamList(msgspec.Struct, frozen=True, kw_only=True, tag="team_list"):
@@ -96,6 +100,9 @@ class TeamList(msgspec.Struct, frozen=True, kw_only=True, tag="team_list"):
     # Registrations that may be in a team and are in none, in the order they registered;
     # None unless the query asked for them (ListTeams.with_unplaced). Added in issue 10.
     unplaced: list[RegistrationId] | None = None
+    # The event's judging is closed: teams are frozen, only organisers may still correct
+    # their members. Added in issue 11.
+    frozen: bool = False
 
 
 class Membership(msgspec.Struct, frozen=True, kw_only=True, tag="membership"):
@@ -106,6 +113,9 @@ class Membership(msgspec.Struct, frozen=True, kw_only=True, tag="membership"):
     # Whether this registration may found or join a team, and why not. Added in issue 10.
     eligible: bool = True
     ineligibility: Ineligibility | None = None
+    # The event's judging is closed: this person may no longer found, join or leave a team.
+    # Added in issue 11.
+    frozen: bool = False
 
 
 # --- events (perche.teams.evt.<slug>.teams) ---
@@ -130,6 +140,9 @@ class MemberJoined(msgspec.Struct, frozen=True, kw_only=True, tag="member_joined
     team_id: str
     registration: str
     by_organiser: str | None = None
+    # Made (by an organiser) while the event's judging was closed: a correction, shown as one.
+    # Added in issue 11.
+    while_judging_closed: bool = False
     at: datetime
 
 
@@ -139,6 +152,9 @@ class MemberLeft(msgspec.Struct, frozen=True, kw_only=True, tag="member_left"):
     team_id: str
     registration: str
     by_organiser: str | None = None
+    # Made (by an organiser) while the event's judging was closed: a correction, shown as one.
+    # Added in issue 11.
+    while_judging_closed: bool = False
     at: datetime
 
 

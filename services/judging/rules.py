@@ -182,6 +182,10 @@ def decide_feedback(
 
 
 def decide_assign(judging: EventJudging, spec: EventSpec, command: AssignJuror, now: datetime) -> JurorAssigned | None:
+    """The teams a juror scores, while judging is open: a juror's sheet decides which of their
+    scores count, so changing it after closing would move the standings."""
+    if judging.closed:
+        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
     if command.teams is not None:
         for i, team in enumerate(command.teams):
             if team not in judging.teams:

@@ -1,9 +1,11 @@
 """Pure rules of team formation: who may found, join or leave which team of an event.
 
 Nothing here touches the network or the clock: the service passes `now` and the
-event's definition in, and appends what these functions decide. State comes from two
-streams, replayed in order: the teams stream (this service's own) and the registration
-stream (read only), which says who is a confirmed participant and who has gone.
+event's definition in, and appends what these functions decide. State comes from three
+streams, replayed in order: the teams stream (this service's own), the registration
+stream (read only), which says who is a confirmed participant and who has gone, and the
+judging stream (read only), which says whose judging is closed: from then on teams are
+frozen, and only an organiser may still correct their members, visibly.
 """
 
 import hashlib
@@ -13,6 +15,7 @@ from datetime import datetime
 
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected, command_id_reused
+from schemas.judging import JudgingClosed, JudgingEvent, JudgingReopened
 from schemas.registration import (
     OfferLapsed,
     PersonErased,
@@ -76,6 +79,9 @@ class Team:
     created_at: datetime
     members: list[str] = field(default_factory=list)
     disbanded: bool = False
+    # Changed by an organiser while judging was closed, and the members placed then.
+    corrected: bool = False
+    late_members: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -102,6 +108,12 @@ class TeamsState:
     # (event, command id) -> (event, team id, registration id or ""): what a repeat answers.
     # Ids are scoped to their event: the same key sent for another event is another command.
     commands: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    # Events whose judging is closed (the judging stream's last word for them).
+    judging_closed: set[str] = field(default_factory=set)
+
+    def frozen(self, slug: str) -> bool:
+        """Once judging is closed, the teams it judged stay as they were."""
+        return slug in self.judging_closed
 
     def of(self, slug: str) -> EventTeams:
         return self.events[slug]
@@ -141,11 +153,17 @@ class TeamsState:
                 joined = teams.team(event.team_id)
                 if joined is not None:
                     _add_member(teams, joined, event.registration)
+                    if event.while_judging_closed:
+                        joined.corrected = True
+                        joined.late_members.add(event.registration)
                 self.commands[event.event, event.command_id] = (event.event, event.team_id, event.registration)
             case MemberLeft():
                 left = teams.teams.get(event.team_id)
                 if left is not None and event.registration in left.members:
                     left.members.remove(event.registration)
+                if left is not None:
+                    left.late_members.discard(event.registration)
+                    left.corrected = left.corrected or event.while_judging_closed
                 if teams.member_of.get(event.registration) == event.team_id:
                     del teams.member_of[event.registration]
                 self.commands[event.event, event.command_id] = (event.event, event.team_id, event.registration)
@@ -158,6 +176,13 @@ class TeamsState:
                             del teams.member_of[member]
                     disbanded.members = []
                 self.commands[event.event, event.command_id] = (event.event, event.team_id, "")
+
+    def evolve_judging(self, event: JudgingEvent) -> None:
+        """Follow only whether each event's judging is closed; scores are judging's business."""
+        if isinstance(event, JudgingClosed):
+            self.judging_closed.add(event.event)
+        elif isinstance(event, JudgingReopened):
+            self.judging_closed.discard(event.event)
 
     def evolve_registration(self, event: RegistrationEvent) -> None:
         """Follow who is confirmed, in which category, and who has gone."""
@@ -194,14 +219,17 @@ def _add_member(teams: EventTeams, team: Team, registration_id: str) -> None:
 
 
 def team_view(state: TeamsState, team: Team) -> TeamView:
+    members = state.members(team)
     return TeamView(
         id=team.id,
         name=team.name,
         challenge=team.challenge,
         open=team.open,
         code=team.code,
-        members=state.members(team),
+        members=members,
         created_at=team.created_at,
+        corrected=team.corrected,
+        late_members=[m for m in members if m in team.late_members],
     )
 
 
@@ -212,6 +240,7 @@ def team_list(state: TeamsState, spec: EventSpec, with_unplaced: bool = False) -
         max_size=spec.team_max_size,
         teams=[team_view(state, t) for t in teams],
         unplaced=unplaced(state, spec) if with_unplaced else None,
+        frozen=state.frozen(spec.slug),
     )
 
 
@@ -225,6 +254,7 @@ def membership(state: TeamsState, spec: EventSpec, registration_id: str) -> Memb
         max_size=spec.team_max_size,
         eligible=why_not is None,
         ineligibility=why_not,
+        frozen=state.frozen(spec.slug),
     )
 
 
@@ -293,6 +323,20 @@ def check_event(spec: EventSpec | None, slug: str, now: datetime, by_organiser: 
     return spec
 
 
+def check_not_frozen(state: TeamsState, slug: str, by_organiser: str | None, correction: bool) -> bool:
+    """Once judging is closed, nobody may change the teams it judged, except an organiser
+    correcting who is in one (`correction`): True when the change is such a correction.
+
+    Creating or disbanding a team would change the standings themselves: that needs the
+    judging reopened first, even for an organiser.
+    """
+    if not state.frozen(slug):
+        return False
+    if by_organiser and correction:
+        return True
+    raise Rejected("conflict", "Judging is closed: teams are frozen", key="teams_frozen")
+
+
 def check_participant(state: TeamsState, spec: EventSpec, registration_id: str, field_name: str) -> None:
     """Only a registration `ineligibility` finds nothing against may be in a team."""
     why_not = ineligibility(state, spec, registration_id)
@@ -350,6 +394,7 @@ def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam
     if _repeat(state, command.command_id, command.event, command.team_id, command.founder or ""):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
+    check_not_frozen(state, spec.slug, command.by_organiser, correction=False)
     name = " ".join(command.name.split())
     if not name:
         raise Rejected("invalid", "Please give the team a name", "name", key="team_name_required")
@@ -386,6 +431,7 @@ def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, no
     if _repeat(state, command.command_id, command.event, command.team_id, command.registration):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
+    correction = check_not_frozen(state, spec.slug, command.by_organiser, correction=True)
     team = live_team(state, spec, command.team_id)
     check_participant(state, spec, command.registration, "registration")
     check_free(state, spec, command.registration, "registration")
@@ -406,6 +452,7 @@ def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, no
         team_id=team.id,
         registration=command.registration,
         by_organiser=command.by_organiser,
+        while_judging_closed=correction,
         at=now,
     )
 
@@ -414,6 +461,7 @@ def decide_leave(state: TeamsState, spec: EventSpec | None, command: LeaveTeam, 
     if _repeat(state, command.command_id, command.event, None, command.registration):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
+    correction = check_not_frozen(state, spec.slug, command.by_organiser, correction=True)
     team_id = state.of(spec.slug).member_of.get(command.registration)
     team = state.of(spec.slug).team(team_id) if team_id else None
     if team is None:
@@ -424,6 +472,7 @@ def decide_leave(state: TeamsState, spec: EventSpec | None, command: LeaveTeam, 
         team_id=team.id,
         registration=command.registration,
         by_organiser=command.by_organiser,
+        while_judging_closed=correction,
         at=now,
     )
 
@@ -435,6 +484,7 @@ def decide_disband(
     if _repeat(state, command.command_id, command.event, command.team_id, ""):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
+    check_not_frozen(state, spec.slug, command.by_organiser, correction=False)
     team = live_team(state, spec, command.team_id)
     return TeamDisbanded(
         command_id=command.command_id, event=spec.slug, team_id=team.id, by_organiser=command.by_organiser, at=now

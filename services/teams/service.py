@@ -1,4 +1,4 @@
-"""The teams service's NATS wiring: its stream, the catalog and registrations it follows, endpoints."""
+"""The teams service's NATS wiring: its stream, the catalog, registrations and judging it follows, endpoints."""
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -7,8 +7,9 @@ from typing import Any
 from nats.aio.client import Client
 
 from schemas.errors import Rejected
+from schemas.judging import JudgingEvent
 from schemas.registration import RegistrationEvent
-from schemas.subjects import Teams
+from schemas.subjects import Judging, Teams
 from schemas.teams import (
     CreateTeam,
     DisbandTeam,
@@ -50,6 +51,11 @@ class TeamsService:
             nc, "registration", RegistrationEvent, lambda event, _subject: self.state.evolve_registration(event)
         )
         await self.registrations.open()
+        # The judging stream, read only too: once an event's judging is closed, its teams are frozen.
+        self.judging: EventStore[JudgingEvent] = EventStore(
+            nc, "judging", JudgingEvent, lambda event, _subject: self.state.evolve_judging(event)
+        )
+        await self.judging.open()
         self.store: EventStore[TeamsEvent] = EventStore(
             nc, self.name, TeamsEvent, lambda event, _subject: self.state.evolve(event)
         )
@@ -71,9 +77,14 @@ class TeamsService:
         await self.endpoints.stop()
         await self.store.close()
         await self.registrations.close()
+        await self.judging.close()
         await self.catalog.close()
 
     # --- state from the streams ---
+
+    async def _judging_current(self, slug: str) -> None:
+        """Judging closes in another service: know its last word on this event before deciding or answering."""
+        await self.judging.catch_up_subject(Judging.event_subject(slug))
 
     # --- appending ---
 
@@ -84,6 +95,7 @@ class TeamsService:
         made, promoted or cancelled) is decided once more after catching up with that stream.
         """
         subject = Teams.event_subject(slug)
+        await self._judging_current(slug)
         # Command ids are scoped to their event, in JetStream's de-duplication too.
         scoped = f"{slug}:{msg_id}"
         try:
@@ -132,6 +144,7 @@ class TeamsService:
         if query.with_unplaced:
             # Who is unplaced depends on registrations: the organiser sees those made a moment ago.
             await self.registrations.catch_up_all()
+        await self._judging_current(spec.slug)
         return team_list(self.state, spec, query.with_unplaced)
 
     async def membership(self, query: GetMembership) -> Membership:
@@ -139,4 +152,5 @@ class TeamsService:
         (just made, promoted or cancelled: the page that follows says so)."""
         spec = await self.catalog.spec(query.event)
         await self.registrations.catch_up_all()
+        await self._judging_current(spec.slug)
         return membership(self.state, spec, query.registration)

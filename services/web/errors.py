@@ -67,6 +67,9 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "not_confirmed": N_("Seules les inscriptions confirmées peuvent être pointées."),
     "already_checked_in": N_("Cette personne est déjà arrivée."),
     "teams_closed": N_("L'événement est terminé : les équipes ne peuvent plus changer."),
+    "teams_frozen": N_(
+        "Le jury est clos : les équipes sont figées. Seule l'organisation peut encore y placer ou en retirer quelqu'un."
+    ),
     "team_name_required": N_("Donnez un nom à l'équipe."),
     "team_no_founder": N_("Une équipe est créée par un·e participant·e ou par l'organisation."),
     "team_unknown_challenge": N_("Choisissez un défi proposé."),

@@ -12,8 +12,13 @@ from services.cli.demo_day import plain
 from tests.axe import serious_violations
 from tests.browser.test_registration_in_chromium import PHONE, login, screenshot
 from tests.conftest import HACKATHON, Web
+from tests.integration.test_judging import CRITERIA, JURY, RESULTS, Jury, jury, post_form, score
+from tests.integration.test_pages import Page
+from tests.integration.test_teams import register, send
+from tests.integration.test_teams_frozen import FROZEN_FR
 
 pytestmark = pytest.mark.browser
+__all__ = ["jury"]  # the fixture, shared with the judging tests
 
 WORDS = {
     "fr": {
@@ -182,3 +187,39 @@ async def test_a_team_is_created_and_joined_with_the_keyboard_alone(
         "traite",
         ["Driss Keyboard", "Emma Keyboard"],
     )
+
+
+async def test_after_judging_closed_and_results_published_the_winning_team_cannot_be_joined_by_its_code(
+    demo: Web, page: Any, http: httpx.AsyncClient, jury: Jury
+) -> None:
+    """Chloé opened her team page while judging was open; she types the winners' code after the results are out."""
+    winners = jury.teams[0]
+    alice = await register(http, "Alice Martin")
+    assert (await send(http, alice, "join", team_id=winners)).status_code == 303
+    code = Page((await http.get(alice["team_url"])).text).text_of("team-code")
+    await register_participant(page, demo.url, "Chloé Durand", "chloe@example.org", WORDS["fr"])
+    await page.click("text=Mon équipe")
+    await page.wait_for_selector("#f-code")
+
+    link = jury.link("Claire Moreau")
+    for team, points in zip(jury.teams, ("9", "5", "7"), strict=True):
+        for criterion in CRITERIA:
+            given = min(points, "5") if criterion == "pitch" else points
+            assert (await score(http, link, team, criterion, given)).status_code == 303
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    assert (await post_form(http, RESULTS + "/", RESULTS + "/publish")).status_code == 303
+
+    await page.fill("#f-code", code)
+    await page.get_by_role("button", name="Rejoindre l'équipe", exact=True).click()
+    await page.wait_for_selector("#errors, #outcome")  # refused, or (before the fix) in the team with its rank
+    main = await page.inner_text("main")
+    assert "classée" not in main and "Vous avez rejoint l'équipe" not in main
+    assert FROZEN_FR in await page.inner_text("[role=alert]")
+    assert await page.locator("#teams-frozen").is_visible()
+    assert await page.locator("#f-code").count() == 0  # nothing left to join, found or leave
+    await page.reload()
+    assert "classée" not in await page.inner_text("main")
+    assert await page.get_by_role("button", name="Créer l'équipe").count() == 0
+    assert await serious_violations(page) == []
+    teams = (await http.get(f"/api/v1/events/{HACKATHON}/teams")).json()
+    assert [m["name"] for m in next(t for t in teams["teams"] if t["id"] == winners)["members"]] == ["Alice Martin"]

@@ -161,6 +161,22 @@ def test_scores_outside_the_rules_are_refused(spec: EventSpec) -> None:
     assert day.score("j1", "b", "pitch", 3)
 
 
+def test_once_closed_no_juror_can_move_the_standings_and_no_sheet_can_change(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.sheet("j1", "a", FULL)
+    day.sheet("j2", "b", FULL)
+    day.sheet("j2", "a", {**FULL, "pitch": 0})
+    day.close()
+    before = day.standings()
+    assert refusal(lambda: day.score("j2", "a", "pitch", 5)) == "judging_closed"
+    # Taking team a off j2's sheet would drop j2's low score for it and lift a's total.
+    assert refusal(lambda: day.assign("j2", ["b"])) == "judging_closed"
+    assert day.standings() == before
+    day.close(reopen=True)
+    day.assign("j2", ["b"])
+    assert day.standings() != before
+
+
 def test_the_limits_of_a_score_and_of_feedback_are_the_same_for_the_messages_and_the_rules(spec: EventSpec) -> None:
     assert (MIN_POINTS, MAX_POINTS, MAX_POINTS_DIGITS, MAX_FEEDBACK_LENGTH) == (0, 100, 3, 2000)
     score = {"command_id": "score-0001", "event": SLUG, "juror": "j1", "team": "a", "criterion": "pitch"}

@@ -1,4 +1,5 @@
-"""Team formation's pure rules: founding, joining, leaving, disbanding, and state from both streams."""
+"""Team formation's pure rules: founding, joining, leaving, disbanding, frozen once judging closes, and state
+from the streams."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -8,6 +9,7 @@ import pytest
 
 from schemas.catalog import Category, Challenge, EventSpec, Venue
 from schemas.errors import Rejected
+from schemas.judging import JudgingClosed, JudgingReopened
 from schemas.registration import (
     OfferLapsed,
     PersonErased,
@@ -16,7 +18,16 @@ from schemas.registration import (
     SeatOffered,
     WaitlistPromoted,
 )
-from schemas.teams import CreateTeam, DisbandTeam, JoinTeam, LeaveTeam, TeamCreated, TeamsEvent
+from schemas.teams import (
+    CreateTeam,
+    DisbandTeam,
+    JoinTeam,
+    LeaveTeam,
+    MemberJoined,
+    MemberLeft,
+    TeamCreated,
+    TeamsEvent,
+)
 from services.teams.rules import (
     TeamsState,
     decide_create,
@@ -432,6 +443,84 @@ def test_an_organiser_removes_a_member_and_disbands_a_team_which_frees_everyone(
             state, EVENT, DisbandTeam(command_id="d2", event=SLUG, team_id="epis", by_organiser=ORGANISER), NOW
         )
     assert refusal(error) == ("not_found", "team_id", "team_not_found")
+
+
+# --- frozen once judging is closed ---
+
+
+def close_judging(state: TeamsState, slug: str = SLUG) -> None:
+    state.evolve_judging(JudgingClosed(command_id=f"close-{slug}", event=slug, by_organiser=ORGANISER, at=NOW))
+
+
+def test_once_judging_is_closed_participants_can_no_longer_found_join_or_leave(state: TeamsState) -> None:
+    create(state, open=False)
+    code = state.of(SLUG).teams["epis"].code
+    apply(state, decide_join(state, EVENT, join(state, "bruno", code=code), NOW))
+    close_judging(state)
+    before = team_list(state, EVENT).teams
+    with pytest.raises(Rejected) as error:
+        decide_join(state, EVENT, join(state, "chloe", code=code), NOW)  # the winning team's code
+    assert refusal(error) == ("conflict", None, "teams_frozen")
+    with pytest.raises(Rejected) as error:
+        decide_leave(state, EVENT, LeaveTeam(command_id="leave-b", event=SLUG, registration="bruno"), NOW)
+    assert refusal(error)[2] == "teams_frozen"
+    with pytest.raises(Rejected) as error:
+        create(state, founder="chloe", name="Tard venus", team_id="tard", command_id="create-tard")
+    assert refusal(error)[2] == "teams_frozen"
+    assert team_list(state, EVENT).teams == before
+    assert team_list(state, EVENT).frozen and membership(state, EVENT, "chloe").frozen
+
+
+def test_after_closing_an_organiser_still_corrects_members_and_the_correction_shows(state: TeamsState) -> None:
+    create(state)
+    close_judging(state)
+    placed = apply(state, decide_join(state, EVENT, join(state, "chloe", by_organiser=ORGANISER), NOW))
+    assert isinstance(placed, MemberJoined) and placed.while_judging_closed
+    [team] = team_list(state, EVENT).teams
+    assert (team.members, team.corrected, team.late_members) == (["alice", "chloe"], True, ["chloe"])
+    removed = LeaveTeam(command_id="rm-a", event=SLUG, registration="alice", by_organiser=ORGANISER)
+    left = apply(state, decide_leave(state, EVENT, removed, NOW))
+    assert isinstance(left, MemberLeft) and left.while_judging_closed
+    hers = membership(state, EVENT, "chloe").team
+    assert hers is not None and (hers.members, hers.corrected, hers.late_members) == (["chloe"], True, ["chloe"])
+
+
+def test_creating_or_disbanding_a_team_after_closing_needs_the_judging_reopened_even_for_an_organiser(
+    state: TeamsState,
+) -> None:
+    create(state)
+    close_judging(state)
+    disband = DisbandTeam(command_id="disband", event=SLUG, team_id="epis", by_organiser=ORGANISER)
+    with pytest.raises(Rejected) as error:
+        decide_disband(state, EVENT, disband, NOW)
+    assert refusal(error)[2] == "teams_frozen"  # it would take a scored team out of the standings
+    with pytest.raises(Rejected) as error:
+        create(state, founder=None, name="Vide", team_id="vide", command_id="create-vide")
+    assert refusal(error)[2] == "teams_frozen"
+    state.evolve_judging(JudgingReopened(command_id="reopen", event=SLUG, by_organiser=ORGANISER, at=NOW))
+    assert not team_list(state, EVENT).frozen
+    apply(state, decide_disband(state, EVENT, disband, NOW))
+    assert team_list(state, EVENT).teams == []
+
+
+def test_closing_another_events_judging_freezes_nothing_here(state: TeamsState) -> None:
+    create(state)
+    close_judging(state, "another-2027")
+    joined = apply(state, decide_join(state, EVENT, join(state, "bruno"), NOW))
+    assert isinstance(joined, MemberJoined) and not joined.while_judging_closed
+    assert not team_list(state, EVENT).teams[0].corrected
+
+
+def test_a_correction_replayed_is_the_same_correction(state: TeamsState) -> None:
+    events: list[TeamsEvent] = [create(state)]
+    close_judging(state)
+    events.append(apply(state, decide_join(state, EVENT, join(state, "bruno", by_organiser=ORGANISER), NOW)))
+    replayed = TeamsState()
+    for person in ("alice", "bruno"):
+        registered(replayed, person)
+    for event in events:  # the teams stream read before the judging stream: the events say it
+        replayed.evolve(event)
+    assert team_list(replayed, EVENT).teams == team_list(state, EVENT).teams
 
 
 # --- idempotency ---

@@ -52,6 +52,7 @@ class OrganiserTeams(Controller):
             organiser=request.state.organiser,
             event=board.spec,
             teams=board.teams.teams,
+            frozen=board.teams.frozen,
             max_size=board.teams.max_size,
             people={r.id: r for r in board.registrations},
             unplaced=sorted(board.unplaced, key=lambda r: r.name.casefold()),

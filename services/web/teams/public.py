@@ -97,7 +97,11 @@ class TeamPages(Controller):
             registration=view,
             eligible=eligible,
             ineligibility=mine.ineligibility,
+            # Once judging is closed the teams service refuses every change: the page offers none.
+            frozen=mine.frozen,
             team=team,
+            # Placed by an organiser after judging closed: the team's rank was decided without her.
+            late=team is not None and view.id in team.late_members,
             max_size=spec.team_max_size,
             joinable=joinable,
             outcome=outcome,
