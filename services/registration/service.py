@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import msgspec
 from nats.aio.client import Client
 
-from schemas.catalog import EventSpec
+from schemas.catalog import EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.registration import (
     Answer,
@@ -45,6 +45,7 @@ from schemas.registration import (
 )
 from schemas.subjects import Registration
 from schemas.validation import same_secret, without_accents
+from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
@@ -96,7 +97,11 @@ class RegistrationService:
 
     def __init__(self, housekeeping_seconds: float | None = None) -> None:
         self.state = RegistrationState()
-        self.catalog = CatalogReader()
+        # A new definition may raise a category's capacity: its new seats go to the people waiting.
+        self.catalog = CatalogReader(on_defined=self._on_defined)
+        self.background = Background(log)
+        # Set once this instance's state is current: definitions replayed before decide nothing.
+        self._live = False
         self.people: dict[str, PersonalData] = {}
         # Seats this instance is claiming right now, so its own concurrent requests pick
         # different seats; other instances are kept out by the expected-sequence check.
@@ -115,6 +120,9 @@ class RegistrationService:
             nc, self.name, RegistrationEvent, lambda event, _subject: self._apply(event)
         )
         await self.store.open()
+        self._live = True
+        # Seats left free while people wait (a capacity raised while no instance ran): offered now.
+        self.background.start(self._offer_in_every_event())
         self.endpoints = Endpoints(
             nc, self.name, "Registrations, waitlist, check-in and personal data", also_writes=(f"KV_{PEOPLE_BUCKET}",)
         )
@@ -138,7 +146,9 @@ class RegistrationService:
         self._housekeeping = asyncio.create_task(self._housekeeping_loop())
 
     async def stop(self) -> None:
+        self._live = False
         self._housekeeping.cancel()
+        await self.background.stop()
         await self.endpoints.stop()
         await self.store.close()
         await self.catalog.close()
@@ -150,6 +160,24 @@ class RegistrationService:
         # Personal data changed somewhere (maybe another instance): read it afresh next time.
         if isinstance(event, AnswersChanged | PersonErased):
             self.people.pop(event.registration_id, None)
+
+    def _on_defined(self, event: EventDefined) -> None:
+        if self._live:
+            self.background.start(self._offer_in_event(event.spec.slug))
+
+    async def _offer_in_event(self, slug: str) -> None:
+        """Offer every seat of the event free while people wait: each instance may, none twice."""
+        spec = self.catalog.specs.get(slug)
+        if spec is None:
+            return
+        for category in spec.categories:
+            await self._offer_free_seats(spec, category.id)
+
+    async def _offer_in_every_event(self) -> None:
+        now = datetime.now(UTC)
+        for slug, spec in list(self.catalog.specs.items()):
+            if spec.ends_at > now:  # nobody is offered a seat at an event that is over
+                await self._offer_in_event(slug)
 
     async def _load_people(self, ids: list[str]) -> None:
         """Fetch from the bucket the personal data this instance has not seen yet."""
