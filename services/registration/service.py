@@ -32,16 +32,19 @@ from schemas.registration import (
     GetCounts,
     GetRegistration,
     ListRegistrations,
+    OfferLapsed,
     PersonalData,
     PersonalDataExport,
     PersonalDataExported,
     PersonErased,
     Promote,
     Register,
+    RegistrationCancelled,
     RegistrationEvent,
     RegistrationList,
     RegistrationView,
     UpdateAnswers,
+    WaitlistPromoted,
 )
 from schemas.subjects import Registration
 from schemas.validation import same_secret, without_accents
@@ -77,6 +80,8 @@ log = logging.getLogger("perche.registration")
 
 SECRETS_BUCKET = "perche_registration_secrets"
 __all__ = ["PEOPLE_BUCKET", "SECRETS_BUCKET", "RegistrationService"]
+# What changes a CalendarHolder (its status, or erasure): announced to the web's caches.
+HOLDER_CHANGES = (RegistrationCancelled, OfferLapsed, WaitlistPromoted, PersonErased)
 # How many times a write is decided again (after a race, or a wait for this instance's own
 # claims in flight) before it is refused as unavailable.
 MAX_ATTEMPTS = 50
@@ -110,6 +115,7 @@ class RegistrationService:
         self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
 
     async def start(self, nc: Client) -> None:
+        self.nc = nc
         js = nc.jetstream()
         self.secret = await shared_secret(await bucket(js, SECRETS_BUCKET), "tokens")
         self.people_store = PeopleStore(js)
@@ -160,6 +166,11 @@ class RegistrationService:
         # Personal data changed somewhere (maybe another instance): read it afresh next time.
         if isinstance(event, AnswersChanged | PersonErased):
             self.people.pop(event.registration_id, None)
+        # Whose calendar link the web checked has changed: tell it now (not during replay),
+        # so a cancelled person's feed says so at once rather than when the web's check expires.
+        if self._live and isinstance(event, HOLDER_CHANGES):
+            subject = Registration.holder_changed(event.event, event.registration_id)
+            self.background.start(self.nc.publish(subject, b""))
 
     def _on_defined(self, event: EventDefined) -> None:
         if self._live:
@@ -509,6 +520,7 @@ class RegistrationService:
             status=record.status,
             language="en" if record.language == "en" else "fr",
             erased=record.erased,
+            cancelled_at=record.cancelled_at if record.status == "cancelled" else None,
         )
 
     async def list(self, query: ListRegistrations) -> RegistrationList:
