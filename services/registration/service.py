@@ -179,16 +179,14 @@ class RegistrationService:
     async def _offer_in_event(self, slug: str) -> None:
         """Offer every seat of the event free while people wait: each instance may, none twice."""
         spec = self.catalog.specs.get(slug)
-        if spec is None:
-            return
+        if spec is None or spec.ends_at <= datetime.now(UTC):
+            return  # nobody is offered a seat at an event that is over
         for category in spec.categories:
             await self._offer_free_seats(spec, category.id)
 
     async def _offer_in_every_event(self) -> None:
-        now = datetime.now(UTC)
-        for slug, spec in list(self.catalog.specs.items()):
-            if spec.ends_at > now:  # nobody is offered a seat at an event that is over
-                await self._offer_in_event(slug)
+        for slug in list(self.catalog.specs):
+            await self._offer_in_event(slug)
 
     async def _load_people(self, ids: list[str]) -> None:
         """Fetch from the bucket the personal data this instance has not seen yet."""
