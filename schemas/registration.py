@@ -125,6 +125,9 @@ class CalendarHolder(msgspec.Struct, frozen=True, kw_only=True, tag="calendar_ho
     status: Status
     language: Language
     erased: bool = False
+    # When the registration ended (cancelled, or an offer not claimed): the feed then shows
+    # every item cancelled, as of that moment.
+    cancelled_at: datetime | None = None
 
 
 class ListRegistrations(msgspec.Struct, frozen=True, kw_only=True):

@@ -250,14 +250,26 @@ class GetFeed(msgspec.Struct, frozen=True, kw_only=True):
     # For kind "person": the registration and its category (checked by the caller).
     registration: str | None = None
     category: str | None = None
+    # For kind "person": when that registration was cancelled (every item is then shown cancelled).
+    cancelled_at: datetime | None = None
     language: Language = "fr"
     # Where the web is reached, for the URL of each item.
     base_url: str = ""
 
     @property
-    def variant(self) -> tuple[str | None, ...]:
-        """Which feed this is, whatever the version: the event first, then kind, room, person, language, address."""
-        return (self.event, self.kind, self.room, self.registration, self.category, self.language, self.base_url)
+    def variant(self) -> tuple[object, ...]:
+        """Which feed this is, whatever the version: the event first, then kind, room, person (and
+        whether and when they cancelled), language, address."""
+        return (
+            self.event,
+            self.kind,
+            self.room,
+            self.registration,
+            self.category,
+            self.cancelled_at,
+            self.language,
+            self.base_url,
+        )
 
 
 # --- replies ---

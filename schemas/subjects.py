@@ -84,6 +84,15 @@ class Registration:
     def person_subject(slug: str, registration_id: str) -> str:
         return f"perche.registration.evt.{token(slug)}.person.{token(registration_id)}"
 
+    # Announced (not stored) when a registration's status changes (cancelled, offer lapsed,
+    # confirmed, erased), so web instances forget the calendar link they checked:
+    # perche.registration.changed.<slug>.<registration id>.
+    HOLDER_CHANGED_ANY: Final = "perche.registration.changed.*.*"
+
+    @staticmethod
+    def holder_changed(slug: str, registration_id: str) -> str:
+        return f"perche.registration.changed.{token(slug)}.{token(registration_id)}"
+
 
 class Schedule:
     EDIT: Final = "perche.schedule.cmd.edit"

@@ -48,6 +48,8 @@ class Record:
     seat: int | None = None
     offer_expires_at: datetime | None = None
     checked_in_at: datetime | None = None
+    # When it ended: cancelled, or an offer not claimed in time.
+    cancelled_at: datetime | None = None
     erased: bool = False
     history: list[str] = field(default_factory=list)
     # What a repeat of the request that made it must match (None: registered before issue 9).
@@ -146,6 +148,7 @@ class RegistrationState:
                 if record.id in tally.waitlist:
                     tally.waitlist.remove(record.id)
                 record.status = "cancelled"
+                record.cancelled_at = event.at
                 record.history.append(f"{event.at.isoformat()} cancelled")
             case SeatOffered():
                 record = self.records[event.registration_id]
@@ -176,6 +179,7 @@ class RegistrationState:
                     return  # claimed (or cancelled) before the lapse was written: nothing lapses
                 self._release(record)
                 record.status = "cancelled"
+                record.cancelled_at = event.at
                 record.offer_expires_at = None
                 record.history.append(f"{event.at.isoformat()} offer not claimed in time")
             case CheckedIn():

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import msgspec
 from nats.aio.client import Client
 
-from schemas.catalog import EventSpec
+from schemas.catalog import EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.registration import (
     Answer,
@@ -32,19 +32,23 @@ from schemas.registration import (
     GetCounts,
     GetRegistration,
     ListRegistrations,
+    OfferLapsed,
     PersonalData,
     PersonalDataExport,
     PersonalDataExported,
     PersonErased,
     Promote,
     Register,
+    RegistrationCancelled,
     RegistrationEvent,
     RegistrationList,
     RegistrationView,
     UpdateAnswers,
+    WaitlistPromoted,
 )
 from schemas.subjects import Registration
 from schemas.validation import same_secret, without_accents
+from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, shared_secret
@@ -76,6 +80,8 @@ log = logging.getLogger("perche.registration")
 
 SECRETS_BUCKET = "perche_registration_secrets"
 __all__ = ["PEOPLE_BUCKET", "SECRETS_BUCKET", "RegistrationService"]
+# What changes a CalendarHolder (its status, or erasure): announced to the web's caches.
+HOLDER_CHANGES = (RegistrationCancelled, OfferLapsed, WaitlistPromoted, PersonErased)
 # How many times a write is decided again (after a race, or a wait for this instance's own
 # claims in flight) before it is refused as unavailable.
 MAX_ATTEMPTS = 50
@@ -96,7 +102,11 @@ class RegistrationService:
 
     def __init__(self, housekeeping_seconds: float | None = None) -> None:
         self.state = RegistrationState()
-        self.catalog = CatalogReader()
+        # A new definition may raise a category's capacity: its new seats go to the people waiting.
+        self.catalog = CatalogReader(on_defined=self._on_defined)
+        self.background = Background(log)
+        # Set once this instance's state is current: definitions replayed before decide nothing.
+        self._live = False
         self.people: dict[str, PersonalData] = {}
         # Seats this instance is claiming right now, so its own concurrent requests pick
         # different seats; other instances are kept out by the expected-sequence check.
@@ -105,6 +115,7 @@ class RegistrationService:
         self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
 
     async def start(self, nc: Client) -> None:
+        self.nc = nc
         js = nc.jetstream()
         self.secret = await shared_secret(await bucket(js, SECRETS_BUCKET), "tokens")
         self.people_store = PeopleStore(js)
@@ -115,6 +126,9 @@ class RegistrationService:
             nc, self.name, RegistrationEvent, lambda event, _subject: self._apply(event)
         )
         await self.store.open()
+        self._live = True
+        # Seats left free while people wait (a capacity raised while no instance ran): offered now.
+        self.background.start(self._offer_in_every_event())
         self.endpoints = Endpoints(
             nc, self.name, "Registrations, waitlist, check-in and personal data", also_writes=(f"KV_{PEOPLE_BUCKET}",)
         )
@@ -138,7 +152,9 @@ class RegistrationService:
         self._housekeeping = asyncio.create_task(self._housekeeping_loop())
 
     async def stop(self) -> None:
+        self._live = False
         self._housekeeping.cancel()
+        await self.background.stop()
         await self.endpoints.stop()
         await self.store.close()
         await self.catalog.close()
@@ -150,6 +166,27 @@ class RegistrationService:
         # Personal data changed somewhere (maybe another instance): read it afresh next time.
         if isinstance(event, AnswersChanged | PersonErased):
             self.people.pop(event.registration_id, None)
+        # Whose calendar link the web checked has changed: tell it now (not during replay),
+        # so a cancelled person's feed says so at once rather than when the web's check expires.
+        if self._live and isinstance(event, HOLDER_CHANGES):
+            subject = Registration.holder_changed(event.event, event.registration_id)
+            self.background.start(self.nc.publish(subject, b""))
+
+    def _on_defined(self, event: EventDefined) -> None:
+        if self._live:
+            self.background.start(self._offer_in_event(event.spec.slug))
+
+    async def _offer_in_event(self, slug: str) -> None:
+        """Offer every seat of the event free while people wait: each instance may, none twice."""
+        spec = self.catalog.specs.get(slug)
+        if spec is None or spec.ends_at <= datetime.now(UTC):
+            return  # nobody is offered a seat at an event that is over
+        for category in spec.categories:
+            await self._offer_free_seats(spec, category.id)
+
+    async def _offer_in_every_event(self) -> None:
+        for slug in list(self.catalog.specs):
+            await self._offer_in_event(slug)
 
     async def _load_people(self, ids: list[str]) -> None:
         """Fetch from the bucket the personal data this instance has not seen yet."""
@@ -481,6 +518,7 @@ class RegistrationService:
             status=record.status,
             language="en" if record.language == "en" else "fr",
             erased=record.erased,
+            cancelled_at=record.cancelled_at if record.status == "cancelled" else None,
         )
 
     async def list(self, query: ListRegistrations) -> RegistrationList:

@@ -589,5 +589,19 @@ def sessions_for_person(agenda: Agenda, registration_id: str, audience: Audience
     ]
 
 
+def cancelled_for_person(sessions: Iterable[Session], cancelled_at: datetime) -> list[Session]:
+    """A cancelled person's items as their feed shows them: each one cancelled as of `cancelled_at`,
+    under the same UID with a higher SEQUENCE, so calendar apps strike it out in place."""
+    return [
+        msgspec.structs.replace(
+            s,
+            cancelled=True,
+            sequence=s.sequence + 1,
+            updated_at=cancelled_at if s.updated_at is None else max(s.updated_at, cancelled_at),
+        )
+        for s in sessions
+    ]
+
+
 def sessions_in_room(agenda: Agenda, room_id: str) -> list[Session]:
     return [s for s in agenda.sessions if s.room == room_id]

@@ -42,6 +42,7 @@ from services.schedule.rules import (
     EventAgenda,
     ScheduleState,
     audience_of,
+    cancelled_for_person,
     decide_edit,
     decide_release,
     file_hash,
@@ -312,6 +313,8 @@ class ScheduleService:
                 raise Rejected("invalid", "A personal feed needs the registration and its category", "registration")
             audience = audience_of(spec, query.category)
             sessions = sessions_for_person(agenda, query.registration, audience)
+            if query.cancelled_at is not None:
+                sessions = cancelled_for_person(sessions, query.cancelled_at)
             name = f"{title} — {labels(query.language)['mine']}"
         else:
             sessions = agenda.sessions
@@ -326,4 +329,6 @@ class ScheduleService:
             released_at=view.released_at or version.updated_at,
         )
         etag = etag_of(body, query.variant)
-        return Feed(body=body, etag=etag, last_modified=version.updated_at, version_key=version.key)
+        # A cancellation after the release changes the feed too (If-Modified-Since must see it).
+        changed = max(version.updated_at, query.cancelled_at or version.updated_at)
+        return Feed(body=body, etag=etag, last_modified=changed, version_key=version.key)

@@ -143,7 +143,7 @@ async def test_a_room_feed_lists_that_room_only(demo: Web, http: httpx.AsyncClie
     assert (await http.get(f"/e/{HACKATHON}/rooms/grenier/calendar.ics")).status_code == 404
 
 
-async def test_a_personal_feed_has_the_persons_items_and_ends_when_they_cancel(
+async def test_a_personal_feed_has_the_persons_items_and_shows_them_cancelled_once_they_cancel(
     demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str], icaljs: IcalJs
 ) -> None:
     agenda = await released(http, ROUND_TABLE)
@@ -177,9 +177,29 @@ async def test_a_personal_feed_has_the_persons_items_and_ends_when_they_cancel(
     assert wrong.status_code == 403
     manage_token = person["manage_url"].split("token=")[1]
     assert (await http.get(f"/r/{person['id']}/calendar.ics", params={"token": manage_token})).status_code == 403
+    before = {e["uid"]: e for e in icaljs.read(updated.text)["events"]}
+    assert {e["status"] for e in before.values()} == {"CONFIRMED"}
+
+    # Cancelled, the feed keeps answering (a 403, 404 or 410 would leave the stale items in
+    # calendar apps): the same items, each cancelled with a higher SEQUENCE, under a new ETag. At
+    # once: the registration service announces the cancellation and the web forgets the link it
+    # checked, well before HOLDER_TTL.
     await http.post(f"/api/v1/registrations/{person['id']}/cancel", params={"token": manage_token})
-    cache_of(demo).holders.clear()  # a checked link is trusted for a minute; skip the wait
-    assert (await http.get(f"/{path}")).status_code == 410
+    cancelled = await http.get(f"/{path}", headers={"If-None-Match": updated.headers["etag"]})
+    assert cancelled.status_code == 200 and cancelled.headers["etag"] != updated.headers["etag"]
+    after = {e["uid"]: e for e in icaljs.read(cancelled.text)["events"]}
+    assert after.keys() == before.keys()
+    assert {e["status"] for e in after.values()} == {"CANCELLED"}
+    assert all(after[u]["sequence"] > before[u]["sequence"] for u in before)
+    assert parsedate_to_datetime(cancelled.headers["last-modified"]) >= parsedate_to_datetime(
+        updated.headers["last-modified"]
+    )
+    # The same answer from every cache emptied, and a 304 for its own tag only.
+    cache_of(demo).holders.clear()
+    cache_of(demo).feeds.clear()
+    again = await http.get(f"/{path}", headers={"If-None-Match": cancelled.headers["etag"]})
+    assert again.status_code == 304
+    assert (await http.get(f"/{path}")).text == cancelled.text
 
 
 async def test_feeds_speak_the_language_asked_for(demo: Web, http: httpx.AsyncClient) -> None:

@@ -366,6 +366,34 @@ def test_an_unclaimed_offer_lapses_and_passes_to_the_next_person() -> None:
     assert ledger.state.records[third].seat == 1
 
 
+def test_seats_added_to_a_full_category_go_to_the_first_people_waiting_and_no_further() -> None:
+    ledger = Ledger()
+    seated, *waiting = (ledger.register(n) for n in range(1, 5))
+    ledger.spec = msgspec.structs.replace(
+        EVENT,
+        categories=[msgspec.structs.replace(c, capacity=3) if c.id == "mentor" else c for c in EVENT.categories],
+    )
+    offers = [ledger.offer("mentor"), ledger.offer("mentor"), ledger.offer("mentor")]
+    assert offers == [waiting[0], waiting[1], None]
+    assert [ledger.state.records[w].seat for w in waiting] == [2, 3, None]
+    assert ledger.state.position(waiting[2]) == 1
+    assert ledger.state.tally(SLUG, "mentor").holders[1] == seated
+
+
+def test_a_registration_remembers_when_it_ended() -> None:
+    ledger = Ledger()
+    first, second = ledger.register(1), ledger.register(2)
+    assert ledger.state.records[first].cancelled_at is None
+    ledger.cancel(first, NOW + timedelta(hours=2))
+    assert ledger.state.records[first].cancelled_at == NOW + timedelta(hours=2)
+    ledger.offer("mentor", NOW + timedelta(hours=2))
+    deadline = ledger.state.records[second].offer_expires_at
+    assert deadline is not None
+    [lapse] = lapsed_offers(ledger.state, deadline)
+    ledger.apply(lapse)
+    assert ledger.state.records[second].cancelled_at == lapse.at
+
+
 def test_an_organiser_gives_a_seat_only_when_one_is_free() -> None:
     ledger = Ledger()
     first, waiting = ledger.register(1), ledger.register(2)

@@ -34,6 +34,7 @@ def test_a_feed_key_names_the_event_first_then_the_version() -> None:
         "hall",
         None,
         None,
+        None,
         "en",
         "https://perche.example.org",
     )
@@ -48,11 +49,12 @@ def test_a_feed_key_names_the_event_first_then_the_version() -> None:
         {"kind": "public"},
         {"registration": "r2"},
         {"category": "mentor"},
+        {"cancelled_at": AT},
         {"language": "en"},
         {"base_url": "https://perche.example.org"},
     ],
 )
-def test_a_feed_key_changes_with_every_field_of_the_feed(change: dict[str, str]) -> None:
+def test_a_feed_key_changes_with_every_field_of_the_feed(change: dict[str, object]) -> None:
     base = GetFeed(event=HACKATHON, kind="person", registration="r1", category="participant", room="amphi")
     other = msgspec.structs.replace(base, **change)
     assert other.variant != base.variant

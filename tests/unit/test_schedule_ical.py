@@ -13,7 +13,7 @@ from schemas.schedule import Agenda, GetFeed, Session
 from services.catalog.files import read_event_file
 from services.catalog.rules import normalise
 from services.schedule.ical import build_calendar, etag_of, fold, uid
-from services.schedule.rules import apply_edits, import_edits, stamp
+from services.schedule.rules import apply_edits, cancelled_for_person, import_edits, stamp
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASED = datetime(2027, 5, 2, 8, 30, tzinfo=UTC)
@@ -141,3 +141,18 @@ def test_folding_never_cuts_a_character_or_an_escape_in_two() -> None:
         assert all(len(p.encode()) <= 75 for p in parts)
         assert "".join(parts) == "DESCRIPTION:" + text
         assert not any(p.endswith("\\") and not p.endswith("\\\\") for p in parts[:-1])
+
+
+def test_a_cancelled_persons_items_are_all_cancelled_under_the_same_uids_with_a_higher_sequence() -> None:
+    event, agenda = demo()
+    cancelled_at = RELEASED + timedelta(days=3)
+    before = {str(e["UID"]): e for e in parse(build(event, agenda)).walk("VEVENT")}
+    after = {
+        str(e["UID"]): e
+        for e in parse(build(event, agenda, cancelled_for_person(agenda.sessions, cancelled_at))).walk("VEVENT")
+    }
+    assert after.keys() == before.keys()
+    for key, item in after.items():
+        assert str(item["STATUS"]) == "CANCELLED"
+        assert int(item["SEQUENCE"]) == int(before[key]["SEQUENCE"]) + 1
+        assert item["LAST-MODIFIED"].dt == cancelled_at

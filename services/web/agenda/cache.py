@@ -24,7 +24,9 @@ from services.web.i18n import negotiate
 from services.web.rendering import language_of
 
 VERSION_TTL = 30.0  # seconds a known version is trusted without an announcement
-HOLDER_TTL = 60.0  # seconds a checked personal link is trusted (cancelling takes effect after)
+# Seconds a checked personal link is trusted; the registration service's announcement that
+# its status changed (a cancellation) makes this instance forget it at once.
+HOLDER_TTL = 60.0
 MAX_FEED_BYTES = 64 * 1024 * 1024  # feeds kept per instance, least recently used dropped first
 MAX_HOLDERS = 20_000
 STREAM_LIFETIME = 60.0  # an SSE stream ends after this (EventSource reconnects), so shutdowns wait little
@@ -55,7 +57,8 @@ class AgendaCache:
         self.versions: dict[str, tuple[AgendaVersion, float]] = {}
         self.feeds: OrderedDict[tuple[object, ...], Built] = OrderedDict()
         self.size = 0
-        self.holders: dict[tuple[str, str], tuple[CalendarHolder, float]] = {}
+        # registration id -> token -> (holder, trusted until)
+        self.holders: dict[str, dict[str, tuple[CalendarHolder, float]]] = {}
         self.listeners: defaultdict[str, set[asyncio.Queue[str]]] = defaultdict(set)
         # How many feeds this instance had to fetch: the rest came from memory.
         self.fetches = 0
@@ -70,6 +73,10 @@ class AgendaCache:
                 self._subscription = await self.nc.subscribe(Schedule.CHANGED_ANY, cb=self._on_changed)
                 # Published results change the venue screen too (they do not touch the agenda).
                 self._results = await self.nc.subscribe(Publishing.CHANGED_ANY, cb=self._tell_screens)
+                self._holders = await self.nc.subscribe(Registration.HOLDER_CHANGED_ANY, cb=self._forget_holder)
+
+    async def _forget_holder(self, msg: Any) -> None:
+        self.holders.pop(msg.subject.rsplit(".", 1)[-1], None)
 
     async def _on_changed(self, msg: Any) -> None:
         slug = msg.subject.rsplit(".", 1)[-1]
@@ -115,8 +122,7 @@ class AgendaCache:
         return found
 
     async def holder(self, gateway: Gateway, registration_id: str, token: str) -> CalendarHolder:
-        key = (registration_id, token)
-        known = self.holders.get(key)
+        known = self.holders.get(registration_id, {}).get(token)
         if known is not None and known[1] > time.monotonic():
             return known[0]
         holder = await gateway.call(
@@ -124,7 +130,7 @@ class AgendaCache:
         )
         if len(self.holders) > MAX_HOLDERS:
             self.holders.clear()
-        self.holders[key] = (holder, time.monotonic() + HOLDER_TTL)
+        self.holders.setdefault(registration_id, {})[token] = (holder, time.monotonic() + HOLDER_TTL)
         return holder
 
     async def feed(self, gateway: Gateway, query: GetFeed, filename: str) -> Built:

@@ -20,7 +20,7 @@ FEED_ERRORS = {
 PERSONAL_FEED_ERRORS = {
     **FEED_ERRORS,
     **error_responses(403, media_type="text/html"),
-    410: ResponseSpec(None, description="The registration was cancelled or erased: this feed is gone for good."),
+    410: ResponseSpec(None, description="The person's data was erased: this feed is gone for good."),
 }
 
 
@@ -85,14 +85,16 @@ class CalendarFeeds(Controller):
     ) -> Response[bytes]:
         polled = Polled(request, gateway.base_url)
         holder = await agenda_cache.holder(gateway, registration_id, token)
-        if holder.status == "cancelled" or holder.erased:
-            # The registration ended: the feed is gone for good, and says so to calendar apps.
+        if holder.erased:
+            # Nothing of the person is kept: the feed is gone for good, and says so to calendar apps.
             return Response(b"", status_code=410, headers={"Cache-Control": "no-store"})
         query = GetFeed(
             event=holder.event,
             kind="person",
             registration=holder.registration_id,
             category=holder.category,
+            # Cancelled: the feed keeps answering, every item cancelled, so calendar apps strike them out.
+            cancelled_at=holder.cancelled_at if holder.status == "cancelled" else None,
             language=polled.language(request, holder.language),  # type: ignore[arg-type]
             base_url=polled.base,
         )
