@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from schemas.catalog import Question
+from schemas.catalog import Language
 from schemas.registration import (
     Cancel,
     CheckIn,
@@ -26,10 +26,12 @@ from schemas.registration import (
     RegistrationView,
     UpdateAnswers,
 )
-from schemas.subjects import Registration
+from schemas.subjects import Registration, Teams
+from schemas.teams import ListTeams, TeamList
 from services.web.auth import organiser_guard, organiser_of
 from services.web.bodies import IdempotencyKey, check_key, strictly
 from services.web.gateway import Gateway, public_base
+from services.web.registration.export import forms_teams, registrations_csv
 from services.web.registration.views import (
     AnswersIn,
     EventDetailOut,
@@ -41,7 +43,8 @@ from services.web.registration.views import (
     event_out,
     registration_out,
 )
-from services.web.spreadsheets import csv_bytes
+from services.web.rendering import language_of
+from services.web.spreadsheets import Separator
 from services.web.views import error_responses
 
 
@@ -220,17 +223,30 @@ class RegistrationApi(Controller):
     @get(
         "/events/{slug:str}/registrations.csv",
         summary="Registrations as CSV for LibreOffice and Excel",
+        description=(
+            "UTF-8 with a BOM, times in the event's zone, headers and values in the request's language "
+            "(`lang`, else the language cookie, else Accept-Language, else French). `sep=semicolon` is for "
+            "Excel in French and other languages whose decimal mark is the comma."
+        ),
         guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         media_type="text/csv",
-        responses=error_responses(401, 404, 503),
+        responses=error_responses(400, 401, 404, 503),
     )
-    async def registrations_csv(self, slug: FromPath[str], gateway: NamedDependency[Gateway]) -> Response[bytes]:
+    async def registrations_csv(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        sep: FromQuery[Separator] = "comma",
+        lang: FromQuery[Language | None] = None,
+    ) -> Response[bytes]:
         spec = await gateway.event(slug, include_unpublished=True)
         reply = await gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+        teams = await gateway.call(Teams.LIST, ListTeams(event=slug), TeamList) if forms_teams(spec) else None
         return Response(
-            registrations_csv(spec.questions, reply.registrations),
+            registrations_csv(spec, reply.registrations, teams, lang or language_of(request), sep),
             media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={"Content-Disposition": f'attachment; filename="{slug}-inscriptions.csv"'},
         )
@@ -320,21 +336,3 @@ class RegistrationApi(Controller):
         reply = await gateway.call(Registration.FIND, FindRegistrations(event=slug, text=q[:200]), RegistrationList)
         base = public_base(request)
         return [registration_out(v, base) for v in reply.registrations]
-
-
-def registrations_csv(questions: list[Question], registrations: list[RegistrationView]) -> bytes:
-    """One row per registration and one column per question."""
-    header = ["id", "nom", "email", "catégorie", "statut", "rang liste d'attente", "inscrit le", "langue"]
-    rows = []
-    for r in registrations:
-        answers: list[object] = []
-        for q in questions:
-            value = r.answers.get(q.id, "")
-            if isinstance(value, bool):
-                value = "oui" if value else "non"
-            elif isinstance(value, list):
-                value = ", ".join(value)
-            answers.append(value)
-        when = r.registered_at.isoformat(timespec="seconds")
-        rows.append([r.id, r.name, r.email, r.category, r.status, r.position or "", when, r.language, *answers])
-    return csv_bytes(header + [q.label for q in questions], rows)
