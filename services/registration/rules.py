@@ -225,7 +225,8 @@ def check_answers(spec: EventSpec, category: str, answers: dict[str, Answer]) ->
 def answers_and_problems(
     spec: EventSpec, category: str, answers: dict[str, Answer]
 ) -> tuple[dict[str, Answer], list[Rejected]]:
-    """The clean answers (check_answers) and every problem found with them, in the form's order."""
+    """The clean answers (check_answers) and every problem found with them: unknown questions first,
+    then the event's questions in their order (the form's)."""
     questions = {q.id: q for q in spec.questions_for(category)}
     problems = [
         Rejected("invalid", f"Unknown question {key!r}", f"answers.{key}", key="unknown_question")
@@ -331,12 +332,6 @@ def person_problems(name: str, email: str) -> list[Rejected]:
     if not looks_like_email(email.strip()):
         problems.append(Rejected("invalid", f"{email!r} is not an email address", "email", key="email_invalid"))
     return problems
-
-
-def check_person(name: str, email: str) -> None:
-    """Raises one Rejected naming every problem of the name and the email address."""
-    if problems := person_problems(name, email):
-        raise Rejected.every(problems)
 
 
 def check_answers_change(
