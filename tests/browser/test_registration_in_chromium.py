@@ -380,6 +380,7 @@ async def test_a_form_with_several_mistakes_lists_them_all_at_once_and_lands_on_
     await fill_with_mistakes(page)
     await page.wait_for_selector("#errors:focus")
     assert await in_viewport(page, "#errors")
+    assert await serious_violations(page) == []
     for href, name in zip(fields, ["name", "email", "q_level", "q_team", "consent"], strict=True):
         await page.click(f"#errors a[href='{href}']")
         assert await page.evaluate("document.activeElement.name") == name, href
