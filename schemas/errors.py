@@ -94,6 +94,14 @@ ErrorKey = Literal[
 ERROR_KEYS: frozenset[str] = frozenset(ErrorKey.__args__)  # type: ignore[attr-defined]
 
 
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    """One thing wrong with a request, where it is: a form shows each next to its field."""
+
+    field: str | None = None
+    key: ErrorKey | None = None
+    message: str
+
+
 class ErrorReply(msgspec.Struct, tag="error", frozen=True, kw_only=True):
     code: ErrorCode
     message: str
@@ -102,6 +110,13 @@ class ErrorReply(msgspec.Struct, tag="error", frozen=True, kw_only=True):
     key: ErrorKey | None = None
     # For `rate_limited`: seconds until a retry can succeed (sent as HTTP Retry-After).
     retry_after: int | None = None
+    # Every problem of the request when a rule found several (the first is also field, key and
+    # message above, for clients that read only those); empty when there is just the one above.
+    problems: list[Problem] = []
+
+    def every_problem(self) -> list[Problem]:
+        """Every problem of the request, the one above when it names no other."""
+        return self.problems or [Problem(field=self.field, key=self.key, message=self.message)]
 
 
 HTTP_STATUS: dict[str, int] = {
@@ -129,6 +144,16 @@ class Rejected(Exception):
     ) -> None:
         super().__init__(message)
         self.reply = ErrorReply(code=code, message=message, field=field, key=key, retry_after=retry_after)
+
+    @classmethod
+    def every(cls, refusals: "list[Rejected]") -> "Rejected":
+        """One refusal for all of `refusals` (not empty): the first one's, listing every problem."""
+        first = refusals[0].reply
+        combined = cls(first.code, first.message, first.field, first.key, first.retry_after)
+        if len(refusals) > 1:
+            problems = [problem for refused in refusals for problem in refused.reply.every_problem()]
+            combined.reply = msgspec.structs.replace(first, problems=problems)
+        return combined
 
 
 def command_id_reused() -> Rejected:

@@ -217,22 +217,43 @@ class RegistrationState:
 
 
 def check_answers(spec: EventSpec, category: str, answers: dict[str, Answer]) -> dict[str, Answer]:
-    """Answers keyed by question id, each of the question's kind; blanks dropped."""
+    """Answers keyed by question id, each of the question's kind; blanks dropped.
+
+    Raises one Rejected naming every wrong answer."""
+    clean, problems = answers_and_problems(spec, category, answers)
+    if problems:
+        raise Rejected.every(problems)
+    return clean
+
+
+def answers_and_problems(
+    spec: EventSpec, category: str, answers: dict[str, Answer]
+) -> tuple[dict[str, Answer], list[Rejected]]:
+    """The clean answers (check_answers) and every problem found with them: unknown questions first,
+    then the event's questions in their order (the form's)."""
     questions = {q.id: q for q in spec.questions_for(category)}
-    for key in answers:
-        if key not in questions:
-            raise Rejected("invalid", f"Unknown question {key!r}", f"answers.{key}", key="unknown_question")
+    problems = [
+        Rejected("invalid", f"Unknown question {key!r}", f"answers.{key}", key="unknown_question")
+        for key in answers
+        if key not in questions
+    ]
     clean: dict[str, Answer] = {}
     for question in questions.values():
-        value = _check_answer(question, answers.get(question.id))
+        try:
+            value = _check_answer(question, answers.get(question.id))
+        except Rejected as problem:
+            problems.append(problem)
+            continue
         if value is None:
             if question.required:
-                raise Rejected(
-                    "invalid", f"Please answer: {question.label}", f"answers.{question.id}", key="answer_required"
+                problems.append(
+                    Rejected(
+                        "invalid", f"Please answer: {question.label}", f"answers.{question.id}", key="answer_required"
+                    )
                 )
             continue
         clean[question.id] = value
-    return clean
+    return clean, problems
 
 
 def _check_answer(question: Question, value: Answer | None) -> Answer | None:
@@ -307,11 +328,25 @@ def event_status(spec: EventSpec, statuses: Mapping[str, RegistrationStatus]) ->
     return next((status for status in MOST_HOPEFUL_FIRST if status in public), "closed")
 
 
-def check_person(name: str, email: str) -> None:
+def person_problems(name: str, email: str) -> list[Rejected]:
+    """What is wrong with a person's name and email address (nothing: an empty list)."""
+    problems = []
     if not name.strip():
-        raise Rejected("invalid", "Please give your name", "name", key="name_required")
+        problems.append(Rejected("invalid", "Please give your name", "name", key="name_required"))
     if not looks_like_email(email.strip()):
-        raise Rejected("invalid", f"{email!r} is not an email address", "email", key="email_invalid")
+        problems.append(Rejected("invalid", f"{email!r} is not an email address", "email", key="email_invalid"))
+    return problems
+
+
+def check_answers_change(
+    spec: EventSpec, category: str, name: str, email: str, answers: dict[str, Answer]
+) -> dict[str, Answer]:
+    """A person's new name and answers: the clean answers, or one Rejected naming every problem."""
+    clean, problems = answers_and_problems(spec, category, answers)
+    problems = person_problems(name, email) + problems
+    if problems:
+        raise Rejected.every(problems)
+    return clean
 
 
 def _normal_answer(value: Answer) -> Answer | None:
@@ -364,19 +399,24 @@ def decide_register(
     `reserved` are seats other requests of this instance are claiming right now.
     Newcomers never jump the queue: while people wait without an offer, they wait too.
     """
-    check_person(command.name, command.email)
+    # Every problem of the form at once, the first in the order they were always checked in.
+    problems = person_problems(command.name, command.email)
     if not command.consent:
-        raise Rejected("invalid", "Please accept how your data is used", "consent", key="consent_required")
+        problems.append(Rejected("invalid", "Please accept how your data is used", "consent", key="consent_required"))
     category = spec.category(command.category) if command.category else spec.default_category
     if category is None or not (category.public or command.by_organiser):
-        raise Rejected(
-            "invalid", f"No category {command.category!r} for this event", "category", key="unknown_category"
+        problems.append(
+            Rejected("invalid", f"No category {command.category!r} for this event", "category", key="unknown_category")
         )
+        raise Rejected.every(problems)
     # Organisers may still add people (a juror, a late speaker) once the public form is closed.
-    problem = None if command.by_organiser else registration_window_problem(spec, category, now)
-    if problem:
-        raise problem
-    answers = check_answers(spec, category.id, command.answers)
+    window = None if command.by_organiser else registration_window_problem(spec, category, now)
+    if window and not problems:
+        raise window  # nothing to correct on the form would make it go through
+    answers, answer_problems = answers_and_problems(spec, category.id, command.answers)
+    problems += answer_problems
+    if problems:
+        raise Rejected.every(problems)
     tally = state.tally(spec.slug, category.id)
     seat = None if tally.waitlist else tally.free_seat(category.capacity, reserved)
     event = Registered(

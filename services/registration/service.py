@@ -60,7 +60,7 @@ from services.registration.rules import (
     RegistrationState,
     category_status,
     check_answers,
-    check_person,
+    check_answers_change,
     decide_cancel,
     decide_check_in,
     decide_claim,
@@ -432,8 +432,8 @@ class RegistrationService:
             raise Rejected("conflict", "This person's data was erased", key="erased")
         spec = await self.catalog.spec(record.event)
         old, revision = await self.people_store.read(record.id)
-        check_person(command.name, old.email if old else "someone@example.org")
-        answers = check_answers(spec, record.category, command.answers)
+        email = old.email if old else "someone@example.org"  # not changed here: only the name is checked
+        answers = check_answers_change(spec, record.category, command.name, email, command.answers)
         if self.state.applied(record.id, command.command_id):
             return await self.view(record.id)
         self.people.pop(record.id, None)

@@ -17,7 +17,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 
-from schemas.errors import HTTP_STATUS, ErrorKey, ErrorReply
+from schemas.errors import HTTP_STATUS, ErrorKey, ErrorReply, Problem
 from services.kit.client import ServiceError
 from services.web.rendering import gettext_for, language_of, render
 
@@ -147,6 +147,15 @@ def form_refusal(error: ServiceError, language: str) -> Refusal:
     return refusal(error.reply, language)
 
 
+def form_refusals(error: ServiceError, language: str) -> list[Refusal]:
+    """Every problem a form shows at once (form_refusal: or `error` raised again for the error page)."""
+    status = form_refusal(error, language).status
+    return [
+        Refusal(problem.field, error_text(problem.key, problem.message, language), status)
+        for problem in error.reply.every_problem()
+    ]
+
+
 # --- exception handlers: whatever a handler lets through ends here ---
 
 
@@ -161,10 +170,14 @@ def _error_response(
     message: str,
     field: str | None,
     headers: dict[str, str] | None = None,
+    problems: list[Problem] | None = None,
 ) -> Response[Any]:
     if _is_api(request):
+        body: dict[str, Any] = {"code": code, "message": message, "field": field}
+        if problems:  # several at once (ErrorOut.problems)
+            body["problems"] = [{"field": p.field, "message": p.message} for p in problems]
         return Response(
-            {"code": code, "message": message, "field": field},
+            body,
             status_code=status,
             media_type=MediaType.JSON,
             headers=headers,
@@ -178,7 +191,8 @@ def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Re
     reply = error.reply
     message = reply.message if _is_api(request) else error_text(reply.key, reply.message, language_of(request))
     headers = {"Retry-After": str(reply.retry_after)} if reply.retry_after else None
-    return _error_response(request, HTTP_STATUS.get(reply.code, 500), reply.code, message, reply.field, headers)
+    status = HTTP_STATUS.get(reply.code, 500)
+    return _error_response(request, status, reply.code, message, reply.field, headers, reply.problems)
 
 
 def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:

@@ -6,14 +6,24 @@ import msgspec
 from litestar.openapi import ResponseSpec
 
 
+class ProblemOut(msgspec.Struct, kw_only=True):
+    """One of several problems of a request: the field at fault (when there is one) and what is wrong."""
+
+    field: str | None = None
+    message: str
+
+
 class ErrorOut(msgspec.Struct, kw_only=True):
     """Every error of the API: a stable code, a sentence in the caller's language (Accept-Language),
     and the field at fault when there is one. Codes: invalid, not_found, conflict, unauthorized,
-    forbidden, unavailable, rate_limited, too_large, method_not_allowed."""
+    forbidden, unavailable, rate_limited, too_large, method_not_allowed. When a request breaks
+    several rules at once (a 422 with a wrong email and a missing answer), `problems` lists every
+    one, the first being `message` and `field`; it is absent when there is only that one."""
 
     code: str
     message: str
     field: str | None = None
+    problems: list[ProblemOut] = []
 
 
 class HealthOut(msgspec.Struct, kw_only=True):

@@ -330,3 +330,93 @@ async def test_in_english_a_visitor_registers_changes_answers_is_checked_in_and_
         assert [(r["name"], r["status"]) for r in listed] == [("Sam J. Taylor", "cancelled")]
     finally:
         await context.close()
+
+
+async def fill_with_mistakes(page: Any) -> None:
+    """A participant's form with five problems: no name, a wrong address, two required answers
+    left out and the consent not ticked; an answer that is right and must be kept."""
+    await page.fill("#f-name", "")
+    await page.fill("#f-email", "claire.example.org")
+    await page.check("input[name=category][value=participant]")
+    await page.check("input[name=q_skills][value='Données']")
+    await page.fill("#f-q_diet", "Sans gluten")
+    await page.click("button[type=submit]")
+
+
+async def in_viewport(page: Any, selector: str) -> bool:
+    box = await page.locator(selector).bounding_box()
+    height = (page.viewport_size or PHONE)["height"]
+    # Its top (at least its first 100 px) on the screen; scrolled to, it may start a fraction of a pixel above.
+    return box is not None and box["y"] >= -1 and box["y"] + min(box["height"], 100) <= height
+
+
+async def test_a_form_with_several_mistakes_lists_them_all_at_once_and_lands_on_the_summary(
+    demo: Web, browser: Any, page: Any, organiser_headers: dict[str, str], http: httpx.AsyncClient
+) -> None:
+    fields = ["#f-name", "#f-email", "#f-q_level", "#f-q_team", "#f-consent"]
+    # Without JavaScript, on a phone: the answer opens on the summary (the form is far down the page).
+    context, phone = await phone_without_javascript(browser)
+    try:
+        await phone.goto(f"{demo.url}/e/{HACKATHON}")
+        await fill_with_mistakes(phone)
+        summary = phone.locator("#errors")
+        assert await summary.locator("h2").inner_text() == "Il y a un problème"
+        links = summary.locator("a")
+        assert [await links.nth(i).get_attribute("href") for i in range(await links.count())] == fields
+        assert await links.nth(1).inner_text() == "Cette adresse e-mail ne semble pas valide : vérifiez-la."
+        assert await in_viewport(phone, "#errors")
+        assert await phone.locator("#errors:focus").count() == 1
+        # What was typed is kept.
+        assert await phone.input_value("#f-email") == "claire.example.org"
+        assert await phone.input_value("#f-q_diet") == "Sans gluten"
+        assert await phone.is_checked("input[name=category][value=participant]")
+        assert await phone.is_checked("input[name=q_skills][value='Données']")
+    finally:
+        await context.close()
+
+    # With JavaScript: the summary is focused, and each link focuses its field's first input.
+    await page.set_viewport_size(PHONE)
+    await page.goto(f"{demo.url}/e/{HACKATHON}")
+    await fill_with_mistakes(page)
+    await page.wait_for_selector("#errors:focus")
+    assert await in_viewport(page, "#errors")
+    assert await serious_violations(page) == []
+    for href, name in zip(fields, ["name", "email", "q_level", "q_team", "consent"], strict=True):
+        await page.click(f"#errors a[href='{href}']")
+        assert await page.evaluate("document.activeElement.name") == name, href
+        assert await in_viewport(page, ":focus")
+        await page.locator("#errors").scroll_into_view_if_needed()
+    listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
+    assert listed == []
+
+
+async def test_the_answers_form_lists_every_problem_and_lands_on_them(
+    demo: Web, page: Any, http: httpx.AsyncClient
+) -> None:
+    made = await http.post(
+        f"/api/v1/events/{HACKATHON}/registrations",
+        json={
+            "name": "Lucie Petit",
+            "email": "lucie@example.org",
+            "consent": True,
+            "category": "participant",
+            "answers": {"level": "Débutant·e", "team": "Seul·e, je cherche une équipe"},
+        },
+    )
+    await page.set_viewport_size(PHONE)
+    await page.goto(made.json()["manage_url"].replace("http://localhost", demo.url))
+    await page.click("summary:text('Modifier mes réponses')")
+    await page.fill("details #f-name", " ")
+    await page.fill("#f-q_diet", "Sans lactose")
+    # A chosen radio cannot be unchosen by hand; a page left open while the event changed can.
+    await page.evaluate("document.querySelectorAll('input[name=q_level]').forEach(r => { r.checked = false; })")
+    await page.click("details button[type=submit]")
+    await page.wait_for_selector("#errors:focus")
+    links = page.locator("#errors a")
+    hrefs = [await links.nth(i).get_attribute("href") for i in range(await links.count())]
+    assert hrefs == ["#f-name", "#f-q_level"]
+    assert await page.locator("#errors h2").inner_text() == "Il y a un problème"
+    assert await in_viewport(page, "#errors")
+    assert await page.input_value("#f-q_diet") == "Sans lactose"
+    await page.click("#errors a[href='#f-q_level']")
+    assert await page.evaluate("document.activeElement.name") == "q_level"

@@ -58,6 +58,30 @@ async def test_organisers_see_registrations_and_the_public_does_not(
     ]
 
 
+async def test_a_request_with_several_mistakes_is_refused_with_every_one_the_first_in_field_and_message(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    # (A blank name or a malformed address breaks the schema: a 400 before any rule, as before.)
+    body = registration(consent=False, category="participant", answers={"nope": "x"})
+    reply = await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)
+    assert reply.status_code == 422, reply.text
+    error = reply.json()
+    assert (error["code"], error["field"]) == ("invalid", "consent")
+    assert error["message"] == error["problems"][0]["message"]
+    assert [p["field"] for p in error["problems"]] == [
+        "consent",
+        "answers.nope",
+        "answers.level",
+        "answers.team",
+    ]
+    assert all(p["message"] for p in error["problems"])
+    # A single problem is reported as it always was: no list.
+    one = await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=registration(consent=False))
+    assert one.status_code == 422 and one.json()["field"] == "consent" and "problems" not in one.json()
+    listed = await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)
+    assert listed.json() == []
+
+
 async def test_bad_input_is_refused_precisely_and_changes_nothing(
     demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
 ) -> None:

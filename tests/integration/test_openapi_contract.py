@@ -130,7 +130,10 @@ async def test_the_document_names_every_error_with_its_body_the_key_limits_and_w
 ) -> None:
     document = (await http.get("/schema/openapi.json")).json()
     error = {"$ref": "#/components/schemas/ErrorOut"}
-    assert set(document["components"]["schemas"]["ErrorOut"]["properties"]) == {"code", "message", "field"}
+    # Every problem of a request that breaks several rules at once comes in `problems` (issue 11).
+    properties = document["components"]["schemas"]["ErrorOut"]["properties"]
+    assert set(properties) == {"code", "message", "field", "problems"}
+    assert properties["problems"]["items"] == {"$ref": "#/components/schemas/ProblemOut"}
     register = document["paths"]["/api/v1/events/{slug}/registrations"]["post"]
     assert set(register["responses"]) == {"201", "400", "404", "409", "413", "422", "429", "503"}
     key = next(p for p in register["parameters"] if p["name"] == "Idempotency-Key")

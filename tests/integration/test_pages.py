@@ -231,6 +231,41 @@ async def test_a_form_with_mistakes_is_answered_with_messages_tied_to_their_fiel
     assert fixed.status_code == 303  # the same form, corrected, goes through
 
 
+async def test_a_form_with_three_mistakes_is_answered_with_all_three_at_once_keeping_what_was_typed(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    form = visitor(
+        await event_form(http),
+        name=" ",
+        email="jeanne.example.org",
+        consent="no",
+        q_accessibility="Une rampe d'accès",
+    )
+    reply = await http.post(EVENT_PAGE, data=form)
+    assert reply.status_code == 422
+    page = Page(reply.text)
+    assert page.text_of("err-name") == "Indiquez votre nom."
+    assert page.text_of("err-email") == "Cette adresse e-mail ne semble pas valide : vérifiez-la."
+    assert page.text_of("err-consent") == "Cochez la case pour accepter l'utilisation de vos données."
+    # The summary says there is a problem, lists the three in the form's order, each a link to its field.
+    summary = page.text_of("errors")
+    assert summary.startswith("Il y a un problème") and "L'inscription n'a pas été enregistrée :" in summary
+    links = re.findall(r'<a href="(#f-[^"]+)">', reply.text.split('id="errors"', 1)[1].split("</div>", 1)[0])
+    assert links == ["#f-name", "#f-email", "#f-consent"]
+    assert page.by_id["errors"]["role"] == "alert" and page.by_id["errors"]["tabindex"] == "-1"
+    for field in ("name", "email", "consent"):
+        assert page.by_id[f"f-{field}"]["aria-describedby"] == f"err-{field}"
+    # The answer lands on the summary without JavaScript: the browser focuses it, and scrolls to it.
+    assert "autofocus" in page.by_id["errors"]
+    # What was typed is kept.
+    assert page.by_id["f-email"]["value"] == "jeanne.example.org"
+    assert page.text_of("f-q_accessibility") == "Une rampe d'accès"
+    assert await registrations(http, organiser_headers) == []
+
+    english = await http.post(f"{EVENT_PAGE}?lang=en", data=visitor(await event_form(http), name="", email="x"))
+    assert Page(english.text).text_of("errors").startswith("There is a problem")
+
+
 async def test_errors_are_in_english_on_an_english_page(demo: Web, http: httpx.AsyncClient) -> None:
     hidden = await event_form(http, f"{EVENT_PAGE}?lang=en")
     reply = await http.post(f"{EVENT_PAGE}?lang=en", data=visitor(hidden, email="nope"))

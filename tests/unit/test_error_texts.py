@@ -4,8 +4,11 @@ code sends is one of the typed set: a refusal never reaches a page as a bare Eng
 import ast
 from pathlib import Path
 
-from schemas.errors import ERROR_KEYS
-from services.web.errors import ERROR_TEXTS, error_text
+import pytest
+
+from schemas.errors import ERROR_KEYS, ErrorReply, Problem
+from services.kit.client import ServiceError
+from services.web.errors import ERROR_TEXTS, Refusal, error_text, form_refusals
 from services.web.i18n import translations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +50,24 @@ def test_a_key_reads_in_the_pages_language_and_an_unknown_one_keeps_the_services
     assert error_text("closed", "Registration is closed", "fr") == "Les inscriptions sont closes."
     assert error_text("closed", "Registration is closed", "en") != "Les inscriptions sont closes."
     assert error_text(None, "Registration is closed", "fr") == "Registration is closed"
+
+
+def test_a_form_shows_every_problem_of_a_refusal_each_in_the_pages_language() -> None:
+    problems = [
+        Problem(field="name", key="name_required", message="Please give your name"),
+        Problem(field="answers.level", key="answer_required", message="Please answer: Niveau"),
+        Problem(field="answers.x", key=None, message="Something only the service says"),
+    ]
+    first = problems[0]
+    reply = ErrorReply(code="invalid", message=first.message, field=first.field, key=first.key, problems=problems)
+    assert form_refusals(ServiceError(reply), "fr") == [
+        Refusal("name", "Indiquez votre nom.", 422),
+        Refusal("answers.level", "Cette réponse est obligatoire.", 422),
+        Refusal("answers.x", "Something only the service says", 422),
+    ]
+    assert form_refusals(ServiceError(reply), "en")[1].message == "This answer is required."
+    # A refusal of one problem is that one; one that is not for a form goes to the error page.
+    alone = ErrorReply(code="conflict", message="Registration is closed", field="category", key="closed")
+    assert form_refusals(ServiceError(alone), "fr") == [Refusal("category", "Les inscriptions sont closes.", 409)]
+    with pytest.raises(ServiceError):
+        form_refusals(ServiceError(ErrorReply(code="forbidden", message="No", key="bad_token")), "fr")

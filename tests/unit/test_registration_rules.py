@@ -21,6 +21,7 @@ from services.registration.rules import (
     RegistrationState,
     category_status,
     check_answers,
+    check_answers_change,
     decide_cancel,
     decide_check_in,
     decide_claim,
@@ -179,6 +180,98 @@ def test_a_refused_registration_says_which_field_and_why(
     state = RegistrationState()
     assert refusal(lambda: decide_register(state, EVENT, command(**changes), "r1", NOW)) == expected
     assert state.records == {} and state.tallies == {}
+
+
+def problems(call: object) -> list[tuple[str | None, str | None]]:
+    """Every problem a refusal names, as (field, key)."""
+    with pytest.raises(Rejected) as caught:
+        call()  # type: ignore[operator]
+    return [(p.field, p.key) for p in caught.value.reply.every_problem()]
+
+
+def test_a_registration_with_several_mistakes_is_refused_naming_every_one_the_first_as_before() -> None:
+    state = RegistrationState()
+    wrong = command(
+        name=" ",
+        email="jeanne.example.org",
+        consent=False,
+        category="participant",
+        answers={"age": "42", "lunch": "oui"},
+    )
+    with pytest.raises(Rejected) as caught:
+        decide_register(state, EVENT, wrong, "r1", NOW)
+    reply = caught.value.reply
+    # The first problem stays where clients that read one look: code, field, key and message.
+    assert (reply.code, reply.field, reply.key, reply.message) == (
+        "invalid",
+        "name",
+        "name_required",
+        "Please give your name",
+    )
+    assert [(p.field, p.key) for p in reply.problems] == [
+        ("name", "name_required"),
+        ("email", "email_invalid"),
+        ("consent", "consent_required"),
+        ("answers.age", "unknown_question"),
+        ("answers.level", "answer_required"),
+        ("answers.lunch", "answer_wrong_kind"),
+    ]
+    assert all(p.message for p in reply.problems)
+    assert state.records == {} and state.tallies == {}
+
+
+def test_a_single_mistake_is_refused_as_it_always_was_without_a_list() -> None:
+    with pytest.raises(Rejected) as caught:
+        decide_register(RegistrationState(), EVENT, command(consent=False), "r1", NOW)
+    assert caught.value.reply.problems == []
+    assert problems(lambda: decide_register(RegistrationState(), EVENT, command(consent=False), "r1", NOW)) == [
+        ("consent", "consent_required")
+    ]
+
+
+def test_an_unknown_category_is_reported_with_the_others_and_its_answers_are_not_judged() -> None:
+    wrong = command(name="", category="bénévole", answers={"age": "42"})
+    assert problems(lambda: decide_register(RegistrationState(), EVENT, wrong, "r1", NOW)) == [
+        ("name", "name_required"),
+        ("category", "unknown_category"),
+    ]
+
+
+def test_a_closed_window_comes_after_the_forms_mistakes_and_alone_when_there_are_none() -> None:
+    closed = with_windows(mentor=(None, NOW - timedelta(hours=1)))
+    state = RegistrationState()
+    assert refusal(lambda: decide_register(state, closed, command(answers={"age": "1"}), "r1", NOW)) == (
+        "conflict",
+        "category",
+        "closed",
+    )
+    # As before, a mistake on the form is said first; then every one of them, never the window.
+    wrong = command(name="", answers={"age": "1"})
+    assert problems(lambda: decide_register(state, closed, wrong, "r1", NOW)) == [
+        ("name", "name_required"),
+        ("answers.age", "unknown_question"),
+    ]
+
+
+def test_wrong_answers_are_all_named_at_once() -> None:
+    answers = {"lunch": "oui", "skills": ["cuisine"], "note": "x" * (MAX_TEXT_ANSWER + 1), "age": "42"}
+    assert problems(lambda: check_answers(EVENT, "participant", answers)) == [  # type: ignore[arg-type]
+        ("answers.age", "unknown_question"),
+        ("answers.level", "answer_required"),
+        ("answers.skills", "answer_not_a_choice"),
+        ("answers.lunch", "answer_wrong_kind"),
+        ("answers.note", "answer_too_long"),
+    ]
+
+
+def test_a_change_of_answers_names_the_name_and_every_wrong_answer() -> None:
+    change = check_answers_change
+    assert change(EVENT, "mentor", "Anne", "a@example.org", {"lunch": True}) == {"lunch": True}
+    assert problems(lambda: change(EVENT, "participant", " ", "a@example.org", {"lunch": "oui"})) == [
+        ("name", "name_required"),
+        ("answers.level", "answer_required"),
+        ("answers.lunch", "answer_wrong_kind"),
+    ]
 
 
 def test_registration_is_refused_outside_its_window() -> None:

@@ -6,6 +6,7 @@ from litestar.datastructures import FormMultiDict
 
 from schemas.catalog import EventSpec
 from schemas.registration import Answer, Register
+from services.web.errors import Refusal
 
 
 def form_field(field: str | None) -> str:
@@ -14,6 +15,26 @@ def form_field(field: str | None) -> str:
     if not field or field in ("answers", "command_id"):
         return "_form"
     return field.replace("answers.", "q_")
+
+
+def field_errors(refusals: list[Refusal], fields: list[str]) -> dict[str, str]:
+    """Every refusal where the page shows it (form_field), in the order of the form's `fields`:
+    above the form first, then as a person reads the form down (the error summary's order)."""
+    errors: dict[str, str] = {}
+    for refused in refusals:
+        errors.setdefault(form_field(refused.field), refused.message)
+    place = {name: index for index, name in enumerate(["_form", *fields])}
+    return dict(sorted(errors.items(), key=lambda item: place.get(item[0], len(place))))
+
+
+def event_form_fields(spec: EventSpec) -> list[str]:
+    """The fields of the event page's form, top to bottom (templates/public/event.html)."""
+    return ["name", "email", "category", *(f"q_{q.id}" for q in spec.questions), "consent"]
+
+
+def answers_form_fields(spec: EventSpec, category: str) -> list[str]:
+    """The fields of the private page's answers form, top to bottom (templates/public/registration.html)."""
+    return ["name", *(f"q_{q.id}" for q in spec.questions_for(category))]
 
 
 def typed_values(form: FormMultiDict) -> dict[str, Any]:

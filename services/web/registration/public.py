@@ -16,10 +16,17 @@ from schemas.registration import Cancel, Claim, GetRegistration, RegistrationVie
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
 from services.web.auth import CSRF_COOKIE
-from services.web.errors import Refusal, form_refusal
+from services.web.errors import Refusal, form_refusals
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway, public_base
-from services.web.registration.forms import answers_from_form, form_field, register_from_form, typed_values
+from services.web.registration.forms import (
+    answers_form_fields,
+    answers_from_form,
+    event_form_fields,
+    field_errors,
+    register_from_form,
+    typed_values,
+)
 from services.web.registration.views import registration_status
 from services.web.rendering import language_of, render
 
@@ -29,11 +36,6 @@ def _jury_url(request: Request[Any, Any, Any], spec: EventSpec, view: Registrati
     if view.status != "confirmed" or not spec.criteria or spec.audience_of(view.category) != "jurors":
         return None
     return f"/jury/{spec.slug}/{view.id}?key={request.app.state.tokens.jury_key(spec.slug, view.id)}"
-
-
-def _errors(refused: Refusal) -> dict[str, str]:
-    """A refusal as the pages show it: next to its field, or above the form."""
-    return {form_field(refused.field): refused.message}
 
 
 class PublicPages(Controller):
@@ -100,8 +102,9 @@ class PublicPages(Controller):
                 if view.status != "cancelled":
                     break  # a cancelled one is history: registering again makes a new one
         except ServiceError as error:
-            refused = form_refusal(error, language)
-            return await self._event_page(request, gateway, slug, typed_values(form), _errors(refused), refused.status)
+            refused = form_refusals(error, language)  # every problem at once, each next to its field
+            errors = field_errors(refused, event_form_fields(spec))
+            return await self._event_page(request, gateway, slug, typed_values(form), errors, refused[0].status)
         return Redirect(f"/r/{view.id}?token={view.manage_token}&new=1", status_code=303)
 
     @get("/r/{registration_id:str}")
@@ -120,13 +123,13 @@ class PublicPages(Controller):
         gateway: Gateway,
         registration_id: str,
         token: str,
-        errors: dict[str, str] | None = None,
+        refused: list[Refusal] | None = None,
         values: dict[str, Any] | None = None,
-        status_code: int = 200,
     ) -> Response[str]:
         query = GetRegistration(registration_id=registration_id, token=token)
         view = await gateway.call(Registration.GET, query, RegistrationView)
         spec = await gateway.event(view.event, include_unpublished=True)
+        errors = field_errors(refused or [], answers_form_fields(spec, view.category))
         base = public_base(request)
         qr = None
         if view.status == "confirmed":
@@ -142,7 +145,7 @@ class PublicPages(Controller):
         return render(
             request,
             "public/registration.html",
-            status_code=status_code,
+            status_code=refused[0].status if refused else 200,
             event=spec,
             registration=view,
             category=spec.category(view.category),
@@ -154,7 +157,7 @@ class PublicPages(Controller):
             calendar_url=f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
             jury_url=_jury_url(request, spec, view),
             values=values,
-            errors=errors or {},
+            errors=errors,
         )
 
     async def _refused(
@@ -166,11 +169,9 @@ class PublicPages(Controller):
         error: ServiceError,
         values: dict[str, Any] | None = None,
     ) -> Response[str]:
-        """The private page again with the refusal on it (form_refusal: or the error page)."""
-        refused = form_refusal(error, language_of(request))
-        return await self._registration_page(
-            request, gateway, registration_id, token, _errors(refused), values, refused.status
-        )
+        """The private page again with the refusal on it (form_refusals: or the error page)."""
+        refused = form_refusals(error, language_of(request))
+        return await self._registration_page(request, gateway, registration_id, token, refused, values)
 
     @post("/r/{registration_id:str}/cancel")
     async def cancel(
