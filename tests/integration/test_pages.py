@@ -297,6 +297,40 @@ async def test_organiser_pages_ask_for_a_login_first(demo: Web, http: httpx.Asyn
     assert Page((await http.get("/organiser/login?next=//evil.example/")).text).fields["next"] == "/organiser/"
 
 
+async def test_the_login_keeps_the_page_asked_for_with_its_query_encoded_and_only_on_this_site(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    # A badge scanned before logging in: its `code` survives the login.
+    checkin = f"/organiser/e/{HACKATHON}/checkin"
+    asked = await http.get(f"{checkin}?code=abc123&lang=fr")
+    assert asked.headers["location"] == f"/organiser/login?next={checkin}%3Fcode%3Dabc123%26lang%3Dfr"
+    login = Page((await http.get(asked.headers["location"])).text)
+    assert login.fields["next"] == f"{checkin}?code=abc123&lang=fr"
+    for elsewhere in (
+        "https://evil.example/organiser/",
+        "//evil.example/organiser/",
+        "/organiser/\\evil.example/",
+        "javascript:alert(1)//organiser/",
+        "/e/not-an-organiser-page",
+    ):
+        assert Page((await http.get("/organiser/login", params={"next": elsewhere})).text).fields["next"] == (
+            "/organiser/"
+        ), elsewhere
+    # Nothing can break the Location header: line breaks are dropped (as browsers do), spaces encoded.
+    odd = Page((await http.get("/organiser/login", params={"next": f"{checkin}?q=a b\r\nSet-Cookie: x=1"})).text)
+    assert odd.fields["next"] == f"{checkin}?q=a%20bSet-Cookie:%20x=1"
+    sent = await http.post(
+        "/organiser/login",
+        data={
+            "email": ORGANISER_EMAIL,
+            "password": ORGANISER_PASSWORD,
+            "_csrf_token": login.fields["_csrf_token"],
+            "next": login.fields["next"],
+        },
+    )
+    assert (sent.status_code, sent.headers["location"]) == (303, f"{checkin}?code=abc123&lang=fr")
+
+
 async def test_a_wrong_password_is_refused_and_the_right_one_opens_the_dashboard(
     demo: Web, http: httpx.AsyncClient
 ) -> None:
