@@ -155,6 +155,36 @@ async def test_submitting_the_form_redirects_to_the_confirmation_page(
     assert [r["status"] for r in await registrations(http, organiser_headers)] == ["cancelled"]
 
 
+async def test_cancelling_asks_first_and_a_cancelled_person_registers_again_with_other_answers(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    sent = await http.post(EVENT_PAGE, data=visitor(await event_form(http)))
+    private = sent.headers["location"].removesuffix("&new=1")
+    registration_id, token = private.split("/r/")[1].split("?token=")
+    # The private page's button only asks: a page that says what happens, with the confirm form.
+    asked = await http.get(f"/r/{registration_id}/cancel", params={"token": token})
+    assert asked.status_code == 200
+    question = Page(asked.text)
+    assert "Annuler votre inscription ?" in question.text and "Votre place sera libérée" in question.text
+    assert question.fields["token"] == token and question.fields["command_id"]
+    assert [r["status"] for r in await registrations(http, organiser_headers)] == ["confirmed"]
+    # A link that gives no access asks nothing.
+    assert (await http.get(f"/r/{registration_id}/cancel", params={"token": "not-the-token"})).status_code == 403
+    cancelled = await http.post(f"/r/{registration_id}/cancel", data=question.fields)
+    assert (cancelled.status_code, cancelled.headers["location"]) == (303, private)
+    # Cancelled: the question is answered, and the private page offers to register again.
+    again = await http.get(f"/r/{registration_id}/cancel", params={"token": token})
+    assert (again.status_code, again.headers["location"]) == (303, private)
+    link = f"/e/{HACKATHON}?again={registration_id}"
+    assert f'href="{link}"' in (await http.get(private)).text
+    # From that link, the same browser and person with other answers: a new registration.
+    anew = await http.post(EVENT_PAGE, data=visitor(await event_form(http, link), q_accessibility="fauteuil"))
+    assert anew.status_code == 303 and registration_id not in anew.headers["location"]
+    statuses = {r["id"]: r["status"] for r in await registrations(http, organiser_headers)}
+    assert len(statuses) == 2 and statuses[registration_id] == "cancelled"
+    assert sorted(statuses.values()) == ["cancelled", "confirmed"]
+
+
 async def test_the_private_page_shows_a_refusal_on_itself_with_its_status_and_a_bad_link_on_the_error_page(
     demo: Web, http: httpx.AsyncClient
 ) -> None:
