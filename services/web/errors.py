@@ -7,6 +7,7 @@ exception handlers that turn what is left into an error page or the API's JSON e
 
 import logging
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -163,6 +164,12 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _here(request: Request[Any, Any, Any]) -> str:
+    """This page's path with its query: a badge scanned before logging in still finds its person after."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
 def _error_response(
     request: Request[Any, Any, Any],
     status: int,
@@ -198,7 +205,7 @@ def on_service_error(request: Request[Any, Any, Any], error: ServiceError) -> Re
 def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     gettext = gettext_for(language_of(request))
     if isinstance(error, NotAuthorizedException) and not _is_api(request):
-        return Redirect(f"/organiser/login?next={request.url.path}", status_code=303)
+        return Redirect(f"/organiser/login?next={quote(_here(request), safe='/')}", status_code=303)
     if isinstance(error, ValidationException) and _is_api(request):
         extra = error.extra if isinstance(error.extra, list) else []
         key = extra[0].get("key") if extra and isinstance(extra[0], dict) else None

@@ -85,6 +85,7 @@ async def test_a_visitor_registers_once_on_a_phone_without_javascript_and_cancel
 
     # The manage page is the person's link to cancel.
     await phone.get_by_role("button", name="Annuler mon inscription").click()
+    await phone.get_by_role("button", name="Oui, annuler mon inscription").click()  # it asks first
     await phone.wait_for_url(REGISTRATION_PAGE)
     assert await phone.locator(".badge").inner_text() == "annulée"
     assert await phone.get_by_role("button", name="Annuler mon inscription").count() == 0

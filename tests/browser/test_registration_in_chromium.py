@@ -70,6 +70,7 @@ async def test_a_visitor_registers_on_a_phone_without_javascript_once_and_cancel
         assert [r["email"] for r in listed] == ["claire@example.org"]
 
         await page.click("text=Annuler mon inscription")
+        await page.click("text=Oui, annuler mon inscription")  # it asks first
         assert "annulée" in await page.inner_text(".badge")
         listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
         assert [r["status"] for r in listed] == ["cancelled"]
@@ -165,6 +166,7 @@ async def test_every_page_type_has_no_serious_accessibility_violation_in_both_la
         "/",
         f"/e/{HACKATHON}",
         f"/r/{manage}",
+        f"/r/{manage.replace('?', '/cancel?', 1)}",  # cancelling asks first
         f"/e/{HACKATHON}/agenda",
         f"/e/{HACKATHON}/screen",
         "/e/nope",
@@ -174,6 +176,8 @@ async def test_every_page_type_has_no_serious_accessibility_violation_in_both_la
         "/organiser/",
         f"/organiser/e/{HACKATHON}",
         f"/organiser/e/{HACKATHON}/checkin?q=axe",
+        f"/organiser/r/{made['id']}/cancel",
+        f"/organiser/r/{made['id']}/erase",
         f"/organiser/e/{HACKATHON}/edit",
         f"/organiser/e/{HACKATHON}/agenda",
         "/organiser/mails/",
@@ -285,10 +289,12 @@ async def test_an_organiser_gives_a_seat_and_erases_data_from_the_event_page(
     await page.goto(f"{demo.url}/organiser/e/{HACKATHON}")
     rows = page.locator("tbody tr")
     await rows.filter(has_text="Mentor 0").get_by_role("button", name="Annuler").click()
+    await page.get_by_role("button", name="Oui, annuler cette inscription").click()  # it asks first
     await page.locator("tbody tr").filter(has_text="Mentor 10").get_by_role("button", name="Donner une place").click()
     listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
     assert {r["name"]: r["status"] for r in listed}["Mentor 10"] == "confirmed"
     await page.locator("tbody tr").filter(has_text="Mentor 3").get_by_role("button", name="Effacer ses données").click()
+    await page.get_by_role("button", name="Effacer définitivement").click()  # it asks first
     assert "(données effacées)" in await page.locator("tbody").last.inner_text()
     listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
     assert "m3@example.org" not in [r["email"] for r in listed]
@@ -325,6 +331,7 @@ async def test_in_english_a_visitor_registers_changes_answers_is_checked_in_and_
 
         await phone.goto(manage_url)
         await phone.click("text=Cancel my registration")
+        await phone.click("text=Yes, cancel my registration")  # it asks first
         assert "cancelled" in await phone.inner_text(".badge")
         listed = (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=organiser_headers)).json()
         assert [(r["name"], r["status"]) for r in listed] == [("Sam J. Taylor", "cancelled")]

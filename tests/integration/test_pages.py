@@ -155,6 +155,36 @@ async def test_submitting_the_form_redirects_to_the_confirmation_page(
     assert [r["status"] for r in await registrations(http, organiser_headers)] == ["cancelled"]
 
 
+async def test_cancelling_asks_first_and_a_cancelled_person_registers_again_with_other_answers(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    sent = await http.post(EVENT_PAGE, data=visitor(await event_form(http)))
+    private = sent.headers["location"].removesuffix("&new=1")
+    registration_id, token = private.split("/r/")[1].split("?token=")
+    # The private page's button only asks: a page that says what happens, with the confirm form.
+    asked = await http.get(f"/r/{registration_id}/cancel", params={"token": token})
+    assert asked.status_code == 200
+    question = Page(asked.text)
+    assert "Annuler votre inscription ?" in question.text and "Votre place sera libérée" in question.text
+    assert question.fields["token"] == token and question.fields["command_id"]
+    assert [r["status"] for r in await registrations(http, organiser_headers)] == ["confirmed"]
+    # A link that gives no access asks nothing.
+    assert (await http.get(f"/r/{registration_id}/cancel", params={"token": "not-the-token"})).status_code == 403
+    cancelled = await http.post(f"/r/{registration_id}/cancel", data=question.fields)
+    assert (cancelled.status_code, cancelled.headers["location"]) == (303, private)
+    # Cancelled: the question is answered, and the private page offers to register again.
+    again = await http.get(f"/r/{registration_id}/cancel", params={"token": token})
+    assert (again.status_code, again.headers["location"]) == (303, private)
+    link = f"/e/{HACKATHON}?again={registration_id}"
+    assert f'href="{link}"' in (await http.get(private)).text
+    # From that link, the same browser and person with other answers: a new registration.
+    anew = await http.post(EVENT_PAGE, data=visitor(await event_form(http, link), q_accessibility="fauteuil"))
+    assert anew.status_code == 303 and registration_id not in anew.headers["location"]
+    statuses = {r["id"]: r["status"] for r in await registrations(http, organiser_headers)}
+    assert len(statuses) == 2 and statuses[registration_id] == "cancelled"
+    assert sorted(statuses.values()) == ["cancelled", "confirmed"]
+
+
 async def test_the_private_page_shows_a_refusal_on_itself_with_its_status_and_a_bad_link_on_the_error_page(
     demo: Web, http: httpx.AsyncClient
 ) -> None:
@@ -330,6 +360,40 @@ async def test_organiser_pages_ask_for_a_login_first(demo: Web, http: httpx.Asyn
     assert page.fields["next"] == "/organiser/"
     # Only paths of this site are accepted as where to go next.
     assert Page((await http.get("/organiser/login?next=//evil.example/")).text).fields["next"] == "/organiser/"
+
+
+async def test_the_login_keeps_the_page_asked_for_with_its_query_encoded_and_only_on_this_site(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    # A badge scanned before logging in: its `code` survives the login.
+    checkin = f"/organiser/e/{HACKATHON}/checkin"
+    asked = await http.get(f"{checkin}?code=abc123&lang=fr")
+    assert asked.headers["location"] == f"/organiser/login?next={checkin}%3Fcode%3Dabc123%26lang%3Dfr"
+    login = Page((await http.get(asked.headers["location"])).text)
+    assert login.fields["next"] == f"{checkin}?code=abc123&lang=fr"
+    for elsewhere in (
+        "https://evil.example/organiser/",
+        "//evil.example/organiser/",
+        "/organiser/\\evil.example/",
+        "javascript:alert(1)//organiser/",
+        "/e/not-an-organiser-page",
+    ):
+        assert Page((await http.get("/organiser/login", params={"next": elsewhere})).text).fields["next"] == (
+            "/organiser/"
+        ), elsewhere
+    # Nothing can break the Location header: line breaks are dropped (as browsers do), spaces encoded.
+    odd = Page((await http.get("/organiser/login", params={"next": f"{checkin}?q=a b\r\nSet-Cookie: x=1"})).text)
+    assert odd.fields["next"] == f"{checkin}?q=a%20bSet-Cookie:%20x=1"
+    sent = await http.post(
+        "/organiser/login",
+        data={
+            "email": ORGANISER_EMAIL,
+            "password": ORGANISER_PASSWORD,
+            "_csrf_token": login.fields["_csrf_token"],
+            "next": login.fields["next"],
+        },
+    )
+    assert (sent.status_code, sent.headers["location"]) == (303, f"{checkin}?code=abc123&lang=fr")
 
 
 async def test_a_wrong_password_is_refused_and_the_right_one_opens_the_dashboard(

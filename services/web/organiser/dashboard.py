@@ -60,6 +60,10 @@ async def day_figures(gateway: Gateway, spec: EventSpec, registrations: list[Reg
     }
 
 
+# The organiser's actions on a registration that cannot be taken back in one tap: they ask first.
+ASKS_FIRST = frozenset({"cancel", "erase"})
+
+
 def _login_required(request: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[Any]:
     # Polled by a script, which reads JSON: a login page (the guard's usual answer) would mean nothing to it.
     return Response({"error": "login required"}, status_code=401)
@@ -200,6 +204,32 @@ class OrganiserPages(Controller):
             if failure.reply.key != "already_checked_in":
                 raise
         return Redirect(f"/organiser/e/{slug}/checkin?done={registration_id}", status_code=303)
+
+    @get("/r/{registration_id:str}/{action:str}")
+    async def confirm_action(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        registration_id: FromPath[str],
+        action: FromPath[str],
+    ) -> Response[Any]:
+        """Cancel and erase ask first (the event page's buttons lead here): what will happen, confirm or go back."""
+        if action not in ASKS_FIRST:
+            raise NotFoundException()
+        query = GetRegistration(registration_id=registration_id, by_organiser=request.state.organiser[0])
+        view = await gateway.call(Registration.GET, query, RegistrationView)
+        if (action == "cancel" and view.status == "cancelled") or (action == "erase" and view.erased):
+            return Redirect(f"/organiser/e/{view.event}#r-{view.id}", status_code=303)  # done already
+        spec = await gateway.event(view.event, include_unpublished=True)
+        return render(
+            request,
+            "organiser/confirm.html",
+            organiser=request.state.organiser,
+            event=spec,
+            registration=view,
+            action=action,
+            command_id=uuid.uuid4().hex,
+        )
 
     @post("/r/{registration_id:str}/{action:str}")
     async def act(

@@ -2,6 +2,7 @@
 
 import uuid
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -47,8 +48,15 @@ def _password_page(
 
 
 def _safe_next(target: str) -> str:
-    # Only paths on this site, never another host (open redirect).
-    return target if target.startswith("/organiser/") and not target.startswith("//") else "/organiser/"
+    """Where to go after logging in: an organiser page of this site with its query (the door's `code`),
+    never another host (open redirect); anything else is the dashboard."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or not parts.path.startswith("/organiser/"):
+        return "/organiser/"
+    # Encoded as a URL must be (what is encoded already stays so): no header or markup can ride along.
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
+    query = quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
+    return f"{path}?{query}" if query else path
 
 
 class OrganiserSession(Controller):

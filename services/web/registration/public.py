@@ -48,9 +48,13 @@ class PublicPages(Controller):
 
     @get("/e/{slug:str}")
     async def event(
-        self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        again: FromQuery[str] = "",
     ) -> Response[str]:
-        return await self._event_page(request, gateway, slug)
+        return await self._event_page(request, gateway, slug, values={"again": again[:40]} if again else None)
 
     async def _event_page(
         self,
@@ -94,7 +98,10 @@ class PublicPages(Controller):
         # name is another person (a family sharing one address and one phone).
         browser = request.cookies.get(CSRF_COOKIE, "")
         person = (command.email.strip().lower(), " ".join(command.name.split()).casefold())
-        key = request.app.state.tokens.form_key(browser, slug, *person)
+        # Registering again after a cancellation (the private page's link names the cancelled one) is
+        # a new registration, even with other answers than the first time.
+        again = str(form.get("again") or "")[:40]
+        key = request.app.state.tokens.form_key(browser, slug, *person, *([f"again:{again}"] if again else []))
         try:
             for attempt in range(10):
                 command = msgspec.structs.replace(command, command_id=f"{key}-{attempt}")
@@ -132,6 +139,9 @@ class PublicPages(Controller):
         errors = field_errors(refused or [], answers_form_fields(spec, view.category))
         base = public_base(request)
         qr = None
+        register_again = None
+        if view.status == "cancelled" and registration_status(await gateway.counts(spec.slug)) in ("open", "full"):
+            register_again = f"/e/{spec.slug}?again={view.id}"
         if view.status == "confirmed":
             # The organiser's phone camera opens this link on the check-in page.
             check_in_url = f"{base}/organiser/e/{spec.slug}/checkin?code={view.id}"
@@ -156,6 +166,7 @@ class PublicPages(Controller):
             qr=qr,
             calendar_url=f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
             jury_url=_jury_url(request, spec, view),
+            register_again=register_again,
             values=values,
             errors=errors,
         )
@@ -172,6 +183,22 @@ class PublicPages(Controller):
         """The private page again with the refusal on it (form_refusals: or the error page)."""
         refused = form_refusals(error, language_of(request))
         return await self._registration_page(request, gateway, registration_id, token, refused, values)
+
+    @get("/r/{registration_id:str}/cancel")
+    async def cancel_confirmation(
+        self,
+        request: Request[Any, Any, Any],
+        registration_id: FromPath[str],
+        gateway: NamedDependency[Gateway],
+        token: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """The private page's cancel button asks first: what cancelling does, confirm or go back."""
+        query = GetRegistration(registration_id=registration_id, token=token)
+        view = await gateway.call(Registration.GET, query, RegistrationView)
+        if view.status == "cancelled":
+            return Redirect(f"/r/{registration_id}?token={token}", status_code=303)
+        spec = await gateway.event(view.event, include_unpublished=True)
+        return render(request, "public/cancel.html", event=spec, registration=view, command_id=uuid.uuid4().hex)
 
     @post("/r/{registration_id:str}/cancel")
     async def cancel(
