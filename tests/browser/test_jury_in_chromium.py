@@ -77,7 +77,8 @@ async def test_a_juror_scores_a_team_on_a_phone_without_javascript_and_with_the_
         # The first criterion with the keyboard alone: Tab to the scale, arrows to 8, Enter to save.
         for _ in range(40):
             await page.keyboard.press("Tab")
-            if await page.evaluate("document.activeElement.name") == "points":
+            # Each criterion's scale is its own radio group, named after the criterion.
+            if await page.evaluate("document.activeElement.name") == "points-utilite":
                 break
         else:
             pytest.fail("the score scale cannot be reached with Tab")
@@ -252,3 +253,39 @@ async def test_the_chosen_score_stands_out_in_every_theme(
     }"""
     chosen, other = await page.evaluate(look, "7"), await page.evaluate(look, "6")
     assert chosen != other, f"the chosen score looks like the others: {chosen}"
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+async def test_a_juror_reviewing_a_team_sees_every_saved_score_chosen(
+    demo: Web, browser: Any, http: httpx.AsyncClient, javascript: bool
+) -> None:
+    """Each criterion is its own group of buttons: the score saved for each one shows as chosen."""
+    [team] = await create_teams(demo, "Les Trayeurs")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    path, _, query = link.partition("?")
+    saved = {"utilite": "8", "realisation": "6", "simplicite": "3", "pitch": "4"}
+    for criterion, points in saved.items():
+        score_page = await http.get(f"{path}/{team}?{query}&c={criterion}")
+        token = score_page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+        data = {"_csrf_token": token, "criterion": criterion, "points": points, "command_id": f"{team}-{criterion}"}
+        assert (await http.post(f"{path}/{team}?{query}", data=data)).status_code == 303
+    if javascript:
+        context = await browser.new_context(viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris")
+        page = await context.new_page()
+    else:
+        context, page = await phone_without_javascript(browser, "fr-FR")
+    try:
+        for criterion, points in saved.items():
+            await page.goto(f"{path}/{team}?{query}&c={criterion}")
+            shown = page.locator("fieldset:not([hidden]) .scale input:checked")
+            assert await shown.count() == 1, f"{criterion}: no score chosen"
+            assert await shown.get_attribute("value") == points
+        # With the script, stepping between criteria on one page keeps every saved score chosen.
+        if javascript:
+            await page.goto(f"{path}/{team}?{query}")
+            await ready_to_score(page)
+            for criterion, points in saved.items():
+                group = page.locator(f"fieldset[data-criterion='{criterion}'] .scale input:checked")
+                assert await group.get_attribute("value") == points, criterion
+    finally:
+        await context.close()
