@@ -289,3 +289,55 @@ async def test_a_juror_reviewing_a_team_sees_every_saved_score_chosen(
                 assert await group.get_attribute("value") == points, criterion
     finally:
         await context.close()
+
+
+async def test_the_organiser_mails_the_jurors_their_links_from_the_jury_page(
+    demo: Web, page: Any, http: httpx.AsyncClient
+) -> None:
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    juror = link.partition("?")[0].rsplit("/", 1)[1]
+    await login(page, demo.url)
+    await page.goto(f"{demo.url}{JURY}/")
+    await page.get_by_role("button", name="Envoyer les liens par e-mail").click()
+    await page.get_by_role("status").filter(has_text="Les liens de notation partent par e-mail").wait_for()
+    await page.locator(f"#j-{juror}").get_by_role("button", name="Lui envoyer son lien par e-mail").click()
+    await page.wait_for_url(f"**#j-{juror}")
+    await page.get_by_role("status").filter(has_text="Le lien de notation part par e-mail.").wait_for()
+    await assert_accessible(page)
+    # Both mails are in the organisers' log of mails, and each carries the juror's link.
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        await page.goto(f"{demo.url}/organiser/mails/?event={HACKATHON}")
+        sent = page.locator("tr", has_text="Lien de notation du jury").filter(has_text="envoyé")
+        if await sent.count() == 2:
+            break
+        assert asyncio.get_running_loop().time() < deadline, await page.inner_text("main")
+        await asyncio.sleep(0.3)
+    await sent.first.get_by_role("link").first.click()
+    assert link in await page.inner_text("main")
+
+
+async def test_the_jurors_registered_on_the_jury_page_get_the_pitches_generated_in_the_agenda(
+    demo: Web, page: Any, http: httpx.AsyncClient
+) -> None:
+    await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    await login(page, demo.url)
+    await page.goto(f"{demo.url}{JURY}/")
+    for name, email in (("Claire Moreau", "claire@example.org"), ("Marc Dubois", "marc@example.org")):
+        await page.fill("#f-name", name)
+        await page.fill("#f-email", email)
+        await page.get_by_role("button", name="Inscrire").click()
+        await page.get_by_role("heading", name=name).wait_for()
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/agenda/")
+    await page.get_by_role("button", name="Reprendre les équipes formées").click()
+    await page.wait_for_url("**/agenda#teams")
+    rounds = page.locator("#rounds")
+    await rounds.get_by_label("Jurés par équipe").fill("2")
+    await rounds.get_by_label("Amphithéâtre").check()
+    await rounds.get_by_role("button", name="Générer dans le brouillon").click()
+    await page.wait_for_url("**/agenda#sessions")
+    for team in ("Les Trayeurs", "Circuit Malin"):
+        cell = page.locator("td", has_text=f"Équipe : {team}")
+        assert "Claire Moreau, Marc Dubois" in await cell.inner_text() or "Marc Dubois, Claire Moreau" in (
+            await cell.inner_text()
+        )
