@@ -339,6 +339,7 @@ async def test_jurors_registered_on_the_jury_page_are_the_jurors_the_pitch_round
     the agenda names them, their sheets follow, and the log holds their registrations, not their names."""
     await released(http, HACKATHON)
     agenda_page = f"/organiser/e/{HACKATHON}/agenda/"
+    assert "Les 2 membres du jury inscrits sur la page Jury passent" in (await http.get(agenda_page)).text
     assert (await post_form(http, agenda_page, f"/organiser/e/{HACKATHON}/agenda/teams/import")).status_code == 303
     generated = await post_form(
         http,
