@@ -22,6 +22,7 @@ MailKind = Literal[
     "reminder",
     "agenda_changed",
     "results_published",
+    "jury_link",
 ]
 Transport = Literal["smtp", "maildir"]
 MailStatus = Literal["sending", "sent", "failed", "abandoned"]
@@ -58,6 +59,33 @@ class MailFailed(msgspec.Struct, frozen=True, kw_only=True, tag="mail_failed"):
 
 
 NotifyEvent = MailClaimed | MailSent | MailFailed
+
+
+# --- the organisers' command: each juror's scoring link, by mail ---
+
+
+class JuryLink(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A juror and their scoring link. The web signs the link; notify mails it and never logs it."""
+
+    registration_id: Annotated[str, Meta(min_length=1, max_length=100)]
+    url: Annotated[str, Meta(max_length=2000, pattern=r"^https?://")]
+
+
+class SendJuryLinks(msgspec.Struct, frozen=True, kw_only=True):
+    """Mail each of these jurors their link; a repeat of the same command sends nothing twice."""
+
+    command_id: Annotated[str, Meta(min_length=8, max_length=100)]
+    event: str
+    by_organiser: str
+    links: Annotated[list[JuryLink], Meta(min_length=1, max_length=1000)]
+
+
+class JuryLinksSending(msgspec.Struct, frozen=True, kw_only=True, tag="jury_links_sending"):
+    """The mails on their way (the log of mails says when each is sent), one per juror named
+    who is a confirmed juror of the event; `skipped`: the others (not jurors, cancelled, unknown)."""
+
+    mails: list[str]
+    skipped: list[str] = []
 
 
 # --- queries, for the organisers' dashboard ---

@@ -192,7 +192,7 @@ class RoundsPlan(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # After the last pitch: the jury deliberates this long, all jurors together (0: no session).
     deliberation_minutes: Annotated[int, Meta(ge=0, le=600)] = 0
     deliberation_room: Ident | None = None
-    # None: every team of the draft, and every contributor whose role is juror.
+    # None: every team of the draft, and every juror (the draft's, and those registered on the jury page).
     teams: list[Ident] | None = None
     jurors: list[Ident] | None = None
     # None keeps the teams' order; a number shuffles it reproducibly.
@@ -207,6 +207,10 @@ class GenerateRounds(RoundsPlan, frozen=True, kw_only=True, forbid_unknown_field
     command_id: Annotated[str, Meta(min_length=8, max_length=100)]
     event: str
     by_organiser: str
+    # The jurors registered on the jury page (confirmed, in a jurors' category), by registration:
+    # they judge with the draft's jurors, and join the draft as jurors named by their registration
+    # alone (no name goes into the log). None: the draft's jurors only.
+    registered_jurors: Annotated[list[RegistrationId], Meta(max_length=1000)] | None = None
 
 
 class ReleaseAgenda(msgspec.Struct, frozen=True, kw_only=True):

@@ -166,6 +166,8 @@ class Publishing:
 
 
 class Notify:
+    # The organisers send jurors their scoring links (signed by the web) by mail.
+    SEND_JURY_LINKS: Final = "perche.notify.cmd.send_jury_links"
     LIST_MAILS: Final = "perche.notify.q.list_mails"
     GET_MAIL: Final = "perche.notify.q.get_mail"
     # The durable consumer notify reads the registration stream with, shared by its instances.

@@ -166,6 +166,8 @@ class Composer:
             "note": order.agenda.note if order.agenda else "",
             "podium": [(line.rank, line.team_name) for line in order.results.lines] if order.results else [],
             "jury_note": _jury_note(order, language),
+            "juror": spec.audience_of(view.category) == "jurors",
+            "jury_url": order.jury_url,
             **self.links(view),
         }
 

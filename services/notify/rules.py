@@ -173,6 +173,8 @@ class MailOrder:
     agenda: AgendaNotice | None = None
     # For the mail that says the results are published.
     results: ResultsNotice | None = None
+    # For a juror's link mail: the scoring link the web signed (in memory only, never logged).
+    jury_url: str = ""
 
 
 def mail_id(kind: MailKind, registration_id: str, cause: str) -> str:
@@ -324,7 +326,7 @@ def still_wanted(order: MailOrder, view: RegistrationView) -> bool:
     """
     if view.erased or not view.email.strip():
         return False
-    return not (order.kind in ("agenda_changed", "results_published") and view.status == "cancelled")
+    return not (order.kind in ("agenda_changed", "results_published", "jury_link") and view.status == "cancelled")
 
 
 def reminder_id(registration_id: str) -> str:

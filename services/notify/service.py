@@ -37,6 +37,7 @@ from schemas.notify import (
     MailSummary,
     MailView,
     NotifyEvent,
+    SendJuryLinks,
 )
 from schemas.publishing import PublishingEvent, ResultsPublished
 from schemas.registration import GetRegistration, PersonErased, RegistrationEvent, RegistrationView
@@ -48,6 +49,7 @@ from services.kit.endpoints import Endpoints
 from services.kit.settings import Settings
 from services.kit.store import Append, EventStore
 from services.notify.compose import Composer
+from services.notify.jury_links import JuryLinkMails
 from services.notify.queue import ACK, MAX_DELIVER, Outcome, WorkQueue, combined
 from services.notify.rules import (
     MAX_ATTEMPTS,
@@ -110,6 +112,8 @@ class NotifyService:
         self.endpoints = Endpoints(nc, self.name, "Mails sent in reaction to registrations and agendas, and their log")
         self.endpoints.add(Notify.LIST_MAILS, ListMails, self.list_mails)
         self.endpoints.add(Notify.GET_MAIL, GetMail, self.get_mail)
+        self.jury_links = JuryLinkMails(self.catalog, self.state, self._registrations_current, self.deliver)
+        self.endpoints.add(Notify.SEND_JURY_LINKS, SendJuryLinks, self.jury_links.send)
         await self.endpoints.start()
 
         # Each stream's work, shared by the instances through one durable consumer. A person's
@@ -135,6 +139,7 @@ class NotifyService:
         with contextlib.suppress(asyncio.CancelledError):
             await self._housekeeping
         await self.endpoints.stop()
+        await self.jury_links.stop()
         await self.store.close()
         await self.registrations.close()
         await self.catalog.close()

@@ -1,9 +1,12 @@
 """Pure rules for the hackathon's pitch order and jury rounds: every team once, k jurors each,
 no conflict of interest, nobody in two rooms, loads balanced, with breaks."""
 
+import hashlib
 import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
@@ -13,7 +16,9 @@ from schemas.schedule import (
     DraftEdited,
     Edit,
     GenerateRounds,
+    PutContributor,
     PutSession,
+    RemoveContributor,
     RemoveSession,
     Session,
     Team,
@@ -23,6 +28,47 @@ from services.schedule.rules import EventAgenda, _pick, to_utc
 
 def _available(person: Contributor, starts: datetime, ends: datetime) -> bool:
     return not person.availability or any(s.starts_at <= starts and ends <= s.ends_at for s in person.availability)
+
+
+# A juror registered on the jury page joins the draft under this name, not theirs: the log keeps
+# no one's name (invariant 4); the organisers' pages show the registration's name instead.
+REGISTERED_JUROR_NAME = "Juré·e"
+
+
+def registered_juror_id(registration: str) -> str:
+    """The contributor a registered juror is in the agenda: the same for the same registration, every time."""
+    return "juror-" + hashlib.blake2b(registration.encode(), digest_size=8).hexdigest()
+
+
+def with_registered_jurors(
+    agenda: Agenda, registered: list[str] | None
+) -> tuple[list[Contributor], list[Contributor], set[str]]:
+    """The people who may judge: the draft's jurors and everyone registered as a juror, one list.
+
+    Returns the people, those who join the draft (registered jurors it does not know yet), and
+    the ids of those it added earlier for a registration that is no longer a juror's (cancelled).
+    A registration the draft already links to a contributor judges as that contributor.
+    """
+    if registered is None:
+        return list(agenda.people), [], set()
+    wanted = set(registered)
+    linked = {p.registration for p in agenda.people if p.registration}
+    leaving = {
+        p.id
+        for p in agenda.people
+        if p.registration and p.id == registered_juror_id(p.registration) and p.registration not in wanted
+    }
+    joining = [
+        Contributor(id=registered_juror_id(r), name=REGISTERED_JUROR_NAME, role="juror", registration=r)
+        for r in dict.fromkeys(registered)
+        if r not in linked
+    ]
+    people = [
+        p if p.role == "juror" or p.registration not in wanted else msgspec.structs.replace(p, role="juror")
+        for p in agenda.people
+        if p.id not in leaving
+    ]
+    return people + joining, joining, leaving
 
 
 def generate_rounds(agenda: Agenda, spec: EventSpec, command: GenerateRounds) -> list[Edit]:
@@ -47,9 +93,10 @@ def generate_rounds(agenda: Agenda, spec: EventSpec, command: GenerateRounds) ->
         if not any(s.id == ident for s in agenda.sessions):
             raise Rejected("not_found", f"There is no session {ident!r}", f"replace[{i}]", key="agenda_no_session")
     teams = _pick(agenda.teams, command.teams, "teams", "team")
-    jurors = [p for p in agenda.people if p.role == "juror"]
+    people, joining, leaving = with_registered_jurors(agenda, command.registered_jurors)
+    jurors = [p for p in people if p.role == "juror"]
     if command.jurors is not None:
-        jurors = _pick(agenda.people, command.jurors, "jurors", "person")
+        jurors = _pick(people, command.jurors, "jurors", "person")
     if not teams:
         raise Rejected("invalid", "There are no teams to schedule: add the teams first", "teams", key="rounds_no_team")
     k = command.jurors_per_team
@@ -181,7 +228,13 @@ def generate_rounds(agenda: Agenda, spec: EventSpec, command: GenerateRounds) ->
         for s in agenda.sessions
         if s.origin == "generated" and s.id not in new and s.id not in command.replace
     ]
+    # Registered jurors join the draft before the sessions that name them.
+    edits += [PutContributor(contributor=person) for person in joining]
     edits += [PutSession(session=s) for s in sessions]
+    removed = {e.id for e in edits if isinstance(e, RemoveSession)}
+    remaining = [s for s in agenda.sessions if s.id not in removed and s.id not in new] + sessions
+    still_named = {ident for s in remaining for ident in s.people}
+    edits += [RemoveContributor(id=ident) for ident in sorted(leaving - still_named)]
     return edits
 
 

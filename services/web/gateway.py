@@ -52,11 +52,15 @@ class Gateway:
         """What publishing has made public for the event (nothing before the ceremony)."""
         return await self.call(Publishing.RESULTS, GetResults(event=slug), Results)
 
+    async def jurors(self, spec: EventSpec) -> list[RegistrationView]:
+        """The jurors registered for the event (on the jury page or by themselves)."""
+        registrations = await self.call(Registration.LIST, ListRegistrations(event=spec.slug), RegistrationList)
+        return jurors_of(spec, registrations.registrations)
+
     async def judging(self, slug: str) -> tuple[EventSpec, list[RegistrationView], Standings]:
         """The event, its jurors and the live standings, with each juror's progress."""
         spec = await self.event(slug, include_unpublished=True)
-        registrations = await self.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList)
-        jurors = jurors_of(spec, registrations.registrations)
+        jurors = await self.jurors(spec)
         query = GetStandings(event=spec.slug, jurors=[j.id for j in jurors])
         return spec, jurors, await self.call(Judging.STANDINGS, query, Standings)
 

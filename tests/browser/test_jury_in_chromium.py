@@ -77,7 +77,8 @@ async def test_a_juror_scores_a_team_on_a_phone_without_javascript_and_with_the_
         # The first criterion with the keyboard alone: Tab to the scale, arrows to 8, Enter to save.
         for _ in range(40):
             await page.keyboard.press("Tab")
-            if await page.evaluate("document.activeElement.name") == "points":
+            # Each criterion's scale is its own radio group, named after the criterion.
+            if await page.evaluate("document.activeElement.name") == "points-utilite":
                 break
         else:
             pytest.fail("the score scale cannot be reached with Tab")
@@ -252,3 +253,91 @@ async def test_the_chosen_score_stands_out_in_every_theme(
     }"""
     chosen, other = await page.evaluate(look, "7"), await page.evaluate(look, "6")
     assert chosen != other, f"the chosen score looks like the others: {chosen}"
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+async def test_a_juror_reviewing_a_team_sees_every_saved_score_chosen(
+    demo: Web, browser: Any, http: httpx.AsyncClient, javascript: bool
+) -> None:
+    """Each criterion is its own group of buttons: the score saved for each one shows as chosen."""
+    [team] = await create_teams(demo, "Les Trayeurs")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    path, _, query = link.partition("?")
+    saved = {"utilite": "8", "realisation": "6", "simplicite": "3", "pitch": "4"}
+    for criterion, points in saved.items():
+        score_page = await http.get(f"{path}/{team}?{query}&c={criterion}")
+        token = score_page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+        data = {"_csrf_token": token, "criterion": criterion, "points": points, "command_id": f"{team}-{criterion}"}
+        assert (await http.post(f"{path}/{team}?{query}", data=data)).status_code == 303
+    if javascript:
+        context = await browser.new_context(viewport=PHONE, locale="fr-FR", timezone_id="Europe/Paris")
+        page = await context.new_page()
+    else:
+        context, page = await phone_without_javascript(browser, "fr-FR")
+    try:
+        for criterion, points in saved.items():
+            await page.goto(f"{path}/{team}?{query}&c={criterion}")
+            shown = page.locator("fieldset:not([hidden]) .scale input:checked")
+            assert await shown.count() == 1, f"{criterion}: no score chosen"
+            assert await shown.get_attribute("value") == points
+        # With the script, stepping between criteria on one page keeps every saved score chosen.
+        if javascript:
+            await page.goto(f"{path}/{team}?{query}")
+            await ready_to_score(page)
+            for criterion, points in saved.items():
+                group = page.locator(f"fieldset[data-criterion='{criterion}'] .scale input:checked")
+                assert await group.get_attribute("value") == points, criterion
+    finally:
+        await context.close()
+
+
+async def test_the_organiser_mails_the_jurors_their_links_from_the_jury_page(
+    demo: Web, page: Any, http: httpx.AsyncClient
+) -> None:
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    juror = link.partition("?")[0].rsplit("/", 1)[1]
+    await login(page, demo.url)
+    await page.goto(f"{demo.url}{JURY}/")
+    await page.get_by_role("button", name="Envoyer les liens par e-mail").click()
+    await page.get_by_role("status").filter(has_text="Les liens de notation partent par e-mail").wait_for()
+    await page.locator(f"#j-{juror}").get_by_role("button", name="Lui envoyer son lien par e-mail").click()
+    await page.wait_for_url(f"**#j-{juror}")
+    await page.get_by_role("status").filter(has_text="Le lien de notation part par e-mail.").wait_for()
+    await assert_accessible(page)
+    # Both mails are in the organisers' log of mails, and each carries the juror's link.
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        await page.goto(f"{demo.url}/organiser/mails/?event={HACKATHON}")
+        sent = page.locator("tr", has_text="Lien de notation du jury").filter(has_text="envoyé")
+        if await sent.count() == 2:
+            break
+        assert asyncio.get_running_loop().time() < deadline, await page.inner_text("main")
+        await asyncio.sleep(0.3)
+    await sent.first.get_by_role("link").first.click()
+    assert link in await page.inner_text("main")
+
+
+async def test_the_jurors_registered_on_the_jury_page_get_the_pitches_generated_in_the_agenda(
+    demo: Web, page: Any, http: httpx.AsyncClient
+) -> None:
+    await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    await login(page, demo.url)
+    await page.goto(f"{demo.url}{JURY}/")
+    for name, email in (("Claire Moreau", "claire@example.org"), ("Marc Dubois", "marc@example.org")):
+        await page.fill("#f-name", name)
+        await page.fill("#f-email", email)
+        await page.get_by_role("button", name="Inscrire").click()
+        await page.get_by_role("heading", name=name).wait_for()
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/agenda/")
+    await page.get_by_role("button", name="Reprendre les équipes formées").click()
+    await page.wait_for_url("**/agenda#teams")
+    rounds = page.locator("#rounds")
+    await rounds.get_by_label("Jurés par équipe").fill("2")
+    await rounds.get_by_label("Amphithéâtre").check()
+    await rounds.get_by_role("button", name="Générer dans le brouillon").click()
+    await page.wait_for_url("**/agenda#sessions")
+    for team in ("Les Trayeurs", "Circuit Malin"):
+        cell = page.locator("td", has_text=f"Équipe : {team}")
+        assert "Claire Moreau, Marc Dubois" in await cell.inner_text() or "Marc Dubois, Claire Moreau" in (
+            await cell.inner_text()
+        )

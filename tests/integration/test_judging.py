@@ -332,6 +332,60 @@ async def test_the_agendas_jury_panels_become_the_jurors_sheets(
     assert "Les Trayeurs" not in (await http.get(jury.link("Marc Dubois"))).text
 
 
+async def test_jurors_registered_on_the_jury_page_are_the_jurors_the_pitch_rounds_use(
+    jury: Jury, demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    """No juror in the agenda, two on the jury page: « Générer les passages » gives them the pitches,
+    the agenda names them, their sheets follow, and the log holds their registrations, not their names."""
+    await released(http, HACKATHON)
+    agenda_page = f"/organiser/e/{HACKATHON}/agenda/"
+    assert "Les 2 membres du jury inscrits sur la page Jury passent" in (await http.get(agenda_page)).text
+    assert (await post_form(http, agenda_page, f"/organiser/e/{HACKATHON}/agenda/teams/import")).status_code == 303
+    generated = await post_form(
+        http,
+        agenda_page,
+        f"/organiser/e/{HACKATHON}/agenda/rounds",
+        starts_at=shifted("2027-06-13T14:00:00")[:16],
+        rooms="amphi",
+        jurors_per_team="2",
+        pitch_minutes="10",
+        changeover_minutes="5",
+        break_every="0",
+        break_minutes="15",
+        deliberation_minutes="0",
+    )
+    assert generated.status_code == 303, generated.text
+    draft = (await http.get(f"/api/v1/events/{HACKATHON}/agenda/draft")).json()["agenda"]
+    registration_of = {p["id"]: p["registration"] for p in draft["people"]}
+    pitches = [s for s in draft["sessions"] if s["kind"] == "pitch" and s["origin"] == "generated"]
+    assert sorted(s["team"] for s in pitches) == sorted(jury.teams)
+    claire, marc = jury.juror_id("Claire Moreau"), jury.juror_id("Marc Dubois")
+    assert all(sorted(registration_of[p] for p in s["people"]) == sorted([claire, marc]) for s in pitches)
+    page = (await http.get(agenda_page)).text
+    # The agenda holds registrations; the organisers' page shows whose they are.
+    assert f"<li>Claire Moreau (jury) · inscription <code>{claire}</code>" in page
+    assert f"<li>Marc Dubois (jury) · inscription <code>{marc}</code>" in page
+    # Released, the panels become the jurors' sheets, as for jurors the agenda knew by itself.
+    assert (await release(http, organiser_headers, HACKATHON, accept=True)).status_code == 201
+    await released(http, HACKATHON, 2)
+    assert (await post_form(http, JURY + "/", JURY + "/panels")).status_code == 303
+    lines = await standings(http)
+    assert [lines[t]["expected"] for t in jury.teams] == [8, 8, 8]
+    client = await connect(demo.nats_url, "inspector")
+    try:
+        js = client.jetstream()
+        info = await js.stream_info("PERCHE_SCHEDULE")
+        logged = b"".join(
+            [(await js.get_msg("PERCHE_SCHEDULE", seq)).data or b"" for seq in range(1, info.state.last_seq + 1)]
+        )
+    finally:
+        await client.drain()
+    assert claire.encode() in logged
+    # (The event file's speakers share the jurors' names; the jurors' own would be these.)
+    assert b'"Claire Moreau"' not in logged and b'"Marc Dubois"' not in logged
+    assert b"claire@example.org" not in logged and b"marc@example.org" not in logged
+
+
 async def test_a_juror_leaves_words_for_a_team_that_organisers_pass_on_without_names(
     jury: Jury, http: httpx.AsyncClient
 ) -> None:

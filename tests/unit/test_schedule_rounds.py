@@ -4,12 +4,23 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from schemas.catalog import Category, EventSpec, RoomSpec, Span, Venue
 from schemas.errors import Rejected
-from schemas.schedule import Agenda, Contributor, GenerateRounds, PutSession, RemoveSession, Session, Team
-from services.schedule.rounds import generate_rounds
+from schemas.schedule import (
+    Agenda,
+    Contributor,
+    GenerateRounds,
+    PutContributor,
+    PutSession,
+    RemoveContributor,
+    RemoveSession,
+    Session,
+    Team,
+)
+from services.schedule.rounds import REGISTERED_JUROR_NAME, generate_rounds, registered_juror_id
 from services.schedule.rules import apply_edits, find_issues, overlaps
 
 START = datetime(2027, 6, 13, 12, 0, tzinfo=UTC)
@@ -183,3 +194,37 @@ def test_a_team_every_juror_is_conflicted_with_is_named_in_the_refusal() -> None
     with pytest.raises(Rejected) as refused:
         rounds(draft(3, 3, {0: [1], 1: [1]}), rooms=1, per_team=2)
     assert "Équipe 1" in refused.value.reply.message
+
+
+def test_jurors_registered_on_the_jury_page_judge_with_the_drafts_and_join_it_by_registration_alone() -> None:
+    agenda = draft(teams=4, jurors=1)
+    registered = ["reg-a", "reg-b", "reg-c"]
+    command = GenerateRounds(
+        command_id="rounds-1",
+        event="essai",
+        by_organiser="orga",
+        starts_at=START,
+        rooms=[ROOMS[0].id],
+        jurors_per_team=3,
+        deliberation_minutes=30,
+        registered_jurors=registered,
+    )
+    edits = generate_rounds(agenda, EVENT, command)
+    joined = [e.contributor for e in edits if isinstance(e, PutContributor)]
+    assert [p.registration for p in joined] == registered
+    assert {p.role for p in joined} == {"juror"} and {p.name for p in joined} == {REGISTERED_JUROR_NAME}
+    merged = apply_edits(agenda, edits)
+    sessions = [e.session for e in edits if isinstance(e, PutSession)]
+    check(merged, sessions, per_team=3)
+    judging = {merged.person(j).registration for s in sessions if s.kind == "pitch" for j in s.people}  # type: ignore[union-attr]
+    assert judging == {None, *registered}  # the draft's own juror (no registration) and the registered ones
+    # Generating again adds nobody twice; a juror who cancelled no longer judges and leaves the draft.
+    later = msgspec.structs.replace(command, registered_jurors=registered[:2] + ["reg-d"])
+    again = generate_rounds(merged, EVENT, later)
+    assert [e.contributor.registration for e in again if isinstance(e, PutContributor)] == ["reg-d"]
+    assert [e.id for e in again if isinstance(e, RemoveContributor)] == [registered_juror_id("reg-c")]
+    after = apply_edits(merged, again)
+    assert sorted(p.registration or "" for p in after.people if p.role == "juror") == ["", "reg-a", "reg-b", "reg-d"]
+    # Without the registered jurors, the draft's single juror cannot make a panel of three.
+    with pytest.raises(Rejected):
+        generate_rounds(agenda, EVENT, msgspec.structs.replace(command, registered_jurors=None))

@@ -112,11 +112,14 @@ class AgendaApi(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> DraftView:
         data = await strictly(request, data)
+        # The jurors registered on the jury page judge too, with the agenda's own.
+        registered = await gateway.jurors(await gateway.event(slug, include_unpublished=True))
         command = GenerateRounds(
             **msgspec.structs.asdict(data),
             command_id=check_key(idempotency_key),
             event=slug,
             by_organiser=request.state.organiser[0],
+            registered_jurors=[j.id for j in registered],
         )
         return await gateway.call(Schedule.GENERATE_ROUNDS, command, DraftView)
 

@@ -165,12 +165,15 @@ def teams_import(formed: list[TeamView], agenda: Agenda) -> list[Edit]:
     return edits
 
 
-def rounds_from_form(form: FormMultiDict, slug: str, organiser: str) -> GenerateRounds:
+def rounds_from_form(
+    form: FormMultiDict, slug: str, organiser: str, registered_jurors: list[str] | None = None
+) -> GenerateRounds:
     seed = form_text(form, "seed")
     return GenerateRounds(
         command_id=command_id_of(form),
         event=slug,
         by_organiser=organiser,
+        registered_jurors=registered_jurors,
         starts_at=_when(form, "starts_at"),
         rooms=[str(r) for r in form.getall("rooms", []) if r],
         jurors_per_team=_int(form, "jurors_per_team", 3),
@@ -233,10 +236,11 @@ class OrganiserAgenda(Controller):
         edit: str = "",
     ) -> Response[str]:
         spec = await gateway.event(slug, include_unpublished=True)
-        draft, releases, formed = await asyncio.gather(
+        draft, releases, formed, jurors = await asyncio.gather(
             gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView),
             gateway.call(Schedule.RELEASES, ListReleases(event=slug), ReleaseList),
             gateway.call(Teams.LIST, ListTeams(event=slug), TeamList),
+            gateway.jurors(spec),
         )
         editing = next((s for s in draft.agenda.sessions if s.id == edit), None)
         zone = spec.timezone
@@ -255,6 +259,8 @@ class OrganiserAgenda(Controller):
             editing=editing,
             local=lambda moment: _local_input(moment, zone),
             kinds=KINDS,
+            # The agenda names registered jurors by registration only (the log keeps no names).
+            names={j.id: j.name for j in jurors},
             error=refused.message if refused else None,
             command_id=uuid.uuid4().hex,
             default_start=_local_input(spec.starts_at, zone),
@@ -332,8 +338,10 @@ class OrganiserAgenda(Controller):
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
         form = await request.form()
+        # The jurors registered on the jury page judge too, with the agenda's own.
+        registered = await gateway.jurors(await gateway.event(slug, include_unpublished=True))
         try:
-            command = rounds_from_form(form, slug, request.state.organiser[0])
+            command = rounds_from_form(form, slug, request.state.organiser[0], [j.id for j in registered])
         except FormProblem as problem:
             return await self._page(request, gateway, slug, problem.refusal(language_of(request)))
         except msgspec.ValidationError as problem:

@@ -17,9 +17,10 @@ from schemas.judging import (
     ReopenJudging,
     Standings,
 )
+from schemas.notify import JuryLink, JuryLinksSending, SendJuryLinks
 from schemas.registration import Register, RegistrationView
 from schemas.schedule import Agenda, AgendaView, GetAgenda
-from schemas.subjects import Judging, Registration, Schedule
+from schemas.subjects import Judging, Notify, Registration, Schedule
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
 from services.web.auth import organiser_guard
@@ -50,6 +51,13 @@ async def agenda_panels(
     return panels_of(agenda.agenda, {j.id for j in jurors}, {s.team.id for s in standings.standings})
 
 
+def jury_links(request: Request[Any, Any, Any], slug: str, jurors: list[RegistrationView]) -> dict[str, str]:
+    """Each juror's scoring link, signed by the web: only that juror's sheet opens with it."""
+    base = public_base(request)
+    tokens = request.app.state.tokens
+    return {j.id: f"{base}/jury/{slug}/{j.id}?key={tokens.jury_key(slug, j.id)}" for j in jurors}
+
+
 class JuryAdmin(Controller):
     """The organiser's side: jurors, their links and teams, progress, closing the judging."""
 
@@ -74,9 +82,7 @@ class JuryAdmin(Controller):
     ) -> Response[str]:
         spec, jurors, standings = await gateway.judging(slug)
         progress = {p.juror: p for p in standings.jurors}
-        base = public_base(request)
-        tokens = request.app.state.tokens
-        links = {j.id: f"{base}/jury/{slug}/{j.id}?key={tokens.jury_key(slug, j.id)}" for j in jurors}
+        links = jury_links(request, slug, jurors)
         # On the day a juror scans their link from the organiser's screen rather than typing it.
         codes = {j: Markup(segno.make(link, error="m").svg_inline(scale=3, title=j)) for j, link in links.items()}
         categories = [c for c in spec.categories if spec.audience_of(c.id) == "jurors"]
@@ -150,6 +156,43 @@ class JuryAdmin(Controller):
                 request, gateway, slug, {refused.field or "_form": refused.message}, values, refused.status
             )
         return Redirect(f"/organiser/e/{slug}/jury?saved=juror", status_code=303)
+
+    @post("/links")
+    async def mail_links(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        """Every juror gets their link by mail (notify sends it; only the web can sign it)."""
+        return await self._mail_links(request, gateway, slug, None)
+
+    @post("/links/{juror:str}")
+    async def mail_link(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+    ) -> Response[Any]:
+        return await self._mail_links(request, gateway, slug, juror)
+
+    @staticmethod
+    async def _mail_links(
+        request: Request[Any, Any, Any], gateway: Gateway, slug: str, juror: str | None
+    ) -> Response[Any]:
+        form = await request.form()
+        spec = await gateway.event(slug, include_unpublished=True)
+        jurors = [j for j in await gateway.jurors(spec) if juror is None or j.id == juror]
+        if not jurors:
+            raise NotFoundException()
+        links = jury_links(request, slug, jurors)
+        command = SendJuryLinks(
+            command_id=command_id_of(form),
+            event=slug,
+            by_organiser=request.state.organiser[0],
+            links=[JuryLink(registration_id=j.id, url=links[j.id]) for j in jurors],
+        )
+        await gateway.call(Notify.SEND_JURY_LINKS, command, JuryLinksSending)
+        anchor = f"#j-{juror}" if juror else ""
+        return Redirect(f"/organiser/e/{slug}/jury?saved={'link' if juror else 'links'}{anchor}", status_code=303)
 
     @post("/panels")
     async def apply_panels(

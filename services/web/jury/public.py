@@ -241,7 +241,9 @@ class JuryPages(Controller):
         async def page(message: str) -> Response[str]:
             return await self._team_page(request, gateway, slug, juror, team, key, criterion, message, FORM_AGAIN)
 
-        points_text = str(form.get("points") or "").strip()
+        # Each criterion has its own group of buttons; "points" is what the API-like posts (and
+        # scores kept on a phone before the groups were split) carry.
+        points_text = str(form.get(f"points-{criterion}") or form.get("points") or "").strip()
         points = int(points_text) if points_text.isdigit() and len(points_text) <= MAX_POINTS_DIGITS else None
         if points is None or points > MAX_POINTS:
             gettext = gettext_for(language_of(request))
