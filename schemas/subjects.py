@@ -159,6 +159,8 @@ class Publishing:
 class Notify:
     LIST_MAILS: Final = "perche.notify.q.list_mails"
     GET_MAIL: Final = "perche.notify.q.get_mail"
+    # Whom publishing the draft would mail, for the release screen.
+    RELEASE_RECIPIENTS: Final = "perche.notify.q.release_recipients"
     # The durable consumer notify reads the registration stream with, shared by its instances.
     REGISTRATION_CONSUMER: Final = "perche-notify-registration"
     # The same for the schedule stream: each agenda release tells the people it concerns.

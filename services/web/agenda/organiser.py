@@ -18,6 +18,7 @@ from litestar.response import Redirect
 
 from schemas.catalog import RoomSpec, SessionKind, Span
 from schemas.errors import ErrorKey
+from schemas.notify import CountReleaseRecipients, ReleaseRecipients
 from schemas.schedule import (
     Agenda,
     AgendaView,
@@ -41,7 +42,7 @@ from schemas.schedule import (
     Session,
     Team,
 )
-from schemas.subjects import Schedule, Teams
+from schemas.subjects import Notify, Schedule, Teams
 from schemas.teams import ListTeams, TeamList, TeamView
 from services.kit.client import ServiceError
 from services.web.agenda.shaping import by_day
@@ -219,6 +220,20 @@ def _removing(path: str, removal: Callable[[str], Edit], anchor: str) -> HTTPRou
     return post(path)(remove)
 
 
+async def _told(gateway: Gateway, draft: DraftView) -> ReleaseRecipients | None:
+    """Whom releasing the draft would mail, as notify decides it; None when notify does not answer
+    (the page then says it less precisely)."""
+    if not draft.pending:
+        return None
+    query = CountReleaseRecipients(
+        event=draft.event, changes=draft.pending, agenda=draft.agenda, version=draft.released_version + 1
+    )
+    try:
+        return await gateway.call(Notify.RELEASE_RECIPIENTS, query, ReleaseRecipients)
+    except ServiceError:
+        return None
+
+
 class OrganiserAgenda(Controller):
     path = "/organiser/e/{slug:str}/agenda"
     include_in_schema = False
@@ -239,6 +254,7 @@ class OrganiserAgenda(Controller):
             gateway.call(Teams.LIST, ListTeams(event=slug), TeamList),
         )
         editing = next((s for s in draft.agenda.sessions if s.id == edit), None)
+        told = await _told(gateway, draft)
         zone = spec.timezone
         return render(
             request,
@@ -259,6 +275,7 @@ class OrganiserAgenda(Controller):
             command_id=uuid.uuid4().hex,
             default_start=_local_input(spec.starts_at, zone),
             formed_teams=formed.teams,
+            told=told,
         )
 
     @get("/")
