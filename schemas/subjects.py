@@ -69,6 +69,8 @@ class Registration:
     FIND: Final = "perche.registration.q.find"
     # Checks a private calendar link (its calendar token), for the personal iCal feed.
     CALENDAR: Final = "perche.registration.q.calendar"
+    # Opens a short link (`/m/<code>`) to a registration's private page.
+    SHORT_LINK: Final = "perche.registration.q.short_link"
 
     # Each seat is its own aggregate: claiming it appends with an expected subject
     # sequence, so two writers can never hold the same seat and capacity is exact.

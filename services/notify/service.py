@@ -86,6 +86,7 @@ class NotifyService:
             base_url=self.settings.base_url or DEFAULT_BASE_URL,
             organisation=self.settings.organisation,
             mail_from=self.settings.mail_from,
+            reply_to=self.settings.reply_address,
         )
         self.state = NotifyState()
         self.catalog = CatalogReader()

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from schemas.catalog import Category, EventReply, EventSpec, GetEvent
-from schemas.registration import Cancel, Register, RegistrationView
+from schemas.registration import Cancel, Register, RegistrationView, short_code
 from schemas.schedule import (
     AgendaView,
     Contributor,
@@ -163,7 +163,7 @@ async def test_a_release_that_moves_a_pitch_mails_its_team_and_juror_once_each_i
         text = text_of(message)
         assert line in text
         assert talk.title not in text and talk.title_en not in text  # not theirs
-        assert f"{BASE_URL}/r/{view.id}?token={view.manage_token}" in text
+        assert f"{BASE_URL}/m/{short_code(view.manage_token)}" in text
         assert f"{BASE_URL}/r/{view.id}/calendar.ics?token={view.calendar_token}" in text
     # The speaker's talk did not change, and Yves has no part in the agenda.
     assert agenda_mails(inbox, people["ana"].email) == agenda_mails(inbox, people["yves"].email) == []
