@@ -116,6 +116,8 @@ class CountReleaseRecipients(msgspec.Struct, frozen=True, kw_only=True):
     agenda: Agenda
     # The version this release would be: the first one mails nobody.
     version: int
+    # The agenda released last, where sessions removed from the draft still are.
+    released: Agenda | None = None
 
 
 class ReleaseRecipients(msgspec.Struct, frozen=True, kw_only=True, tag="release_recipients"):

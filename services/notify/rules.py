@@ -249,7 +249,12 @@ def release_mail_id(registration_id: str, event: str, version: int) -> str:
 
 
 def release_recipients(
-    event: str, changes: list[Change], agenda: Agenda, people: Mapping[str, Person], spec: EventSpec
+    event: str,
+    changes: list[Change],
+    agenda: Agenda,
+    people: Mapping[str, Person],
+    spec: EventSpec,
+    released: Agenda | None = None,
 ) -> dict[str, list[Change]]:
     """Whom these changes concern, each with the changes that do, in the changelog's order.
 
@@ -257,18 +262,21 @@ def release_recipients(
     session whose audience is a category of people (participants, jurors, speakers), that
     category's confirmed people. Nobody this instance does not know as registered to the event
     is told, nor anyone whose registration is cancelled or erased.
+
+    A session removed from a draft is only in the `released` agenda: its audience is read there.
     """
-    audiences = {s.id: s.audience for s in agenda.sessions if s.audience != "everyone"}
+    sessions = [*(released.sessions if released else []), *agenda.sessions]
+    audiences = {s.id: s.audience for s in sessions}
     members: dict[Audience, list[str]] = {}
     for person in sorted(people.values(), key=lambda p: p.id):
-        if person.event == event and person.status == "confirmed" and not person.erased:
-            members.setdefault(spec.audience_of(person.category), []).append(person.id)
+        audience = spec.audience_of(person.category)
+        # A session for everyone is told to the people it names only, not to every registrant.
+        if person.event == event and person.status == "confirmed" and not person.erased and audience != "everyone":
+            members.setdefault(audience, []).append(person.id)
     concerning: dict[str, list[Change]] = {}
     for change in changes:
-        audience = audiences.get(change.session)
-        for registration_id in dict.fromkeys(
-            [*change.registrations, *members.get(audience, [])] if audience else change.registrations
-        ):
+        audience = audiences.get(change.session, "everyone")
+        for registration_id in dict.fromkeys([*change.registrations, *members.get(audience, [])]):
             concerning.setdefault(registration_id, []).append(change)
     return {
         registration_id: found
@@ -287,12 +295,13 @@ def recipients_summary(
     people: Mapping[str, Person],
     spec: EventSpec,
     now: datetime,
+    released: Agenda | None = None,
 ) -> tuple[int, int, dict[Audience, int]]:
     """Whom a release would mail (as `mails_for_release` does): everyone, the people its changes
     name, and the others by their category's audience."""
     if version <= 1 or spec.ends_at <= now:
         return 0, 0, {}
-    told = release_recipients(spec.slug, changes, agenda, people, spec)
+    told = release_recipients(spec.slug, changes, agenda, people, spec, released)
     named = {r for change in changes for r in change.registrations} & told.keys()
     audiences: dict[Audience, int] = {}
     for registration_id in told.keys() - named:

@@ -351,7 +351,7 @@ class NotifyService:
         spec = await self.catalog.spec(query.event)
         await self._registrations_current()
         people, named, audiences = recipients_summary(
-            query.version, query.changes, query.agenda, self.state.people, spec, datetime.now(UTC)
+            query.version, query.changes, query.agenda, self.state.people, spec, datetime.now(UTC), query.released
         )
         return ReleaseRecipients(people=people, named=named, audiences=audiences)
 

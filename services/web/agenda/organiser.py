@@ -27,6 +27,7 @@ from schemas.schedule import (
     Edit,
     EditDraft,
     GenerateRounds,
+    GetAgenda,
     GetDraft,
     ListReleases,
     PutContributor,
@@ -223,12 +224,19 @@ def _removing(path: str, removal: Callable[[str], Edit], anchor: str) -> HTTPRou
 async def _told(gateway: Gateway, draft: DraftView) -> ReleaseRecipients | None:
     """Whom releasing the draft would mail, as notify decides it; None when notify does not answer
     (the page then says it less precisely)."""
-    if not draft.pending:
-        return None
-    query = CountReleaseRecipients(
-        event=draft.event, changes=draft.pending, agenda=draft.agenda, version=draft.released_version + 1
-    )
+    if not draft.pending or not draft.released_version:
+        return None  # the first release mails nobody: the page says so
     try:
+        released = await gateway.call(
+            Schedule.AGENDA, GetAgenda(event=draft.event, include_unpublished=True), AgendaView
+        )
+        query = CountReleaseRecipients(
+            event=draft.event,
+            changes=draft.pending,
+            agenda=draft.agenda,
+            released=released.agenda,
+            version=draft.released_version + 1,
+        )
         return await gateway.call(Notify.RELEASE_RECIPIENTS, query, ReleaseRecipients)
     except ServiceError:
         return None
