@@ -476,13 +476,13 @@ class RegistrationService:
 
     async def short_link(self, query: OpenShortLink) -> ShortLinkTarget:
         """The private page a short link opens; its code stands for the page's token."""
-        for registration_id in self.state.records.keys() - self._short_coded:
-            self._short_codes[short_code(self.token("manage", registration_id))] = registration_id
-            self._short_coded.add(registration_id)
-        registration_id = self._short_codes.get(query.code.strip().lower())
-        if registration_id is None:
+        for new in self.state.records.keys() - self._short_coded:
+            self._short_codes[short_code(self.token("manage", new))] = new
+            self._short_coded.add(new)
+        found = self._short_codes.get(query.code.strip().lower())
+        if found is None:
             raise Rejected("not_found", "No such registration", key="registration_not_found")
-        return ShortLinkTarget(registration_id=registration_id, token=self.token("manage", registration_id))
+        return ShortLinkTarget(registration_id=found, token=self.token("manage", found))
 
     async def calendar(self, query: CalendarAccess) -> CalendarHolder:
         """Whose private calendar link this is; the calendar token is not the manage token."""
