@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from schemas.catalog import Language
+from schemas.catalog import Audience, Language
+from schemas.schedule import Agenda, Change
 
 MailKind = Literal[
     "confirmed",
@@ -130,3 +131,27 @@ class MailView(msgspec.Struct, frozen=True, kw_only=True, tag="mail"):
     text: str = ""
     attachments: list[str] = []
     stored: bool = False
+
+
+# --- who an agenda release would tell, for the organiser's release screen ---
+
+
+class CountReleaseRecipients(msgspec.Struct, frozen=True, kw_only=True):
+    """The changes a release would publish (the draft's pending ones) and the agenda they belong to."""
+
+    event: str
+    changes: list[Change]
+    agenda: Agenda
+    # The version this release would be: the first one mails nobody.
+    version: int
+    # The agenda released last, where sessions removed from the draft still are.
+    released: Agenda | None = None
+
+
+class ReleaseRecipients(msgspec.Struct, frozen=True, kw_only=True, tag="release_recipients"):
+    """How many people the release would mail: those its changes name (speakers, jurors, team
+    members), and the others, by the audience of the sessions for a category that changed."""
+
+    people: int
+    named: int
+    audiences: dict[Audience, int] = {}

@@ -1,5 +1,7 @@
 """Registration messages. Names, emails and answers never enter the event log (invariant 4)."""
 
+import base64
+import hashlib
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -114,6 +116,27 @@ class CalendarAccess(msgspec.Struct, frozen=True, kw_only=True):
 
     registration_id: Ref
     token: Ref
+
+
+def short_code(manage_token: str) -> str:
+    """The code of the short link to a registration's private page (`/m/<code>`): 16 letters and
+    digits (base32) made from its manage token. Whoever holds the token can make it; nobody can
+    guess it (80 bits)."""
+    digest = hashlib.blake2b(manage_token.encode(), digest_size=10, person=b"perche-short").digest()
+    return base64.b32encode(digest).decode("ascii").lower()
+
+
+class OpenShortLink(msgspec.Struct, frozen=True, kw_only=True):
+    """Which private page a short link opens; a code that is none (mistyped, cut) opens none."""
+
+    code: Annotated[str, Meta(max_length=100)]
+
+
+class ShortLinkTarget(msgspec.Struct, frozen=True, kw_only=True, tag="short_link_target"):
+    """The private page a short link opens: the registration and its manage token."""
+
+    registration_id: str
+    token: str
 
 
 class CalendarHolder(msgspec.Struct, frozen=True, kw_only=True, tag="calendar_holder"):

@@ -69,6 +69,8 @@ class Registration:
     FIND: Final = "perche.registration.q.find"
     # Checks a private calendar link (its calendar token), for the personal iCal feed.
     CALENDAR: Final = "perche.registration.q.calendar"
+    # Opens a short link (`/m/<code>`) to a registration's private page.
+    SHORT_LINK: Final = "perche.registration.q.short_link"
 
     # Each seat is its own aggregate: claiming it appends with an expected subject
     # sequence, so two writers can never hold the same seat and capacity is exact.
@@ -170,6 +172,8 @@ class Notify:
     SEND_JURY_LINKS: Final = "perche.notify.cmd.send_jury_links"
     LIST_MAILS: Final = "perche.notify.q.list_mails"
     GET_MAIL: Final = "perche.notify.q.get_mail"
+    # Whom publishing the draft would mail, for the release screen.
+    RELEASE_RECIPIENTS: Final = "perche.notify.q.release_recipients"
     # The durable consumer notify reads the registration stream with, shared by its instances.
     REGISTRATION_CONSUMER: Final = "perche-notify-registration"
     # The same for the schedule stream: each agenda release tells the people it concerns.

@@ -30,5 +30,12 @@ class Settings:
     smtp_user: str | None = field(default_factory=lambda: os.environ.get("PERCHE_SMTP_USER") or None)
     smtp_password: str | None = field(default_factory=lambda: os.environ.get("PERCHE_SMTP_PASSWORD") or None)
     mail_from: str = field(default_factory=lambda: os.environ.get("PERCHE_MAIL_FROM", "perche@localhost"))
+    # Where replies to the mails go (Reply-To); unset, to the organisers' address PERCHE_ADMIN_EMAIL.
+    reply_to: str | None = field(default_factory=lambda: os.environ.get("PERCHE_REPLY_TO") or None)
     # Reminder mails go out this many days before an event starts.
     reminder_days: float = field(default_factory=lambda: float(os.environ.get("PERCHE_REMINDER_DAYS", "2")))
+
+    @property
+    def reply_address(self) -> str | None:
+        """The address the mails' Reply-To names: the one set, else the organisers' own."""
+        return self.reply_to or self.admin_email

@@ -19,7 +19,7 @@ import jinja2
 import segno
 
 from schemas.catalog import EventSpec
-from schemas.registration import RegistrationView
+from schemas.registration import RegistrationView, short_code
 from schemas.schedule import Change, Slot
 from services.kit.i18n import Formatter, localised, translations
 from services.kit.resources import shared_folder
@@ -43,6 +43,8 @@ def environment(language: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    # The calendar subscription link opens the calendar app: clickable too.
+    env.policies["urlize.extra_schemes"] = ["webcal://"]
     return env
 
 
@@ -101,6 +103,21 @@ def change_lines(notice: AgendaNotice | None, language: str, zone: str) -> list[
     return [line(change) for change in notice.changes]
 
 
+def event_when(spec: EventSpec, language: str) -> str:
+    """When the event is, with the time it starts: over several days, the span alone has only dates."""
+    fmt, zone = Formatter(language), spec.timezone
+    span = fmt.span(spec.starts_at, spec.ends_at, zone)
+    if fmt.local(spec.starts_at, zone).date() == fmt.local(spec.ends_at, zone).date():
+        return span  # « samedi 12 juin 2027, 9 h 00 – 18 h 00 »
+    gettext = translations(language).gettext
+    return gettext("%(span)s, début à %(time)s") % {"span": span, "time": fmt.time(spec.starts_at, zone)}
+
+
+def webcal(url: str) -> str:
+    """The same feed for calendar apps: webcal:// makes a phone offer to subscribe."""
+    return "webcal://" + url.partition("://")[2]
+
+
 def _jury_note(order: MailOrder, language: str) -> str:
     if order.results is None:
         return ""
@@ -123,18 +140,23 @@ def _display_name(name: str) -> str:
 
 
 class Composer:
-    def __init__(self, base_url: str, organisation: str, mail_from: str) -> None:
+    def __init__(self, base_url: str, organisation: str, mail_from: str, reply_to: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.organisation = organisation
         self.mail_from = mail_from
+        self.reply_to = reply_to
         address = parseaddr(mail_from)[1]
         self.domain = address.rpartition("@")[2] or "perche.local"
 
     def links(self, view: RegistrationView) -> dict[str, str]:
         base = self.base_url
+        calendar_url = f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}"
         return {
-            "manage_url": f"{base}/r/{view.id}?token={view.manage_token}",
-            "calendar_url": f"{base}/r/{view.id}/calendar.ics?token={view.calendar_token}",
+            # Short enough for a phone's screen and for mail clients that break long lines; the
+            # web's /m/<code> opens the private page /r/<id>?token=<token> (which works too).
+            "manage_url": f"{base}/m/{short_code(view.manage_token)}",
+            "calendar_url": calendar_url,
+            "webcal_url": webcal(calendar_url),
             "event_url": f"{base}/e/{view.event}",
             "results_url": f"{base}/e/{view.event}/results",
             # The organiser's phone camera opens this on the check-in page, like the page's QR code.
@@ -151,7 +173,7 @@ class Composer:
             "lang": language,
             "name": _display_name(view.name),
             "title": localised(spec, "title", language),
-            "when": fmt.span(spec.starts_at, spec.ends_at, spec.timezone),
+            "when": event_when(spec, language),
             "date": fmt.date(spec.starts_at, spec.timezone),
             "where": venue,
             "category": localised(category, "name", language) if category else view.category,
@@ -177,6 +199,8 @@ class Composer:
         message = EmailMessage()
         message["Subject"] = subject
         message["From"] = self.mail_from
+        if self.reply_to and parseaddr(self.reply_to)[1] != parseaddr(self.mail_from)[1]:
+            message["Reply-To"] = self.reply_to  # the organisers, when the sender is not read
         message["To"] = Address(display_name=context["name"], addr_spec=ascii_address(view.email))
         message["Date"] = format_datetime(now)
         # The same mail always has the same Message-ID, so a resend can be recognised.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from schemas.catalog import EventSpec, Language
+from schemas.catalog import Audience, EventSpec, Language
 from schemas.notify import MailClaimed, MailFailed, MailKind, MailSent, MailStatus, NotifyEvent, Transport
 from schemas.publishing import ResultLine, ResultsPublished
 from schemas.registration import (
@@ -25,7 +25,7 @@ from schemas.registration import (
     SeatOffered,
     WaitlistPromoted,
 )
-from schemas.schedule import AgendaReleased, Change, Room
+from schemas.schedule import Agenda, AgendaReleased, Change, Room
 
 # Attempts at one mail before it is given up (and shown as such to organisers).
 MAX_ATTEMPTS = 20
@@ -250,26 +250,82 @@ def release_mail_id(registration_id: str, event: str, version: int) -> str:
     return mail_id("agenda_changed", registration_id, f"{event}#v{version}")
 
 
+def release_recipients(
+    event: str,
+    changes: list[Change],
+    agenda: Agenda,
+    people: Mapping[str, Person],
+    spec: EventSpec,
+    released: Agenda | None = None,
+) -> dict[str, list[Change]]:
+    """Whom these changes concern, each with the changes that do, in the changelog's order.
+
+    A change concerns the people it names (speakers, jurors, the team's members), and, for a
+    session whose audience is a category of people (participants, jurors, speakers), that
+    category's confirmed people. Nobody this instance does not know as registered to the event
+    is told, nor anyone whose registration is cancelled or erased.
+
+    A session removed from a draft is only in the `released` agenda: its audience is read there.
+    """
+    sessions = [*(released.sessions if released else []), *agenda.sessions]
+    audiences = {s.id: s.audience for s in sessions}
+    members: dict[Audience, list[str]] = {}
+    for person in sorted(people.values(), key=lambda p: p.id):
+        audience = spec.audience_of(person.category)
+        # A session for everyone is told to the people it names only, not to every registrant.
+        if person.event == event and person.status == "confirmed" and not person.erased and audience != "everyone":
+            members.setdefault(audience, []).append(person.id)
+    concerning: dict[str, list[Change]] = {}
+    for change in changes:
+        audience = audiences.get(change.session, "everyone")
+        for registration_id in dict.fromkeys([*change.registrations, *members.get(audience, [])]):
+            concerning.setdefault(registration_id, []).append(change)
+    return {
+        registration_id: found
+        for registration_id, found in sorted(concerning.items())
+        if (known := people.get(registration_id)) is not None
+        and known.event == event
+        and not known.erased
+        and known.status != "cancelled"
+    }
+
+
+def recipients_summary(
+    version: int,
+    changes: list[Change],
+    agenda: Agenda,
+    people: Mapping[str, Person],
+    spec: EventSpec,
+    now: datetime,
+    released: Agenda | None = None,
+) -> tuple[int, int, dict[Audience, int]]:
+    """Whom a release would mail (as `mails_for_release` does): everyone, the people its changes
+    name, and the others by their category's audience."""
+    if version <= 1 or spec.ends_at <= now:
+        return 0, 0, {}
+    told = release_recipients(spec.slug, changes, agenda, people, spec, released)
+    named = {r for change in changes for r in change.registrations} & told.keys()
+    audiences: dict[Audience, int] = {}
+    for registration_id in told.keys() - named:
+        audience = spec.audience_of(people[registration_id].category)
+        audiences[audience] = audiences.get(audience, 0) + 1
+    return len(told), len(named), dict(sorted(audiences.items()))
+
+
 def mails_for_release(
     release: AgendaReleased, people: Mapping[str, Person], spec: EventSpec, now: datetime
 ) -> list[MailOrder]:
     """One mail to each person an agenda release concerns, listing only the changes that do.
 
     The first release publishes the agenda, it changes nothing anyone was told: no mail.
-    Nor is anything sent about an event that is over, to anyone this instance does not know
-    as registered to that event, or whose registration is cancelled or erased.
+    Nor is anything sent about an event that is over.
     """
     if release.version <= 1 or spec.ends_at <= now:
         return []
-    concerning: dict[str, list[Change]] = {}
-    for change in release.changelog:
-        for registration_id in dict.fromkeys(change.registrations):
-            concerning.setdefault(registration_id, []).append(change)
     orders: list[MailOrder] = []
-    for registration_id, changes in sorted(concerning.items()):
-        person = people.get(registration_id)
-        if person is None or person.event != release.event or person.erased or person.status == "cancelled":
-            continue
+    for registration_id, changes in release_recipients(
+        release.event, release.changelog, release.agenda, people, spec
+    ).items():
         named = {slot.room for c in changes for slot in (c.before, c.after) if slot is not None and slot.room}
         notice = AgendaNotice(
             version=release.version,

@@ -28,6 +28,7 @@ from nats.aio.msg import Msg
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
 from schemas.notify import (
+    CountReleaseRecipients,
     GetMail,
     ListMails,
     MailClaimed,
@@ -37,6 +38,7 @@ from schemas.notify import (
     MailSummary,
     MailView,
     NotifyEvent,
+    ReleaseRecipients,
     SendJuryLinks,
 )
 from schemas.publishing import PublishingEvent, ResultsPublished
@@ -62,6 +64,7 @@ from services.notify.rules import (
     mail_for,
     mails_for_release,
     mails_for_results,
+    recipients_summary,
     retry_delay,
     still_wanted,
     wait_seconds,
@@ -85,6 +88,7 @@ class NotifyService:
             base_url=self.settings.base_url or DEFAULT_BASE_URL,
             organisation=self.settings.organisation,
             mail_from=self.settings.mail_from,
+            reply_to=self.settings.reply_address,
         )
         self.state = NotifyState()
         self.catalog = CatalogReader()
@@ -114,6 +118,7 @@ class NotifyService:
         self.endpoints.add(Notify.GET_MAIL, GetMail, self.get_mail)
         self.jury_links = JuryLinkMails(self.catalog, self.state, self._registrations_current, self.deliver)
         self.endpoints.add(Notify.SEND_JURY_LINKS, SendJuryLinks, self.jury_links.send)
+        self.endpoints.add(Notify.RELEASE_RECIPIENTS, CountReleaseRecipients, self.release_recipients)
         await self.endpoints.start()
 
         # Each stream's work, shared by the instances through one durable consumer. A person's
@@ -345,6 +350,15 @@ class NotifyService:
             copy = None if self._erased(record.registration_id) else stored.get(record.mail_id)
             mails.append(self._summary(record, copy.subject, copy.to) if copy else self._summary(record))
         return MailList(mails=mails, transport="maildir", maildir=str(self.transport.directory))
+
+    async def release_recipients(self, query: CountReleaseRecipients) -> ReleaseRecipients:
+        """Whom publishing these changes would mail now, by the same rule as the release's mails."""
+        spec = await self.catalog.spec(query.event)
+        await self._registrations_current()
+        people, named, audiences = recipients_summary(
+            query.version, query.changes, query.agenda, self.state.people, spec, datetime.now(UTC), query.released
+        )
+        return ReleaseRecipients(people=people, named=named, audiences=audiences)
 
     async def get_mail(self, query: GetMail) -> MailView:
         record = self.state.mails.get(query.mail_id)

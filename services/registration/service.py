@@ -33,6 +33,7 @@ from schemas.registration import (
     GetRegistration,
     ListRegistrations,
     OfferLapsed,
+    OpenShortLink,
     PersonalData,
     PersonalDataExport,
     PersonalDataExported,
@@ -43,8 +44,10 @@ from schemas.registration import (
     RegistrationEvent,
     RegistrationList,
     RegistrationView,
+    ShortLinkTarget,
     UpdateAnswers,
     WaitlistPromoted,
+    short_code,
 )
 from schemas.subjects import Registration
 from schemas.validation import same_secret, without_accents
@@ -113,6 +116,9 @@ class RegistrationService:
         self._reserved: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
         self._claim_events: dict[tuple[str, str], asyncio.Event] = {}
         self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
+        # Short links' codes (code -> registration id), made on demand: a code never changes.
+        self._short_codes: dict[str, str] = {}
+        self._short_coded: set[str] = set()
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -146,6 +152,7 @@ class RegistrationService:
             (Registration.FIND, FindRegistrations, self.find),
             (Registration.COUNTS, GetCounts, self.counts),
             (Registration.CALENDAR, CalendarAccess, self.calendar),
+            (Registration.SHORT_LINK, OpenShortLink, self.short_link),
         ]:
             self.endpoints.add(subject, request_type, handler)
         await self.endpoints.start()
@@ -503,6 +510,16 @@ class RegistrationService:
     async def get(self, query: GetRegistration) -> RegistrationView:
         self._check_access(query.registration_id, query.token, query.by_organiser)
         return await self.view(query.registration_id)
+
+    async def short_link(self, query: OpenShortLink) -> ShortLinkTarget:
+        """The private page a short link opens; its code stands for the page's token."""
+        for new in self.state.records.keys() - self._short_coded:
+            self._short_codes[short_code(self.token("manage", new))] = new
+            self._short_coded.add(new)
+        found = self._short_codes.get(query.code.strip().lower())
+        if found is None:
+            raise Rejected("not_found", "No such registration", key="registration_not_found")
+        return ShortLinkTarget(registration_id=found, token=self.token("manage", found))
 
     async def calendar(self, query: CalendarAccess) -> CalendarHolder:
         """Whose private calendar link this is; the calendar token is not the manage token."""

@@ -4,10 +4,10 @@
   elements carry a nonce made for the request (`csp_nonce`, given to every template), and
   Perche's pages load nothing from another host. The API documentation (/schema) also
   runs the Swagger UI files Perche serves itself.
-- Private answers (a person's link under /r/, a juror's under /jury/, the organiser's
-  pages, the API's personal data, anything sent with credentials, any write) are never
-  stored by a browser or a proxy (`no-store`) and never send their address, which holds
-  a token, to another page (`no-referrer`). Public pages send at most their origin to
+- Private answers (a person's link under /r/ or its short form under /m/, a juror's under
+  /jury/, the organiser's pages, the API's personal data, anything sent with credentials,
+  any write) are never stored by a browser or a proxy (`no-store`) and never send their
+  address, which holds a token, to another page (`no-referrer`). Public pages send at most their origin to
   other hosts, and only over https.
 - Over https (PERCHE_BASE_URL starting with https://, or the request's scheme, which
   uvicorn takes from X-Forwarded-Proto for a trusted proxy: FORWARDED_ALLOW_IPS), every
@@ -27,7 +27,7 @@ from services.web.auth import SESSION_COOKIE
 NONCE_KEY = "perche_csp_nonce"
 # The API documentation (Swagger UI): Perche's own script and style files, and images inlined by its CSS.
 DOCS_PATH = "/schema"
-PRIVATE_PREFIXES = ("/r/", "/jury/", "/organiser", "/api/v1/registrations", "/api/v1/auth/")
+PRIVATE_PREFIXES = ("/r/", "/m/", "/jury/", "/organiser", "/api/v1/registrations", "/api/v1/auth/")
 # The API's answers about people or unpublished work, for organisers or the person themself.
 PERSONAL_API = re.compile(r"/api/v1/events/[^/]+/(registrations|agenda/(draft|releases|edits|rounds))")
 # Two years, the usual preload figure; not includeSubDomains: Perche does not own its parent domain.

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROUND_TABLE, Web
 from tests.demo_events import shifted
-from tests.integration.agenda_support import edit, release, released, session_json
+from tests.integration.agenda_support import edit, moved, release, released, session_json
 
 pytestmark = pytest.mark.browser
 
@@ -104,3 +104,30 @@ async def test_an_organiser_adds_a_session_with_the_form_and_sees_the_conflict(
 
     assert await page.locator("#issues li[data-kind='room_double_booked']").count() == 1
     assert "Photo de groupe" in await page.locator("#release").inner_text()
+
+
+async def test_the_release_screen_says_who_will_be_mailed_with_the_participants_counted(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str], page: Any
+) -> None:
+    """Moving the participants' welcome coffee tells the confirmed participants and mentors (its
+    audience), not the visitors: the screen says how many, before the organiser releases."""
+    first = await released(http, HACKATHON)
+    for name, category in (("Lea", "participant"), ("Sam", "participant"), ("Mo", "mentor"), ("Vic", "public")):
+        body = {"name": name, "email": f"{name.lower()}@example.org", "consent": True, "category": category}
+        if category == "participant":
+            body["answers"] = {"level": "Débutant·e", "team": "Seul·e, je cherche une équipe"}
+        created = await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)
+        assert created.status_code == 201, created.text
+    coffee = moved(session_json(first, "accueil"), shifted("2027-06-11T09:10:00"), shifted("2027-06-11T09:30:00"))
+    assert (await edit(http, organiser_headers, HACKATHON, coffee)).status_code == 200
+
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/agenda")
+    await page.get_by_label("Adresse e-mail").fill(ORGANISER_EMAIL)
+    await page.get_by_label("Mot de passe").fill(ORGANISER_PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.wait_for_url(f"**/organiser/e/{HACKATHON}/agenda")
+    told = page.locator("#told")
+    await told.wait_for()
+    assert "3 personnes seront prévenues par mail" in await told.inner_text()
+    participants = await told.locator("li[data-told='participants']").inner_text()
+    assert participants.startswith("3 participant·es inscrit·es et confirmé·es")

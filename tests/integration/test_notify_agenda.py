@@ -5,10 +5,11 @@ import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
+import msgspec
 import pytest
 
-from schemas.catalog import EventReply, EventSpec, GetEvent
-from schemas.registration import Cancel, RegistrationView
+from schemas.catalog import Category, EventReply, EventSpec, GetEvent
+from schemas.registration import Cancel, Register, RegistrationView, short_code
 from schemas.schedule import (
     AgendaView,
     Contributor,
@@ -162,7 +163,7 @@ async def test_a_release_that_moves_a_pitch_mails_its_team_and_juror_once_each_i
         text = text_of(message)
         assert line in text
         assert talk.title not in text and talk.title_en not in text  # not theirs
-        assert f"{BASE_URL}/r/{view.id}?token={view.manage_token}" in text
+        assert f"{BASE_URL}/m/{short_code(view.manage_token)}" in text
         assert f"{BASE_URL}/r/{view.id}/calendar.ics?token={view.calendar_token}" in text
     # The speaker's talk did not change, and Yves has no part in the agenda.
     assert agenda_mails(inbox, people["ana"].email) == agenda_mails(inbox, people["yves"].email) == []
@@ -202,3 +203,64 @@ async def test_a_release_mails_only_the_people_of_what_changed_and_restarts_send
     assert sorted(str(m["To"].addresses[0].addr_spec) for m in all_agenda_mails(inbox)) == expected
     ids = [str(m["Message-ID"]) for m in all_agenda_mails(inbox)]
     assert len(ids) == len(set(ids))
+
+
+async def test_a_released_change_to_the_participants_workshop_mails_every_confirmed_participant_once(
+    stack: Stack, inbox: Inbox
+) -> None:
+    """A session for a category's audience concerns that category's confirmed people, named or not:
+    the participants hear that their workshop moved, in their language; visitors, cancelled and
+    waitlisted people do not."""
+    base = small_event(SLUG)
+    participant = Category(id="participant", name="Participant·e", name_en="Participant", capacity=3, default=True)
+    visitor = Category(id="visiteur", name="Visiteur", name_en="Visitor", capacity=5)
+    await define(stack.nc, msgspec.structs.replace(base, categories=[participant, visitor]))
+    spec = (await call(stack.nc, Catalog.GET_EVENT, GetEvent(slug=SLUG), EventReply)).event
+    lea = await register(stack.nc, SLUG, "Léa Martin", "lea@example.org", "fr")
+    sam = await register(stack.nc, SLUG, "Sam Taylor", "sam@example.org", "en")
+    gone = await register(stack.nc, SLUG, "Gaston Roux", "gaston@example.org", "fr")
+    waiting = await register(stack.nc, SLUG, "Wanda Noir", "wanda@example.org", "fr")
+    assert (lea.status, sam.status, gone.status, waiting.status) == (
+        "confirmed",
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+    )
+    command = Register(
+        command_id=uuid.uuid4().hex, event=SLUG, name="Vic Blanc", email="vic@example.org", consent=True,
+        category="visiteur",
+    )  # fmt: skip
+    vic = await call(stack.nc, Registration.REGISTER, command, RegistrationView)
+    cancel = Cancel(command_id=uuid.uuid4().hex, registration_id=gone.id, token=gone.manage_token)
+    await call(stack.nc, Registration.CANCEL, cancel, RegistrationView)
+    # Cancelling frees a seat that Wanda is offered, not given: she stays waitlisted.
+
+    workshop = session(spec, "atelier", "Atelier des participants", spec.starts_at + timedelta(hours=1),
+                       audience="participants")  # fmt: skip
+    await edit(
+        stack, PutRoom(room=Room(id="grange", name="La grange", name_en="The barn")), PutSession(session=workshop)
+    )
+    assert (await release(stack)).version == 1
+    moved_to = workshop.starts_at + timedelta(minutes=60)
+    later = session(spec, workshop.id, workshop.title, moved_to, audience="participants")
+    await edit(stack, PutSession(session=later))
+    assert (await release(stack)).version == 2
+    await settled(stack)
+
+    assert sorted(str(m["To"].addresses[0].addr_spec) for m in all_agenda_mails(inbox)) == sorted(
+        [lea.email, sam.email]
+    )
+    for view in (lea, sam):
+        [message] = agenda_mails(inbox, view.email)
+        gettext = translations(view.language).gettext
+        fmt = Formatter(view.language)
+        line = gettext("« %(session)s » : déplacé de %(before)s à %(after)s, %(date)s") % {
+            "session": workshop.title_en if view.language == "en" else workshop.title,
+            "before": fmt.time(workshop.starts_at, spec.timezone),
+            "after": fmt.time(moved_to, spec.timezone),
+            "date": fmt.date(moved_to, spec.timezone),
+        }
+        assert line in text_of(message)
+        assert message["Content-Language"] == view.language
+    for view in (vic, gone, waiting):
+        assert agenda_mails(inbox, view.email) == []

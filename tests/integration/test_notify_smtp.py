@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from schemas.catalog import EventReply, GetEvent
 from schemas.notify import ListMails, MailList
-from schemas.registration import Cancel, Claim, GetRegistration, RegistrationView
+from schemas.registration import Cancel, Claim, GetRegistration, RegistrationView, short_code
 from schemas.subjects import Catalog, Notify, Registration, stream_name
 from services.catalog.service import CatalogService
 from services.kit.client import call
@@ -54,7 +54,7 @@ async def test_confirmations_reach_a_real_smtp_server_in_each_registrants_langua
         assert message["From"] == MAIL_FROM
         assert message["To"].addresses[0].display_name == view.name
         text = text_of(message)
-        assert f"{BASE_URL}/r/{view.id}?token={view.manage_token}" in text
+        assert f"{BASE_URL}/m/{short_code(view.manage_token)}" in text
         assert Formatter(view.language).span(spec.starts_at, spec.ends_at, spec.timezone) in text
 
         invitation = Calendar.from_ical(calendar_part(message))
@@ -106,7 +106,7 @@ async def test_the_waitlist_runs_by_mail_waiting_then_offer_then_confirmed_seat_
     assert english("Confirmez-la avant le %(deadline)s : ouvrez ce lien puis choisissez « Je confirme ma place ».") % {
         "deadline": deadline
     } in text_of(offer)
-    assert f"{BASE_URL}/r/{second.id}?token={second.manage_token}" in text_of(offer)
+    assert f"{BASE_URL}/m/{short_code(second.manage_token)}" in text_of(offer)
 
     claim = Claim(command_id=uuid.uuid4().hex, registration_id=second.id, token=second.manage_token)
     await call(stack.nc, Registration.CLAIM, claim, RegistrationView)
@@ -152,7 +152,7 @@ async def test_a_reminder_goes_out_once_days_before_the_event_whichever_instance
     french = translations("fr").gettext
     date = Formatter("fr").date(spec.starts_at, spec.timezone)
     assert reminder["Subject"] == french("Rappel : %(event)s, %(date)s") % {"event": spec.title, "date": date}
-    assert f"{BASE_URL}/r/{view.id}?token={view.manage_token}" in text_of(reminder)
+    assert f"{BASE_URL}/m/{short_code(view.manage_token)}" in text_of(reminder)
 
 
 async def test_no_mail_is_sent_twice_across_restarts_even_when_every_event_is_delivered_again(

@@ -11,11 +11,12 @@ from icalendar import Calendar
 
 from schemas.catalog import EventSpec
 from schemas.notify import MailKind
-from schemas.registration import RegistrationView
+from schemas.registration import RegistrationView, short_code
 from schemas.schedule import Change, Room, Slot
 from services.catalog.files import read_event_file
 from services.catalog.rules import normalise
 from services.kit.i18n import Formatter, translations
+from services.kit.settings import Settings
 from services.notify.compose import Composer
 from services.notify.rules import AgendaNotice, MailOrder
 
@@ -87,7 +88,7 @@ def test_a_confirmation_in_french_has_its_subject_manage_link_code_and_calendar_
     assert message["Content-Language"] == "fr"
     assert message["To"].addresses[0].addr_spec == view.email
     assert message["To"].addresses[0].display_name == view.name
-    assert f"{BASE}/r/{view.id}?token={view.manage_token}" in text
+    assert f"{BASE}/m/{short_code(view.manage_token)}" in text
     assert f"{BASE}/r/{view.id}/calendar.ics?token={view.calendar_token}" in text
     assert view.id in text
     assert Formatter("fr").span(spec.starts_at, spec.ends_at, spec.timezone) in text
@@ -135,7 +136,7 @@ def test_the_invitation_is_one_event_in_the_event_zone_with_a_stable_uid(spec: E
     assert start.tzinfo == ZoneInfo(spec.timezone)
     assert event["DTSTART"].params["TZID"] == spec.timezone
     assert str(event["SUMMARY"]) == spec.title
-    assert f"{BASE}/r/{view.id}?token={view.manage_token}" in str(event["URL"])
+    assert f"{BASE}/m/{short_code(view.manage_token)}" in str(event["URL"])
     assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (0, "CONFIRMED")
     assert view.id in str(event["UID"])
     assert str(event["UID"]) == str(next(iter(again.walk("VEVENT")))["UID"])
@@ -181,7 +182,7 @@ def test_the_html_part_says_what_the_text_says_with_links_made_clickable(spec: E
     html = message.get_body(preferencelist=("html",))
     assert html is not None
     content = html.get_content()
-    manage = f"{BASE}/r/{view.id}?token={view.manage_token}"
+    manage = f"{BASE}/m/{short_code(view.manage_token)}"
     assert f'href="{manage}"' in content
     assert '<html lang="fr">' in content
 
@@ -270,7 +271,7 @@ def test_an_agenda_mail_says_what_moved_from_when_to_when_in_the_events_zone(
     )
     assert f"« Atelier », {fmt.date(local(spec, 10), spec.timezone)} : se termine à 11 h 30 au lieu de 11 h 00" in text
     assert "Il pleut." in text
-    assert f"{BASE}/r/{view.id}?token={view.manage_token}" in text
+    assert f"{BASE}/m/{short_code(view.manage_token)}" in text
     assert f"{BASE}/r/{view.id}/calendar.ics?token={view.calendar_token}" in text
     assert [p for p in message.walk() if p.get_content_type() in ("image/png", "text/calendar")] == []
 
@@ -306,3 +307,58 @@ def test_an_accented_domain_is_addressed_in_its_idna_form(spec: EventSpec, compo
     message = composer.compose(order_of("confirmed", "publish"), view, spec, datetime.now(UTC))
     assert message["To"].addresses[0].addr_spec == "lea@xn--caf-du-comice-dhb.fr"
     assert b"lea@xn--caf-du-comice-dhb.fr" in message.as_bytes()
+
+
+@pytest.mark.parametrize("kind", get_args(MailKind))
+def test_every_mail_says_when_the_event_starts_in_the_readers_language(
+    spec: EventSpec, composer: Composer, kind: MailKind
+) -> None:
+    """The hackathon runs over three days: the mail gives its dates and the time it starts."""
+    status = "waitlisted" if kind in ("waitlisted", "offered") else "confirmed"
+    for language in ("fr", "en"):
+        view = view_of(spec, language, status)
+        order = order_of(kind, offer_expires_at=spec.starts_at - timedelta(days=10))
+        text = text_of(composer.compose(order, view, spec, datetime.now(UTC)))
+        fmt = Formatter(language)
+        starts = translations(language).gettext("%(span)s, début à %(time)s") % {
+            "span": fmt.span(spec.starts_at, spec.ends_at, spec.timezone),
+            "time": fmt.time(spec.starts_at, spec.timezone),
+        }
+        assert starts in text, kind
+
+
+def test_a_mail_links_the_private_page_by_a_short_code_and_the_feed_also_by_webcal(
+    spec: EventSpec, composer: Composer
+) -> None:
+    view = view_of(spec, manage_token="0123456789abcdef" * 2)
+    message = composer.compose(order_of("confirmed", "publish"), view, spec, datetime.now(UTC))
+    text = text_of(message)
+    code = short_code(view.manage_token)
+    assert len(code) == 16 and code.isalnum() and code == code.lower()
+    assert f"{BASE}/m/{code}" in text
+    assert view.manage_token not in text
+    assert f"webcal://perche.example/r/{view.id}/calendar.ics?token={view.calendar_token}" in text
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert f'href="webcal://perche.example/r/{view.id}/calendar.ics?token={view.calendar_token}"' in html.get_content()
+    assert short_code(view.manage_token) != short_code("f" * 32)
+
+
+def test_replies_go_to_the_organisers_address_when_it_is_not_the_senders(spec: EventSpec) -> None:
+    sender = f"{ORGANISATION} <inscriptions@perche.example>"
+    view, order = view_of(spec), order_of("confirmed", "publish")
+    organisers = Composer(BASE, ORGANISATION, sender, reply_to="comice@perche.example")
+    assert organisers.compose(order, view, spec, datetime.now(UTC))["Reply-To"] == "comice@perche.example"
+    same = Composer(BASE, ORGANISATION, sender, reply_to="inscriptions@perche.example")
+    assert same.compose(order, view, spec, datetime.now(UTC))["Reply-To"] is None
+    assert Composer(BASE, ORGANISATION, sender).compose(order, view, spec, datetime.now(UTC))["Reply-To"] is None
+
+
+def test_the_reply_address_is_the_one_set_else_the_organisers_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PERCHE_REPLY_TO", raising=False)
+    monkeypatch.delenv("PERCHE_ADMIN_EMAIL", raising=False)
+    assert Settings().reply_address is None
+    monkeypatch.setenv("PERCHE_ADMIN_EMAIL", "orga@perche.example")
+    assert Settings().reply_address == "orga@perche.example"
+    monkeypatch.setenv("PERCHE_REPLY_TO", "Le comice <comice@perche.example>")
+    assert Settings().reply_address == "Le comice <comice@perche.example>"

@@ -21,7 +21,7 @@ from schemas.registration import (
     SeatOffered,
     WaitlistPromoted,
 )
-from schemas.schedule import Agenda, AgendaReleased, Change, Room, Slot
+from schemas.schedule import Agenda, AgendaReleased, Change, Room, Session, Slot
 from services.catalog.files import read_event_file
 from services.catalog.rules import normalise
 from services.notify.rules import (
@@ -34,6 +34,7 @@ from services.notify.rules import (
     mail_for,
     mails_for_release,
     mails_for_results,
+    recipients_summary,
     release_mail_id,
     reminder_id,
     results_mail_id,
@@ -352,6 +353,84 @@ def test_cancelled_erased_unknown_and_other_events_registrations_get_no_release_
     change = Change(kind="moved", session="s", title="S", before=slot(spec, 1), after=slot(spec, 2))
     release = release_of(spec, 2, msgspec.structs.replace(change, registrations=everyone))
     assert [o.registration_id for o in mails_for_release(release, state.people, spec, now)] == ["kept"]
+
+
+def test_a_change_to_a_session_for_a_category_mails_that_categorys_confirmed_people_once(spec: EventSpec) -> None:
+    """The participants' workshop moves: every confirmed participant is told, with the change,
+    besides the people it names; nobody else, and a session for everyone tells only its named."""
+    now = before(spec, days=3)
+
+    def as_category(rid: str, category: str, status: str = "confirmed") -> Registered:
+        return msgspec.structs.replace(registered(spec, rid, status), category=category)
+
+    state = state_with(
+        as_category("ana", "participant"),
+        as_category("bob", "mentor"),
+        as_category("cid", "participant", "waitlisted"),
+        as_category("dan", "participant"),
+        RegistrationCancelled(registration_id="dan", command_id="c", event=spec.slug, at=now),
+        as_category("eve", "public"),
+        as_category("fay", "juror"),
+        msgspec.structs.replace(as_category("gus", "participant"), event="another-event"),
+    )
+    start = spec.starts_at + timedelta(hours=1)
+    sessions = [
+        Session(id="atelier", title="Atelier", starts_at=start, ends_at=start, audience="participants"),
+        Session(id="ouverture", title="Ouverture", starts_at=start, ends_at=start),
+    ]
+    workshop = Change(
+        kind="moved",
+        session="atelier",
+        title="Atelier",
+        before=slot(spec, 1),
+        after=slot(spec, 2),
+        registrations=["speaker", "ana"],
+    )
+    opening = Change(
+        kind="moved",
+        session="ouverture",
+        title="Ouverture",
+        before=slot(spec, 0),
+        after=slot(spec, 0.5),
+        registrations=["eve"],
+    )
+    release = msgspec.structs.replace(
+        release_of(spec, 2, opening, workshop), agenda=Agenda(sessions=sessions, rooms=[Room(id="grange", name="G")])
+    )
+    state.evolve_registration(registered(spec, "speaker"))
+    orders = mails_for_release(release, state.people, spec, now)
+    told = {o.registration_id: [c.session for c in o.agenda.changes] for o in orders if o.agenda}
+    assert told == {"ana": ["atelier"], "bob": ["atelier"], "eve": ["ouverture"], "speaker": ["atelier"]}
+    assert len({o.mail_id for o in orders}) == len(orders)
+
+
+def test_the_release_screen_counts_whom_the_release_would_mail_removed_sessions_included(spec: EventSpec) -> None:
+    """The count is the mails' own rule: the named, then the others by audience; a session removed
+    from the draft is found in the last release; the first release and a past event mail nobody."""
+    now = before(spec, days=3)
+
+    def as_category(rid: str, category: str) -> Registered:
+        return msgspec.structs.replace(registered(spec, rid), category=category)
+
+    state = state_with(
+        as_category("ana", "participant"),
+        as_category("bob", "participant"),
+        as_category("fay", "juror"),
+        as_category("vic", "public"),
+        as_category("zoe", "public"),
+    )
+    start = spec.starts_at + timedelta(hours=1)
+    briefing = Session(id="briefing", title="Briefing", starts_at=start, ends_at=start, audience="jurors")
+    opening = Session(id="ouverture", title="Ouverture", starts_at=start, ends_at=start)
+    removed = Change(kind="cancelled", session="briefing", title="Briefing", before=slot(spec, 1), after=slot(spec, 1))
+    moved = Change(kind="moved", session="ouverture", title="O", before=slot(spec, 0), after=slot(spec, 1),
+                   registrations=["ana"])  # fmt: skip
+    draft, last = Agenda(sessions=[opening]), Agenda(sessions=[opening, briefing])
+    summary = recipients_summary(2, [removed, moved], draft, state.people, spec, now, last)
+    assert summary == (2, 1, {"jurors": 1})  # Ana named; Fay, a juror; no visitor for the opening
+    assert recipients_summary(2, [removed, moved], draft, state.people, spec, now) == (1, 1, {})
+    assert recipients_summary(1, [removed, moved], draft, state.people, spec, now, last) == (0, 0, {})
+    assert recipients_summary(2, [removed, moved], draft, state.people, spec, spec.ends_at, last) == (0, 0, {})
 
 
 def test_a_release_made_from_the_event_file_carries_no_organisers_note(spec: EventSpec) -> None:

@@ -18,6 +18,7 @@ from litestar.response import Redirect
 
 from schemas.catalog import RoomSpec, SessionKind, Span
 from schemas.errors import ErrorKey
+from schemas.notify import CountReleaseRecipients, ReleaseRecipients
 from schemas.schedule import (
     Agenda,
     AgendaView,
@@ -26,6 +27,7 @@ from schemas.schedule import (
     Edit,
     EditDraft,
     GenerateRounds,
+    GetAgenda,
     GetDraft,
     ListReleases,
     PutContributor,
@@ -41,7 +43,7 @@ from schemas.schedule import (
     Session,
     Team,
 )
-from schemas.subjects import Schedule, Teams
+from schemas.subjects import Notify, Schedule, Teams
 from schemas.teams import ListTeams, TeamList, TeamView
 from services.kit.client import ServiceError
 from services.web.agenda.shaping import by_day
@@ -222,6 +224,27 @@ def _removing(path: str, removal: Callable[[str], Edit], anchor: str) -> HTTPRou
     return post(path)(remove)
 
 
+async def _told(gateway: Gateway, draft: DraftView) -> ReleaseRecipients | None:
+    """Whom releasing the draft would mail, as notify decides it; None when notify does not answer
+    (the page then says it less precisely)."""
+    if not draft.pending or not draft.released_version:
+        return None  # the first release mails nobody: the page says so
+    try:
+        released = await gateway.call(
+            Schedule.AGENDA, GetAgenda(event=draft.event, include_unpublished=True), AgendaView
+        )
+        query = CountReleaseRecipients(
+            event=draft.event,
+            changes=draft.pending,
+            agenda=draft.agenda,
+            released=released.agenda,
+            version=draft.released_version + 1,
+        )
+        return await gateway.call(Notify.RELEASE_RECIPIENTS, query, ReleaseRecipients)
+    except ServiceError:
+        return None
+
+
 class OrganiserAgenda(Controller):
     path = "/organiser/e/{slug:str}/agenda"
     include_in_schema = False
@@ -243,6 +266,7 @@ class OrganiserAgenda(Controller):
             gateway.jurors(spec),
         )
         editing = next((s for s in draft.agenda.sessions if s.id == edit), None)
+        told = await _told(gateway, draft)
         zone = spec.timezone
         return render(
             request,
@@ -265,6 +289,7 @@ class OrganiserAgenda(Controller):
             command_id=uuid.uuid4().hex,
             default_start=_local_input(spec.starts_at, zone),
             formed_teams=formed.teams,
+            told=told,
         )
 
     @get("/")

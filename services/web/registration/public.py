@@ -12,7 +12,15 @@ from litestar.response import Redirect
 from markupsafe import Markup
 
 from schemas.catalog import EventSpec
-from schemas.registration import Cancel, Claim, GetRegistration, RegistrationView, UpdateAnswers
+from schemas.registration import (
+    Cancel,
+    Claim,
+    GetRegistration,
+    OpenShortLink,
+    RegistrationView,
+    ShortLinkTarget,
+    UpdateAnswers,
+)
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
 from services.web.auth import CSRF_COOKIE
@@ -113,6 +121,12 @@ class PublicPages(Controller):
             errors = field_errors(refused, event_form_fields(spec))
             return await self._event_page(request, gateway, slug, typed_values(form), errors, refused[0].status)
         return Redirect(f"/r/{view.id}?token={view.manage_token}&new=1", status_code=303)
+
+    @get("/m/{code:str}")
+    async def short_link(self, code: FromPath[str], gateway: NamedDependency[Gateway]) -> Redirect:
+        """A mail's short link: to the private page its code stands for (the long link works too)."""
+        target = await gateway.call(Registration.SHORT_LINK, OpenShortLink(code=code), ShortLinkTarget)
+        return Redirect(f"/r/{target.registration_id}?token={target.token}", status_code=303)
 
     @get("/r/{registration_id:str}")
     async def registration(
