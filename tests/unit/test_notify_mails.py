@@ -1,5 +1,6 @@
 """Mails as people read them: their language, their links, the QR code and the invitation."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -306,3 +307,19 @@ def test_an_accented_domain_is_addressed_in_its_idna_form(spec: EventSpec, compo
     message = composer.compose(order_of("confirmed", "publish"), view, spec, datetime.now(UTC))
     assert message["To"].addresses[0].addr_spec == "lea@xn--caf-du-comice-dhb.fr"
     assert b"lea@xn--caf-du-comice-dhb.fr" in message.as_bytes()
+
+
+def test_the_organisers_word_on_a_release_reaches_english_readers_in_english(
+    spec: EventSpec, composer: Composer
+) -> None:
+    notice = replace(notice_of(spec), note_en="It is raining.")
+    texts = {
+        language: text_of(
+            composer.compose(
+                order_of("agenda_changed", agenda=notice), view_of(spec, language), spec, datetime.now(UTC)
+            )
+        )
+        for language in ("fr", "en")
+    }
+    assert "It is raining." in texts["en"] and "Il pleut." not in texts["en"]
+    assert "Il pleut." in texts["fr"] and "It is raining." not in texts["fr"]
