@@ -64,6 +64,7 @@ class Challenge(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     title_en: str = ""
     partner: str = ""
     description: LongText = ""
+    description_en: LongText = ""
 
 
 # The widest scale a judging criterion may have (schemas/judging.py MAX_POINTS: no score goes higher).
@@ -96,6 +97,7 @@ class RoomSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     name_en: str = ""
     # How to find it, shown on the agenda and in calendar locations: « 1er étage, aile nord ».
     location: Annotated[str, Meta(max_length=200)] = ""
+    location_en: Annotated[str, Meta(max_length=200)] = ""
     capacity: Annotated[int, Meta(ge=0, le=100_000)] | None = None
 
 
@@ -103,7 +105,10 @@ class SpeakerSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     """Someone on the agenda: a speaker, or a juror. Names here are public programme text."""
 
     id: Ident
+    # The name with the person's role, as the programme prints it: « Claire Moreau, présidente de … ».
     name: Text
+    # The same in English: the role translated (« Claire Moreau, president of … »).
+    name_en: Annotated[str, Meta(max_length=200)] = ""
     role: Literal["speaker", "juror"] = "speaker"
     # Empty means available throughout the event.
     availability: list[Span] = []

@@ -67,7 +67,9 @@ class Contributor(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     """A speaker or a juror: someone who must not be in two places at once."""
 
     id: Ident
+    # With the person's role (« Claire Moreau, présidente de … »); `name_en` has it in English.
     name: Text
+    name_en: Annotated[str, Meta(max_length=200)] = ""
     role: Role = "speaker"
     # Their registration, so their private calendar lists the sessions they take part in.
     registration: RegistrationId | None = None
@@ -218,6 +220,7 @@ class ReleaseAgenda(msgspec.Struct, frozen=True, kw_only=True):
     event: str
     by_organiser: str
     note: Annotated[str, Meta(max_length=2000)] = ""
+    note_en: Annotated[str, Meta(max_length=2000)] = ""
     # Conflicts are never accepted silently: releasing with some needs this set.
     accept_conflicts: bool = False
 
@@ -336,6 +339,7 @@ class AgendaView(msgspec.Struct, frozen=True, kw_only=True, tag="agenda"):
     note: str
     agenda: Agenda
     changelog: list[Change]
+    note_en: str = ""
 
 
 class AgendaVersion(msgspec.Struct, frozen=True, kw_only=True, tag="agenda_version"):
@@ -377,6 +381,7 @@ class ReleaseSummary(msgspec.Struct, frozen=True, kw_only=True):
     note: str
     by_organiser: str | None
     changelog: list[Change]
+    note_en: str = ""
 
 
 class ReleaseList(msgspec.Struct, frozen=True, kw_only=True, tag="release_list"):
@@ -405,6 +410,7 @@ class AgendaReleased(msgspec.Struct, frozen=True, kw_only=True, tag="released"):
     at: datetime
     by_organiser: str | None = None
     note: str = ""
+    note_en: str = ""
     # Conflicts the organiser chose to release anyway.
     accepted_issues: list[Issue] = []
 

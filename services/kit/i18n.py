@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -62,6 +62,14 @@ class Formatter:
     def date(self, moment: Moment, zone: str = "Europe/Paris") -> str:
         return format_date(self.local(moment, zone), "full", locale=self.language)
 
+    def day(self, moment: Moment, zone: str = "Europe/Paris") -> str:
+        """A day as a heading: « Samedi 12 juin 2027 », "Saturday, June 12, 2027".
+
+        Only the first letter is raised: Jinja's `capitalize` lowers the rest, English month names included.
+        """
+        text = self.date(moment, zone)
+        return text[:1].upper() + text[1:]
+
     def time(self, moment: Moment, zone: str = "Europe/Paris") -> str:
         local = self.local(moment, zone)
         if self.language == "fr":
@@ -81,7 +89,13 @@ class Formatter:
         return f"{word[0]} {self.date(start, zone)} {word[1]} {self.date(end, zone)}"
 
     def short_datetime(self, moment: Moment, zone: str = "Europe/Paris") -> str:
-        return format_datetime(self.local(moment, zone), "short", locale=self.language)
+        """For tables: « 12 juin 2027, 14 h 30 », "12 Jun 2027, 2:30 PM"; never "6/12/27", read either way."""
+        day = format_date(self.local(moment, zone), "d MMM y", locale=self.language)
+        return f"{day}, {self.time(moment, zone)}"
+
+    def label(self, text: str) -> str:
+        """A label before its value, punctuated as the language writes it: « Salle : », "Room:"."""
+        return f"{text} :" if self.language == "fr" else f"{text}:"
 
     def number(self, value: int | float) -> str:
         """« 1 500 » in French, "1,500" in English."""

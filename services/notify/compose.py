@@ -185,7 +185,7 @@ class Composer:
             "invitation": order.invitation,
             "organisation": self.organisation,
             "changes": change_lines(order.agenda, language, spec.timezone),
-            "note": order.agenda.note if order.agenda else "",
+            "note": localised(order.agenda, "note", language) if order.agenda else "",
             "podium": [(line.rank, line.team_name) for line in order.results.lines] if order.results else [],
             "jury_note": _jury_note(order, language),
             "juror": spec.audience_of(view.category) == "jurors",

@@ -144,6 +144,7 @@ class AgendaNotice:
     # The rooms those changes name, before and after, to write their names.
     rooms: tuple[Room, ...] = ()
     note: str = ""
+    note_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,7 @@ def mails_for_release(
             rooms=tuple(r for r in release.agenda.rooms if r.id in named),
             # An organiser's word on the release; the file's automatic note says nothing to them.
             note=release.note if release.by_organiser is not None else "",
+            note_en=release.note_en if release.by_organiser is not None else "",
         )
         orders.append(
             MailOrder(

@@ -196,7 +196,8 @@ def build_calendar(
         room = rooms.get(s.room) if s.room else None
         if room is not None:
             room_name = room.name_en if english and room.name_en else room.name
-            where = room_name + (f" ({room.location})" if room.location else "") + ", " + venue
+            location = room.location_en if english and room.location_en else room.location
+            where = room_name + (f" ({location})" if location else "") + ", " + venue
         else:
             where = venue
         text = s.description_en if english and s.description_en else s.description
@@ -205,7 +206,8 @@ def build_calendar(
             notes.append(words["team"] + teams[s.team].name)
         elif s.people and s.kind not in ("pitch", "judging"):
             # Jury panels are not published; speakers are.
-            notes.append(words["with"] + ", ".join(people[p].name for p in s.people if p in people))
+            speakers = [people[p] for p in s.people if p in people]
+            notes.append(words["with"] + ", ".join(p.name_en if english and p.name_en else p.name for p in speakers))
         if s.audience != "everyone":
             notes.append(words["for"] + words[s.audience])
         stamp = _utc(s.updated_at or released_at)

@@ -104,6 +104,7 @@ class ScheduleState:
                         version=event.version,
                         at=event.at,
                         note=event.note,
+                        note_en=event.note_en,
                         by_organiser=event.by_organiser,
                         changelog=event.changelog,
                     )
@@ -384,8 +385,8 @@ def _fingerprint(session: Session, agenda: Agenda) -> tuple[object, ...]:
         session.kind,
         session.starts_at,
         session.ends_at,
-        (room.name, room.name_en, room.location) if room else None,
-        tuple(p.name if p else "" for p in people),
+        (room.name, room.name_en, room.location, room.location_en) if room else None,
+        tuple((p.name, p.name_en) if p else "" for p in people),
         team.name if team else None,
         session.audience,
         session.description,
@@ -506,6 +507,7 @@ def decide_release(agenda: EventAgenda, spec: EventSpec, command: ReleaseAgenda,
         at=at,
         by_organiser=command.by_organiser,
         note=command.note.strip(),
+        note_en=command.note_en.strip(),
         accepted_issues=issues,
     )
 
@@ -534,6 +536,7 @@ def import_edits(draft: Agenda, spec: EventSpec) -> list[Edit]:
         person = Contributor(
             id=speaker.id,
             name=speaker.name,
+            name_en=speaker.name_en,
             role=speaker.role,
             # Links and conflicts are set by organisers; a file reload keeps them.
             registration=known.registration if known else None,

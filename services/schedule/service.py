@@ -171,6 +171,7 @@ class ScheduleService:
             version=released.version,
             released_at=released.at,
             note=released.note,
+            note_en=released.note_en,
             agenda=released.agenda,
             changelog=released.changelog,
         )

@@ -14,8 +14,10 @@ from litestar.openapi.spec import Components, SecurityScheme
 from services.kit.settings import Settings
 from services.web import agenda, jury, organiser, registration, results, teams
 from services.web.auth import CSRF_COOKIE, Tokens
+from services.web.compression import COMPRESSION, vary_on_encoding
 from services.web.docs import SwaggerPage
 from services.web.errors import EXCEPTION_HANDLERS
+from services.web.favicon import favicon
 from services.web.gateway import Gateway, gateway_of
 from services.web.health import healthz
 from services.web.openapi import complete_allow_headers, honest_openapi
@@ -54,6 +56,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             *registration.HANDLERS,
             *organiser.HANDLERS,
             healthz,
+            favicon,
             *agenda.HANDLERS,
             *teams.HANDLERS,
             *jury.HANDLERS,
@@ -72,7 +75,9 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
         ),
         middleware=middleware,
         # On every answer, error pages included: CSP, no-store and no-referrer on private pages, HSTS.
-        before_send=[SecurityHeaders(settings.base_url)],
+        before_send=[SecurityHeaders(settings.base_url), vary_on_encoding],
+        # Pages and feeds gzipped for clients that ask; the live stream is left out (compression.py).
+        compression_config=COMPRESSION,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Perche",

@@ -1,12 +1,15 @@
 """The agenda page, the venue's screen and the organiser's agenda form in a real Chromium."""
 
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from services.kit.i18n import Formatter
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, ROUND_TABLE, Web
-from tests.demo_events import shifted
+from tests.demo_events import instant, shifted
 from tests.integration.agenda_support import edit, moved, release, released, session_json
 
 pytestmark = pytest.mark.browser
@@ -131,3 +134,24 @@ async def test_the_release_screen_says_who_will_be_mailed_with_the_participants_
     assert "3 personnes seront prévenues par mail" in await told.inner_text()
     participants = await told.locator("li[data-told='participants']").inner_text()
     assert participants.startswith("3 participant·es inscrit·es et confirmé·es")
+
+
+async def test_the_english_agenda_reads_english_and_every_request_of_the_page_succeeds(
+    demo: Web, http: httpx.AsyncClient, page: Any
+) -> None:
+    await released(http, HACKATHON)
+    answered: dict[str, int] = {}
+    page.on("response", lambda response: answered.__setitem__(urlsplit(response.url).path, response.status))
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+
+    await page.goto(f"{demo.url}/e/{HACKATHON}/agenda?lang=en")
+    friday = instant(datetime(2027, 6, 11, 9, 30))
+    assert await page.locator("h2", has_text="Friday").first.inner_text() == Formatter("en").date(friday)
+    opening = page.locator("#s-ouverture")
+    assert "Lecture hall (ground floor)" in await opening.locator(".meta").inner_text()
+    assert "Claire Moreau, president of the community of communes" in await opening.inner_text()
+    # The icon the page names is there (no 404 in the logs), and so is every other request.
+    icon = await page.evaluate("fetch('/favicon.ico').then(r => r.status + ' ' + r.headers.get('content-type'))")
+    assert icon == "200 image/svg+xml"
+    assert failed == [] and {path: status for path, status in answered.items() if status >= 400} == {}

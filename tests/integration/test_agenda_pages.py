@@ -173,3 +173,69 @@ async def test_stopping_the_web_ends_open_screen_streams_cleanly(demo: Web, tmp_
     finally:
         if not stopped:
             await running.stop()
+
+
+async def test_the_english_agenda_reads_english_headings_rooms_speakers_and_release_note(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    await released(http, HACKATHON)
+    await edit(http, organiser_headers, HACKATHON, {"type": "remove_session", "id": "visite-ferme"})
+    note = {"note": "La visite de ferme est annulée.", "note_en": "The farm visit is cancelled."}
+    reply = await http.post(
+        f"/api/v1/events/{HACKATHON}/agenda/releases",
+        json=note,
+        headers={**organiser_headers, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert reply.status_code == 201 and reply.json()["note_en"] == note["note_en"]
+    await released(http, HACKATHON, 2)
+    friday = instant(datetime(2027, 6, 11, 9, 30))
+
+    english = (await http.get(f"/e/{HACKATHON}/agenda", params={"lang": "en"})).text
+    assert f">{Formatter('en').date(friday)}</h2>" in english  # "Friday, June 11, 2027", never "june"
+    opening = re.search(r'<li id="s-ouverture".*?</li>', english, re.S)
+    assert opening and "Lecture hall (ground floor)" in opening.group(0)
+    assert "Claire Moreau, president of the community of communes" in opening.group(0)
+    assert "The farm visit is cancelled." in english and "La visite de ferme" not in english
+    assert "Lecture hall: <a" in english  # the room feeds: no French space before the colon
+
+    french = (await http.get(f"/e/{HACKATHON}/agenda", params={"lang": "fr"})).text
+    assert f">{Formatter('fr').date(friday).capitalize()}</h2>" in french  # « Vendredi 11 juin 2027 »
+    assert "Amphithéâtre (rez-de-chaussée)" in french and "Amphithéâtre : <a" in french
+    assert "Claire Moreau, présidente de la communauté de communes" in french
+    assert "La visite de ferme est annulée." in french
+
+    event = (await http.get(f"/e/{HACKATHON}", params={"lang": "en"})).text
+    assert "A milking log on the phone that works without a signal in the milking parlour." in event
+    feed = (await http.get(f"/e/{HACKATHON}/calendar.ics", params={"lang": "en"})).text.replace("\r\n ", "")
+    assert "LOCATION:Lecture hall (ground floor)" in feed and "With: Claire Moreau\\, president of" in feed
+
+
+async def test_organisers_give_english_locations_names_and_notes_and_read_dates_one_way(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    await released(http, ROUND_TABLE)
+    csrf = await logged_in(http)
+    room = {"id": "cave", "name": "Cave", "location": "sous-sol", "location_en": "basement"}
+    person = {"id": "lea", "name": "Léa Petit, maraîchère", "name_en": "Léa Petit, market gardener"}
+    tasting = {"title": "Dégustation", "kind": "other", "room": "cave", "people": "lea", "audience": "everyone"}
+    tasting |= {"starts_at": shifted("2027-07-08T20:45"), "ends_at": shifted("2027-07-08T20:55")}
+    for path, fields in (("room", room), ("person", person), ("session", tasting)):
+        reply = await http.post(
+            f"{AGENDA}/{path}", data={"_csrf_token": csrf, "command_id": uuid.uuid4().hex, **fields}
+        )
+        assert reply.status_code == 303, reply.text
+    draft = (await http.get(f"/api/v1/events/{ROUND_TABLE}/agenda/draft", headers=organiser_headers)).json()
+    assert {"name": "Cave", "location_en": "basement"}.items() <= next(
+        r for r in draft["agenda"]["rooms"] if r["name"] == "Cave"
+    ).items()
+    assert any(p["name_en"] == "Léa Petit, market gardener" for p in draft["agenda"]["people"])
+    released_form = {"_csrf_token": csrf, "command_id": uuid.uuid4().hex, "note": "Une cave.", "note_en": "A cellar."}
+    assert (await http.post(f"{AGENDA}/release", data=released_form)).status_code == 303
+    view = await released(http, ROUND_TABLE, 2)
+    assert (view["note"], view["note_en"]) == ("Une cave.", "A cellar.")
+
+    [latest, *_] = (await http.get(f"/api/v1/events/{ROUND_TABLE}/agenda/releases")).json()["releases"]
+    at = datetime.fromisoformat(latest["at"])
+    page = (await http.get(AGENDA, params={"lang": "en"})).text
+    assert Formatter("en").short_datetime(at, "Europe/Paris") in page  # "2 Dec 2026, 3:40 PM"
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", page)

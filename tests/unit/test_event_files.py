@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from schemas.event_file import decode_event_toml, encode_event_toml
 from services.catalog.files import EventFileError, read_event_file
 from services.catalog.rules import normalise
 
@@ -133,3 +134,16 @@ def test_a_missing_file_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(EventFileError) as refused:
         read_event_file(path)
     assert str(refused.value) == f"{path}: cannot read the file: No such file or directory"
+
+
+def test_event_files_give_challenges_rooms_and_speakers_in_english_too() -> None:
+    hackathon = read_event_file(EVENTS / "hackathon-comice-2027.toml")
+    assert all(c.description_en for c in hackathon.challenges if c.description)
+    assert all(r.location_en for r in hackathon.rooms if r.location)
+    amphi = next(r for r in hackathon.rooms if r.id == "amphi")
+    assert (amphi.location, amphi.location_en) == ("rez-de-chaussée", "ground floor")
+    claire = next(s for s in hackathon.speakers if s.id == "claire-moreau")
+    assert claire.name_en == "Claire Moreau, president of the community of communes"
+    # The organiser's editor writes the file back with its English kept.
+    again = decode_event_toml(encode_event_toml(hackathon))
+    assert again == hackathon

@@ -66,9 +66,24 @@ def test_english_pages_use_english_dates_and_clock() -> None:
     assert fair == "from Friday, June 11, 2027 to Sunday, June 13, 2027"
 
 
-def test_short_dates_for_tables_follow_the_language() -> None:
-    assert FR.short_datetime(SATURDAY) == "12/06/2027 14:30"
-    assert EN.short_datetime(SATURDAY) == "6/12/27, 2:30\u202fPM"
+def test_short_dates_for_tables_name_the_month_so_they_read_one_way_only() -> None:
+    # Was "6/12/27" in English: 6 December to a European reader, 12 June to an American one.
+    assert FR.short_datetime(SATURDAY) == "12 juin 2027, 14 h 30"
+    assert EN.short_datetime(SATURDAY) == "12 Jun 2027, 2:30\u202fPM"
+    december = datetime(2026, 12, 1, 13, 5, tzinfo=UTC)
+    assert FR.short_datetime(december) == "1 déc. 2026, 14 h 05"
+    assert EN.short_datetime(december) == "1 Dec 2026, 2:05\u202fPM"
+
+
+def test_day_headings_raise_the_first_letter_only_so_english_months_keep_theirs() -> None:
+    friday = datetime(2027, 6, 11, 7, 30, tzinfo=UTC)
+    assert EN.day(friday) == "Friday, June 11, 2027"  # Jinja's `capitalize` gave "Friday, june 11, 2027"
+    assert FR.day(friday) == "Vendredi 11 juin 2027"  # French months stay lower case
+
+
+def test_a_label_before_its_value_is_punctuated_as_each_language_writes_it() -> None:
+    assert FR.label("Salle du conseil") == "Salle du conseil :"
+    assert EN.label("Council chamber") == "Council chamber:"
 
 
 def test_english_text_falls_back_to_french_when_missing() -> None:

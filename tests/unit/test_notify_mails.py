@@ -1,5 +1,6 @@
 """Mails as people read them: their language, their links, the QR code and the invitation."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -362,3 +363,19 @@ def test_the_reply_address_is_the_one_set_else_the_organisers_account(monkeypatc
     assert Settings().reply_address == "orga@perche.example"
     monkeypatch.setenv("PERCHE_REPLY_TO", "Le comice <comice@perche.example>")
     assert Settings().reply_address == "Le comice <comice@perche.example>"
+
+
+def test_the_organisers_word_on_a_release_reaches_english_readers_in_english(
+    spec: EventSpec, composer: Composer
+) -> None:
+    notice = replace(notice_of(spec), note_en="It is raining.")
+    texts = {
+        language: text_of(
+            composer.compose(
+                order_of("agenda_changed", agenda=notice), view_of(spec, language), spec, datetime.now(UTC)
+            )
+        )
+        for language in ("fr", "en")
+    }
+    assert "It is raining." in texts["en"] and "Il pleut." not in texts["en"]
+    assert "Il pleut." in texts["fr"] and "It is raining." not in texts["fr"]

@@ -2,6 +2,7 @@
 templates is compared with the English catalog, and a missing entry fails."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,35 @@ def test_every_translated_call_names_its_message_where_extraction_sees_it() -> N
             if isinstance(inner, ast.Call) and getattr(inner.func, "id", None) == "gettext_for" and _literal(node):
                 offences.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offences == []
+
+
+# A colon, semicolon, question or exclamation mark after a space, outside any translated message:
+# French spacing that English pages would show as "Venue :".
+_SPACED_PUNCTUATION = re.compile(r"(?:\s|&nbsp;|\u00a0|\u202f)[:;?!](?=\s|<|$)")
+_MESSAGE = re.compile(r"""_\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+_SCRIPT = re.compile(r"<script.*?</script>", re.S)
+
+
+def test_templates_leave_the_punctuation_of_a_label_to_its_language() -> None:
+    """`{{ _("Défi") }} :` reads « Challenge : » in English: the colon goes inside the message
+    (`_("Défi :")`, "Challenge:"), or `fmt.label(text)` punctuates a name as the page's language does."""
+    offences = []
+    for path in sorted((ROOT / "templates").rglob("*")):
+        if path.suffix not in (".html", ".txt"):
+            continue
+        text = _SCRIPT.sub(lambda m: "\n" * m.group(0).count("\n"), path.read_text(encoding="utf-8"))
+        for number, line in enumerate(text.splitlines(), 1):
+            if _SPACED_PUNCTUATION.search(_MESSAGE.sub("_(''", line)):
+                offences.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:120]}")
+    assert offences == []
+
+
+def test_english_translations_put_no_space_before_a_colon() -> None:
+    with (LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="en")
+    spaced = [
+        message.string
+        for message in catalog
+        if isinstance(message.string, str) and _SPACED_PUNCTUATION.search(message.string)
+    ]
+    assert spaced == []

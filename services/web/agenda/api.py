@@ -46,6 +46,7 @@ class EditsIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class ReleaseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     note: Annotated[str, Meta(max_length=2000)] = ""
+    note_en: Annotated[str, Meta(max_length=2000)] = ""
     accept_conflicts: bool = False
 
 
@@ -145,6 +146,7 @@ class AgendaApi(Controller):
             event=slug,
             by_organiser=request.state.organiser[0],
             note=data.note,
+            note_en=data.note_en,
             accept_conflicts=data.accept_conflicts,
         )
         return await gateway.call(Schedule.RELEASE, command, AgendaView)

@@ -129,6 +129,7 @@ def room_from_form(form: FormMultiDict) -> RoomSpec:
         name=name,
         name_en=form_text(form, "name_en"),
         location=form_text(form, "location"),
+        location_en=form_text(form, "location_en"),
         capacity=None if capacity < 0 else capacity,
     )
 
@@ -143,6 +144,7 @@ def contributor_from_form(form: FormMultiDict) -> Contributor:
     return Contributor(
         id=form_text(form, "id", 40) or _new_id(name),
         name=name,
+        name_en=form_text(form, "name_en"),
         role="juror" if form.get("role") == "juror" else "speaker",
         registration=form_text(form, "registration", 100) or None,
         availability=availability,
@@ -383,6 +385,7 @@ class OrganiserAgenda(Controller):
             event=slug,
             by_organiser=request.state.organiser[0],
             note=form_text(form, "note", 2000),
+            note_en=form_text(form, "note_en", 2000),
             accept_conflicts=form.get("accept_conflicts") == "yes",
         )
         return await self._send(request, gateway, slug, Schedule.RELEASE, command, AgendaView, "#releases")

@@ -22,6 +22,7 @@ from schemas.subjects import Schedule
 from services.kit.i18n import localised
 from services.web.agenda.cache import AGENDA_CACHE, KEEPALIVE, STOP, STREAM_LIFETIME, AgendaCache
 from services.web.agenda.shaping import by_day, public_agenda
+from services.web.compression import UNCOMPRESSED
 from services.web.gateway import Gateway, public_base
 from services.web.rendering import language_of, render
 
@@ -168,7 +169,8 @@ class AgendaPages(Controller):
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @get("/e/{slug:str}/screen/stream", exclude_from_csrf=True)
+    # Never gzipped: its messages are a few bytes each, and a proxy may hold a gzipped stream back.
+    @get("/e/{slug:str}/screen/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True})
     async def screen_stream(
         self, gateway: NamedDependency[Gateway], agenda_cache: NamedDependency[AgendaCache], slug: FromPath[str]
     ) -> ServerSentEvent:
