@@ -1,5 +1,6 @@
 """Issue 12, the history: an event shows who changed what and when, read from the services' logs."""
 
+import html
 import re
 from typing import Any
 
@@ -8,6 +9,7 @@ import httpx
 from schemas.catalog import Category, EventSpec
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ROUND_TABLE, Web
 from tests.integration.login_support import logged_in
+from tests.integration.test_teams import form_fields, register, teams_json
 
 
 def rows(page: str) -> list[str]:
@@ -80,3 +82,21 @@ async def test_the_event_page_links_to_its_history(demo: Web, http: httpx.AsyncC
     await logged_in(http)
     page = await http.get(f"/organiser/e/{HACKATHON}")
     assert f'href="/organiser/e/{HACKATHON}/history"' in page.text
+
+
+async def test_placing_someone_in_a_team_shows_who_placed_whom_where(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    alice = await register(http, "Alice Martin")
+    await logged_in(http)
+    board = await http.get(f"/organiser/e/{HACKATHON}/teams")
+    hidden = form_fields(board.text, f"/organiser/e/{HACKATHON}/teams/create")
+    made = await http.post(f"/organiser/e/{HACKATHON}/teams/create", data={**hidden, "name": "Les Épis"})
+    assert made.status_code == 303
+    [team] = (await teams_json(http, organiser_headers))["teams"]
+    board = await http.get(f"/organiser/e/{HACKATHON}/teams")
+    action = f"/organiser/e/{HACKATHON}/teams/{team['id']}/place"
+    placed = await http.post(action, data={**form_fields(board.text, action), "registration": alice["id"]})
+    assert placed.status_code == 303
+    newest = rows((await http.get(f"/organiser/e/{HACKATHON}/history")).text)[0]
+    assert "Alice Martin placé(e) dans l'équipe « Les Épis »" in html.unescape(newest) and ORGANISER_EMAIL in newest
