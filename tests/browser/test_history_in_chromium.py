@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.axe import serious_violations
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
 
 pytestmark = pytest.mark.browser
@@ -34,3 +35,4 @@ async def test_the_organiser_opens_the_history_from_the_event_page_in_french_and
     await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/history?lang=en")
     await page.wait_for_selector("#history")
     assert "Checked in: Hélène Dubois" in await page.locator("#history tbody tr").first.inner_text()
+    assert await serious_violations(page) == []
