@@ -249,6 +249,8 @@ def _check_span(starts_at: datetime, ends_at: datetime, where: str) -> None:
 class DefineEvent(msgspec.Struct, frozen=True, kw_only=True):
     command_id: str
     spec: EventSpec
+    # The organiser who defines it (their id), for the event's history; None from files and scripts.
+    by_organiser: Annotated[str, Meta(max_length=200)] | None = None
 
 
 class EventDefinedReply(msgspec.Struct, frozen=True, kw_only=True, tag="event_defined"):
@@ -341,6 +343,46 @@ class OrganiserCount(msgspec.Struct, frozen=True, kw_only=True, tag="organiser_c
     count: int
 
 
+class GetDefinitionHistory(msgspec.Struct, frozen=True, kw_only=True):
+    """An event's definitions over time, read from the catalog's stream."""
+
+    slug: str
+
+
+class FieldChange(msgspec.Struct, frozen=True, kw_only=True):
+    """One field of a definition that changed: `categories[participant].capacity`, 20 → 30.
+
+    None for `old` means the field (or row) was added, None for `new` that it was removed.
+    """
+
+    path: str
+    old: str | None = None
+    new: str | None = None
+
+
+class Definition(msgspec.Struct, frozen=True, kw_only=True):
+    at: datetime
+    by_organiser: str | None = None
+    # The first definition has none; each later one names the fields that changed.
+    changes: list[FieldChange] = []
+    first: bool = False
+
+
+class DefinitionHistory(msgspec.Struct, frozen=True, kw_only=True, tag="definition_history"):
+    definitions: list[Definition]
+
+
+class NameOrganisers(msgspec.Struct, frozen=True, kw_only=True):
+    """The emails of these organiser ids (for the history an organiser reads)."""
+
+    organiser_ids: Annotated[list[str], Meta(max_length=1000)]
+
+
+class OrganiserNames(msgspec.Struct, frozen=True, kw_only=True, tag="organiser_names"):
+    # An id missing here names an organiser no longer known (erased).
+    emails: dict[str, str]
+
+
 # --- events in the catalog stream ---
 
 
@@ -348,6 +390,8 @@ class EventDefined(msgspec.Struct, frozen=True, kw_only=True, tag="event_defined
     command_id: str
     spec: EventSpec
     at: datetime
+    # Who defined it (an organiser id); None for event files and definitions before issue 12.
+    by_organiser: str | None = None
 
 
 class OrganiserRegistered(msgspec.Struct, frozen=True, kw_only=True, tag="organiser_registered"):

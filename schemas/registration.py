@@ -325,3 +325,25 @@ class PersonalData(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     email: str
     answers: dict[str, Answer] = {}
+
+
+# --- the history of organisers' actions on people (read from the stream, issue 12) ---
+
+PersonAction = Literal["cancelled", "promoted", "checked_in", "erased"]
+
+
+class GetActionHistory(msgspec.Struct, frozen=True, kw_only=True):
+    event: str
+
+
+class PersonActionEntry(msgspec.Struct, frozen=True, kw_only=True):
+    action: PersonAction
+    registration_id: str
+    at: datetime
+    by_organiser: str | None = None
+    # The person's name as organisers see it today; None once erased.
+    name: str | None = None
+
+
+class ActionHistory(msgspec.Struct, frozen=True, kw_only=True, tag="action_history"):
+    actions: list[PersonActionEntry]

@@ -43,6 +43,8 @@ class Catalog:
     CHECK_SESSION: Final = "perche.catalog.q.check_session"
     END_SESSION: Final = "perche.catalog.cmd.end_session"
     CHANGE_PASSWORD: Final = "perche.catalog.cmd.change_password"
+    DEFINITION_HISTORY: Final = "perche.catalog.q.definition_history"
+    NAME_ORGANISERS: Final = "perche.catalog.q.name_organisers"
 
     @staticmethod
     def event_subject(slug: str) -> str:
@@ -71,6 +73,13 @@ class Registration:
     CALENDAR: Final = "perche.registration.q.calendar"
     # Opens a short link (`/m/<code>`) to a registration's private page.
     SHORT_LINK: Final = "perche.registration.q.short_link"
+    # What organisers did to an event's people (cancelled, promoted, checked in, erased), from the stream.
+    HISTORY: Final = "perche.registration.q.history"
+
+    @staticmethod
+    def event_events(slug: str) -> str:
+        """Every event of one Perche event in the registration stream (seats, waitlists, people)."""
+        return f"perche.registration.evt.{token(slug)}.>"
 
     # Each seat is its own aggregate: claiming it appends with an expected subject
     # sequence, so two writers can never hold the same seat and capacity is exact.
@@ -127,6 +136,8 @@ class Teams:
     LIST: Final = "perche.teams.q.list"
     # The team of one registration (or none), for the participant's own page.
     MEMBERSHIP: Final = "perche.teams.q.membership"
+    # Placements and removals by organisers, read from the stream.
+    HISTORY: Final = "perche.teams.q.history"
 
     # One aggregate per event: every team change is ordered, so team size and
     # « one team per person » hold under concurrent requests.

@@ -167,3 +167,24 @@ class TeamDisbanded(msgspec.Struct, frozen=True, kw_only=True, tag="team_disband
 
 
 TeamsEvent = TeamCreated | MemberJoined | MemberLeft | TeamDisbanded
+
+
+# --- the history of organisers' placements (read from the stream, issue 12) ---
+
+PlacementAction = Literal["placed", "removed"]
+
+
+class GetPlacementHistory(msgspec.Struct, frozen=True, kw_only=True):
+    event: str
+
+
+class PlacementEntry(msgspec.Struct, frozen=True, kw_only=True):
+    action: PlacementAction
+    registration: str
+    team_name: str
+    at: datetime
+    by_organiser: str
+
+
+class PlacementHistory(msgspec.Struct, frozen=True, kw_only=True, tag="placement_history"):
+    placements: list[PlacementEntry]

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from schemas.catalog import CatalogEvent, EventDefined, EventSpec, OrganiserRegistered
+from schemas.catalog import CatalogEvent, Definition, EventDefined, EventSpec, FieldChange, OrganiserRegistered
 from schemas.errors import Rejected
 
 
@@ -110,12 +110,96 @@ class CatalogState:
         return sorted((e for e in self.events.values() if e.published), key=lambda e: e.starts_at)
 
 
-def decide_define(state: CatalogState, spec: EventSpec, command_id: str, now: datetime) -> EventDefined | None:
+def decide_define(
+    state: CatalogState, spec: EventSpec, command_id: str, now: datetime, by_organiser: str | None = None
+) -> EventDefined | None:
     """The event to append, or None when the definition is unchanged (loading twice is a no-op)."""
     normalised = normalise(spec)
     if state.events.get(normalised.slug) == normalised:
         return None
-    return EventDefined(command_id=command_id, spec=normalised, at=now)
+    return EventDefined(command_id=command_id, spec=normalised, at=now, by_organiser=by_organiser)
+
+
+# A changed long text (a description) is shown by its beginning: the history names, it does not archive.
+SHOWN_VALUE = 80
+
+
+def spec_changes(old: EventSpec, new: EventSpec) -> list[FieldChange]:
+    """Each field that differs between two definitions of an event, rows named by their id."""
+    changes: list[FieldChange] = []
+    _diff(old, new, "", changes)
+    return changes
+
+
+def definition_history(defined: list[EventDefined]) -> list[Definition]:
+    """An event's definitions in stream order, each with what changed since the one before."""
+    history: list[Definition] = []
+    previous: EventSpec | None = None
+    for event in defined:
+        changes = [] if previous is None else spec_changes(previous, event.spec)
+        history.append(
+            Definition(at=event.at, by_organiser=event.by_organiser, changes=changes, first=previous is None)
+        )
+        previous = event.spec
+    return history
+
+
+def describe(change: FieldChange) -> str:
+    """`categories[participant].capacity: 20 → 30` (— for a field or row that was not there)."""
+    old = "—" if change.old is None else change.old
+    new = "—" if change.new is None else change.new
+    return f"{change.path}: {old} → {new}"
+
+
+def _diff(old: object, new: object, path: str, out: list[FieldChange]) -> None:
+    if old == new:
+        return
+    if isinstance(old, msgspec.Struct) and isinstance(new, msgspec.Struct) and type(old) is type(new):
+        for name in old.__struct_fields__:
+            _diff(getattr(old, name), getattr(new, name), f"{path}.{name}" if path else name, out)
+        return
+    if isinstance(old, list) and isinstance(new, list) and _rows(old + new):
+        _diff_rows(old, new, path, out)
+        return
+    out.append(FieldChange(path=path, old=_shown(old), new=_shown(new)))
+
+
+def _rows(items: list[object]) -> bool:
+    return bool(items) and all(isinstance(item, msgspec.Struct) for item in items)
+
+
+def _diff_rows(old: list[object], new: list[object], path: str, out: list[FieldChange]) -> None:
+    """Rows with an id are matched by it (reordering is not a change); others by position."""
+    old_rows, new_rows = _keyed(old), _keyed(new)
+    for key, row in old_rows.items():
+        where = f"{path}[{key}]"
+        if key in new_rows:
+            _diff(row, new_rows[key], where, out)
+        else:
+            out.append(FieldChange(path=where, old=key, new=None))
+    for key in new_rows:
+        if key not in old_rows:
+            out.append(FieldChange(path=f"{path}[{key}]", old=None, new=key))
+
+
+def _keyed(rows: list[object]) -> dict[str, object]:
+    return {str(getattr(row, "id", index)): row for index, row in enumerate(rows)}
+
+
+def _shown(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        text = value.isoformat()
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, list):
+        text = ", ".join(str(item) for item in value) or "[]"
+    elif isinstance(value, msgspec.Struct):
+        text = msgspec.json.encode(value).decode()
+    else:
+        text = str(value)
+    return text if len(text) <= SHOWN_VALUE else text[: SHOWN_VALUE - 1] + "…"
 
 
 # Failed logins: after this many in the window, the account's logins are refused, from any address.

@@ -23,14 +23,18 @@ from schemas.catalog import (
     CountOrganisers,
     CreateOrganiser,
     DefineEvent,
+    DefinitionHistory,
     EndSession,
     EventDefined,
     EventDefinedReply,
     EventList,
     EventReply,
+    GetDefinitionHistory,
     GetEvent,
     ListEvents,
+    NameOrganisers,
     OrganiserCount,
+    OrganiserNames,
     OrganiserRegistered,
     OrganiserReply,
     SessionEnded,
@@ -46,6 +50,7 @@ from services.catalog.rules import (
     LoginFailures,
     decide_define,
     decide_login_attempt,
+    definition_history,
 )
 from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
@@ -106,6 +111,8 @@ class CatalogService:
         self.endpoints.add(Catalog.CHECK_SESSION, CheckSession, self.check_session)
         self.endpoints.add(Catalog.END_SESSION, EndSession, self.end_session)
         self.endpoints.add(Catalog.CHANGE_PASSWORD, ChangePassword, self.change_password)
+        self.endpoints.add(Catalog.DEFINITION_HISTORY, GetDefinitionHistory, self.definition_history)
+        self.endpoints.add(Catalog.NAME_ORGANISERS, NameOrganisers, self.name_organisers)
         await self.endpoints.start()
 
     async def stop(self) -> None:
@@ -118,7 +125,7 @@ class CatalogService:
         def decide() -> EventDefined | None:
             if command.command_id in self.state.commands:
                 return None  # a repeat: its first outcome stands
-            return decide_define(self.state, command.spec, command.command_id, datetime.now(UTC))
+            return decide_define(self.state, command.spec, command.command_id, datetime.now(UTC), command.by_organiser)
 
         appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
         return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)
@@ -135,6 +142,21 @@ class CatalogService:
         if event is None or not (event.published or query.include_unpublished):
             raise Rejected("not_found", f"No event {query.slug!r}", "slug", key="event_not_found")
         return EventReply(event=event, revision=self.state.revisions[query.slug])
+
+    async def definition_history(self, query: GetDefinitionHistory) -> DefinitionHistory:
+        if query.slug not in self.state.events:
+            raise Rejected("not_found", f"No event {query.slug!r}", "slug", key="event_not_found")
+        stored = await self.store.history(Catalog.event_subject(query.slug))
+        defined = [event for event, _subject in stored if isinstance(event, EventDefined)]
+        return DefinitionHistory(definitions=definition_history(defined))
+
+    async def name_organisers(self, query: NameOrganisers) -> OrganiserNames:
+        emails: dict[str, str] = {}
+        for ident in dict.fromkeys(query.organiser_ids):
+            organiser, _ = await self._organiser(ident)
+            if organiser is not None:
+                emails[ident] = organiser.email
+        return OrganiserNames(emails=emails)
 
     async def create_organiser(self, command: CreateOrganiser) -> OrganiserReply:
         email = normalise_email(command.email)

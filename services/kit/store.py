@@ -284,6 +284,31 @@ class EventStore(Generic[E]):
         if meta.num_pending == 0:
             self._ready.set()
 
+    async def history(self, subjects: str) -> list[tuple[E, str]]:
+        """Every readable event stored on `subjects` (a subject or a wildcard), oldest first,
+        with its subject: a fresh read of the stream, for histories, never kept in state."""
+        sub = await self._js.pull_subscribe(
+            subjects,
+            stream=self.stream,
+            config=api.ConsumerConfig(
+                deliver_policy=api.DeliverPolicy.ALL, ack_policy=api.AckPolicy.NONE, inactive_threshold=30.0
+            ),
+        )
+        read: list[tuple[E, str]] = []
+        try:
+            left = (await sub.consumer_info()).num_pending or 0
+            while left > 0:
+                for msg in await sub.fetch(min(left, 500), timeout=5):
+                    left -= 1
+                    try:
+                        read.append((self._decoder.decode(msg.data), msg.subject))
+                    except (msgspec.ValidationError, msgspec.DecodeError):
+                        log.error("%s: history skips an unreadable event on %s", self.stream, msg.subject)
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+        return read
+
     def last_sequence(self, subject: str) -> int:
         """The stream sequence of the last event applied on this aggregate (0: none yet)."""
         return self._subject_seq.get(subject, 0)

@@ -23,6 +23,7 @@ from schemas.registration import (
     AnswersChanged,
     CheckedIn,
     OfferLapsed,
+    PersonActionEntry,
     PersonalDataExported,
     PersonErased,
     Register,
@@ -556,3 +557,31 @@ def due_for_purge(state: RegistrationState, events: dict[str, EventSpec], now: d
             continue
         due.extend(i for i in ids if not state.records[i].erased)
     return due
+
+
+def organiser_actions(events: list[RegistrationEvent]) -> list[PersonActionEntry]:
+    """What organisers did to people, in stream order: cancellations and promotions they made,
+    check-ins, and erasures (a purge's has no organiser). The people's own doings are not listed."""
+    actions: list[PersonActionEntry] = []
+    for event in events:
+        match event:
+            case RegistrationCancelled(by_organiser=str(by)):
+                action = PersonActionEntry(
+                    action="cancelled", registration_id=event.registration_id, at=event.at, by_organiser=by
+                )
+            case WaitlistPromoted(by_organiser=str(by)):
+                action = PersonActionEntry(
+                    action="promoted", registration_id=event.registration_id, at=event.at, by_organiser=by
+                )
+            case CheckedIn(by_organiser=by):
+                action = PersonActionEntry(
+                    action="checked_in", registration_id=event.registration_id, at=event.at, by_organiser=by
+                )
+            case PersonErased(by_organiser=by):
+                action = PersonActionEntry(
+                    action="erased", registration_id=event.registration_id, at=event.at, by_organiser=by
+                )
+            case _:
+                continue
+        actions.append(action)
+    return actions

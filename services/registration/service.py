@@ -17,6 +17,7 @@ from nats.aio.client import Client
 from schemas.catalog import EventDefined, EventSpec
 from schemas.errors import Rejected
 from schemas.registration import (
+    ActionHistory,
     Answer,
     AnswersChanged,
     CalendarAccess,
@@ -29,6 +30,7 @@ from schemas.registration import (
     Erase,
     ExportPersonalData,
     FindRegistrations,
+    GetActionHistory,
     GetCounts,
     GetRegistration,
     ListRegistrations,
@@ -76,6 +78,7 @@ from services.registration.rules import (
     lapsed_offer,
     lapsed_offers,
     live_record,
+    organiser_actions,
     payload_fingerprint,
 )
 
@@ -153,6 +156,7 @@ class RegistrationService:
             (Registration.COUNTS, GetCounts, self.counts),
             (Registration.CALENDAR, CalendarAccess, self.calendar),
             (Registration.SHORT_LINK, OpenShortLink, self.short_link),
+            (Registration.HISTORY, GetActionHistory, self.history),
         ]:
             self.endpoints.add(subject, request_type, handler)
         await self.endpoints.start()
@@ -542,6 +546,19 @@ class RegistrationService:
         ids = self.state.by_event.get(query.event, [])
         await self._load_people(ids)
         return RegistrationList(registrations=[self._view(i) for i in ids])
+
+    async def history(self, query: GetActionHistory) -> ActionHistory:
+        """Organisers' actions on the event's people, read from the stream (no record of its own)."""
+        stored = await self.store.history(Registration.event_events(query.event))
+        actions = organiser_actions([event for event, _subject in stored])
+        ids = list(dict.fromkeys(a.registration_id for a in actions if a.registration_id in self.state.records))
+        await self._load_people(ids)
+        named = []
+        for action in actions:
+            person = self.people.get(action.registration_id)
+            erased = person is None or self.state.records[action.registration_id].erased
+            named.append(msgspec.structs.replace(action, name=None if erased else person.name))
+        return ActionHistory(actions=named)
 
     async def find(self, query: FindRegistrations) -> RegistrationList:
         needle = _folded(query.text.strip())

@@ -12,6 +12,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected, command_id_reused
@@ -34,6 +35,7 @@ from schemas.teams import (
     MemberJoined,
     MemberLeft,
     Membership,
+    PlacementEntry,
     TeamCreated,
     TeamDisbanded,
     TeamList,
@@ -489,3 +491,28 @@ def decide_disband(
     return TeamDisbanded(
         command_id=command.command_id, event=spec.slug, team_id=team.id, by_organiser=command.by_organiser, at=now
     )
+
+
+def organiser_placements(events: list[TeamsEvent]) -> list[PlacementEntry]:
+    """Who organisers placed in a team or took out of one, in stream order, with the team's name."""
+    names: dict[str, str] = {}
+    placements: list[PlacementEntry] = []
+    for event in events:
+        match event:
+            case TeamCreated(team_id=team_id, name=name):
+                names[team_id] = name
+            case MemberJoined(by_organiser=str(by)):
+                placements.append(
+                    _placement("placed", event.registration, names.get(event.team_id, event.team_id), event.at, by)
+                )
+            case MemberLeft(by_organiser=str(by)):
+                placements.append(
+                    _placement("removed", event.registration, names.get(event.team_id, event.team_id), event.at, by)
+                )
+    return placements
+
+
+def _placement(
+    action: Literal["placed", "removed"], registration: str, team: str, at: datetime, by: str
+) -> PlacementEntry:
+    return PlacementEntry(action=action, registration=registration, team_name=team, at=at, by_organiser=by)

@@ -14,10 +14,12 @@ from schemas.teams import (
     CreateTeam,
     DisbandTeam,
     GetMembership,
+    GetPlacementHistory,
     JoinTeam,
     LeaveTeam,
     ListTeams,
     Membership,
+    PlacementHistory,
     TeamList,
     TeamsEvent,
 )
@@ -32,6 +34,7 @@ from services.teams.rules import (
     decide_join,
     decide_leave,
     membership,
+    organiser_placements,
     team_list,
 )
 
@@ -68,6 +71,7 @@ class TeamsService:
             (Teams.DISBAND, DisbandTeam, self.disband),
             (Teams.LIST, ListTeams, self.list),
             (Teams.MEMBERSHIP, GetMembership, self.membership),
+            (Teams.HISTORY, GetPlacementHistory, self.history),
         ]
         for subject, request_type, handler in handlers:
             self.endpoints.add(subject, request_type, handler)
@@ -138,6 +142,11 @@ class TeamsService:
         return team_list(self.state, spec)
 
     # --- queries ---
+
+    async def history(self, query: GetPlacementHistory) -> PlacementHistory:
+        """Organisers' placements and removals, read from the stream (no record of its own)."""
+        stored = await self.store.history(Teams.event_subject(query.event))
+        return PlacementHistory(placements=organiser_placements([event for event, _subject in stored]))
 
     async def list(self, query: ListTeams) -> TeamList:
         spec = await self.catalog.spec(query.event)

@@ -118,5 +118,5 @@ async def put_event(
     data = await strictly(request, data)
     if data.slug != slug:
         raise ServiceError(ErrorReply(code="invalid", message="The slug in the body must match the URL", field="slug"))
-    command = DefineEvent(command_id=uuid.uuid4().hex, spec=data)
+    command = DefineEvent(command_id=uuid.uuid4().hex, spec=data, by_organiser=request.state.organiser[0])
     return await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)

@@ -80,7 +80,7 @@ class EventEditor(Controller):
             spec = decode_event_toml(text)
             if slug is not None and spec.slug != slug:
                 raise EventTextError("slug", gettext("L'identifiant (slug) d'un événement ne peut pas changer."))
-            command = DefineEvent(command_id=command_id_of(form), spec=spec)
+            command = DefineEvent(command_id=command_id_of(form), spec=spec, by_organiser=request.state.organiser[0])
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except EventTextError as error:
             return self._again(request, slug, text, _located(gettext, error.field, error.problem))
