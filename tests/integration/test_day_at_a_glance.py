@@ -36,7 +36,8 @@ async def test_the_day_shows_arrivals_waitlist_teams_and_charts_for_organisers_o
     assert reply.status_code == 200
     assert len(reply.content) < 60_000  # light enough for the venue's poor network
     page = Page(reply.text)
-    assert re.search(r'<meta http-equiv="refresh" content="30">', reply.text)
+    assert re.search(r'<noscript><meta http-equiv="refresh" content="30"></noscript>', reply.text)
+    assert page.by_id["refresh-toggle"]["href"] == "?pause=1"
     # Checked in / confirmed, per category.
     assert (page.text_of("arrived-mentor"), page.text_of("arrived-public")) == ("2 / 10", "1 / 3")
     assert page.text_of("waitlisted") == "1"
@@ -51,5 +52,9 @@ async def test_the_day_shows_arrivals_waitlist_teams_and_charts_for_organisers_o
         r'<title id="t-registrations">[^<]+</title>\s*<desc id="d-registrations">[^<]*: 11, [^<]*: 3</desc>', reply.text
     )
     assert page.by_id["chart-arrivals"]["role"] == "img"
+    # Whoever reads at their own pace stops the reloading (and starts it again).
+    paused = await http.get(DAY, params={"pause": "1"})
+    assert 'http-equiv="refresh"' not in paused.text and "location.reload" not in paused.text
+    assert Page(paused.text).by_id["refresh-toggle"]["href"] == "?"
     event_page = await http.get(f"/organiser/e/{HACKATHON}")
     assert f'href="{DAY}"' in event_page.text

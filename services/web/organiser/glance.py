@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from schemas.catalog import EventSpec
 from schemas.judging import GetSheet, Sheet, Standings
@@ -79,8 +79,13 @@ class DayAtAGlance(Controller):
 
     @get("/")
     async def day(
-        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        pause: FromQuery[str] = "",
     ) -> Response[str]:
+        """The figures of the day; `pause` stops the reloading, for someone reading at their own pace."""
         spec = await gateway.event(slug, include_unpublished=True)
         listed, counts, teams, agenda, mails, jury = await asyncio.gather(
             gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList),
@@ -106,6 +111,7 @@ class DayAtAGlance(Controller):
             counts=counts,
             now=now,
             refresh=REFRESH_SECONDS,
+            paused=bool(pause),
             teams=teams,
             rows=board(agenda.agenda, None, now) if agenda else [],
             agenda=agenda.agenda if agenda else None,
