@@ -98,10 +98,17 @@ def registrations_over_time(series: dict[str, list[datetime]]) -> Timeline | Non
 
 
 @dataclass(frozen=True)
+class Dot:
+    x: float
+    count: int  # scores at this very place: one dot, larger, keeps the page light however many teams
+    r: float
+
+
+@dataclass(frozen=True)
 class Spread:
     label: str
     y: float
-    dots: list[float]  # x of each score
+    dots: list[Dot]  # one per distinct score, left to right
     low: float
     high: float
     mean: float  # x of the mean
@@ -133,7 +140,10 @@ def score_spread(rows: list[tuple[str, list[float]]]) -> list[Spread]:
             Spread(
                 label=label,
                 y=TOP + ROW * len(spreads) + ROW / 2,
-                dots=[x(s) for s in shares],
+                dots=[
+                    Dot(x=place, count=count, r=round(min(3 + (count - 1) * 0.75, 8), 2))
+                    for place, count in sorted(Counter(x(s) for s in shares).items())
+                ],
                 low=x(min(shares)),
                 high=x(max(shares)),
                 mean=x(mean),

@@ -7,6 +7,7 @@ import httpx
 
 from tests.conftest import HACKATHON, Web
 from tests.integration.login_support import logged_in
+from tests.integration.test_judging import CRITERIA, Jury, jury, score  # noqa: F401 (jury is a fixture)
 from tests.integration.test_pages import Page
 
 DAY = f"/organiser/e/{HACKATHON}/day"
@@ -58,3 +59,22 @@ async def test_the_day_shows_arrivals_waitlist_teams_and_charts_for_organisers_o
     assert Page(paused.text).by_id["refresh-toggle"]["href"] == "?"
     event_page = await http.get(f"/organiser/e/{HACKATHON}")
     assert f'href="{DAY}"' in event_page.text
+
+
+async def test_the_day_spreads_each_jurors_scores_as_shares_of_the_scale(
+    jury: Jury,  # noqa: F811
+    http: httpx.AsyncClient,
+) -> None:
+    for juror, points in (("Claire Moreau", ["8", "6", "7", "4"]), ("Marc Dubois", ["3", "9", "5", "2"])):
+        for team in jury.teams:
+            for criterion, given in zip(CRITERIA, points, strict=True):
+                assert (await score(http, jury.link(juror), team, criterion, given)).status_code == 303
+    reply = await http.get(DAY)
+    assert reply.status_code == 200 and len(reply.content) < 60_000
+    page = Page(reply.text)
+    assert page.text_of("scores-given") == "24 / 24"
+    # Claire: 8/10, 6/10, 7/10, 4/5 is a mean of 72 %; Marc: 3/10, 9/10, 5/10, 2/5 is 52 %.
+    rows = re.findall(r"<tr><td>\d</td><td>([^<]+)</td><td>(\d+)</td><td>(\d+) %</td></tr>", reply.text)
+    assert rows == [("Claire Moreau", "12", "72"), ("Marc Dubois", "12", "52")]
+    # Each juror's row has a dot per distinct share, three teams' same scores drawn once.
+    assert reply.text.count('class="score"') == 7

@@ -45,9 +45,13 @@ def test_each_jurors_scores_spread_as_shares_of_the_scale() -> None:
     spreads = charts.score_spread([("Ana", [0.0, 0.5, 1.0, 0.5]), ("Bob", []), ("Chloé", [0.8])])
     assert [s.label for s in spreads] == ["Ana", "Chloé"]  # no score, nothing to spread
     ana, chloe = spreads
-    assert ana.dots == [charts.LEFT, charts.LEFT + charts.PLOT_WIDTH / 2, charts.LEFT + charts.PLOT_WIDTH] + [
-        charts.LEFT + charts.PLOT_WIDTH / 2
+    # The two halves are one dot, larger: as many scores as there are, the dots stay few.
+    assert [(d.x, d.count) for d in ana.dots] == [
+        (charts.LEFT, 1),
+        (charts.LEFT + charts.PLOT_WIDTH / 2, 2),
+        (charts.LEFT + charts.PLOT_WIDTH, 1),
     ]
+    assert ana.dots[1].r > ana.dots[0].r == ana.dots[2].r
     assert (ana.low, ana.high, ana.mean_share, ana.count) == (charts.LEFT, charts.LEFT + charts.PLOT_WIDTH, 0.5, 4)
     assert chloe.low == chloe.high == chloe.mean == round(charts.LEFT + 0.8 * charts.PLOT_WIDTH, 1)
     assert ana.y < chloe.y < charts.spread_height(2)
