@@ -59,6 +59,8 @@ async def test_the_day_shows_arrivals_waitlist_teams_and_charts_for_organisers_o
     assert Page(paused.text).by_id["refresh-toggle"]["href"] == "?"
     event_page = await http.get(f"/organiser/e/{HACKATHON}")
     assert f'href="{DAY}"' in event_page.text
+    english = (await http.get(DAY, params={"lang": "en"})).text
+    assert "<h1>The day at a glance</h1>" in english and "Arrivals per hour" in english
 
 
 async def test_the_day_spreads_each_jurors_scores_as_shares_of_the_scale(
