@@ -16,7 +16,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from schemas.catalog import EventSpec, RoomSpec
+from schemas.catalog import EventSpec
 from schemas.schedule import Agenda, AgendaView, GetAgenda, Session
 from schemas.subjects import Schedule
 from services.kit.i18n import localised
@@ -24,6 +24,7 @@ from services.web.agenda.cache import AGENDA_CACHE, KEEPALIVE, STOP, STREAM_LIFE
 from services.web.agenda.shaping import by_day, public_agenda
 from services.web.compression import UNCOMPRESSED
 from services.web.gateway import Gateway, public_base
+from services.web.now_next import board
 from services.web.rendering import language_of, render
 
 
@@ -58,23 +59,6 @@ def subscribe_links(feed_url: str) -> dict[str, str]:
         "webcal": webcal,
         "google": "https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
     }
-
-
-def board(agenda: Agenda, room_id: str | None, now: datetime) -> list[dict[str, Any]]:
-    """For each room (or the one asked for): what is on now, and what comes next."""
-    active = [s for s in agenda.sessions if not s.cancelled]
-    rooms: list[RoomSpec | None] = [r for r in agenda.rooms if room_id is None or r.id == room_id]
-    if room_id is None:
-        rooms.append(None)  # sessions held everywhere or outside any room
-    rows = []
-    for room in rooms:
-        mine = [s for s in active if s.room == (room.id if room else None)]
-        current = [s for s in mine if s.starts_at <= now < s.ends_at]
-        upcoming = sorted((s for s in mine if s.starts_at > now), key=lambda s: (s.starts_at, s.id))
-        if room is None and not current and not upcoming:
-            continue
-        rows.append({"room": room, "now": current, "next": upcoming[0] if upcoming else None})
-    return rows
 
 
 def _moment(value: str | None, zone: str) -> datetime | None:

@@ -5,6 +5,7 @@ from litestar.types import ControllerRouterHandler
 from services.web.organiser.api import OrganiserApi, put_event
 from services.web.organiser.dashboard import OrganiserPages
 from services.web.organiser.editor import EventEditor
+from services.web.organiser.glance import DayAtAGlance
 from services.web.organiser.history import HistoryPages
 from services.web.organiser.mails import MailPages
 from services.web.organiser.session import OrganiserSession
@@ -13,6 +14,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     OrganiserSession,
     OrganiserPages,
     MailPages,
+    DayAtAGlance,
     EventEditor,
     HistoryPages,
     OrganiserApi,

@@ -1,0 +1,131 @@
+"""The day at a glance: one light page of an event's live figures and charts, which reloads itself."""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+
+from schemas.catalog import EventSpec
+from schemas.judging import GetSheet, Sheet, Standings
+from schemas.notify import ListMails, MailList
+from schemas.registration import ListRegistrations, RegistrationList, RegistrationView
+from schemas.schedule import AgendaView, GetAgenda
+from schemas.subjects import Judging, Notify, Registration, Schedule, Teams
+from schemas.teams import ListTeams, TeamList
+from services.kit.client import ServiceError
+from services.web import charts
+from services.web.auth import organiser_guard
+from services.web.gateway import Gateway
+from services.web.now_next import board
+from services.web.rendering import render
+
+# Seconds between two reloads of the page (a meta refresh: no JavaScript needed).
+REFRESH_SECONDS = 30
+
+
+async def _teams(gateway: Gateway, spec: EventSpec) -> TeamList | None:
+    if not spec.challenges:
+        return None
+    try:
+        return await gateway.call(Teams.LIST, ListTeams(event=spec.slug, with_unplaced=True), TeamList)
+    except ServiceError:
+        return None
+
+
+async def _agenda(gateway: Gateway, slug: str) -> AgendaView | None:
+    try:
+        return await gateway.call(Schedule.AGENDA, GetAgenda(event=slug, include_unpublished=True), AgendaView)
+    except ServiceError:
+        return None
+
+
+async def _mails(gateway: Gateway, slug: str) -> MailList | None:
+    try:
+        return await gateway.call(Notify.LIST_MAILS, ListMails(event=slug, limit=1000), MailList)
+    except ServiceError:
+        return None
+
+
+async def _jury(gateway: Gateway, spec: EventSpec) -> tuple[list[RegistrationView], Standings, list[Sheet]] | None:
+    """The jurors, the standings and each juror's sheet (their scores, for the spread)."""
+    if not spec.criteria:
+        return None
+    try:
+        _, jurors, standings = await gateway.judging(spec.slug)
+        sheets = await asyncio.gather(
+            *(gateway.call(Judging.SHEET, GetSheet(event=spec.slug, juror=j.id), Sheet) for j in jurors)
+        )
+    except ServiceError:
+        return None
+    return jurors, standings, list(sheets)
+
+
+def score_rows(spec: EventSpec, jurors: list[RegistrationView], sheets: list[Sheet]) -> list[tuple[str, list[float]]]:
+    """Each juror's scores as shares of their criterion's scale, so criteria of any scale compare."""
+    scales = {c.id: c.max_points for c in spec.criteria}
+    return [
+        (juror.name or juror.id[:8], [s.points / scales[s.criterion] for s in sheet.scores if s.criterion in scales])
+        for juror, sheet in zip(jurors, sheets, strict=True)
+    ]
+
+
+class DayAtAGlance(Controller):
+    path = "/organiser/e/{slug:str}/day"
+    include_in_schema = False
+    guards = [organiser_guard]
+
+    @get("/")
+    async def day(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        pause: FromQuery[str] = "",
+    ) -> Response[str]:
+        """The figures of the day; `pause` stops the reloading, for someone reading at their own pace."""
+        spec = await gateway.event(slug, include_unpublished=True)
+        listed, counts, teams, agenda, mails, jury = await asyncio.gather(
+            gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList),
+            gateway.counts(slug),
+            _teams(gateway, spec),
+            _agenda(gateway, slug),
+            _mails(gateway, slug),
+            _jury(gateway, spec),
+        )
+        people = listed.registrations
+        now = datetime.now(UTC)
+        series: dict[str, list[datetime]] = {c.id: [] for c in spec.categories}
+        for person in people:
+            if person.status != "cancelled":
+                series.setdefault(person.category, []).append(person.registered_at)
+        arrivals = [p.checked_in_at for p in people if p.checked_in_at is not None]
+        statuses = [m.status for m in mails.mails] if mails else []
+        response = render(
+            request,
+            "organiser/day.html",
+            organiser=request.state.organiser,
+            event=spec,
+            counts=counts,
+            now=now,
+            refresh=REFRESH_SECONDS,
+            paused=bool(pause),
+            teams=teams,
+            rows=board(agenda.agenda, None, now) if agenda else [],
+            agenda=agenda.agenda if agenda else None,
+            mails={
+                "waiting": statuses.count("sending"),
+                "failed": len(statuses) - statuses.count("sending") - statuses.count("sent"),
+            }
+            if mails
+            else None,
+            jury=jury[1] if jury else None,
+            timeline=charts.registrations_over_time({k: v for k, v in series.items() if v}),
+            arrivals=charts.arrivals_per_hour(arrivals, spec.timezone),
+            spreads=charts.score_spread(score_rows(spec, jury[0], jury[2])) if jury else [],
+            charts=charts,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
