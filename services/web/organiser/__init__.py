@@ -1,4 +1,4 @@
-"""The organiser's context: session and dashboard, the event editor, the mails sent, its API calls."""
+"""The organiser's context: session and dashboard, the event editor, mails sent and messages, its API calls."""
 
 from litestar.types import ControllerRouterHandler
 
@@ -6,12 +6,14 @@ from services.web.organiser.api import OrganiserApi, put_event
 from services.web.organiser.dashboard import OrganiserPages
 from services.web.organiser.editor import EventEditor
 from services.web.organiser.mails import MailPages
+from services.web.organiser.messages import MessagePages
 from services.web.organiser.session import OrganiserSession
 
 HANDLERS: list[ControllerRouterHandler] = [
     OrganiserSession,
     OrganiserPages,
     MailPages,
+    MessagePages,
     EventEditor,
     OrganiserApi,
     put_event,
