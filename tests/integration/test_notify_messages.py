@@ -11,14 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from schemas.registration import Cancel, RegistrationView
-from schemas.subjects import Registration
+from schemas.registration import Cancel, Register, RegistrationView
+from schemas.subjects import Registration, Teams
+from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
 from services.catalog.service import CatalogService
 from services.kit.client import call
 from services.kit.lifecycle import Service
 from services.registration.service import RegistrationService
 from services.teams.service import TeamsService
-from tests.conftest import create_organiser, running_web
+from tests.conftest import HACKATHON, create_organiser, define_events, running_web
+from tests.demo_events import demo_file
 from tests.integration.login_support import logged_in
 from tests.integration.notify_support import Inbox, Stack, define, register, small_event, text_of, wait_until
 from tests.integration.test_pages import Page
@@ -117,3 +119,45 @@ async def test_a_message_to_the_waitlist_reaches_each_waiting_person_once_in_the
 
     listed = (await http.get(f"/organiser/mails/?event={SLUG}")).text
     assert listed.count("Message des organisateurs") >= 2
+
+
+async def test_a_message_to_a_team_reaches_its_members_only(
+    stack: Stack, inbox: Inbox, organiser: httpx.AsyncClient
+) -> None:
+    http = organiser
+    await define_events(stack.nats_url, demo_file(HACKATHON))
+    people = []
+    for name, address in (
+        ("Lou Team", "lou@example.org"),
+        ("Max Team", "max@example.org"),
+        ("Noé Seul", "noe@example.org"),
+    ):
+        command = Register(
+            command_id=uuid.uuid4().hex, event=HACKATHON, name=name, email=address, consent=True, category="mentor"
+        )
+        people.append(await call(stack.nc, Registration.REGISTER, command, RegistrationView))
+    create = CreateTeam(
+        command_id=uuid.uuid4().hex, event=HACKATHON, team_id="trayeurs", name="Les Trayeurs", by_organiser="o"
+    )
+    await call(stack.nc, Teams.CREATE, create, TeamList)
+    for person in people[:2]:
+        join = JoinTeam(
+            command_id=uuid.uuid4().hex, event=HACKATHON, team_id="trayeurs", registration=person.id, by_organiser="o"
+        )
+        await call(stack.nc, Teams.JOIN, join, Membership)
+
+    page = f"/organiser/e/{HACKATHON}/message"
+    form = Page((await http.get(page + "/")).text)
+    assert 'value="team:trayeurs"' in form.source
+    typed = {"audience": "team:trayeurs", "subject_fr": "Votre équipe", "body_fr": "Table 4."}
+    shown = await http.post(page + "/preview", data={"_csrf_token": form.fields["_csrf_token"], **typed})
+    assert "Ce message ira à 2 personnes" in shown.text
+    data = {"_csrf_token": form.fields["_csrf_token"], "command_id": Page(shown.text).fields["command_id"], **typed}
+    assert (await http.post(page + "/send", data=data)).status_code == 303
+    await wait_until(lambda: len(messages(inbox, "lou@example.org")) == len(messages(inbox, "max@example.org")) == 1)
+    await wait_until(lambda: stack.service().messages.background.idle)
+    assert messages(inbox, "noe@example.org") == []
+    unknown = await http.post(
+        page + "/preview", data={"_csrf_token": form.fields["_csrf_token"], **typed, "audience": "team:personne"}
+    )
+    assert unknown.status_code == 422 and 'id="err-audience"' in unknown.text
