@@ -24,6 +24,7 @@ MailKind = Literal[
     "agenda_changed",
     "results_published",
     "jury_link",
+    "message",
 ]
 Transport = Literal["smtp", "maildir"]
 MailStatus = Literal["sending", "sent", "failed", "abandoned"]
@@ -87,6 +88,68 @@ class JuryLinksSending(msgspec.Struct, frozen=True, kw_only=True, tag="jury_link
 
     mails: list[str]
     skipped: list[str] = []
+
+
+# --- the organisers' command: a message written to an event's registrants ---
+
+# Who a message goes to: everyone registered (confirmed or waiting), one category, the waitlist,
+# the people checked in, one team's members, or the jurors.
+MessageAudience = Annotated[
+    str,
+    Meta(
+        max_length=120, pattern=r"^(everyone|waitlist|checked_in|jurors|category:[A-Za-z0-9_-]+|team:[A-Za-z0-9_-]+)$"
+    ),
+]
+MESSAGE_SUBJECT_LIMIT = 150
+MESSAGE_BODY_LIMIT = 5000
+
+
+class MessageText(msgspec.Struct, frozen=True, kw_only=True):
+    """The organiser's words, in French and optionally English (else English readers get the French).
+
+    Checked by notify (`services/notify/messages.py`), so a form shows every problem at once."""
+
+    subject_fr: Annotated[str, Meta(max_length=2 * MESSAGE_SUBJECT_LIMIT)] = ""
+    body_fr: Annotated[str, Meta(max_length=2 * MESSAGE_BODY_LIMIT)] = ""
+    subject_en: Annotated[str, Meta(max_length=2 * MESSAGE_SUBJECT_LIMIT)] = ""
+    body_en: Annotated[str, Meta(max_length=2 * MESSAGE_BODY_LIMIT)] = ""
+
+
+class PreviewMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """The message as a French and an English reader would get it, and how many people it goes to."""
+
+    event: str
+    audience: MessageAudience
+    text: MessageText
+
+
+class SendMessage(msgspec.Struct, frozen=True, kw_only=True):
+    """Mail the message to each person of the audience once; a repeat of the same command sends nothing twice."""
+
+    command_id: Annotated[str, Meta(min_length=8, max_length=100)]
+    event: str
+    by_organiser: str
+    audience: MessageAudience
+    text: MessageText
+
+
+class MailText(msgspec.Struct, frozen=True, kw_only=True):
+    subject: str
+    text: str
+
+
+class MessagePreview(msgspec.Struct, frozen=True, kw_only=True, tag="message_preview"):
+    people: int
+    # Of whom reading English.
+    in_english: int
+    fr: MailText
+    en: MailText
+
+
+class MessageSending(msgspec.Struct, frozen=True, kw_only=True, tag="message_sending"):
+    """The mails on their way, one per person of the audience (the log of mails says when each is sent)."""
+
+    mails: list[str]
 
 
 # --- queries, for the organisers' dashboard ---

@@ -181,6 +181,9 @@ class Publishing:
 class Notify:
     # The organisers send jurors their scoring links (signed by the web) by mail.
     SEND_JURY_LINKS: Final = "perche.notify.cmd.send_jury_links"
+    # The organisers write to an event's registrants: preview, then send.
+    SEND_MESSAGE: Final = "perche.notify.cmd.send_message"
+    PREVIEW_MESSAGE: Final = "perche.notify.q.preview_message"
     LIST_MAILS: Final = "perche.notify.q.list_mails"
     GET_MAIL: Final = "perche.notify.q.get_mail"
     # Whom publishing the draft would mail, for the release screen.

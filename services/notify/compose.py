@@ -19,11 +19,13 @@ import jinja2
 import segno
 
 from schemas.catalog import EventSpec
+from schemas.notify import MailText
 from schemas.registration import RegistrationView, short_code
 from schemas.schedule import Change, Slot
 from services.kit.i18n import Formatter, localised, translations
 from services.kit.resources import shared_folder
 from services.notify.invitation import build_invitation
+from services.notify.messages import in_language
 from services.notify.rules import AgendaNotice, MailOrder
 
 TEMPLATES = shared_folder("templates")
@@ -190,8 +192,32 @@ class Composer:
             "jury_note": _jury_note(order, language),
             "juror": spec.audience_of(view.category) == "jurors",
             "jury_url": order.jury_url,
+            **self.message_words(order, language),
             **self.links(view),
         }
+
+    @staticmethod
+    def message_words(order: MailOrder, language: str) -> dict[str, str]:
+        """An organiser's message as its reader gets it: their words as written, plain text."""
+        if order.message is None:
+            return {"message_subject": "", "message_body": ""}
+        subject, body = in_language(order.message, language)
+        return {"message_subject": subject, "message_body": body}
+
+    def preview(self, order: MailOrder, spec: EventSpec, language: str) -> MailText:
+        """The mail as a reader of `language` gets it, with a stand-in for their name and links."""
+        gettext = translations(language).gettext
+        context = {
+            "lang": language,
+            "name": gettext("Prénom Nom"),
+            "title": localised(spec, "title", language),
+            "when": event_when(spec, language),
+            "organisation": self.organisation,
+            "manage_url": f"{self.base_url}/m/…",
+            **self.message_words(order, language),
+        }
+        subject, text = render_text(order.kind, language, context)
+        return MailText(subject=subject, text=text)
 
     def compose(self, order: MailOrder, view: RegistrationView, spec: EventSpec, now: datetime) -> EmailMessage:
         context = self.context(order, view, spec)
@@ -211,6 +237,10 @@ class Composer:
         message["X-Perche-Registration"] = view.id
         message["X-Perche-Event"] = view.event
         message.set_content(text)
+        if order.kind == "message":
+            # The organiser's own words: plain text only, never made into HTML.
+            message["Content-Language"] = view.language
+            return message
 
         with_qr = order.kind in ("confirmed", "promoted", "reminder") and view.status == "confirmed"
         qr_cid = f"qr.{order.mail_id}@{self.domain}" if with_qr else ""

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from schemas.catalog import Audience, EventSpec, Language
-from schemas.notify import MailClaimed, MailFailed, MailKind, MailSent, MailStatus, NotifyEvent, Transport
+from schemas.notify import MailClaimed, MailFailed, MailKind, MailSent, MailStatus, MessageText, NotifyEvent, Transport
 from schemas.publishing import ResultLine, ResultsPublished
 from schemas.registration import (
+    CheckedIn,
     OfferLapsed,
     PersonErased,
     Registered,
@@ -51,6 +52,7 @@ class Person:
     # Once confirmed, the person got a calendar invitation that a cancellation must withdraw.
     ever_confirmed: bool = False
     erased: bool = False
+    checked_in: bool = False
 
 
 @dataclass
@@ -109,6 +111,8 @@ class NotifyState:
                 person.ever_confirmed = True
             case PersonErased() if person is not None:
                 person.erased = True
+            case CheckedIn() if person is not None:
+                person.checked_in = True
 
     def evolve_mail(self, event: NotifyEvent) -> None:
         record = self.mails.get(event.mail_id)
@@ -176,6 +180,8 @@ class MailOrder:
     results: ResultsNotice | None = None
     # For a juror's link mail: the scoring link the web signed (in memory only, never logged).
     jury_url: str = ""
+    # For an organiser's message: their words (in memory only, never logged).
+    message: MessageText | None = None
 
 
 def mail_id(kind: MailKind, registration_id: str, cause: str) -> str:
@@ -384,7 +390,9 @@ def still_wanted(order: MailOrder, view: RegistrationView) -> bool:
     """
     if view.erased or not view.email.strip():
         return False
-    return not (order.kind in ("agenda_changed", "results_published", "jury_link") and view.status == "cancelled")
+    return not (
+        order.kind in ("agenda_changed", "results_published", "jury_link", "message") and view.status == "cancelled"
+    )
 
 
 def reminder_id(registration_id: str) -> str:

@@ -38,8 +38,10 @@ from schemas.notify import (
     MailSummary,
     MailView,
     NotifyEvent,
+    PreviewMessage,
     ReleaseRecipients,
     SendJuryLinks,
+    SendMessage,
 )
 from schemas.publishing import PublishingEvent, ResultsPublished
 from schemas.registration import GetRegistration, PersonErased, RegistrationEvent, RegistrationView
@@ -52,6 +54,7 @@ from services.kit.settings import Settings
 from services.kit.store import Append, EventStore
 from services.notify.compose import Composer
 from services.notify.jury_links import JuryLinkMails
+from services.notify.messages import MessageMails
 from services.notify.queue import ACK, MAX_DELIVER, Outcome, WorkQueue, combined
 from services.notify.rules import (
     MAX_ATTEMPTS,
@@ -118,6 +121,11 @@ class NotifyService:
         self.endpoints.add(Notify.GET_MAIL, GetMail, self.get_mail)
         self.jury_links = JuryLinkMails(self.catalog, self.state, self._registrations_current, self.deliver)
         self.endpoints.add(Notify.SEND_JURY_LINKS, SendJuryLinks, self.jury_links.send)
+        self.messages = MessageMails(
+            nc, self.catalog, self.state, self._registrations_current, self.deliver, self.composer.preview
+        )
+        self.endpoints.add(Notify.SEND_MESSAGE, SendMessage, self.messages.send)
+        self.endpoints.add(Notify.PREVIEW_MESSAGE, PreviewMessage, self.messages.preview)
         self.endpoints.add(Notify.RELEASE_RECIPIENTS, CountReleaseRecipients, self.release_recipients)
         await self.endpoints.start()
 
@@ -145,6 +153,7 @@ class NotifyService:
             await self._housekeeping
         await self.endpoints.stop()
         await self.jury_links.stop()
+        await self.messages.stop()
         await self.store.close()
         await self.registrations.close()
         await self.catalog.close()

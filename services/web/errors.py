@@ -113,6 +113,10 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "agenda_title_required": N_("Indiquez un titre."),
     "agenda_name_required": N_("Indiquez un nom."),
     "mail_not_found": N_("Ce message n'existe pas (ou plus)."),
+    "message_subject_required": N_("Indiquez un objet."),
+    "message_body_required": N_("Écrivez le message."),
+    "message_audience_unknown": N_("Ces destinataires n'existent pas (ou plus) pour cet événement."),
+    "message_nobody": N_("Personne ne recevrait ce message : choisissez d'autres destinataires."),
     "organiser_not_found": N_("Ce compte d'organisation n'existe plus."),
     "session_ended": N_("Votre session a pris fin : reconnectez-vous."),
 }

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from schemas.catalog import EventSpec
-from schemas.notify import MailKind
+from schemas.notify import MailKind, MessageText
 from schemas.registration import RegistrationView, short_code
 from schemas.schedule import Change, Room, Slot
 from services.catalog.files import read_event_file
@@ -53,7 +53,15 @@ def view_of(spec: EventSpec, language: str = "fr", status: str = "confirmed", **
     return RegistrationView(**fields)  # type: ignore[arg-type]
 
 
+# An organiser's message carries its own words, in both languages.
+MESSAGE = MessageText(
+    subject_fr="Horaires", body_fr="Les portes ouvrent à 8 h.", subject_en="Times", body_en="Doors at 8."
+)
+
+
 def order_of(kind: MailKind, invitation: str | None = None, **changes: object) -> MailOrder:
+    if kind == "message":
+        changes.setdefault("message", MESSAGE)
     return MailOrder(
         mail_id=f"{kind}-a1b2c3d4e5-0123456789ab",
         kind=kind,
@@ -379,3 +387,14 @@ def test_the_organisers_word_on_a_release_reaches_english_readers_in_english(
     }
     assert "It is raining." in texts["en"] and "Il pleut." not in texts["en"]
     assert "Il pleut." in texts["fr"] and "It is raining." not in texts["fr"]
+
+
+def test_an_organisers_message_is_plain_text_with_their_words_as_written(spec: EventSpec, composer: Composer) -> None:
+    words = MessageText(subject_fr="Salle\nB", body_fr="Apportez <b>votre</b> câble & {{ name }}.")
+    for language in ("fr", "en"):
+        message = composer.compose(order_of("message", message=words), view_of(spec, language), spec, datetime.now(UTC))
+        assert message["Subject"] == "Salle B"  # no line break reaches a header
+        assert "Apportez <b>votre</b> câble & {{ name }}." in text_of(message)
+        assert f"{BASE}/m/" in text_of(message)
+        assert message.get_body(preferencelist=("html",)) is None
+        assert not list(message.iter_attachments())

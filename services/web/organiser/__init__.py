@@ -1,4 +1,4 @@
-"""The organiser's context: session and dashboard, the event editor, the mails sent, its API calls."""
+"""The organiser's context: session and dashboard, the event editor, mails sent and messages, its API calls."""
 
 from litestar.types import ControllerRouterHandler
 
@@ -8,6 +8,7 @@ from services.web.organiser.editor import EventEditor
 from services.web.organiser.glance import DayAtAGlance
 from services.web.organiser.history import HistoryPages
 from services.web.organiser.mails import MailPages
+from services.web.organiser.messages import MessagePages
 from services.web.organiser.session import OrganiserSession
 
 HANDLERS: list[ControllerRouterHandler] = [
@@ -15,6 +16,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     OrganiserPages,
     MailPages,
     DayAtAGlance,
+    MessagePages,
     EventEditor,
     HistoryPages,
     OrganiserApi,
