@@ -147,6 +147,8 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     description: LongText = ""
     description_en: LongText = ""
     published: bool = True
+    # Archived: kept whole, hidden from the public and from the organiser's default list; can be undone.
+    archived: bool = False
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     consent_text: LongText = ""
@@ -249,6 +251,16 @@ def _check_span(starts_at: datetime, ends_at: datetime, where: str) -> None:
 class DefineEvent(msgspec.Struct, frozen=True, kw_only=True):
     command_id: str
     spec: EventSpec
+
+
+# What an organiser changes by hand from the event's page, without rewriting its definition.
+StatusChange = Literal["publish", "unpublish", "close_registration", "open_registration", "archive", "unarchive"]
+
+
+class ChangeEventStatus(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: str
+    slug: str
+    change: StatusChange
 
 
 class EventDefinedReply(msgspec.Struct, frozen=True, kw_only=True, tag="event_defined"):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from schemas.catalog import CatalogEvent, EventDefined, EventSpec, OrganiserRegistered
+from schemas.catalog import CatalogEvent, EventDefined, EventSpec, OrganiserRegistered, StatusChange
 from schemas.errors import Rejected
 
 
@@ -107,7 +107,7 @@ class CatalogState:
                 self.commands[command_id] = organiser_id
 
     def published(self) -> list[EventSpec]:
-        return sorted((e for e in self.events.values() if e.published), key=lambda e: e.starts_at)
+        return sorted((e for e in self.events.values() if e.published and not e.archived), key=lambda e: e.starts_at)
 
 
 def decide_define(state: CatalogState, spec: EventSpec, command_id: str, now: datetime) -> EventDefined | None:
@@ -116,6 +116,27 @@ def decide_define(state: CatalogState, spec: EventSpec, command_id: str, now: da
     if state.events.get(normalised.slug) == normalised:
         return None
     return EventDefined(command_id=command_id, spec=normalised, at=now)
+
+
+def with_status(spec: EventSpec, change: StatusChange, now: datetime) -> EventSpec:
+    """The definition after a change made by hand; registration follows the window it sets."""
+    opens, closes = spec.registration_opens_at, spec.registration_closes_at
+    match change:
+        case "publish" | "unpublish":
+            return msgspec.structs.replace(spec, published=change == "publish")
+        case "archive" | "unarchive":
+            return msgspec.structs.replace(spec, archived=change == "archive")
+        case "close_registration":
+            # Refused from now on: the window ends now (and no opening is left after it).
+            return msgspec.structs.replace(
+                spec, registration_opens_at=opens if opens and opens < now else None, registration_closes_at=now
+            )
+        case "open_registration":
+            return msgspec.structs.replace(
+                spec,
+                registration_opens_at=opens if opens and opens <= now else None,
+                registration_closes_at=closes if closes and closes > now else None,
+            )
 
 
 # Failed logins: after this many in the window, the account's logins are refused, from any address.

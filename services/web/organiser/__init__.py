@@ -7,12 +7,14 @@ from services.web.organiser.dashboard import OrganiserPages
 from services.web.organiser.editor import EventEditor
 from services.web.organiser.mails import MailPages
 from services.web.organiser.session import OrganiserSession
+from services.web.organiser.status import EventStatusPages
 
 HANDLERS: list[ControllerRouterHandler] = [
     OrganiserSession,
     OrganiserPages,
     MailPages,
     EventEditor,
+    EventStatusPages,
     OrganiserApi,
     put_event,
 ]
