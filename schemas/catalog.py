@@ -1,6 +1,6 @@
 """Events as organisers define them (TOML files, API), and the catalog's messages."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -261,6 +261,17 @@ class ChangeEventStatus(msgspec.Struct, frozen=True, kw_only=True):
     command_id: str
     slug: str
     change: StatusChange
+
+
+class CopyEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A new event from an old one (last year's hackathon): every date moved by the same number of
+    days, unpublished, and none of the old event's registrations."""
+
+    command_id: str
+    source: str
+    slug: Slug
+    title: Text
+    starts_on: date
 
 
 class EventDefinedReply(msgspec.Struct, frozen=True, kw_only=True, tag="event_defined"):

@@ -49,7 +49,7 @@ def decode_event_toml(data: bytes | str) -> EventSpec:
         text = str(error)
         problem, _, at = text.partition(" - at `$")
         path = at.rstrip("`").lstrip(".") or None
-        field, reason = _reason(problem, path)
+        field, reason = reason_of(problem, path)
         raise EventTextError(field, problem, reason) from error
     except msgspec.DecodeError as error:
         where = re.search(r"line (\d+), column (\d+)", str(error))
@@ -65,7 +65,7 @@ def _joined(path: str | None, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _reason(problem: str, path: str | None) -> tuple[str | None, TextProblem]:
+def reason_of(problem: str, path: str | None) -> tuple[str | None, TextProblem]:
     """The field a msgspec message is about, and its problem with the limits the schema sets there."""
     named = _NAMED.search(problem)
     if problem.startswith("Object missing required field") and named:

@@ -21,6 +21,7 @@ from schemas.catalog import (
     ChangeEventStatus,
     ChangePassword,
     CheckSession,
+    CopyEvent,
     CountOrganisers,
     CreateOrganiser,
     DefineEvent,
@@ -45,6 +46,7 @@ from services.catalog.rules import (
     LOGIN_WINDOW,
     CatalogState,
     LoginFailures,
+    copied,
     decide_define,
     decide_login_attempt,
     with_status,
@@ -100,6 +102,7 @@ class CatalogService:
         self._dummy_hash = await asyncio.to_thread(self._hasher.hash, secrets.token_urlsafe(16))
         self.endpoints = Endpoints(nc, self.name, "Events and organisers")
         self.endpoints.add(Catalog.DEFINE_EVENT, DefineEvent, self.define_event)
+        self.endpoints.add(Catalog.COPY_EVENT, CopyEvent, self.copy_event)
         self.endpoints.add(Catalog.CHANGE_EVENT_STATUS, ChangeEventStatus, self.change_event_status)
         self.endpoints.add(Catalog.LIST_EVENTS, ListEvents, self.list_events)
         self.endpoints.add(Catalog.GET_EVENT, GetEvent, self.get_event)
@@ -122,6 +125,22 @@ class CatalogService:
             if command.command_id in self.state.commands:
                 return None  # a repeat: its first outcome stands
             return decide_define(self.state, command.spec, command.command_id, datetime.now(UTC))
+
+        appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
+        return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)
+
+    async def copy_event(self, command: CopyEvent) -> EventDefinedReply:
+        if command.source not in self.state.events:
+            raise Rejected("not_found", f"No event {command.source!r}", "slug", key="event_not_found")
+        slug = command.slug
+
+        def decide() -> EventDefined | None:
+            if command.command_id in self.state.commands:
+                return None
+            if slug in self.state.events:
+                raise Rejected("conflict", f"An event is already called {slug!r}", "slug", key="event_exists")
+            spec = copied(self.state.events[command.source], slug, command.title, command.starts_on)
+            return decide_define(self.state, spec, command.command_id, datetime.now(UTC))
 
         appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
         return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)

@@ -3,6 +3,7 @@
 from litestar.types import ControllerRouterHandler
 
 from services.web.organiser.api import OrganiserApi, put_event
+from services.web.organiser.copy import EventCopyPages
 from services.web.organiser.dashboard import OrganiserPages
 from services.web.organiser.editor import EventEditor
 from services.web.organiser.mails import MailPages
@@ -15,6 +16,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     MailPages,
     EventEditor,
     EventStatusPages,
+    EventCopyPages,
     OrganiserApi,
     put_event,
 ]
