@@ -6,6 +6,7 @@ from services.web.organiser.api import OrganiserApi, put_event
 from services.web.organiser.copy import EventCopyPages
 from services.web.organiser.dashboard import OrganiserPages
 from services.web.organiser.editor import EventEditor
+from services.web.organiser.enrol import EnrolPages
 from services.web.organiser.mails import MailPages
 from services.web.organiser.session import OrganiserSession
 from services.web.organiser.status import EventStatusPages
@@ -17,6 +18,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     EventEditor,
     EventStatusPages,
     EventCopyPages,
+    EnrolPages,
     OrganiserApi,
     put_event,
 ]
