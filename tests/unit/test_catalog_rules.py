@@ -1,20 +1,24 @@
 """The catalog's pure rules: checking a definition, times to UTC, and state from events."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import msgspec
 import pytest
 
 from schemas.catalog import Category, EventDefined, EventSpec, OrganiserRegistered, Question, Venue
 from schemas.errors import Rejected
+from services.catalog.files import read_event_file
 from services.catalog.rules import (
     LOGIN_ATTEMPTS,
     LOGIN_WINDOW,
     CatalogState,
     LoginFailures,
+    copied,
     decide_define,
     decide_login_attempt,
     normalise,
+    with_status,
 )
 
 NOW = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
@@ -233,12 +237,6 @@ def test_failures_stored_by_an_instance_whose_clock_is_ahead_still_count() -> No
 
 
 def test_a_copy_shifts_every_date_by_the_same_days_in_the_events_zone_and_is_unpublished() -> None:
-    from datetime import date
-    from pathlib import Path
-
-    from services.catalog.files import read_event_file
-    from services.catalog.rules import copied, with_status
-
     root = Path(__file__).resolve().parents[2]
     hackathon = normalise(read_event_file(root / "events" / "hackathon-comice-2027.toml"))
     hackathon = with_status(hackathon, "archive", datetime(2027, 1, 1, tzinfo=UTC))
@@ -261,8 +259,6 @@ def test_a_copy_shifts_every_date_by_the_same_days_in_the_events_zone_and_is_unp
 
 
 def test_closing_registration_by_hand_ends_the_window_now_and_opening_it_clears_what_was_past() -> None:
-    from services.catalog.rules import with_status
-
     now = datetime(2027, 5, 1, 12, tzinfo=UTC)
     event = spec(registration_opens_at=now - timedelta(days=3), registration_closes_at=now + timedelta(days=30))
     closed = with_status(event, "close_registration", now)
