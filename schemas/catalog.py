@@ -1,6 +1,6 @@
 """Events as organisers define them (TOML files, API), and the catalog's messages."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -147,6 +147,8 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     description: LongText = ""
     description_en: LongText = ""
     published: bool = True
+    # Archived: kept whole, hidden from the public and from the organiser's default list; can be undone.
+    archived: bool = False
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     consent_text: LongText = ""
@@ -251,6 +253,27 @@ class DefineEvent(msgspec.Struct, frozen=True, kw_only=True):
     spec: EventSpec
     # The organiser who defines it (their id), for the event's history; None from files and scripts.
     by_organiser: Annotated[str, Meta(max_length=200)] | None = None
+
+
+# What an organiser changes by hand from the event's page, without rewriting its definition.
+StatusChange = Literal["publish", "unpublish", "close_registration", "open_registration", "archive", "unarchive"]
+
+
+class ChangeEventStatus(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: str
+    slug: str
+    change: StatusChange
+
+
+class CopyEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A new event from an old one (last year's hackathon): every date moved by the same number of
+    days, unpublished, and none of the old event's registrations."""
+
+    command_id: str
+    source: str
+    slug: Slug
+    title: Text
+    starts_on: date
 
 
 class EventDefinedReply(msgspec.Struct, frozen=True, kw_only=True, tag="event_defined"):

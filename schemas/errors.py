@@ -44,6 +44,7 @@ ErrorKey = Literal[
     "consent_required",
     "email_invalid",
     "erased",
+    "event_exists",
     "event_not_found",
     "idempotency_key_reused",
     "judging_closed",

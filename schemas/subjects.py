@@ -35,6 +35,8 @@ def token(value: str) -> str:
 
 class Catalog:
     DEFINE_EVENT: Final = "perche.catalog.cmd.define_event"
+    COPY_EVENT: Final = "perche.catalog.cmd.copy_event"
+    CHANGE_EVENT_STATUS: Final = "perche.catalog.cmd.change_event_status"
     LIST_EVENTS: Final = "perche.catalog.q.list_events"
     GET_EVENT: Final = "perche.catalog.q.get_event"
     CREATE_ORGANISER: Final = "perche.catalog.cmd.create_organiser"

@@ -2,12 +2,21 @@
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from schemas.catalog import CatalogEvent, Definition, EventDefined, EventSpec, FieldChange, OrganiserRegistered
+from schemas.catalog import (
+    CatalogEvent,
+    Definition,
+    EventDefined,
+    EventSpec,
+    FieldChange,
+    OrganiserRegistered,
+    Span,
+    StatusChange,
+)
 from schemas.errors import Rejected
 
 
@@ -107,7 +116,7 @@ class CatalogState:
                 self.commands[command_id] = organiser_id
 
     def published(self) -> list[EventSpec]:
-        return sorted((e for e in self.events.values() if e.published), key=lambda e: e.starts_at)
+        return sorted((e for e in self.events.values() if e.published and not e.archived), key=lambda e: e.starts_at)
 
 
 def decide_define(
@@ -200,6 +209,70 @@ def _shown(value: object) -> str | None:
     else:
         text = str(value)
     return text if len(text) <= SHOWN_VALUE else text[: SHOWN_VALUE - 1] + "…"
+
+
+def with_status(spec: EventSpec, change: StatusChange, now: datetime) -> EventSpec:
+    """The definition after a change made by hand; registration follows the window it sets."""
+    opens, closes = spec.registration_opens_at, spec.registration_closes_at
+    match change:
+        case "publish" | "unpublish":
+            return msgspec.structs.replace(spec, published=change == "publish")
+        case "archive" | "unarchive":
+            return msgspec.structs.replace(spec, archived=change == "archive")
+        case "close_registration":
+            # Refused from now on: the window ends now (and no opening is left after it).
+            return msgspec.structs.replace(
+                spec, registration_opens_at=opens if opens and opens < now else None, registration_closes_at=now
+            )
+        case "open_registration":
+            return msgspec.structs.replace(
+                spec,
+                registration_opens_at=opens if opens and opens <= now else None,
+                registration_closes_at=closes if closes and closes > now else None,
+            )
+
+
+def copied(spec: EventSpec, slug: str, title: str, starts_on: date) -> EventSpec:
+    """`spec` as a new event starting on `starts_on`: every time moved by the same number of days in
+    the event's zone (so 9:00 stays 9:00 across a change of summer time), unpublished, not archived.
+    The times come back local, as in a file: `normalise` turns them into UTC again."""
+    zone = ZoneInfo(spec.timezone)
+
+    def local(moment: datetime) -> datetime:
+        return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
+
+    shift = starts_on - local(spec.starts_at).date()
+
+    def moved(moment: datetime) -> datetime:
+        return local(moment) + shift
+
+    def maybe(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moved(moment)
+
+    def moved_span(span: Span) -> Span:
+        return Span(starts_at=moved(span.starts_at), ends_at=moved(span.ends_at))
+
+    replace = msgspec.structs.replace
+    return replace(
+        spec,
+        slug=slug,
+        title=title,
+        title_en="",
+        published=False,
+        archived=False,
+        starts_at=moved(spec.starts_at),
+        ends_at=moved(spec.ends_at),
+        registration_opens_at=maybe(spec.registration_opens_at),
+        registration_closes_at=maybe(spec.registration_closes_at),
+        categories=[replace(c, opens_at=maybe(c.opens_at), closes_at=maybe(c.closes_at)) for c in spec.categories],
+        sessions=[replace(s, starts_at=moved(s.starts_at), ends_at=moved(s.ends_at)) for s in spec.sessions],
+        speakers=[
+            replace(
+                p, availability=[Span(starts_at=moved(a.starts_at), ends_at=moved(a.ends_at)) for a in p.availability]
+            )
+            for p in spec.speakers
+        ],
+    )
 
 
 # Failed logins: after this many in the window, the account's logins are refused, from any address.

@@ -18,8 +18,10 @@ from schemas.catalog import (
     SESSION_LIFETIME,
     Authenticate,
     CatalogEvent,
+    ChangeEventStatus,
     ChangePassword,
     CheckSession,
+    CopyEvent,
     CountOrganisers,
     CreateOrganiser,
     DefineEvent,
@@ -48,9 +50,11 @@ from services.catalog.rules import (
     LOGIN_WINDOW,
     CatalogState,
     LoginFailures,
+    copied,
     decide_define,
     decide_login_attempt,
     definition_history,
+    with_status,
 )
 from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
@@ -103,6 +107,8 @@ class CatalogService:
         self._dummy_hash = await asyncio.to_thread(self._hasher.hash, secrets.token_urlsafe(16))
         self.endpoints = Endpoints(nc, self.name, "Events and organisers")
         self.endpoints.add(Catalog.DEFINE_EVENT, DefineEvent, self.define_event)
+        self.endpoints.add(Catalog.COPY_EVENT, CopyEvent, self.copy_event)
+        self.endpoints.add(Catalog.CHANGE_EVENT_STATUS, ChangeEventStatus, self.change_event_status)
         self.endpoints.add(Catalog.LIST_EVENTS, ListEvents, self.list_events)
         self.endpoints.add(Catalog.GET_EVENT, GetEvent, self.get_event)
         self.endpoints.add(Catalog.CREATE_ORGANISER, CreateOrganiser, self.create_organiser)
@@ -130,6 +136,38 @@ class CatalogService:
         appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
         return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)
 
+    async def copy_event(self, command: CopyEvent) -> EventDefinedReply:
+        if command.source not in self.state.events:
+            raise Rejected("not_found", f"No event {command.source!r}", "slug", key="event_not_found")
+        slug = command.slug
+
+        def decide() -> EventDefined | None:
+            if command.command_id in self.state.commands:
+                return None
+            if slug in self.state.events:
+                raise Rejected("conflict", f"An event is already called {slug!r}", "slug", key="event_exists")
+            spec = copied(self.state.events[command.source], slug, command.title, command.starts_on)
+            return decide_define(self.state, spec, command.command_id, datetime.now(UTC))
+
+        appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
+        return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)
+
+    async def change_event_status(self, command: ChangeEventStatus) -> EventDefinedReply:
+        """Publish, unpublish, close or open registration, archive: a new definition of the same event."""
+        slug = command.slug
+        if slug not in self.state.events:
+            raise Rejected("not_found", f"No event {slug!r}", "slug", key="event_not_found")
+
+        def decide() -> EventDefined | None:
+            if command.command_id in self.state.commands:
+                return None
+            now = datetime.now(UTC)
+            spec = with_status(self.state.events[slug], command.change, now)
+            return decide_define(self.state, spec, command.command_id, now)
+
+        appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
+        return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)
+
     async def list_events(self, query: ListEvents) -> EventList:
         if query.include_unpublished:
             events = sorted(self.state.events.values(), key=lambda e: e.starts_at)
@@ -139,7 +177,7 @@ class CatalogService:
 
     async def get_event(self, query: GetEvent) -> EventReply:
         event = self.state.events.get(query.slug)
-        if event is None or not (event.published or query.include_unpublished):
+        if event is None or not ((event.published and not event.archived) or query.include_unpublished):
             raise Rejected("not_found", f"No event {query.slug!r}", "slug", key="event_not_found")
         return EventReply(event=event, revision=self.state.revisions[query.slug])
 

@@ -42,4 +42,4 @@ class CatalogReader:
 
     def _readable(self, slug: str, published_only: bool) -> bool:
         spec = self.specs.get(slug)
-        return spec is not None and (spec.published or not published_only)
+        return spec is not None and ((spec.published and not spec.archived) or not published_only)

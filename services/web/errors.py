@@ -45,6 +45,7 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "answer_not_a_choice": N_("Choisissez parmi les réponses proposées."),
     "answer_wrong_kind": N_("Cette réponse n'est pas du bon type."),
     "unknown_question": N_("Cette question n'existe pas."),
+    "event_exists": N_("Un événement a déjà cet identifiant : choisissez-en un autre."),
     "event_not_found": N_("Cet événement n'existe pas ou n'est pas publié."),
     "registration_not_found": N_("Cette inscription n'existe pas."),
     "bad_token": N_("Ce lien n'est pas valable pour cette inscription."),

@@ -75,3 +75,34 @@ async def test_events_are_defined_through_the_api_by_organisers_only(
     assert again.json()["changed"] is False
     listed = [e["slug"] for e in (await http.get("/api/v1/events")).json()]
     assert "portes-ouvertes-2027" in listed
+
+
+async def test_a_refused_definition_says_why_in_french_and_keeps_the_text_as_typed(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    csrf = await logged_in(http)
+    before = (await http.get(f"/api/v1/events/{ROUND_TABLE}")).json()
+    form = await http.get(f"/organiser/e/{ROUND_TABLE}/edit")
+    definition = re.search(r"<textarea[^>]*>(.*?)</textarea>", form.text, re.S).group(1)  # type: ignore[union-attr]
+    definition = definition.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    typed = "# Notre table ronde, revue en mars\n" + definition.replace(
+        'kind = "round_table"', 'kind = "portes ouvertes"'
+    )
+    typed = re.sub(
+        r'^summary = ".*"$', 'summary = """Sur deux lignes,\ncomme elle a été écrite."""', typed, count=1, flags=re.M
+    )
+    reply = await http.post(f"/organiser/e/{ROUND_TABLE}/edit", data={"definition": typed, "_csrf_token": csrf})
+    assert reply.status_code == 422
+    page = reply.text.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    assert (
+        "Champ « kind » : « portes ouvertes » n'est pas une valeur possible ; choisissez parmi "
+        "conference, hackathon, open_day, round_table, workshop." in page
+    )
+    kept = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S)
+    assert kept and kept.group(1) == typed
+    english = await http.post(
+        f"/organiser/e/{ROUND_TABLE}/edit?lang=en",
+        data={"definition": 'slug = "x"\ntitle = "sans fin\n', "_csrf_token": csrf},
+    )
+    assert english.status_code == 422 and "Line 2, column 18: this is not valid TOML" in english.text
+    assert (await http.get(f"/api/v1/events/{ROUND_TABLE}")).json() == before

@@ -1,20 +1,24 @@
 """The catalog's pure rules: checking a definition, times to UTC, and state from events."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import msgspec
 import pytest
 
 from schemas.catalog import Category, EventDefined, EventSpec, OrganiserRegistered, Question, Venue
 from schemas.errors import Rejected
+from services.catalog.files import read_event_file
 from services.catalog.rules import (
     LOGIN_ATTEMPTS,
     LOGIN_WINDOW,
     CatalogState,
     LoginFailures,
+    copied,
     decide_define,
     decide_login_attempt,
     normalise,
+    with_status,
 )
 
 NOW = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
@@ -230,3 +234,36 @@ def test_failures_stored_by_an_instance_whose_clock_is_ahead_still_count() -> No
     ahead = LoginFailures(at=tuple(NOW + timedelta(seconds=2) for _ in range(LOGIN_ATTEMPTS)))
     with pytest.raises(Rejected):
         decide_login_attempt(ahead, NOW)
+
+
+def test_a_copy_shifts_every_date_by_the_same_days_in_the_events_zone_and_is_unpublished() -> None:
+    root = Path(__file__).resolve().parents[2]
+    hackathon = normalise(read_event_file(root / "events" / "hackathon-comice-2027.toml"))
+    hackathon = with_status(hackathon, "archive", datetime(2027, 1, 1, tzinfo=UTC))
+    copy = normalise(copied(hackathon, "hackathon-2028", "Hackathon 2028", date(2028, 6, 9)))
+    assert (copy.slug, copy.title, copy.published, copy.archived) == ("hackathon-2028", "Hackathon 2028", False, False)
+    days = timedelta(days=(date(2028, 6, 9) - date(2027, 6, 11)).days)
+    assert copy.starts_at - hackathon.starts_at == days  # both in summer time: the same hour
+    assert [s.starts_at - o.starts_at for s, o in zip(copy.sessions, hackathon.sessions, strict=True)] == [days] * len(
+        copy.sessions
+    )
+    assert copy.sessions and [c.id for c in copy.categories] == [c.id for c in hackathon.categories]
+    spans = [
+        (a, b)
+        for p, q in zip(copy.speakers, hackathon.speakers, strict=True)
+        for a, b in zip(p.availability, q.availability, strict=True)
+    ]
+    assert all(a.starts_at - b.starts_at == days for a, b in spans)
+    if hackathon.registration_closes_at:
+        assert copy.registration_closes_at == hackathon.registration_closes_at + days
+
+
+def test_closing_registration_by_hand_ends_the_window_now_and_opening_it_clears_what_was_past() -> None:
+    now = datetime(2027, 5, 1, 12, tzinfo=UTC)
+    event = spec(registration_opens_at=now - timedelta(days=3), registration_closes_at=now + timedelta(days=30))
+    closed = with_status(event, "close_registration", now)
+    assert (closed.registration_opens_at, closed.registration_closes_at) == (now - timedelta(days=3), now)
+    opened = with_status(closed, "open_registration", now + timedelta(hours=1))
+    assert (opened.registration_opens_at, opened.registration_closes_at) == (now - timedelta(days=3), None)
+    assert with_status(event, "unpublish", now).published is False
+    assert with_status(event, "archive", now).archived is True

@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -77,7 +78,12 @@ class OrganiserPages(Controller):
     @get("/")
     async def dashboard(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         rows = await gateway.events_with_counts(include_unpublished=True)
-        return render(request, "organiser/dashboard.html", organiser=request.state.organiser, events=rows)
+        # Archived events are out of the way unless asked for; they are kept whole.
+        archived = request.query_params.get("archived") == "1"
+        rows = [(spec, counts) for spec, counts in rows if spec.archived == archived]
+        return render(
+            request, "organiser/dashboard.html", organiser=request.state.organiser, events=rows, archived=archived
+        )
 
     @get("/e/{slug:str}")
     async def event(
@@ -94,6 +100,8 @@ class OrganiserPages(Controller):
             registrations=reply.registrations,
             counts=counts,
             day=await day_figures(gateway, spec, reply.registrations),
+            registration_closed=spec.registration_closes_at is not None
+            and spec.registration_closes_at <= datetime.now(UTC),
         )
 
     @get("/e/{slug:str}/badges.pdf")

@@ -1,6 +1,5 @@
 """Organisers define and change events from the dashboard (TOML text) or the API (JSON)."""
 
-from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -16,6 +15,7 @@ from services.web.auth import organiser_guard
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
+from services.web.organiser.event_text import event_text_refusal, located
 from services.web.rendering import gettext_for, language_of, render
 
 NEW_EVENT = """slug = "mon-evenement-2027"
@@ -35,11 +35,6 @@ id = "public"
 name = "Visiteur"
 capacity = 50
 """
-
-
-def _located(gettext: Callable[[str], str], field: str | None, problem: str) -> str:
-    """The problem, with the field of the definition it is about when there is one."""
-    return gettext("Champ « %(field)s » : %(problem)s") % {"field": field, "problem": problem} if field else problem
 
 
 class EventEditor(Controller):
@@ -83,10 +78,10 @@ class EventEditor(Controller):
             command = DefineEvent(command_id=command_id_of(form), spec=spec, by_organiser=request.state.organiser[0])
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except EventTextError as error:
-            return self._again(request, slug, text, _located(gettext, error.field, error.problem))
+            return self._again(request, slug, text, event_text_refusal(error, language_of(request), gettext))
         except ServiceError as error:
             refused = form_refusal(error, language_of(request))
-            return self._again(request, slug, text, _located(gettext, refused.field, refused.message), refused.status)
+            return self._again(request, slug, text, located(gettext, refused.field, refused.message), refused.status)
         return Redirect(f"/organiser/e/{spec.slug}?saved=1", status_code=303)
 
     def _again(
