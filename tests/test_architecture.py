@@ -199,3 +199,15 @@ def test_the_webs_shared_pieces_import_no_context() -> None:
         if web_context_of(module) is not None
     ]
     assert offences == []
+
+
+def test_the_perche_command_starts_services_but_borrows_none_of_their_code() -> None:
+    """`perche` may start each service (its `service` module); anything else it needs (reading an
+    event file, checking one) comes from schemas and the kit, or is asked of the service over NATS."""
+    offences = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in python_files(SERVICES / "cli")
+        for module in imported_modules(path)
+        if service_of(module) not in (None, KIT, "cli") and module.split(".")[2:3] != ["service"]
+    ]
+    assert offences == []

@@ -16,29 +16,34 @@ from schemas.catalog import (
     OrganiserCount,
     OrganiserReply,
 )
+from schemas.event_file import EventTextError, decode_event_toml
 from schemas.subjects import Catalog
-from services.catalog.files import EventFileError, read_event_file
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.settings import Settings
 
 
 async def load_events(nats_url: str, paths: list[Path]) -> int:
-    """Send each file to the catalog; returns how many files were refused."""
+    """Send each file to the catalog; returns how many files were refused. The file is only decoded
+    here (schemas); the catalog's own rules refuse the rest, as they do for the editor and the API."""
     nc = await connect(nats_url, "loader", attempts=3)
     failures = 0
     try:
         for path in paths:
             try:
-                spec = read_event_file(path)
+                spec = decode_event_toml(path.read_bytes())
                 reply = await call(
                     nc,
                     Catalog.DEFINE_EVENT,
                     DefineEvent(command_id=uuid.uuid4().hex, spec=spec),
                     EventDefinedReply,
                 )
-            except EventFileError as error:
-                print(f"error: {error}", file=sys.stderr)
+            except OSError as error:
+                print(f"error: {path}: cannot read the file: {error.strerror}", file=sys.stderr)
+                failures += 1
+                continue
+            except EventTextError as error:
+                print(f"error: {path}: {error}", file=sys.stderr)
                 failures += 1
                 continue
             except ServiceError as error:
