@@ -6,7 +6,6 @@ command sends nothing twice; the link itself stays in memory, never in a log. Th
 comes once the mails are on their way; the log of mails says when each one is sent.
 """
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -14,13 +13,12 @@ from schemas.catalog import EventSpec
 from schemas.notify import JuryLinksSending, SendJuryLinks
 from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
-from services.notify.queue import Outcome
-from services.notify.rules import MAX_ATTEMPTS, MailOrder, NotifyState, Person, mail_id
+from services.notify.direct import Deliver, send_with_retries
+from services.notify.rules import MailOrder, NotifyState, Person, mail_id
 
 log = logging.getLogger("perche.notify.jury_links")
 
 # A failed send is tried again within the instance, a little later each time, at most this late.
-LONGEST_WAIT = 60.0
 
 
 def jury_link_orders(
@@ -52,9 +50,6 @@ def jury_link_orders(
     return orders, skipped
 
 
-Deliver = Callable[[MailOrder, EventSpec, bool], Awaitable[Outcome]]
-
-
 class JuryLinkMails:
     """The endpoint's handler, on the service's own claim-make-send-record path (`deliver`)."""
 
@@ -77,16 +72,8 @@ class JuryLinkMails:
         await self.registrations_current()
         orders, skipped = jury_link_orders(command, self.state.people, spec)
         for order in orders:
-            self.background.start(self._send_one(order, spec))
+            self.background.start(send_with_retries(self.deliver, order, spec, "jury link"))
         return JuryLinksSending(mails=[o.mail_id for o in orders], skipped=skipped)
-
-    async def _send_one(self, order: MailOrder, spec: EventSpec) -> None:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            outcome = await self.deliver(order, spec, attempt == MAX_ATTEMPTS)
-            if outcome.action != "retry":
-                return
-            await asyncio.sleep(min(outcome.delay, LONGEST_WAIT))
-        log.error("notify: jury link mail %s not sent; the organiser may send it again", order.mail_id)
 
     async def stop(self) -> None:
         await self.background.stop()

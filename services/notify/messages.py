@@ -6,7 +6,6 @@ every other (its id comes from the command's id and the registration), so a repe
 command sends nothing twice. The organiser's words stay in memory, never in a log.
 """
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -29,13 +28,12 @@ from schemas.teams import ListTeams, TeamList
 from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
 from services.kit.client import call
-from services.notify.queue import Outcome
-from services.notify.rules import MAX_ATTEMPTS, MailOrder, NotifyState, Person, mail_id
+from services.notify.direct import Deliver, send_with_retries
+from services.notify.rules import MailOrder, NotifyState, Person, mail_id
 
 log = logging.getLogger("perche.notify.messages")
 
 # A failed send is tried again within the instance, a little later each time, at most this late.
-LONGEST_WAIT = 60.0
 
 
 def message_problems(text: MessageText) -> Rejected | None:
@@ -107,7 +105,6 @@ def message_orders(command: SendMessage, recipients: list[Person]) -> list[MailO
     ]
 
 
-Deliver = Callable[[MailOrder, EventSpec, bool], Awaitable[Outcome]]
 Preview = Callable[[MailOrder, EventSpec, str], MailText]
 
 
@@ -166,17 +163,9 @@ class MessageMails:
             raise Rejected("invalid", "Nobody would get this message", "audience", key="message_nobody")
         orders = message_orders(command, recipients)
         for order in orders:
-            self.background.start(self._send_one(order, spec))
+            self.background.start(send_with_retries(self.deliver, order, spec, "message"))
         log.info("notify: message %s to %d people of %s", command.command_id, len(orders), spec.slug)
         return MessageSending(mails=[o.mail_id for o in orders])
-
-    async def _send_one(self, order: MailOrder, spec: EventSpec) -> None:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            outcome = await self.deliver(order, spec, attempt == MAX_ATTEMPTS)
-            if outcome.action != "retry":
-                return
-            await asyncio.sleep(min(outcome.delay, LONGEST_WAIT))
-        log.error("notify: message mail %s not sent; the organiser may send it again", order.mail_id)
 
     async def stop(self) -> None:
         await self.background.stop()
