@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from typing import Any
 
 import uvicorn
 from nats.aio.client import Client
@@ -9,9 +10,9 @@ from nats.aio.client import Client
 from schemas.subjects import Web
 from services.kit.kv import bucket, shared_secret
 from services.kit.settings import Settings
-from services.web.agenda import end_streams
 from services.web.app import build_app
 from services.web.gateway import Gateway
+from services.web.live import end_streams
 
 log = logging.getLogger("perche.web")
 
@@ -48,6 +49,11 @@ class WebService:
                 raise RuntimeError(f"web could not listen on {self.host}:{self.port}")
             await asyncio.sleep(0.02)
         log.info("web listening on http://%s:%d", self.host, self.port)
+
+    @property
+    def app(self) -> Any:
+        """The Litestar app this service serves (its state: the live streams, for tests and benches)."""
+        return self._server.config.app if self._server is not None else None
 
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:

@@ -44,3 +44,23 @@ async def test_the_day_at_a_glance_draws_its_charts_and_is_accessible(
     problems = await serious_violations(page)
     assert not problems, "\n".join(problems)
     await screenshot(page, "day-fr")
+
+
+async def test_the_day_follows_arrivals_live_without_reloading(
+    demo: Web, page: Any, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    people = []
+    for index in range(2):
+        body = {"name": f"Visiteur {index}", "email": f"v{index}@example.org", "consent": True, "category": "public"}
+        people.append((await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=body)).json()["id"])
+    await login(page, demo.url)
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/day?lang=en")
+    await page.wait_for_selector("body[data-live='1']")
+    assert await page.inner_text("#arrived-public") == "0 / 2"
+    await page.evaluate("window.stillTheSamePage = true")
+    done = await http.post(f"/api/v1/registrations/{people[1]}/check-in", headers=organiser_headers)
+    assert done.status_code == 200, done.text
+    await page.locator("#arrived-public", has_text="1 / 2").wait_for()
+    # Fetched and swapped in, not reloaded: the page's own state is still there, and so is the stream.
+    assert await page.evaluate("window.stillTheSamePage === true")
+    assert await page.get_attribute("body", "data-live") == "1"

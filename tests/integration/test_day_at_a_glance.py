@@ -1,10 +1,14 @@
 """The day at a glance over real HTTP: the figures after registrations and check-ins, its charts,
 its weight, its reload without JavaScript, and only for organisers."""
 
+import asyncio
 import re
+from typing import Any
 
 import httpx
 
+from services.web.live import Live
+from services.web.organiser.glance import live_subjects
 from tests.conftest import HACKATHON, Web
 from tests.integration.login_support import logged_in
 from tests.integration.test_judging import CRITERIA, Jury, jury, score  # noqa: F401 (jury is a fixture)
@@ -80,3 +84,40 @@ async def test_the_day_spreads_each_jurors_scores_as_shares_of_the_scale(
     assert rows == [("Claire Moreau", "12", "72"), ("Marc Dubois", "12", "52")]
     # Each juror's row has a dot per distinct share, three teams' same scores drawn once.
     assert reply.text.count('class="score"') == 7
+
+
+async def _next_event(lines: Any) -> str:
+    """The name of the next server-sent event (comments and data lines skipped)."""
+    async with asyncio.timeout(10):
+        while not (line := await anext(lines)).startswith("event: "):
+            pass
+    return line.removeprefix("event: ")
+
+
+async def test_the_day_streams_a_change_for_each_burst_of_arrivals_and_only_to_organisers(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    anonymous = await http.get(f"{DAY}/stream")
+    assert anonymous.status_code in (303, 401) and "event:" not in anonymous.text
+    person = await register(http, "door@example.org", "public")
+    await logged_in(http)
+    async with http.stream("GET", f"{DAY}/stream") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        assert "content-encoding" not in stream.headers
+        lines = stream.aiter_lines()
+        assert await _next_event(lines) == "ready"
+        done = await http.post(f"/api/v1/registrations/{person}/check-in", headers=organiser_headers)
+        assert done.status_code == 200, done.text
+        assert await _next_event(lines) == "change"
+        live: Live = demo.service.app.state.live
+        assert live.listening() == len(live_subjects(HACKATHON))
+    # The page gone, this instance stops listening to the event.
+    async with asyncio.timeout(10):
+        await live.idle.wait()
+    assert live.listening() == 0
+    # What the live page fetches again: the figures alone, light, for organisers only.
+    figures = await http.get(DAY, params={"part": "figures"})
+    assert figures.status_code == 200 and "<html" not in figures.text and 'id="arrived-public">1 / 1' in figures.text
+    assert (await httpx.AsyncClient(base_url=demo.url).get(DAY, params={"part": "figures"})).status_code == 303
+    # The stream of an event that does not exist is a 404, not an endless wait.
+    assert (await http.get("/organiser/e/nothing-here/day/stream")).status_code == 404

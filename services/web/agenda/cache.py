@@ -1,9 +1,8 @@
 """Each web instance's memory of agenda versions and built feeds, kept fresh by NATS announcements."""
 
 import asyncio
-import contextlib
 import time
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -18,7 +17,7 @@ from nats.aio.client import Client
 
 from schemas.registration import CalendarAccess, CalendarHolder
 from schemas.schedule import AgendaVersion, Feed, GetAgendaVersion, GetFeed
-from schemas.subjects import Publishing, Registration, Schedule
+from schemas.subjects import Registration, Schedule
 from services.web.gateway import Gateway
 from services.web.i18n import negotiate
 from services.web.rendering import language_of
@@ -29,9 +28,6 @@ VERSION_TTL = 30.0  # seconds a known version is trusted without an announcement
 HOLDER_TTL = 60.0
 MAX_FEED_BYTES = 64 * 1024 * 1024  # feeds kept per instance, least recently used dropped first
 MAX_HOLDERS = 20_000
-STREAM_LIFETIME = 60.0  # an SSE stream ends after this (EventSource reconnects), so shutdowns wait little
-KEEPALIVE = 15.0
-STOP = "stop"
 
 # --- the per-instance cache of versions and feeds ---
 
@@ -59,11 +55,9 @@ class AgendaCache:
         self.size = 0
         # registration id -> token -> (holder, trusted until)
         self.holders: dict[str, dict[str, tuple[CalendarHolder, float]]] = {}
-        self.listeners: defaultdict[str, set[asyncio.Queue[str]]] = defaultdict(set)
         # How many feeds this instance had to fetch: the rest came from memory.
         self.fetches = 0
         self._inflight: dict[tuple[object, ...], asyncio.Future[Any]] = {}
-        self.stopping = False
         self._subscription: Any = None
         self._lock = asyncio.Lock()
 
@@ -71,23 +65,13 @@ class AgendaCache:
         async with self._lock:
             if self._subscription is None:
                 self._subscription = await self.nc.subscribe(Schedule.CHANGED_ANY, cb=self._on_changed)
-                # Published results change the venue screen too (they do not touch the agenda).
-                self._results = await self.nc.subscribe(Publishing.CHANGED_ANY, cb=self._tell_screens)
                 self._holders = await self.nc.subscribe(Registration.HOLDER_CHANGED_ANY, cb=self._forget_holder)
 
     async def _forget_holder(self, msg: Any) -> None:
         self.holders.pop(msg.subject.rsplit(".", 1)[-1], None)
 
     async def _on_changed(self, msg: Any) -> None:
-        slug = msg.subject.rsplit(".", 1)[-1]
-        self.versions.pop(slug, None)
-        await self._tell_screens(msg)
-
-    async def _tell_screens(self, msg: Any) -> None:
-        slug = msg.subject.rsplit(".", 1)[-1]
-        for queue in list(self.listeners.get(slug, ())):
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait("change")
+        self.versions.pop(msg.subject.rsplit(".", 1)[-1], None)
 
     async def _once(self, key: tuple[object, ...], make: Callable[[], Awaitable[Any]]) -> Any:
         """Run `make` once for every caller waiting on `key` at the same time."""
@@ -173,29 +157,6 @@ class AgendaCache:
         while self.size > MAX_FEED_BYTES and len(self.feeds) > 1:
             _, dropped = self.feeds.popitem(last=False)
             self.size -= len(dropped.body)
-
-    def listen(self, slug: str) -> asyncio.Queue[str]:
-        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=8)
-        self.listeners[slug].add(queue)
-        return queue
-
-    def forget(self, slug: str, queue: asyncio.Queue[str]) -> None:
-        self.listeners[slug].discard(queue)
-
-    def end_streams(self) -> None:
-        """Before the server stops: live streams end now rather than hold the shutdown."""
-        self.stopping = True
-        for queues in self.listeners.values():
-            for queue in queues:
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(STOP)
-
-
-def end_streams(app: Any) -> None:
-    """Called by the web service as it stops (the app may never have served a stream)."""
-    cache: AgendaCache | None = app.state.get("agenda_cache")
-    if cache is not None:
-        cache.end_streams()
 
 
 async def cache_of(state: State, gateway: NamedDependency[Gateway]) -> AgendaCache:

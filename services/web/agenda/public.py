@@ -2,8 +2,6 @@
 
 import asyncio
 import re
-import time
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -14,16 +12,17 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response import ServerSentEvent
 
 from schemas.catalog import EventSpec
 from schemas.schedule import Agenda, AgendaView, GetAgenda, Session
-from schemas.subjects import Schedule
+from schemas.subjects import Publishing, Schedule
 from services.kit.i18n import localised
-from services.web.agenda.cache import AGENDA_CACHE, KEEPALIVE, STOP, STREAM_LIFETIME, AgendaCache
+from services.web.agenda.cache import AGENDA_CACHE
 from services.web.agenda.shaping import by_day, public_agenda
 from services.web.compression import UNCOMPRESSED
 from services.web.gateway import Gateway, public_base
+from services.web.live import LIVE, Live
 from services.web.now_next import board
 from services.web.rendering import language_of, render
 
@@ -154,28 +153,10 @@ class AgendaPages(Controller):
         return response
 
     # Never gzipped: its messages are a few bytes each, and a proxy may hold a gzipped stream back.
-    @get("/e/{slug:str}/screen/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True})
+    @get("/e/{slug:str}/screen/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True}, dependencies=LIVE)
     async def screen_stream(
-        self, gateway: NamedDependency[Gateway], agenda_cache: NamedDependency[AgendaCache], slug: FromPath[str]
+        self, gateway: NamedDependency[Gateway], live: NamedDependency[Live], slug: FromPath[str]
     ) -> ServerSentEvent:
-        """Server-sent events: `change` when the agenda changes; comments keep the line open."""
+        """Server-sent events: `change` when the agenda changes or results are published."""
         await gateway.event(slug)
-        queue = agenda_cache.listen(slug)
-
-        async def events() -> AsyncGenerator[ServerSentEventMessage, None]:
-            ends = time.monotonic() + STREAM_LIFETIME
-            try:
-                yield ServerSentEventMessage(event="ready", data=slug, retry=5000)
-                while time.monotonic() < ends and not agenda_cache.stopping:
-                    try:
-                        change = await asyncio.wait_for(queue.get(), KEEPALIVE)
-                    except TimeoutError:
-                        yield ServerSentEventMessage(comment="keepalive")
-                        continue
-                    if change == STOP:
-                        return  # this instance is stopping: the screen reconnects, elsewhere if need be
-                    yield ServerSentEventMessage(event=change, data=slug)
-            finally:
-                agenda_cache.forget(slug, queue)
-
-        return ServerSentEvent(events(), headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return live.stream(slug, (Schedule.changed(slug), Publishing.changed(slug)))

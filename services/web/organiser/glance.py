@@ -1,4 +1,8 @@
-"""The day at a glance: one light page of an event's live figures and charts, which reloads itself."""
+"""The day at a glance: one light page of an event's live figures and charts.
+
+Without JavaScript it reloads itself (a meta refresh); with it, a server-sent stream says when the
+event changed (an arrival, a registration, a team, a score, the agenda) and the page fetches itself again.
+"""
 
 import asyncio
 from datetime import UTC, datetime
@@ -7,23 +11,39 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
+from litestar.response import ServerSentEvent
 
 from schemas.catalog import EventSpec
 from schemas.judging import GetSheet, Sheet, Standings
 from schemas.notify import ListMails, MailList
 from schemas.registration import ListRegistrations, RegistrationList, RegistrationView
 from schemas.schedule import AgendaView, GetAgenda
-from schemas.subjects import Judging, Notify, Registration, Schedule, Teams
+from schemas.subjects import Judging, Notify, Publishing, Registration, Schedule, Teams
 from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
 from services.web import charts
 from services.web.auth import organiser_guard
+from services.web.compression import UNCOMPRESSED
 from services.web.gateway import Gateway
+from services.web.live import LIVE, Live
 from services.web.now_next import board
 from services.web.rendering import render
 
 # Seconds between two reloads of the page (a meta refresh: no JavaScript needed).
 REFRESH_SECONDS = 30
+# With the live stream, at most one fetch of the page per this many seconds, however busy the door is.
+LIVE_INTERVAL = 3.0
+
+
+def live_subjects(slug: str) -> tuple[str, ...]:
+    """What the page shows changes with these: people, teams, scores, the agenda, the results."""
+    return (
+        Registration.event_events(slug),
+        Teams.event_subject(slug),
+        Judging.event_subject(slug),
+        Schedule.changed(slug),
+        Publishing.changed(slug),
+    )
 
 
 async def _teams(gateway: Gateway, spec: EventSpec) -> TeamList | None:
@@ -84,8 +104,10 @@ class DayAtAGlance(Controller):
         gateway: NamedDependency[Gateway],
         slug: FromPath[str],
         pause: FromQuery[str] = "",
+        part: FromQuery[str] = "",
     ) -> Response[str]:
-        """The figures of the day; `pause` stops the reloading, for someone reading at their own pace."""
+        """The figures of the day; `pause` stops the reloading, for someone reading at their own pace;
+        `part=figures` is the figures alone, which the live page fetches again when the event changes."""
         spec = await gateway.event(slug, include_unpublished=True)
         listed, counts, teams, agenda, mails, jury = await asyncio.gather(
             gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList),
@@ -105,7 +127,7 @@ class DayAtAGlance(Controller):
         statuses = [m.status for m in mails.mails] if mails else []
         response = render(
             request,
-            "organiser/day.html",
+            "organiser/_day.html" if part == "figures" else "organiser/day.html",
             organiser=request.state.organiser,
             event=spec,
             counts=counts,
@@ -129,3 +151,12 @@ class DayAtAGlance(Controller):
         )
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    # Never gzipped: its messages are a few bytes each, and a proxy may hold a gzipped stream back.
+    @get("/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True}, dependencies=LIVE)
+    async def stream(
+        self, gateway: NamedDependency[Gateway], live: NamedDependency[Live], slug: FromPath[str]
+    ) -> ServerSentEvent:
+        """`change` each time something the page shows changed (mails are seen on the periodic fetch)."""
+        await gateway.event(slug, include_unpublished=True)
+        return live.stream(slug, live_subjects(slug), min_interval=LIVE_INTERVAL)
