@@ -82,6 +82,13 @@ class GetSheet(msgspec.Struct, frozen=True, kw_only=True):
     juror: RegistrationId
 
 
+class GetSheets(msgspec.Struct, frozen=True, kw_only=True):
+    """Several jurors' sheets in one answer (the day at a glance: the spread of each juror's scores)."""
+
+    event: Slug
+    jurors: Annotated[list[RegistrationId], Meta(max_length=1000)]
+
+
 class GetStandings(msgspec.Struct, frozen=True, kw_only=True):
     event: Slug
     # Jurors the organiser expects (registrations of the jurors' categories), for progress.
@@ -112,6 +119,12 @@ class Sheet(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheet"):
     scores: list[Score]
     # The juror's words for each team they wrote to: team id -> text.
     feedback: dict[str, str] = {}
+
+
+class Sheets(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheets"):
+    """The sheets asked for, in the order of the jurors asked for."""
+
+    sheets: list[Sheet]
 
 
 class CriterionResult(msgspec.Struct, frozen=True, kw_only=True):

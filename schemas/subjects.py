@@ -155,6 +155,7 @@ class Judging:
     CLOSE: Final = "perche.judging.cmd.close"
     REOPEN: Final = "perche.judging.cmd.reopen"
     SHEET: Final = "perche.judging.q.sheet"
+    SHEETS: Final = "perche.judging.q.sheets"
     STANDINGS: Final = "perche.judging.q.standings"
 
     # One aggregate per event: one score per juror/team/criterion and « closed »

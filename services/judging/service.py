@@ -10,12 +10,14 @@ from schemas.judging import (
     AssignJuror,
     CloseJudging,
     GetSheet,
+    GetSheets,
     GetStandings,
     GiveFeedback,
     GiveScore,
     JudgingEvent,
     ReopenJudging,
     Sheet,
+    Sheets,
     Standings,
 )
 from schemas.subjects import Judging
@@ -59,6 +61,7 @@ class JudgingService:
             (Judging.CLOSE, CloseJudging, self.close),
             (Judging.REOPEN, ReopenJudging, self.close),
             (Judging.SHEET, GetSheet, self.sheet),
+            (Judging.SHEETS, GetSheets, self.sheets),
             (Judging.STANDINGS, GetStandings, self.standings),
         ]
         for subject, request_type, handler in handlers:
@@ -141,6 +144,11 @@ class JudgingService:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
         return self._sheet(spec.slug, query.juror)
+
+    async def sheets(self, query: GetSheets) -> Sheets:
+        spec = await self.catalog.spec(query.event)
+        await self._teams_current()
+        return Sheets(sheets=[self._sheet(spec.slug, juror) for juror in query.jurors])
 
     def _standings(self, spec: EventSpec, jurors: list[str]) -> Standings:
         judging = self.state.of(spec.slug)

@@ -14,11 +14,11 @@ import msgspec
 import pytest
 
 from schemas.errors import ErrorReply
-from schemas.judging import MAX_FEEDBACK_LENGTH, MAX_POINTS, GiveFeedback, Sheet
+from schemas.judging import MAX_FEEDBACK_LENGTH, MAX_POINTS, GetSheet, GetSheets, GiveFeedback, Sheet, Sheets
 from schemas.registration import GetRegistration, RegistrationView
 from schemas.subjects import Judging, Registration, Teams
 from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
-from services.kit.client import call
+from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from tests.conftest import HACKATHON, Web
 from tests.demo_events import shifted
@@ -470,3 +470,24 @@ async def test_once_published_a_teams_members_read_its_rank_and_the_jurys_words(
     page = html.unescape((await http.get(team_page)).text)
     assert "Votre équipe est classée 3 sur 3." in page and "Belle idée, à creuser." in page
     assert "Claire" not in page
+
+
+async def test_several_jurors_sheets_come_in_one_answer_in_the_order_asked(
+    demo: Web,
+    jury: Jury,
+    http: httpx.AsyncClient,
+) -> None:
+    assert (await score(http, jury.link("Marc Dubois"), jury.teams[1], "pitch", "4")).status_code == 303
+    claire, marc = jury.juror_id("Claire Moreau"), jury.juror_id("Marc Dubois")
+    client = await connect(demo.nats_url, "test-sheets")
+    try:
+        both = await call(client, Judging.SHEETS, GetSheets(event=HACKATHON, jurors=[marc, claire]), Sheets)
+        alone = [await call(client, Judging.SHEET, GetSheet(event=HACKATHON, juror=j), Sheet) for j in (marc, claire)]
+        with pytest.raises(ServiceError) as refused:
+            await call(client, Judging.SHEETS, GetSheets(event="nothing-here", jurors=[marc]), Sheets)
+    finally:
+        await client.drain()
+    assert both.sheets == alone
+    assert [(s.team, s.criterion, s.points) for s in both.sheets[0].scores] == [(jury.teams[1], "pitch", 4)]
+    assert both.sheets[1].scores == []
+    assert refused.value.reply.code == "not_found"

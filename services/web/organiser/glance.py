@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import ServerSentEvent
 
 from schemas.catalog import EventSpec
-from schemas.judging import GetSheet, Sheet, Standings
+from schemas.judging import GetSheets, GetStandings, Sheet, Sheets, Standings
 from schemas.notify import ListMails, MailList
 from schemas.registration import ListRegistrations, RegistrationList, RegistrationView
 from schemas.schedule import AgendaView, GetAgenda
@@ -24,7 +24,7 @@ from services.kit.client import ServiceError
 from services.web import charts
 from services.web.auth import organiser_guard
 from services.web.compression import UNCOMPRESSED
-from services.web.gateway import Gateway
+from services.web.gateway import Gateway, jurors_of
 from services.web.live import LIVE, Live
 from services.web.now_next import board
 from services.web.rendering import render
@@ -69,18 +69,22 @@ async def _mails(gateway: Gateway, slug: str) -> MailList | None:
         return None
 
 
-async def _jury(gateway: Gateway, spec: EventSpec) -> tuple[list[RegistrationView], Standings, list[Sheet]] | None:
-    """The jurors, the standings and each juror's sheet (their scores, for the spread)."""
+async def _jury(
+    gateway: Gateway, spec: EventSpec, people: list[RegistrationView]
+) -> tuple[list[RegistrationView], Standings, list[Sheet]] | None:
+    """The jurors, the standings and every juror's sheet (their scores, for the spread): two queries."""
     if not spec.criteria:
         return None
+    jurors = jurors_of(spec, people)
+    ids = [j.id for j in jurors]
     try:
-        _, jurors, standings = await gateway.judging(spec.slug)
-        sheets = await asyncio.gather(
-            *(gateway.call(Judging.SHEET, GetSheet(event=spec.slug, juror=j.id), Sheet) for j in jurors)
+        standings, sheets = await asyncio.gather(
+            gateway.call(Judging.STANDINGS, GetStandings(event=spec.slug, jurors=ids), Standings),
+            gateway.call(Judging.SHEETS, GetSheets(event=spec.slug, jurors=ids), Sheets),
         )
     except ServiceError:
         return None
-    return jurors, standings, list(sheets)
+    return jurors, standings, sheets.sheets
 
 
 def score_rows(spec: EventSpec, jurors: list[RegistrationView], sheets: list[Sheet]) -> list[tuple[str, list[float]]]:
@@ -109,15 +113,15 @@ class DayAtAGlance(Controller):
         """The figures of the day; `pause` stops the reloading, for someone reading at their own pace;
         `part=figures` is the figures alone, which the live page fetches again when the event changes."""
         spec = await gateway.event(slug, include_unpublished=True)
-        listed, counts, teams, agenda, mails, jury = await asyncio.gather(
+        listed, counts, teams, agenda, mails = await asyncio.gather(
             gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList),
             gateway.counts(slug),
             _teams(gateway, spec),
             _agenda(gateway, slug),
             _mails(gateway, slug),
-            _jury(gateway, spec),
         )
         people = listed.registrations
+        jury = await _jury(gateway, spec, people)
         now = datetime.now(UTC)
         series: dict[str, list[datetime]] = {c.id: [] for c in spec.categories}
         for person in people:
