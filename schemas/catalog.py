@@ -265,6 +265,8 @@ class DefineEvent(msgspec.Struct, frozen=True, kw_only=True):
     by_organiser: Annotated[str, Meta(max_length=200)] | None = None
     # The TOML text the definition was decoded from, comments included (None: from a form or JSON).
     source: Annotated[str, Meta(max_length=SOURCE_LIMIT)] | None = None
+    # A new event (the editor's « new event »): refused when one already has this slug, not replaced.
+    create_only: bool = False
 
 
 # What an organiser changes by hand from the event's page, without rewriting its definition.

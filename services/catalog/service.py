@@ -131,6 +131,8 @@ class CatalogService:
         def decide() -> EventDefined | None:
             if command.command_id in self.state.commands:
                 return None  # a repeat: its first outcome stands
+            if command.create_only and slug in self.state.events:
+                raise Rejected("conflict", f"An event is already called {slug!r}", "slug", key="event_exists")
             return decide_define(
                 self.state, command.spec, command.command_id, datetime.now(UTC), command.by_organiser, command.source
             )

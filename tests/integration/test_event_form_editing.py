@@ -117,13 +117,15 @@ async def test_adding_removing_and_moving_rows_shows_the_form_again_and_stores_n
     assert [v for k, v in moved.pairs if re.fullmatch(r"categories\[\d+\]\.id", k)] == [ids[1], ids[0], *ids[2:]]
     removed = FormValues((await http.post(FORM, data=moved.with_changes({}, f"remove:challenges:{n}"))).text)
     assert f"challenges[{n}].id" not in dict(removed.pairs)
+    stale = await http.post(FORM, data=removed.with_changes({"title": "Pas enregistré"}, "remove:challenges:99"))
+    assert stale.status_code == 200 and dict(FormValues(stale.text).pairs)["title"] == "Pas enregistré"
     assert (await stored(demo)) == before
 
 
 async def test_a_new_event_from_the_form_is_saved_unpublished_and_cannot_take_an_existing_slug(
     demo: Web, http: httpx.AsyncClient
 ) -> None:
-    await logged_in(http)
+    csrf = await logged_in(http)
     values = await form_values(http, "/organiser/new")
     filled = {
         "slug": "portes-ouvertes-2031",
@@ -137,6 +139,10 @@ async def test_a_new_event_from_the_form_is_saved_unpublished_and_cannot_take_an
     taken = await http.post("/organiser/new", data=values.with_changes({**filled, "slug": HACKATHON}))
     assert taken.status_code == 409
     assert error_next_to(taken.text, "slug") == "Un événement a déjà cet identifiant : choisissez-en un autre."
+    toml = await http.get(f"/organiser/e/{HACKATHON}/edit")
+    text = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", toml.text, re.S).group(1))  # type: ignore[union-attr]
+    replacing = await http.post("/organiser/new/toml", data={"definition": text, "_csrf_token": csrf})
+    assert replacing.status_code == 409 and "Champ « slug »" in html.unescape(replacing.text)
     created = await http.post("/organiser/new", data=values.with_changes(filled))
     assert created.status_code == 303 and created.headers["location"] == "/organiser/e/portes-ouvertes-2031?saved=1"
     event = (await stored(demo, "portes-ouvertes-2031")).event

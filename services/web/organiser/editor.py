@@ -80,6 +80,7 @@ class EventEditor(Controller):
                 spec=spec,
                 by_organiser=request.state.organiser[0],
                 source=kept_source(text),
+                create_only=slug is None,
             )
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except EventTextError as error:

@@ -17,8 +17,7 @@ from schemas.catalog import Audience, DefineEvent, EventDefinedReply, EventKind,
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
 from services.web.auth import organiser_guard
-from services.web.errors import error_text, form_refusal
-from services.web.forms import command_id_of
+from services.web.errors import form_refusal
 from services.web.gateway import Gateway
 from services.web.organiser.event_form import FormProblem, apply_action, blank_form, form_of, read_form, spec_of
 from services.web.organiser.event_text import problem_text
@@ -32,7 +31,7 @@ class EventFormEditor(Controller):
 
     @get("/new")
     async def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        return self._page(request, None, blank_form(), {}, uuid.uuid4().hex)
+        return self._page(request, None, blank_form(), {})
 
     @post("/new")
     async def create(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
@@ -43,7 +42,7 @@ class EventFormEditor(Controller):
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
         stored = await gateway.event(slug, include_unpublished=True)
-        return self._page(request, stored, form_of(stored), {}, uuid.uuid4().hex)
+        return self._page(request, stored, form_of(stored), {})
 
     @post("/e/{slug:str}/form")
     async def save(
@@ -58,23 +57,27 @@ class EventFormEditor(Controller):
         gettext = gettext_for(language)
         posted = await request.form()
         form = read_form(posted.multi_items())
-        command_id = command_id_of(posted)
-        changed = apply_action(form, str(posted.get("action") or "save"))
-        if changed is not None:
-            return self._page(request, stored, changed, {}, command_id)
+        action = str(posted.get("action") or "save")
+        if action != "save":
+            # A row added, removed or moved (or an action no longer possible: the form as it was).
+            return self._page(request, stored, apply_action(form, action) or form, {})
         spec = spec_of(form, stored)
         if isinstance(spec, FormProblem):
             errors = {spec.field or "": problem_text(spec.reason, language, gettext)}
-            return self._page(request, stored, form, errors, command_id, 422)
-        if stored is None and await _exists(gateway, spec.slug):
-            errors = {"slug": error_text("event_exists", "", language)}
-            return self._page(request, stored, form, errors, command_id, 409)
-        command = DefineEvent(command_id=command_id, spec=spec, by_organiser=request.state.organiser[0])
+            return self._page(request, stored, form, errors, 422)
+        # A new id for each save: a repeated save of the same definition appends nothing anyway, and a
+        # page kept by the browser's Back button must not pass a changed event off as a repeat.
+        command = DefineEvent(
+            command_id=uuid.uuid4().hex,
+            spec=spec,
+            by_organiser=request.state.organiser[0],
+            create_only=stored is None,
+        )
         try:
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except ServiceError as error:
             refused = form_refusal(error, language)
-            return self._page(request, stored, form, {refused.field or "": refused.message}, command_id, refused.status)
+            return self._page(request, stored, form, {refused.field or "": refused.message}, refused.status)
         return Redirect(f"/organiser/e/{spec.slug}?saved=1", status_code=303)
 
     def _page(
@@ -83,7 +86,6 @@ class EventFormEditor(Controller):
         stored: EventSpec | None,
         form: dict[str, Any],
         errors: dict[str, str],
-        command_id: str,
         status: int = 200,
     ) -> Response[Any]:
         gettext = gettext_for(language_of(request))
@@ -95,23 +97,11 @@ class EventFormEditor(Controller):
             stored=stored,
             form=form,
             errors=errors,
-            command_id=command_id,
             action=f"/organiser/e/{stored.slug}/form" if stored else "/organiser/new",
             kinds=[(kind, _kind_names(gettext)[kind]) for kind in get_args(EventKind)],
             question_kinds=[(kind, _question_names(gettext)[kind]) for kind in get_args(QuestionKind)],
             audiences=[(audience, _audience_names(gettext)[audience]) for audience in get_args(Audience)],
         )
-
-
-async def _exists(gateway: Gateway, slug: str) -> bool:
-    """A new event cannot take the slug of one that exists (it would replace it)."""
-    try:
-        await gateway.event(slug, include_unpublished=True)
-    except ServiceError as error:
-        if error.reply.code == "not_found":
-            return False
-        raise
-    return True
 
 
 def _kind_names(gettext: Any) -> dict[str, str]:
