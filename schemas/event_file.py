@@ -93,6 +93,8 @@ def reason_of(problem: str, path: str | None) -> tuple[str | None, TextProblem]:
         low = getattr(rule, "ge", None)
         high = getattr(rule, "le", None)
         return path, TextProblem(kind="range", expected=problem.split("`")[1], minimum=low, maximum=high)
+    if problem.startswith("Invalid RFC3339 encoded datetime"):  # a form's text that is no date and time
+        return path, TextProblem(kind="type", expected="datetime", value="str")
     expected = re.match(r"Expected `([^`]+)`, got `([^`]+)`", problem)
     if expected:
         return path, TextProblem(kind="type", expected=expected.group(1), value=expected.group(2))

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 
 from schemas.catalog import Category, Challenge, Criterion, EventSpec, Question, Venue
-from schemas.event_file import decode_event_toml, encode_event_toml
+from schemas.event_file import TextProblem, decode_event_toml, encode_event_toml
 from services.catalog.rules import normalise
 from services.web.organiser.event_form import (
     FormProblem,
@@ -224,7 +224,7 @@ def test_each_problem_names_its_input_and_the_rule() -> None:
 
     form = form_of(EVERY_FIELD)
     form["starts_at"] = "demain"
-    assert problem(form).field == "starts_at"
+    assert problem(form) == ("starts_at", TextProblem(kind="type", expected="datetime", value="str"))
 
     form = {**form_of(EVERY_FIELD), "categories": []}
     assert problem(form).field == "categories"
