@@ -19,6 +19,8 @@ from services.web.organiser.event_form import (
     read_form,
     spec_of,
 )
+from services.web.organiser.event_text import problem_text
+from services.web.rendering import gettext_for
 from tests.demo_events import HACKATHON, ROUND_TABLE, demo_event, demo_spec
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -230,3 +232,16 @@ def test_each_problem_names_its_input_and_the_rule() -> None:
     assert problem(form).field == "categories"
 
     assert problem({**form_of(EVERY_FIELD), "slug": "Pas Bon"}, None).field == "slug"
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("fr", "la valeur doit être un nombre entier de 0 à 100\u202f000."),
+        ("en", "the value must be a whole number from 0 to 100,000."),
+    ],
+)
+def test_a_problem_reads_as_a_sentence_in_the_pages_language(language: str, sentence: str) -> None:
+    form = form_of(EVERY_FIELD)
+    form["categories"][0]["capacity"] = "-3"
+    assert problem_text(problem(form).reason, language, gettext_for(language)) == sentence
