@@ -307,13 +307,16 @@ class EventList(msgspec.Struct, frozen=True, kw_only=True, tag="event_list"):
 class GetEvent(msgspec.Struct, frozen=True, kw_only=True):
     slug: str
     include_unpublished: bool = False
+    # The TOML text too (EventReply.source): only the editor asks, every other page does without it.
+    with_source: bool = False
 
 
 class EventReply(msgspec.Struct, frozen=True, kw_only=True, tag="event"):
     event: EventSpec
     revision: int
-    # The last TOML text this event was defined from; it may no longer describe `event` (a form or
-    # a status change came after): the editor shows it only when it still decodes to the same.
+    # The last TOML text this event was defined from, when asked (GetEvent.with_source); it may no longer
+    # describe `event` (a form or a status change came after): the editor shows it only when it still
+    # decodes to the same.
     source: str | None = None
 
 

@@ -183,9 +183,8 @@ class CatalogService:
         event = self.state.events.get(query.slug)
         if event is None or not ((event.published and not event.archived) or query.include_unpublished):
             raise Rejected("not_found", f"No event {query.slug!r}", "slug", key="event_not_found")
-        return EventReply(
-            event=event, revision=self.state.revisions[query.slug], source=self.state.sources.get(query.slug)
-        )
+        source = self.state.sources.get(query.slug) if query.with_source else None
+        return EventReply(event=event, revision=self.state.revisions[query.slug], source=source)
 
     async def definition_history(self, query: GetDefinitionHistory) -> DefinitionHistory:
         if query.slug not in self.state.events:

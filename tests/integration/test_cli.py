@@ -164,7 +164,8 @@ async def test_a_loaded_file_is_kept_as_written_for_the_toml_view(catalog: str) 
     assert (await perche("load", str(path), "--nats-url", catalog)).returncode == 0
     nc = await connect(catalog, "inspector")
     try:
-        reply = await call(nc, Catalog.GET_EVENT, GetEvent(slug=ROUND_TABLE, include_unpublished=True), EventReply)
+        query = GetEvent(slug=ROUND_TABLE, include_unpublished=True, with_source=True)
+        reply = await call(nc, Catalog.GET_EVENT, query, EventReply)
     finally:
         await nc.drain()
     assert reply.source == path.read_text(encoding="utf-8")  # comments and multi-line texts included

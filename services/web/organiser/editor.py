@@ -51,7 +51,8 @@ class EventEditor(Controller):
     async def edit_form(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
-        stored = await gateway.call(Catalog.GET_EVENT, GetEvent(slug=slug, include_unpublished=True), EventReply)
+        query = GetEvent(slug=slug, include_unpublished=True, with_source=True)
+        stored = await gateway.call(Catalog.GET_EVENT, query, EventReply)
         text = shown_text(stored)
         return render(
             request, "organiser/edit.html", organiser=request.state.organiser, slug=slug, text=text, error=None
