@@ -69,8 +69,7 @@ CASES = [
     (
         "duplicate",
         ('id = "hall"', 'id = "conseil"'),
-        "Champ « rooms[1].id » : l'identifiant « conseil » est déjà pris par une autre ligne ; "
-        "choisissez-en un autre.",
+        "Champ « rooms[1].id » : l'identifiant « conseil » est déjà pris par une autre ligne ; choisissez-en un autre.",
         "Field “rooms[1].id”: another row already has the id “conseil”; choose another one.",
     ),
 ]
