@@ -248,11 +248,25 @@ def _check_span(starts_at: datetime, ends_at: datetime, where: str) -> None:
 # --- commands, queries and replies ---
 
 
+# The longest TOML text kept with a definition; a longer one is not kept (the editor then shows
+# the definition encoded again, without its comments).
+SOURCE_LIMIT = 64_000
+
+
+def kept_source(text: str) -> str | None:
+    """The TOML text to keep with a definition, or None when it is too long to keep."""
+    return text if len(text) <= SOURCE_LIMIT else None
+
+
 class DefineEvent(msgspec.Struct, frozen=True, kw_only=True):
     command_id: str
     spec: EventSpec
     # The organiser who defines it (their id), for the event's history; None from files and scripts.
     by_organiser: Annotated[str, Meta(max_length=200)] | None = None
+    # The TOML text the definition was decoded from, comments included (None: from a form or JSON).
+    source: Annotated[str, Meta(max_length=SOURCE_LIMIT)] | None = None
+    # A new event (the editor's « new event »): refused when one already has this slug, not replaced.
+    create_only: bool = False
 
 
 # What an organiser changes by hand from the event's page, without rewriting its definition.
@@ -293,11 +307,17 @@ class EventList(msgspec.Struct, frozen=True, kw_only=True, tag="event_list"):
 class GetEvent(msgspec.Struct, frozen=True, kw_only=True):
     slug: str
     include_unpublished: bool = False
+    # The TOML text too (EventReply.source): only the editor asks, every other page does without it.
+    with_source: bool = False
 
 
 class EventReply(msgspec.Struct, frozen=True, kw_only=True, tag="event"):
     event: EventSpec
     revision: int
+    # The last TOML text this event was defined from, when asked (GetEvent.with_source); it may no longer
+    # describe `event` (a form or a status change came after): the editor shows it only when it still
+    # decodes to the same.
+    source: str | None = None
 
 
 class CreateOrganiser(msgspec.Struct, frozen=True, kw_only=True):
@@ -415,6 +435,8 @@ class EventDefined(msgspec.Struct, frozen=True, kw_only=True, tag="event_defined
     at: datetime
     # Who defined it (an organiser id); None for event files and definitions before issue 12.
     by_organiser: str | None = None
+    # The TOML text it came from, as the organiser wrote it (DefineEvent.source); None before issue 12.
+    source: str | None = None
 
 
 class OrganiserRegistered(msgspec.Struct, frozen=True, kw_only=True, tag="organiser_registered"):

@@ -14,7 +14,9 @@ import msgspec.inspect
 
 from schemas.catalog import EventSpec
 
-ProblemKind = Literal["choice", "range", "pattern", "length", "missing", "unknown_field", "type", "syntax", "other"]
+ProblemKind = Literal[
+    "choice", "range", "pattern", "length", "missing", "unknown_field", "type", "syntax", "duplicate", "other"
+]
 
 
 class TextProblem(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,6 +61,8 @@ def decode_event_toml(data: bytes | str) -> EventSpec:
 
 
 _NAMED = re.compile(r"field `([^`]+)`")
+# What EventSpec's own check says of two rows with one id (it has no path: it checks the whole event).
+_TWICE = re.compile(r"^([a-z_]+\[\d+\]): the id '([^']*)' is used twice$")
 
 
 def _joined(path: str | None, name: str) -> str:
@@ -68,6 +72,9 @@ def _joined(path: str | None, name: str) -> str:
 def reason_of(problem: str, path: str | None) -> tuple[str | None, TextProblem]:
     """The field a msgspec message is about, and its problem with the limits the schema sets there."""
     named = _NAMED.search(problem)
+    twice = _TWICE.match(problem)
+    if twice and path is None:
+        return f"{twice.group(1)}.id", TextProblem(kind="duplicate", value=twice.group(2))
     if problem.startswith("Object missing required field") and named:
         return _joined(path, named.group(1)), TextProblem(kind="missing")
     if problem.startswith("Object contains unknown field") and named:
@@ -86,6 +93,8 @@ def reason_of(problem: str, path: str | None) -> tuple[str | None, TextProblem]:
         low = getattr(rule, "ge", None)
         high = getattr(rule, "le", None)
         return path, TextProblem(kind="range", expected=problem.split("`")[1], minimum=low, maximum=high)
+    if problem.startswith("Invalid RFC3339 encoded datetime"):  # a form's text that is no date and time
+        return path, TextProblem(kind="type", expected="datetime", value="str")
     expected = re.match(r"Expected `([^`]+)`, got `([^`]+)`", problem)
     if expected:
         return path, TextProblem(kind="type", expected=expected.group(1), value=expected.group(2))

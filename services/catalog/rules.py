@@ -36,32 +36,37 @@ def normalise(spec: EventSpec) -> EventSpec:
             "invalid",
             f"Unknown time zone {spec.timezone!r} (use an IANA name such as Europe/Paris)",
             "timezone",
+            key="event_unknown_timezone",
         ) from error
     starts, ends = to_utc(spec.starts_at, zone), to_utc(spec.ends_at, zone)
     if ends <= starts:
-        raise Rejected("invalid", "The event must end after it starts", "ends_at")
+        raise Rejected("invalid", "The event must end after it starts", "ends_at", key="event_ends_first")
 
     _unique([c.id for c in spec.categories], "categories")
     _unique([q.id for q in spec.questions], "questions")
     _unique([c.id for c in spec.challenges], "challenges")
     if sum(c.default for c in spec.categories) > 1:
-        raise Rejected("invalid", "Only one category can be the default", "categories")
+        raise Rejected("invalid", "Only one category can be the default", "categories", key="event_one_default")
     category_ids = {c.id for c in spec.categories}
     for i, question in enumerate(spec.questions):
         where = f"questions[{i}]"
         if question.kind in ("choice", "multi_choice") and not question.choices:
-            raise Rejected("invalid", f"Question {question.id!r} needs `choices`", f"{where}.choices")
+            raise Rejected(
+                "invalid", f"Question {question.id!r} needs `choices`", f"{where}.choices", key="question_needs_choices"
+            )
         if question.kind not in ("choice", "multi_choice") and question.choices:
             raise Rejected(
                 "invalid",
                 f"Question {question.id!r} is not a choice question but has `choices`",
                 f"{where}.choices",
+                key="question_no_choices",
             )
         if question.choices_en and len(question.choices_en) != len(question.choices):
             raise Rejected(
                 "invalid",
                 f"Question {question.id!r}: `choices_en` must match `choices` one for one",
                 f"{where}.choices_en",
+                key="question_choices_en",
             )
         for category in question.categories:
             if category not in category_ids:
@@ -69,6 +74,7 @@ def normalise(spec: EventSpec) -> EventSpec:
                     "invalid",
                     f"Question {question.id!r} names unknown category {category!r}",
                     f"{where}.categories",
+                    key="question_unknown_category",
                 )
 
     def opt(moment: datetime | None) -> datetime | None:
@@ -76,7 +82,12 @@ def normalise(spec: EventSpec) -> EventSpec:
 
     opens, closes = opt(spec.registration_opens_at), opt(spec.registration_closes_at)
     if opens and closes and closes <= opens:
-        raise Rejected("invalid", "Registration must close after it opens", "registration_closes_at")
+        raise Rejected(
+            "invalid",
+            "Registration must close after it opens",
+            "registration_closes_at",
+            key="registration_closes_first",
+        )
     categories = [
         msgspec.structs.replace(c, opens_at=opt(c.opens_at), closes_at=opt(c.closes_at)) for c in spec.categories
     ]
@@ -94,7 +105,7 @@ def _unique(ids: list[str], where: str) -> None:
     seen: set[str] = set()
     for i, ident in enumerate(ids):
         if ident in seen:
-            raise Rejected("invalid", f"The id {ident!r} is used twice", f"{where}[{i}].id")
+            raise Rejected("invalid", f"The id {ident!r} is used twice", f"{where}[{i}].id", key="id_used_twice")
         seen.add(ident)
 
 
@@ -102,13 +113,17 @@ def _unique(ids: list[str], where: str) -> None:
 class CatalogState:
     events: dict[str, EventSpec] = field(default_factory=dict)
     revisions: dict[str, int] = field(default_factory=dict)
+    # The last TOML text each event was defined from (it may describe an earlier definition).
+    sources: dict[str, str] = field(default_factory=dict)
     commands: dict[str, str] = field(default_factory=dict)
     organisers: set[str] = field(default_factory=set)
 
     def evolve(self, event: CatalogEvent) -> None:
         match event:
-            case EventDefined(spec=spec, command_id=command_id):
+            case EventDefined(spec=spec, command_id=command_id, source=source):
                 self.events[spec.slug] = spec
+                if source is not None:
+                    self.sources[spec.slug] = source
                 self.revisions[spec.slug] = self.revisions.get(spec.slug, 0) + 1
                 self.commands[command_id] = spec.slug
             case OrganiserRegistered(organiser_id=organiser_id, command_id=command_id):
@@ -120,13 +135,20 @@ class CatalogState:
 
 
 def decide_define(
-    state: CatalogState, spec: EventSpec, command_id: str, now: datetime, by_organiser: str | None = None
+    state: CatalogState,
+    spec: EventSpec,
+    command_id: str,
+    now: datetime,
+    by_organiser: str | None = None,
+    source: str | None = None,
 ) -> EventDefined | None:
-    """The event to append, or None when the definition is unchanged (loading twice is a no-op)."""
+    """The event to append, or None when the definition is unchanged (loading twice is a no-op);
+    a new text for the same definition (a comment changed) is kept."""
     normalised = normalise(spec)
-    if state.events.get(normalised.slug) == normalised:
+    slug = normalised.slug
+    if state.events.get(slug) == normalised and (source is None or state.sources.get(slug) == source):
         return None
-    return EventDefined(command_id=command_id, spec=normalised, at=now, by_organiser=by_organiser)
+    return EventDefined(command_id=command_id, spec=normalised, at=now, by_organiser=by_organiser, source=source)
 
 
 # A changed long text (a description) is shown by its beginning: the history names, it does not archive.

@@ -131,7 +131,11 @@ class CatalogService:
         def decide() -> EventDefined | None:
             if command.command_id in self.state.commands:
                 return None  # a repeat: its first outcome stands
-            return decide_define(self.state, command.spec, command.command_id, datetime.now(UTC), command.by_organiser)
+            if command.create_only and slug in self.state.events:
+                raise Rejected("conflict", f"An event is already called {slug!r}", "slug", key="event_exists")
+            return decide_define(
+                self.state, command.spec, command.command_id, datetime.now(UTC), command.by_organiser, command.source
+            )
 
         appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
         return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)
@@ -179,7 +183,8 @@ class CatalogService:
         event = self.state.events.get(query.slug)
         if event is None or not ((event.published and not event.archived) or query.include_unpublished):
             raise Rejected("not_found", f"No event {query.slug!r}", "slug", key="event_not_found")
-        return EventReply(event=event, revision=self.state.revisions[query.slug])
+        source = self.state.sources.get(query.slug) if query.with_source else None
+        return EventReply(event=event, revision=self.state.revisions[query.slug], source=source)
 
     async def definition_history(self, query: GetDefinitionHistory) -> DefinitionHistory:
         if query.slug not in self.state.events:

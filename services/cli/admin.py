@@ -15,6 +15,7 @@ from schemas.catalog import (
     EventDefinedReply,
     OrganiserCount,
     OrganiserReply,
+    kept_source,
 )
 from schemas.event_file import EventTextError, decode_event_toml
 from schemas.subjects import Catalog
@@ -31,15 +32,21 @@ async def load_events(nats_url: str, paths: list[Path]) -> int:
     try:
         for path in paths:
             try:
-                spec = decode_event_toml(path.read_bytes())
+                text = path.read_text(encoding="utf-8")
+                spec = decode_event_toml(text)
                 reply = await call(
                     nc,
                     Catalog.DEFINE_EVENT,
-                    DefineEvent(command_id=uuid.uuid4().hex, spec=spec),
+                    # The text goes with it, so the editor shows the file's comments as written.
+                    DefineEvent(command_id=uuid.uuid4().hex, spec=spec, source=kept_source(text)),
                     EventDefinedReply,
                 )
             except OSError as error:
                 print(f"error: {path}: cannot read the file: {error.strerror}", file=sys.stderr)
+                failures += 1
+                continue
+            except UnicodeDecodeError:
+                print(f"error: {path}: not UTF-8 text", file=sys.stderr)
                 failures += 1
                 continue
             except EventTextError as error:

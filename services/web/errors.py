@@ -120,6 +120,17 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "message_nobody": N_("Personne ne recevrait ce message : choisissez d'autres destinataires."),
     "organiser_not_found": N_("Ce compte d'organisation n'existe plus."),
     "session_ended": N_("Votre session a pris fin : reconnectez-vous."),
+    "event_ends_first": N_("La fin doit être après le début."),
+    "event_one_default": N_("Une seule catégorie peut être celle par défaut."),
+    "event_unknown_timezone": N_("Ce fuseau horaire n'existe pas : écrivez un nom comme Europe/Paris."),
+    "id_used_twice": N_("Cet identifiant est déjà pris par une autre ligne : choisissez-en un autre."),
+    "question_needs_choices": N_("Une question à choix a besoin de réponses possibles : écrivez-en une par ligne."),
+    "question_no_choices": N_(
+        "Seule une question à choix a des réponses possibles : videz ce champ ou changez le type."
+    ),
+    "question_choices_en": N_("Il faut autant de réponses en anglais qu'en français, dans le même ordre."),
+    "question_unknown_category": N_("Cette question vise une catégorie qui n'existe pas."),
+    "registration_closes_first": N_("La clôture des inscriptions doit être après leur ouverture."),
 }
 
 

@@ -179,6 +179,8 @@ async def test_every_page_type_has_no_serious_accessibility_violation_in_both_la
         f"/organiser/r/{made['id']}/cancel",
         f"/organiser/r/{made['id']}/erase",
         f"/organiser/e/{HACKATHON}/edit",
+        f"/organiser/e/{HACKATHON}/form",
+        "/organiser/new",
         f"/organiser/e/{HACKATHON}/agenda",
         "/organiser/mails/",
     ]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from schemas.catalog import Authenticate, EventList, ListEvents, OrganiserReply
+from schemas.catalog import Authenticate, EventList, EventReply, GetEvent, ListEvents, OrganiserReply
 from schemas.judging import GetStandings, Standings
 from schemas.subjects import Catalog, Judging, Teams
 from schemas.teams import ListTeams, TeamList
@@ -157,3 +157,16 @@ async def test_demo_day_fills_the_hackathon_with_people_teams_and_a_jury_at_work
     assert sum(s.given for s in standings.standings) == 16 and not standings.closed
     refused = await perche("demo-day", "--event", "nope", "--nats-url", demo.nats_url)
     assert refused.returncode == 1 and refused.errors == ["error: No event 'nope'"]
+
+
+async def test_a_loaded_file_is_kept_as_written_for_the_toml_view(catalog: str) -> None:
+    path = demo_file(ROUND_TABLE)
+    assert (await perche("load", str(path), "--nats-url", catalog)).returncode == 0
+    nc = await connect(catalog, "inspector")
+    try:
+        query = GetEvent(slug=ROUND_TABLE, include_unpublished=True, with_source=True)
+        reply = await call(nc, Catalog.GET_EVENT, query, EventReply)
+    finally:
+        await nc.drain()
+    assert reply.source == path.read_text(encoding="utf-8")  # comments and multi-line texts included
+    assert "#" in reply.source

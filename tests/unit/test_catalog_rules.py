@@ -152,6 +152,29 @@ def test_loading_the_same_definition_twice_appends_nothing() -> None:
     assert decide_define(state, spec(), "cmd-2", NOW) is None
 
 
+def test_a_wrong_definition_is_refused_with_a_key_a_page_translates() -> None:
+    with pytest.raises(Rejected) as caught:
+        normalise(spec(questions=[Question(id="diet", kind="choice", label="Régime")]))
+    assert caught.value.reply.key == "question_needs_choices"
+    with pytest.raises(Rejected) as caught:
+        normalise(spec(ends_at=datetime(2027, 6, 12, 8, 0)))
+    assert caught.value.reply.key == "event_ends_first"
+
+
+def test_a_definition_keeps_its_toml_text_and_a_new_text_alone_is_kept_too() -> None:
+    state = CatalogState()
+    first = decide_define(state, spec(), "cmd-1", NOW, source="# v1\n")
+    assert first is not None and first.source == "# v1\n"
+    state.evolve(first)
+    assert decide_define(state, spec(), "cmd-2", NOW, source="# v1\n") is None  # loading twice
+    assert decide_define(state, spec(), "cmd-3", NOW) is None  # a form's save of the same
+    comment = decide_define(state, spec(), "cmd-4", NOW, source="# v2, a comment changed\n")
+    assert comment is not None
+    state.evolve(comment)
+    state.evolve(EventDefined(command_id="cmd-5", spec=normalise(spec(title="Autre")), at=NOW))
+    assert state.sources == {"portes-ouvertes-2027": "# v2, a comment changed\n"}  # the web judges if it still fits
+
+
 def test_a_changed_definition_is_appended_as_the_next_revision() -> None:
     state = CatalogState()
     state.evolve(EventDefined(command_id="cmd-1", spec=normalise(spec()), at=NOW))

@@ -66,6 +66,12 @@ CASES = [
         "vérifiez son orthographe.",
         "Field “categories[0].price”: there is no such field in an event's definition; check its spelling.",
     ),
+    (
+        "duplicate",
+        ('id = "hall"', 'id = "conseil"'),
+        "Champ « rooms[1].id » : l'identifiant « conseil » est déjà pris par une autre ligne ; choisissez-en un autre.",
+        "Field “rooms[1].id”: another row already has the id “conseil”; choose another one.",
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ from schemas.publishing import PublishingEvent
 from schemas.registration import RegistrationEvent
 from schemas.schedule import Edit, ScheduleEvent
 from schemas.teams import TeamsEvent
+from services.catalog.rules import CatalogState
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 
@@ -64,3 +65,13 @@ def test_every_event_type_has_a_golden_payload(name: str, union: object) -> None
 def test_every_kind_of_agenda_edit_has_a_golden_payload() -> None:
     stored = [msgspec.json.decode(line) for line in golden_lines("schedule-events")]
     assert {edit["type"] for e in stored for edit in e.get("edits", [])} == tags(Edit)
+
+
+def test_a_definition_stored_before_its_toml_text_was_kept_has_none_and_keeps_the_last_one() -> None:
+    decoder = msgspec.json.Decoder(CatalogEvent)
+    defined = [decoder.decode(line) for line in golden_lines("catalog-events") if '"portes-ouvertes"' in line]
+    assert [getattr(event, "source", None) is None for event in defined] == [True, True, False]
+    state = CatalogState()
+    for event in defined:
+        state.evolve(event)
+    assert state.sources["portes-ouvertes"].startswith("# Nos portes ouvertes")

@@ -7,6 +7,7 @@ from services.web.organiser.copy import EventCopyPages
 from services.web.organiser.dashboard import OrganiserPages
 from services.web.organiser.editor import EventEditor
 from services.web.organiser.enrol import EnrolPages
+from services.web.organiser.form_editor import EventFormEditor
 from services.web.organiser.glance import DayAtAGlance
 from services.web.organiser.history import HistoryPages
 from services.web.organiser.mails import MailPages
@@ -21,6 +22,7 @@ HANDLERS: list[ControllerRouterHandler] = [
     DayAtAGlance,
     MessagePages,
     EventEditor,
+    EventFormEditor,
     HistoryPages,
     EventStatusPages,
     EventCopyPages,

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from schemas.catalog import DefineEvent, EventDefinedReply
+from schemas.catalog import DefineEvent, EventDefinedReply, EventReply, GetEvent, kept_source
 from schemas.event_file import EventTextError, decode_event_toml, encode_event_toml
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
@@ -42,7 +42,7 @@ class EventEditor(Controller):
     path = "/organiser"
     guards = [organiser_guard]
 
-    @get("/new")
+    @get("/new/toml")
     async def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
         who = request.state.organiser
         return render(request, "organiser/edit.html", organiser=who, slug=None, text=NEW_EVENT, error=None)
@@ -51,13 +51,14 @@ class EventEditor(Controller):
     async def edit_form(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
-        spec = await gateway.event(slug, include_unpublished=True)
-        text = encode_event_toml(spec)
+        query = GetEvent(slug=slug, include_unpublished=True, with_source=True)
+        stored = await gateway.call(Catalog.GET_EVENT, query, EventReply)
+        text = shown_text(stored)
         return render(
             request, "organiser/edit.html", organiser=request.state.organiser, slug=slug, text=text, error=None
         )
 
-    @post("/new")
+    @post("/new/toml")
     async def create(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         return await self._save(request, gateway, None)
 
@@ -70,12 +71,18 @@ class EventEditor(Controller):
     async def _save(self, request: Request[Any, Any, Any], gateway: Gateway, slug: str | None) -> Response[Any]:
         gettext = gettext_for(language_of(request))
         form = await request.form()
-        text = str(form.get("definition") or "")
+        text = str(form.get("definition") or "").replace("\r\n", "\n")
         try:
             spec = decode_event_toml(text)
             if slug is not None and spec.slug != slug:
                 raise EventTextError("slug", gettext("L'identifiant (slug) d'un événement ne peut pas changer."))
-            command = DefineEvent(command_id=command_id_of(form), spec=spec, by_organiser=request.state.organiser[0])
+            command = DefineEvent(
+                command_id=command_id_of(form),
+                spec=spec,
+                by_organiser=request.state.organiser[0],
+                source=kept_source(text),
+                create_only=slug is None,
+            )
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except EventTextError as error:
             return self._again(request, slug, text, event_text_refusal(error, language_of(request), gettext))
@@ -90,3 +97,16 @@ class EventEditor(Controller):
         """The editor again, with what was typed and why it was refused."""
         organiser = request.state.organiser
         return render(request, "organiser/edit.html", status, organiser=organiser, slug=slug, text=text, error=error)
+
+
+def shown_text(stored: EventReply) -> str:
+    """The text the organiser last wrote, comments included, while it still says what is stored;
+    else (a form or a status change came after) the definition encoded again."""
+    encoded = encode_event_toml(stored.event)
+    if stored.source is not None:
+        try:
+            if encode_event_toml(decode_event_toml(stored.source)) == encoded:
+                return stored.source
+        except EventTextError:
+            pass
+    return encoded

@@ -22,10 +22,12 @@ def located(gettext: Callable[[str], str], field: str | None, problem: str) -> s
 
 
 def event_text_refusal(error: EventTextError, language: str, gettext: Callable[[str], str]) -> str:
-    return located(gettext, error.field, _problem(error.reason, language, gettext))
+    return located(gettext, error.field, problem_text(error.reason, language, gettext))
 
 
-def _problem(reason: TextProblem, language: str, gettext: Callable[[str], str]) -> str:
+def problem_text(reason: TextProblem, language: str, gettext: Callable[[str], str]) -> str:
+    """The problem alone, for a page that shows it next to its field."""
+
     def number(value: float | None) -> str:
         return Formatter(language).number(value or 0)
 
@@ -71,6 +73,10 @@ def _problem(reason: TextProblem, language: str, gettext: Callable[[str], str]) 
         if reason.maximum is not None:
             return gettext("%(high)s caractères au plus.") % {"high": number(reason.maximum)}
         return gettext("%(low)s caractères au moins.") % {"low": number(reason.minimum)}
+    if reason.kind == "duplicate":
+        return gettext("l'identifiant « %(value)s » est déjà pris par une autre ligne ; choisissez-en un autre.") % {
+            "value": reason.value
+        }
     if reason.kind == "missing":
         return gettext("ce champ est obligatoire et manque.")
     if reason.kind == "unknown_field":
