@@ -178,10 +178,10 @@ class Accounts:
         )
         await call(self.nc, Notify.SEND_ACCOUNT_MAIL, command, AccountMailSending, timeout=10)
 
-    async def _new_link(self, kind: LinkKind, email: str, lifetime: int, invited_by: str = "") -> tuple[str, datetime]:
+    async def _new_link(self, kind: LinkKind, email: str, lifetime: int) -> tuple[str, datetime]:
         token = new_token()
         expires = self.now() + timedelta(seconds=lifetime)
-        link = AccountLink(kind=kind, email=email, expires_at=expires, invited_by=invited_by)
+        link = AccountLink(kind=kind, email=email, expires_at=expires)
         await self.links.put(token_key(token), encode(link))
         return token, expires
 
@@ -195,13 +195,26 @@ class Accounts:
         existing, _ = await self.service.organiser(self.service.organiser_id(email))
         if existing is not None:
             return InvitationSent(email=email, existing=True)
+        # A repeat of this command (a double click) returns the first outcome: one link, one mail.
+        done_key = "command-" + _hashed("invite", command.command_id)
+        done, _ = await self._read(self.links, done_key, InvitationSent)
+        if done is not None:
+            return done
         if command.address:
             await self.count(MAIL_REQUESTS_PER_ADDRESS, "invite", command.address)
         await self.count(MAIL_REQUESTS_PER_EMAIL, "invite", email)
-        token, expires = await self._new_link("invitation", email, INVITATION_LIFETIME, command.invited_by)
+        token = new_token()
+        expires = self.now() + timedelta(seconds=INVITATION_LIFETIME)
+        sent = InvitationSent(email=email, expires_at=expires)
+        if not await write_if_unchanged(self.links, done_key, encode(sent), 0):
+            done, _ = await self._read(self.links, done_key, InvitationSent)
+            assert done is not None
+            return done  # the same command, answered meanwhile by another instance
+        link = AccountLink(kind="invitation", email=email, expires_at=expires, invited_by=command.invited_by)
+        await self.links.put(token_key(token), encode(link))
         await self._mail("invitation", email, token, command.language, expires, inviter.email)
         log.info("organiser %s invited someone; the link expires at %s", command.invited_by, expires.isoformat())
-        return InvitationSent(email=email, expires_at=expires)
+        return sent
 
     async def open_link(self, query: OpenLink) -> LinkView:
         link, _ = await self._read(self.links, token_key(query.token), AccountLink)

@@ -188,6 +188,21 @@ async def test_inviting_someone_who_has_an_account_says_so_and_mails_nothing(sit
     assert inbox.messages == []
 
 
+async def test_an_invitation_sent_twice_by_a_double_click_mails_one_link(site: Web, inbox: Inbox, stack: Stack) -> None:
+    async with client(site) as http:
+        await logged_in(http)
+        fields = await fields_of(http, "/organiser/invite")
+        for _ in range(2):
+            answer = await http.post("/organiser/invite", data={**fields, "email": "double@example.org"})
+            assert answer.status_code == 200 and "invite-sent" in Page(answer.text).by_id
+        # A new invitation (another command) goes out; the double click sent only one.
+        await send(http, "/organiser/invite", email="double@example.org")
+        await mail_to(inbox, "double@example.org", 2)
+        await wait_until(lambda: stack.service().account_mails.background.idle)
+        assert len({link_in(m) for m in inbox.to("double@example.org")}) == 2
+        assert len(inbox.to("double@example.org")) == 2
+
+
 # --- password reset ---
 
 
@@ -244,6 +259,13 @@ async def test_reset_requests_are_throttled_per_email_whether_or_not_it_has_an_a
                 "Trop de courriels demandés pour le moment : réessayez dans une heure."
             )
         await wait_until(lambda: len(inbox.to(ORGANISER_EMAIL)) == 3)
+
+
+async def test_reset_requests_from_one_address_are_throttled_whatever_the_emails(site: Web) -> None:
+    async with client(site) as http:
+        answers = [await send(http, "/organiser/forgot", email=f"quelqu-un-{i}@example.org") for i in range(11)]
+        assert [a.status_code for a in answers] == [200] * 10 + [429]
+        assert int(answers[-1].headers["Retry-After"]) > 0
 
 
 # --- throttles per address ---
