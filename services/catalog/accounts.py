@@ -328,6 +328,10 @@ class Accounts:
 
         def confirm(state: TwoStep | None) -> TwoStep | None:
             state = state or TwoStep()
+            if state.enabled and state.last_command == command.command_id:
+                # A repeat (a double click): the codes of the first answer were never shown, so this
+                # answer's codes replace them, and two-step login stays on as the first one left it.
+                return msgspec.structs.replace(state, recovery_hashes=tuple(recovery_hash(code) for code in codes))
             if state.enabled:
                 raise Rejected("conflict", "Two-step login is already on", key="two_step_already_on")
             if not state.pending_secret:

@@ -148,6 +148,8 @@ async def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  #
             return None
         raise  # the catalog is away: a 503, not a login page
     connection.state.organiser = (valid.organiser_id, valid.email)
+    # Whether this session was made with two steps (an organisation may require it).
+    connection.state.two_step = valid.two_step
     return connection.state.organiser  # type: ignore[no-any-return]
 
 

@@ -402,6 +402,23 @@ async def test_two_step_login_needs_a_code_refuses_a_replay_and_takes_each_recov
         assert (await call(stack.nc, Catalog.CHECK_SESSION, check, SessionValid)).two_step is False
 
 
+async def test_turning_two_step_on_twice_by_a_double_click_shows_codes_that_work(site: Web, clock: Clock) -> None:
+    async with client(site) as http:
+        await logged_in(http)
+        setup = Page((await http.get("/organiser/account/two-step")).text)
+        secret = setup.text_of("two-step-secret").replace(" ", "")
+        form = {**setup.fields, "code": pyotp.TOTP(secret).at(clock())}
+        first = await http.post("/organiser/account/two-step", data=form)
+        second = await http.post("/organiser/account/two-step", data=form)
+        assert first.status_code == second.status_code == 200
+        shown = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", second.text)
+        assert len(shown) == 10
+    # The codes of the answer the browser shows last work; those of the first never shown do not.
+    assert (await second_step(site, shown[0])).status_code == 303
+    unseen = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", first.text)[0]
+    assert (await second_step(site, unseen)).status_code == 422
+
+
 async def test_wrong_codes_are_throttled_like_wrong_passwords(site: Web, clock: Clock) -> None:
     async with client(site) as http:
         await logged_in(http)
