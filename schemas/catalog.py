@@ -333,11 +333,16 @@ class OrganiserReply(msgspec.Struct, frozen=True, kw_only=True, tag="organiser")
     email: str
     # The organiser's password generation: a token names it, and a password change ends older tokens.
     epoch: int = 0
+    # From Authenticate: the password is right but two-step login is on, so this is no login yet:
+    # the code comes next (VerifySecondStep, schemas/accounts.py). Never make a session from it.
+    second_step: bool = False
 
 
 class Authenticate(msgspec.Struct, frozen=True, kw_only=True):
     email: Annotated[str, Meta(max_length=254)]
     password: Annotated[str, Meta(max_length=1000)]
+    # The client's address as the web saw it: failed logins are throttled per address too.
+    address: Annotated[str, Meta(max_length=100)] = ""
 
 
 class CountOrganisers(msgspec.Struct, frozen=True, kw_only=True):
@@ -359,6 +364,9 @@ class CheckSession(msgspec.Struct, frozen=True, kw_only=True):
 class SessionValid(msgspec.Struct, frozen=True, kw_only=True, tag="session_valid"):
     organiser_id: str
     email: str
+    # Two-step login is on for this account: every session still open was made with a code
+    # (turning it on ends the others), so an organisation that requires it can tell.
+    two_step: bool = False
 
 
 class EndSession(msgspec.Struct, frozen=True, kw_only=True):

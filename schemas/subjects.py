@@ -47,6 +47,18 @@ class Catalog:
     CHANGE_PASSWORD: Final = "perche.catalog.cmd.change_password"
     DEFINITION_HISTORY: Final = "perche.catalog.q.definition_history"
     NAME_ORGANISERS: Final = "perche.catalog.q.name_organisers"
+    # Accounts (schemas/accounts.py): invitations, resets, log out everywhere, two-step login.
+    INVITE_ORGANISER: Final = "perche.catalog.cmd.invite_organiser"
+    OPEN_LINK: Final = "perche.catalog.q.open_link"
+    ACCEPT_INVITATION: Final = "perche.catalog.cmd.accept_invitation"
+    REQUEST_PASSWORD_RESET: Final = "perche.catalog.cmd.request_password_reset"
+    RESET_PASSWORD: Final = "perche.catalog.cmd.reset_password"
+    END_EVERY_SESSION: Final = "perche.catalog.cmd.end_every_session"
+    GET_TWO_STEP: Final = "perche.catalog.q.get_two_step"
+    START_TWO_STEP: Final = "perche.catalog.cmd.start_two_step"
+    CONFIRM_TWO_STEP: Final = "perche.catalog.cmd.confirm_two_step"
+    DISABLE_TWO_STEP: Final = "perche.catalog.cmd.disable_two_step"
+    VERIFY_SECOND_STEP: Final = "perche.catalog.q.verify_second_step"
 
     @staticmethod
     def event_subject(slug: str) -> str:
@@ -191,6 +203,8 @@ class Notify:
     GET_MAIL: Final = "perche.notify.q.get_mail"
     # Whom publishing the draft would mail, for the release screen.
     RELEASE_RECIPIENTS: Final = "perche.notify.q.release_recipients"
+    # The catalog mails an invitation or a password reset link (schemas/accounts.py).
+    SEND_ACCOUNT_MAIL: Final = "perche.notify.cmd.send_account_mail"
     # The durable consumer notify reads the registration stream with, shared by its instances.
     REGISTRATION_CONSUMER: Final = "perche-notify-registration"
     # The same for the schedule stream: each agenda release tells the people it concerns.

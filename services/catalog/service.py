@@ -11,7 +11,7 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from nats.aio.client import Client
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from schemas.catalog import (
@@ -45,6 +45,7 @@ from schemas.catalog import (
 from schemas.errors import Rejected
 from schemas.subjects import Catalog
 from schemas.validation import looks_like_email, normalise_email
+from services.catalog.accounts import Accounts
 from services.catalog.rules import (
     LOGIN_ATTEMPTS,
     LOGIN_WINDOW,
@@ -58,7 +59,7 @@ from services.catalog.rules import (
 )
 from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
-from services.kit.kv import bucket
+from services.kit.kv import bucket, write_if_unchanged
 from services.kit.store import EventStore, decided_on
 
 log = logging.getLogger("perche.catalog")
@@ -119,6 +120,8 @@ class CatalogService:
         self.endpoints.add(Catalog.CHANGE_PASSWORD, ChangePassword, self.change_password)
         self.endpoints.add(Catalog.DEFINITION_HISTORY, GetDefinitionHistory, self.definition_history)
         self.endpoints.add(Catalog.NAME_ORGANISERS, NameOrganisers, self.name_organisers)
+        self.accounts = Accounts(self)
+        await self.accounts.start(nc, self.endpoints)
         await self.endpoints.start()
 
     async def stop(self) -> None:
@@ -239,10 +242,14 @@ class CatalogService:
 
     async def authenticate(self, query: Authenticate) -> OrganiserReply:
         ident = organiser_id(query.email)
+        # Per address first: guesses spread over many accounts from one address stop too.
+        moment = await self.accounts.count_login_from(query.address)
         organiser, _ = await self._organiser(ident)
         if not await self._password_right(ident, organiser, query.password) or organiser is None:
             raise Rejected("unauthorized", "Wrong email or password", key="wrong_credentials")
-        return OrganiserReply(organiser_id=ident, email=organiser.email, epoch=organiser.epoch)
+        await self.accounts.login_succeeded_from(query.address, moment)
+        second_step = (await self.accounts.two_step_of(ident)).enabled
+        return OrganiserReply(organiser_id=ident, email=organiser.email, epoch=organiser.epoch, second_step=second_step)
 
     async def change_password(self, command: ChangePassword) -> OrganiserReply:
         ident = command.organiser_id
@@ -274,16 +281,64 @@ class CatalogService:
     async def check_session(self, query: CheckSession) -> SessionValid:
         # Read from the buckets, not from a cache: a logout or password change answered by any
         # instance holds for the very next request, wherever it lands.
-        (organiser, _), ended = await asyncio.gather(
-            self._organiser(query.organiser_id), self._session_ended(query.session_id)
+        (organiser, _), ended, two_step = await asyncio.gather(
+            self._organiser(query.organiser_id),
+            self._session_ended(query.session_id),
+            self.accounts.two_step_of(query.organiser_id),
         )
         if organiser is None or organiser.epoch != query.epoch or ended:
             raise Rejected("unauthorized", "This session has ended: log in again", key="session_ended")
-        return SessionValid(organiser_id=query.organiser_id, email=organiser.email)
+        return SessionValid(organiser_id=query.organiser_id, email=organiser.email, two_step=two_step.enabled)
 
     async def end_session(self, command: EndSession) -> SessionEnded:
         await self.ended_sessions.put(_session_key(command.session_id), command.organiser_id.encode())
         return SessionEnded(session_id=command.session_id)
+
+    # --- for accounts.py: the organiser records and the per-account throttle ---
+
+    organiser_id = staticmethod(organiser_id)
+
+    def clock(self) -> datetime:
+        return self._clock()
+
+    async def organiser(self, ident: str) -> tuple[_Organiser | None, int]:
+        return await self._organiser(ident)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return await self._verify(password_hash, password)
+
+    @staticmethod
+    def check_new_password(password: str, field: str) -> None:
+        _check_new_password(password, field)
+
+    async def count_attempt(self, ident: str) -> None:
+        await self._count_attempt(ident)
+
+    async def set_password(self, ident: str, password: str, command_id: str) -> OrganiserReply:
+        """A new password for this organiser, ending every earlier session (its epoch is bumped)."""
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        return await self._bump(ident, command_id, password_hash)
+
+    async def bump_epoch(self, ident: str, command_id: str) -> OrganiserReply:
+        """Log out everywhere: every token made so far is refused, the password stays."""
+        return await self._bump(ident, command_id, None)
+
+    async def _bump(self, ident: str, command_id: str, password_hash: str | None) -> OrganiserReply:
+        while True:
+            organiser, revision = await self._organiser(ident)
+            if organiser is None:
+                raise Rejected("not_found", "This organiser no longer exists", key="organiser_not_found")
+            if organiser.last_command == command_id:
+                return OrganiserReply(organiser_id=ident, email=organiser.email, epoch=organiser.epoch)
+            record = _Organiser(
+                email=organiser.email,
+                password_hash=password_hash or organiser.password_hash,
+                epoch=organiser.epoch + 1,
+                last_command=command_id,
+            )
+            if await self._write_organiser(ident, record, revision):
+                log.info("organiser %s: every earlier session ended", ident)
+                return OrganiserReply(organiser_id=ident, email=record.email, epoch=record.epoch)
 
     async def _organiser(self, ident: str) -> tuple[_Organiser | None, int]:
         """The stored organiser and its revision (0 when there is none)."""
@@ -297,7 +352,7 @@ class CatalogService:
         return organiser, entry.revision or 0
 
     async def _write_organiser(self, ident: str, record: _Organiser, revision: int) -> bool:
-        return await _write_if_unchanged(self.organisers, ident, encode(record), revision)
+        return await write_if_unchanged(self.organisers, ident, encode(record), revision)
 
     async def _session_ended(self, session_id: str) -> bool:
         try:
@@ -332,7 +387,7 @@ class CatalogService:
             except KeyNotFoundError:  # none yet, or cleared by a success
                 failures, revision = LoginFailures(), 0
             counted = decide_login_attempt(failures, self._clock())
-            if not await _write_if_unchanged(self.login_failures, ident, encode(counted), revision):
+            if not await write_if_unchanged(self.login_failures, ident, encode(counted), revision):
                 continue  # another attempt on this account at the same moment: count again
             if len(counted.at) == LOGIN_ATTEMPTS:
                 log.warning(
@@ -342,18 +397,6 @@ class CatalogService:
 
     async def count_organisers(self, _query: CountOrganisers) -> OrganiserCount:
         return OrganiserCount(count=len(self.state.organisers))
-
-
-async def _write_if_unchanged(kv: KeyValue, key: str, value: bytes, revision: int) -> bool:
-    """Store `value` if nobody wrote `key` since `revision` (0: never written); False when someone did."""
-    try:
-        if revision:
-            await kv.update(key, value, last=revision)
-        else:
-            await kv.create(key, value)
-    except KeyWrongLastSequenceError:
-        return False
-    return True
 
 
 def _check_new_password(password: str, field: str) -> None:

@@ -32,3 +32,15 @@ async def shared_secret(kv: KeyValue, key: str) -> bytes:
     entry = await kv.get(key)
     assert entry.value is not None
     return entry.value
+
+
+async def write_if_unchanged(kv: KeyValue, key: str, value: bytes, revision: int) -> bool:
+    """Store `value` if nobody wrote `key` since `revision` (0: never written); False when someone did."""
+    try:
+        if revision:
+            await kv.update(key, value, last=revision)
+        else:
+            await kv.create(key, value)
+    except KeyWrongLastSequenceError:
+        return False
+    return True

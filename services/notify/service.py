@@ -25,6 +25,7 @@ from typing import Any, Literal
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
+from schemas.accounts import SendAccountMail
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
 from schemas.notify import (
@@ -52,6 +53,7 @@ from services.kit.client import ServiceError, call
 from services.kit.endpoints import Endpoints
 from services.kit.settings import Settings
 from services.kit.store import Append, EventStore
+from services.notify.account_mails import AccountMails
 from services.notify.compose import Composer
 from services.notify.jury_links import JuryLinkMails
 from services.notify.messages import MessageMails
@@ -127,6 +129,8 @@ class NotifyService:
         self.endpoints.add(Notify.SEND_MESSAGE, SendMessage, self.messages.send)
         self.endpoints.add(Notify.PREVIEW_MESSAGE, PreviewMessage, self.messages.preview)
         self.endpoints.add(Notify.RELEASE_RECIPIENTS, CountReleaseRecipients, self.release_recipients)
+        self.account_mails = AccountMails(self.composer, self.transport)
+        self.endpoints.add(Notify.SEND_ACCOUNT_MAIL, SendAccountMail, self.account_mails.send)
         await self.endpoints.start()
 
         # Each stream's work, shared by the instances through one durable consumer. A person's
@@ -154,6 +158,7 @@ class NotifyService:
         await self.endpoints.stop()
         await self.jury_links.stop()
         await self.messages.stop()
+        await self.account_mails.stop()
         await self.store.close()
         await self.registrations.close()
         await self.catalog.close()

@@ -18,6 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
+from schemas.accounts import PENDING_LOGIN_LIFETIME
 from schemas.catalog import SESSION_LIFETIME, CheckSession, EndSession, SessionEnded, SessionValid
 from schemas.subjects import Catalog
 from schemas.validation import same_secret
@@ -25,6 +26,8 @@ from services.kit.client import ServiceError
 from services.web.gateway import gateway_of
 
 SESSION_COOKIE = "perche_session"
+# The second step's page: set after the right password of an account with two-step login.
+PENDING_COOKIE = "perche_pending_login"
 CSRF_COOKIE = "perche_csrf"
 LIFETIME = SESSION_LIFETIME
 
@@ -40,6 +43,17 @@ class Session(msgspec.Struct, frozen=True, array_like=True):
 
 
 _decode_session = msgspec.json.Decoder(Session).decode
+
+
+class PendingLogin(msgspec.Struct, frozen=True, array_like=True):
+    """The right password of an account with two-step login: no session, only the right to give a code."""
+
+    organiser_id: str
+    epoch: int
+    expires: int
+
+
+_decode_pending = msgspec.json.Decoder(PendingLogin).decode
 
 
 class Tokens:
@@ -82,6 +96,24 @@ class Tokens:
     def jury_key_valid(self, event: str, juror: str, key: str) -> bool:
         return same_secret(key, self.jury_key(event, juror))
 
+    def pending_login(self, organiser_id: str, epoch: int, now: float | None = None) -> str:
+        """A short-lived token for the second step's page; signed apart, so it never passes for a session."""
+        pending = PendingLogin(
+            organiser_id=organiser_id, epoch=epoch, expires=int((now or time.time()) + PENDING_LOGIN_LIFETIME)
+        )
+        body = base64.urlsafe_b64encode(msgspec.json.encode(pending)).decode().rstrip("=")
+        return f"{body}.{self._sign('pending|' + body)}"
+
+    def pending_login_of(self, token: str, now: float | None = None) -> PendingLogin | None:
+        body, _, signature = token.partition(".")
+        if not body or not same_secret(signature, self._sign("pending|" + body)):
+            return None
+        try:
+            pending = _decode_pending(base64.urlsafe_b64decode(body + "=="))
+        except (ValueError, msgspec.DecodeError):
+            return None
+        return None if pending.expires < (now or time.time()) else pending
+
     def _sign(self, body: str) -> str:
         return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:40]
 
@@ -116,6 +148,8 @@ async def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  #
             return None
         raise  # the catalog is away: a 503, not a login page
     connection.state.organiser = (valid.organiser_id, valid.email)
+    # Whether this session was made with two steps (an organisation may require it).
+    connection.state.two_step = valid.two_step
     return connection.state.organiser  # type: ignore[no-any-return]
 
 
@@ -131,3 +165,9 @@ async def end_session(connection: ASGIConnection, command_id: str) -> None:  # t
 async def organiser_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
     if await organiser_of(connection) is None:
         raise NotAuthorizedException("Organiser login required")
+
+
+def client_address(connection: ASGIConnection) -> str:  # type: ignore[type-arg]
+    """The client's address, for throttles per address (the proxy's, behind one that hides it)."""
+    client = connection.client
+    return client.host if client is not None else ""

@@ -131,6 +131,29 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "question_choices_en": N_("Il faut autant de réponses en anglais qu'en français, dans le même ordre."),
     "question_unknown_category": N_("Cette question vise une catégorie qui n'existe pas."),
     "registration_closes_first": N_("La clôture des inscriptions doit être après leur ouverture."),
+    "address_throttled": N_(
+        "Trop de tentatives de connexion échouées depuis cette adresse : réessayez dans un quart d'heure."
+    ),
+    "mail_requests_throttled": N_("Trop de courriels demandés pour le moment : réessayez dans une heure."),
+    "invitation_unknown": N_(
+        "Ce lien d'invitation n'est pas valable : vérifiez qu'il est complet, ou demandez une nouvelle invitation."
+    ),
+    "invitation_used": N_(
+        "Ce lien a déjà servi : votre compte existe, connectez-vous avec le mot de passe choisi "
+        "(ou « Mot de passe oublié ? »)."
+    ),
+    "invitation_expired": N_("Ce lien d'invitation a expiré : demandez une nouvelle invitation à l'organisation."),
+    "reset_unknown": N_("Ce lien n'est pas valable : vérifiez qu'il est complet, ou demandez-en un nouveau."),
+    "reset_used": N_("Ce lien a déjà servi : demandez un nouveau lien si vous voulez changer encore de mot de passe."),
+    "reset_expired": N_("Ce lien a expiré (il valait une heure) : demandez-en un nouveau."),
+    "two_step_wrong_code": N_(
+        "Ce code n'est pas le bon : tapez les 6 chiffres affichés par l'application, ou un code de secours."
+    ),
+    "two_step_replayed": N_("Ce code a déjà servi : attendez le suivant dans l'application (30 secondes au plus)."),
+    "two_step_already_on": N_("La connexion en deux étapes est déjà activée."),
+    "two_step_not_on": N_("La connexion en deux étapes n'est pas activée."),
+    "two_step_not_started": N_("Commencez par afficher la clé à ajouter dans l'application, puis tapez un code."),
+    "two_step_required": N_("Ce compte demande un code à usage unique (connexion en deux étapes) : ajoutez-le."),
 }
 
 

@@ -2,6 +2,7 @@
 
 from litestar.types import ControllerRouterHandler
 
+from services.web.organiser.accounts import AccountPages
 from services.web.organiser.api import OrganiserApi, put_event
 from services.web.organiser.copy import EventCopyPages
 from services.web.organiser.dashboard import OrganiserPages
@@ -17,6 +18,7 @@ from services.web.organiser.status import EventStatusPages
 
 HANDLERS: list[ControllerRouterHandler] = [
     OrganiserSession,
+    AccountPages,
     OrganiserPages,
     MailPages,
     DayAtAGlance,

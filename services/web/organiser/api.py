@@ -9,12 +9,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
+from schemas.accounts import VerifySecondStep
 from schemas.catalog import Authenticate, ChangePassword, DefineEvent, EventDefinedReply, EventSpec, OrganiserReply
 from schemas.errors import ErrorReply
 from schemas.registration import Email
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import LIFETIME, end_session, organiser_guard
+from services.web.auth import LIFETIME, client_address, end_session, organiser_guard
 from services.web.bodies import IdempotencyKey, check_key, strictly
 from services.web.gateway import Gateway
 from services.web.views import error_responses
@@ -23,6 +24,8 @@ from services.web.views import error_responses
 class CredentialsIn(msgspec.Struct, kw_only=True):
     email: Email
     password: Annotated[str, Meta(max_length=1000)]
+    # For an account with two-step login: a code of its app (or a recovery code).
+    code: Annotated[str, Meta(max_length=40)] = ""
 
 
 class PasswordIn(msgspec.Struct, kw_only=True):
@@ -53,11 +56,19 @@ class OrganiserApi(Controller):
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], data: JSONBody[CredentialsIn]
     ) -> TokenOut:
         data = await strictly(request, data)
+        address = client_address(request)
         who = await gateway.call(
             Catalog.AUTHENTICATE,
-            Authenticate(email=data.email, password=data.password),
+            Authenticate(email=data.email, password=data.password, address=address),
             OrganiserReply,
         )
+        if who.second_step:
+            if not data.code:
+                message = "This account uses two-step login: send `code` too"
+                refused = ErrorReply(code="unauthorized", message=message, field="code", key="two_step_required")
+                raise ServiceError(refused)
+            check = VerifySecondStep(organiser_id=who.organiser_id, epoch=who.epoch, code=data.code, address=address)
+            who = await gateway.call(Catalog.VERIFY_SECOND_STEP, check, OrganiserReply)
         return _token_out(request, who)
 
     @post(

@@ -9,11 +9,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect
 
+from schemas.accounts import PENDING_LOGIN_LIFETIME
 from schemas.catalog import Authenticate, ChangePassword, OrganiserReply
 from schemas.errors import ErrorReply
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import LIFETIME, SESSION_COOKIE, end_session, organiser_guard
+from services.web.auth import LIFETIME, PENDING_COOKIE, SESSION_COOKIE, client_address, end_session, organiser_guard
 from services.web.errors import form_refusal, refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
@@ -23,7 +24,7 @@ from services.web.rendering import gettext_for, language_of, render
 WRONG_CREDENTIALS = ErrorReply(code="unauthorized", message="Wrong email or password", key="wrong_credentials")
 
 
-def _with_session(request: Request[Any, Any, Any], response: Response[Any], who: OrganiserReply) -> Response[Any]:
+def with_session(request: Request[Any, Any, Any], response: Response[Any], who: OrganiserReply) -> Response[Any]:
     """The response, carrying the cookie of a new session for this organiser."""
     response.set_cookie(
         SESSION_COOKIE,
@@ -32,6 +33,20 @@ def _with_session(request: Request[Any, Any, Any], response: Response[Any], who:
         httponly=True,
         samesite="lax",
         path="/",
+    )
+    return response
+
+
+def second_step(request: Request[Any, Any, Any], who: OrganiserReply, target: str) -> Response[Any]:
+    """After the right password of an account with two-step login: the code's page, not a session."""
+    response: Response[Any] = Redirect(f"/organiser/login/code?next={quote(target, safe='/')}", status_code=303)
+    response.set_cookie(
+        PENDING_COOKIE,
+        request.app.state.tokens.pending_login(who.organiser_id, who.epoch),
+        max_age=PENDING_LOGIN_LIFETIME,
+        httponly=True,
+        samesite="lax",
+        path="/organiser/login",
     )
     return response
 
@@ -47,7 +62,7 @@ def _password_page(
     return render(request, "organiser/password.html", status, organiser=request.state.organiser, **context)
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     """Where to go after logging in: an organiser page of this site with its query (the door's `code`),
     never another host (open redirect); anything else is the dashboard."""
     parts = urlsplit(target)
@@ -64,16 +79,24 @@ class OrganiserSession(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/organiser/") -> Response[str]:
-        return render(request, "organiser/login.html", next=_safe_next(next), error=None, email="")
+    async def login_form(
+        self,
+        request: Request[Any, Any, Any],
+        next: FromQuery[str] = "/organiser/",
+        reset: FromQuery[str] = "",
+        everywhere: FromQuery[str] = "",
+    ) -> Response[str]:
+        notice = "reset" if reset else "everywhere" if everywhere else ""
+        return render(request, "organiser/login.html", next=safe_next(next), error=None, email="", notice=notice)
 
     @post("/login")
     async def login(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         form = await request.form()
         email, password = str(form.get("email") or ""), str(form.get("password") or "")
-        target = _safe_next(str(form.get("next") or "/organiser/"))
+        target = safe_next(str(form.get("next") or "/organiser/"))
         try:
-            who = await gateway.call(Catalog.AUTHENTICATE, Authenticate(email=email, password=password), OrganiserReply)
+            query = Authenticate(email=email, password=password, address=client_address(request))
+            who = await gateway.call(Catalog.AUTHENTICATE, query, OrganiserReply)
         except ServiceError as error:
             # A wrong password is `unauthorized`, which form_refusal sends to the error page: here every
             # refusal is the login form's.
@@ -85,7 +108,9 @@ class OrganiserSession(Controller):
             if reply.retry_after:
                 page.headers["Retry-After"] = str(reply.retry_after)
             return page
-        return _with_session(request, Redirect(target, status_code=303), who)
+        if who.second_step:
+            return second_step(request, who, target)
+        return with_session(request, Redirect(target, status_code=303), who)
 
     @post("/logout")
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
@@ -120,4 +145,4 @@ class OrganiserSession(Controller):
         except ServiceError as error:
             refused = form_refusal(error, language_of(request))
             return _password_page(request, refused.status, refused.message, refused.field)
-        return _with_session(request, Redirect("/organiser/password?done=1", status_code=303), changed)
+        return with_session(request, Redirect("/organiser/password?done=1", status_code=303), changed)
