@@ -47,6 +47,15 @@ class Catalog:
     CHANGE_PASSWORD: Final = "perche.catalog.cmd.change_password"
     DEFINITION_HISTORY: Final = "perche.catalog.q.definition_history"
     NAME_ORGANISERS: Final = "perche.catalog.q.name_organisers"
+    DEFINE_ORGANISATION: Final = "perche.catalog.cmd.define_organisation"
+    GRANT_MEMBER: Final = "perche.catalog.cmd.grant_member"
+    REVOKE_MEMBER: Final = "perche.catalog.cmd.revoke_member"
+    CHANGE_ORGANISATION_SETTINGS: Final = "perche.catalog.cmd.change_organisation_settings"
+    ISSUE_API_TOKEN: Final = "perche.catalog.cmd.issue_api_token"
+    REVOKE_API_TOKEN: Final = "perche.catalog.cmd.revoke_api_token"
+    LIST_ORGANISATIONS: Final = "perche.catalog.q.list_organisations"
+    GET_ORGANISATION: Final = "perche.catalog.q.get_organisation"
+    CHECK_API_TOKEN: Final = "perche.catalog.q.check_api_token"
 
     @staticmethod
     def event_subject(slug: str) -> str:
@@ -55,6 +64,10 @@ class Catalog:
     @staticmethod
     def organiser_subject(organiser_id: str) -> str:
         return f"perche.catalog.evt.organiser.{token(organiser_id)}"
+
+    @staticmethod
+    def organisation_subject(slug: str) -> str:
+        return f"perche.catalog.evt.organisation.{token(slug)}"
 
 
 class Registration:

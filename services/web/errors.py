@@ -114,6 +114,15 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "agenda_title_required": N_("Indiquez un titre."),
     "agenda_name_required": N_("Indiquez un nom."),
     "mail_not_found": N_("Ce message n'existe pas (ou plus)."),
+    "role_unknown": N_(
+        "Ce rôle n'existe pas : choisissez propriétaire, organisation, accueil ou coordination du jury."
+    ),
+    "last_owner": N_("L'organisation doit garder au moins un·e propriétaire : nommez-en un·e autre d'abord."),
+    "organisation_not_found": N_("Cette organisation n'existe pas."),
+    "organisation_exists": N_("Une organisation a déjà cet identifiant : choisissez-en un autre."),
+    "door_needs_events": N_("Choisissez au moins un événement pour l'accueil."),
+    "token_name_required": N_("Nommez le jeton (à quoi sert le script)."),
+    "event_not_in_organisation": N_("Cet événement n'appartient pas à cette organisation."),
     "message_subject_required": N_("Indiquez un objet."),
     "message_body_required": N_("Écrivez le message."),
     "message_audience_unknown": N_("Ces destinataires n'existent pas (ou plus) pour cet événement."),

@@ -64,3 +64,31 @@ def test_every_event_type_has_a_golden_payload(name: str, union: object) -> None
 def test_every_kind_of_agenda_edit_has_a_golden_payload() -> None:
     stored = [msgspec.json.decode(line) for line in golden_lines("schedule-events")]
     assert {edit["type"] for e in stored for edit in e.get("edits", [])} == tags(Edit)
+
+
+def test_events_and_organisers_stored_before_organisations_land_in_the_default_one() -> None:
+    """The upgrade reads the old facts: their events belong to the default organisation and the
+    organisers registered then are its owners; nothing is rewritten."""
+    from schemas.organisations import DEFAULT_ORGANISATION, Membership
+    from services.catalog.rules import CatalogState
+
+    decoder = msgspec.json.Decoder(CatalogEvent)
+    state = CatalogState()
+    for line in golden_lines("catalog-events"):
+        state.evolve(decoder.decode(line))
+    orgs = state.orgs
+    assert {slug: orgs.organisation_of(slug) for slug in state.events} == {
+        "portes-ouvertes": DEFAULT_ORGANISATION,
+        "golden-agenda": DEFAULT_ORGANISATION,
+        "golden-english": DEFAULT_ORGANISATION,
+        "journee-sud": "ecole-sud",
+    }
+    old_organiser = "0123456789abcdef0123"
+    assert orgs.memberships(old_organiser) == [
+        Membership(organisation="ecole-sud", role="owner"),
+        Membership(organisation=DEFAULT_ORGANISATION, role="owner"),
+    ]
+    # Registered after organisations with no default role: a member of nothing.
+    assert orgs.memberships("aaaaaaaaaaaaaaaaaaaa") == []
+    assert orgs.records["ecole-sud"].organisation.require_two_step is True
+    assert orgs.token("0123456789abcdef") is None
