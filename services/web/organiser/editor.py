@@ -11,7 +11,7 @@ from schemas.catalog import DefineEvent, EventDefinedReply
 from schemas.event_file import EventTextError, decode_event_toml, encode_event_toml
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import organiser_guard
+from services.web.access import new_event_organisation
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
@@ -40,7 +40,8 @@ capacity = 50
 class EventEditor(Controller):
     include_in_schema = False
     path = "/organiser"
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "organiser"}
 
     @get("/new")
     async def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -75,7 +76,12 @@ class EventEditor(Controller):
             spec = decode_event_toml(text)
             if slug is not None and spec.slug != slug:
                 raise EventTextError("slug", gettext("L'identifiant (slug) d'un événement ne peut pas changer."))
-            command = DefineEvent(command_id=command_id_of(form), spec=spec, by_organiser=request.state.organiser[0])
+            command = DefineEvent(
+                command_id=command_id_of(form),
+                spec=spec,
+                by_organiser=request.state.organiser[0],
+                organisation=new_event_organisation(request, str(form.get("organisation") or "") or None),
+            )
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except EventTextError as error:
             return self._again(request, slug, text, event_text_refusal(error, language_of(request), gettext))

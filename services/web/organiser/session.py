@@ -63,11 +63,11 @@ class OrganiserSession(Controller):
     path = "/organiser"
     include_in_schema = False
 
-    @get("/login")
+    @get("/login", opt={"access": "public"})
     async def login_form(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/organiser/") -> Response[str]:
         return render(request, "organiser/login.html", next=_safe_next(next), error=None, email="")
 
-    @post("/login")
+    @post("/login", opt={"access": "public"})
     async def login(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         form = await request.form()
         email, password = str(form.get("email") or ""), str(form.get("password") or "")
@@ -87,7 +87,7 @@ class OrganiserSession(Controller):
             return page
         return _with_session(request, Redirect(target, status_code=303), who)
 
-    @post("/logout")
+    @post("/logout", opt={"access": "public"})
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         # Ended in the catalog first: the cookie's value is refused even if the browser (or a copy) keeps it.
         await end_session(request, command_id_of(await request.form()))
@@ -95,11 +95,11 @@ class OrganiserSession(Controller):
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
-    @get("/password", guards=[organiser_guard])
+    @get("/password", guards=[organiser_guard], opt={"access": "account"})
     async def password_form(self, request: Request[Any, Any, Any], done: FromQuery[str] = "") -> Response[Any]:
         return _password_page(request, done=bool(done))
 
-    @post("/password", guards=[organiser_guard])
+    @post("/password", guards=[organiser_guard], opt={"access": "account"})
     async def change_password(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]
     ) -> Response[Any]:
