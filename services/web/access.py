@@ -84,17 +84,16 @@ def declared_access(handler: BaseRouteHandler) -> str | None:
     return access if isinstance(access, str) and access in ACCESSES else None
 
 
-def framework_made(handler: BaseRouteHandler) -> bool:
-    """Litestar's own OPTIONS answers and the OpenAPI document carry no data of ours."""
+def framework_made(handler: BaseRouteHandler, path: str) -> bool:
+    """Litestar's own OPTIONS answers and the OpenAPI document (at `path`) carry no data of ours."""
     methods: Any = getattr(handler, "http_methods", set())
-    paths: Any = getattr(handler, "paths", set())
-    return set(methods) == {"OPTIONS"} or any(p == DOCS_PATH or p.startswith(f"{DOCS_PATH}/") for p in paths)
+    return set(methods) == {"OPTIONS"} or path == DOCS_PATH or path.startswith(f"{DOCS_PATH}/")
 
 
 async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:  # type: ignore[type-arg]
     access = declared_access(handler)
     if access is None:
-        if framework_made(handler):
+        if framework_made(handler, connection.url.path):
             return
         raise NotFoundException()  # fail closed: a route nobody declared is nobody's
     if access in OPEN or (access == "link_or_organiser" and connection.query_params.get("token")):
