@@ -116,7 +116,7 @@ async def test_each_route_answers_only_those_it_declares(demo: Web, http: httpx.
     nc = await connect(demo.nats_url, "test-access")
     try:
         emails = {role: f"{role}@example.org" for role in ("organiser", "door", "jury", "owner_b")}
-        for role, email in emails.items():
+        for email in emails.values():
             await _account(nc, email)
         await _grant(nc, emails["organiser"], "organiser")
         await _grant(nc, emails["door"], "door", [HACKATHON])
