@@ -1,0 +1,106 @@
+"""Organisations over real HTTP and NATS: an organisation's own events, API tokens with a role, /o/{org}."""
+
+import re
+import uuid
+
+import httpx
+import msgspec
+
+from schemas.catalog import CreateOrganiser, OrganiserReply
+from schemas.organisations import DefineOrganisation, OrganisationChanged
+from schemas.subjects import Catalog
+from services.catalog.service import organiser_id
+from services.kit.client import call
+from services.kit.connection import connect
+from tests.conftest import HACKATHON, Web
+from tests.demo_events import demo_spec
+from tests.integration.login_support import logged_in
+
+OWNER_B = "owner-b@example.org"
+PASSWORD = "a long enough password"
+
+
+async def school_b(nats_url: str) -> None:
+    nc = await connect(nats_url, "test-orgs")
+    try:
+        command = CreateOrganiser(command_id=uuid.uuid4().hex, email=OWNER_B, password=PASSWORD, default_role=None)
+        await call(nc, Catalog.CREATE_ORGANISER, command, OrganiserReply, timeout=10)
+        define = DefineOrganisation(
+            command_id="b", slug="ecole-b", name="École B", name_en="School B", by_organiser=organiser_id(OWNER_B)
+        )
+        await call(nc, Catalog.DEFINE_ORGANISATION, define, OrganisationChanged)
+    finally:
+        await nc.drain()
+
+
+async def test_an_event_made_by_another_organisation_is_theirs_alone(
+    demo: Web, http: httpx.AsyncClient, organiser_headers: dict[str, str]
+) -> None:
+    await school_b(demo.nats_url)
+    token = (await http.post("/api/v1/auth/token", json={"email": OWNER_B, "password": PASSWORD})).json()["token"]
+    b = {"Authorization": f"Bearer {token}"}
+    spec = demo_spec(HACKATHON)
+    event = msgspec.to_builtins(msgspec.structs.replace(spec, slug="hackathon-b", title="Hackathon B"))
+    made = await http.put("/api/v1/events/hackathon-b", json=event, headers=b)
+    assert made.status_code == 200, made.text
+    # B's owner may not touch A's events, and A's owner sees nothing of B's.
+    assert (await http.get(f"/api/v1/events/{HACKATHON}/registrations", headers=b)).status_code == 404
+    assert (await http.get("/api/v1/events/hackathon-b/registrations", headers=organiser_headers)).status_code == 404
+    dashboard_b = await http.get("/organiser/", headers=b)
+    assert "/organiser/e/hackathon-b" in dashboard_b.text and f"/organiser/e/{HACKATHON}" not in dashboard_b.text
+    dashboard_a = await http.get("/organiser/", headers=organiser_headers)
+    assert "/organiser/e/hackathon-b" not in dashboard_a.text and f"/organiser/e/{HACKATHON}" in dashboard_a.text
+    # The public page of each organisation lists its own published events, in French and English.
+    page_b = await http.get("/o/ecole-b")
+    assert page_b.status_code == 200 and "École B" in page_b.text and "/e/hackathon-b" in page_b.text
+    assert f'/e/{HACKATHON}"' not in page_b.text
+    english = await http.get("/o/ecole-b", headers={"Accept-Language": "en"})
+    assert "School B" in english.text
+    page_a = await http.get("/o/perche")
+    assert f"/e/{HACKATHON}" in page_a.text and "/e/hackathon-b" not in page_a.text
+    assert (await http.get("/o/nowhere")).status_code == 404
+
+
+async def test_an_owner_makes_an_api_token_with_a_role_shown_once_and_revocable(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    csrf = await logged_in(http)
+    form = {"_csrf_token": csrf, "command_id": "token-form-1", "name": "tableur de l'accueil", "role": "door"}
+    made = await http.post("/organiser/o/perche/tokens", data={**form, "events": HACKATHON})
+    assert made.status_code == 201, made.text
+    token = re.search(r'<code id="new-token">([^<]+)</code>', made.text)
+    assert token is not None
+    again = await http.post("/organiser/o/perche/tokens", data={**form, "events": HACKATHON})
+    assert 'id="new-token"' not in again.text  # a repeated form shows no secret
+    script = httpx.AsyncClient(base_url=demo.url, headers={"Authorization": f"Bearer {token.group(1)}"})
+    async with script:
+        search = await script.get(f"/api/v1/events/{HACKATHON}/registrations/search", params={"q": "x"})
+        assert search.status_code == 200
+        # The door's token may search, not export.
+        assert (await script.get(f"/api/v1/events/{HACKATHON}/registrations.csv")).status_code == 404
+        page = await http.get("/organiser/o/perche/tokens")
+        token_id = re.search(r"/tokens/([0-9a-f]{16})/revoke", page.text)
+        assert token_id is not None
+        revoked = await http.post(
+            f"/organiser/o/perche/tokens/{token_id.group(1)}/revoke", data={"_csrf_token": csrf, "command_id": "r1"}
+        )
+        assert revoked.status_code == 303
+        after = await script.get(f"/api/v1/events/{HACKATHON}/registrations/search", params={"q": "x"})
+        assert after.status_code == 401
+
+
+async def test_members_page_refuses_a_bad_email_and_the_last_owner_stays(demo: Web, http: httpx.AsyncClient) -> None:
+    csrf = await logged_in(http)
+    bad = await http.post(
+        "/organiser/o/perche/members",
+        data={"_csrf_token": csrf, "command_id": "m1", "email": "pas-une-adresse", "role": "organiser"},
+    )
+    assert bad.status_code == 422
+    assert 'id="err-email"' in bad.text and "pas-une-adresse" not in bad.text.split("<table>")[1].split("</table>")[0]
+    page = await http.get("/organiser/o/perche/members")
+    person = re.search(r"/members/([0-9a-f]{20})/remove", page.text)
+    assert person is not None
+    last = await http.post(
+        f"/organiser/o/perche/members/{person.group(1)}/remove", data={"_csrf_token": csrf, "command_id": "m2"}
+    )
+    assert last.status_code == 409 and "au moins un·e propriétaire" in last.text
