@@ -74,11 +74,6 @@ def may(memberships: list[Membership], access: str, organisation: str | None, ev
     return False
 
 
-def events_visible(memberships: list[Membership], access: str, organisations: dict[str, str]) -> set[str]:
-    """The events (of `organisations`, slug → organisation) someone may reach with this access."""
-    return {slug for slug, org in organisations.items() if may(memberships, access, org, slug)}
-
-
 def declared_access(handler: BaseRouteHandler) -> str | None:
     access = handler.opt.get("access")
     return access if isinstance(access, str) and access in ACCESSES else None
