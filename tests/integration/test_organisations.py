@@ -6,15 +6,24 @@ import uuid
 import httpx
 import msgspec
 
-from schemas.catalog import CreateOrganiser, OrganiserReply
-from schemas.organisations import DefineOrganisation, OrganisationChanged
+from schemas.catalog import (
+    Authenticate,
+    CheckSession,
+    CreateOrganiser,
+    EventReply,
+    GetEvent,
+    OrganiserReply,
+    SessionValid,
+)
+from schemas.organisations import DefineOrganisation, GrantMember, Membership, OrganisationChanged
 from schemas.subjects import Catalog
 from services.catalog.service import organiser_id
 from services.kit.client import call
 from services.kit.connection import connect
+from services.web.organiser.editor import NEW_EVENT
 from tests.conftest import HACKATHON, Web
 from tests.demo_events import demo_spec
-from tests.integration.login_support import logged_in
+from tests.integration.login_support import logged_in, login_token, send_login
 
 OWNER_B = "owner-b@example.org"
 PASSWORD = "a long enough password"
@@ -104,3 +113,69 @@ async def test_members_page_refuses_a_bad_email_and_the_last_owner_stays(demo: W
         f"/organiser/o/perche/members/{person.group(1)}/remove", data={"_csrf_token": csrf, "command_id": "m2"}
     )
     assert last.status_code == 409 and "au moins un·e propriétaire" in last.text
+
+
+async def test_the_session_check_says_the_persons_roles_and_whether_two_step_login_is_required(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    await school_b(demo.nats_url)
+    csrf = await logged_in(http)  # the owner of the default organisation
+    form = {"_csrf_token": csrf, "command_id": "two-step-on-1", "require_two_step": "1"}
+    assert (await http.post("/organiser/o/perche/settings", data=form)).status_code == 303
+    nc = await connect(demo.nats_url, "test-session")
+    try:
+        who = await call(nc, Catalog.AUTHENTICATE, Authenticate(email=OWNER_B, password=PASSWORD), OrganiserReply)
+        check = CheckSession(organiser_id=who.organiser_id, session_id=uuid.uuid4().hex, epoch=who.epoch)
+        valid = await call(nc, Catalog.CHECK_SESSION, check, SessionValid)
+        assert valid.memberships == [Membership(organisation="ecole-b", role="owner")]
+        assert valid.require_two_step is False
+        grant = GrantMember(command_id="grant-b-1", organisation="perche", email=OWNER_B, role="jury_coordinator")
+        await call(nc, Catalog.GRANT_MEMBER, grant, OrganisationChanged)
+        valid = await call(nc, Catalog.CHECK_SESSION, check, SessionValid)
+        assert valid.memberships == [
+            Membership(organisation="ecole-b", role="owner"),
+            Membership(organisation="perche", role="jury_coordinator"),
+        ]
+        assert valid.require_two_step is True  # asked by the default organisation, which they now belong to
+    finally:
+        await nc.drain()
+    # A jury coordinator's dashboard links to the jury and the results, not to the event or its door.
+    token = (await http.post("/api/v1/auth/token", json={"email": OWNER_B, "password": PASSWORD})).json()["token"]
+    dashboard = await http.get("/organiser/", headers={"Authorization": f"Bearer {token}"})
+    assert f"/organiser/e/{HACKATHON}/jury" in dashboard.text
+    assert f'href="/organiser/e/{HACKATHON}"' not in dashboard.text
+    assert f"/organiser/e/{HACKATHON}/checkin" not in dashboard.text
+
+
+async def test_someone_in_two_organisations_creates_an_event_in_the_one_they_choose(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    await school_b(demo.nats_url)
+    nc = await connect(demo.nats_url, "test-two")
+    try:
+        grant = GrantMember(command_id="grant-b-2", organisation="perche", email=OWNER_B, role="organiser")
+        await call(nc, Catalog.GRANT_MEMBER, grant, OrganisationChanged)
+    finally:
+        await nc.drain()
+    csrf = await login_token(http)
+    assert (await send_login(http, csrf, OWNER_B, PASSWORD, {})).status_code == 303
+    form = await http.get("/organiser/new")
+    assert 'name="organisation"' in form.text and '<option value="ecole-b">' in form.text
+    made = await http.post(
+        "/organiser/new",
+        data={"_csrf_token": csrf, "command_id": "create-in-b-1", "definition": NEW_EVENT, "organisation": "ecole-b"},
+    )
+    assert made.status_code == 303, made.text
+    slug = made.headers["location"].split("/")[3].split("?")[0]
+    nc = await connect(demo.nats_url, "test-two-check")
+    try:
+        reply = await call(nc, Catalog.GET_EVENT, GetEvent(slug=slug, include_unpublished=True), EventReply)
+        assert reply.organisation == "ecole-b"
+    finally:
+        await nc.drain()
+    # Asking for an organisation one is not an organiser of creates nothing.
+    refused = await http.post(
+        "/organiser/new",
+        data={"_csrf_token": csrf, "command_id": "create-in-x-1", "definition": NEW_EVENT, "organisation": "ailleurs"},
+    )
+    assert refused.status_code == 404

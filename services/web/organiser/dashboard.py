@@ -93,7 +93,7 @@ class OrganiserPages(Controller):
             spec.slug: {access: may(memberships, access, orgs.get(spec.slug), spec.slug) for access in DASHBOARD_LINKS}
             for spec, _ in rows
         }
-        rows = [(spec, counts) for spec, counts in rows if can[spec.slug]["door"]]
+        rows = [(spec, counts) for spec, counts in rows if any(can[spec.slug].values())]
         return render(
             request,
             "organiser/dashboard.html",
