@@ -120,8 +120,12 @@ async def test_the_session_check_says_the_persons_roles_and_whether_two_step_log
 ) -> None:
     await school_b(demo.nats_url)
     csrf = await logged_in(http)  # the owner of the default organisation
-    form = {"_csrf_token": csrf, "command_id": "two-step-on-1", "require_two_step": "1"}
+    form = {"_csrf_token": csrf, "command_id": "two-step-on-1", "require_two_step": "1", "name": ""}
+    unnamed = await http.post("/organiser/o/perche/settings", data=form)
+    assert unnamed.status_code == 422 and 'id="err-name"' in unnamed.text
+    form = {**form, "name": "Terres de Perche", "name_en": "Perche lands"}
     assert (await http.post("/organiser/o/perche/settings", data=form)).status_code == 303
+    assert "Perche lands" in (await http.get("/o/perche", headers={"Accept-Language": "en"})).text
     nc = await connect(demo.nats_url, "test-session")
     try:
         who = await call(nc, Catalog.AUTHENTICATE, Authenticate(email=OWNER_B, password=PASSWORD), OrganiserReply)

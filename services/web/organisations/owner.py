@@ -14,6 +14,7 @@ from schemas.organisations import (
     API_TOKEN_PREFIX,
     ROLES,
     ChangeOrganisationSettings,
+    DefineOrganisation,
     GetOrganisation,
     GrantMember,
     IssueApiToken,
@@ -108,14 +109,25 @@ class OrganisationPages(Controller):
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], org: FromPath[str]
     ) -> Response[Any]:
         form = await request.form()
+        command_id = command_id_of(form)
+        who = request.state.organiser[0]
+        name, name_en = str(form.get("name") or "").strip(), str(form.get("name_en") or "").strip()
+        if not name or len(name) > 200 or len(name_en) > 200:
+            gettext = gettext_for(language_of(request))
+            message = gettext("Donnez un nom à l'organisation (200 caractères au plus).")
+            return await self._members_page(request, gateway, org, {"name": message}, {}, 422)
+        rename = DefineOrganisation(
+            command_id=f"{command_id}-name", slug=org, name=name, name_en=name_en, by_organiser=who
+        )
+        await gateway.call(Catalog.DEFINE_ORGANISATION, rename, OrganisationChanged)
         command = ChangeOrganisationSettings(
-            command_id=command_id_of(form),
+            command_id=command_id,
             organisation=org,
             require_two_step=form.get("require_two_step") == "1",
-            by_organiser=request.state.organiser[0],
+            by_organiser=who,
         )
         await gateway.call(Catalog.CHANGE_ORGANISATION_SETTINGS, command, OrganisationChanged)
-        return Redirect(f"/organiser/o/{org}/members", status_code=303)
+        return Redirect(f"/organiser/o/{org}/members?done=1", status_code=303)
 
     @get("/tokens")
     async def tokens(
