@@ -183,3 +183,29 @@ async def test_someone_in_two_organisations_creates_an_event_in_the_one_they_cho
         data={"_csrf_token": csrf, "command_id": "create-in-x-1", "definition": NEW_EVENT, "organisation": "ailleurs"},
     )
     assert refused.status_code == 404
+
+
+async def test_a_removed_door_volunteer_is_refused_at_once(demo: Web, http: httpx.AsyncClient) -> None:
+    nc = await connect(demo.nats_url, "test-door")
+    try:
+        command = CreateOrganiser(
+            command_id=uuid.uuid4().hex, email="porte@example.org", password=PASSWORD, default_role=None
+        )
+        door = await call(nc, Catalog.CREATE_ORGANISER, command, OrganiserReply, timeout=10)
+        grant = GrantMember(
+            command_id="grant-door-1", organisation="perche", email="porte@example.org", role="door", events=[HACKATHON]
+        )
+        await call(nc, Catalog.GRANT_MEMBER, grant, OrganisationChanged)
+    finally:
+        await nc.drain()
+    token = (await http.post("/api/v1/auth/token", json={"email": "porte@example.org", "password": PASSWORD})).json()
+    headers = {"Authorization": f"Bearer {token['token']}"}
+    assert (await http.get(f"/organiser/e/{HACKATHON}/checkin", headers=headers)).status_code == 200
+    csrf = await logged_in(http)
+    removed = await http.post(
+        f"/organiser/o/perche/members/{door.organiser_id}/remove", data={"_csrf_token": csrf, "command_id": "rm-door-1"}
+    )
+    assert removed.status_code == 303
+    assert (await http.get(f"/organiser/e/{HACKATHON}/checkin", headers=headers)).status_code == 404
+    dashboard = await http.get("/organiser/", headers=headers)
+    assert dashboard.status_code == 200 and f"/organiser/e/{HACKATHON}" not in dashboard.text
