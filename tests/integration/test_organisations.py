@@ -83,8 +83,18 @@ async def test_an_owner_makes_an_api_token_with_a_role_shown_once_and_revocable(
     assert 'id="new-token"' not in again.text  # a repeated form shows no secret
     script = httpx.AsyncClient(base_url=demo.url, headers={"Authorization": f"Bearer {token.group(1)}"})
     async with script:
-        search = await script.get(f"/api/v1/events/{HACKATHON}/registrations/search", params={"q": "x"})
+        person = {"name": "Zoé Porte", "email": "zoe@example.org", "consent": True, "category": "public"}
+        made = await http.post(f"/api/v1/events/{HACKATHON}/registrations", json=person)
+        assert made.status_code == 201 and made.json()["manage_url"]
+        search = await script.get(f"/api/v1/events/{HACKATHON}/registrations/search", params={"q": "Zoé"})
         assert search.status_code == 200
+        # The door gets who the person is, not their answers nor the private link that acts for them.
+        assert [(r["name"], r["manage_url"], r["calendar_url"], r["answers"]) for r in search.json()] == [
+            ("Zoé Porte", "", "", {})
+        ]
+        arrived = await script.post(f"/api/v1/registrations/{made.json()['id']}/check-in")
+        assert arrived.status_code == 200, arrived.text
+        assert (arrived.json()["checked_in_at"] is not None, arrived.json()["manage_url"]) == (True, "")
         # The door's token may search, not export.
         assert (await script.get(f"/api/v1/events/{HACKATHON}/registrations.csv")).status_code == 404
         page = await http.get("/organiser/o/perche/tokens")

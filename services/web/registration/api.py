@@ -48,6 +48,13 @@ from services.web.spreadsheets import Separator
 from services.web.views import error_responses
 
 
+def _for_the_door(request: Request[Any, Any, Any], found: list[RegistrationOut]) -> list[RegistrationOut]:
+    """The door finds and checks people in: for it, no answers and no private links that act for them."""
+    if not request.state.get("door_only"):
+        return found
+    return [msgspec.structs.replace(r, answers={}, manage_url="", calendar_url="") for r in found]
+
+
 async def _registration_reply(
     request: Request[Any, Any, Any], gateway: Gateway, subject: str, command: msgspec.Struct
 ) -> RegistrationOut:
@@ -274,7 +281,8 @@ class RegistrationApi(Controller):
         gateway: NamedDependency[Gateway],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        return await _by_organiser(request, gateway, Registration.CHECK_IN, CheckIn, registration_id, idempotency_key)
+        done = await _by_organiser(request, gateway, Registration.CHECK_IN, CheckIn, registration_id, idempotency_key)
+        return _for_the_door(request, [done])[0]
 
     @post(
         "/registrations/{registration_id:str}/promote",
@@ -342,8 +350,4 @@ class RegistrationApi(Controller):
     ) -> list[RegistrationOut]:
         reply = await gateway.call(Registration.FIND, FindRegistrations(event=slug, text=q[:200]), RegistrationList)
         base = public_base(request)
-        found = [registration_out(v, base) for v in reply.registrations]
-        if request.state.get("door_only"):
-            # The door finds and checks people in: no answers, no private links that would act for them.
-            found = [msgspec.structs.replace(r, answers={}, manage_url="", calendar_url="") for r in found]
-        return found
+        return _for_the_door(request, [registration_out(v, base) for v in reply.registrations])
