@@ -74,7 +74,7 @@ class OrganisationEndpoints:
         endpoints.add(Catalog.CHANGE_ORGANISATION_SETTINGS, ChangeOrganisationSettings, self.settings)
         endpoints.add(Catalog.ISSUE_API_TOKEN, IssueApiToken, self.issue_token)
         endpoints.add(Catalog.REVOKE_API_TOKEN, RevokeApiToken, self.revoke_token)
-        endpoints.add(Catalog.LIST_ORGANISATIONS, ListOrganisations, self.list)
+        endpoints.add(Catalog.LIST_ORGANISATIONS, ListOrganisations, self.list_all)
         endpoints.add(Catalog.GET_ORGANISATION, GetOrganisation, self.detail)
         endpoints.add(Catalog.CHECK_API_TOKEN, CheckApiToken, self.check_token)
 
@@ -148,7 +148,7 @@ class OrganisationEndpoints:
         )
         return self._changed(command.organisation, changed)
 
-    async def list(self, _query: ListOrganisations) -> OrganisationList:
+    async def list_all(self, _query: ListOrganisations) -> OrganisationList:
         return OrganisationList(organisations=[r.organisation for _, r in sorted(self.state.orgs.records.items())])
 
     async def detail(self, query: GetOrganisation) -> OrganisationDetail:
