@@ -159,6 +159,8 @@ async def test_the_session_check_says_the_persons_roles_and_whether_two_step_log
     assert f"/organiser/e/{HACKATHON}/jury" in dashboard.text
     assert f'href="/organiser/e/{HACKATHON}"' not in dashboard.text
     assert f"/organiser/e/{HACKATHON}/checkin" not in dashboard.text
+    jury = await http.get(f"/organiser/e/{HACKATHON}/jury", headers={"Authorization": f"Bearer {token}"})
+    assert jury.status_code == 200 and f'href="/organiser/e/{HACKATHON}"' not in jury.text
 
 
 async def test_someone_in_two_organisations_creates_an_event_in_the_one_they_choose(
