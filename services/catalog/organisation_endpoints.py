@@ -115,10 +115,17 @@ class OrganisationEndpoints:
             command.organisation, command.command_id, lambda: decide_grant(self.state.orgs, command, person, now)
         )
         if changed and person not in self.state.organisers:
-            # TODO(accounts): send the invitation mail here (a one-time link to set a password), so
-            # a person granted a role without an account yet can log in.
-            log.info("organisation %s: %s granted a role and has no account yet", command.organisation, person)
+            await self.invite(command.organisation, person, email)
         return self._changed(command.organisation, changed)
+
+    async def invite(self, organisation: str, person: str, email: str) -> None:
+        """The hook for invitations: `person` (`email`) was just given a role and has no account yet.
+
+        TODO(accounts): send the invitation mail from here (a one-time, expiring link to set a
+        password); the account it makes should pass CreateOrganiser(default_role=None), since the
+        person's roles are the ones granted.
+        """
+        log.info("organisation %s: %s granted a role and has no account yet", organisation, person)
 
     async def revoke(self, command: RevokeMember) -> OrganisationChanged:
         now = datetime.now(UTC)

@@ -81,8 +81,7 @@ class OrganisationPages(Controller):
             refused = form_refusal(error, language_of(request))
             errors = {refused.field or "email": refused.message}
             return await self._members_page(request, gateway, org, errors, values, refused.status)
-        # TODO(accounts): when the person has no account yet, the catalog's grant is where the
-        # invitation mail (a one-time link to set a password) is sent.
+        # A person without an account yet is invited by the catalog (OrganisationEndpoints.invite).
         return Redirect(f"/organiser/o/{org}/members?done={int(reply.changed)}", status_code=303)
 
     @post("/members/{person:str}/remove")
