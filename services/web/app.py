@@ -87,7 +87,8 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             title="Perche",
             version="1",
             description="Events, registrations and feeds of Perche. Organiser calls need a bearer token "
-            "from POST /api/v1/auth/token.",
+            "from POST /api/v1/auth/token, or an organisation's API token (perche_…, made by its owners), "
+            "which acts with its one role in that organisation.",
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
             ),
