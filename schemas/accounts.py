@@ -30,8 +30,10 @@ class InviteOrganiser(msgspec.Struct, frozen=True, kw_only=True):
 
     command_id: str
     email: Email
-    # The organiser id of whoever invites (the members page, the invite page).
-    invited_by: str
+    # The organiser id of whoever invites (an owner on the members page); empty: the command line.
+    invited_by: str = ""
+    # Whose team the person joins, named in the mail (empty: the deployment's name).
+    organisation: Annotated[str, Meta(max_length=200)] = ""
     language: Language = "fr"
     address: ClientAddress = ""
 

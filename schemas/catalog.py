@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from schemas.organisations import Membership, OrganisationEvent, Role
+
 Slug = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Ident = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 Text = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -267,6 +269,8 @@ class DefineEvent(msgspec.Struct, frozen=True, kw_only=True):
     source: Annotated[str, Meta(max_length=SOURCE_LIMIT)] | None = None
     # A new event (the editor's « new event »): refused when one already has this slug, not replaced.
     create_only: bool = False
+    # The organisation that owns a new event (None: the default one); an event never changes hands.
+    organisation: Annotated[str, Meta(max_length=63)] | None = None
 
 
 # What an organiser changes by hand from the event's page, without rewriting its definition.
@@ -288,6 +292,9 @@ class CopyEvent(msgspec.Struct, frozen=True, kw_only=True):
     slug: Slug
     title: Text
     starts_on: date
+    # The organisation of the copy (None: the source's).
+    organisation: Annotated[str, Meta(max_length=63)] | None = None
+    by_organiser: Annotated[str, Meta(max_length=200)] | None = None
 
 
 class EventDefinedReply(msgspec.Struct, frozen=True, kw_only=True, tag="event_defined"):
@@ -298,10 +305,14 @@ class EventDefinedReply(msgspec.Struct, frozen=True, kw_only=True, tag="event_de
 
 class ListEvents(msgspec.Struct, frozen=True, kw_only=True):
     include_unpublished: bool = False
+    # Only this organisation's events (None: every organisation's).
+    organisation: str | None = None
 
 
 class EventList(msgspec.Struct, frozen=True, kw_only=True, tag="event_list"):
     events: list[EventSpec]
+    # The organisation of each event, by slug.
+    organisations: dict[str, str] = {}
 
 
 class GetEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -318,6 +329,7 @@ class EventReply(msgspec.Struct, frozen=True, kw_only=True, tag="event"):
     # describe `event` (a form or a status change came after): the editor shows it only when it still
     # decodes to the same.
     source: str | None = None
+    organisation: str = ""
 
 
 class CreateOrganiser(msgspec.Struct, frozen=True, kw_only=True):
@@ -326,6 +338,9 @@ class CreateOrganiser(msgspec.Struct, frozen=True, kw_only=True):
     password: Annotated[str, Meta(max_length=1000)]
     # When true, an existing organiser's password is replaced instead of refused.
     replace: bool = False
+    # The role a new account gets in the default organisation when it belongs to none yet
+    # (an administrator making an organiser, as before organisations); None: no role.
+    default_role: Role | None = "owner"
 
 
 class OrganiserReply(msgspec.Struct, frozen=True, kw_only=True, tag="organiser"):
@@ -367,6 +382,10 @@ class SessionValid(msgspec.Struct, frozen=True, kw_only=True, tag="session_valid
     # Two-step login is on for this account: every session still open was made with a code
     # (turning it on ends the others), so an organisation that requires it can tell.
     two_step: bool = False
+    # What the person may do: their role in each of their organisations.
+    memberships: list[Membership] = []
+    # One of their organisations asks for two-step login (enforced by the accounts side).
+    require_two_step: bool = False
 
 
 class EndSession(msgspec.Struct, frozen=True, kw_only=True):
@@ -445,6 +464,8 @@ class EventDefined(msgspec.Struct, frozen=True, kw_only=True, tag="event_defined
     by_organiser: str | None = None
     # The TOML text it came from, as the organiser wrote it (DefineEvent.source); None before issue 12.
     source: str | None = None
+    # The organisation that owns it; None (events before organisations): the default organisation.
+    organisation: str | None = None
 
 
 class OrganiserRegistered(msgspec.Struct, frozen=True, kw_only=True, tag="organiser_registered"):
@@ -453,6 +474,9 @@ class OrganiserRegistered(msgspec.Struct, frozen=True, kw_only=True, tag="organi
     organiser_id: str
     command_id: str
     at: datetime
+    # The role the account gets in the default organisation if it belongs to none; organisers
+    # registered before organisations have none stored, and become its owners.
+    default_role: Role | None = "owner"
 
 
-CatalogEvent = EventDefined | OrganiserRegistered
+CatalogEvent = EventDefined | OrganiserRegistered | OrganisationEvent

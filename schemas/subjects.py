@@ -59,6 +59,15 @@ class Catalog:
     CONFIRM_TWO_STEP: Final = "perche.catalog.cmd.confirm_two_step"
     DISABLE_TWO_STEP: Final = "perche.catalog.cmd.disable_two_step"
     VERIFY_SECOND_STEP: Final = "perche.catalog.q.verify_second_step"
+    DEFINE_ORGANISATION: Final = "perche.catalog.cmd.define_organisation"
+    GRANT_MEMBER: Final = "perche.catalog.cmd.grant_member"
+    REVOKE_MEMBER: Final = "perche.catalog.cmd.revoke_member"
+    CHANGE_ORGANISATION_SETTINGS: Final = "perche.catalog.cmd.change_organisation_settings"
+    ISSUE_API_TOKEN: Final = "perche.catalog.cmd.issue_api_token"
+    REVOKE_API_TOKEN: Final = "perche.catalog.cmd.revoke_api_token"
+    LIST_ORGANISATIONS: Final = "perche.catalog.q.list_organisations"
+    GET_ORGANISATION: Final = "perche.catalog.q.get_organisation"
+    CHECK_API_TOKEN: Final = "perche.catalog.q.check_api_token"
 
     @staticmethod
     def event_subject(slug: str) -> str:
@@ -67,6 +76,10 @@ class Catalog:
     @staticmethod
     def organiser_subject(organiser_id: str) -> str:
         return f"perche.catalog.evt.organiser.{token(organiser_id)}"
+
+    @staticmethod
+    def organisation_subject(slug: str) -> str:
+        return f"perche.catalog.evt.organisation.{token(slug)}"
 
 
 class Registration:

@@ -189,8 +189,8 @@ class Accounts:
         email = normalise_email(command.email)
         if not looks_like_email(email):
             raise Rejected("invalid", f"{command.email!r} is not an email address", "email", key="email_invalid")
-        inviter, _ = await self.service.organiser(command.invited_by)
-        if inviter is None:
+        inviter, _ = await self.service.organiser(command.invited_by) if command.invited_by else (None, 0)
+        if inviter is None and command.invited_by:
             raise Rejected("not_found", "This organiser no longer exists", key="organiser_not_found")
         existing, _ = await self.service.organiser(self.service.organiser_id(email))
         if existing is not None:
@@ -212,7 +212,8 @@ class Accounts:
             return done  # the same command, answered meanwhile by another instance
         link = AccountLink(kind="invitation", email=email, expires_at=expires, invited_by=command.invited_by)
         await self.links.put(token_key(token), encode(link))
-        await self._mail("invitation", email, token, command.language, expires, inviter.email)
+        by = inviter.email if inviter is not None else command.organisation
+        await self._mail("invitation", email, token, command.language, expires, by)
         log.info("organiser %s invited someone; the link expires at %s", command.invited_by, expires.isoformat())
         return sent
 
@@ -252,7 +253,10 @@ class Accounts:
             if not await self.service.verify(known.password_hash, command.password):
                 raise Rejected("conflict", "This link was already used", "token", key="invitation_used")
             return OrganiserReply(organiser_id=ident, email=known.email, epoch=known.epoch)
-        made = CreateOrganiser(command_id=command.command_id, email=link.email, password=command.password)
+        # The person's roles are the ones they were given in organisations: none in the default one.
+        made = CreateOrganiser(
+            command_id=command.command_id, email=link.email, password=command.password, default_role=None
+        )
         reply = await self.service.create_organiser(made)
         log.info("organiser %s: account made from an invitation", ident)
         return reply

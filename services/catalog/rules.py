@@ -18,6 +18,8 @@ from schemas.catalog import (
     StatusChange,
 )
 from schemas.errors import Rejected
+from schemas.organisations import OrganisationDefined
+from services.catalog.organisations import Organisations, decide_event_organisation
 
 
 def to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -117,6 +119,7 @@ class CatalogState:
     sources: dict[str, str] = field(default_factory=dict)
     commands: dict[str, str] = field(default_factory=dict)
     organisers: set[str] = field(default_factory=set)
+    orgs: Organisations = field(default_factory=Organisations)
 
     def evolve(self, event: CatalogEvent) -> None:
         match event:
@@ -126,9 +129,17 @@ class CatalogState:
                     self.sources[spec.slug] = source
                 self.revisions[spec.slug] = self.revisions.get(spec.slug, 0) + 1
                 self.commands[command_id] = spec.slug
+                self.orgs.event_defined(spec.slug, event.organisation)
             case OrganiserRegistered(organiser_id=organiser_id, command_id=command_id):
                 self.organisers.add(organiser_id)
                 self.commands[command_id] = organiser_id
+                self.orgs.organiser_registered(organiser_id, event.default_role)
+            case OrganisationDefined(slug=slug, command_id=command_id):
+                self.orgs.evolve(event)
+                self.commands[command_id] = slug
+            case _:
+                self.orgs.evolve(event)
+                self.commands[event.command_id] = event.organisation
 
     def published(self) -> list[EventSpec]:
         return sorted((e for e in self.events.values() if e.published and not e.archived), key=lambda e: e.starts_at)
@@ -139,16 +150,26 @@ def decide_define(
     spec: EventSpec,
     command_id: str,
     now: datetime,
+    *,
     by_organiser: str | None = None,
     source: str | None = None,
+    organisation: str | None = None,
 ) -> EventDefined | None:
     """The event to append, or None when the definition is unchanged (loading twice is a no-op);
     a new text for the same definition (a comment changed) is kept."""
     normalised = normalise(spec)
     slug = normalised.slug
+    owner = decide_event_organisation(state.orgs, slug, organisation)
     if state.events.get(slug) == normalised and (source is None or state.sources.get(slug) == source):
         return None
-    return EventDefined(command_id=command_id, spec=normalised, at=now, by_organiser=by_organiser, source=source)
+    return EventDefined(
+        command_id=command_id,
+        spec=normalised,
+        at=now,
+        by_organiser=by_organiser,
+        source=source,
+        organisation=owner,
+    )
 
 
 # A changed long text (a description) is shown by its beginning: the history names, it does not archive.

@@ -46,6 +46,8 @@ from schemas.errors import Rejected
 from schemas.subjects import Catalog
 from schemas.validation import looks_like_email, normalise_email
 from services.catalog.accounts import Accounts
+from services.catalog.organisation_endpoints import PEOPLE_BUCKET, OrganisationEndpoints
+from services.catalog.organisations import Organisations
 from services.catalog.rules import (
     LOGIN_ATTEMPTS,
     LOGIN_WINDOW,
@@ -60,6 +62,7 @@ from services.catalog.rules import (
 from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket, write_if_unchanged
+from services.kit.settings import Settings
 from services.kit.store import EventStore, decided_on
 
 log = logging.getLogger("perche.catalog")
@@ -89,9 +92,15 @@ class CatalogService:
     name = "catalog"
 
     def __init__(
-        self, hasher: PasswordHasher | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        hasher: PasswordHasher | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        default_organisation_name: str | None = None,
     ) -> None:
-        self.state = CatalogState()
+        # The default organisation (where events and organisers from before organisations live)
+        # is named like the deployment (PERCHE_ORGANISATION) until an owner renames it.
+        name = default_organisation_name or Settings().organisation
+        self.state = CatalogState(orgs=Organisations(default_name=name))
         self._hasher = hasher or PasswordHasher()
         self._clock = clock
 
@@ -122,6 +131,11 @@ class CatalogService:
         self.endpoints.add(Catalog.NAME_ORGANISERS, NameOrganisers, self.name_organisers)
         self.accounts = Accounts(self)
         await self.accounts.start(nc, self.endpoints)
+        people: KeyValue = await bucket(js, PEOPLE_BUCKET)
+        self.organisations = OrganisationEndpoints(
+            self.state, self.store, people, organiser_id, self._email_of, self.accounts.invite
+        )
+        self.organisations.add_to(self.endpoints)
         await self.endpoints.start()
 
     async def stop(self) -> None:
@@ -137,7 +151,13 @@ class CatalogService:
             if command.create_only and slug in self.state.events:
                 raise Rejected("conflict", f"An event is already called {slug!r}", "slug", key="event_exists")
             return decide_define(
-                self.state, command.spec, command.command_id, datetime.now(UTC), command.by_organiser, command.source
+                self.state,
+                command.spec,
+                command.command_id,
+                datetime.now(UTC),
+                by_organiser=command.by_organiser,
+                source=command.source,
+                organisation=command.organisation,
             )
 
         appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
@@ -154,7 +174,15 @@ class CatalogService:
             if slug in self.state.events:
                 raise Rejected("conflict", f"An event is already called {slug!r}", "slug", key="event_exists")
             spec = copied(self.state.events[command.source], slug, command.title, command.starts_on)
-            return decide_define(self.state, spec, command.command_id, datetime.now(UTC))
+            organisation = command.organisation or self.state.orgs.organisation_of(command.source)
+            return decide_define(
+                self.state,
+                spec,
+                command.command_id,
+                datetime.now(UTC),
+                by_organiser=command.by_organiser,
+                organisation=organisation,
+            )
 
         appended = await self.store.append_decided(decided_on(Catalog.event_subject(slug), command.command_id, decide))
         return EventDefinedReply(slug=slug, revision=self.state.revisions[slug], changed=appended is not None)
@@ -180,14 +208,22 @@ class CatalogService:
             events = sorted(self.state.events.values(), key=lambda e: e.starts_at)
         else:
             events = self.state.published()
-        return EventList(events=events)
+        orgs = self.state.orgs
+        if query.organisation is not None:
+            events = [e for e in events if orgs.organisation_of(e.slug) == query.organisation]
+        return EventList(events=events, organisations={e.slug: orgs.organisation_of(e.slug) for e in events})
 
     async def get_event(self, query: GetEvent) -> EventReply:
         event = self.state.events.get(query.slug)
         if event is None or not ((event.published and not event.archived) or query.include_unpublished):
             raise Rejected("not_found", f"No event {query.slug!r}", "slug", key="event_not_found")
         source = self.state.sources.get(query.slug) if query.with_source else None
-        return EventReply(event=event, revision=self.state.revisions[query.slug], source=source)
+        return EventReply(
+            event=event,
+            revision=self.state.revisions[query.slug],
+            source=source,
+            organisation=self.state.orgs.organisation_of(query.slug),
+        )
 
     async def definition_history(self, query: GetDefinitionHistory) -> DefinitionHistory:
         if query.slug not in self.state.events:
@@ -230,7 +266,9 @@ class CatalogService:
                     log.info("organiser %s: password reset, every earlier session ended", ident)
                 reply = OrganiserReply(organiser_id=ident, email=email, epoch=epoch)
                 break
-        registered = OrganiserRegistered(organiser_id=ident, command_id=command.command_id, at=datetime.now(UTC))
+        registered = OrganiserRegistered(
+            organiser_id=ident, command_id=command.command_id, at=datetime.now(UTC), default_role=command.default_role
+        )
         await self.store.append_decided(
             decided_on(
                 Catalog.organiser_subject(ident),
@@ -288,7 +326,13 @@ class CatalogService:
         )
         if organiser is None or organiser.epoch != query.epoch or ended:
             raise Rejected("unauthorized", "This session has ended: log in again", key="session_ended")
-        return SessionValid(organiser_id=query.organiser_id, email=organiser.email, two_step=two_step.enabled)
+        return SessionValid(
+            organiser_id=query.organiser_id,
+            email=organiser.email,
+            two_step=two_step.enabled,
+            memberships=self.state.orgs.memberships(query.organiser_id),
+            require_two_step=self.state.orgs.requires_two_step(query.organiser_id),
+        )
 
     async def end_session(self, command: EndSession) -> SessionEnded:
         await self.ended_sessions.put(_session_key(command.session_id), command.organiser_id.encode())
@@ -339,6 +383,10 @@ class CatalogService:
             if await self._write_organiser(ident, record, revision):
                 log.info("organiser %s: every earlier session ended", ident)
                 return OrganiserReply(organiser_id=ident, email=record.email, epoch=record.epoch)
+
+    async def _email_of(self, ident: str) -> str | None:
+        organiser, _ = await self._organiser(ident)
+        return None if organiser is None else organiser.email
 
     async def _organiser(self, ident: str) -> tuple[_Organiser | None, int]:
         """The stored organiser and its revision (0 when there is none)."""

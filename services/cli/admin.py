@@ -1,6 +1,6 @@
 """The one-shot commands on a running Perche: `perche load` sends event files to the
-catalog, `perche organiser create` makes (or resets) an organiser; `perche up` makes sure
-there is one."""
+catalog, `perche organiser create` makes (or resets) an organiser, `perche organisation create`
+an organisation with its first owner; `perche up` makes sure there is an organiser."""
 
 import os
 import secrets
@@ -18,13 +18,14 @@ from schemas.catalog import (
     kept_source,
 )
 from schemas.event_file import EventTextError, decode_event_toml
+from schemas.organisations import DefineOrganisation, GrantMember, Organisation, OrganisationChanged
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from services.kit.settings import Settings
 
 
-async def load_events(nats_url: str, paths: list[Path]) -> int:
+async def load_events(nats_url: str, paths: list[Path], organisation: str | None = None) -> int:
     """Send each file to the catalog; returns how many files were refused. The file is only decoded
     here (schemas); the catalog's own rules refuse the rest, as they do for the editor and the API."""
     nc = await connect(nats_url, "loader", attempts=3)
@@ -38,7 +39,9 @@ async def load_events(nats_url: str, paths: list[Path]) -> int:
                     nc,
                     Catalog.DEFINE_EVENT,
                     # The text goes with it, so the editor shows the file's comments as written.
-                    DefineEvent(command_id=uuid.uuid4().hex, spec=spec, source=kept_source(text)),
+                    DefineEvent(
+                        command_id=uuid.uuid4().hex, spec=spec, source=kept_source(text), organisation=organisation
+                    ),
                     EventDefinedReply,
                 )
             except OSError as error:
@@ -63,6 +66,18 @@ async def load_events(nats_url: str, paths: list[Path]) -> int:
     finally:
         await nc.drain()
     return failures
+
+
+async def create_organisation(nats_url: str, slug: str, name: str, name_en: str, owner: str) -> Organisation:
+    """An organisation and its first owner (named by email: their account may come later)."""
+    nc = await connect(nats_url, "admin", attempts=3)
+    try:
+        define = DefineOrganisation(command_id=uuid.uuid4().hex, slug=slug, name=name, name_en=name_en)
+        await call(nc, Catalog.DEFINE_ORGANISATION, define, OrganisationChanged)
+        grant = GrantMember(command_id=uuid.uuid4().hex, organisation=slug, email=owner, role="owner")
+        return (await call(nc, Catalog.GRANT_MEMBER, grant, OrganisationChanged)).organisation
+    finally:
+        await nc.drain()
 
 
 async def create_organiser(nats_url: str, email: str, password: str, replace: bool) -> OrganiserReply:

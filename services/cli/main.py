@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nats.errors import NoServersError
 
-from services.cli.admin import create_organiser, load_events
+from services.cli.admin import create_organisation, create_organiser, load_events
 from services.cli.hosting import BACKEND, DEFAULT_NATS_PORT, running_nats_url, service, up
 from services.kit.client import ServiceError
 from services.kit.lifecycle import run
@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("load", help="load or update events from TOML files")
     p.add_argument("files", nargs="+", type=Path)
+    p.add_argument(
+        "--organisation", default=None, help="the organisation new events belong to (default: the default one)"
+    )
     p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
 
     p = sub.add_parser("organiser", help="manage organiser accounts")
@@ -51,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("email")
     c.add_argument("--password")
     c.add_argument("--replace", action="store_true")
+    c.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
+
+    p = sub.add_parser("organisation", help="manage organisations (a school, a community of communes)")
+    org = p.add_subparsers(dest="action", required=True)
+    c = org.add_parser("create", help="create an organisation (or rename it) and name its first owner")
+    c.add_argument("slug")
+    c.add_argument("name")
+    c.add_argument("--name-en", default="")
+    c.add_argument("--owner", required=True, help="the owner's email (an account may come later)")
     c.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
 
     p = sub.add_parser("demo-day", help="to try Perche: participants, teams and a jury on a running instance")
@@ -62,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=5.0)
 
     args = parser.parse_args(argv)
-    if args.command in ("load", "organiser", "demo-day") and args.nats_url is None:
+    if args.command in ("load", "organiser", "organisation", "demo-day") and args.nats_url is None:
         args.nats_url = env_url or running_nats_url()
     if isinstance(sys.stdout, io.TextIOWrapper):
         # Lines such as the first organiser's password reach a log file or journal at once.
@@ -75,11 +87,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "service":
             run(service(args))
         elif args.command == "load":
-            return 1 if asyncio.run(load_events(args.nats_url, args.files)) else 0
+            return 1 if asyncio.run(load_events(args.nats_url, args.files, args.organisation)) else 0
         elif args.command == "organiser":
             password = args.password or getpass.getpass("Password: ")
             who = asyncio.run(create_organiser(args.nats_url, args.email, password, args.replace))
             print(f"organiser {who.email} ready")
+        elif args.command == "organisation":
+            made = asyncio.run(create_organisation(args.nats_url, args.slug, args.name, args.name_en, args.owner))
+            print(f"organisation {made.slug} ({made.name}) ready, owned by {args.owner}")
         elif args.command == "demo-day":
             from services.cli.demo_day import demo_day
 

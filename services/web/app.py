@@ -12,7 +12,8 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
-from services.web import agenda, jury, organiser, registration, results, teams
+from services.web import agenda, jury, organisations, organiser, registration, results, teams
+from services.web.access import access_guard
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.compression import COMPRESSION, vary_on_encoding
 from services.web.docs import SwaggerPage
@@ -61,7 +62,10 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             *teams.HANDLERS,
             *jury.HANDLERS,
             *results.HANDLERS,
+            *organisations.HANDLERS,
         ],
+        # Every route declares who may use it (opt={"access": ...}); this one guard holds it.
+        guards=[access_guard],
         # Every handler that names a `gateway: Gateway` parameter gets the app's one.
         dependencies={"gateway": Provide(gateway_of, sync_to_thread=False)},
         csrf_config=CSRFConfig(
@@ -83,7 +87,8 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             title="Perche",
             version="1",
             description="Events, registrations and feeds of Perche. Organiser calls need a bearer token "
-            "from POST /api/v1/auth/token.",
+            "from POST /api/v1/auth/token, or an organisation's API token (perche_…, made by its owners), "
+            "which acts with its one role in that organisation.",
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")},
             ),

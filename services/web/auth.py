@@ -15,11 +15,10 @@ import time
 
 import msgspec
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
-from litestar.handlers.base import BaseRouteHandler
 
 from schemas.accounts import PENDING_LOGIN_LIFETIME
 from schemas.catalog import SESSION_LIFETIME, CheckSession, EndSession, SessionEnded, SessionValid
+from schemas.organisations import API_TOKEN_PREFIX, ApiTokenValid, CheckApiToken, Membership
 from schemas.subjects import Catalog
 from schemas.validation import same_secret
 from services.kit.client import ServiceError
@@ -137,6 +136,8 @@ async def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  #
     known: tuple[str, str] | None = connection.state.get("organiser")
     if known is not None:
         return known
+    if _api_token(connection):
+        return await _api_token_holder(connection)
     session = session_of(connection)
     if session is None:
         return None
@@ -150,6 +151,34 @@ async def organiser_of(connection: ASGIConnection) -> tuple[str, str] | None:  #
     connection.state.organiser = (valid.organiser_id, valid.email)
     # Whether this session was made with two steps (an organisation may require it).
     connection.state.two_step = valid.two_step
+    connection.state.memberships = valid.memberships
+    connection.state.require_two_step = valid.require_two_step
+    return connection.state.organiser  # type: ignore[no-any-return]
+
+
+def memberships_of(connection: ASGIConnection) -> list[Membership]:  # type: ignore[type-arg]
+    """The roles of the person (or API token) `organiser_of` found; empty before it is called."""
+    memberships: list[Membership] = connection.state.get("memberships", [])
+    return memberships
+
+
+def _api_token(connection: ASGIConnection) -> str | None:  # type: ignore[type-arg]
+    header = connection.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    return token if token.startswith(API_TOKEN_PREFIX) else None
+
+
+async def _api_token_holder(connection: ASGIConnection) -> tuple[str, str] | None:  # type: ignore[type-arg]
+    """An organisation's API token: it acts with its one role, in its one organisation."""
+    token = _api_token(connection) or ""
+    try:
+        valid = await gateway_of(connection).call(Catalog.CHECK_API_TOKEN, CheckApiToken(token=token), ApiTokenValid)
+    except ServiceError as error:
+        if error.reply.code in ("unauthorized", "invalid"):
+            return None
+        raise
+    connection.state.organiser = (f"api-{valid.token_id}", f"API: {valid.name}")
+    connection.state.memberships = [valid.membership]
     return connection.state.organiser  # type: ignore[no-any-return]
 
 
@@ -160,11 +189,6 @@ async def end_session(connection: ASGIConnection, command_id: str) -> None:  # t
         return
     command = EndSession(command_id=command_id, organiser_id=session.organiser_id, session_id=session.session_id)
     await gateway_of(connection).call(Catalog.END_SESSION, command, SessionEnded)
-
-
-async def organiser_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
-    if await organiser_of(connection) is None:
-        raise NotAuthorizedException("Organiser login required")
 
 
 def client_address(connection: ASGIConnection) -> str:  # type: ignore[type-arg]

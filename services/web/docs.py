@@ -32,7 +32,7 @@ def _asset(name: str) -> bytes:
     return content
 
 
-@get(f"{ASSETS_PATH}/{{name:str}}", include_in_schema=False, sync_to_thread=False)
+@get(f"{ASSETS_PATH}/{{name:str}}", include_in_schema=False, sync_to_thread=False, opt={"access": "public"})
 def swagger_asset(name: FromPath[str]) -> Response[bytes]:
     """One of Swagger UI's files, or the script that starts it."""
     media_type = "text/javascript" if name == INIT else ASSETS.get(name)

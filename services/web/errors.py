@@ -114,6 +114,15 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "agenda_title_required": N_("Indiquez un titre."),
     "agenda_name_required": N_("Indiquez un nom."),
     "mail_not_found": N_("Ce message n'existe pas (ou plus)."),
+    "role_unknown": N_(
+        "Ce rôle n'existe pas : choisissez propriétaire, organisation, accueil ou coordination du jury."
+    ),
+    "last_owner": N_("L'organisation doit garder au moins un·e propriétaire : nommez-en un·e autre d'abord."),
+    "organisation_not_found": N_("Cette organisation n'existe pas."),
+    "organisation_exists": N_("Une organisation a déjà cet identifiant : choisissez-en un autre."),
+    "door_needs_events": N_("Choisissez au moins un événement pour l'accueil."),
+    "token_name_required": N_("Nommez le jeton (à quoi sert le script)."),
+    "event_not_in_organisation": N_("Cet événement n'appartient pas à cette organisation."),
     "message_subject_required": N_("Indiquez un objet."),
     "message_body_required": N_("Écrivez le message."),
     "message_audience_unknown": N_("Ces destinataires n'existent pas (ou plus) pour cet événement."),
@@ -153,6 +162,9 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "two_step_already_on": N_("La connexion en deux étapes est déjà activée."),
     "two_step_not_on": N_("La connexion en deux étapes n'est pas activée."),
     "two_step_not_started": N_("Commencez par afficher la clé à ajouter dans l'application, puis tapez un code."),
+    "two_step_setup_required": N_(
+        "Votre organisation demande la connexion en deux étapes : activez-la sur la page « Mon compte »."
+    ),
     "two_step_required": N_("Ce compte demande un code à usage unique (connexion en deux étapes) : ajoutez-le."),
 }
 
@@ -255,6 +267,11 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
         return _error_response(request, 400, "invalid", message, field)
     if isinstance(error, NotFoundException):
         return _error_response(request, 404, "not_found", gettext("Cette page n'existe pas."), None)
+    if error.status_code == 403 and error.detail == "two_step_setup_required":
+        if not _is_api(request):
+            return Redirect("/organiser/account/two-step", status_code=303)
+        message = ERROR_TEXTS["two_step_setup_required"]
+        return _error_response(request, 403, "forbidden", gettext(message), None)
     if error.status_code == 403 and "CSRF" in str(error.detail):
         message = gettext("Le formulaire a expiré : rechargez la page et recommencez.")
         return _error_response(request, 403, "forbidden", message, None)

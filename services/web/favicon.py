@@ -8,7 +8,7 @@ from litestar import Request, Response, get
 ICON_MAX_AGE = 86400
 
 
-@get("/favicon.ico", include_in_schema=False)
+@get("/favicon.ico", include_in_schema=False, opt={"access": "public"})
 async def favicon(request: Request[Any, Any, Any]) -> Response[bytes]:
     # The brand's logo is SVG (inlined in every page); browsers show an SVG icon in the tab.
     logo = str(request.app.state.brand.logo).encode()

@@ -36,6 +36,11 @@ class Gateway:
         )
         return reply.events
 
+    async def event_organisations(self) -> dict[str, str]:
+        """The organisation of every event, by slug."""
+        reply = await call(self.nc, Catalog.LIST_EVENTS, ListEvents(include_unpublished=True), EventList)
+        return reply.organisations
+
     async def event(self, slug: str, include_unpublished: bool = False) -> EventSpec:
         request = GetEvent(slug=slug, include_unpublished=include_unpublished)
         return (await call(self.nc, Catalog.GET_EVENT, request, EventReply)).event

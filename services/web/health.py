@@ -36,6 +36,7 @@ async def _problems(gateway: Gateway, service: str) -> list[str]:
     summary="Which services answer over NATS and can write now",
     tags=["operations"],
     responses={503: ResponseSpec(HealthOut, description="Degraded: some service does not answer, or cannot write.")},
+    opt={"access": "public"},
 )
 async def healthz(gateway: NamedDependency[Gateway]) -> Response[HealthOut]:
     found = await asyncio.gather(*(_problems(gateway, s) for s in SERVICES))

@@ -15,7 +15,15 @@ import pytest
 from services.catalog.service import CatalogService
 from services.registration.service import RegistrationService
 from tests.browser.conftest import guarded
-from tests.conftest import ORGANISER_EMAIL, ORGANISER_PASSWORD, Web, create_organiser, running_web
+from tests.conftest import (
+    HACKATHON,
+    ORGANISER_EMAIL,
+    ORGANISER_PASSWORD,
+    Web,
+    create_organiser,
+    define_events,
+    running_web,
+)
 from tests.integration.notify_support import Inbox, running_stack, text_of, wait_until
 
 pytestmark = pytest.mark.browser
@@ -23,8 +31,7 @@ pytestmark = pytest.mark.browser
 WORDS = {
     "fr": {
         "locale": "fr-FR",
-        "invite": "Envoyer l'invitation",
-        "sent": "Invitation envoyée à",
+        "sent": "C'est fait.",
         "create": "Créer mon compte",
         "on": "La connexion en deux étapes est activée",
         "code": "Connexion en deux étapes",
@@ -33,8 +40,7 @@ WORDS = {
     },
     "en": {
         "locale": "en-GB",
-        "invite": "Send the invitation",
-        "sent": "Invitation sent to",
+        "sent": "Done.",
         "create": "Create my account",
         "on": "Two-step login is on",
         "code": "Two-step login",
@@ -52,6 +58,7 @@ async def site(nats_url: str, tmp_path: Path) -> AsyncIterator[tuple[Web, Inbox]
     try:
         async with running_stack(nats_url, inbox, tmp_path, [CatalogService(), RegistrationService()]):
             await create_organiser(nats_url)
+            await define_events(nats_url)
             async with running_web(nats_url, tmp_path / "web") as web:
                 yield web, inbox
     finally:
@@ -89,11 +96,15 @@ async def test_an_invited_person_follows_the_mailed_link_sets_a_password_and_lan
         await log_in(page, web.url)
         await page.wait_for_url("**/organiser/")
         await page.click("a[href='/organiser/account']")
-        await page.click("a[href='/organiser/invite']")
+        # Inviting is giving a role: a door volunteer, for the hackathon.
+        await page.click("a[href='/organiser/o/perche/members']")
         await page.fill("#f-email", invited)
+        await page.select_option("#f-role", "door")
+        await page.check(f"#f-events input[value='{HACKATHON}']")
         await page.select_option("#f-language", language)
-        await page.click(f'button:has-text("{words["invite"]}")')
-        assert words["sent"] in await page.inner_text("#invite-sent")
+        await page.click("#add-member button[type=submit]")
+        assert words["sent"] in await page.inner_text("main")
+        assert invited in await page.inner_text("table")
     finally:
         await context.close()
 
@@ -109,6 +120,10 @@ async def test_an_invited_person_follows_the_mailed_link_sets_a_password_and_lan
         await page.click(f'button:has-text("{words["create"]}")')
         await page.wait_for_url("**/organiser/")
         assert invited in await page.inner_text(".bar")
+        # The door's dashboard: the check-in page of their event, nothing else.
+        links = await page.eval_on_selector_all("main a", "links => links.map(a => a.getAttribute('href'))")
+        assert f"/organiser/e/{HACKATHON}/checkin" in links
+        assert not {f"/organiser/e/{HACKATHON}", "/organiser/new", "/organiser/mails/"} & set(links)
         # The link worked once: followed again, it says so and opens no form.
         await page.goto(web.url + found.group(1))
         assert await page.locator("#err-link").count() == 1

@@ -18,6 +18,7 @@ import pyotp
 import pytest
 
 from schemas.catalog import CheckSession, SessionValid
+from schemas.organisations import DEFAULT_ORGANISATION
 from schemas.subjects import Catalog
 from services.catalog.service import CatalogService
 from services.kit.client import call
@@ -109,10 +110,14 @@ def link_in(message: EmailMessage) -> str:
     return found.group(1)
 
 
-async def invite(web: Web, email: str, language: str = "fr") -> httpx.Response:
+# An owner invites by giving a role: a person without an account is mailed the link to make one.
+MEMBERS = f"/organiser/o/{DEFAULT_ORGANISATION}/members"
+
+
+async def invite(web: Web, email: str, language: str = "fr", role: str = "organiser") -> httpx.Response:
     async with client(web) as http:
         await logged_in(http)
-        return await send(http, "/organiser/invite", email=email, language=language)
+        return await send(http, MEMBERS, email=email, role=role, language=language)
 
 
 # --- invitations ---
@@ -120,7 +125,7 @@ async def invite(web: Web, email: str, language: str = "fr") -> httpx.Response:
 
 async def test_an_invited_person_gets_the_mail_sets_a_password_once_and_is_logged_in(site: Web, inbox: Inbox) -> None:
     sent = await invite(site, "porte@example.org", "en")
-    assert sent.status_code == 200 and "invite-sent" in Page(sent.text).by_id
+    assert sent.status_code == 303, sent.text
     message = await mail_to(inbox, "porte@example.org")
     assert message["X-Perche-Kind"] == "account_invitation"
     assert message["Subject"].startswith("Your invitation to organise with ")
@@ -140,6 +145,8 @@ async def test_an_invited_person_gets_the_mail_sets_a_password_once_and_is_logge
         made = await send(newcomer, path, password=NEW_PASSWORD, confirm_password=NEW_PASSWORD)
         assert made.status_code == 303 and made.headers["location"] == "/organiser/"
         assert await opens_dashboard(site, cookie_of(newcomer))
+        # Their roles are the one given, nothing more: no members page of the organisation for them.
+        assert (await newcomer.get(MEMBERS)).status_code == 404
 
     async with client(site) as again:
         used = await again.get(path)
@@ -179,9 +186,12 @@ async def test_an_expired_invitation_is_refused_precisely_and_a_forged_one_as_un
         assert (await late.get("/organiser/welcome/" + "x" * 500)).status_code == 404
 
 
-async def test_inviting_someone_who_has_an_account_says_so_and_mails_nothing(site: Web, inbox: Inbox) -> None:
-    sent = await invite(site, ORGANISER_EMAIL.upper())
-    assert sent.status_code == 200 and "invite-existing" in Page(sent.text).by_id
+async def test_giving_a_role_to_someone_who_has_an_account_mails_nothing(site: Web, inbox: Inbox) -> None:
+    await create_organiser(site.nats_url, "deja@example.org", "un mot de passe solide")
+    sent = await invite(site, "DEJA@example.org", role="door")
+    assert sent.status_code == 422  # the door needs its events: nothing given, nothing mailed
+    sent = await invite(site, "DEJA@example.org", role="jury_coordinator")
+    assert sent.status_code == 303, sent.text
     bad = await invite(site, "pas-une-adresse")
     assert bad.status_code == 422
     assert Page(bad.text).text_of("err-email") == "Cette adresse e-mail ne semble pas valide : vérifiez-la."
@@ -191,12 +201,12 @@ async def test_inviting_someone_who_has_an_account_says_so_and_mails_nothing(sit
 async def test_an_invitation_sent_twice_by_a_double_click_mails_one_link(site: Web, inbox: Inbox, stack: Stack) -> None:
     async with client(site) as http:
         await logged_in(http)
-        fields = await fields_of(http, "/organiser/invite")
+        fields = await fields_of(http, MEMBERS)
         for _ in range(2):
-            answer = await http.post("/organiser/invite", data={**fields, "email": "double@example.org"})
-            assert answer.status_code == 200 and "invite-sent" in Page(answer.text).by_id
-        # A new invitation (another command) goes out; the double click sent only one.
-        await send(http, "/organiser/invite", email="double@example.org")
+            answer = await http.post(MEMBERS, data={**fields, "email": "double@example.org", "role": "organiser"})
+            assert answer.status_code == 303, answer.text
+        # Added again (another command): the invitation goes out again; the double click sent only one.
+        await send(http, MEMBERS, email="double@example.org", role="organiser")
         await mail_to(inbox, "double@example.org", 2)
         await wait_until(lambda: stack.service().account_mails.background.idle)
         assert len({link_in(m) for m in inbox.to("double@example.org")}) == 2
@@ -434,3 +444,28 @@ async def test_wrong_codes_are_throttled_like_wrong_passwords(site: Web, clock: 
         assert (
             await send(guesser, "/organiser/login/code", location, code=pyotp.TOTP(secret).at(clock()))
         ).status_code == 429
+
+
+async def test_an_organisation_that_requires_two_step_login_lets_in_only_its_members_who_turned_it_on(
+    site: Web, clock: Clock
+) -> None:
+    async with client(site) as http:
+        await logged_in(http)
+        form = await fields_of(http, f"/organiser/o/{DEFAULT_ORGANISATION}/members")
+        asked = {**form, "require_two_step": "1", "name": "Terres de Perche"}
+        assert (await http.post(f"/organiser/o/{DEFAULT_ORGANISATION}/settings", data=asked)).status_code == 303
+        # This session has no second step: its pages lead to turning it on, the API says why.
+        dashboard = await http.get("/organiser/")
+        assert dashboard.status_code == 303 and dashboard.headers["location"] == "/organiser/account/two-step"
+        setup = await http.get("/organiser/account/two-step")
+        assert setup.status_code == 200 and "two-step-required" in Page(setup.text).by_id
+        token = await http.post("/api/v1/auth/token", json={"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD})
+        assert token.status_code == 200, token.text
+        bearer = {"Authorization": f"Bearer {token.json()['token']}"}
+        api = await http.get("/api/v1/events/any-event/registrations", headers=bearer)
+        assert api.status_code == 403 and "deux étapes" in api.json()["message"]
+        secret, _codes = await turn_two_step_on(http, clock)
+    clock.advance(timedelta(seconds=31))  # the next code: the one used to turn it on cannot come again
+    async with client(site) as again:
+        assert (await second_step(site, pyotp.TOTP(secret).at(clock()), again)).status_code == 303
+        assert (await again.get("/organiser/")).status_code == 200

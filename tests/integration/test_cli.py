@@ -12,6 +12,7 @@ import pytest
 
 from schemas.catalog import Authenticate, EventList, EventReply, GetEvent, ListEvents, OrganiserReply
 from schemas.judging import GetStandings, Standings
+from schemas.organisations import GetOrganisation, OrganisationDetail
 from schemas.subjects import Catalog, Judging, Teams
 from schemas.teams import ListTeams, TeamList
 from services.catalog.service import CatalogService
@@ -170,3 +171,33 @@ async def test_a_loaded_file_is_kept_as_written_for_the_toml_view(catalog: str) 
         await nc.drain()
     assert reply.source == path.read_text(encoding="utf-8")  # comments and multi-line texts included
     assert "#" in reply.source
+
+
+async def test_an_organisation_is_created_with_its_owner_and_its_events_loaded_into_it(catalog: str) -> None:
+    made = await perche(
+        "organisation",
+        "create",
+        "ecole-b",
+        "École B",
+        "--name-en",
+        "School B",
+        "--owner",
+        "b@example.org",
+        "--nats-url",
+        catalog,
+    )
+    assert (made.returncode, made.errors) == (0, []), made.stderr
+    assert "organisation ecole-b (École B) ready, owned by b@example.org" in made.stdout
+    loaded = await perche("load", str(demo_file(ROUND_TABLE)), "--organisation", "ecole-b", "--nats-url", catalog)
+    assert loaded.returncode == 0, loaded.stderr
+    nc = await connect(catalog, "inspector")
+    try:
+        detail = await call(nc, Catalog.GET_ORGANISATION, GetOrganisation(slug="ecole-b"), OrganisationDetail)
+    finally:
+        await nc.drain()
+    assert detail.organisation.name_en == "School B"
+    assert [(m.email, m.role, m.has_account) for m in detail.members] == [("b@example.org", "owner", False)]
+    assert detail.events == [ROUND_TABLE]
+    # An organisation that does not exist is refused by name, and nothing is loaded.
+    refused = await perche("load", str(demo_file(HACKATHON)), "--organisation", "nulle-part", "--nats-url", catalog)
+    assert refused.returncode == 1 and "nulle-part" in refused.stderr

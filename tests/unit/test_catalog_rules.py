@@ -141,7 +141,8 @@ def test_refusals_say_what_is_wrong_in_a_sentence() -> None:
 
 def test_a_new_definition_is_appended_normalised() -> None:
     event = decide_define(CatalogState(), spec(), "cmd-1", NOW)
-    assert event == EventDefined(command_id="cmd-1", spec=normalise(spec()), at=NOW)
+    # A new event names its organisation: the default one when none is asked for.
+    assert event == EventDefined(command_id="cmd-1", spec=normalise(spec()), at=NOW, organisation="perche")
 
 
 def test_loading_the_same_definition_twice_appends_nothing() -> None:

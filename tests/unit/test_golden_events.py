@@ -7,7 +7,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from schemas.catalog import CatalogEvent
+from schemas.catalog import CatalogEvent, EventDefined
 from schemas.judging import JudgingEvent
 from schemas.notify import NotifyEvent
 from schemas.publishing import PublishingEvent
@@ -69,9 +69,38 @@ def test_every_kind_of_agenda_edit_has_a_golden_payload() -> None:
 
 def test_a_definition_stored_before_its_toml_text_was_kept_has_none_and_keeps_the_last_one() -> None:
     decoder = msgspec.json.Decoder(CatalogEvent)
-    defined = [decoder.decode(line) for line in golden_lines("catalog-events") if '"portes-ouvertes"' in line]
+    stored = [decoder.decode(line) for line in golden_lines("catalog-events")]
+    defined = [e for e in stored if isinstance(e, EventDefined) and e.spec.slug == "portes-ouvertes"]
     assert [getattr(event, "source", None) is None for event in defined] == [True, True, False]
     state = CatalogState()
     for event in defined:
         state.evolve(event)
     assert state.sources["portes-ouvertes"].startswith("# Nos portes ouvertes")
+
+
+def test_events_and_organisers_stored_before_organisations_land_in_the_default_one() -> None:
+    """The upgrade reads the old facts: their events belong to the default organisation and the
+    organisers registered then are its owners; nothing is rewritten."""
+    from schemas.organisations import DEFAULT_ORGANISATION, Membership
+    from services.catalog.rules import CatalogState
+
+    decoder = msgspec.json.Decoder(CatalogEvent)
+    state = CatalogState()
+    for line in golden_lines("catalog-events"):
+        state.evolve(decoder.decode(line))
+    orgs = state.orgs
+    assert {slug: orgs.organisation_of(slug) for slug in state.events} == {
+        "portes-ouvertes": DEFAULT_ORGANISATION,
+        "golden-agenda": DEFAULT_ORGANISATION,
+        "golden-english": DEFAULT_ORGANISATION,
+        "journee-sud": "ecole-sud",
+    }
+    old_organiser = "0123456789abcdef0123"
+    assert orgs.memberships(old_organiser) == [
+        Membership(organisation="ecole-sud", role="owner"),
+        Membership(organisation=DEFAULT_ORGANISATION, role="owner"),
+    ]
+    # Registered after organisations with no default role: a member of nothing.
+    assert orgs.memberships("aaaaaaaaaaaaaaaaaaaa") == []
+    assert orgs.records["ecole-sud"].organisation.require_two_step is True
+    assert orgs.token("0123456789abcdef") is None

@@ -23,7 +23,6 @@ from schemas.schedule import (
 )
 from schemas.subjects import Schedule
 from services.web.agenda.shaping import public_agenda
-from services.web.auth import organiser_guard
 from services.web.bodies import check_key, strictly
 from services.web.gateway import Gateway
 from services.web.views import error_responses
@@ -54,12 +53,22 @@ class AgendaApi(Controller):
     path = "/api/v1/events/{slug:str}/agenda"
     tags = ["agenda"]
 
-    @get("/", summary="The released agenda (what the public sees)", responses=error_responses(404, 503))
+    @get(
+        "/",
+        summary="The released agenda (what the public sees)",
+        responses=error_responses(404, 503),
+        opt={"access": "public"},
+    )
     async def released(self, gateway: NamedDependency[Gateway], slug: FromPath[str]) -> AgendaView:
         view = await gateway.call(Schedule.AGENDA, GetAgenda(event=slug), AgendaView)
         return msgspec.structs.replace(view, agenda=public_agenda(view.agenda))
 
-    @get("/releases", summary="Every release, newest first, with its changelog", responses=error_responses(404, 503))
+    @get(
+        "/releases",
+        summary="Every release, newest first, with its changelog",
+        responses=error_responses(404, 503),
+        opt={"access": "public"},
+    )
     async def releases(self, gateway: NamedDependency[Gateway], slug: FromPath[str]) -> ReleaseList:
         await gateway.event(slug)
         return await gateway.call(Schedule.RELEASES, ListReleases(event=slug), ReleaseList)
@@ -67,9 +76,9 @@ class AgendaApi(Controller):
     @get(
         "/draft",
         summary="The draft, its conflicts and what releasing it would change",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         responses=error_responses(401, 404, 503),
+        opt={"access": "organiser"},
     )
     async def draft(self, gateway: NamedDependency[Gateway], slug: FromPath[str]) -> DraftView:
         return await gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView)
@@ -78,9 +87,9 @@ class AgendaApi(Controller):
         "/edits",
         status_code=200,
         summary="Edit the draft: all edits apply, or none (naive times are local to the event)",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         responses=error_responses(400, 401, 404, 409, 413, 422, 429, 503),
+        opt={"access": "organiser"},
     )
     async def edit(
         self,
@@ -100,9 +109,9 @@ class AgendaApi(Controller):
         "/rounds",
         status_code=200,
         summary="Generate pitch order and jury panels into the draft",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         responses=error_responses(400, 401, 404, 409, 413, 422, 429, 503),
+        opt={"access": "organiser"},
     )
     async def rounds(
         self,
@@ -128,9 +137,9 @@ class AgendaApi(Controller):
         "/releases",
         status_code=201,
         summary="Release the draft: a new version, with its changelog",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         responses=error_responses(400, 401, 404, 409, 413, 422, 429, 503),
+        opt={"access": "organiser"},
     )
     async def release(
         self,

@@ -36,6 +36,7 @@ class CalendarFeeds(Controller):
         exclude_from_csrf=True,
         media_type="text/calendar",
         responses=FEED_ERRORS,
+        opt={"access": "public"},
     )
     async def public_feed(
         self,
@@ -54,6 +55,7 @@ class CalendarFeeds(Controller):
         exclude_from_csrf=True,
         media_type="text/calendar",
         responses=FEED_ERRORS,
+        opt={"access": "public"},
     )
     async def room_feed(
         self,
@@ -74,6 +76,7 @@ class CalendarFeeds(Controller):
         exclude_from_csrf=True,
         media_type="text/calendar",
         responses=PERSONAL_FEED_ERRORS,
+        opt={"access": "participant_link"},
     )
     async def personal_feed(
         self,

@@ -47,7 +47,6 @@ from schemas.subjects import Notify, Schedule, Teams
 from schemas.teams import ListTeams, TeamList, TeamView
 from services.kit.client import ServiceError
 from services.web.agenda.shaping import by_day
-from services.web.auth import organiser_guard
 from services.web.errors import Refusal, error_text, form_refusal
 from services.web.forms import command_id_of, form_text, slugify
 from services.web.gateway import Gateway
@@ -250,7 +249,8 @@ async def _told(gateway: Gateway, draft: DraftView) -> ReleaseRecipients | None:
 class OrganiserAgenda(Controller):
     path = "/organiser/e/{slug:str}/agenda"
     include_in_schema = False
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "organiser"}
 
     async def _page(
         self,

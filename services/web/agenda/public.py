@@ -74,6 +74,7 @@ def _moment(value: str | None, zone: str) -> datetime | None:
 
 
 class AgendaPages(Controller):
+    opt = {"access": "public"}
     include_in_schema = False
     dependencies = AGENDA_CACHE
 

@@ -23,7 +23,6 @@ from schemas.schedule import Agenda, AgendaView, GetAgenda
 from schemas.subjects import Judging, Notify, Registration, Schedule
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
-from services.web.auth import organiser_guard
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway, public_base
@@ -63,7 +62,8 @@ class JuryAdmin(Controller):
 
     path = "/organiser/e/{slug:str}/jury"
     include_in_schema = False
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "jury"}
 
     @get("/")
     async def page(

@@ -59,6 +59,7 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 
 
 class JuryPages(Controller):
+    opt = {"access": "juror_link"}
     path = "/jury"
     include_in_schema = False
 
@@ -80,7 +81,7 @@ class JuryPages(Controller):
     async def _sheet(gateway: Gateway, slug: str, juror: str) -> Sheet:
         return await gateway.call(Judging.SHEET, GetSheet(event=slug, juror=juror), Sheet)
 
-    @get("/sw.js")
+    @get("/sw.js", opt={"access": "public"})
     async def service_worker(self) -> Response[bytes]:
         """Keeps the jury's pages on the phone for when the tent's Wi-Fi drops."""
         return Response(

@@ -20,8 +20,6 @@ from schemas.accounts import (
     DisableTwoStep,
     EndEverySession,
     GetTwoStep,
-    InvitationSent,
-    InviteOrganiser,
     LinkKind,
     LinkView,
     OpenLink,
@@ -37,7 +35,7 @@ from schemas.accounts import (
 from schemas.catalog import OrganiserReply
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import PENDING_COOKIE, SESSION_COOKIE, client_address, organiser_guard
+from services.web.auth import PENDING_COOKIE, SESSION_COOKIE, client_address
 from services.web.errors import form_refusal, refusal
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
@@ -79,45 +77,6 @@ class AccountPages(Controller):
     path = "/organiser"
     include_in_schema = False
 
-    # --- invitations ---
-
-    @get("/invite", guards=[organiser_guard])
-    async def invite_form(self, request: Request[Any, Any, Any]) -> Response[str]:
-        return self._invite_page(request)
-
-    def _invite_page(self, request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Response[str]:
-        values = {"error": None, "field": None, "sent": None, "email": "", "language": _language(request)}
-        values |= context
-        return render(
-            request,
-            "organiser/invite.html",
-            status,
-            organiser=request.state.organiser,
-            command_id=uuid.uuid4().hex,
-            **values,
-        )
-
-    @post("/invite", guards=[organiser_guard])
-    async def invite(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[str]:
-        form = await request.form()
-        email = form_text(form, "email", 254)
-        language = "en" if form_text(form, "language") == "en" else "fr"
-        command = InviteOrganiser(
-            command_id=command_id_of(form),
-            email=email,
-            invited_by=request.state.organiser[0],
-            language=language,
-            address=client_address(request),
-        )
-        try:
-            sent = await gateway.call(Catalog.INVITE_ORGANISER, command, InvitationSent, timeout=15)
-        except ServiceError as error:
-            refused = form_refusal(error, language_of(request))
-            return self._invite_page(
-                request, refused.status, error=refused.message, field=refused.field, email=email, language=language
-            )
-        return self._invite_page(request, sent=sent)
-
     async def _link(
         self, request: Request[Any, Any, Any], gateway: Gateway, kind: LinkKind, token: str
     ) -> LinkView | Response[str]:
@@ -128,7 +87,7 @@ class AccountPages(Controller):
             refused = refusal(error.reply, language_of(request))
             return _link_page(request, kind, None, refused.status, refused.message)
 
-    @get("/welcome/{token:str}")
+    @get("/welcome/{token:str}", opt={"access": "public"})
     async def welcome_form(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], token: FromPath[str]
     ) -> Response[str]:
@@ -137,7 +96,7 @@ class AccountPages(Controller):
             return link
         return _link_page(request, "invitation", link, token=token)
 
-    @post("/welcome/{token:str}")
+    @post("/welcome/{token:str}", opt={"access": "public"})
     async def welcome(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], token: FromPath[str]
     ) -> Response[Any]:
@@ -184,11 +143,11 @@ class AccountPages(Controller):
 
     # --- password reset ---
 
-    @get("/forgot")
+    @get("/forgot", opt={"access": "public"})
     async def forgot_form(self, request: Request[Any, Any, Any]) -> Response[str]:
         return render(request, "organiser/forgot.html", sent=False, error=None, email="")
 
-    @post("/forgot")
+    @post("/forgot", opt={"access": "public"})
     async def forgot(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[str]:
         """The same page and status whether or not the address is an organiser's."""
         form = await request.form()
@@ -205,7 +164,7 @@ class AccountPages(Controller):
             return page
         return render(request, "organiser/forgot.html", sent=True, error=None, email=email)
 
-    @get("/reset/{token:str}")
+    @get("/reset/{token:str}", opt={"access": "public"})
     async def reset_form(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], token: FromPath[str]
     ) -> Response[str]:
@@ -214,7 +173,7 @@ class AccountPages(Controller):
             return link
         return _link_page(request, "reset", link, token=token)
 
-    @post("/reset/{token:str}")
+    @post("/reset/{token:str}", opt={"access": "public"})
     async def reset(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], token: FromPath[str]
     ) -> Response[Any]:
@@ -239,13 +198,13 @@ class AccountPages(Controller):
             **values,
         )
 
-    @get("/account", guards=[organiser_guard])
+    @get("/account", opt={"access": "account"})
     async def account(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], done: FromQuery[str] = ""
     ) -> Response[str]:
         return await self._account_page(request, gateway, done=done)
 
-    @post("/account/everywhere", guards=[organiser_guard])
+    @post("/account/everywhere", opt={"access": "account"})
     async def everywhere(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Redirect:
         """Every session of this account ends, on every instance, this browser's too."""
         form = await request.form()
@@ -273,7 +232,7 @@ class AccountPages(Controller):
             command_id=uuid.uuid4().hex,
         )
 
-    @get("/account/two-step", guards=[organiser_guard])
+    @get("/account/two-step", opt={"access": "account"})
     async def two_step_form(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         try:
             return await self._setup_page(request, gateway)
@@ -282,7 +241,7 @@ class AccountPages(Controller):
                 raise
             return Redirect("/organiser/account", status_code=303)
 
-    @post("/account/two-step", guards=[organiser_guard])
+    @post("/account/two-step", opt={"access": "account"})
     async def two_step_on(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         """A code from the app turns two-step login on; the recovery codes are shown this once."""
         form = await request.form()
@@ -308,7 +267,7 @@ class AccountPages(Controller):
         page.headers["Cache-Control"] = "no-store"
         return with_session(request, page, who)
 
-    @post("/account/two-step/off", guards=[organiser_guard])
+    @post("/account/two-step/off", opt={"access": "account"})
     async def two_step_off(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         form = await request.form()
         command = DisableTwoStep(
@@ -326,14 +285,14 @@ class AccountPages(Controller):
 
     # --- the second step of a login ---
 
-    @get("/login/code")
+    @get("/login/code", opt={"access": "public"})
     async def code_form(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/organiser/") -> Response[Any]:
         pending = request.app.state.tokens.pending_login_of(request.cookies.get(PENDING_COOKIE, ""))
         if pending is None:
             return Redirect("/organiser/login", status_code=303)
         return render(request, "organiser/code.html", next=safe_next(next), error=None)
 
-    @post("/login/code")
+    @post("/login/code", opt={"access": "public"})
     async def code(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         form = await request.form()
         target = safe_next(form_text(form, "next", 2000) or "/organiser/")

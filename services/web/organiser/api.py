@@ -15,7 +15,8 @@ from schemas.errors import ErrorReply
 from schemas.registration import Email
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import LIFETIME, client_address, end_session, organiser_guard
+from services.web.access import new_event_organisation
+from services.web.auth import LIFETIME, client_address, end_session
 from services.web.bodies import IdempotencyKey, check_key, strictly
 from services.web.gateway import Gateway
 from services.web.views import error_responses
@@ -51,6 +52,7 @@ class OrganiserApi(Controller):
         status_code=200,
         summary="Organiser login: a bearer token",
         responses=error_responses(400, 401, 413, 429, 503),
+        opt={"access": "public"},
     )
     async def token(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], data: JSONBody[CredentialsIn]
@@ -75,10 +77,10 @@ class OrganiserApi(Controller):
         "/auth/logout",
         status_code=204,
         summary="End this bearer token's session, on every instance",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         responses=error_responses(401, 429, 503),
+        opt={"access": "account"},
     )
     async def logout(self, request: Request[Any, Any, Any]) -> None:
         await end_session(request, uuid.uuid4().hex)
@@ -87,10 +89,10 @@ class OrganiserApi(Controller):
         "/auth/password",
         status_code=200,
         summary="Change your password: every older token ends; the reply is a new one",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         responses=error_responses(400, 401, 404, 413, 422, 429, 503),
+        opt={"access": "account"},
     )
     async def change_password(
         self,
@@ -115,10 +117,10 @@ class OrganiserApi(Controller):
 @put(
     "/api/v1/events/{slug:str}",
     summary="Define or change an event: the fields of the TOML files, times in UTC or with an offset",
-    guards=[organiser_guard],
     security=[{"bearer": []}],
     tags=["organiser"],
     responses=error_responses(400, 401, 409, 413, 422, 503),
+    opt={"access": "organiser"},
 )
 async def put_event(
     request: Request[Any, Any, Any],
@@ -129,5 +131,11 @@ async def put_event(
     data = await strictly(request, data)
     if data.slug != slug:
         raise ServiceError(ErrorReply(code="invalid", message="The slug in the body must match the URL", field="slug"))
-    command = DefineEvent(command_id=uuid.uuid4().hex, spec=data, by_organiser=request.state.organiser[0])
+    command = DefineEvent(
+        command_id=uuid.uuid4().hex,
+        spec=data,
+        by_organiser=request.state.organiser[0],
+        # A new event: in the organisation asked for (?organisation=), else the caller's first.
+        organisation=new_event_organisation(request, request.query_params.get("organisation")),
+    )
     return await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)

@@ -14,7 +14,6 @@ from schemas.catalog import CopyEvent, EventDefinedReply, EventSpec
 from schemas.event_file import EventTextError, reason_of
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import organiser_guard
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
@@ -25,7 +24,8 @@ from services.web.rendering import gettext_for, language_of, render
 class EventCopyPages(Controller):
     include_in_schema = False
     path = "/organiser/e/{slug:str}/copy"
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "organiser"}
 
     @get("/")
     async def copy_form(

@@ -30,7 +30,8 @@ from schemas.subjects import Judging, Registration, Teams
 from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
-from services.web.auth import organiser_guard
+from services.web.access import may
+from services.web.auth import memberships_of
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway, jurors_of, public_base
 from services.web.printouts import Badge, badges_pdf
@@ -61,6 +62,9 @@ async def day_figures(gateway: Gateway, spec: EventSpec, registrations: list[Reg
     }
 
 
+# What a dashboard card may link to, by the access each link needs.
+DASHBOARD_LINKS = ("organiser", "jury", "door")
+
 # The organiser's actions on a registration that cannot be taken back in one tap: they ask first.
 ASKS_FIRST = frozenset({"cancel", "erase"})
 
@@ -73,16 +77,32 @@ def _login_required(request: Request[Any, Any, Any], error: NotAuthorizedExcepti
 class OrganiserPages(Controller):
     path = "/organiser"
     include_in_schema = False
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "organiser"}
 
-    @get("/")
+    @get("/", opt={"access": "account"})
     async def dashboard(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         rows = await gateway.events_with_counts(include_unpublished=True)
         # Archived events are out of the way unless asked for; they are kept whole.
         archived = request.query_params.get("archived") == "1"
         rows = [(spec, counts) for spec, counts in rows if spec.archived == archived]
+        # Only the events of one's organisations, and for each what one may open there.
+        memberships = memberships_of(request)
+        orgs = await gateway.event_organisations()
+        can = {
+            spec.slug: {access: may(memberships, access, orgs.get(spec.slug), spec.slug) for access in DASHBOARD_LINKS}
+            for spec, _ in rows
+        }
+        rows = [(spec, counts) for spec, counts in rows if any(can[spec.slug].values())]
         return render(
-            request, "organiser/dashboard.html", organiser=request.state.organiser, events=rows, archived=archived
+            request,
+            "organiser/dashboard.html",
+            organiser=request.state.organiser,
+            events=rows,
+            archived=archived,
+            can=can,
+            may_create=may(memberships, "organiser", None, None),
+            owned=sorted({m.organisation for m in memberships if m.role == "owner"}),
         )
 
     @get("/e/{slug:str}")
@@ -136,7 +156,7 @@ class OrganiserPages(Controller):
             headers={"Content-Disposition": f'inline; filename="{slug}-badges.pdf"'},
         )
 
-    @get("/e/{slug:str}/checkin")
+    @get("/e/{slug:str}/checkin", opt={"access": "door"})
     async def checkin(
         self,
         request: Request[Any, Any, Any],
@@ -178,7 +198,11 @@ class OrganiserPages(Controller):
             command_id=uuid.uuid4().hex,
         )
 
-    @get("/e/{slug:str}/checkin/counts", exception_handlers={NotAuthorizedException: _login_required})
+    @get(
+        "/e/{slug:str}/checkin/counts",
+        exception_handlers={NotAuthorizedException: _login_required},
+        opt={"access": "door"},
+    )
     async def checkin_counts(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
@@ -192,7 +216,7 @@ class OrganiserPages(Controller):
             }
         )
 
-    @post("/e/{slug:str}/checkin/{registration_id:str}")
+    @post("/e/{slug:str}/checkin/{registration_id:str}", opt={"access": "door"})
     async def check_in(
         self,
         request: Request[Any, Any, Any],

@@ -11,7 +11,7 @@ from schemas.catalog import DefineEvent, EventDefinedReply, EventReply, GetEvent
 from schemas.event_file import EventTextError, decode_event_toml, encode_event_toml
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import organiser_guard
+from services.web.access import new_event_organisation
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
@@ -40,7 +40,8 @@ capacity = 50
 class EventEditor(Controller):
     include_in_schema = False
     path = "/organiser"
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "organiser"}
 
     @get("/new/toml")
     async def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -82,6 +83,7 @@ class EventEditor(Controller):
                 by_organiser=request.state.organiser[0],
                 source=kept_source(text),
                 create_only=slug is None,
+                organisation=new_event_organisation(request, str(form.get("organisation") or "") or None),
             )
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)
         except EventTextError as error:

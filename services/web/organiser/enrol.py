@@ -12,7 +12,6 @@ from litestar.response import Redirect
 from schemas.registration import Register, RegistrationView
 from schemas.subjects import Registration
 from services.kit.client import ServiceError
-from services.web.auth import organiser_guard
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
@@ -22,7 +21,8 @@ from services.web.rendering import language_of, render
 class EnrolPages(Controller):
     include_in_schema = False
     path = "/organiser/e/{slug:str}/register"
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "organiser"}
 
     @get("/")
     async def enrol_form(

@@ -16,7 +16,7 @@ from litestar.response import Redirect
 from schemas.catalog import Audience, DefineEvent, EventDefinedReply, EventKind, EventSpec, QuestionKind
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import organiser_guard
+from services.web.access import new_event_organisation
 from services.web.errors import form_refusal
 from services.web.gateway import Gateway
 from services.web.organiser.event_form import FormProblem, apply_action, blank_form, form_of, read_form, spec_of
@@ -27,24 +27,23 @@ from services.web.rendering import gettext_for, language_of, render
 class EventFormEditor(Controller):
     include_in_schema = False
     path = "/organiser"
-    guards = [organiser_guard]
 
-    @get("/new")
+    @get("/new", opt={"access": "organiser"})
     async def new_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
         return self._page(request, None, blank_form(), {})
 
-    @post("/new")
+    @post("/new", opt={"access": "organiser"})
     async def create(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         return await self._posted(request, gateway, None)
 
-    @get("/e/{slug:str}/form")
+    @get("/e/{slug:str}/form", opt={"access": "organiser"})
     async def edit_form(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
         stored = await gateway.event(slug, include_unpublished=True)
         return self._page(request, stored, form_of(stored), {})
 
-    @post("/e/{slug:str}/form")
+    @post("/e/{slug:str}/form", opt={"access": "organiser"})
     async def save(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
@@ -72,6 +71,7 @@ class EventFormEditor(Controller):
             spec=spec,
             by_organiser=request.state.organiser[0],
             create_only=stored is None,
+            organisation=new_event_organisation(request, str(posted.get("organisation") or "") or None),
         )
         try:
             await gateway.call(Catalog.DEFINE_EVENT, command, EventDefinedReply)

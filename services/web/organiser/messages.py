@@ -23,7 +23,6 @@ from schemas.notify import (
 from schemas.subjects import Notify, Teams
 from schemas.teams import ListTeams, TeamList, TeamView
 from services.kit.client import ServiceError
-from services.web.auth import organiser_guard
 from services.web.errors import form_refusals
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
@@ -55,7 +54,8 @@ async def event_teams(gateway: Gateway, slug: str) -> list[TeamView]:
 class MessagePages(Controller):
     path = "/organiser/e/{slug:str}/message"
     include_in_schema = False
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "organiser"}
 
     @staticmethod
     async def _page(

@@ -14,7 +14,7 @@ from schemas.catalog import Authenticate, ChangePassword, OrganiserReply
 from schemas.errors import ErrorReply
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError
-from services.web.auth import LIFETIME, PENDING_COOKIE, SESSION_COOKIE, client_address, end_session, organiser_guard
+from services.web.auth import LIFETIME, PENDING_COOKIE, SESSION_COOKIE, client_address, end_session
 from services.web.errors import form_refusal, refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
@@ -78,7 +78,7 @@ class OrganiserSession(Controller):
     path = "/organiser"
     include_in_schema = False
 
-    @get("/login")
+    @get("/login", opt={"access": "public"})
     async def login_form(
         self,
         request: Request[Any, Any, Any],
@@ -89,7 +89,7 @@ class OrganiserSession(Controller):
         notice = "reset" if reset else "everywhere" if everywhere else ""
         return render(request, "organiser/login.html", next=safe_next(next), error=None, email="", notice=notice)
 
-    @post("/login")
+    @post("/login", opt={"access": "public"})
     async def login(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> Response[Any]:
         form = await request.form()
         email, password = str(form.get("email") or ""), str(form.get("password") or "")
@@ -112,7 +112,7 @@ class OrganiserSession(Controller):
             return second_step(request, who, target)
         return with_session(request, Redirect(target, status_code=303), who)
 
-    @post("/logout")
+    @post("/logout", opt={"access": "public"})
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         # Ended in the catalog first: the cookie's value is refused even if the browser (or a copy) keeps it.
         await end_session(request, command_id_of(await request.form()))
@@ -120,11 +120,11 @@ class OrganiserSession(Controller):
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
-    @get("/password", guards=[organiser_guard])
+    @get("/password", opt={"access": "account"})
     async def password_form(self, request: Request[Any, Any, Any], done: FromQuery[str] = "") -> Response[Any]:
         return _password_page(request, done=bool(done))
 
-    @post("/password", guards=[organiser_guard])
+    @post("/password", opt={"access": "account"})
     async def change_password(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]
     ) -> Response[Any]:

@@ -28,7 +28,7 @@ from schemas.registration import (
 )
 from schemas.subjects import Registration, Teams
 from schemas.teams import ListTeams, TeamList
-from services.web.auth import organiser_guard, organiser_of
+from services.web.auth import organiser_of
 from services.web.bodies import IdempotencyKey, check_key, strictly
 from services.web.gateway import Gateway, public_base
 from services.web.registration.export import forms_teams, registrations_csv
@@ -46,6 +46,13 @@ from services.web.registration.views import (
 from services.web.rendering import language_of
 from services.web.spreadsheets import Separator
 from services.web.views import error_responses
+
+
+def _for_the_door(request: Request[Any, Any, Any], found: list[RegistrationOut]) -> list[RegistrationOut]:
+    """The door finds and checks people in: for it, no answers and no private links that act for them."""
+    if not request.state.get("door_only"):
+        return found
+    return [msgspec.structs.replace(r, answers={}, manage_url="", calendar_url="") for r in found]
 
 
 async def _registration_reply(
@@ -77,6 +84,7 @@ class RegistrationApi(Controller):
         "/events",
         summary="Published events",
         responses=error_responses(503),
+        opt={"access": "public"},
     )
     async def list_events(self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway]) -> list[EventOut]:
         base = public_base(request)
@@ -86,6 +94,7 @@ class RegistrationApi(Controller):
         "/events/{slug:str}",
         summary="One event, with its categories and questions",
         responses=error_responses(404, 503),
+        opt={"access": "public"},
     )
     async def get_event(
         self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
@@ -98,6 +107,7 @@ class RegistrationApi(Controller):
         status_code=HTTP_201_CREATED,
         summary="Register",
         responses=error_responses(400, 404, 409, 413, 422, 429, 503),
+        opt={"access": "public"},
     )
     async def register(
         self,
@@ -124,6 +134,7 @@ class RegistrationApi(Controller):
         "/registrations/{registration_id:str}",
         summary="A registration, with its private token",
         responses=error_responses(400, 403, 404, 503),
+        opt={"access": "participant_link"},
     )
     async def get_registration(
         self,
@@ -142,6 +153,7 @@ class RegistrationApi(Controller):
         # The manage token in the query, or else an organiser's bearer token.
         security=[{}, {"bearer": []}],
         responses=error_responses(400, 401, 403, 404, 409, 429, 503),
+        opt={"access": "link_or_organiser"},
     )
     async def cancel(
         self,
@@ -165,6 +177,7 @@ class RegistrationApi(Controller):
         status_code=200,
         summary="Take the seat offered to you",
         responses=error_responses(400, 403, 404, 409, 429, 503),
+        opt={"access": "participant_link"},
     )
     async def claim(
         self,
@@ -182,6 +195,7 @@ class RegistrationApi(Controller):
         status_code=200,
         summary="Change your name and answers",
         responses=error_responses(400, 403, 404, 409, 413, 422, 503),
+        opt={"access": "participant_link"},
     )
     async def update_answers(
         self,
@@ -207,10 +221,10 @@ class RegistrationApi(Controller):
     @get(
         "/events/{slug:str}/registrations",
         summary="Every registration of an event",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         responses=error_responses(401, 404, 503),
+        opt={"access": "organiser"},
     )
     async def registrations(
         self, request: Request[Any, Any, Any], slug: FromPath[str], gateway: NamedDependency[Gateway]
@@ -228,11 +242,11 @@ class RegistrationApi(Controller):
             "(`lang`, else the language cookie, else Accept-Language, else French). `sep=semicolon` is for "
             "Excel in French and other languages whose decimal mark is the comma."
         ),
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         media_type="text/csv",
         responses=error_responses(400, 401, 404, 503),
+        opt={"access": "organiser"},
     )
     async def registrations_csv(
         self,
@@ -255,10 +269,10 @@ class RegistrationApi(Controller):
         "/registrations/{registration_id:str}/check-in",
         status_code=200,
         summary="Check a confirmed person in, once",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         responses=error_responses(400, 401, 404, 409, 429, 503),
+        opt={"access": "door"},
     )
     async def check_in(
         self,
@@ -267,16 +281,17 @@ class RegistrationApi(Controller):
         gateway: NamedDependency[Gateway],
         idempotency_key: IdempotencyKey = None,
     ) -> RegistrationOut:
-        return await _by_organiser(request, gateway, Registration.CHECK_IN, CheckIn, registration_id, idempotency_key)
+        done = await _by_organiser(request, gateway, Registration.CHECK_IN, CheckIn, registration_id, idempotency_key)
+        return _for_the_door(request, [done])[0]
 
     @post(
         "/registrations/{registration_id:str}/promote",
         status_code=200,
         summary="Give a free seat to a waiting person by hand",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         responses=error_responses(400, 401, 404, 409, 429, 503),
+        opt={"access": "organiser"},
     )
     async def promote(
         self,
@@ -291,10 +306,10 @@ class RegistrationApi(Controller):
         "/registrations/{registration_id:str}/erase",
         status_code=200,
         summary="Erase a person's data (RGPD); the seat count is kept",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         responses=error_responses(400, 401, 404, 409, 429, 503),
+        opt={"access": "organiser"},
     )
     async def erase(
         self,
@@ -308,10 +323,10 @@ class RegistrationApi(Controller):
     @get(
         "/registrations/{registration_id:str}/export",
         summary="Everything held on a person (RGPD access); the export is audited",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         responses=error_responses(401, 404, 503),
+        opt={"access": "organiser"},
     )
     async def export(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
@@ -325,14 +340,14 @@ class RegistrationApi(Controller):
     @get(
         "/events/{slug:str}/registrations/search",
         summary="Find people for check-in by name, email or code",
-        guards=[organiser_guard],
         security=[{"bearer": []}],
         tags=["organiser"],
         responses=error_responses(400, 401, 404, 503),
+        opt={"access": "door"},
     )
     async def search(
         self, request: Request[Any, Any, Any], slug: FromPath[str], q: FromQuery[str], gateway: NamedDependency[Gateway]
     ) -> list[RegistrationOut]:
         reply = await gateway.call(Registration.FIND, FindRegistrations(event=slug, text=q[:200]), RegistrationList)
         base = public_base(request)
-        return [registration_out(v, base) for v in reply.registrations]
+        return _for_the_door(request, [registration_out(v, base) for v in reply.registrations])

@@ -47,6 +47,7 @@ def _jury_url(request: Request[Any, Any, Any], spec: EventSpec, view: Registrati
 
 
 class PublicPages(Controller):
+    opt = {"access": "public"}
     include_in_schema = False
 
     @get("/")
@@ -122,13 +123,13 @@ class PublicPages(Controller):
             return await self._event_page(request, gateway, slug, typed_values(form), errors, refused[0].status)
         return Redirect(f"/r/{view.id}?token={view.manage_token}&new=1", status_code=303)
 
-    @get("/m/{code:str}")
+    @get("/m/{code:str}", opt={"access": "participant_link"})
     async def short_link(self, code: FromPath[str], gateway: NamedDependency[Gateway]) -> Redirect:
         """A mail's short link: to the private page its code stands for (the long link works too)."""
         target = await gateway.call(Registration.SHORT_LINK, OpenShortLink(code=code), ShortLinkTarget)
         return Redirect(f"/r/{target.registration_id}?token={target.token}", status_code=303)
 
-    @get("/r/{registration_id:str}")
+    @get("/r/{registration_id:str}", opt={"access": "participant_link"})
     async def registration(
         self,
         request: Request[Any, Any, Any],
@@ -198,7 +199,7 @@ class PublicPages(Controller):
         refused = form_refusals(error, language_of(request))
         return await self._registration_page(request, gateway, registration_id, token, refused, values)
 
-    @get("/r/{registration_id:str}/cancel")
+    @get("/r/{registration_id:str}/cancel", opt={"access": "participant_link"})
     async def cancel_confirmation(
         self,
         request: Request[Any, Any, Any],
@@ -214,7 +215,7 @@ class PublicPages(Controller):
         spec = await gateway.event(view.event, include_unpublished=True)
         return render(request, "public/cancel.html", event=spec, registration=view, command_id=uuid.uuid4().hex)
 
-    @post("/r/{registration_id:str}/cancel")
+    @post("/r/{registration_id:str}/cancel", opt={"access": "participant_link"})
     async def cancel(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
     ) -> Response[Any]:
@@ -228,7 +229,7 @@ class PublicPages(Controller):
                 return await self._refused(request, gateway, registration_id, token, error)
         return Redirect(f"/r/{registration_id}?token={token}", status_code=303)
 
-    @post("/r/{registration_id:str}/claim")
+    @post("/r/{registration_id:str}/claim", opt={"access": "participant_link"})
     async def claim(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
     ) -> Response[Any]:
@@ -241,7 +242,7 @@ class PublicPages(Controller):
             return await self._refused(request, gateway, registration_id, token, error)
         return Redirect(f"/r/{registration_id}?token={token}&new=1", status_code=303)
 
-    @post("/r/{registration_id:str}/answers")
+    @post("/r/{registration_id:str}/answers", opt={"access": "participant_link"})
     async def update_answers(
         self, request: Request[Any, Any, Any], registration_id: FromPath[str], gateway: NamedDependency[Gateway]
     ) -> Response[Any]:

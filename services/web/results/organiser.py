@@ -11,7 +11,6 @@ from litestar.response import Redirect
 from schemas.publishing import PublishResults, Results, WithdrawResults
 from schemas.subjects import Publishing
 from services.kit.client import ServiceError
-from services.web.auth import organiser_guard
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
@@ -21,7 +20,8 @@ from services.web.rendering import language_of, render
 class ResultsAdmin(Controller):
     path = "/organiser/e/{slug:str}/results"
     include_in_schema = False
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "jury"}
 
     @get("/")
     async def page(

@@ -15,6 +15,7 @@ from services.web.rendering import render
 
 
 class ResultsPages(Controller):
+    opt = {"access": "public"}
     include_in_schema = False
 
     @get("/e/{slug:str}/results")

@@ -12,7 +12,6 @@ from litestar.response import Redirect
 from schemas.subjects import Teams
 from schemas.teams import CreateTeam, DisbandTeam, JoinTeam, LeaveTeam, Membership, TeamList
 from services.kit.client import ServiceError
-from services.web.auth import organiser_guard
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
@@ -33,7 +32,8 @@ SUBJECTS: dict[type, str] = {
 class OrganiserTeams(Controller):
     path = "/organiser/e/{slug:str}/teams"
     include_in_schema = False
-    guards = [organiser_guard]
+    # Who may use these pages (services/web/access.py); a handler may say otherwise.
+    opt = {"access": "organiser"}
 
     async def _page(
         self,

@@ -113,7 +113,7 @@ class TeamPages(Controller):
             values=values or {},
         )
 
-    @get("/r/{registration_id:str}/team")
+    @get("/r/{registration_id:str}/team", opt={"access": "participant_link"})
     async def show(
         self,
         request: Request[Any, Any, Any],
@@ -147,7 +147,7 @@ class TeamPages(Controller):
             return await self._page(request, gateway, registration_id, token, errors, values, refused.status)
         return Redirect(f"/r/{registration_id}/team?{_query(token, language, done=done)}", status_code=303)
 
-    @post("/r/{registration_id:str}/team/create")
+    @post("/r/{registration_id:str}/team/create", opt={"access": "participant_link"})
     async def create(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], registration_id: FromPath[str]
     ) -> Response[Any]:
@@ -156,7 +156,7 @@ class TeamPages(Controller):
 
         return await self._send(request, gateway, registration_id, make, "created")
 
-    @post("/r/{registration_id:str}/team/join")
+    @post("/r/{registration_id:str}/team/join", opt={"access": "participant_link"})
     async def join(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], registration_id: FromPath[str]
     ) -> Response[Any]:
@@ -183,7 +183,7 @@ class TeamPages(Controller):
 
         return await self._send(request, gateway, registration_id, make, "joined", "code" if by_code else "_form")
 
-    @post("/r/{registration_id:str}/team/leave")
+    @post("/r/{registration_id:str}/team/leave", opt={"access": "participant_link"})
     async def leave(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], registration_id: FromPath[str]
     ) -> Response[Any]:
@@ -195,7 +195,7 @@ class TeamPages(Controller):
 
     # --- the public list ---
 
-    @get("/e/{slug:str}/teams")
+    @get("/e/{slug:str}/teams", opt={"access": "public"})
     async def public(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[str]:
