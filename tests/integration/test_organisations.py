@@ -221,3 +221,29 @@ async def test_a_removed_door_volunteer_is_refused_at_once(demo: Web, http: http
     assert (await http.get(f"/organiser/e/{HACKATHON}/checkin", headers=headers)).status_code == 404
     dashboard = await http.get("/organiser/", headers=headers)
     assert dashboard.status_code == 200 and f"/organiser/e/{HACKATHON}" not in dashboard.text
+
+
+async def test_those_who_run_perche_make_an_organisation_with_its_first_owner(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    await school_b(demo.nats_url)
+    csrf = await logged_in(http)
+    listed = await http.get("/organiser/organisations/")
+    assert listed.status_code == 200 and 'id="o-ecole-b"' in listed.text and 'id="o-perche"' in listed.text
+    form = {"_csrf_token": csrf, "command_id": "new-org-1", "name": "École du Nord", "owner": "nord@example.org"}
+    # A slug that cannot be one, then one already taken: said next to the field, nothing made.
+    bad = await http.post("/organiser/organisations/", data={**form, "slug": "Nord !"})
+    assert bad.status_code == 422 and 'id="err-slug"' in bad.text
+    taken = await http.post("/organiser/organisations/", data={**form, "slug": "ecole-b"})
+    assert taken.status_code == 422 and "Une organisation a déjà cet identifiant" in taken.text
+    unnamed = await http.post("/organiser/organisations/", data={**form, "name": ""})
+    assert unnamed.status_code == 422 and 'id="err-name"' in unnamed.text
+    assert 'id="o-ecole-du-nord"' not in (await http.get("/organiser/organisations/")).text
+    made = await http.post("/organiser/organisations/", data=form)
+    assert made.status_code == 303 and made.headers["location"] == "/organiser/o/ecole-du-nord/members?done=1"
+    members = await http.get("/organiser/o/ecole-du-nord/members")
+    assert members.status_code == 200 and "nord@example.org" in members.text
+    # Another organisation's owner does not run Perche: the page is not theirs.
+    async with httpx.AsyncClient(base_url=demo.url, timeout=10) as other:
+        assert (await send_login(other, await login_token(other), OWNER_B, PASSWORD, {})).status_code == 303
+        assert (await other.get("/organiser/organisations/")).status_code == 404
