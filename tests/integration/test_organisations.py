@@ -15,7 +15,13 @@ from schemas.catalog import (
     OrganiserReply,
     SessionValid,
 )
-from schemas.organisations import DefineOrganisation, GrantMember, Membership, OrganisationChanged
+from schemas.organisations import (
+    ChangeOrganisationSettings,
+    DefineOrganisation,
+    GrantMember,
+    Membership,
+    OrganisationChanged,
+)
 from schemas.subjects import Catalog
 from services.catalog.service import organiser_id
 from services.kit.client import call
@@ -151,10 +157,15 @@ async def test_the_session_check_says_the_persons_roles_and_whether_two_step_log
             Membership(organisation="perche", role="jury_coordinator"),
         ]
         assert valid.require_two_step is True  # asked by the default organisation, which they now belong to
+        # Meanwhile a session made without a code opens only the page that turns two-step login on.
+        token = (await http.post("/api/v1/auth/token", json={"email": OWNER_B, "password": PASSWORD})).json()["token"]
+        held = await http.get("/organiser/", headers={"Authorization": f"Bearer {token}"})
+        assert held.status_code == 303 and held.headers["location"] == "/organiser/account/two-step"
+        off = ChangeOrganisationSettings(command_id="two-step-off-1", organisation="perche", require_two_step=False)
+        await call(nc, Catalog.CHANGE_ORGANISATION_SETTINGS, off, OrganisationChanged)
     finally:
         await nc.drain()
     # A jury coordinator's dashboard links to the jury and the results, not to the event or its door.
-    token = (await http.post("/api/v1/auth/token", json={"email": OWNER_B, "password": PASSWORD})).json()["token"]
     dashboard = await http.get("/organiser/", headers={"Authorization": f"Bearer {token}"})
     assert f"/organiser/e/{HACKATHON}/jury" in dashboard.text
     assert f'href="/organiser/e/{HACKATHON}"' not in dashboard.text
@@ -178,7 +189,7 @@ async def test_someone_in_two_organisations_creates_an_event_in_the_one_they_cho
     form = await http.get("/organiser/new")
     assert 'name="organisation"' in form.text and '<option value="ecole-b">' in form.text
     made = await http.post(
-        "/organiser/new",
+        "/organiser/new/toml",
         data={"_csrf_token": csrf, "command_id": "create-in-b-1", "definition": NEW_EVENT, "organisation": "ecole-b"},
     )
     assert made.status_code == 303, made.text
@@ -191,7 +202,7 @@ async def test_someone_in_two_organisations_creates_an_event_in_the_one_they_cho
         await nc.drain()
     # Asking for an organisation one is not an organiser of creates nothing.
     refused = await http.post(
-        "/organiser/new",
+        "/organiser/new/toml",
         data={"_csrf_token": csrf, "command_id": "create-in-x-1", "definition": NEW_EVENT, "organisation": "ailleurs"},
     )
     assert refused.status_code == 404
