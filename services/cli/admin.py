@@ -25,9 +25,11 @@ from services.kit.connection import connect
 from services.kit.settings import Settings
 
 
-async def load_events(nats_url: str, paths: list[Path], organisation: str | None = None) -> int:
+async def load_events(nats_url: str, paths: list[Path], organisation: str | None = None, only_new: bool = False) -> int:
     """Send each file to the catalog; returns how many files were refused. The file is only decoded
-    here (schemas); the catalog's own rules refuse the rest, as they do for the editor and the API."""
+    here (schemas); the catalog's own rules refuse the rest, as they do for the editor and the API.
+    `only_new`: the files are seeds (`perche up`'s demo events): an event defined already, perhaps
+    changed since by its organisers, is left as it is."""
     nc = await connect(nats_url, "loader", attempts=3)
     failures = 0
     try:
@@ -40,7 +42,11 @@ async def load_events(nats_url: str, paths: list[Path], organisation: str | None
                     Catalog.DEFINE_EVENT,
                     # The text goes with it, so the editor shows the file's comments as written.
                     DefineEvent(
-                        command_id=uuid.uuid4().hex, spec=spec, source=kept_source(text), organisation=organisation
+                        command_id=uuid.uuid4().hex,
+                        spec=spec,
+                        source=kept_source(text),
+                        organisation=organisation,
+                        create_only=only_new,
                     ),
                     EventDefinedReply,
                 )
@@ -57,6 +63,9 @@ async def load_events(nats_url: str, paths: list[Path], organisation: str | None
                 failures += 1
                 continue
             except ServiceError as error:
+                if only_new and error.reply.key == "event_exists":
+                    print(f"{path}: event {spec.slug} kept as it is (defined already; `perche load` replaces it)")
+                    continue
                 field = f"field `{error.reply.field}`: " if error.reply.field else ""
                 print(f"error: {path}: {field}{error.reply.message}", file=sys.stderr)
                 failures += 1

@@ -89,7 +89,8 @@ async def up(args: argparse.Namespace) -> None:
         await running.start()
         demo = sorted(DEMO_EVENTS.glob("*.toml")) if not args.no_demo else []
         if demo:
-            await load_events(nats_url, demo)
+            # Seeds: a restart never undoes what organisers changed in these events since.
+            await load_events(nats_url, demo, only_new=True)
         await ensure_an_organiser(nats_url, settings)
         print(f"Perche is running on http://{args.host}:{args.port}  (organisers: /organiser/) — Ctrl-C to stop")
         await signalled

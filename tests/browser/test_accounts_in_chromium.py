@@ -37,6 +37,7 @@ WORDS = {
         "code": "Connexion en deux étapes",
         "replayed": "Ce code a déjà servi",
         "status": "Activée :",
+        "required": "Votre organisation demande la connexion en deux étapes",
     },
     "en": {
         "locale": "en-GB",
@@ -46,6 +47,7 @@ WORDS = {
         "code": "Two-step login",
         "replayed": "This code was already used",
         "status": "On:",
+        "required": "Your organisation requires two-step login",
     },
 }
 LINK = re.compile(r"https://perche\.example(/organiser/welcome/[A-Za-z0-9_-]+)")
@@ -176,6 +178,37 @@ async def test_an_organiser_turns_on_two_step_login_and_logs_in_again_with_a_cod
         await page.fill("#f-code", code_at(secret, confirmed + timedelta(seconds=30)))
         await page.click("button[type=submit]")
         await page.wait_for_url("**/organiser/")
+        assert ORGANISER_EMAIL in await page.inner_text(".bar")
+        page.guard.assert_clean()
+    finally:
+        await context.close()
+    assert errors == []
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_an_owner_requires_two_step_login_for_the_organisation_and_turns_it_on(
+    site: tuple[Web, Inbox], browser: Any, language: str
+) -> None:
+    web, _inbox = site
+    words = WORDS[language]
+    context, page, errors = await new_page(browser, language)
+    try:
+        await log_in(page, web.url)
+        await page.wait_for_url("**/organiser/")
+        await page.goto(f"{web.url}/organiser/o/perche/members")
+        await page.check("input[name=require_two_step]")
+        await page.click("form[action='/organiser/o/perche/settings'] button[type=submit]")
+        # From now on this session, made without a code, leads only to turning two-step login on.
+        await page.goto(f"{web.url}/organiser/")
+        await page.wait_for_url("**/organiser/account/two-step")
+        assert words["required"] in await page.inner_text("#two-step-required")
+        secret = (await page.inner_text("#two-step-secret")).replace(" ", "")
+        await page.fill("#f-code", code_at(secret, datetime.now(UTC)))
+        await page.click("form[action='/organiser/account/two-step'] button[type=submit]")
+        assert words["on"] in await page.inner_text("h1")
+        # This browser's new session was made with the code: the dashboard opens again.
+        await page.goto(f"{web.url}/organiser/")
+        assert page.url.endswith("/organiser/")
         assert ORGANISER_EMAIL in await page.inner_text(".bar")
         page.guard.assert_clean()
     finally:

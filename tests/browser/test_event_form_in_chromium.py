@@ -9,7 +9,7 @@ from schemas.catalog import EventReply, GetEvent
 from schemas.subjects import Catalog
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
-from tests.browser.test_registration_in_chromium import login
+from tests.browser.test_registration_in_chromium import login, screenshot
 from tests.conftest import Web
 
 MESSAGES = {
@@ -97,6 +97,7 @@ async def test_an_organiser_creates_an_open_day_with_forms_only(demo: Web, page:
     assert not await is_stored(demo, slug)
 
     await page.fill(by_id("f-questions[0].choices"), "À pied\nEn car")
+    await screenshot(page, f"event-form-{lang}")
     await press(page, "save")
     assert page.url == f"{demo.url}/organiser/e/{slug}?saved=1"
     title = {"fr": "Portes ouvertes de l'école", "en": "The school's open day"}[lang]

@@ -9,6 +9,7 @@ from schemas.catalog import CreateOrganiser, OrganiserReply
 from schemas.subjects import Catalog
 from services.kit.client import call
 from services.kit.connection import connect
+from tests.browser.test_registration_in_chromium import screenshot
 from tests.conftest import HACKATHON, ORGANISER_EMAIL, ORGANISER_PASSWORD, Web
 
 pytestmark = pytest.mark.browser
@@ -59,6 +60,7 @@ async def test_an_owner_adds_a_door_volunteer_who_sees_only_the_check_in_page(
         await page.check(f"#f-events input[value='{HACKATHON}']")
         await page.click("#add-member button[type=submit]")
         assert door in await page.inner_text("table")
+        await screenshot(page, f"members-{language}")
         await page.click(".bar button[type=submit]")  # log out
 
         await log_in(page, demo.url, door, DOOR_PASSWORD)

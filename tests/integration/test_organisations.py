@@ -15,7 +15,13 @@ from schemas.catalog import (
     OrganiserReply,
     SessionValid,
 )
-from schemas.organisations import DefineOrganisation, GrantMember, Membership, OrganisationChanged
+from schemas.organisations import (
+    ChangeOrganisationSettings,
+    DefineOrganisation,
+    GrantMember,
+    Membership,
+    OrganisationChanged,
+)
 from schemas.subjects import Catalog
 from services.catalog.service import organiser_id
 from services.kit.client import call
@@ -151,10 +157,15 @@ async def test_the_session_check_says_the_persons_roles_and_whether_two_step_log
             Membership(organisation="perche", role="jury_coordinator"),
         ]
         assert valid.require_two_step is True  # asked by the default organisation, which they now belong to
+        # Meanwhile a session made without a code opens only the page that turns two-step login on.
+        token = (await http.post("/api/v1/auth/token", json={"email": OWNER_B, "password": PASSWORD})).json()["token"]
+        held = await http.get("/organiser/", headers={"Authorization": f"Bearer {token}"})
+        assert held.status_code == 303 and held.headers["location"] == "/organiser/account/two-step"
+        off = ChangeOrganisationSettings(command_id="two-step-off-1", organisation="perche", require_two_step=False)
+        await call(nc, Catalog.CHANGE_ORGANISATION_SETTINGS, off, OrganisationChanged)
     finally:
         await nc.drain()
     # A jury coordinator's dashboard links to the jury and the results, not to the event or its door.
-    token = (await http.post("/api/v1/auth/token", json={"email": OWNER_B, "password": PASSWORD})).json()["token"]
     dashboard = await http.get("/organiser/", headers={"Authorization": f"Bearer {token}"})
     assert f"/organiser/e/{HACKATHON}/jury" in dashboard.text
     assert f'href="/organiser/e/{HACKATHON}"' not in dashboard.text
@@ -178,7 +189,7 @@ async def test_someone_in_two_organisations_creates_an_event_in_the_one_they_cho
     form = await http.get("/organiser/new")
     assert 'name="organisation"' in form.text and '<option value="ecole-b">' in form.text
     made = await http.post(
-        "/organiser/new",
+        "/organiser/new/toml",
         data={"_csrf_token": csrf, "command_id": "create-in-b-1", "definition": NEW_EVENT, "organisation": "ecole-b"},
     )
     assert made.status_code == 303, made.text
@@ -191,7 +202,7 @@ async def test_someone_in_two_organisations_creates_an_event_in_the_one_they_cho
         await nc.drain()
     # Asking for an organisation one is not an organiser of creates nothing.
     refused = await http.post(
-        "/organiser/new",
+        "/organiser/new/toml",
         data={"_csrf_token": csrf, "command_id": "create-in-x-1", "definition": NEW_EVENT, "organisation": "ailleurs"},
     )
     assert refused.status_code == 404
@@ -221,3 +232,29 @@ async def test_a_removed_door_volunteer_is_refused_at_once(demo: Web, http: http
     assert (await http.get(f"/organiser/e/{HACKATHON}/checkin", headers=headers)).status_code == 404
     dashboard = await http.get("/organiser/", headers=headers)
     assert dashboard.status_code == 200 and f"/organiser/e/{HACKATHON}" not in dashboard.text
+
+
+async def test_those_who_run_perche_make_an_organisation_with_its_first_owner(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    await school_b(demo.nats_url)
+    csrf = await logged_in(http)
+    listed = await http.get("/organiser/organisations/")
+    assert listed.status_code == 200 and 'id="o-ecole-b"' in listed.text and 'id="o-perche"' in listed.text
+    form = {"_csrf_token": csrf, "command_id": "new-org-1", "name": "École du Nord", "owner": "nord@example.org"}
+    # A slug that cannot be one, then one already taken: said next to the field, nothing made.
+    bad = await http.post("/organiser/organisations/", data={**form, "slug": "Nord !"})
+    assert bad.status_code == 422 and 'id="err-slug"' in bad.text
+    taken = await http.post("/organiser/organisations/", data={**form, "slug": "ecole-b"})
+    assert taken.status_code == 422 and "Une organisation a déjà cet identifiant" in taken.text
+    unnamed = await http.post("/organiser/organisations/", data={**form, "name": ""})
+    assert unnamed.status_code == 422 and 'id="err-name"' in unnamed.text
+    assert 'id="o-ecole-du-nord"' not in (await http.get("/organiser/organisations/")).text
+    made = await http.post("/organiser/organisations/", data=form)
+    assert made.status_code == 303 and made.headers["location"] == "/organiser/o/ecole-du-nord/members?done=1"
+    members = await http.get("/organiser/o/ecole-du-nord/members")
+    assert members.status_code == 200 and "nord@example.org" in members.text
+    # Another organisation's owner does not run Perche: the page is not theirs.
+    async with httpx.AsyncClient(base_url=demo.url, timeout=10) as other:
+        assert (await send_login(other, await login_token(other), OWNER_B, PASSWORD, {})).status_code == 303
+        assert (await other.get("/organiser/organisations/")).status_code == 404

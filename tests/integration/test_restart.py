@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 
 from services.cli.hosting import backend_services
@@ -140,6 +141,10 @@ def alive(pid: int) -> bool:
     return status.exists() and "\nState:\tZ" not in status.read_text()
 
 
+# What perche up prints once the demo events and the organiser are in place.
+READY = "Perche is running on"
+
+
 class PercheUp:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -162,9 +167,17 @@ class PercheUp:
             "--port",
             str(self.port),
         ]
-        with (self.data_dir.parent / "up.log").open("ab") as log:
+        log_path = self.data_dir.parent / "up.log"
+        ready_before = log_path.read_text().count(READY) if log_path.exists() else 0
+        with log_path.open("ab") as log:
             process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         wait_healthy(self.url, process)
+        # Healthy is the services answering; the demo events and the organiser come just after.
+        deadline = time.monotonic() + 30
+        while log_path.read_text().count(READY) == ready_before:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"perche up never said it was running:\n{log_path.read_text()}")
+            time.sleep(0.05)
         return process
 
     def ctrl_c(self, process: subprocess.Popen[bytes]) -> int:
@@ -190,6 +203,19 @@ def test_perche_up_stops_cleanly_on_ctrl_c_and_starts_again_with_the_data(tmp_pa
         # perche up loaded the demo events moved ahead of today, as the tests do (PERCHE_EVENTS_DIR).
         hackathon = httpx.get(f"{up.url}/api/v1/events/{HACKATHON}").json()
         assert hackathon["starts_at"] == f"{demo_event(HACKATHON).starts_at:%Y-%m-%dT%H:%M:%SZ}"
+        # An organiser changes the demo event; the next start must not undo it.
+        login = httpx.post(
+            f"{up.url}/api/v1/auth/token", json={"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD}
+        )
+        changed = httpx.put(
+            f"{up.url}/api/v1/events/{HACKATHON}",
+            json={
+                **msgspec.to_builtins(demo_event(HACKATHON)),
+                "title": "Hackathon du comice, édition changée",
+            },
+            headers={"Authorization": f"Bearer {login.json()['token']}"},
+        )
+        assert changed.status_code == 200, changed.text
     finally:
         code = up.ctrl_c(first)
     assert code == 0
@@ -210,6 +236,10 @@ def test_perche_up_stops_cleanly_on_ctrl_c_and_starts_again_with_the_data(tmp_pa
         listed = httpx.get(f"{up.url}/api/v1/events/{HACKATHON}/registrations", headers=headers).json()
         assert [r["name"] for r in listed] == ["Marc"]  # the demo events were loaded again, not duplicated
         assert [e["slug"] for e in httpx.get(f"{up.url}/api/v1/events").json()] == [HACKATHON, ROUND_TABLE]
+        # The demo files are seeds: the organiser's change stands after the restart.
+        assert (
+            httpx.get(f"{up.url}/api/v1/events/{HACKATHON}").json()["title"] == "Hackathon du comice, édition changée"
+        )
     finally:
         assert up.ctrl_c(again) == 0
     assert nats_servers_storing_in(up.data_dir) == []

@@ -200,20 +200,8 @@ class OrganisationPages(Controller):
         values: dict[str, Any],
         status: int = 200,
     ) -> Response[str]:
-        detail, events = await self._detail(gateway, org)
-        return render(
-            request,
-            "organiser/members.html",
-            status,
-            organiser=request.state.organiser,
-            detail=detail,
-            events=events,
-            roles=_roles(request),
-            errors=errors,
-            values=values,
-            done=request.query_params.get("done"),
-            new_id=lambda: uuid.uuid4().hex,
-        )
+        done = request.query_params.get("done")
+        return await self._page(request, gateway, org, "members", errors, values, status, done=done)
 
     async def _tokens_page(
         self,
@@ -225,10 +213,24 @@ class OrganisationPages(Controller):
         shown: str | None,
         status: int = 200,
     ) -> Response[str]:
+        return await self._page(request, gateway, org, "tokens", errors, values, status, shown=shown)
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        org: str,
+        page: str,
+        errors: dict[str, str],
+        values: dict[str, Any],
+        status: int,
+        **extra: Any,
+    ) -> Response[str]:
+        """An owner's page of the organisation, with what was typed and why it was refused."""
         detail, events = await self._detail(gateway, org)
         return render(
             request,
-            "organiser/tokens.html",
+            f"organiser/{page}.html",
             status,
             organiser=request.state.organiser,
             detail=detail,
@@ -236,8 +238,8 @@ class OrganisationPages(Controller):
             roles=_roles(request),
             errors=errors,
             values=values,
-            shown=shown,
             new_id=lambda: uuid.uuid4().hex,
+            **extra,
         )
 
 
