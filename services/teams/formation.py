@@ -352,7 +352,6 @@ class _Search:
             self.apart[ib].append(ia)
         self.team_of_block = [-1] * len(self.blocks)
         self.members: list[list[int]] = [[] for _ in range(k)]  # block ids per team
-        self.coder_rule = pool.coders >= k
 
     # --- moving blocks ---
 
@@ -384,7 +383,8 @@ class _Search:
         s = self.state.size[t]
         lo, hi = self.problem.min_size, self.problem.max_size
         size = (lo - s if s < lo else 0) + (s - hi if s > hi else 0)
-        coder = 1 if self.coder_rule and s and not self.state.coders[t] else 0
+        # Counted even when there are too few coders: then as many teams as possible get one.
+        coder = 1 if s and not self.state.coders[t] else 0
         return 2 * size + coder
 
     # --- building ---
