@@ -176,3 +176,18 @@ def test_the_worst_team_counts_half_the_objective() -> None:
 def test_a_link_naming_nobody_is_a_malformed_problem() -> None:
     with pytest.raises(ValueError):
         form(Problem((person("ana"),), CHALLENGES, 1, 2, together=(("ana", "zoe"),)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_search_keeps_its_running_scores_equal_to_a_fresh_assessment(seed: int) -> None:
+    from services.teams.formation import _Pool, _Search, team_count
+
+    problem = random_problem(100 + seed)
+    pool = _Pool(problem)
+    k = team_count(len(problem.people), problem.min_size, problem.max_size)
+    assert k is not None
+    search = _Search(problem, pool, k, seed)
+    search.build()
+    search.improve(2000)
+    fresh = assess(problem, search.groups())
+    assert [round(search.state.score(t), 1) for t in range(k)] == [t.score for t in fresh.teams]
