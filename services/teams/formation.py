@@ -201,7 +201,7 @@ class _Teams:
         if self.fixed[t] >= 0 or not self.pool.challenges:
             return self.fixed[t]
         row = self.points[t]
-        return max(range(len(row)), key=row.__getitem__)
+        return row.index(max(row))
 
     def score(self, t: int) -> float:
         s = self.size[t]
@@ -351,7 +351,8 @@ class _Search:
             self.apart[ia].append(ib)
             self.apart[ib].append(ia)
         self.team_of_block = [-1] * len(self.blocks)
-        self.members: list[list[int]] = [[] for _ in range(k)]  # block ids per team
+        self.members: list[list[int]] = [[] for _ in range(k)]  # the movable blocks of each team
+        self.kept: list[list[int]] = [[] for _ in range(k)]  # the pinned ones
 
     # --- moving blocks ---
 
@@ -359,7 +360,7 @@ class _Search:
         for p in self.blocks[b]:
             self.state.add(t, p)
         self.team_of_block[b] = t
-        self.members[t].append(b)
+        (self.kept if self.pins[b] >= 0 else self.members)[t].append(b)
 
     def take(self, b: int) -> int:
         t = self.team_of_block[b]
@@ -487,8 +488,7 @@ class _Search:
             tb = rng.randrange(k - 1)
             if tb >= ta:
                 tb += 1
-            ours = [b for b in self.members[ta] if self.pins[b] < 0]
-            theirs = [b for b in self.members[tb] if self.pins[b] < 0]
+            ours, theirs = self.members[ta], self.members[tb]
             swap = bool(ours and theirs) and rng.random() < 0.5
             if swap:
                 ba, bb = ours[rng.randrange(len(ours))], theirs[rng.randrange(len(theirs))]
@@ -510,7 +510,7 @@ class _Search:
             sa, sb = state.score(ta), state.score(tb)
             old_a, old_b = scores[ta], scores[tb]
             new_total = total - old_a - old_b + sa + sb
-            other = lowest_team(ta, tb)
+            other = lowest_team(ta, tb) if worst in (ta, tb) else worst
             new_min = min(sa, sb, scores[other] if other >= 0 else sa)
             old_value = scores[worst] + total / k
             new_value = new_min + new_total / k
@@ -521,7 +521,8 @@ class _Search:
                 heappush(heap, (sa, version[ta], ta))
                 heappush(heap, (sb, version[tb], tb))
                 total, penalty = new_total, new_penalty
-                worst = lowest_team(-1, -1)
+                lower = ta if sa <= sb else tb
+                worst = other if other >= 0 and scores[other] <= scores[lower] else lower
             else:
                 for b, _ in moved:
                     self.take(b)
@@ -532,7 +533,7 @@ class _Search:
         ids = [p.id for p in self.pool.people]
         out = []
         for t in range(self.k):
-            blocks = sorted(self.members[t], key=lambda b: self.blocks[b][0])
+            blocks = sorted(self.kept[t] + self.members[t], key=lambda b: self.blocks[b][0])
             out.append([ids[p] for b in blocks for p in self.blocks[b]])
         return out
 
