@@ -380,6 +380,11 @@ class _Search:
                     n += 1
         return n
 
+    def size_excess(self, t: int, change: int) -> int:
+        s = self.state.size[t] + change
+        lo, hi = self.problem.min_size, self.problem.max_size
+        return (lo - s if s < lo else 0) + (s - hi if s > hi else 0)
+
     def team_penalty(self, t: int) -> int:
         s = self.state.size[t]
         lo, hi = self.problem.min_size, self.problem.max_size
@@ -499,8 +504,18 @@ class _Search:
                 moved = [(theirs[rng.randrange(len(theirs))], ta)]
             else:
                 continue
-            before_pen = self.team_penalty(ta) + self.team_penalty(tb)
             before_clash = sum(self.clashes(b, self.team_of_block[b]) for b, _ in moved)
+            if not swap:
+                # A move that takes a team out of its bounds by more than the coders and the
+                # "apart" links it could mend is refused without being tried: with teams at
+                # their largest, most moves are of this kind.
+                b, to = moved[0]
+                grown = self.size_excess(to, len(self.blocks[b])) - self.size_excess(to, 0)
+                shrunk = self.size_excess(self.team_of_block[b], -len(self.blocks[b]))
+                shrunk -= self.size_excess(self.team_of_block[b], 0)
+                if 2 * (grown + shrunk) > 2 + 2 * before_clash:
+                    continue
+            before_pen = self.team_penalty(ta) + self.team_penalty(tb)
             origins = [(b, self.take(b)) for b, _ in moved]
             for b, t in moved:
                 self.put(b, t)
