@@ -141,7 +141,7 @@ def explain(facts: TeamFacts, lang: str) -> str:
             parts.append(f"{facts.kept} déjà dans l'équipe")
     else:
         parts = [
-            f"{facts.coders} who code",
+            f"{facts.coders} who code" if facts.coders != 1 else "1 who codes",
             f"{facts.domain_experts} domain expert{'s' if facts.domain_experts != 1 else ''}",
             f"mixed experience ({levels})" if len(facts.levels) > 1 else f"same experience ({levels})",
             f"{len(facts.skills)} skills",
