@@ -69,9 +69,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--event", default="hackathon-comice-2027")
     p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
 
+    p = sub.add_parser("teams", help="form balanced teams from a participants' CSV file")
+    teams = p.add_subparsers(dest="action", required=True)
+    c = teams.add_parser("form", help="teams for everyone in the file: JSON on stdout, a summary on stderr")
+    c.add_argument(
+        "file", type=Path, help="header: name,email,skills,codes,experience,challenges,together_with,not_with"
+    )
+    c.add_argument("--min", dest="min_size", type=int, required=True)
+    c.add_argument("--max", dest="max_size", type=int, required=True)
+    c.add_argument("--seed", type=int, default=0, help="the same file and seed give the same teams")
+    c.add_argument("--lang", choices=["fr", "en"], default="fr", help="language of the summary on stderr")
+    c.add_argument("--domain-skill", action="append", default=None, help="a skill that makes a domain expert")
+
     p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
-    p.add_argument("what", choices=["registration", "ical"])
+    p.add_argument("what", choices=["registration", "ical", "teams"])
     p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument(
+        "--solver-seconds", type=float, default=20.0, help="teams only: the exact solver's limit per instance"
+    )
 
     args = parser.parse_args(argv)
     if args.command in ("load", "organiser", "organisation", "demo-day") and args.nats_url is None:
@@ -99,6 +114,15 @@ def main(argv: list[str] | None = None) -> int:
             from services.cli.demo_day import demo_day
 
             print(asyncio.run(demo_day(args.nats_url, args.event)))
+        elif args.command == "teams":
+            from services.cli.teams import DOMAIN_SKILLS, run_teams_form
+
+            skills = tuple(args.domain_skill) if args.domain_skill else DOMAIN_SKILLS
+            return run_teams_form(args.file, args.min_size, args.max_size, args.seed, args.lang, skills)
+        elif args.command == "bench" and args.what == "teams":
+            from services.bench.teams import run_bench_teams
+
+            return run_bench_teams(args.solver_seconds)
         elif args.command == "bench" and args.what == "ical":
             from services.bench.ical import run_bench_ical
 
