@@ -70,8 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
 
     p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
-    p.add_argument("what", choices=["registration", "ical"])
+    p.add_argument("what", choices=["registration", "ical", "judging"])
     p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--runs", type=int, default=30, help="judging only: simulated hackathons per scenario")
+
+    p = sub.add_parser("judging", help="the jury's standings")
+    jud = p.add_subparsers(dest="action", required=True)
+    c = jud.add_parser("rank", help="rank teams from a CSV of scores (juror,team,criterion,score), as JSON")
+    c.add_argument("scores", type=Path)
+    c.add_argument("--weights", default=None, help="e.g. impact=3,feasibility=2,pitch=1 (default: 1 each)")
+    c.add_argument("--max", default=None, help="e.g. pitch=5 (default: every criterion out of 10)")
 
     args = parser.parse_args(argv)
     if args.command in ("load", "organiser", "organisation", "demo-day") and args.nats_url is None:
@@ -99,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
             from services.cli.demo_day import demo_day
 
             print(asyncio.run(demo_day(args.nats_url, args.event)))
+        elif args.command == "judging":
+            from services.cli.judging_rank import run_rank
+
+            return run_rank(args.scores, args.weights, args.max)
+        elif args.command == "bench" and args.what == "judging":
+            from services.bench.judging import run_bench_judging
+
+            return run_bench_judging(args.runs)
         elif args.command == "bench" and args.what == "ical":
             from services.bench.ical import run_bench_ical
 
