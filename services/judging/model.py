@@ -57,7 +57,7 @@ class Mark:
 class CriterionScale:
     id: str
     max_points: int
-    weight: int = 1
+    weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
