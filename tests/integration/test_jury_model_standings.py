@@ -53,6 +53,10 @@ async def test_the_standings_say_too_close_to_call_and_keep_the_raw_mean_beside(
     assert "Score corrigé / 100" in page and "Moyenne brute / 100" in page
     assert page.count("trop serré pour trancher") == 2 and "places 1 à 2" in page
     assert page.index("Les Trayeurs") < page.index("Météo Locale")
+    sheet = (await http.get(f"/api/v1/events/{HACKATHON}/standings.csv")).text.splitlines()
+    assert sheet[0].endswith(",score corrigé /100,places,jurés,moyenne brute /100,notes")
+    line = next(row for row in sheet if row.startswith("1,Les Trayeurs,"))  # equal first, by name after Circuit
+    assert line.endswith(f",{top['score']},1 à 2,2,{top['total']},8/8")
 
 
 async def test_published_results_follow_the_jury_models_order(jury: Jury, demo: Web, http: httpx.AsyncClient) -> None:
