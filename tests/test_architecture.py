@@ -17,6 +17,8 @@ SERVICES = ROOT / "services"
 SCHEMAS = ROOT / "schemas"
 KIT = "kit"
 COMPOSITION_ROOT = {"cli", "bench"}
+# Pure computations a command may run offline (no NATS, no state): `perche judging rank`.
+PURE_MODELS = ("services.judging.model",)
 SUBJECT = re.compile(r"^perche\.[a-z_]+\.(cmd|q|evt)\b")
 
 
@@ -203,11 +205,22 @@ def test_the_webs_shared_pieces_import_no_context() -> None:
 
 def test_the_perche_command_starts_services_but_borrows_none_of_their_code() -> None:
     """`perche` may start each service (its `service` module); anything else it needs (reading an
-    event file, checking one) comes from schemas and the kit, or is asked of the service over NATS."""
+    event file, checking one) comes from schemas and the kit, or is asked of the service over NATS.
+    The one exception is the jury model: pure arithmetic on scores, without NATS or state, which
+    `perche judging rank` runs on a file exactly as the judging service runs it on its stream."""
     offences = [
         f"{path.relative_to(ROOT)} imports {module}"
         for path in python_files(SERVICES / "cli")
         for module in imported_modules(path)
-        if service_of(module) not in (None, KIT, *COMPOSITION_ROOT) and module.split(".")[2:3] != ["service"]
+        if service_of(module) not in (None, KIT, *COMPOSITION_ROOT)
+        and module.split(".")[2:3] != ["service"]
+        and not module.startswith(PURE_MODELS)
     ]
     assert offences == []
+
+
+def test_the_pure_models_a_command_may_run_import_only_the_standard_library() -> None:
+    for name in PURE_MODELS:
+        path = ROOT / (name.replace(".", "/") + ".py")
+        outside = [m for m in imported_modules(path) if m.split(".")[0] not in sys.stdlib_module_names]
+        assert outside == [], name

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from schemas.catalog import Criterion, EventSpec
 from schemas.errors import Rejected, command_id_reused
@@ -26,7 +27,7 @@ from schemas.judging import (
     TeamToJudge,
 )
 from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
-from services.judging.model import CriterionScale, Mark
+from services.judging.model import CriterionScale, Mark, Placed
 from services.judging.model import rank as model_rank
 
 JudgingCommand = GiveScore | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
@@ -301,6 +302,12 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
     ]
 
 
+@lru_cache(maxsize=64)
+def _placed(marks: tuple[Mark, ...], scales: tuple[CriterionScale, ...], teams: tuple[str, ...]) -> list[Placed]:
+    """The model's places, fitted once for the same scores: every page and query asks for standings."""
+    return model_rank(list(marks), list(scales), list(teams))
+
+
 def _modelled(
     judging: EventJudging,
     spec: EventSpec,
@@ -316,7 +323,7 @@ def _modelled(
         if team in judging.teams and team in sheets.get(juror, set())
     ]
     scales = [CriterionScale(c.id, c.max_points, c.weight) for c in spec.criteria]
-    placed = {p.team: p for p in model_rank(marks, scales, sorted(judging.teams))}
+    placed = {p.team: p for p in _placed(tuple(marks), tuple(scales), tuple(sorted(judging.teams)))}
     by_team = {line[0].id: line for line in lines}
     out = []
     for team_id, p in placed.items():
