@@ -53,6 +53,9 @@ async def test_the_standings_say_too_close_to_call_and_keep_the_raw_mean_beside(
     assert "Score corrigé / 100" in page and "Moyenne brute / 100" in page
     assert page.count("trop serré pour trancher") == 2 and "places 1 à 2" in page
     assert page.index("Les Trayeurs") < page.index("Météo Locale")
+    english = html.unescape((await http.get(RESULTS + "/?lang=en")).text)
+    assert "Corrected score / 100" in english and "Raw mean / 100" in english
+    assert english.count("too close to call") == 2 and "places 1 to 2" in english
     sheet = (await http.get(f"/api/v1/events/{HACKATHON}/standings.csv")).text.splitlines()
     assert sheet[0].endswith(",score corrigé /100,places,jurés,moyenne brute /100,notes")
     line = next(row for row in sheet if row.startswith("1,Les Trayeurs,"))  # equal first, by name after Circuit
