@@ -144,6 +144,18 @@ class Standing(msgspec.Struct, frozen=True, kw_only=True):
     expected: int
     # What jurors wrote for the team, without their names.
     feedback: list[str] = []
+    # The jury model (services/judging/model.py), when the event uses it: the score an
+    # average juror of this jury would give, out of 100, which decides `rank`; `total`
+    # stays the weighted mean of the raw scores, shown beside it.
+    score: float | None = None
+    # Its standard error, and the best and worst places the scores allow.
+    error: float | None = None
+    rank_best: int | None = None
+    rank_worst: int | None = None
+    # A podium place the scores cannot settle: say so rather than invent an order.
+    too_close: bool = False
+    # How many jurors scored the team.
+    jurors: int = 0
 
 
 class JurorProgress(msgspec.Struct, frozen=True, kw_only=True):
@@ -158,6 +170,8 @@ class Standings(msgspec.Struct, frozen=True, kw_only=True, tag="standings"):
     closed: bool
     standings: list[Standing]
     jurors: list[JurorProgress]
+    # True when the ranks come from the jury model rather than from `total`.
+    model: bool = False
 
 
 # --- events (perche.judging.evt.<slug>.scores) ---

@@ -202,8 +202,9 @@ def test_the_webs_shared_pieces_import_no_context() -> None:
 
 
 # Pure algorithms (no NATS, no state) that a command runs offline on a file, exactly as the
-# service runs them: `perche teams form PARTICIPANTS.csv` needs no running Perche.
-OFFLINE_ALGORITHMS = {"services.teams.formation"}
+# service runs them: `perche teams form PARTICIPANTS.csv` and `perche judging rank SCORES.csv`
+# need no running Perche.
+OFFLINE_ALGORITHMS = {"services.teams.formation", "services.judging.model"}
 
 
 def test_the_perche_command_starts_services_but_borrows_none_of_their_code() -> None:
@@ -219,3 +220,12 @@ def test_the_perche_command_starts_services_but_borrows_none_of_their_code() -> 
         and not any(module == m or module.startswith(f"{m}.") for m in OFFLINE_ALGORITHMS)
     ]
     assert offences == []
+
+
+def test_the_pure_algorithms_a_command_may_run_import_only_the_standard_library_and_msgspec() -> None:
+    for name in sorted(OFFLINE_ALGORITHMS):
+        path = ROOT / (name.replace(".", "/") + ".py")
+        outside = [
+            m for m in imported_modules(path) if m.split(".")[0] not in sys.stdlib_module_names and m != "msgspec"
+        ]
+        assert outside == [], name

@@ -82,11 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--domain-skill", action="append", default=None, help="a skill that makes a domain expert")
 
     p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
-    p.add_argument("what", choices=["registration", "ical", "teams"])
+    p.add_argument("what", choices=["registration", "ical", "teams", "judging"])
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument(
         "--solver-seconds", type=float, default=20.0, help="teams only: the exact solver's limit per instance"
     )
+    p.add_argument("--runs", type=int, default=30, help="judging only: simulated hackathons per scenario")
+
+    p = sub.add_parser("judging", help="the jury's standings")
+    jud = p.add_subparsers(dest="action", required=True)
+    c = jud.add_parser("rank", help="rank teams from a CSV of scores (juror,team,criterion,score), as JSON")
+    c.add_argument("scores", type=Path)
+    c.add_argument("--weights", default=None, help="e.g. impact=3,feasibility=2,pitch=1 (default: 1 each)")
+    c.add_argument("--max", default=None, help="e.g. pitch=5 (default: every criterion out of 10)")
 
     args = parser.parse_args(argv)
     if args.command in ("load", "organiser", "organisation", "demo-day") and args.nats_url is None:
@@ -123,6 +131,14 @@ def main(argv: list[str] | None = None) -> int:
             from services.bench.teams import run_bench_teams
 
             return run_bench_teams(args.solver_seconds)
+        elif args.command == "judging":
+            from services.cli.judging_rank import run_rank
+
+            return run_rank(args.scores, args.weights, args.max)
+        elif args.command == "bench" and args.what == "judging":
+            from services.bench.judging import run_bench_judging
+
+            return run_bench_judging(args.runs)
         elif args.command == "bench" and args.what == "ical":
             from services.bench.ical import run_bench_ical
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from schemas.catalog import Criterion, EventSpec
 from schemas.errors import Rejected, command_id_reused
@@ -26,6 +27,8 @@ from schemas.judging import (
     TeamToJudge,
 )
 from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
+from services.judging.model import CriterionScale, Mark, Placed
+from services.judging.model import rank as model_rank
 
 JudgingCommand = GiveScore | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
 
@@ -281,6 +284,8 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
         for team in judging.teams.values()
     }
     totals = {team.id: _share(spec.criteria, results) for team, results, _, _ in lines}
+    if spec.jury_model and spec.criteria:
+        return _modelled(judging, spec, sheets, lines, totals, words)
     lines.sort(key=lambda line: (-totals[line[0].id], line[0].name.casefold()))
     return [
         Standing(
@@ -291,9 +296,58 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
             given=given,
             expected=expected,
             feedback=words[team.id],
+            jurors=len({j for j, t, _ in judging.scores if t == team.id and team.id in sheets.get(j, set())}),
         )
         for team, results, given, expected in lines
     ]
+
+
+@lru_cache(maxsize=64)
+def _placed(marks: tuple[Mark, ...], scales: tuple[CriterionScale, ...], teams: tuple[str, ...]) -> list[Placed]:
+    """The model's places, fitted once for the same scores: every page and query asks for standings."""
+    return model_rank(list(marks), list(scales), list(teams))
+
+
+def _modelled(
+    judging: EventJudging,
+    spec: EventSpec,
+    sheets: dict[str, set[str]],
+    lines: list[tuple[TeamToJudge, list[CriterionResult], int, int]],
+    totals: dict[str, float],
+    words: dict[str, list[str]],
+) -> list[Standing]:
+    """The standings in the jury model's order, each with its rank range, the raw mean beside it."""
+    marks = [
+        Mark(juror, team, criterion, float(score.points))
+        for (juror, team, criterion), score in sorted(judging.scores.items())
+        if team in judging.teams and team in sheets.get(juror, set())
+    ]
+    scales = [CriterionScale(c.id, c.max_points, c.weight) for c in spec.criteria]
+    placed = {p.team: p for p in _placed(tuple(marks), tuple(scales), tuple(sorted(judging.teams)))}
+    by_team = {line[0].id: line for line in lines}
+    out = []
+    for team_id, p in placed.items():
+        team, results, given, expected = by_team[team_id]
+        out.append(
+            Standing(
+                rank=p.rank,
+                team=team,
+                total=totals[team_id],
+                criteria=results,
+                given=given,
+                expected=expected,
+                feedback=words[team_id],
+                score=p.score,
+                error=p.error,
+                rank_best=p.best,
+                rank_worst=p.worst,
+                too_close=p.too_close,
+                jurors=p.jurors,
+            )
+        )
+    # Placed lists unscored teams last; among equals, by name as before.
+    out.sort(key=lambda s: (s.rank, s.team.name.casefold()))
+    return out
 
 
 def progress(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[JurorProgress]:

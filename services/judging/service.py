@@ -156,6 +156,7 @@ class JudgingService:
             event=spec.slug,
             closed=judging.closed,
             standings=standings(judging, spec, jurors),
+            model=spec.jury_model and bool(spec.criteria),
             jurors=progress(judging, spec, jurors),
         )
 

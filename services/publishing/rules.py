@@ -56,7 +56,14 @@ def decide_publish(spec: EventSpec, standings: Standings, command: PublishResult
     if not scored:
         raise Rejected("conflict", "No team has been scored yet", key="results_nothing_scored")
     lines = [
-        ResultLine(rank=s.rank, team=s.team.id, team_name=s.team.name, challenge=s.team.challenge, total=s.total)
+        # The jury model's score when it ranked the teams, so the published order and scores agree.
+        ResultLine(
+            rank=s.rank,
+            team=s.team.id,
+            team_name=s.team.name,
+            challenge=s.team.challenge,
+            total=s.total if s.score is None else s.score,
+        )
         for s in scored
     ]
     return ResultsPublished(

@@ -183,6 +183,15 @@ def test_a_blank_form_becomes_an_open_day_once_filled_in() -> None:
     assert isinstance(spec, EventSpec)
     assert (spec.kind, spec.starts_at, spec.categories[0].capacity) == ("open_day", datetime(2031, 9, 20, 10), 40)
     assert spec.categories[0].public and spec.categories[0].default and not spec.published
+    assert spec.jury_model  # the jury model ranks by default, from the form as from a file
+
+
+def test_the_jury_model_can_be_turned_off_and_on_again_from_the_form() -> None:
+    without = msgspec.structs.replace(EVERY_FIELD, jury_model=False)
+    form = form_of(without)
+    assert form["jury_model"] is False
+    assert spec_of(read_form(posted(form)), without) == without
+    assert spec_of(read_form(posted({**form, "jury_model": True})), without) == EVERY_FIELD
 
 
 def problem(form: dict[str, Any], stored: EventSpec | None = EVERY_FIELD) -> FormProblem:

@@ -53,6 +53,7 @@ TOP: dict[str, Widget] = {
     "purge_after_days": "int",
     "team_max_size": "int",
     "normalise_jurors": "bool",
+    "jury_model": "bool",
 }
 VENUE: dict[str, Widget] = {"name": "text", "address": "text"}
 ROWS: dict[str, dict[str, Widget]] = {
@@ -122,6 +123,8 @@ def blank_form() -> dict[str, Any]:
     form = _empty()
     form.update(kind="open_day", timezone="Europe/Paris", waitlist_offer_hours="48", purge_after_days="180")
     form["team_max_size"] = "5"
+    # On by default, as in an event file; an unticked box posts nothing, so only a new form sets it.
+    form["jury_model"] = True
     form["categories"] = [{**_empty_row("categories"), **NEW_ROW["categories"], "id": "public", "default": True}]
     return form
 
