@@ -170,7 +170,7 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     # before averaging, which is fairer when teams face different panels.
     normalise_jurors: bool = False
     # Rank teams with the jury model: each juror's severity and spread fitted together with
-    # the teams' quality (services/judging/model.py); the raw means stay beside it.
+    # the teams' quality (services/kit/jury_model.py); the raw means stay beside it.
     jury_model: bool = True
     # The agenda the schedule service starts from; times are local to `timezone` like the rest.
     rooms: list[RoomSpec] = []

@@ -144,7 +144,7 @@ class Standing(msgspec.Struct, frozen=True, kw_only=True):
     expected: int
     # What jurors wrote for the team, without their names.
     feedback: list[str] = []
-    # The jury model (services/judging/model.py), when the event uses it: the score an
+    # The jury model (services/kit/jury_model.py), when the event uses it: the score an
     # average juror of this jury would give, out of 100, which decides `rank`; `total`
     # stays the weighted mean of the raw scores, shown beside it.
     score: float | None = None

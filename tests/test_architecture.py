@@ -201,29 +201,27 @@ def test_the_webs_shared_pieces_import_no_context() -> None:
     assert offences == []
 
 
-# Pure algorithms (no NATS, no state) that a command runs offline on a file, exactly as the
-# service runs them: `perche teams form PARTICIPANTS.csv` and `perche judging rank SCORES.csv`
-# need no running Perche.
-OFFLINE_ALGORITHMS = {"services.teams.formation", "services.judging.model"}
+# Pure algorithms in the kit (no NATS, no state), which the services and the `perche` command
+# both run: `perche teams form PARTICIPANTS.csv` and `perche judging rank SCORES.csv` need no
+# running Perche.
+KIT_ALGORITHMS = {"services.kit.team_formation", "services.kit.jury_model"}
 
 
 def test_the_perche_command_starts_services_but_borrows_none_of_their_code() -> None:
     """`perche` may start each service (its `service` module); anything else it needs (reading an
-    event file, checking one) comes from schemas and the kit, or is asked of the service over NATS,
-    except the pure algorithms it runs offline on a file (OFFLINE_ALGORITHMS)."""
+    event file, checking one, forming teams from a file) comes from schemas and the kit, or is asked
+    of the service over NATS."""
     offences = [
         f"{path.relative_to(ROOT)} imports {module}"
         for path in python_files(SERVICES / "cli")
         for module in imported_modules(path)
-        if service_of(module) not in (None, KIT, *COMPOSITION_ROOT)
-        and module.split(".")[2:3] != ["service"]
-        and not any(module == m or module.startswith(f"{m}.") for m in OFFLINE_ALGORITHMS)
+        if service_of(module) not in (None, KIT, *COMPOSITION_ROOT) and module.split(".")[2:3] != ["service"]
     ]
     assert offences == []
 
 
-def test_the_pure_algorithms_a_command_may_run_import_only_the_standard_library_and_msgspec() -> None:
-    for name in sorted(OFFLINE_ALGORITHMS):
+def test_the_kits_algorithms_import_only_the_standard_library_and_msgspec() -> None:
+    for name in sorted(KIT_ALGORITHMS):
         path = ROOT / (name.replace(".", "/") + ".py")
         outside = [
             m for m in imported_modules(path) if m.split(".")[0] not in sys.stdlib_module_names and m != "msgspec"

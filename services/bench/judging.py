@@ -9,7 +9,7 @@ true order and how often the true top 3 is found are averaged over seeded runs.
 
 - raw mean: the weighted mean of raw scores (Perche before the jury model);
 - z-score: each juror's scores centred and scaled by their own mean and deviation;
-- perche: the jury model (services/judging/model.py);
+- perche: the jury model (services/kit/jury_model.py);
 - crowd-bt: Gavel's Crowd-BT with its published defaults, fed the pairwise
   comparisons each juror's visits imply (each team against the previous one);
 - copeland: hackutd/jury's ranking count, every pair in each juror's own order;
@@ -21,7 +21,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from services.judging.model import CriterionScale, Mark, rank
+from services.kit.jury_model import CriterionScale, Mark, rank
 
 CRITERIA = [CriterionScale("impact", 10, 3), CriterionScale("feasibility", 10, 2), CriterionScale("pitch", 10, 1)]
 METHODS = ["raw mean", "z-score", "perche", "crowd-bt", "copeland", "oracle"]

@@ -9,7 +9,7 @@
   the objective and on the hard rules each breaks;
 - time for 1,000 people (target under 2 s) and 5,000 (under 10 s).
 
-Every grouping, whoever made it, is scored by `services.teams.formation.assess`.
+Every grouping, whoever made it, is scored by `services.kit.team_formation.assess`.
 """
 
 import random
@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from services.teams.formation import LEVELS, Formation, Person, Problem, _Pool, _Teams, assess, form, team_count
+from services.kit.team_formation import LEVELS, Formation, Person, Pool, Problem, TeamCounters, assess, form, team_count
 
 CHALLENGES = ("eau", "sols", "élevage", "circuits courts")
 SKILLS = ("python", "data", "web", "design", "électronique", "pitch", "agronomie", "élevage", "compta")
@@ -76,10 +76,10 @@ def random_groups(problem: Problem, seed: int) -> list[list[str]]:
 
 def greedy_groups(problem: Problem) -> list[list[str]]:
     """Each person in file order to the team with room where they add most; no look-ahead, no links."""
-    pool = _Pool(problem)
+    pool = Pool(problem)
     room = _sizes(problem)
     k = len(room)
-    state = _Teams(pool, k, [-1] * k)
+    state = TeamCounters(pool, k, [-1] * k)
     groups: list[list[str]] = [[] for _ in range(k)]
     for p, person in enumerate(pool.people):
         best, best_gain = -1, 0.0
@@ -105,7 +105,7 @@ def exact(problem: Problem, seconds: float, hint: Sequence[Sequence[str]] = ()) 
     """
     from ortools.sat.python import cp_model
 
-    pool = _Pool(problem)
+    pool = Pool(problem)
     people, n = problem.people, len(problem.people)
     k = team_count(n, problem.min_size, problem.max_size)
     assert k is not None

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from services.judging.model import CriterionScale, Mark, rank
+from services.kit.jury_model import CriterionScale, Mark, rank
 
 COLUMNS = ("juror", "team", "criterion", "score")
 DEFAULT_MAX = 10

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from services.teams.formation import (
+from services.kit.team_formation import (
     LEVELS,
     Experience,
     Formation,

@@ -27,8 +27,8 @@ from schemas.judging import (
     TeamToJudge,
 )
 from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
-from services.judging.model import CriterionScale, Mark, Placed
-from services.judging.model import rank as model_rank
+from services.kit.jury_model import CriterionScale, Mark, Placed
+from services.kit.jury_model import rank as model_rank
 
 JudgingCommand = GiveScore | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
 

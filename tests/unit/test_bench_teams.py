@@ -3,7 +3,7 @@
 import pytest
 
 from services.bench.teams import exact, greedy_groups, instance, random_groups
-from services.teams.formation import assess, form
+from services.kit.team_formation import assess, form
 
 
 @pytest.mark.parametrize("n", [9, 12])

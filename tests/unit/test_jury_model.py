@@ -3,7 +3,7 @@
 import random
 
 from services.bench.judging import kendall_tau
-from services.judging.model import CriterionScale, Mark, fit_criterion, rank
+from services.kit.jury_model import CriterionScale, Mark, fit_criterion, rank
 
 ONE = [CriterionScale("impact", 10, 1)]
 

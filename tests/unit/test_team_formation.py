@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from services.teams.formation import LEVELS, ExistingTeam, Formation, Person, Problem, Violation, assess, form
+from services.kit.team_formation import LEVELS, ExistingTeam, Formation, Person, Problem, Violation, assess, form
 
 CHALLENGES = ("eau", "sols", "élevage")
 
@@ -180,10 +180,10 @@ def test_a_link_naming_nobody_is_a_malformed_problem() -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_the_search_keeps_its_running_scores_equal_to_a_fresh_assessment(seed: int) -> None:
-    from services.teams.formation import _Pool, _Search, team_count
+    from services.kit.team_formation import Pool, _Search, team_count
 
     problem = random_problem(100 + seed)
-    pool = _Pool(problem)
+    pool = Pool(problem)
     k = team_count(len(problem.people), problem.min_size, problem.max_size)
     assert k is not None
     search = _Search(problem, pool, k, seed)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from services.cli.teams import DOMAIN_SKILLS, BadFile, explain, read_participants
-from services.teams.formation import form
+from services.kit.team_formation import form
 
 HEADER = "name,email,skills,codes,experience,challenges,together_with,not_with"
 

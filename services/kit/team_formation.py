@@ -1,7 +1,8 @@
 """Team formation: balanced teams for the people who come alone, and top-ups for short teams.
 
 Pure and deterministic: no network, no clock, no global random state. The same problem
-and the same seed give the same teams, whether the CLI, the service or the benchmark runs it.
+and the same seed give the same teams, whether the CLI, the service or the benchmark runs it:
+that is why it lives in the kit, which they may all use.
 
 The objective, in words an organiser can repeat (also in the README):
 
@@ -138,8 +139,9 @@ def _points(person: Person, challenge: str) -> int:
     return RANK_POINTS[rank] if rank < len(RANK_POINTS) else 1
 
 
-class _Pool:
-    """What the scores are measured against: the whole problem's people, as indices."""
+class Pool:
+    """What the scores are measured against: the whole problem's people, as indices (the benchmark's
+    exact model reads the same constants)."""
 
     def __init__(self, problem: Problem) -> None:
         self.people = problem.people
@@ -162,10 +164,10 @@ class _Pool:
         ]
 
 
-class _Teams:
+class TeamCounters:
     """Counters per team, updated person by person, from which a score is computed at once."""
 
-    def __init__(self, pool: _Pool, k: int, fixed: Sequence[int]) -> None:
+    def __init__(self, pool: Pool, k: int, fixed: Sequence[int]) -> None:
         self.pool = pool
         c = len(pool.challenges)
         self.size = [0] * k
@@ -230,7 +232,7 @@ def assess(
     The benchmark scores random, greedy and exact groupings with this same function.
     Without `challenges`, each team gets the challenge its members prefer most.
     """
-    pool = _Pool(problem)
+    pool = Pool(problem)
     k = len(groups)
     existing: list[ExistingTeam | None] = [*problem.teams, *([None] * max(0, k - len(problem.teams)))]
     fixed = []
@@ -238,7 +240,7 @@ def assess(
         kept_team = existing[t]
         wanted = challenges[t] if challenges is not None else (kept_team.challenge if kept_team else None)
         fixed.append(problem.challenges.index(wanted) if wanted in problem.challenges else -1)
-    state = _Teams(pool, k, fixed)
+    state = TeamCounters(pool, k, fixed)
     team_of: dict[str, int] = {}
     for t, group in enumerate(groups):
         for pid in group:
@@ -300,7 +302,7 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _blocks(problem: Problem, pool: _Pool) -> tuple[list[list[int]], list[int]]:
+def _blocks(problem: Problem, pool: Pool) -> tuple[list[list[int]], list[int]]:
     """People linked "together" as blocks that move as one; each block's pinned team or -1."""
     n = len(pool.people)
     links = _UnionFind(n)
@@ -332,14 +334,14 @@ def _components(links: _UnionFind, n: int) -> dict[int, list[int]]:
 
 
 class _Search:
-    def __init__(self, problem: Problem, pool: _Pool, k: int, seed: int) -> None:
+    def __init__(self, problem: Problem, pool: Pool, k: int, seed: int) -> None:
         self.problem, self.pool, self.k = problem, pool, k
         self.rng = random.Random(seed)
         fixed = [-1] * k
         for t, team in enumerate(problem.teams):
             if team.challenge in problem.challenges:
                 fixed[t] = problem.challenges.index(team.challenge)
-        self.state = _Teams(pool, k, fixed)
+        self.state = TeamCounters(pool, k, fixed)
         self.blocks, self.pins = _blocks(problem, pool)
         self.block_of = [0] * len(pool.people)
         for b, members in enumerate(self.blocks):
@@ -558,7 +560,7 @@ def form(problem: Problem, seed: int = 0, moves: int | None = None) -> Formation
 
     Raises ValueError only for a malformed problem (an id that names nobody).
     """
-    pool = _Pool(problem)
+    pool = Pool(problem)
     for a, b in (*problem.together, *problem.apart):
         if a not in pool.index or b not in pool.index:
             raise ValueError(f"a link names nobody: {a} / {b}")

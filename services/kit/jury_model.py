@@ -12,7 +12,8 @@ teams is not taken for a lenient one, because the other jurors who saw those
 teams scored them high too. Each juror's effects are pulled towards « no effect »
 (severity 0, spread 1) as if they had given a couple of ordinary scores more, so a
 juror with two scores barely moves anything. The fit runs a fixed number of rounds
-from a fixed start: the same scores always give the same standings.
+from a fixed start: the same scores always give the same standings. It lives in the kit
+because the judging service and `perche judging rank` (on a file) both run it.
 
 A team's fitted score is what an average juror of this jury would have given it;
 criteria are combined by weight as a share of their maximum, out of 100. Its
