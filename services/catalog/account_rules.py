@@ -75,6 +75,17 @@ class Limit(msgspec.Struct, frozen=True, kw_only=True):
     field: str | None = None
 
 
+# Failed logins (or second-step codes) of one account, from any address; each attempt counts as a
+# failure until it proves right (then they are all cleared), so concurrent guesses cannot all slip in.
+LOGIN_ATTEMPTS = 5
+LOGIN_WINDOW = timedelta(minutes=15)
+ACCOUNT_LOGINS = Limit(
+    attempts=LOGIN_ATTEMPTS,
+    window=LOGIN_WINDOW,
+    key="login_throttled",
+    message="Too many failed logins for this account: try again in {minutes} minutes",
+    field="email",
+)
 # Failed logins from one address, whatever the accounts: more than one account's limit, as a
 # school or a town hall puts many people behind one address.
 ADDRESS_LOGINS = Limit(
@@ -106,9 +117,11 @@ def decide_attempt(attempts: Attempts, limit: Limit, now: datetime) -> Attempts:
     recent = tuple(t for t in attempts.at if t > now - limit.window)
     if len(recent) >= limit.attempts:
         wait = min(recent) + limit.window - now
+        window_minutes = int(limit.window.total_seconds()) // 60
+        minutes = min(max(1, -(-int(wait.total_seconds()) // 60)), window_minutes)
         raise Rejected(
             "rate_limited",
-            limit.message,
+            limit.message.format(minutes=minutes),
             limit.field,
             key=limit.key,
             retry_after=max(1, math.ceil(wait.total_seconds())),

@@ -43,6 +43,7 @@ from schemas.errors import Rejected
 from schemas.subjects import Catalog, Notify
 from schemas.validation import looks_like_email, normalise_email
 from services.catalog.account_rules import (
+    ACCOUNT_LOGINS,
     ADDRESS_LOGINS,
     MAIL_REQUESTS_PER_ADDRESS,
     MAIL_REQUESTS_PER_EMAIL,
@@ -144,10 +145,16 @@ class Accounts:
     async def count(self, limit: Limit, *parts: str) -> datetime:
         """Count one attempt against `limit` for what `parts` name; Rejected over it. Returns its moment."""
         now = self.now()
-        await self._change(
+        counted = await self._change(
             self.attempts, _hashed(limit.key, *parts), Attempts, lambda a: decide_attempt(a or Attempts(), limit, now)
         )
+        if counted is not None and len(counted.at) == limit.attempts:
+            log.warning("%s: %d attempts in a row, the next ones are refused for a while", limit.key, limit.attempts)
         return now
+
+    async def clear(self, limit: Limit, *parts: str) -> None:
+        """Every attempt counted for what `parts` name is forgotten (a password proved right)."""
+        await self.attempts.delete(_hashed(limit.key, *parts))
 
     async def forget(self, moment: datetime, limit: Limit, *parts: str) -> None:
         """The attempt made at `moment` succeeded: it no longer counts."""
@@ -286,7 +293,7 @@ class Accounts:
         ident = self.service.organiser_id(link.email)
         reply = await self.service.set_password(ident, command.password, command.command_id)
         # Locked out by failed logins is often why one resets: the new password opens at once.
-        await self.service.login_failures.delete(ident)
+        await self.clear(ACCOUNT_LOGINS, ident)
         log.info("organiser %s: password reset by mail, every earlier session ended", ident)
         return reply
 
@@ -328,7 +335,7 @@ class Accounts:
         now = self.now()
         codes = new_recovery_codes()
         ident = command.organiser_id
-        await self.service.count_attempt(ident)
+        await self.count(ACCOUNT_LOGINS, ident)
 
         def confirm(state: TwoStep | None) -> TwoStep | None:
             state = state or TwoStep()
@@ -349,7 +356,7 @@ class Accounts:
             )
 
         await self._change(self.two_steps, ident, TwoStep, confirm)
-        await self.service.login_failures.delete(ident)
+        await self.clear(ACCOUNT_LOGINS, ident)
         # Every session made without a second step ends; this browser gets a new one.
         who = await self.service.bump_epoch(ident, command.command_id)
         log.info("organiser %s: two-step login on", ident)
@@ -358,7 +365,7 @@ class Accounts:
     async def _check_code(self, ident: str, code: str) -> None:
         """Accept this code for the account (used up), or Rejected; counted like a password."""
         now = self.now()
-        await self.service.count_attempt(ident)
+        await self.count(ACCOUNT_LOGINS, ident)
 
         def check(state: TwoStep | None) -> TwoStep:
             if state is None or not state.enabled:
@@ -366,7 +373,7 @@ class Accounts:
             return decide_second_step(state, code, now)
 
         await self._change(self.two_steps, ident, TwoStep, check)
-        await self.service.login_failures.delete(ident)
+        await self.clear(ACCOUNT_LOGINS, ident)
 
     async def disable_two_step(self, command: DisableTwoStep) -> TwoStepStatus:
         await self._check_code(command.organiser_id, command.code)

@@ -1,8 +1,7 @@
 """Pure rules of the catalog: check an event definition, evolve state from events."""
 
-import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -316,38 +315,3 @@ def copied(spec: EventSpec, slug: str, title: str, starts_on: date) -> EventSpec
             for p in spec.speakers
         ],
     )
-
-
-# Failed logins: after this many in the window, the account's logins are refused, from any address.
-LOGIN_ATTEMPTS = 5
-LOGIN_WINDOW = timedelta(minutes=15)
-
-
-class LoginFailures(msgspec.Struct, frozen=True, kw_only=True):
-    """When one account's recent logins failed (or are being checked): kept in NATS for every instance."""
-
-    at: tuple[datetime, ...] = ()
-
-
-def recent_failures(failures: LoginFailures, now: datetime) -> LoginFailures:
-    return LoginFailures(at=tuple(t for t in failures.at if t > now - LOGIN_WINDOW))
-
-
-def decide_login_attempt(failures: LoginFailures, now: datetime) -> LoginFailures:
-    """The failures to store before a password is checked. Raises Rejected and writes nothing.
-
-    The attempt counts as a failure until the password proves right (a success clears them all),
-    so concurrent guesses cannot all slip in below the limit.
-    """
-    recent = recent_failures(failures, now)
-    if len(recent.at) >= LOGIN_ATTEMPTS:
-        wait = min(recent.at) + LOGIN_WINDOW - now
-        minutes = min(max(1, -(-int(wait.total_seconds()) // 60)), int(LOGIN_WINDOW.total_seconds()) // 60)
-        raise Rejected(
-            "rate_limited",
-            f"Too many failed logins for this account: try again in {minutes} minutes",
-            "email",
-            key="login_throttled",
-            retry_after=max(1, math.ceil(wait.total_seconds())),
-        )
-    return LoginFailures(at=(*recent.at, now))

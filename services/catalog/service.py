@@ -45,17 +45,14 @@ from schemas.catalog import (
 from schemas.errors import Rejected
 from schemas.subjects import Catalog
 from schemas.validation import looks_like_email, normalise_email
+from services.catalog.account_rules import ACCOUNT_LOGINS
 from services.catalog.accounts import Accounts
 from services.catalog.organisation_endpoints import PEOPLE_BUCKET, OrganisationEndpoints
 from services.catalog.organisations import Organisations
 from services.catalog.rules import (
-    LOGIN_ATTEMPTS,
-    LOGIN_WINDOW,
     CatalogState,
-    LoginFailures,
     copied,
     decide_define,
-    decide_login_attempt,
     definition_history,
     with_status,
 )
@@ -70,8 +67,6 @@ log = logging.getLogger("perche.catalog")
 ORGANISERS_BUCKET = "perche_catalog_organisers"
 # Ended sessions (logouts), each kept as long as its token could still be presented.
 ENDED_SESSIONS_BUCKET = "perche_catalog_ended_sessions"
-# Recent failed logins per account, so the throttle holds across every instance.
-LOGIN_FAILURES_BUCKET = "perche_catalog_login_failures"
 MIN_PASSWORD = 10
 
 
@@ -112,7 +107,6 @@ class CatalogService:
         js = nc.jetstream()
         self.organisers: KeyValue = await bucket(js, ORGANISERS_BUCKET)
         self.ended_sessions: KeyValue = await bucket(js, ENDED_SESSIONS_BUCKET, ttl=SESSION_LIFETIME + 60)
-        self.login_failures: KeyValue = await bucket(js, LOGIN_FAILURES_BUCKET, ttl=LOGIN_WINDOW.total_seconds())
         # Unknown emails are checked against this hash, so they take as long as known ones.
         self._dummy_hash = await asyncio.to_thread(self._hasher.hash, secrets.token_urlsafe(16))
         self.endpoints = Endpoints(nc, self.name, "Events and organisers")
@@ -355,9 +349,6 @@ class CatalogService:
     def check_new_password(password: str, field: str) -> None:
         _check_new_password(password, field)
 
-    async def count_attempt(self, ident: str) -> None:
-        await self._count_attempt(ident)
-
     async def set_password(self, ident: str, password: str, command_id: str) -> OrganiserReply:
         """A new password for this organiser, ending every earlier session (its epoch is bumped)."""
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
@@ -417,31 +408,14 @@ class CatalogService:
 
     async def _password_right(self, ident: str, organiser: _Organiser | None, password: str) -> bool:
         """Whether the password is this organiser's; raises Rejected once the account failed too often."""
-        await self._count_attempt(ident)
+        await self.accounts.count(ACCOUNT_LOGINS, ident)
         # An unknown email is checked against a dummy hash: it costs the same argon2 work,
         # so how long a refusal takes does not tell who is an organiser.
         right = await self._verify(organiser.password_hash if organiser else self._dummy_hash, password)
         if right and organiser is not None:
-            await self.login_failures.delete(ident)
+            await self.accounts.clear(ACCOUNT_LOGINS, ident)
             return True
         return False
-
-    async def _count_attempt(self, ident: str) -> None:
-        """Store this attempt as a failure before the password is checked, or refuse it (Rejected)."""
-        while True:
-            try:
-                entry = await self.login_failures.get(ident)
-                failures, revision = decode(entry.value or b"{}", LoginFailures), entry.revision or 0
-            except KeyNotFoundError:  # none yet, or cleared by a success
-                failures, revision = LoginFailures(), 0
-            counted = decide_login_attempt(failures, self._clock())
-            if not await write_if_unchanged(self.login_failures, ident, encode(counted), revision):
-                continue  # another attempt on this account at the same moment: count again
-            if len(counted.at) == LOGIN_ATTEMPTS:
-                log.warning(
-                    "login %s: %d attempts in a row, the next ones are refused for a while", ident, LOGIN_ATTEMPTS
-                )
-            return
 
     async def count_organisers(self, _query: CountOrganisers) -> OrganiserCount:
         return OrganiserCount(count=len(self.state.organisers))

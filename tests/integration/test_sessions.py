@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 
 from schemas.catalog import Authenticate, OrganiserReply
 from schemas.subjects import Catalog
-from services.catalog.rules import LOGIN_ATTEMPTS
+from services.catalog.account_rules import LOGIN_ATTEMPTS
 from services.catalog.service import CatalogService
 from services.cli.admin import create_organiser
 from services.cli.hosting import backend_services

@@ -8,18 +8,9 @@ import pytest
 
 from schemas.catalog import Category, EventDefined, EventSpec, OrganiserRegistered, Question, Venue
 from schemas.errors import Rejected
+from services.catalog.account_rules import ACCOUNT_LOGINS, LOGIN_ATTEMPTS, LOGIN_WINDOW, Attempts, decide_attempt
 from services.catalog.files import read_event_file
-from services.catalog.rules import (
-    LOGIN_ATTEMPTS,
-    LOGIN_WINDOW,
-    CatalogState,
-    LoginFailures,
-    copied,
-    decide_define,
-    decide_login_attempt,
-    normalise,
-    with_status,
-)
+from services.catalog.rules import CatalogState, copied, decide_define, normalise, with_status
 
 NOW = datetime(2027, 1, 5, 10, 0, tzinfo=UTC)
 
@@ -214,6 +205,14 @@ def test_organisers_are_known_by_id_and_their_commands_remembered() -> None:
     state.evolve(OrganiserRegistered(organiser_id="abc", command_id="c-org-again", at=NOW))
     assert state.organisers == {"abc"}
     assert state.commands == {"c-org": "abc", "c-org-again": "abc"}
+
+
+# One account's failed logins are counted by the catalog's one throttle, with the account's limit.
+LoginFailures = Attempts
+
+
+def decide_login_attempt(failures: Attempts, now: datetime) -> Attempts:
+    return decide_attempt(failures, ACCOUNT_LOGINS, now)
 
 
 def attempts(times: list[datetime]) -> LoginFailures:
