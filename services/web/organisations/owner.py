@@ -63,12 +63,7 @@ class OrganisationPages(Controller):
     ) -> Response[Any]:
         """Add a member by email with a role (and events for the door), or change a member's role."""
         form = await request.form()
-        values = {
-            "email": str(form.get("email") or "").strip(),
-            "role": str(form.get("role") or ""),
-            "events": [str(e) for e in form.getall("events", [])],
-            "language": "en" if form.get("language") == "en" else "fr",
-        }
+        values = {"email": str(form.get("email") or "").strip(), **_role_fields(form)}
         command = GrantMember(
             command_id=command_id_of(form),
             organisation=org,
@@ -144,12 +139,7 @@ class OrganisationPages(Controller):
     ) -> Response[Any]:
         """A named token for a script, with one role; shown once here, only its hash is kept."""
         form = await request.form()
-        values = {
-            "name": str(form.get("name") or "").strip(),
-            "role": str(form.get("role") or ""),
-            "events": [str(e) for e in form.getall("events", [])],
-            "language": "en" if form.get("language") == "en" else "fr",
-        }
+        values = {"name": str(form.get("name") or "").strip(), **_role_fields(form)}
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         command = IssueApiToken(
             command_id=command_id_of(form),
@@ -241,6 +231,15 @@ class OrganisationPages(Controller):
             new_id=lambda: uuid.uuid4().hex,
             **extra,
         )
+
+
+def _role_fields(form: Any) -> dict[str, Any]:
+    """What the members and tokens forms both ask: a role, the door's events, a mail's language."""
+    return {
+        "role": str(form.get("role") or ""),
+        "events": [str(e) for e in form.getall("events", [])],
+        "language": "en" if form.get("language") == "en" else "fr",
+    }
 
 
 def _roles(request: Request[Any, Any, Any]) -> list[tuple[str, str, str]]:

@@ -87,14 +87,18 @@ class AccountPages(Controller):
             refused = refusal(error.reply, language_of(request))
             return _link_page(request, kind, None, refused.status, refused.message)
 
+    async def _link_form(
+        self, request: Request[Any, Any, Any], gateway: Gateway, kind: LinkKind, token: str
+    ) -> Response[str]:
+        """The password form of a mailed link, or why the link cannot be used."""
+        link = await self._link(request, gateway, kind, token)
+        return link if isinstance(link, Response) else _link_page(request, kind, link, token=token)
+
     @get("/welcome/{token:str}", opt={"access": "public"})
     async def welcome_form(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], token: FromPath[str]
     ) -> Response[str]:
-        link = await self._link(request, gateway, "invitation", token)
-        if isinstance(link, Response):
-            return link
-        return _link_page(request, "invitation", link, token=token)
+        return await self._link_form(request, gateway, "invitation", token)
 
     @post("/welcome/{token:str}", opt={"access": "public"})
     async def welcome(
@@ -168,10 +172,7 @@ class AccountPages(Controller):
     async def reset_form(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], token: FromPath[str]
     ) -> Response[str]:
-        link = await self._link(request, gateway, "reset", token)
-        if isinstance(link, Response):
-            return link
-        return _link_page(request, "reset", link, token=token)
+        return await self._link_form(request, gateway, "reset", token)
 
     @post("/reset/{token:str}", opt={"access": "public"})
     async def reset(
