@@ -103,6 +103,8 @@ class NotifyService:
         self._slots = asyncio.Semaphore(CONCURRENCY)
         # Mails this instance sent whose MailSent could not be written yet: never sent again.
         self._unrecorded: set[str] = set()
+        # Mails this instance is delivering right now (claimed, being made or sent).
+        self._delivering: set[str] = set()
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -232,6 +234,17 @@ class NotifyService:
     # --- one mail: claim, make, send, record ---
 
     async def deliver(self, order: MailOrder, spec: EventSpec, last_delivery: bool = False) -> Outcome:
+        # A claim names the instance, so this instance's own claim does not stop it: a second
+        # delivery of the same mail here (a repeated command, a redelivery) waits for the first.
+        if order.mail_id in self._delivering:
+            return Outcome("retry", 1.0)
+        self._delivering.add(order.mail_id)
+        try:
+            return await self._deliver(order, spec, last_delivery)
+        finally:
+            self._delivering.discard(order.mail_id)
+
+    async def _deliver(self, order: MailOrder, spec: EventSpec, last_delivery: bool) -> Outcome:
         subject = Notify.mail_subject(order.mail_id)
         record = self.state.mails.get(order.mail_id)
         decision = claim_decision(record, self.instance, datetime.now(UTC))

@@ -3,6 +3,7 @@ server (aiosmtpd): the preview says how many people get it and shows it as each 
 message to the waitlist reaches exactly the waiting people, once each, in their language, even
 when the form is sent twice; the organiser's words arrive as written; the mails page lists it."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
@@ -11,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from schemas.notify import MessageSending, MessageText, SendMessage
 from schemas.registration import Cancel, Register, RegistrationView
-from schemas.subjects import Registration, Teams
+from schemas.subjects import Notify, Registration, Teams
 from schemas.teams import CreateTeam, JoinTeam, Membership, TeamList
 from services.catalog.service import CatalogService
 from services.kit.client import call
@@ -161,3 +163,25 @@ async def test_a_message_to_a_team_reaches_its_members_only(
         page + "/preview", data={"_csrf_token": form.fields["_csrf_token"], **typed, "audience": "team:personne"}
     )
     assert unknown.status_code == 422 and 'id="err-audience"' in unknown.text
+
+
+async def test_the_same_message_sent_twice_at_the_same_moment_reaches_each_person_once(
+    stack: Stack, inbox: Inbox
+) -> None:
+    """A double click lands twice on one notify instance while the first mails are still going out."""
+    await define(stack.nc, small_event(SLUG, capacity=3))
+    people = [
+        await register(stack.nc, SLUG, name, address, "fr")
+        for name, address in (
+            ("Anne", "anne@example.org"),
+            ("Bruno", "bruno@example.org"),
+            ("Cara", "cara@example.org"),
+        )
+    ]
+    text = MessageText(subject_fr="Salle changée", body_fr="Rendez-vous salle B.")
+    command = SendMessage(command_id=uuid.uuid4().hex, event=SLUG, by_organiser="o", audience="everyone", text=text)
+    await asyncio.gather(*(call(stack.nc, Notify.SEND_MESSAGE, command, MessageSending) for _ in range(4)))
+    addresses = [p.email for p in people]
+    await wait_until(lambda: all(messages(inbox, a) for a in addresses))
+    await wait_until(lambda: stack.service().messages.background.idle)
+    assert [len(messages(inbox, a)) for a in addresses] == [1, 1, 1]
