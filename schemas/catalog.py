@@ -14,7 +14,11 @@ Text = Annotated[str, Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, Meta(max_length=20_000)]
 
 EventKind = Literal["hackathon", "round_table", "open_day", "workshop", "conference"]
-QuestionKind = Literal["text", "choice", "multi_choice", "yes_no"]
+# "ranking": the person orders the choices, most preferred first (the answer is that list); a
+# ranking question without choices ranks the event's challenges (the answer is their ids).
+QuestionKind = Literal["text", "choice", "multi_choice", "yes_no", "ranking"]
+# How much programming a person has done, as team formation reads it (services/kit/team_formation.py).
+Experience = Literal["beginner", "intermediate", "expert"]
 Language = Literal["fr", "en"]
 # Who a session of the agenda is for; each category of attendee belongs to one audience.
 Audience = Literal["everyone", "participants", "jurors", "speakers"]
@@ -58,6 +62,33 @@ class Question(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     choices_en: list[str] = []
     # Asked only of these categories; empty means everyone.
     categories: list[Ident] = []
+    # A ranking question: how many choices a person ranks at most (the form offers that many places).
+    ranks: Annotated[int, Meta(ge=1, le=10)] = 3
+
+
+class TeamFormation(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Which of the event's questions feed team formation, and the smallest team it forms.
+
+    Each input names a question by its id; an input left out counts for nobody (everyone
+    « happy with any challenge », nobody a domain expert...). The catalog checks each
+    question exists and is of a kind that can feed its input.
+    """
+
+    min_size: Annotated[int, Meta(ge=1, le=50)] = 3
+    # A ranking question without choices: the event's challenges, most preferred first.
+    challenges: Ident | None = None
+    # A multi_choice (or choice) question: each choice ticked is a skill.
+    skills: Ident | None = None
+    # A yes_no question, or a choice / multi_choice one whose choices in `codes_if` mean « codes ».
+    codes: Ident | None = None
+    codes_if: list[Text] = []
+    # A choice question, and the level each of its choices means, in the same order.
+    experience: Ident | None = None
+    experience_levels: list[Experience] = []
+    # A yes_no question, or a choice / multi_choice one whose choices in `domain_if` mean
+    # « knows the domain » (a farmer at the agriculture hackathon).
+    domain: Ident | None = None
+    domain_if: list[Text] = []
 
 
 class Challenge(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -164,6 +195,8 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     challenges: list[Challenge] = []
     # Teams (hackathons): how many people a team may hold; participants form them, organisers adjust.
     team_max_size: Annotated[int, Meta(ge=1, le=50)] = 5
+    # How the teams service forms teams for those who come alone (issue 13); None: from no question.
+    team_formation: TeamFormation | None = None
     # What the jury scores; empty: this event has no judging.
     criteria: list[Criterion] = []
     # Correct each juror's severity: their mean on a criterion is brought to the jury's mean

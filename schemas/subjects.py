@@ -165,6 +165,15 @@ class Teams:
     MEMBERSHIP: Final = "perche.teams.q.membership"
     # Placements and removals by organisers, read from the stream.
     HISTORY: Final = "perche.teams.q.history"
+    # Formation (issue 13): links between people, the draft proposal and its confirmation.
+    LINK: Final = "perche.teams.cmd.link"
+    UNLINK: Final = "perche.teams.cmd.unlink"
+    PROPOSE: Final = "perche.teams.cmd.propose"
+    MOVE: Final = "perche.teams.cmd.move"
+    LOCK: Final = "perche.teams.cmd.lock"
+    CONFIRM: Final = "perche.teams.cmd.confirm"
+    DISCARD: Final = "perche.teams.cmd.discard"
+    PROPOSAL: Final = "perche.teams.q.proposal"
 
     # One aggregate per event: every team change is ordered, so team size and
     # « one team per person » hold under concurrent requests.
@@ -224,6 +233,8 @@ class Notify:
     SCHEDULE_CONSUMER: Final = "perche-notify-schedule"
     # And for the publishing stream: everyone registered hears when the results are out.
     PUBLISHING_CONSUMER: Final = "perche-notify-publishing"
+    # And for the teams stream: each member of a confirmed proposal hears of their team.
+    TEAMS_CONSUMER: Final = "perche-notify-teams"
 
     # One aggregate per mail: claiming it expects its last sequence, so one instance sends it.
     @staticmethod

@@ -166,7 +166,272 @@ class TeamDisbanded(msgspec.Struct, frozen=True, kw_only=True, tag="team_disband
     at: datetime
 
 
-TeamsEvent = TeamCreated | MemberJoined | MemberLeft | TeamDisbanded
+# --- formation: teams proposed for those who come alone, then confirmed (issue 13) ---
+#
+# The organiser links people (together / apart), asks for a proposal, moves people and locks
+# teams in it, reruns it for the unlocked rest, and confirms: only then do teams exist. The
+# proposal is stored in the teams stream (one draft per event, each change a new revision);
+# it holds registration ids only, and its scores and reasons are computed when it is read,
+# from the registrations' answers (which never enter the log).
+
+LinkKind = Literal["together", "apart"]
+# A proposed team: "p1", "p2"... within one draft.
+ProposedId = Annotated[str, Meta(pattern=r"^p[0-9]{1,5}$")]
+TeamSize = Annotated[int, Meta(ge=1, le=50)]
+Revision = Annotated[int, Meta(ge=0)]
+# Why someone of a confirmed proposal was not placed: they joined a team themselves meanwhile,
+# are no longer a confirmed participant, or the existing team to top up is full or gone.
+LeftOutReason = Literal["joined_a_team", "not_eligible", "team_full", "team_gone"]
+# A hard rule of formation (services/kit/team_formation.py Violation.rule).
+FormationRule = Literal["size", "together", "apart", "coder"]
+
+
+class LinkPeople(msgspec.Struct, frozen=True, kw_only=True):
+    """« Put these two together » or « keep them apart », for every later proposal."""
+
+    command_id: CommandId
+    event: Slug
+    kind: LinkKind
+    first: RegistrationId
+    second: RegistrationId
+    by_organiser: str
+
+
+class UnlinkPeople(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: CommandId
+    event: Slug
+    kind: LinkKind
+    first: RegistrationId
+    second: RegistrationId
+    by_organiser: str
+
+
+class ProposeTeams(msgspec.Struct, frozen=True, kw_only=True):
+    """Form teams for every eligible person in no team and in no locked team of the current draft.
+
+    Locked teams of the current draft are kept as they are; `top_up` also fills existing teams
+    below `min_size` (their members stay). `max_size` may not exceed the event's team size.
+    """
+
+    command_id: CommandId
+    event: Slug
+    min_size: TeamSize
+    max_size: TeamSize
+    top_up: bool = False
+    by_organiser: str
+
+
+class MoveProposed(msgspec.Struct, frozen=True, kw_only=True):
+    """Move one person of the draft to another proposed team (None: a new team of their own)."""
+
+    command_id: CommandId
+    event: Slug
+    # The revision the organiser saw: a draft changed since is not changed blindly.
+    revision: Revision
+    registration: RegistrationId
+    to_team: ProposedId | None = None
+    by_organiser: str
+
+
+class LockProposed(msgspec.Struct, frozen=True, kw_only=True):
+    """A locked proposed team keeps its members when the draft is proposed again."""
+
+    command_id: CommandId
+    event: Slug
+    revision: Revision
+    team: ProposedId
+    locked: bool = True
+    by_organiser: str
+
+
+class ConfirmProposal(msgspec.Struct, frozen=True, kw_only=True):
+    """The draft becomes teams, decided on the teams as they are now: whoever joined a team
+    meanwhile stays where they are and is reported, and no team grows past the event's size."""
+
+    command_id: CommandId
+    event: Slug
+    revision: Revision
+    by_organiser: str
+
+
+class DiscardProposal(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: CommandId
+    event: Slug
+    revision: Revision
+    by_organiser: str
+
+
+class GetProposal(msgspec.Struct, frozen=True, kw_only=True):
+    event: Slug
+
+
+# --- formation: what is stored ---
+
+
+class ProposedTeam(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    members: list[str]
+    challenge: str | None = None
+    locked: bool = False
+    # The existing team this one tops up (its members are in `members` too).
+    existing: str | None = None
+
+
+class PeopleLinked(msgspec.Struct, frozen=True, kw_only=True, tag="people_linked"):
+    command_id: str
+    event: str
+    kind: LinkKind
+    first: str
+    second: str
+    by_organiser: str
+    at: datetime
+
+
+class PeopleUnlinked(msgspec.Struct, frozen=True, kw_only=True, tag="people_unlinked"):
+    command_id: str
+    event: str
+    kind: LinkKind
+    first: str
+    second: str
+    by_organiser: str
+    at: datetime
+
+
+class TeamsProposed(msgspec.Struct, frozen=True, kw_only=True, tag="teams_proposed"):
+    """The whole draft, as of this revision (a proposal, a move or a lock)."""
+
+    command_id: str
+    event: str
+    revision: int
+    min_size: int
+    max_size: int
+    top_up: bool = False
+    teams: list[ProposedTeam]
+    by_organiser: str
+    at: datetime
+
+
+class ProposalDiscarded(msgspec.Struct, frozen=True, kw_only=True, tag="proposal_discarded"):
+    command_id: str
+    event: str
+    revision: int
+    by_organiser: str
+    at: datetime
+
+
+class ConfirmedTeam(msgspec.Struct, frozen=True, kw_only=True):
+    team_id: str
+    name: str
+    code: str
+    challenge: str | None = None
+    # Everyone now in the team; `added` are those the proposal placed (all of them for a new team).
+    members: list[str]
+    added: list[str]
+    # True when an existing team was topped up rather than created.
+    existing: bool = False
+
+
+class LeftOut(msgspec.Struct, frozen=True, kw_only=True):
+    registration: str
+    reason: LeftOutReason
+
+
+class ProposalConfirmed(msgspec.Struct, frozen=True, kw_only=True, tag="proposal_confirmed"):
+    """Teams created and topped up at once, in one append (so nobody joins half of it)."""
+
+    command_id: str
+    event: str
+    revision: int
+    teams: list[ConfirmedTeam]
+    left_out: list[LeftOut] = []
+    by_organiser: str
+    at: datetime
+
+
+TeamsEvent = (
+    TeamCreated
+    | MemberJoined
+    | MemberLeft
+    | TeamDisbanded
+    | PeopleLinked
+    | PeopleUnlinked
+    | TeamsProposed
+    | ProposalDiscarded
+    | ProposalConfirmed
+)
+
+
+# --- formation: what the organiser reads ---
+
+
+class ProposalFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """Why a proposed team scores what it does (services/kit/team_formation.py TeamFacts)."""
+
+    size: int
+    coders: int
+    domain_experts: int
+    levels: list[str]
+    skills: list[str]
+    # Members whose 1st or 2nd choice is the team's challenge, and those who ranked none.
+    first_or_second: int
+    no_preference: int
+    # Members already in the team (a top-up).
+    kept: int
+
+
+class ProposalTeamView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    members: list[str]
+    challenge: str | None
+    locked: bool
+    existing: str | None
+    existing_name: str | None = None
+    # Out of 100 (the objective in the README).
+    score: float
+    facts: ProposalFacts
+
+
+class ViolationView(msgspec.Struct, frozen=True, kw_only=True):
+    """A hard rule the draft breaks, and for whom; note: too_small, too_large, not_enough_coders or ""."""
+
+    rule: FormationRule
+    people: list[str]
+    team: str | None = None
+    note: str = ""
+
+
+class LinkView(msgspec.Struct, frozen=True, kw_only=True):
+    kind: LinkKind
+    first: str
+    second: str
+
+
+class ProposalView(msgspec.Struct, frozen=True, kw_only=True, tag="proposal"):
+    event: Slug
+    # 0: no draft (`teams` empty); the draft's revision otherwise, to send back with a change.
+    revision: int
+    min_size: int
+    max_size: int
+    # The event's team size: a proposal's `max_size` may not exceed it.
+    event_max_size: int
+    top_up: bool
+    teams: list[ProposalTeamView]
+    violations: list[ViolationView]
+    # Half the mean team score plus half the worst one (README).
+    objective: float
+    links: list[LinkView]
+    # Eligible people in no team and not in the draft (registered since it was made).
+    unplaced: list[str]
+    # The formation inputs the event's questions do not feed (challenges, skills, codes,
+    # experience, domain): the organiser is told the proposal cannot weigh them.
+    missing_inputs: list[str] = []
+    frozen: bool = False
+
+
+class ProposalConfirmedReply(msgspec.Struct, frozen=True, kw_only=True, tag="proposal_confirmed"):
+    event: Slug
+    teams: list[TeamView]
+    left_out: list[LeftOut]
 
 
 # --- the history of organisers' placements (read from the stream, issue 12) ---

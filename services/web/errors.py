@@ -85,6 +85,33 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "team_wrong_code": N_("Ce code ne correspond à aucune équipe : vérifiez-le auprès d'un membre de l'équipe."),
     "team_full": N_("Cette équipe est complète : rejoignez-en une autre ou créez la vôtre."),
     "team_not_member": N_("Cette personne n'est dans aucune équipe."),
+    "answer_ranked_twice": N_("Vous avez classé deux fois le même choix : chaque place a son propre choix."),
+    "answer_too_many_ranked": N_("Vous avez classé plus de choix que la question n'en demande."),
+    "question_ranking_needs_choices": N_(
+        "Une question de classement a besoin de réponses possibles, ou de défis à classer."
+    ),
+    "formation_unknown_question": N_("Cette question n'existe pas dans le formulaire de l'événement."),
+    "formation_wrong_kind": N_("Cette question ne peut pas servir à cela : choisissez une question du bon type."),
+    "formation_unknown_choice": N_("Cette réponse n'est pas l'une des réponses possibles de la question."),
+    "formation_levels_count": N_("Donnez un niveau pour chaque réponse possible de la question sur l'expérience."),
+    "formation_sizes": N_("La taille minimale des équipes doit être inférieure ou égale à la taille maximale."),
+    "formation_above_event": N_(
+        "La taille maximale ne peut pas dépasser la taille des équipes fixée pour l'événement."
+    ),
+    "formation_no_proposal": N_("Il n'y a pas de proposition d'équipes en cours : lancez-en une."),
+    "formation_changed": N_(
+        "La proposition a changé entre-temps (dans un autre onglet ou par un·e collègue) : "
+        "voici sa dernière version, refaites votre changement."
+    ),
+    "formation_unknown_team": N_("Cette équipe proposée n'existe pas (ou plus) : rechargez la page."),
+    "formation_not_proposed": N_("Cette personne n'est pas dans la proposition."),
+    "formation_locked": N_("Cette équipe est verrouillée : déverrouillez-la d'abord pour la changer."),
+    "formation_nobody": N_("Personne n'attend d'équipe : toutes les personnes inscrites en ont une."),
+    "link_same_person": N_("Choisissez deux personnes différentes."),
+    "link_contradicts": N_(
+        "Ces deux personnes sont déjà liées dans l'autre sens (ensemble ou séparées) : retirez d'abord ce lien."
+    ),
+    "link_not_found": N_("Ce lien n'existe pas (ou plus)."),
     "judging_none": N_("Cet événement n'a pas de critères de notation."),
     "judging_no_criterion": N_("Ce critère n'existe pas pour cet événement."),
     "judging_closed": N_("Le jury a terminé : les notes ne peuvent plus être modifiées."),
