@@ -157,5 +157,6 @@ async def test_control_without_the_guard_the_same_race_breaks_a_team_rule(nats_u
         await instances.stop()
         await backend.stop()
     raise AssertionError(
-        "five unguarded races never put anyone in two teams nor overfilled one: the test would not catch a missing guard"
+        "five unguarded races never put anyone in two teams nor overfilled one: "
+        "the test would not catch a missing guard"
     )
