@@ -6,6 +6,9 @@ streams, replayed in order: the teams stream (this service's own), the registrat
 stream (read only), which says who is a confirmed participant and who has gone, and the
 judging stream (read only), which says whose judging is closed: from then on teams are
 frozen, and only an organiser may still correct their members, visibly.
+
+The state also holds formation's links and draft proposal (issue 13); the decisions on them
+are in services/teams/proposals.py, what they read and show in services/teams/formation.py.
 """
 
 import hashlib

@@ -537,3 +537,24 @@ def test_the_view_scores_each_team_and_names_the_broken_rules_by_proposed_team(s
 
 def test_people_of_reads_only_the_events_registrations() -> None:
     assert people_of(EVENT, []) == {}
+
+
+def test_a_repeated_move_or_lock_changes_nothing_more(state: TeamsState) -> None:
+    first = propose(state)
+    person = first.teams[0].members[0]
+    command = move(state, person, first.teams[1].id, 1)
+    apply(state, decide_move(state, EVENT, command, NOW))
+    assert decide_move(state, EVENT, command, NOW) is None
+    apply(state, decide_lock(state, EVENT, lock(first.teams[1].id, 2), NOW))
+    assert decide_lock(state, EVENT, lock(first.teams[1].id, 2), NOW) is None
+    draft = state.of(SLUG).draft
+    assert draft is not None and draft.revision == 3
+
+
+def test_discarding_a_changed_draft_is_refused(state: TeamsState) -> None:
+    propose(state)
+    stale = DiscardProposal(command_id="discard-1", event=SLUG, revision=0, by_organiser=ORGANISER)
+    with pytest.raises(Rejected) as error:
+        decide_discard(state, EVENT, stale, NOW)
+    assert refusal(error) == ("conflict", "formation_changed")
+    assert state.of(SLUG).draft is not None
