@@ -6,6 +6,9 @@ streams, replayed in order: the teams stream (this service's own), the registrat
 stream (read only), which says who is a confirmed participant and who has gone, and the
 judging stream (read only), which says whose judging is closed: from then on teams are
 frozen, and only an organiser may still correct their members, visibly.
+
+The state also holds formation's links and draft proposal (issue 13); the decisions on them
+are in services/teams/proposals.py, what they read and show in services/teams/formation.py.
 """
 
 import hashlib
@@ -32,14 +35,21 @@ from schemas.teams import (
     Ineligibility,
     JoinTeam,
     LeaveTeam,
+    LinkKind,
     MemberJoined,
     MemberLeft,
     Membership,
+    PeopleLinked,
+    PeopleUnlinked,
     PlacementEntry,
+    ProposalConfirmed,
+    ProposalDiscarded,
+    ProposedTeam,
     TeamCreated,
     TeamDisbanded,
     TeamList,
     TeamsEvent,
+    TeamsProposed,
     TeamView,
 )
 from schemas.validation import without_accents
@@ -86,6 +96,35 @@ class Team:
     late_members: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Draft:
+    """The proposal the organiser is working on (issue 13): nothing exists until it is confirmed."""
+
+    revision: int
+    min_size: int
+    max_size: int
+    top_up: bool
+    teams: tuple[ProposedTeam, ...]
+
+    def team(self, proposed_id: str) -> ProposedTeam | None:
+        return next((t for t in self.teams if t.id == proposed_id), None)
+
+    def team_with(self, registration_id: str) -> ProposedTeam | None:
+        return next((t for t in self.teams if registration_id in t.members), None)
+
+    @property
+    def people(self) -> set[str]:
+        return {m for t in self.teams for m in t.members}
+
+
+# A link's pair, unordered: (the smaller id, the larger one).
+Pair = tuple[str, str]
+
+
+def pair(first: str, second: str) -> Pair:
+    return (first, second) if first <= second else (second, first)
+
+
 @dataclass
 class EventTeams:
     """Every team of one event: the aggregate each append is decided on."""
@@ -94,6 +133,14 @@ class EventTeams:
     teams: dict[str, Team] = field(default_factory=dict)
     # registration id -> team id, for the members of live teams
     member_of: dict[str, str] = field(default_factory=dict)
+    # Formation: the organiser's « together » and « apart » links, in the order they were made.
+    links: dict[Pair, LinkKind] = field(default_factory=dict)
+    # The current draft (None: no proposal), and the last revision any draft had: revisions
+    # only grow, so a page showing a discarded or confirmed draft is never taken as current.
+    draft: Draft | None = None
+    revision: int = 0
+    # command id -> the confirmation it made, for a repeat to answer with.
+    confirmations: dict[str, ProposalConfirmed] = field(default_factory=dict)
 
     def team(self, team_id: str) -> Team | None:
         team = self.teams.get(team_id)
@@ -178,6 +225,54 @@ class TeamsState:
                             del teams.member_of[member]
                     disbanded.members = []
                 self.commands[event.event, event.command_id] = (event.event, event.team_id, "")
+            case PeopleLinked() | PeopleUnlinked():
+                key = pair(event.first, event.second)
+                if isinstance(event, PeopleLinked):
+                    teams.links[key] = event.kind
+                elif teams.links.get(key) == event.kind:
+                    del teams.links[key]
+                self.commands[event.event, event.command_id] = (
+                    event.event,
+                    LINK_MARK,
+                    link_detail(isinstance(event, PeopleLinked), event.kind, event.first, event.second),
+                )
+            case TeamsProposed():
+                teams.draft = Draft(
+                    revision=event.revision,
+                    min_size=event.min_size,
+                    max_size=event.max_size,
+                    top_up=event.top_up,
+                    teams=tuple(event.teams),
+                )
+                teams.revision = max(teams.revision, event.revision)
+                self.commands[event.event, event.command_id] = (event.event, DRAFT_MARK, "")
+            case ProposalDiscarded():
+                teams.draft = None
+                self.commands[event.event, event.command_id] = (event.event, DISCARD_MARK, "")
+            case ProposalConfirmed():
+                self._confirmed(teams, event)
+                self.commands[event.event, event.command_id] = (event.event, CONFIRM_MARK, "")
+
+    def _confirmed(self, teams: EventTeams, event: ProposalConfirmed) -> None:
+        """The teams a confirmed proposal made exist, its top-ups have their new members, the draft is gone."""
+        for confirmed in event.teams:
+            team = teams.team(confirmed.team_id)
+            if team is None and not confirmed.existing:
+                team = Team(
+                    id=confirmed.team_id,
+                    name=confirmed.name,
+                    challenge=confirmed.challenge,
+                    # Like a team an organiser creates: anyone may still join it while there is room.
+                    open=True,
+                    code=confirmed.code,
+                    created_at=event.at,
+                )
+                teams.teams[team.id] = team
+            if team is not None:
+                for member in confirmed.added:
+                    _add_member(teams, team, member)
+        teams.draft = None
+        teams.confirmations[event.command_id] = event
 
     def evolve_judging(self, event: JudgingEvent) -> None:
         """Follow only whether each event's judging is closed; scores are judging's business."""
@@ -209,6 +304,20 @@ class TeamsState:
                 person = self.people.get(event.registration_id)
                 if person is not None:
                     person.erased = True
+
+
+# What `commands` records for formation's commands, in the place of a team id (never one: a
+# team id starts with a letter or a digit), so that an id used for a team is not taken for them.
+LINK_MARK = "~link"
+DRAFT_MARK = "~draft"
+DISCARD_MARK = "~discard"
+CONFIRM_MARK = "~confirm"
+
+
+def link_detail(linking: bool, kind: str, first: str, second: str) -> str:
+    """What a link command asks, so that a repeat with another request is refused."""
+    low, high = pair(first, second)
+    return f"{'link' if linking else 'unlink'}:{kind}:{low}:{high}"
 
 
 def _add_member(teams: EventTeams, team: Team, registration_id: str) -> None:
@@ -301,9 +410,10 @@ def join_code(event: str, command_id: str) -> str:
     return "".join(letters)
 
 
-def unique_code(teams: EventTeams, event: str, command_id: str) -> str:
-    """A join code no other team of the event has, so a code alone finds its team."""
-    taken = {t.code for t in teams.teams.values()}
+def unique_code(teams: EventTeams, event: str, command_id: str, also_taken: set[str] | None = None) -> str:
+    """A join code no other team of the event has, so a code alone finds its team (`also_taken`:
+    codes given to teams decided in the same breath)."""
+    taken = {t.code for t in teams.teams.values()} | (also_taken or set())
     code, attempt = join_code(event, command_id), 0
     while code in taken:
         attempt += 1
@@ -380,7 +490,7 @@ def live_team(state: TeamsState, spec: EventSpec, team_id: str) -> Team:
 # --- decisions ---
 
 
-def _repeat(state: TeamsState, command_id: str, event: str, team_id: str | None, registration: str) -> bool:
+def repeated(state: TeamsState, command_id: str, event: str, team_id: str | None, registration: str) -> bool:
     """True for a repeat of a command already applied (its first outcome stands); an id once
     used for another request is refused rather than silently ignored (None: any team)."""
     known = state.commands.get((event, command_id))
@@ -393,7 +503,7 @@ def _repeat(state: TeamsState, command_id: str, event: str, team_id: str | None,
 
 def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam, now: datetime) -> TeamCreated | None:
     """A new team, with its founder as first member; None when this command was already applied."""
-    if _repeat(state, command.command_id, command.event, command.team_id, command.founder or ""):
+    if repeated(state, command.command_id, command.event, command.team_id, command.founder or ""):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     check_not_frozen(state, spec.slug, command.by_organiser, correction=False)
@@ -430,7 +540,7 @@ def decide_create(state: TeamsState, spec: EventSpec | None, command: CreateTeam
 
 def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, now: datetime) -> MemberJoined | None:
     """A member more, within the team's size; a closed team needs its code unless an organiser places them."""
-    if _repeat(state, command.command_id, command.event, command.team_id, command.registration):
+    if repeated(state, command.command_id, command.event, command.team_id, command.registration):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     correction = check_not_frozen(state, spec.slug, command.by_organiser, correction=True)
@@ -460,7 +570,7 @@ def decide_join(state: TeamsState, spec: EventSpec | None, command: JoinTeam, no
 
 
 def decide_leave(state: TeamsState, spec: EventSpec | None, command: LeaveTeam, now: datetime) -> MemberLeft | None:
-    if _repeat(state, command.command_id, command.event, None, command.registration):
+    if repeated(state, command.command_id, command.event, None, command.registration):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     correction = check_not_frozen(state, spec.slug, command.by_organiser, correction=True)
@@ -483,7 +593,7 @@ def decide_disband(
     state: TeamsState, spec: EventSpec | None, command: DisbandTeam, now: datetime
 ) -> TeamDisbanded | None:
     """Organisers only (the command names one): its members are free to join another team."""
-    if _repeat(state, command.command_id, command.event, command.team_id, ""):
+    if repeated(state, command.command_id, command.event, command.team_id, ""):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
     check_not_frozen(state, spec.slug, command.by_organiser, correction=False)

@@ -6,26 +6,49 @@ from typing import Any
 
 from nats.aio.client import Client
 
+from schemas.catalog import EventSpec
 from schemas.errors import Rejected
 from schemas.judging import JudgingEvent
-from schemas.registration import RegistrationEvent
-from schemas.subjects import Judging, Teams
+from schemas.registration import ListRegistrations, RegistrationEvent, RegistrationList
+from schemas.subjects import Judging, Registration, Teams
 from schemas.teams import (
+    ConfirmProposal,
     CreateTeam,
     DisbandTeam,
+    DiscardProposal,
     GetMembership,
     GetPlacementHistory,
+    GetProposal,
     JoinTeam,
     LeaveTeam,
+    LinkPeople,
     ListTeams,
+    LockProposed,
     Membership,
+    MoveProposed,
     PlacementHistory,
+    ProposalConfirmedReply,
+    ProposalView,
+    ProposeTeams,
     TeamList,
     TeamsEvent,
+    UnlinkPeople,
 )
 from services.kit.catalog_reader import CatalogReader
+from services.kit.client import call
 from services.kit.endpoints import Endpoints
 from services.kit.store import EventStore, decided_on
+from services.kit.team_formation import Person
+from services.teams.formation import people_of, proposal_view
+from services.teams.proposals import (
+    decide_confirm,
+    decide_discard,
+    decide_link,
+    decide_lock,
+    decide_move,
+    decide_propose,
+    decide_unlink,
+)
 from services.teams.rules import (
     STALE_REGISTRATION_KEYS,
     TeamsState,
@@ -36,6 +59,7 @@ from services.teams.rules import (
     membership,
     organiser_placements,
     team_list,
+    team_view,
 )
 
 
@@ -47,6 +71,7 @@ class TeamsService:
         self.catalog = CatalogReader()
 
     async def start(self, nc: Client) -> None:
+        self.nc = nc
         # The catalog's and registration's streams are read here, never written: the first says
         # each event's team size and challenges, the second who is a confirmed participant.
         await self.catalog.open(nc)
@@ -72,6 +97,14 @@ class TeamsService:
             (Teams.LIST, ListTeams, self.list),
             (Teams.MEMBERSHIP, GetMembership, self.membership),
             (Teams.HISTORY, GetPlacementHistory, self.history),
+            (Teams.LINK, LinkPeople, self.link),
+            (Teams.UNLINK, UnlinkPeople, self.unlink),
+            (Teams.PROPOSE, ProposeTeams, self.propose),
+            (Teams.MOVE, MoveProposed, self.move),
+            (Teams.LOCK, LockProposed, self.lock),
+            (Teams.CONFIRM, ConfirmProposal, self.confirm),
+            (Teams.DISCARD, DiscardProposal, self.discard),
+            (Teams.PROPOSAL, GetProposal, self.proposal),
         ]
         for subject, request_type, handler in handlers:
             self.endpoints.add(subject, request_type, handler)
@@ -141,7 +174,90 @@ class TeamsService:
         )
         return team_list(self.state, spec)
 
+    # --- formation: links, the draft proposal, its confirmation ---
+
+    async def _people(self, spec: EventSpec) -> dict[str, Person]:
+        """The registrations' answers as formation reads them: asked each time, never kept (they are erasable)."""
+        found = await call(self.nc, Registration.LIST, ListRegistrations(event=spec.slug), RegistrationList)
+        return people_of(spec, found.registrations)
+
+    async def _current(self, slug: str) -> None:
+        """Who is a confirmed participant, and whether judging is closed, as of now: formation weighs everyone."""
+        await self.registrations.catch_up_all()
+        await self._judging_current(slug)
+
+    async def _proposal(self, spec: EventSpec) -> ProposalView:
+        return proposal_view(self.state, spec, await self._people(spec))
+
+    async def link(self, command: LinkPeople) -> ProposalView:
+        spec = await self.catalog.spec(command.event)
+        await self._current(spec.slug)
+        await self._append(
+            spec.slug, lambda: decide_link(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return await self._proposal(spec)
+
+    async def unlink(self, command: UnlinkPeople) -> ProposalView:
+        spec = await self.catalog.spec(command.event)
+        await self._append(
+            spec.slug, lambda: decide_unlink(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return await self._proposal(spec)
+
+    async def propose(self, command: ProposeTeams) -> ProposalView:
+        spec = await self.catalog.spec(command.event)
+        await self._current(spec.slug)
+        people = await self._people(spec)
+        await self._append(
+            spec.slug,
+            lambda: decide_propose(self.state, spec, command, datetime.now(UTC), people),
+            command.command_id,
+        )
+        return proposal_view(self.state, spec, people)
+
+    async def move(self, command: MoveProposed) -> ProposalView:
+        spec = await self.catalog.spec(command.event)
+        await self._append(
+            spec.slug, lambda: decide_move(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return await self._proposal(spec)
+
+    async def lock(self, command: LockProposed) -> ProposalView:
+        spec = await self.catalog.spec(command.event)
+        await self._append(
+            spec.slug, lambda: decide_lock(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return await self._proposal(spec)
+
+    async def discard(self, command: DiscardProposal) -> ProposalView:
+        spec = await self.catalog.spec(command.event)
+        await self._append(
+            spec.slug, lambda: decide_discard(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        return await self._proposal(spec)
+
+    async def confirm(self, command: ConfirmProposal) -> ProposalConfirmedReply:
+        """The teams made and topped up, and who was left out and why (a repeat: the first confirmation's)."""
+        spec = await self.catalog.spec(command.event)
+        await self._current(spec.slug)
+        await self._append(
+            spec.slug, lambda: decide_confirm(self.state, spec, command, datetime.now(UTC)), command.command_id
+        )
+        teams = self.state.of(spec.slug)
+        confirmed = teams.confirmations[command.command_id]
+        made = [teams.team(t.team_id) for t in confirmed.teams]
+        return ProposalConfirmedReply(
+            event=spec.slug,
+            teams=[team_view(self.state, t) for t in made if t is not None],
+            left_out=confirmed.left_out,
+        )
+
     # --- queries ---
+
+    async def proposal(self, query: GetProposal) -> ProposalView:
+        spec = await self.catalog.spec(query.event)
+        await self._current(spec.slug)
+        return await self._proposal(spec)
 
     async def history(self, query: GetPlacementHistory) -> PlacementHistory:
         """Organisers' placements and removals, read from the stream (no record of its own)."""
