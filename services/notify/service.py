@@ -1,7 +1,7 @@
 """The notify service's wiring: registration events and agenda releases in, mails out, a log of what was sent.
 
-Work arrives through durable JetStream consumers on the registration and schedule
-streams, each shared by every notify instance, with explicit acks: an event is
+Work arrives through durable JetStream consumers on the registration, schedule,
+publishing and teams streams, each shared by every notify instance, with explicit acks: an event is
 acked once its mails are sent (or it needs none), so a stopped or crashed instance
 leaves it to be delivered again (`queue.py`). Before sending, an instance claims the
 mail in the notify stream (expecting the mail's last sequence), so two instances
