@@ -4,6 +4,7 @@ and a link that opens the team page; a member of a topped-up team hears who join
 written to or named; two notify instances, or one started again from the start of the stream, send
 nothing twice."""
 
+import html
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
@@ -28,11 +29,12 @@ from schemas.teams import (
 from services.catalog.service import CatalogService
 from services.judging.service import JudgingService
 from services.kit.client import call
+from services.kit.i18n import translations
 from services.kit.lifecycle import Service
 from services.publishing.service import PublishingService
 from services.registration.service import RegistrationService
 from services.teams.service import TeamsService
-from tests.conftest import define_events, running_web
+from tests.conftest import ORGANISER_EMAIL, ORGANISER_PASSWORD, create_organiser, define_events, running_web
 from tests.integration.formation_support import answers, formation_event
 from tests.integration.notify_support import BASE_URL, Inbox, Stack, drained, text_of, wait_until
 
@@ -188,6 +190,20 @@ async def test_each_member_hears_of_their_team_once_in_their_language_and_the_li
                 page = await http.get(urlsplit(link).path + "?" + urlsplit(link).query)
                 assert page.status_code == 200
                 assert team.name.replace("'", "&#39;") in page.text
+        # The organisers' log of mails names both kinds, in French and in English.
+        await create_organiser(stack.nats_url)
+        login = {"email": ORGANISER_EMAIL, "password": ORGANISER_PASSWORD}
+        token = (await http.post("/api/v1/auth/token", json=login)).json()["token"]
+        for language in ("fr", "en"):
+            log = await http.get(
+                "/organiser/mails/",
+                params={"event": SLUG, "lang": language},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert log.status_code == 200
+            gettext = translations(language).gettext
+            assert gettext("Équipe formée") in html.unescape(log.text)
+            assert gettext("Nouveaux coéquipiers") in html.unescape(log.text)
     assert len(epis.members) >= 3 and epis.challenge == "traite"
 
 
