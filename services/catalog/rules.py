@@ -125,23 +125,23 @@ def _check_formation(spec: EventSpec, formation: TeamFormation) -> None:
         )
     questions = {q.id: q for q in spec.questions}
 
-    def question(field: str, kinds: tuple[str, ...], what: str) -> Question | None:
-        ident = getattr(formation, field)
+    def question(name: str, kinds: tuple[str, ...], what: str) -> Question | None:
+        ident = getattr(formation, name)
         if ident is None:
             return None
         found = questions.get(ident)
         if found is None:
             raise Rejected(
                 "invalid",
-                f"`team_formation.{field}` names {ident!r}, which is not one of the event's questions",
-                f"{where}.{field}",
+                f"`team_formation.{name}` names {ident!r}, which is not one of the event's questions",
+                f"{where}.{name}",
                 key="formation_unknown_question",
             )
         if found.kind not in kinds:
             raise Rejected(
                 "invalid",
-                f"`team_formation.{field}`: question {ident!r} is a {found.kind} question; it needs {what}",
-                f"{where}.{field}",
+                f"`team_formation.{name}`: question {ident!r} is a {found.kind} question; it needs {what}",
+                f"{where}.{name}",
                 key="formation_wrong_kind",
             )
         return found
@@ -155,8 +155,8 @@ def _check_formation(spec: EventSpec, formation: TeamFormation) -> None:
             key="formation_wrong_kind",
         )
     question("skills", ("multi_choice", "choice"), "a multi_choice or choice question")
-    for field in ("codes", "domain"):
-        _check_meaning(formation, field, question(field, _YES_OR_CHOICES, "a yes_no, choice or multi_choice question"))
+    for name in ("codes", "domain"):
+        _check_meaning(formation, name, question(name, _YES_OR_CHOICES, "a yes_no, choice or multi_choice question"))
     experience = question("experience", ("choice",), "a choice question, one level for each choice")
     levels = formation.experience_levels
     if (experience is None and levels) or (experience is not None and len(levels) != len(experience.choices)):
@@ -172,15 +172,15 @@ def _check_formation(spec: EventSpec, formation: TeamFormation) -> None:
 _YES_OR_CHOICES = ("yes_no", "choice", "multi_choice")
 
 
-def _check_meaning(formation: TeamFormation, field: str, question: Question | None) -> None:
+def _check_meaning(formation: TeamFormation, name: str, question: Question | None) -> None:
     """`codes_if` / `domain_if`: the choices that mean « codes » (« knows the domain »), for a choice question."""
-    where = f"team_formation.{field}_if"
-    meaning: list[str] = getattr(formation, f"{field}_if")
+    where = f"team_formation.{name}_if"
+    meaning: list[str] = getattr(formation, f"{name}_if")
     if question is None or question.kind == "yes_no":
         if meaning:
             raise Rejected(
                 "invalid",
-                f"`{field}_if` is only for a choice or multi_choice question named by `team_formation.{field}`",
+                f"`{name}_if` is only for a choice or multi_choice question named by `team_formation.{name}`",
                 where,
                 key="formation_unknown_choice",
             )
@@ -188,7 +188,7 @@ def _check_meaning(formation: TeamFormation, field: str, question: Question | No
     if not meaning:
         raise Rejected(
             "invalid",
-            f"`{field}_if`: say which choices of question {question.id!r} count",
+            f"`{name}_if`: say which choices of question {question.id!r} count",
             where,
             key="formation_if_needed",
         )
@@ -196,7 +196,7 @@ def _check_meaning(formation: TeamFormation, field: str, question: Question | No
         if choice not in question.choices:
             raise Rejected(
                 "invalid",
-                f"`{field}_if`: {choice!r} is not one of the choices of question {question.id!r}",
+                f"`{name}_if`: {choice!r} is not one of the choices of question {question.id!r}",
                 where,
                 key="formation_unknown_choice",
             )
