@@ -56,6 +56,7 @@ ErrorKey = Literal[
     "event_unknown_timezone",
     "formation_above_event",
     "formation_changed",
+    "formation_if_needed",
     "formation_levels_count",
     "formation_locked",
     "formation_no_proposal",

@@ -13,8 +13,10 @@ from schemas.catalog import (
     EventSpec,
     FieldChange,
     OrganiserRegistered,
+    Question,
     Span,
     StatusChange,
+    TeamFormation,
 )
 from schemas.errors import Rejected
 from schemas.organisations import OrganisationDefined
@@ -55,7 +57,14 @@ def normalise(spec: EventSpec) -> EventSpec:
             raise Rejected(
                 "invalid", f"Question {question.id!r} needs `choices`", f"{where}.choices", key="question_needs_choices"
             )
-        if question.kind not in ("choice", "multi_choice") and question.choices:
+        if question.kind == "ranking" and not question.choices and not spec.challenges:
+            raise Rejected(
+                "invalid",
+                f"Question {question.id!r} ranks choices: give `choices`, or challenges for it to rank",
+                f"{where}.choices",
+                key="question_ranking_needs_choices",
+            )
+        if question.kind not in ("choice", "multi_choice", "ranking") and question.choices:
             raise Rejected(
                 "invalid",
                 f"Question {question.id!r} is not a choice question but has `choices`",
@@ -77,6 +86,8 @@ def normalise(spec: EventSpec) -> EventSpec:
                     f"{where}.categories",
                     key="question_unknown_category",
                 )
+    if spec.team_formation is not None:
+        _check_formation(spec, spec.team_formation)
 
     def opt(moment: datetime | None) -> datetime | None:
         return None if moment is None else to_utc(moment, zone)
@@ -100,6 +111,95 @@ def normalise(spec: EventSpec) -> EventSpec:
         registration_closes_at=closes,
         categories=categories,
     )
+
+
+def _check_formation(spec: EventSpec, formation: TeamFormation) -> None:
+    """Each input of team formation names a question of the event that can feed it."""
+    where = "team_formation"
+    if formation.min_size > spec.team_max_size:
+        raise Rejected(
+            "invalid",
+            f"Teams of at least {formation.min_size} cannot be formed when a team holds at most {spec.team_max_size}",
+            f"{where}.min_size",
+            key="formation_sizes",
+        )
+    questions = {q.id: q for q in spec.questions}
+
+    def question(name: str, kinds: tuple[str, ...], what: str) -> Question | None:
+        ident = getattr(formation, name)
+        if ident is None:
+            return None
+        found = questions.get(ident)
+        if found is None:
+            raise Rejected(
+                "invalid",
+                f"`team_formation.{name}` names {ident!r}, which is not one of the event's questions",
+                f"{where}.{name}",
+                key="formation_unknown_question",
+            )
+        if found.kind not in kinds:
+            raise Rejected(
+                "invalid",
+                f"`team_formation.{name}`: question {ident!r} is a {found.kind} question; it needs {what}",
+                f"{where}.{name}",
+                key="formation_wrong_kind",
+            )
+        return found
+
+    challenges = question("challenges", ("ranking",), "a ranking question without choices (it ranks challenges)")
+    if challenges is not None and challenges.choices:
+        raise Rejected(
+            "invalid",
+            f"`team_formation.challenges`: question {challenges.id!r} ranks its own choices, not the challenges",
+            f"{where}.challenges",
+            key="formation_wrong_kind",
+        )
+    question("skills", ("multi_choice", "choice"), "a multi_choice or choice question")
+    for name in ("codes", "domain"):
+        _check_meaning(formation, name, question(name, _YES_OR_CHOICES, "a yes_no, choice or multi_choice question"))
+    experience = question("experience", ("choice",), "a choice question, one level for each choice")
+    levels = formation.experience_levels
+    if (experience is None and levels) or (experience is not None and len(levels) != len(experience.choices)):
+        count = 0 if experience is None else len(experience.choices)
+        raise Rejected(
+            "invalid",
+            f"`team_formation.experience_levels` gives {len(levels)} levels for {count} choices: give one per choice",
+            f"{where}.experience_levels",
+            key="formation_levels_count",
+        )
+
+
+_YES_OR_CHOICES = ("yes_no", "choice", "multi_choice")
+
+
+def _check_meaning(formation: TeamFormation, name: str, question: Question | None) -> None:
+    """`codes_if` / `domain_if`: the choices that mean « codes » (« knows the domain »), for a choice question."""
+    where = f"team_formation.{name}_if"
+    meaning: list[str] = getattr(formation, f"{name}_if")
+    if question is None or question.kind == "yes_no":
+        if meaning:
+            raise Rejected(
+                "invalid",
+                f"`{name}_if` is only for a choice or multi_choice question named by `team_formation.{name}`",
+                where,
+                key="formation_unknown_choice",
+            )
+        return
+    if not meaning:
+        raise Rejected(
+            "invalid",
+            f"`{name}_if`: say which choices of question {question.id!r} count",
+            where,
+            key="formation_if_needed",
+        )
+    for choice in meaning:
+        if choice not in question.choices:
+            raise Rejected(
+                "invalid",
+                f"`{name}_if`: {choice!r} is not one of the choices of question {question.id!r}",
+                where,
+                key="formation_unknown_choice",
+            )
 
 
 def _unique(ids: list[str], where: str) -> None:

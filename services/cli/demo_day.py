@@ -43,6 +43,10 @@ async def demo_day(nats_url: str, slug: str) -> str:
             answers: dict[str, Answer] = {
                 q.id: q.choices[0] for q in spec.questions_for(category) if q.required and q.choices
             }
+            # A required ranking question: its first choice (or challenge) ranked first.
+            for q in spec.questions_for(category):
+                if q.required and q.kind == "ranking":
+                    answers[q.id] = [q.choices[0] if q.choices else spec.challenges[0].id]
             command = Register(
                 command_id=uuid.uuid4().hex,
                 event=slug,

@@ -241,7 +241,7 @@ def answers_and_problems(
     clean: dict[str, Answer] = {}
     for question in questions.values():
         try:
-            value = _check_answer(question, answers.get(question.id))
+            value = _check_answer(spec, question, answers.get(question.id))
         except Rejected as problem:
             problems.append(problem)
             continue
@@ -257,7 +257,26 @@ def answers_and_problems(
     return clean, problems
 
 
-def _check_answer(question: Question, value: Answer | None) -> Answer | None:
+def ranked_among(spec: EventSpec, question: Question) -> list[str]:
+    """What a ranking question ranks: its choices, or the event's challenges (their ids) when it has none."""
+    return list(question.choices) or [c.id for c in spec.challenges]
+
+
+def _ranked(question: Question, value: list[str], among: list[str], where: str) -> list[str] | None:
+    """The person's order, most preferred first; blank places dropped."""
+    ranked = [v for v in value if v.strip()]
+    unknown = [v for v in ranked if v not in among]
+    if unknown:
+        raise Rejected("invalid", f"{unknown[0]!r} is not one of the choices", where, key="answer_not_a_choice")
+    twice = next((v for i, v in enumerate(ranked) if v in ranked[:i]), None)
+    if twice is not None:
+        raise Rejected("invalid", f"{twice!r} is ranked twice", where, key="answer_ranked_twice")
+    if len(ranked) > question.ranks:
+        raise Rejected("invalid", f"Rank at most {question.ranks} choices", where, key="answer_too_many_ranked")
+    return ranked or None
+
+
+def _check_answer(spec: EventSpec, question: Question, value: Answer | None) -> Answer | None:
     where = f"answers.{question.id}"
     match question.kind, value:
         case _, None:
@@ -280,6 +299,8 @@ def _check_answer(question: Question, value: Answer | None) -> Answer | None:
             if unknown:
                 raise Rejected("invalid", f"{unknown[0]!r} is not one of the choices", where, key="answer_not_a_choice")
             return [c for c in question.choices if c in value] or None
+        case "ranking", list():
+            return _ranked(question, value, ranked_among(spec, question), where)
     raise Rejected("invalid", f"Wrong kind of answer for a {question.kind} question", where, key="answer_wrong_kind")
 
 

@@ -93,6 +93,7 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "formation_unknown_question": N_("Cette question n'existe pas dans le formulaire de l'événement."),
     "formation_wrong_kind": N_("Cette question ne peut pas servir à cela : choisissez une question du bon type."),
     "formation_unknown_choice": N_("Cette réponse n'est pas l'une des réponses possibles de la question."),
+    "formation_if_needed": N_("Dites quelles réponses de la question comptent : une ou plusieurs, une par ligne."),
     "formation_levels_count": N_("Donnez un niveau pour chaque réponse possible de la question sur l'expérience."),
     "formation_sizes": N_("La taille minimale des équipes doit être inférieure ou égale à la taille maximale."),
     "formation_above_event": N_(

@@ -174,3 +174,37 @@ async def test_the_toml_view_shows_the_text_as_written_until_a_form_changes_the_
         and "# Revue en mars" not in encoded.group(1)
         and 'title = "Autre titre"' in html.unescape(encoded.group(1))
     )
+
+
+async def test_the_hackathons_team_formation_section_saves_as_it_was_and_a_wrong_input_is_refused_next_to_it(
+    demo: Web, http: httpx.AsyncClient
+) -> None:
+    await logged_in(http)
+    form = f"/organiser/e/{HACKATHON}/form"
+    before = await stored(demo, HACKATHON)
+    assert before.event.team_formation is not None and before.event.team_formation.codes == "level"
+    page = await http.get(f"{form}?lang=fr")
+    assert "Formation des équipes" in page.text and "Classer des choix par préférence" in page.text
+    values = FormValues(page.text)
+    assert dict(values.pairs)["team_formation.experience_levels"] == "beginner\nintermediate\nexpert"
+    same = await http.post(form, data=values.with_changes({}))
+    assert same.status_code == 303
+    assert (await stored(demo, HACKATHON)).revision == before.revision  # the section round-trips as it was
+
+    levels = await http.post(
+        f"{form}?lang=fr", data=values.with_changes({"team_formation.experience_levels": "beginner\nexpert"})
+    )
+    assert levels.status_code == 422
+    assert error_next_to(levels.text, "team_formation.experience_levels") == (
+        "Donnez un niveau pour chaque réponse possible de la question sur l'expérience."
+    )
+    wrong = await http.post(f"{form}?lang=en", data=values.with_changes({"team_formation.skills": "diet"}))
+    assert wrong.status_code == 422
+    assert error_next_to(wrong.text, "team_formation.skills") == (
+        "This question cannot be used for that: choose a question of the right kind."
+    )
+    sizes = await http.post(f"{form}?lang=fr", data=values.with_changes({"team_formation.min_size": "6"}))
+    assert error_next_to(sizes.text, "team_formation.min_size") == (
+        "La taille minimale des équipes doit être inférieure ou égale à la taille maximale."
+    )
+    assert (await stored(demo, HACKATHON)) == before

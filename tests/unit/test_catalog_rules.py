@@ -6,7 +6,16 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from schemas.catalog import Category, EventDefined, EventSpec, OrganiserRegistered, Question, Venue
+from schemas.catalog import (
+    Category,
+    Challenge,
+    EventDefined,
+    EventSpec,
+    OrganiserRegistered,
+    Question,
+    TeamFormation,
+    Venue,
+)
 from schemas.errors import Rejected
 from services.catalog.account_rules import ACCOUNT_LOGINS, LOGIN_ATTEMPTS, LOGIN_WINDOW, Attempts, decide_attempt
 from services.catalog.files import read_event_file
@@ -290,3 +299,118 @@ def test_closing_registration_by_hand_ends_the_window_now_and_opening_it_clears_
     assert (opened.registration_opens_at, opened.registration_closes_at) == (now - timedelta(days=3), None)
     assert with_status(event, "unpublish", now).published is False
     assert with_status(event, "archive", now).archived is True
+
+
+# --- Ranking questions and the inputs of team formation (issue 13)
+
+
+def hackathon(**changes: object) -> EventSpec:
+    """A small hackathon with two challenges and the questions team formation reads."""
+    base = spec(
+        kind="hackathon",
+        categories=[Category(id="participant", name="Participant", capacity=30, default=True)],
+        questions=[
+            Question(id="challenges", kind="ranking", label="Classez les défis"),
+            Question(id="skills", kind="multi_choice", label="Compétences", choices=["Web", "Agriculture"]),
+            Question(id="level", kind="choice", label="Expérience", choices=["Jamais", "Un peu", "Beaucoup"]),
+            Question(id="codes", kind="yes_no", label="Codez-vous ?"),
+            Question(id="note", kind="text", label="Un mot ?"),
+        ],
+        challenges=[Challenge(id="traite", title="La traite"), Challenge(id="meteo", title="La météo")],
+    )
+    return msgspec.structs.replace(base, **changes)
+
+
+def formation(**inputs: object) -> TeamFormation:
+    return TeamFormation(**inputs)  # type: ignore[arg-type]
+
+
+def refusal(candidate: EventSpec) -> tuple[str | None, str | None]:
+    with pytest.raises(Rejected) as caught:
+        normalise(candidate)
+    return caught.value.reply.key, caught.value.reply.field
+
+
+def test_a_ranking_question_without_choices_ranks_the_challenges_and_one_with_choices_ranks_them() -> None:
+    ranked = Question(id="food", kind="ranking", label="Repas", choices=["Crêpes", "Galettes"], ranks=2)
+    normalised = normalise(hackathon(questions=[*hackathon().questions, ranked]))
+    assert [q.kind for q in normalised.questions] == ["ranking", "multi_choice", "choice", "yes_no", "text", "ranking"]
+    assert normalise(hackathon(challenges=[], questions=[ranked])).questions == [ranked]
+
+
+def test_a_complete_team_formation_section_is_accepted_as_written() -> None:
+    inputs = formation(
+        min_size=3,
+        challenges="challenges",
+        skills="skills",
+        codes="level",
+        codes_if=["Un peu", "Beaucoup"],
+        experience="level",
+        experience_levels=["beginner", "intermediate", "expert"],
+        domain="skills",
+        domain_if=["Agriculture"],
+    )
+    assert normalise(hackathon(team_formation=inputs)).team_formation == inputs
+    assert normalise(hackathon(team_formation=formation(codes="codes"))).team_formation == formation(codes="codes")
+
+
+@pytest.mark.parametrize(
+    ("changes", "refused"),
+    [
+        (
+            {"challenges": [], "questions": [Question(id="challenges", kind="ranking", label="Classez")]},
+            ("question_ranking_needs_choices", "questions[0].choices"),
+        ),
+        (
+            {"questions": [Question(id="r", kind="ranking", label="R", choices=["a", "b"], choices_en=["a"])]},
+            ("question_choices_en", "questions[0].choices_en"),
+        ),
+        ({"team_formation": formation(min_size=6)}, ("formation_sizes", "team_formation.min_size")),
+        ({"team_formation": formation(skills="languages")}, ("formation_unknown_question", "team_formation.skills")),
+        ({"team_formation": formation(challenges="skills")}, ("formation_wrong_kind", "team_formation.challenges")),
+        (
+            {
+                "questions": [Question(id="food", kind="ranking", label="Repas", choices=["a", "b"])],
+                "team_formation": formation(challenges="food"),
+            },
+            ("formation_wrong_kind", "team_formation.challenges"),
+        ),
+        ({"team_formation": formation(skills="note")}, ("formation_wrong_kind", "team_formation.skills")),
+        ({"team_formation": formation(codes="note")}, ("formation_wrong_kind", "team_formation.codes")),
+        ({"team_formation": formation(domain="challenges")}, ("formation_wrong_kind", "team_formation.domain")),
+        ({"team_formation": formation(experience="skills")}, ("formation_wrong_kind", "team_formation.experience")),
+        ({"team_formation": formation(codes="level")}, ("formation_if_needed", "team_formation.codes_if")),
+        (
+            {"team_formation": formation(codes="level", codes_if=["Souvent"])},
+            ("formation_unknown_choice", "team_formation.codes_if"),
+        ),
+        (
+            {"team_formation": formation(domain="skills", domain_if=["Farming"])},
+            ("formation_unknown_choice", "team_formation.domain_if"),
+        ),
+        (
+            {"team_formation": formation(codes="codes", codes_if=["oui"])},
+            ("formation_unknown_choice", "team_formation.codes_if"),
+        ),
+        ({"team_formation": formation(domain_if=["Web"])}, ("formation_unknown_choice", "team_formation.domain_if")),
+        (
+            {"team_formation": formation(experience="level", experience_levels=["beginner", "expert"])},
+            ("formation_levels_count", "team_formation.experience_levels"),
+        ),
+        (
+            {"team_formation": formation(experience_levels=["beginner"])},
+            ("formation_levels_count", "team_formation.experience_levels"),
+        ),
+    ],
+)
+def test_a_wrong_ranking_question_or_formation_input_is_refused_with_its_key_next_to_its_field(
+    changes: dict[str, object], refused: tuple[str, str]
+) -> None:
+    assert refusal(hackathon(**changes)) == refused
+
+
+def test_a_formation_refusal_says_which_question_and_what_it_needs() -> None:
+    with pytest.raises(Rejected) as caught:
+        normalise(hackathon(team_formation=formation(skills="note")))
+    assert "'note'" in caught.value.reply.message
+    assert "multi_choice" in caught.value.reply.message

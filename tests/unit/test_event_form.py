@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from schemas.catalog import Category, Challenge, Criterion, EventSpec, Question, Venue
+from schemas.catalog import Category, Challenge, Criterion, EventSpec, Question, TeamFormation, Venue
 from schemas.event_file import TextProblem, decode_event_toml, encode_event_toml
 from services.catalog.rules import normalise
 from services.web.organiser.event_form import (
@@ -74,6 +74,7 @@ EVERY_FIELD = EventSpec(
         Question(id="diet", kind="yes_no", label="Végétarien ?"),
         Question(id="why", kind="text", label="Pourquoi ?"),
         Question(id="level", kind="choice", label="Niveau", choices=["Débutant", "Confirmé"]),
+        Question(id="defis", kind="ranking", label="Vos défis", label_en="Your challenges", ranks=2),
     ],
     challenges=[
         Challenge(
@@ -86,6 +87,16 @@ EVERY_FIELD = EventSpec(
         )
     ],
     team_max_size=7,
+    team_formation=TeamFormation(
+        min_size=2,
+        challenges="defis",
+        skills="venue",
+        codes="level",
+        codes_if=["Confirmé"],
+        experience="level",
+        experience_levels=["beginner", "expert"],
+        domain="diet",
+    ),
     criteria=[
         Criterion(id="utile", name="Utilité", name_en="Usefulness", help="Sert-il ?", help_en="Is it of use?"),
         Criterion(id="pitch", name="Présentation", max_points=20, weight=0.5),
@@ -112,9 +123,9 @@ def posted(form: dict[str, Any]) -> list[tuple[str, str]]:
             pairs.append((name, str(value).replace("\n", "\r\n")))
 
     for name, value in form.items():
-        if name == "venue":
+        if name in ("venue", "team_formation"):
             for field, text in value.items():
-                put(f"venue.{field}", text)
+                put(f"{name}.{field}", text)
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             for i, row in enumerate(value):
                 for field, item in row.items():
@@ -159,10 +170,10 @@ def test_a_new_event_is_unpublished_and_an_existing_one_keeps_its_slug() -> None
 def test_rows_are_added_removed_and_moved_with_what_was_typed() -> None:
     form = form_of(EVERY_FIELD)
     added = apply_action(form, "add:questions")
-    assert added is not None and len(added["questions"]) == 5 and added["questions"][-1]["kind"] == "text"
-    assert added["questions"][:4] == form["questions"]
+    assert added is not None and len(added["questions"]) == 6 and added["questions"][-1]["kind"] == "text"
+    assert added["questions"][:5] == form["questions"]
     removed = apply_action(form, "remove:questions:1")
-    assert removed is not None and [q["id"] for q in removed["questions"]] == ["venue", "why", "level"]
+    assert removed is not None and [q["id"] for q in removed["questions"]] == ["venue", "why", "level", "defis"]
     up = apply_action(form, "up:categories:1")
     assert up is not None and [c["id"] for c in up["categories"]] == ["press", "public"]
     down = apply_action(form, "down:criteria:0")
@@ -254,3 +265,22 @@ def test_a_problem_reads_as_a_sentence_in_the_pages_language(language: str, sent
     form = form_of(EVERY_FIELD)
     form["categories"][0]["capacity"] = "-3"
     assert problem_text(problem(form).reason, language, gettext_for(language)) == sentence
+
+
+def test_team_formation_is_one_section_of_the_form_and_left_empty_it_is_no_section() -> None:
+    form = form_of(EVERY_FIELD)
+    assert form["team_formation"]["codes"] == "level"
+    assert form["team_formation"]["experience_levels"] == "beginner\nexpert"
+    assert form["questions"][4]["ranks"] == "2"
+    cleared = {**form, "team_formation": {name: "" for name in form["team_formation"]}}
+    again = spec_of(read_form(posted(cleared)), EVERY_FIELD)
+    assert isinstance(again, EventSpec) and again.team_formation is None
+    only_codes = {**cleared, "team_formation": {**cleared["team_formation"], "codes": "diet"}}
+    again = spec_of(read_form(posted(only_codes)), EVERY_FIELD)
+    assert isinstance(again, EventSpec) and again.team_formation == TeamFormation(codes="diet")
+
+
+def test_a_wrong_experience_level_is_shown_next_to_its_text_box() -> None:
+    form = form_of(EVERY_FIELD)
+    form["team_formation"]["experience_levels"] = "beginner\nguru"
+    assert problem(form).field == "team_formation.experience_levels"

@@ -94,6 +94,7 @@ def test_events_and_organisers_stored_before_organisations_land_in_the_default_o
         "golden-agenda": DEFAULT_ORGANISATION,
         "golden-english": DEFAULT_ORGANISATION,
         "journee-sud": "ecole-sud",
+        "hackathon-formation": DEFAULT_ORGANISATION,
     }
     old_organiser = "0123456789abcdef0123"
     assert orgs.memberships(old_organiser) == [
@@ -104,3 +105,18 @@ def test_events_and_organisers_stored_before_organisations_land_in_the_default_o
     assert orgs.memberships("aaaaaaaaaaaaaaaaaaaa") == []
     assert orgs.records["ecole-sud"].organisation.require_two_step is True
     assert orgs.token("0123456789abcdef") is None
+
+
+def test_a_definition_with_a_ranking_question_and_team_formation_keeps_both() -> None:
+    decoder = msgspec.json.Decoder(CatalogEvent)
+    stored = [decoder.decode(line) for line in golden_lines("catalog-events")]
+    [defined] = [e for e in stored if isinstance(e, EventDefined) and e.spec.slug == "hackathon-formation"]
+    ranked = {q.id: q for q in defined.spec.questions if q.kind == "ranking"}
+    assert (ranked["challenges"].choices, ranked["challenges"].ranks, ranked["food"].ranks) == ([], 3, 2)
+    formation = defined.spec.team_formation
+    assert formation is not None and (formation.challenges, formation.codes, formation.domain_if) == (
+        "challenges",
+        "level",
+        ["Agriculture"],
+    )
+    assert formation.experience_levels == ["beginner", "intermediate", "expert"]

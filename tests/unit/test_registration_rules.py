@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from schemas.catalog import Category, EventSpec, Question, Venue
+from schemas.catalog import Category, Challenge, EventSpec, Question, Venue
 from schemas.errors import Rejected
 from schemas.registration import (
     CheckedIn,
@@ -390,6 +390,56 @@ def test_a_wrong_answer_is_refused_naming_the_question(
     answers: dict[str, object], expected: tuple[str, str, str]
 ) -> None:
     assert refusal(lambda: check_answers(EVENT, "mentor", answers)) == expected  # type: ignore[arg-type]
+
+
+# --- ranking answers (issue 13) ---
+
+HACKATHON = msgspec.structs.replace(
+    EVENT,
+    kind="hackathon",
+    questions=[
+        Question(id="challenges", kind="ranking", label="Classez les défis", required=True),
+        Question(id="food", kind="ranking", label="Repas", choices=["crêpes", "galettes", "cidre"], ranks=2),
+    ],
+    challenges=[
+        Challenge(id="traite", title="La traite"),
+        Challenge(id="meteo", title="La météo"),
+        Challenge(id="circuit", title="Le circuit court"),
+        Challenge(id="sol", title="Le sol"),
+    ],
+)
+
+
+def test_a_ranking_answer_keeps_the_persons_order_with_blank_places_dropped() -> None:
+    answers = check_answers(
+        HACKATHON, "participant", {"challenges": ["meteo", "", "traite"], "food": ["galettes", "crêpes"]}
+    )
+    assert answers == {"challenges": ["meteo", "traite"], "food": ["galettes", "crêpes"]}
+    assert check_answers(HACKATHON, "participant", {"challenges": ["sol"], "food": ["", ""]}) == {"challenges": ["sol"]}
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({"challenges": ["", "", ""]}, ("invalid", "answers.challenges", "answer_required")),
+        ({"challenges": "traite"}, ("invalid", "answers.challenges", "answer_wrong_kind")),
+        ({"challenges": ["traite", "traite"]}, ("invalid", "answers.challenges", "answer_ranked_twice")),
+        (
+            {"challenges": ["traite", "meteo", "circuit", "sol"]},
+            ("invalid", "answers.challenges", "answer_too_many_ranked"),
+        ),
+        ({"challenges": ["La traite"]}, ("invalid", "answers.challenges", "answer_not_a_choice")),
+        (
+            {"challenges": ["traite"], "food": ["cidre", "crêpes", "galettes"]},
+            ("invalid", "answers.food", "answer_too_many_ranked"),
+        ),
+        ({"challenges": ["traite"], "food": ["traite"]}, ("invalid", "answers.food", "answer_not_a_choice")),
+    ],
+)
+def test_a_wrong_ranking_answer_is_refused_naming_the_question(
+    answers: dict[str, object], expected: tuple[str, str, str]
+) -> None:
+    assert refusal(lambda: check_answers(HACKATHON, "participant", answers)) == expected  # type: ignore[arg-type]
 
 
 # --- cancelling, offers and claims ---

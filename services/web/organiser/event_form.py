@@ -5,7 +5,8 @@ A form is a dict of what the inputs hold, as text: `{"title": "...", "venue": {.
 (`categories[1].capacity`), the same path msgspec and the catalog name in their refusals, so a
 refusal is shown next to its input. Times are local to the event's zone, as in the TOML files.
 The agenda (rooms, speakers, sessions), publication and archiving are not in the form: a save keeps
-them as they were.
+them as they were. Team formation's inputs are one section (`team_formation.codes`), left all empty
+for an event whose teams are formed from no question (`team_formation` absent).
 """
 
 import re
@@ -56,6 +57,18 @@ TOP: dict[str, Widget] = {
     "jury_model": "bool",
 }
 VENUE: dict[str, Widget] = {"name": "text", "address": "text"}
+# Each input names one of the event's questions (a select, empty: none), with the choices that count.
+FORMATION: dict[str, Widget] = {
+    "min_size": "int",
+    "challenges": "maybe_choice",
+    "skills": "maybe_choice",
+    "codes": "maybe_choice",
+    "codes_if": "lines",
+    "experience": "maybe_choice",
+    "experience_levels": "lines",
+    "domain": "maybe_choice",
+    "domain_if": "lines",
+}
 ROWS: dict[str, dict[str, Widget]] = {
     "categories": {
         "id": "text",
@@ -79,6 +92,7 @@ ROWS: dict[str, dict[str, Widget]] = {
         "choices": "lines",
         "choices_en": "lines",
         "categories": "ids",
+        "ranks": "int",
     },
     "challenges": {
         "id": "text",
@@ -134,6 +148,11 @@ def form_of(spec: EventSpec) -> dict[str, Any]:
     zone = _zone(spec.timezone)
     form: dict[str, Any] = {name: input_of(getattr(spec, name), widget, zone) for name, widget in TOP.items()}
     form["venue"] = {name: input_of(getattr(spec.venue, name), widget, zone) for name, widget in VENUE.items()}
+    formation = spec.team_formation
+    form["team_formation"] = {
+        name: "" if formation is None else input_of(getattr(formation, name), widget, zone)
+        for name, widget in FORMATION.items()
+    }
     for rows, fields in ROWS.items():
         form[rows] = [
             {name: input_of(getattr(row, name), widget, zone) for name, widget in fields.items()}
@@ -172,6 +191,8 @@ def read_form(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
             form[name] = _posted(TOP[name], text, form[name])
         elif name.startswith("venue.") and name[6:] in VENUE:
             form["venue"][name[6:]] = text.strip()
+        elif name.startswith("team_formation.") and (field := name[15:]) in FORMATION:
+            form["team_formation"][field] = _posted(FORMATION[field], text, form["team_formation"][field])
         elif (match := _ROW_NAME.match(name)) and match.group(1) in ROWS:
             kind, index, field = match.group(1), int(match.group(2)), match.group(3)
             widgets = ROWS[kind]
@@ -215,6 +236,11 @@ def spec_of(form: dict[str, Any], stored: EventSpec | None = None) -> EventSpec 
     """
     data = {name: _value(TOP[name], form.get(name, "")) for name in TOP}
     data["venue"] = {name: _value(widget, form.get("venue", {}).get(name, "")) for name, widget in VENUE.items()}
+    posted_formation = form.get("team_formation", {})
+    formation = {name: _value(widget, posted_formation.get(name, "")) for name, widget in FORMATION.items()}
+    formation = {name: value for name, value in formation.items() if value is not _OMITTED and value != []}
+    # Every input empty: no team formation section at all.
+    data["team_formation"] = formation or None
     for kind, fields in ROWS.items():
         data[kind] = [
             {name: _value(widget, row.get(name, "")) for name, widget in fields.items()} for row in form[kind]
@@ -239,7 +265,9 @@ def problem_of(message: str) -> FormProblem:
     problem, _, at = message.partition(" - at `$")
     field, reason = reason_of(problem, at.rstrip("`").lstrip(".") or None)
     if field:
-        field = re.sub(r"(\.(?:choices|choices_en|categories))\[\d+\]$", r"\1", field)
+        field = re.sub(
+            r"(\.(?:choices|choices_en|categories|codes_if|domain_if|experience_levels))\[\d+\]$", r"\1", field
+        )
     return FormProblem(field, reason)
 
 
@@ -284,6 +312,7 @@ def _posted(widget: Widget, text: str, before: Any) -> Any:
 def _empty() -> dict[str, Any]:
     form: dict[str, Any] = {name: _blank(widget) for name, widget in TOP.items()}
     form["venue"] = {name: "" for name in VENUE}
+    form["team_formation"] = {name: "" for name in FORMATION}
     for kind in ROWS:
         form[kind] = []
     return form

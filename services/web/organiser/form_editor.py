@@ -101,7 +101,17 @@ class EventFormEditor(Controller):
             kinds=[(kind, _kind_names(gettext)[kind]) for kind in get_args(EventKind)],
             question_kinds=[(kind, _question_names(gettext)[kind]) for kind in get_args(QuestionKind)],
             audiences=[(audience, _audience_names(gettext)[audience]) for audience in get_args(Audience)],
+            formation_questions=_formation_questions(form),
         )
+
+
+def _formation_questions(form: dict[str, Any]) -> list[tuple[str, str]]:
+    """What each input of team formation can name: the form's questions as typed, by id, and any id
+    an input names that is no longer one of them (kept, so the catalog's refusal says so)."""
+    ids = [row["id"] for row in form["questions"] if row["id"]]
+    inputs = form["team_formation"]
+    named = [inputs[name] for name in ("challenges", "skills", "codes", "experience", "domain") if inputs[name]]
+    return [(ident, ident) for ident in dict.fromkeys([*ids, *(n for n in named if n not in ids)])]
 
 
 def _kind_names(gettext: Any) -> dict[str, str]:

@@ -25,13 +25,19 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime(TIME_FORMAT) if moment else ""
 
 
-def _answer(question: Question, value: object, language: str) -> object:
-    """Yes/no and choices as the organiser reads them; choices are stored in French."""
+def answer_text(spec: EventSpec, question: Question, value: object, language: str) -> object:
+    """Yes/no and choices as the organiser reads them; choices are stored in French, ranked
+    challenges by id: a ranking reads « 1. La traite ; 2. La météo »."""
     gettext = gettext_for(language)
     if isinstance(value, bool):
         return gettext("oui") if value else gettext("non")
     shown = question.choices_en if language == "en" and question.choices_en else question.choices
     by_french = dict(zip(question.choices, shown, strict=False))
+    if question.kind == "ranking" and isinstance(value, list):
+        if not question.choices:
+            by_french = {c.id: localised(c, "title", language) for c in spec.challenges}
+        separator = "; " if language == "en" else " ; "
+        return separator.join(f"{place}. {by_french.get(v, v)}" for place, v in enumerate(value, start=1))
     if isinstance(value, list):
         return ", ".join(by_french.get(v, v) for v in value)
     if isinstance(value, str):
@@ -87,7 +93,7 @@ def registrations_csv(
                 _local(r.checked_in_at, zone),
                 *([team_of.get(r.id, "")] if teams is not None else []),
                 r.language,
-                *(_answer(q, r.answers.get(q.id, ""), language) for q in spec.questions),
+                *(answer_text(spec, q, r.answers.get(q.id, ""), language) for q in spec.questions),
             ]
         )
     return csv_bytes(header, rows, separator)

@@ -46,7 +46,13 @@ def answers_from_form(spec: EventSpec, category: str, form: FormMultiDict) -> di
     answers: dict[str, Answer] = {}
     for question in spec.questions_for(category):
         name = f"q_{question.id}"
-        if question.kind == "multi_choice":
+        if question.kind == "ranking":
+            # One select per place, in the form's order: most preferred first, blank places kept
+            # for the rules to drop (a person may leave the first place empty and fill the second).
+            places = [v for v in form.getall(name, []) if isinstance(v, str)]
+            if any(v.strip() for v in places):
+                answers[question.id] = places
+        elif question.kind == "multi_choice":
             values = [v for v in form.getall(name, []) if isinstance(v, str)]
             if values:
                 answers[question.id] = values

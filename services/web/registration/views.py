@@ -40,8 +40,11 @@ class QuestionOut(msgspec.Struct, kw_only=True):
     kind: QuestionKind
     label: str
     required: bool
+    # What an answer may hold; a ranking question without choices of its own ranks the challenges: their ids.
     choices: list[str]
     categories: list[str]
+    # A ranking question: how many choices an answer ranks at most, most preferred first (None: not ranking).
+    ranks: int | None = None
 
 
 class EventOut(msgspec.Struct, kw_only=True):
@@ -161,8 +164,9 @@ def event_detail_out(spec: EventSpec, counts: Counts | None, base: str) -> Event
                 kind=q.kind,
                 label=q.label,
                 required=q.required,
-                choices=list(q.choices),
+                choices=list(q.choices) or ([c.id for c in spec.challenges] if q.kind == "ranking" else []),
                 categories=list(q.categories),
+                ranks=q.ranks if q.kind == "ranking" else None,
             )
             for q in spec.questions
         ],
