@@ -10,7 +10,7 @@ import pytest
 
 from schemas.registration import Register, RegistrationView
 from schemas.subjects import Registration, Teams
-from schemas.teams import GetProposal, ListTeams, ProposalView, TeamList
+from schemas.teams import CreateTeam, GetProposal, ListTeams, ProposalView, TeamList
 from services.kit.client import call
 from services.kit.connection import connect
 from tests.conftest import Web, define_events
@@ -67,6 +67,11 @@ async def test_an_organiser_links_proposes_moves_locks_reruns_and_confirms_on_th
     demo: Web, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     ids = await people(demo, tmp_path, 11)
+    names = {r: f"Personne {i}" for i, r in enumerate(ids[:-1])} | {ids[-1]: SCRIPT_NAME}
+
+    def name_of(registration: str) -> str:
+        return names[registration]
+
     assert (await http.get(PAGE)).status_code == 303  # log in first
     await logged_in(http)
     board = await http.get(f"/organiser/e/{SLUG}/teams")
@@ -124,12 +129,24 @@ async def test_an_organiser_links_proposes_moves_locks_reruns_and_confirms_on_th
     kept = next(t for t in rerun.teams if t.locked)
     assert sorted(kept.members) == sorted(locked_team.members)
 
+    # Meanwhile someone of an unlocked team founds a team of their own: they stay there, and are told apart.
+    alone = next(m for t in rerun.teams if not t.locked for m in t.members if m != ids[-1])
+    client = await connect(demo.nats_url, "formation-pages-founder")
+    try:
+        create = CreateTeam(command_id=uuid.uuid4().hex, event=SLUG, team_id="solo", name="Solo", founder=alone)
+        await call(client, Teams.CREATE, create, TeamList)
+    finally:
+        await client.drain()
+
     confirmed = await send(http, "confirm", revision=str(rerun.revision))
     done(confirmed, "confirmed")
     shown = Page((await http.get(confirmed.headers["location"])).text)
     assert "Équipes créées" in shown.text_of("confirmed")
+    assert f"{name_of(alone)} : a rejoint une équipe entre-temps" in shown.text_of("left-out")
+    english = Page((await http.get(confirmed.headers["location"] + "&lang=en")).text)
+    assert f"{name_of(alone)}: joined a team meanwhile" in english.text_of("left-out")
     teams = Page((await http.get(f"/organiser/e/{SLUG}/teams")).text)
-    assert teams.text_of("count-teams") == str(len(rerun.teams))
+    assert teams.text_of("count-teams") == str(len(rerun.teams) + 1)
     assert teams.text_of("count-unplaced") == "0"
     assert (await proposal_now(demo)).revision == 0
 
