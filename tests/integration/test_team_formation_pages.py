@@ -120,7 +120,9 @@ async def test_an_organiser_links_proposes_moves_locks_reruns_and_confirms_on_th
     done(await send(http, "lock", team=locked_team.id, revision=str(moved.revision)), "locked")
     locked = await proposal_now(demo)
     assert locked.teams[0].locked
-    refused = await send(http, "move", registration=locked_team.members[0], to_team="new", revision=str(locked.revision))
+    refused = await send(
+        http, "move", registration=locked_team.members[0], to_team="new", revision=str(locked.revision)
+    )
     assert refused.status_code in (409, 422), refused.status_code
     assert "Cette équipe est verrouillée" in refused.text
 
