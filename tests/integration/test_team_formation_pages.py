@@ -13,7 +13,7 @@ from schemas.subjects import Registration, Teams
 from schemas.teams import CreateTeam, GetProposal, ListTeams, ProposalView, TeamList
 from services.kit.client import call
 from services.kit.connection import connect
-from tests.conftest import Web, define_events
+from tests.conftest import HACKATHON, Web, define_events
 from tests.integration.formation_support import answers, formation_event, register
 from tests.integration.login_support import logged_in
 from tests.integration.test_pages import Page
@@ -131,6 +131,13 @@ async def test_an_organiser_links_proposes_moves_locks_reruns_and_confirms_on_th
     kept = next(t for t in rerun.teams if t.locked)
     assert sorted(kept.members) == sorted(locked_team.members)
 
+    # A confirmation of the draft as it was before the rerun: refused, no team made.
+    stale_confirm = await send(http, "confirm", revision=str(locked.revision))
+    assert stale_confirm.status_code == 409 and "a changé entre-temps" in Page(stale_confirm.text).text_of("errors")
+    stale_lock = await send(http, "lock", "en", team=kept.id, locked="no", revision=str(locked.revision))
+    assert stale_lock.status_code == 409 and "changed in the meantime" in Page(stale_lock.text).text_of("errors")
+    assert (await proposal_now(demo)).revision == rerun.revision
+
     # Meanwhile someone of an unlocked team founds a team of their own: they stay there, and are told apart.
     alone = next(m for t in rerun.teams if not t.locked for m in t.members if m != ids[-1])
     client = await connect(demo.nats_url, "formation-pages-founder")
@@ -156,15 +163,35 @@ async def test_an_organiser_links_proposes_moves_locks_reruns_and_confirms_on_th
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("fr", ("Choisissez deux personnes différentes.", "Il n'y a pas de proposition", "nombres entiers")),
-        ("en", ("Choose two different people.", "There is no team proposal", "whole numbers")),
+        (
+            "fr",
+            (
+                "Choisissez deux personnes différentes.",
+                "Il n'y a pas de proposition",
+                "nombres entiers",
+                "Ce lien n'existe pas",
+                "ne peut pas dépasser",
+            ),
+        ),
+        (
+            "en",
+            (
+                "Choose two different people.",
+                "There is no team proposal",
+                "whole numbers",
+                "This link does not exist",
+                "cannot exceed",
+            ),
+        ),
     ],
 )
 async def test_refusals_are_in_the_page_language_with_a_4xx_and_change_nothing(
-    demo: Web, http: httpx.AsyncClient, tmp_path: Path, lang: str, words: tuple[str, str, str]
+    demo: Web, http: httpx.AsyncClient, tmp_path: Path, lang: str, words: tuple[str, ...]
 ) -> None:
     ids = await people(demo, tmp_path, 4)
     await logged_in(http)
+    # The demo hackathon as shipped: its page shows too, whatever its form feeds.
+    assert (await http.get(f"/organiser/e/{HACKATHON}/teams/formation", params={"lang": lang})).status_code == 200
     same = await send(http, "link", lang, kind="together", first=ids[0], second=ids[0])
     assert same.status_code == 422 and words[0] in Page(same.text).text_of("errors")
     assert (await proposal_now(demo)).links == []
@@ -173,7 +200,11 @@ async def test_refusals_are_in_the_page_language_with_a_4xx_and_change_nothing(
     bad = await send(http, "propose", lang, min_size="trois", max_size="4")
     assert bad.status_code == 422 and words[2] in Page(bad.text).text_of("errors") and 'value="trois"' in bad.text
     above = await send(http, "propose", lang, min_size="3", max_size="40")
-    assert 400 <= above.status_code < 500
+    assert 400 <= above.status_code < 500 and words[4] in Page(above.text).text_of("errors")
+    unknown = await send(http, "unlink", lang, kind="apart", first=ids[0], second=ids[1])
+    assert 400 <= unknown.status_code < 500 and words[3] in Page(unknown.text).text_of("errors")
+    lock = await send(http, "lock", lang, team="p1", revision="0")
+    assert 400 <= lock.status_code < 500 and words[1] in Page(lock.text).text_of("errors")
     junk = await send(http, "move", lang, registration=ids[0], to_team="x; drop", revision="nope")
     assert junk.status_code == 422
     discard = await send(http, "discard", lang, revision="0")
