@@ -25,6 +25,9 @@ MailKind = Literal[
     "results_published",
     "jury_link",
     "message",
+    # A confirmed team formation (issue 13): your new team; new teammates in your team.
+    "team_formed",
+    "team_topped_up",
 ]
 Transport = Literal["smtp", "maildir"]
 MailStatus = Literal["sending", "sent", "failed", "abandoned"]

@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import cache
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 import segno
@@ -163,6 +164,9 @@ class Composer:
             "results_url": f"{base}/e/{view.event}/results",
             # The organiser's phone camera opens this on the check-in page, like the page's QR code.
             "check_in_url": f"{base}/organiser/e/{view.event}/checkin?code={view.id}",
+            # The participant's team page, in their language (services/web/teams/public.py).
+            "team_url": f"{base}/r/{view.id}/team?"
+            + urlencode({"token": view.manage_token, **({"lang": "en"} if view.language == "en" else {})}),
         }
 
     def context(self, order: MailOrder, view: RegistrationView, spec: EventSpec) -> dict[str, Any]:
@@ -193,7 +197,21 @@ class Composer:
             "juror": spec.audience_of(view.category) == "jurors",
             "jury_url": order.jury_url,
             **self.message_words(order, language),
+            **self.team_words(order, spec, language),
             **self.links(view),
+        }
+
+    @staticmethod
+    def team_words(order: MailOrder, spec: EventSpec, language: str) -> dict[str, Any]:
+        """The team of a confirmed formation as its member reads it: teammates by first name only."""
+        team = order.team
+        challenge = next((c for c in spec.challenges if team is not None and c.id == team.challenge), None)
+        return {
+            "team_name": team.name if team else "",
+            "team_code": team.code if team else "",
+            "teammates": list(team.first_names) if team else [],
+            "challenge_title": localised(challenge, "title", language) if challenge else "",
+            "challenge_partner": challenge.partner if challenge else "",
         }
 
     @staticmethod

@@ -27,6 +27,7 @@ from schemas.registration import (
     WaitlistPromoted,
 )
 from schemas.schedule import Agenda, AgendaReleased, Change, Room
+from schemas.teams import ProposalConfirmed
 
 # Attempts at one mail before it is given up (and shown as such to organisers).
 MAX_ATTEMPTS = 20
@@ -161,6 +162,20 @@ class ResultsNotice:
 
 
 @dataclass(frozen=True)
+class TeamNotice:
+    """A team a confirmed formation made or topped up, as one member is told of it."""
+
+    team_id: str
+    name: str
+    code: str
+    challenge: str | None
+    # The registrations to name: every other member of a new team, the newcomers of a topped-up one.
+    teammates: tuple[str, ...]
+    # Their first names, asked of the registration service just before sending (in memory only).
+    first_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class MailOrder:
     """One mail to send: what it is about; the text is made from it at sending time."""
 
@@ -182,6 +197,8 @@ class MailOrder:
     jury_url: str = ""
     # For an organiser's message: their words (in memory only, never logged).
     message: MessageText | None = None
+    # For the mails of a confirmed team formation.
+    team: TeamNotice | None = None
 
 
 def mail_id(kind: MailKind, registration_id: str, cause: str) -> str:
@@ -383,6 +400,56 @@ def mails_for_results(published: ResultsPublished, people: Mapping[str, Person],
     ]
 
 
+def mails_for_teams(
+    confirmed: ProposalConfirmed, people: Mapping[str, Person], spec: EventSpec, now: datetime
+) -> list[MailOrder]:
+    """Each member of the teams an organiser confirmed hears of their team, once per confirmation.
+
+    The people the proposal placed get their team (kind `team_formed`: its name, join code,
+    challenge and every teammate); those already in a team it topped up are told who joined
+    (kind `team_topped_up`). Nobody cancelled or erased is written to, nor anyone once the event
+    is over.
+    """
+    if spec.ends_at <= now:
+        return []
+    orders: list[MailOrder] = []
+    for team in confirmed.teams:
+        added = set(team.added)
+        for member in team.members:
+            person = people.get(member)
+            if person is None or person.erased or person.status == "cancelled" or person.event != confirmed.event:
+                continue
+            kind: MailKind = "team_formed" if member in added else "team_topped_up"
+            others = [m for m in team.members if m != member] if kind == "team_formed" else team.added
+            if not others and kind == "team_topped_up":
+                continue
+            notice = TeamNotice(
+                team_id=team.team_id,
+                name=team.name,
+                code=team.code,
+                challenge=team.challenge,
+                teammates=tuple(others),
+            )
+            orders.append(
+                MailOrder(
+                    mail_id=mail_id(kind, member, f"{confirmed.event}:{confirmed.command_id}"),
+                    kind=kind,
+                    registration_id=member,
+                    event=confirmed.event,
+                    by_organiser=True,
+                    at=confirmed.at,
+                    team=notice,
+                )
+            )
+    return orders
+
+
+def first_name(name: str) -> str:
+    """The first word of a registered name: all a teammate is told of another."""
+    words = name.split()
+    return words[0] if words else ""
+
+
 def still_wanted(order: MailOrder, view: RegistrationView) -> bool:
     """Asked of the registration itself just before sending: is there still someone to tell?
 
@@ -391,7 +458,8 @@ def still_wanted(order: MailOrder, view: RegistrationView) -> bool:
     if view.erased or not view.email.strip():
         return False
     return not (
-        order.kind in ("agenda_changed", "results_published", "jury_link", "message") and view.status == "cancelled"
+        order.kind in ("agenda_changed", "results_published", "jury_link", "message", "team_formed", "team_topped_up")
+        and view.status == "cancelled"
     )
 
 

@@ -1,7 +1,7 @@
 """The notify service's wiring: registration events and agenda releases in, mails out, a log of what was sent.
 
-Work arrives through durable JetStream consumers on the registration and schedule
-streams, each shared by every notify instance, with explicit acks: an event is
+Work arrives through durable JetStream consumers on the registration, schedule,
+publishing and teams streams, each shared by every notify instance, with explicit acks: an event is
 acked once its mails are sent (or it needs none), so a stopped or crashed instance
 leaves it to be delivered again (`queue.py`). Before sending, an instance claims the
 mail in the notify stream (expecting the mail's last sequence), so two instances
@@ -19,6 +19,7 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -48,6 +49,7 @@ from schemas.publishing import PublishingEvent, ResultsPublished
 from schemas.registration import GetRegistration, PersonErased, RegistrationEvent, RegistrationView
 from schemas.schedule import AgendaReleased, ScheduleEvent
 from schemas.subjects import Notify, Registration
+from schemas.teams import ProposalConfirmed, TeamsEvent
 from services.kit.catalog_reader import CatalogReader
 from services.kit.client import ServiceError, call
 from services.kit.endpoints import Endpoints
@@ -66,9 +68,11 @@ from services.notify.rules import (
     claim_decision,
     due_reminders,
     error_label,
+    first_name,
     mail_for,
     mails_for_release,
     mails_for_results,
+    mails_for_teams,
     recipients_summary,
     retry_delay,
     still_wanted,
@@ -143,6 +147,7 @@ class NotifyService:
              self.on_registration_event),
             ("schedule", Notify.SCHEDULE_CONSUMER, ScheduleEvent, lambda e: e.event, self.on_schedule_event),
             ("publishing", Notify.PUBLISHING_CONSUMER, PublishingEvent, lambda e: e.event, self.on_publishing_event),
+            ("teams", Notify.TEAMS_CONSUMER, TeamsEvent, lambda e: e.event, self.on_teams_event),
         ]  # fmt: skip
         for service, consumer, event_type, key, handle in sources:
             queue: WorkQueue[Any] = WorkQueue(
@@ -231,6 +236,34 @@ class NotifyService:
         await self._registrations_current()
         return await self._deliver_all(mails_for_results(event, self.state.people, datetime.now(UTC)), spec, msg)
 
+    # --- confirmed team formations, from the shared durable consumer on the teams stream ---
+
+    async def on_teams_event(self, event: TeamsEvent, msg: Msg) -> Outcome:
+        if not isinstance(event, ProposalConfirmed):
+            return ACK  # teams made by participants, drafts and links tell no one
+        spec = await self._spec_of(event.event, msg.subject)
+        if spec is None:
+            return Outcome("term")
+        await self._registrations_current()
+        return await self._deliver_all(mails_for_teams(event, self.state.people, spec, datetime.now(UTC)), spec, msg)
+
+    async def _with_first_names(self, order: MailOrder) -> MailOrder | None:
+        """The order with its teammates' first names, as the registration service has them now;
+        None when one cannot be read yet. An erased or cancelled teammate is not named."""
+        if order.team is None:
+            return order
+        names: list[str] = []
+        for registration_id in order.team.teammates:
+            query = GetRegistration(registration_id=registration_id, by_organiser="notify")
+            try:
+                teammate = await call(self.nc, Registration.GET, query, RegistrationView)
+            except ServiceError as error:
+                log.info("notify: teammate %s not readable yet (%s)", registration_id, error.reply.code)
+                return None
+            if not teammate.erased and teammate.status != "cancelled" and (name := first_name(teammate.name)):
+                names.append(name)
+        return replace(order, team=replace(order.team, first_names=tuple(names)))
+
     # --- one mail: claim, make, send, record ---
 
     async def deliver(self, order: MailOrder, spec: EventSpec, last_delivery: bool = False) -> Outcome:
@@ -266,6 +299,10 @@ class NotifyService:
             return Outcome("term") if last_delivery else Outcome("retry", 30.0)
         if not still_wanted(order, view):
             return ACK  # nobody to write to any more, or nothing to tell them
+        named = await self._with_first_names(order)
+        if named is None:
+            return Outcome("retry", 2.0)
+        order = named
         if not await self._claim(order, subject, view.language):
             record = self.state.mails.get(order.mail_id)
             if record is None or record.sent_at is not None or record.abandoned:

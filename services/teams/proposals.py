@@ -9,7 +9,7 @@ of a full team or anyone already in one).
 """
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from schemas.catalog import EventSpec
@@ -30,7 +30,7 @@ from schemas.teams import (
     TeamsProposed,
     UnlinkPeople,
 )
-from services.kit.team_formation import ExistingTeam, Person, form
+from services.kit.team_formation import ExistingTeam, Formation, Person, Problem, form
 from services.teams.formation import placement, problem_of, proposed_teams
 from services.teams.rules import (
     CONFIRM_MARK,
@@ -113,16 +113,40 @@ def decide_unlink(
 
 
 def decide_propose(
-    state: TeamsState, spec: EventSpec | None, command: ProposeTeams, now: datetime, people: Mapping[str, Person]
+    state: TeamsState,
+    spec: EventSpec | None,
+    command: ProposeTeams,
+    now: datetime,
+    people: Mapping[str, Person],
+    formed: Callable[[Problem, int], Formation] = form,
 ) -> TeamsProposed | None:
     """A new draft: the locked teams of the current one kept exactly, everyone else in no team formed again.
 
     The seed is the new revision, so asking again may give other teams. `people` are the
-    registrations' answers as formation reads them (services/teams/formation.py people_of).
+    registrations' answers as formation reads them (services/teams/formation.py people_of);
+    `formed` runs the formation (the service passes one that reuses what it computed ahead).
     """
     if repeated(state, command.command_id, command.event, DRAFT_MARK, ""):
         return None
     spec = check_event(spec, command.event, now, command.by_organiser)
+    problem, revision, locked = proposal_problem(state, spec, command, people)
+    return TeamsProposed(
+        command_id=command.command_id,
+        event=spec.slug,
+        revision=revision,
+        min_size=command.min_size,
+        max_size=command.max_size,
+        top_up=command.top_up,
+        teams=proposed_teams(formed(problem, revision), locked),
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def proposal_problem(
+    state: TeamsState, spec: EventSpec, command: ProposeTeams, people: Mapping[str, Person]
+) -> tuple[Problem, int, list[ProposedTeam]]:
+    """What a proposal forms on the state as it is: the problem, the new revision (its seed), the locked teams kept."""
     check_not_frozen(state, spec.slug, command.by_organiser, correction=False)
     check_sizes(spec, command.min_size, command.max_size)
     teams = state.of(spec.slug)
@@ -134,19 +158,7 @@ def decide_propose(
     short = _short_teams(state, teams, command.min_size, {t.existing for t in locked}) if command.top_up else []
     ids = [m for t in short for m in t.members] + free
     problem = problem_of(spec, teams, people, ids, short, command.min_size, command.max_size)
-    revision = teams.revision + 1
-    formation = form(problem, seed=revision)
-    return TeamsProposed(
-        command_id=command.command_id,
-        event=spec.slug,
-        revision=revision,
-        min_size=command.min_size,
-        max_size=command.max_size,
-        top_up=command.top_up,
-        teams=proposed_teams(formation, locked),
-        by_organiser=command.by_organiser,
-        at=now,
-    )
+    return problem, teams.revision + 1, locked
 
 
 def check_sizes(spec: EventSpec, min_size: int, max_size: int) -> None:

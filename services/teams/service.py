@@ -1,5 +1,6 @@
 """The teams service's NATS wiring: its stream, the catalog, registrations and judging it follows, endpoints."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +39,7 @@ from services.kit.catalog_reader import CatalogReader
 from services.kit.client import call
 from services.kit.endpoints import Endpoints
 from services.kit.store import EventStore, decided_on
-from services.kit.team_formation import Person
+from services.kit.team_formation import Formation, Person, Problem, form
 from services.teams.formation import people_of, proposal_view
 from services.teams.proposals import (
     decide_confirm,
@@ -48,6 +49,7 @@ from services.teams.proposals import (
     decide_move,
     decide_propose,
     decide_unlink,
+    proposal_problem,
 )
 from services.teams.rules import (
     STALE_REGISTRATION_KEYS,
@@ -208,9 +210,21 @@ class TeamsService:
         spec = await self.catalog.spec(command.event)
         await self._current(spec.slug)
         people = await self._people(spec)
+        # A thousand people take a second or two to form: done ahead in a thread, so this instance
+        # keeps answering meanwhile; the decision reuses it unless the state moved in between.
+        ahead: dict[tuple[Problem, int], Formation] = {}
+        try:
+            problem, seed, _locked = proposal_problem(self.state, spec, command, people)
+            ahead[problem, seed] = await asyncio.to_thread(form, problem, seed)
+        except Rejected:
+            pass  # decided again below, where the refusal is answered
+
+        def formed(problem: Problem, seed: int) -> Formation:
+            return ahead.get((problem, seed)) or form(problem, seed)
+
         await self._append(
             spec.slug,
-            lambda: decide_propose(self.state, spec, command, datetime.now(UTC), people),
+            lambda: decide_propose(self.state, spec, command, datetime.now(UTC), people, formed),
             command.command_id,
         )
         return proposal_view(self.state, spec, people)

@@ -139,6 +139,7 @@ CONSUMERS = {
     "registration": Notify.REGISTRATION_CONSUMER,
     "schedule": Notify.SCHEDULE_CONSUMER,
     "publishing": Notify.PUBLISHING_CONSUMER,
+    "teams": Notify.TEAMS_CONSUMER,
 }
 
 

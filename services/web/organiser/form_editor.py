@@ -120,6 +120,7 @@ def _question_names(gettext: Any) -> dict[str, str]:
         "choice": gettext("Un choix parmi des réponses"),
         "multi_choice": gettext("Plusieurs choix parmi des réponses"),
         "yes_no": gettext("Oui ou non"),
+        "ranking": gettext("Classer des choix par préférence"),
     }
 
 
