@@ -15,11 +15,11 @@ from services.kit.team_formation import (
     Formation,
     Person,
     Problem,
-    TeamFacts,
     Violation,
     form,
     team_count,
 )
+from services.kit.team_words import explain
 
 COLUMNS = ("name", "email", "skills", "codes", "experience", "challenges", "together_with", "not_with")
 # Skills that make someone a domain expert when the file has no `domain_expert` column.
@@ -116,41 +116,6 @@ def as_json(formation: Formation) -> dict[str, object]:
             for v in formation.violations
         ],
     }
-
-
-_LEVEL_WORDS = {
-    "fr": {"beginner": "débutant", "intermediate": "intermédiaire", "expert": "expert"},
-    "en": {"beginner": "beginner", "intermediate": "intermediate", "expert": "expert"},
-}
-
-
-def explain(facts: TeamFacts, lang: str) -> str:
-    """A team's facts in plain words, French or English."""
-    levels = ", ".join(_LEVEL_WORDS[lang][level] for level in facts.levels)
-    ranked = facts.size - facts.no_preference
-    if lang == "fr":
-        parts = [
-            f"{facts.coders} qui codent" if facts.coders != 1 else "1 qui code",
-            f"{facts.domain_experts} du métier (agriculture)",
-            f"expériences mêlées ({levels})" if len(facts.levels) > 1 else f"même expérience ({levels})",
-            f"{len(facts.skills)} compétences",
-        ]
-        if ranked:
-            parts.append(f"{facts.first_or_second} sur {ranked} ont leur 1er ou 2e défi")
-        if facts.kept:
-            parts.append(f"{facts.kept} déjà dans l'équipe")
-    else:
-        parts = [
-            f"{facts.coders} who code" if facts.coders != 1 else "1 who codes",
-            f"{facts.domain_experts} domain expert{'s' if facts.domain_experts != 1 else ''}",
-            f"mixed experience ({levels})" if len(facts.levels) > 1 else f"same experience ({levels})",
-            f"{len(facts.skills)} skills",
-        ]
-        if ranked:
-            parts.append(f"{facts.first_or_second} of {ranked} got their first or second challenge")
-        if facts.kept:
-            parts.append(f"{facts.kept} already in the team")
-    return ", ".join(parts)
 
 
 def describe(violation: Violation, lang: str) -> str:

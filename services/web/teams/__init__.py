@@ -4,8 +4,9 @@
 from litestar import Controller
 
 from services.web.teams.api import TeamsApi
+from services.web.teams.formation import TeamFormationPages
 from services.web.teams.formation_api import FormationApi
 from services.web.teams.organiser import OrganiserTeams
 from services.web.teams.public import TeamPages
 
-HANDLERS: list[type[Controller]] = [TeamPages, OrganiserTeams, TeamsApi, FormationApi]
+HANDLERS: list[type[Controller]] = [TeamPages, OrganiserTeams, TeamFormationPages, TeamsApi, FormationApi]
