@@ -114,6 +114,15 @@ async def test_an_organiser_forms_teams_for_people_who_came_alone(
         assert await teams.count() == 3
         first = teams.nth(0)
         assert "/100" in await first.inner_text() and words["reasons"] in await first.inner_text()
+        # Everyone's challenges are ranked and the sizes hold: nothing is reported as missing or broken.
+        assert await page.locator("#missing-title").count() == 0
+        assert await page.locator("#violations").count() == 0
+        # Each member's answers in the page's language (stored in French).
+        experience = {"fr": "Quelques projets", "en": "A few projects"}[language]
+        assert experience in await page.inner_text("#draft")
+        if language == "en":
+            assert "Débutant·e" not in await page.inner_text("#draft")
+        await screenshot(page, f"team-formation-{language}")
         together = page.locator("#draft article", has_text="Camille Roux")
         assert "Jules Martin" in await together.inner_text()
 
@@ -138,7 +147,6 @@ async def test_an_organiser_forms_teams_for_people_who_came_alone(
         assert await kept.count() == 1
         assert sorted(await members_of(kept)) == locked_members
         count = await page.locator("#draft article").count()
-        await screenshot(page, f"team-formation-{language}")
         # axe needs JavaScript: the same page, in a context of its own.
         checker = await browser.new_context(viewport={"width": 1280, "height": 900}, locale=words["locale"])
         try:

@@ -12,11 +12,12 @@ from services.kit.client import call
 from tests.conftest import HACKATHON
 from tests.demo_events import demo_text
 
-# The demo hackathon's own questions: « skills » (multi_choice, « Agriculture » among them) and « level »
-# (choice) feed formation; challenges are not ranked (registration does not take ranking answers here).
+# The demo hackathon's own questions: « challenges » (ranking the challenges), « skills » (multi_choice,
+# « Agriculture » among them) and « level » (choice) feed formation.
 FORMATION = """
 [team_formation]
 min_size = 3
+challenges = "challenges"
 skills = "skills"
 codes = "level"
 codes_if = ["Quelques projets", "Confirmé·e"]
@@ -27,22 +28,34 @@ domain_if = ["Agriculture"]
 """
 LEVELS = ["Débutant·e", "Quelques projets", "Confirmé·e"]
 SKILLS = ["Développement web", "Données", "Design", "Agriculture", "Gestion de projet"]
+# The demo hackathon's challenges, ranked differently from one person to the next.
+RANKINGS = [
+    ["traite", "circuit-court"],
+    ["meteo-parcelle", "traite", "circuit-court"],
+    ["circuit-court", "meteo-parcelle"],
+    ["traite"],
+    [],
+]
 
 
-def formation_event(tmp_path: Path, slug: str) -> Path:
-    """The demo hackathon under another slug, with its own [team_formation] (whatever the demo file says)."""
+def formation_event(tmp_path: Path, slug: str, rank_challenges: bool = True) -> Path:
+    """The demo hackathon under another slug, with its own [team_formation] (whatever the demo file says);
+    without `rank_challenges`, formation does not read the ranking of the challenges."""
     text = demo_text(HACKATHON).replace(f'slug = "{HACKATHON}"', f'slug = "{slug}"')
     text = re.sub(r"(?ms)^\[team_formation\]\n.*?(?=^\[|\Z)", "", text)
     path = tmp_path / f"{slug}.toml"
     tmp_path.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + FORMATION, encoding="utf-8")
+    formation = FORMATION if rank_challenges else FORMATION.replace('challenges = "challenges"\n', "")
+    path.write_text(text + formation, encoding="utf-8")
     return path
 
 
 def answers(i: int) -> dict[str, object]:
     """Varied answers: every other person codes, one in three is a farmer."""
     skills = [SKILLS[i % len(SKILLS)]] + (["Agriculture"] if i % 3 == 0 else [])
+    ranked = RANKINGS[i % len(RANKINGS)]
     return {
+        **({"challenges": ranked} if ranked else {}),
         "level": LEVELS[i % len(LEVELS)],
         "team": "Seul·e, je cherche une équipe",
         "skills": sorted(set(skills), key=SKILLS.index),

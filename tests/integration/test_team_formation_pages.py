@@ -32,7 +32,7 @@ async def proposal_now(web: Web) -> ProposalView:
 
 
 async def people(web: Web, tmp_path: Path, count: int) -> list[str]:
-    await define_events(web.nats_url, formation_event(tmp_path, SLUG))
+    await define_events(web.nats_url, formation_event(tmp_path, SLUG, rank_challenges=False))
     client = await connect(web.nats_url, "formation-pages-people")
     try:
         ids = [await register(client, SLUG, i) for i in range(count)]

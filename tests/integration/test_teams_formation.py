@@ -49,7 +49,7 @@ async def test_an_organiser_links_proposes_moves_locks_reruns_and_confirms(
         headers = organiser_headers
 
         empty = await ok(await http.get(url, headers=headers))
-        assert (empty["revision"], empty["teams"], empty["missing_inputs"]) == (0, [], ["challenges"])
+        assert (empty["revision"], empty["teams"], empty["missing_inputs"]) == (0, [], [])
         assert [p["name"] for p in empty["unplaced"]] == [names[i] for i in ids[1:]]
 
         # Links: two together, two apart.

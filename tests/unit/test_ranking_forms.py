@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from litestar.datastructures import FormMultiDict
 
 from schemas.catalog import Category, Challenge, EventSpec, Question, Venue
-from services.web.registration.export import answer_text
+from services.web.answers import answer_text
 from services.web.registration.forms import answers_from_form
 
 CHALLENGES = Question(id="challenges", kind="ranking", label="Classez les défis")

@@ -32,6 +32,7 @@ from schemas.teams import (
 )
 from services.kit.client import ServiceError
 from services.kit.team_words import explain
+from services.web.answers import answer_text
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
@@ -86,13 +87,21 @@ def _answer_words(value: Any) -> list[str]:
     return [str(value)]
 
 
-def profile_of(spec: EventSpec, registration: RegistrationView) -> dict[str, Any]:
-    """What a member brings, read from the answers to the questions that feed formation."""
+def profile_of(spec: EventSpec, registration: RegistrationView, language: str) -> dict[str, Any]:
+    """What a member brings, read from the answers to the questions that feed formation, in the page's language."""
     formation = spec.team_formation
     if formation is None:
-        return {"skills": [], "codes": None, "experience": ""}
+        return {"skills": "", "codes": None, "experience": ""}
     answers = registration.answers
-    skills = _answer_words(answers.get(formation.skills)) if formation.skills else []
+    questions = {q.id: q for q in spec.questions}
+
+    def shown(question_id: str | None) -> str:
+        question = questions.get(question_id or "")
+        value = answers.get(question_id or "")
+        if question is None or value in (None, "", []):
+            return ""
+        return str(answer_text(spec, question, value, language))
+
     codes: bool | None = None
     if formation.codes:
         value = answers.get(formation.codes)
@@ -100,10 +109,7 @@ def profile_of(spec: EventSpec, registration: RegistrationView) -> dict[str, Any
             codes = value
         elif value is not None:
             codes = any(v in formation.codes_if for v in _answer_words(value))
-    experience = ""
-    if formation.experience:
-        experience = ", ".join(_answer_words(answers.get(formation.experience)))
-    return {"skills": skills, "codes": codes, "experience": experience}
+    return {"skills": shown(formation.skills), "codes": codes, "experience": shown(formation.experience)}
 
 
 def confirmed_from_query(request: Request[Any, Any, Any]) -> tuple[list[str], list[tuple[str, str]]] | None:
@@ -150,7 +156,7 @@ class TeamFormationPages(Controller):
             proposal=proposal,
             people=people,
             participants=participants_of(board),
-            profiles={r.id: profile_of(spec, r) for r in board.registrations},
+            profiles={r.id: profile_of(spec, r, language) for r in board.registrations},
             reasons={team.id: explain(team.facts, language) for team in proposal.teams},
             numbers=numbers,
             challenges={c.id: c for c in spec.challenges},
