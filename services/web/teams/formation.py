@@ -214,29 +214,28 @@ class TeamFormationPages(Controller):
     async def link(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
-        form = await request.form()
-        kind, first, second = form_text(form, "kind", 20), form_text(form, "first", 100), form_text(form, "second", 100)
-        if kind not in ("together", "apart") or not first or not second:
-            return await self._refuse(request, gateway, slug)
-        command = LinkPeople(
-            command_id=command_id_of(form),
-            event=slug,
-            kind=kind,  # type: ignore[arg-type]
-            first=first,
-            second=second,
-            by_organiser=request.state.organiser[0],
-        )
-        return await self._send(request, gateway, slug, command, "linked")
+        return await self._linking(request, gateway, slug, LinkPeople, "linked")
 
     @post("/unlink")
     async def unlink(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
+        return await self._linking(request, gateway, slug, UnlinkPeople, "unlinked")
+
+    async def _linking(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        slug: str,
+        make: type[LinkPeople] | type[UnlinkPeople],
+        done: str,
+    ) -> Response[Any]:
+        """Add or remove a link: the same form (kind, first, second) for both."""
         form = await request.form()
         kind, first, second = form_text(form, "kind", 20), form_text(form, "first", 100), form_text(form, "second", 100)
         if kind not in ("together", "apart") or not first or not second:
             return await self._refuse(request, gateway, slug)
-        command = UnlinkPeople(
+        command = make(
             command_id=command_id_of(form),
             event=slug,
             kind=kind,  # type: ignore[arg-type]
@@ -244,7 +243,7 @@ class TeamFormationPages(Controller):
             second=second,
             by_organiser=request.state.organiser[0],
         )
-        return await self._send(request, gateway, slug, command, "unlinked")
+        return await self._send(request, gateway, slug, command, done)
 
     @post("/propose")
     async def propose(
