@@ -43,8 +43,9 @@ class QuestionOut(msgspec.Struct, kw_only=True):
     # What an answer may hold; a ranking question without choices of its own ranks the challenges: their ids.
     choices: list[str]
     categories: list[str]
-    # A ranking question: how many choices an answer ranks at most, most preferred first (None: not ranking).
-    ranks: int | None = None
+    # A ranking question: how many choices an answer ranks at most, most preferred first (other kinds
+    # carry the definition's value, unused, so that what is shown can be sent back as a definition).
+    ranks: int = 3
 
 
 class EventOut(msgspec.Struct, kw_only=True):
@@ -166,7 +167,7 @@ def event_detail_out(spec: EventSpec, counts: Counts | None, base: str) -> Event
                 required=q.required,
                 choices=list(q.choices) or ([c.id for c in spec.challenges] if q.kind == "ranking" else []),
                 categories=list(q.categories),
-                ranks=q.ranks if q.kind == "ranking" else None,
+                ranks=q.ranks,
             )
             for q in spec.questions
         ],
