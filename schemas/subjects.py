@@ -191,6 +191,14 @@ class Judging:
     SHEET: Final = "perche.judging.q.sheet"
     SHEETS: Final = "perche.judging.q.sheets"
     STANDINGS: Final = "perche.judging.q.standings"
+    # Announced (not stored) once a score, an assignment or the closing is applied, so the
+    # organiser's live standings refresh at once: perche.judging.changed.<slug>. A lost
+    # announcement only delays a refresh (the page reloads, the stream reconnects).
+    CHANGED_ANY: Final = "perche.judging.changed.*"
+
+    @staticmethod
+    def changed(slug: str) -> str:
+        return f"perche.judging.changed.{token(slug)}"
 
     # One aggregate per event: one score per juror/team/criterion and « closed »
     # are decided on the same ordered state.

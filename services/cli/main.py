@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--domain-skill", action="append", default=None, help="a skill that makes a domain expert")
 
     p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
-    p.add_argument("what", choices=["registration", "ical", "teams", "judging"])
+    p.add_argument("what", choices=["registration", "ical", "teams", "judging", "live"])
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument(
         "--solver-seconds", type=float, default=20.0, help="teams only: the exact solver's limit per instance"
@@ -139,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
             from services.bench.judging import run_bench_judging
 
             return run_bench_judging(args.runs)
+        elif args.command == "bench" and args.what == "live":
+            from services.bench.live import run_bench_live
+
+            return run_bench_live()
         elif args.command == "bench" and args.what == "ical":
             from services.bench.ical import run_bench_ical
 

@@ -1,5 +1,6 @@
 """The judging service's NATS wiring: its stream, the catalog and teams it follows, endpoints."""
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -47,6 +48,7 @@ class JudgingService:
         self.catalog = CatalogReader()
 
     async def start(self, nc: Client) -> None:
+        self.nc = nc
         self.store: EventStore[JudgingEvent] = EventStore(nc, self.name, JudgingEvent, self._on_event)
         await self.store.open()
         # Read, never written here: the criteria come with the event, the teams from team formation.
@@ -88,9 +90,13 @@ class JudgingService:
             return None if is_repeat(self.state, command) else decide(self.state.of(slug))
 
         # The message id names the event too, for JetStream's de-duplication.
-        await self.store.append_decided(
+        appended = await self.store.append_decided(
             decided_on(Judging.event_subject(slug), f"{slug}:{command.command_id}", decision)
         )
+        if appended is not None:
+            # Read back here: the organiser's live standings may fetch them now (announced, not stored).
+            with contextlib.suppress(Exception):  # a lost announcement only delays a refresh
+                await self.nc.publish(Judging.changed(slug), b"")
 
     async def _teams_current(self) -> None:
         """Teams are created by another service: make sure the newest one is known here."""

@@ -51,7 +51,11 @@ ALLOWED: dict[str, set[str]] = {
 OUTSIDERS = {"anonymous", "owner_b", "juror", "jury"}
 # Held open by the server (the venue screen's live stream): its access is checked, it is not called.
 # Live streams never end by themselves: called only where they must be refused.
-STREAMS = {"/e/{slug:str}/screen/stream", "/organiser/e/{slug:str}/day/stream"}
+STREAMS = {
+    "/e/{slug:str}/screen/stream",
+    "/organiser/e/{slug:str}/day/stream",
+    "/organiser/e/{slug:str}/standings/stream",
+}
 # Path parameters that name an event or an organisation, whose access the guard checks.
 TARGETS = r"\{(slug|registration_id|org):"
 

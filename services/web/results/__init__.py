@@ -3,7 +3,7 @@
 from litestar.types import ControllerRouterHandler
 
 from services.web.results.api import ResultsApi
-from services.web.results.organiser import ResultsAdmin
+from services.web.results.organiser import LiveStandings, ResultsAdmin
 from services.web.results.public import ResultsPages
 
-HANDLERS: list[ControllerRouterHandler] = [ResultsPages, ResultsAdmin, ResultsApi]
+HANDLERS: list[ControllerRouterHandler] = [ResultsPages, ResultsAdmin, LiveStandings, ResultsApi]

@@ -1,19 +1,26 @@
-"""The organiser's results page: live standings, the jury's words, publishing and withdrawing."""
+"""The organiser's results page: live standings, the jury's words, publishing and withdrawing.
+
+Without JavaScript the page shows the standings as they are (a reload shows the new ones); with it,
+a server-sent stream says when the event's judging changed and the page fetches its standings again
+(`?part=standings`). Both are for the event's organisers only: the public page waits for publishing.
+"""
 
 import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
-from litestar.response import Redirect
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, ServerSentEvent
 
 from schemas.publishing import PublishResults, Results, WithdrawResults
-from schemas.subjects import Publishing
+from schemas.subjects import Judging, Publishing
 from services.kit.client import ServiceError
+from services.web.compression import UNCOMPRESSED
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
+from services.web.live import LIVE, Live
 from services.web.rendering import language_of, render
 
 
@@ -25,8 +32,18 @@ class ResultsAdmin(Controller):
 
     @get("/")
     async def page(
-        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        part: FromQuery[str] = "",
     ) -> Response[str]:
+        """`part=standings` is the standings alone, which the live page fetches again when a score arrives."""
+        if part == "standings":
+            spec, _, standings = await gateway.judging(slug)
+            response = render(request, "organiser/_standings.html", event=spec, standings=standings)
+            response.headers["Cache-Control"] = "no-store"
+            return response
         return await self._page(request, gateway, slug)
 
     @staticmethod
@@ -83,3 +100,21 @@ class ResultsAdmin(Controller):
         )
         await gateway.call(Publishing.WITHDRAW, command, Results)
         return Redirect(f"/organiser/e/{slug}/results?saved=withdrawn", status_code=303)
+
+
+class LiveStandings(Controller):
+    """The stream of the results page: `change` each time the event's judging changed."""
+
+    path = "/organiser/e/{slug:str}/standings"
+    include_in_schema = False
+    # Those who see the standings page (services/web/access.py), nobody else.
+    opt = {"access": "jury"}
+
+    # Never gzipped: its messages are a few bytes each, and a proxy may hold a gzipped stream back.
+    @get("/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True}, dependencies=LIVE)
+    async def stream(
+        self, gateway: NamedDependency[Gateway], live: NamedDependency[Live], slug: FromPath[str]
+    ) -> ServerSentEvent:
+        """Judging announces each applied change: one subscription per web instance and event."""
+        await gateway.event(slug, include_unpublished=True)  # an unknown event is a 404
+        return live.stream(slug, (Judging.changed(slug),))
