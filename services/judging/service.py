@@ -1,6 +1,8 @@
 """The judging service's NATS wiring: its stream, the catalog and teams it follows, endpoints."""
 
+import asyncio
 import contextlib
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -46,6 +48,10 @@ class JudgingService:
     def __init__(self) -> None:
         self.state = JudgingState()
         self.catalog = CatalogReader()
+        # One writer at a time per event in this instance: a hundred jurors scoring at once would
+        # otherwise race each other on the event's one subject until some gave up. Between
+        # instances the expected sequence still decides.
+        self._writing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -90,9 +96,10 @@ class JudgingService:
             return None if is_repeat(self.state, command) else decide(self.state.of(slug))
 
         # The message id names the event too, for JetStream's de-duplication.
-        appended = await self.store.append_decided(
-            decided_on(Judging.event_subject(slug), f"{slug}:{command.command_id}", decision)
-        )
+        async with self._writing[slug]:
+            appended = await self.store.append_decided(
+                decided_on(Judging.event_subject(slug), f"{slug}:{command.command_id}", decision)
+            )
         if appended is not None:
             # Read back here: the organiser's live standings may fetch them now (announced, not stored).
             with contextlib.suppress(Exception):  # a lost announcement only delays a refresh

@@ -68,3 +68,32 @@ async def test_many_scores_for_one_cell_and_a_close_at_once_keep_one_ordered_sto
             assert reply.closed and utilite.count == 1 and utilite.average == scores[-1].points
     finally:
         await second.stop()
+
+
+async def test_a_hundred_scores_at_once_on_one_instance_are_all_saved(demo: Web, nc: Client) -> None:
+    """A hundred jurors' phones at the same second: none is told to retry (one instance writes one
+    event's scores one after the other rather than racing itself on the event's subject)."""
+    team = CreateTeam(command_id=uuid.uuid4().hex, event=HACKATHON, team_id="b", name="B", by_organiser="o")
+    await call(nc, Teams.CREATE, team, TeamList)
+
+    async def give(juror: int) -> str:
+        command = GiveScore(
+            command_id=uuid.uuid4().hex,
+            event=HACKATHON,
+            juror=f"j{juror}",
+            team="b",
+            criterion="utilite",
+            points=juror % 11,
+        )
+        try:
+            await call(nc, Judging.SCORE, command, Sheet, timeout=30)
+        except ServiceError as error:
+            return error.reply.key or error.reply.code
+        return "saved"
+
+    outcomes = await asyncio.gather(*(give(i) for i in range(100)))
+    assert outcomes == ["saved"] * 100
+    jurors = [f"j{i}" for i in range(100)]
+    reply = await call(nc, Judging.STANDINGS, GetStandings(event=HACKATHON, jurors=jurors), Standings)
+    [line] = [s for s in reply.standings if s.team.id == "b"]
+    assert next(c for c in line.criteria if c.criterion == "utilite").count == 100
