@@ -74,6 +74,7 @@ ErrorKey = Literal[
     "invitation_used",
     "judging_closed",
     "judging_no_criterion",
+    "judging_no_score",
     "judging_no_team",
     "judging_none",
     "judging_not_assigned",

@@ -43,6 +43,17 @@ class GiveScore(msgspec.Struct, frozen=True, kw_only=True):
     points: Points
 
 
+class WithdrawScore(msgspec.Struct, frozen=True, kw_only=True):
+    """A juror takes back their score for one team on one criterion, until judging is closed:
+    it then counts as not given."""
+
+    command_id: CommandId
+    event: Slug
+    juror: RegistrationId
+    team: Ident
+    criterion: Ident
+
+
 class GiveFeedback(msgspec.Struct, frozen=True, kw_only=True):
     """A juror's words for a team, passed on by the organisers; empty text takes them back."""
 
@@ -187,6 +198,15 @@ class ScoreGiven(msgspec.Struct, frozen=True, kw_only=True, tag="score_given"):
     at: datetime
 
 
+class ScoreWithdrawn(msgspec.Struct, frozen=True, kw_only=True, tag="score_withdrawn"):
+    command_id: str
+    event: str
+    juror: str
+    team: str
+    criterion: str
+    at: datetime
+
+
 class FeedbackGiven(msgspec.Struct, frozen=True, kw_only=True, tag="feedback_given"):
     command_id: str
     event: str
@@ -219,4 +239,4 @@ class JudgingReopened(msgspec.Struct, frozen=True, kw_only=True, tag="judging_re
     at: datetime
 
 
-JudgingEvent = ScoreGiven | FeedbackGiven | JurorAssigned | JudgingClosed | JudgingReopened
+JudgingEvent = ScoreGiven | ScoreWithdrawn | FeedbackGiven | JurorAssigned | JudgingClosed | JudgingReopened

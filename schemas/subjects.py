@@ -184,6 +184,7 @@ class Teams:
 
 class Judging:
     SCORE: Final = "perche.judging.cmd.score"
+    WITHDRAW: Final = "perche.judging.cmd.withdraw"
     FEEDBACK: Final = "perche.judging.cmd.feedback"
     ASSIGN: Final = "perche.judging.cmd.assign"
     CLOSE: Final = "perche.judging.cmd.close"

@@ -23,14 +23,16 @@ from schemas.judging import (
     ReopenJudging,
     Score,
     ScoreGiven,
+    ScoreWithdrawn,
     Standing,
     TeamToJudge,
+    WithdrawScore,
 )
 from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
 from services.kit.jury_model import CriterionScale, Mark, Placed
 from services.kit.jury_model import rank as model_rank
 
-JudgingCommand = GiveScore | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
+JudgingCommand = GiveScore | WithdrawScore | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
 
 
 def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
@@ -38,6 +40,8 @@ def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
     match item:
         case GiveScore() | ScoreGiven():
             return ("score", item.event, item.juror, item.team, item.criterion, item.points)
+        case WithdrawScore() | ScoreWithdrawn():
+            return ("withdraw", item.event, item.juror, item.team, item.criterion)
         case GiveFeedback() | FeedbackGiven():
             return ("feedback", item.event, item.juror, item.team, item.text.strip())
         case AssignJuror() | JurorAssigned():
@@ -103,6 +107,8 @@ class JudgingState:
         if isinstance(event, ScoreGiven):
             key = (event.juror, event.team, event.criterion)
             judging.scores[key] = Score(team=event.team, criterion=event.criterion, points=event.points, at=event.at)
+        elif isinstance(event, ScoreWithdrawn):
+            judging.scores.pop((event.juror, event.team, event.criterion), None)
         elif isinstance(event, FeedbackGiven):
             if event.text:
                 judging.feedback[(event.juror, event.team)] = event.text
@@ -159,6 +165,31 @@ def decide_score(judging: EventJudging, spec: EventSpec, command: GiveScore, now
         team=command.team,
         criterion=command.criterion,
         points=command.points,
+        at=now,
+    )
+
+
+def decide_withdraw_score(
+    judging: EventJudging, spec: EventSpec, command: WithdrawScore, now: datetime
+) -> ScoreWithdrawn:
+    """A juror takes back a score they gave, while judging is open; it then counts as not given
+    (standings, progress, sheet). Rejected when there is no such score to take back."""
+    if judging.closed:
+        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    if command.team not in judging.teams:
+        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
+    if all(t.id != command.team for t in judging.teams_of(command.juror)):
+        raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
+    if (command.juror, command.team, command.criterion) not in judging.scores:
+        raise Rejected(
+            "conflict", "You have no score for this team on this criterion", "criterion", key="judging_no_score"
+        )
+    return ScoreWithdrawn(
+        command_id=command.command_id,
+        event=spec.slug,
+        juror=command.juror,
+        team=command.team,
+        criterion=command.criterion,
         at=now,
     )
 

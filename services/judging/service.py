@@ -19,6 +19,7 @@ from schemas.judging import (
     Sheet,
     Sheets,
     Standings,
+    WithdrawScore,
 )
 from schemas.subjects import Judging
 from schemas.teams import TeamsEvent
@@ -30,6 +31,7 @@ from services.judging.rules import (
     decide_close,
     decide_feedback,
     decide_score,
+    decide_withdraw_score,
     is_repeat,
     progress,
     standings,
@@ -56,6 +58,7 @@ class JudgingService:
         self.endpoints = Endpoints(nc, self.name, "Jury scores, one per juror, team and criterion")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
             (Judging.SCORE, GiveScore, self.score),
+            (Judging.WITHDRAW, WithdrawScore, self.withdraw),
             (Judging.FEEDBACK, GiveFeedback, self.feedback),
             (Judging.ASSIGN, AssignJuror, self.assign),
             (Judging.CLOSE, CloseJudging, self.close),
@@ -104,6 +107,14 @@ class JudgingService:
             await self._teams_current()
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_score(j, spec, command, now))
+        return self._sheet(spec.slug, command.juror)
+
+    async def withdraw(self, command: WithdrawScore) -> Sheet:
+        spec = await self.catalog.spec(command.event)
+        if command.team not in self.state.of(spec.slug).teams:
+            await self._teams_current()
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command, lambda j: decide_withdraw_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
 
     async def feedback(self, command: GiveFeedback) -> Sheet:

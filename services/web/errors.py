@@ -116,6 +116,7 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "judging_none": N_("Cet événement n'a pas de critères de notation."),
     "judging_no_criterion": N_("Ce critère n'existe pas pour cet événement."),
     "judging_closed": N_("Le jury a terminé : les notes ne peuvent plus être modifiées."),
+    "judging_no_score": N_("Vous n'avez pas (ou plus) de note pour ce critère : rien à retirer."),
     "judging_no_team": N_("Cette équipe n'existe pas (ou plus)."),
     "judging_not_assigned": N_("Cette équipe ne vous est pas attribuée."),
     "judging_points_range": N_("Cette note n'est pas dans l'échelle proposée."),

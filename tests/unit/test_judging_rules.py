@@ -19,7 +19,9 @@ from schemas.judging import (
     GiveFeedback,
     GiveScore,
     ReopenJudging,
+    ScoreWithdrawn,
     Standings,
+    WithdrawScore,
 )
 from schemas.publishing import PublishResults, ResultsWithdrawn, WithdrawResults
 from schemas.teams import TeamCreated, TeamDisbanded
@@ -30,6 +32,7 @@ from services.judging.rules import (
     decide_close,
     decide_feedback,
     decide_score,
+    decide_withdraw_score,
     is_repeat,
     progress,
     standings,
@@ -79,6 +82,17 @@ class Day:
     def sheet(self, juror: str, team: str, points: dict[str, int]) -> None:
         for criterion, value in points.items():
             self.score(juror, team, criterion, value)
+
+    def withdraw(self, juror: str, team: str, criterion: str, command_id: str | None = None) -> ScoreWithdrawn | None:
+        """The juror takes back a score; None when the command was applied already."""
+        command = WithdrawScore(
+            command_id=command_id or self._id(), event=SLUG, juror=juror, team=team, criterion=criterion
+        )
+        if is_repeat(self.state, command):
+            return None
+        event = decide_withdraw_score(self.judging, self.spec, command, NOW)
+        self.state.evolve(event)
+        return event
 
     def assign(self, juror: str, teams: list[str] | None) -> None:
         command = AssignJuror(command_id=self._id(), event=SLUG, juror=juror, teams=teams, by_organiser="o")
@@ -341,3 +355,68 @@ def test_a_command_id_is_known_only_in_the_event_it_was_given_for(spec: EventSpe
     published.evolve(ResultsWithdrawn(command_id="withdraw-1", event=SLUG, by_organiser="o", at=NOW))
     assert published.done(SLUG, "withdraw-1")
     assert not published.done("table-ronde-numerique-education-2027", "withdraw-1")
+
+
+def test_a_withdrawn_score_counts_as_not_given_in_the_standings_progress_and_sheet(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.sheet("j1", "a", FULL)
+    day.sheet("j2", "a", {**FULL, "pitch": 0})
+    day.sheet("j1", "b", {"utilite": 5})
+    before = {s.team.id: s for s in day.standings(["j1", "j2"]).standings}
+    assert next(r for r in before["a"].criteria if r.criterion == "pitch").average == 2.5
+    event = day.withdraw("j2", "a", "pitch")
+    assert event is not None and (event.juror, event.team, event.criterion) == ("j2", "a", "pitch")
+    after = day.standings(["j1", "j2"])
+    line = next(s for s in after.standings if s.team.id == "a")
+    pitch = next(r for r in line.criteria if r.criterion == "pitch")
+    assert (pitch.average, pitch.count) == (5.0, 1)
+    assert line.given == before["a"].given - 1 and line.total > before["a"].total
+    assert {p.juror: p.given for p in after.jurors} == {"j1": 5, "j2": 3}
+    assert ("a", "pitch") not in {(s.team, s.criterion) for s in day.judging.scores_of("j2")}
+    # Taking back the only score of a criterion leaves it without an average.
+    day.withdraw("j1", "b", "utilite")
+    line_b = next(s for s in day.standings().standings if s.team.id == "b")
+    assert line_b.given == 0 and all(r.average is None for r in line_b.criteria)
+    # Given again, it counts again.
+    assert day.score("j2", "a", "pitch", 1)
+    assert next(r for r in day.standings().standings[0].criteria if r.criterion == "pitch").count == 2
+
+
+def test_withdrawing_is_refused_when_closed_without_a_score_or_off_the_sheet(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.sheet("j1", "a", FULL)
+    assert refusal(lambda: day.withdraw("j1", "a", "nope")) == "judging_no_score"
+    assert refusal(lambda: day.withdraw("j2", "a", "pitch")) == "judging_no_score"
+    assert refusal(lambda: day.withdraw("j1", "zz", "pitch")) == "judging_no_team"
+    day.close()
+    before = day.standings()
+    assert refusal(lambda: day.withdraw("j1", "a", "pitch")) == "judging_closed"
+    assert day.standings() == before
+    day.close(reopen=True)
+    day.assign("j1", ["b"])
+    assert refusal(lambda: day.withdraw("j1", "a", "pitch")) == "judging_not_assigned"
+    day.assign("j1", None)
+    assert day.withdraw("j1", "a", "pitch") is not None
+    assert refusal(lambda: day.withdraw("j1", "a", "pitch")) == "judging_no_score"
+
+
+def test_a_repeated_withdraw_keeps_its_first_outcome_and_its_id_cannot_ask_something_else(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    day.score("j1", "a", "pitch", 4)
+    assert day.withdraw("j1", "a", "pitch", command_id="withdraw-0001") is not None
+    day.score("j1", "a", "pitch", 3)
+    # The same command again (a double tap, a resend from the phone) does not take back the new score.
+    assert day.withdraw("j1", "a", "pitch", command_id="withdraw-0001") is None
+    assert [(s.criterion, s.points) for s in day.judging.scores_of("j1")] == [("pitch", 3)]
+    assert refusal(lambda: day.withdraw("j1", "a", "utilite", command_id="withdraw-0001")) == "command_id_reused"
+
+
+def test_correcting_a_score_moves_the_standings_and_keeps_one_score(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.sheet("j1", "a", FULL)
+    day.sheet("j1", "b", {**FULL, "pitch": 4})
+    assert [s.team.id for s in day.standings().standings] == ["a", "b"]
+    assert day.score("j1", "a", "utilite", 2)
+    assert [s.team.id for s in day.standings().standings] == ["b", "a"]
+    assert len(day.judging.scores_of("j1")) == 8
+    assert {p.juror: p.given for p in day.standings().jurors} == {"j1": 8}
