@@ -18,6 +18,7 @@ from schemas.judging import (
     CloseJudging,
     GiveFeedback,
     GiveScore,
+    MarkAbsent,
     ReopenJudging,
     ScoreWithdrawn,
     Standings,
@@ -28,6 +29,7 @@ from schemas.teams import TeamCreated, TeamDisbanded
 from services.catalog.files import read_event_file
 from services.judging.rules import (
     JudgingState,
+    decide_absent,
     decide_assign,
     decide_close,
     decide_feedback,
@@ -94,6 +96,21 @@ class Day:
         self.state.evolve(event)
         return event
 
+    def absent(self, team: str, absent: bool = True, by_juror: str | None = None) -> bool:
+        """The team marked absent (or back) by a juror, or else by the organiser."""
+        command = MarkAbsent(
+            command_id=self._id(),
+            event=SLUG,
+            team=team,
+            absent=absent,
+            by_juror=by_juror,
+            by_organiser=None if by_juror else "o",
+        )
+        event = decide_absent(self.judging, self.spec, command, NOW)
+        if event is not None:
+            self.state.evolve(event)
+        return event is not None
+
     def assign(self, juror: str, teams: list[str] | None) -> None:
         command = AssignJuror(command_id=self._id(), event=SLUG, juror=juror, teams=teams, by_organiser="o")
         event = decide_assign(self.judging, self.spec, command, NOW)
@@ -112,6 +129,7 @@ class Day:
             closed=self.judging.closed,
             standings=standings(self.judging, self.spec, jurors or []),
             jurors=progress(self.judging, self.spec, jurors or []),
+            absent=[t for t in self.judging.teams.values() if t.id in self.judging.absent],
         )
 
 
@@ -420,3 +438,50 @@ def test_correcting_a_score_moves_the_standings_and_keeps_one_score(spec: EventS
     assert [s.team.id for s in day.standings().standings] == ["b", "a"]
     assert len(day.judging.scores_of("j1")) == 8
     assert {p.juror: p.given for p in day.standings().jurors} == {"j1": 8}
+
+
+def test_an_absent_team_leaves_the_standings_is_not_scored_zero_and_comes_back_when_undone(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b", "c")
+    day.sheet("j1", "a", {**FULL, "pitch": 1})
+    day.sheet("j1", "b", FULL)
+    day.sheet("j1", "c", {"utilite": 3})
+    assert day.absent("b", by_juror="j1")
+    marked = day.standings(["j1"])
+    assert [s.team.id for s in marked.standings] == ["a", "c"]
+    assert [s.rank for s in marked.standings] == [1, 2]  # not a zero at the bottom: out of the ranking
+    assert [t.id for t in marked.absent] == ["b"]
+    assert {p.juror: (p.given, p.expected) for p in marked.jurors} == {"j1": (5, 8)}
+    assert refusal(lambda: day.score("j1", "b", "pitch", 2)) == "judging_team_absent"
+    assert not day.absent("b", by_juror="j1")  # already absent: nothing written
+    # Only the organiser takes it back; the scores given before count again.
+    assert refusal(lambda: day.absent("b", absent=False, by_juror="j1")) == "judging_absent_undo"
+    assert day.absent("b", absent=False)
+    back = day.standings(["j1"])
+    assert [s.team.id for s in back.standings] == ["b", "a", "c"] and back.absent == []
+    assert day.score("j1", "b", "pitch", 2)
+
+
+def test_marking_a_team_absent_is_refused_off_the_sheet_when_closed_or_from_nobody(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.assign("j1", ["a"])
+    assert refusal(lambda: day.absent("b", by_juror="j1")) == "judging_not_assigned"
+    assert refusal(lambda: day.absent("zz")) == "judging_no_team"
+    nobody = MarkAbsent(command_id="absent-0001", event=SLUG, team="a")
+    assert refusal(lambda: decide_absent(day.judging, spec, nobody, NOW)) == "judging_absent_by"
+    both = MarkAbsent(command_id="absent-0002", event=SLUG, team="a", by_juror="j1", by_organiser="o")
+    assert refusal(lambda: decide_absent(day.judging, spec, both, NOW)) == "judging_absent_by"
+    day.close()
+    assert refusal(lambda: day.absent("a")) == "judging_closed"
+    assert day.judging.absent == set()
+
+
+def test_with_the_jury_model_an_absent_team_is_left_out_of_the_fit(spec: EventSpec) -> None:
+    modelled = msgspec.structs.replace(spec, jury_model=True)
+    day = Day(modelled, "a", "b", "c")
+    for juror, points in (("j1", 8), ("j2", 6)):
+        day.sheet(juror, "a", {"utilite": points})
+        day.sheet(juror, "b", {"utilite": points - 4})
+        day.sheet(juror, "c", {"utilite": points - 2})
+    day.absent("a")
+    lines = day.standings().standings
+    assert [s.team.id for s in lines] == ["c", "b"] and lines[0].rank == 1

@@ -25,7 +25,9 @@ from schemas.judging import (
     GetSheet,
     GiveFeedback,
     GiveScore,
+    MarkAbsent,
     Sheet,
+    Standings,
     WithdrawScore,
 )
 from schemas.registration import GetRegistration, RegistrationView
@@ -142,6 +144,7 @@ class JuryPages(Controller):
         status_code: int = 200,
         feedback_error: str | None = None,
         withdrawn: str = "",
+        absent_error: str | None = None,
     ) -> Response[str]:
         spec = await gateway.event(slug, include_unpublished=True)
         sheet = await self._sheet(gateway, slug, juror)
@@ -173,6 +176,8 @@ class JuryPages(Controller):
             max_feedback=MAX_FEEDBACK_LENGTH,
             feedback_saved=request.query_params.get("feedback") == "1",
             withdrawn=withdrawn or request.query_params.get("withdrawn", ""),
+            absent=team_id in sheet.absent,
+            absent_error=absent_error,
         )
 
     @staticmethod
@@ -223,6 +228,34 @@ class JuryPages(Controller):
         if wants_json(request):
             return Response({"saved": True, "given": sum(1 for s in sheet.scores if s.team == team)})
         return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&c={criterion}&withdrawn={criterion}", status_code=303)
+
+    @post("/{slug:str}/{juror:str}/{team:str}/absent")
+    async def absent(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        team: FromPath[str],
+        key: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """A juror says the team did not show up: it leaves the standings (the organiser can undo it)."""
+        await self._juror(request, gateway, slug, juror, key)
+        form = await request.form()
+
+        async def page(message: str) -> Response[str]:
+            return await self._team_page(
+                request, gateway, slug, juror, team, key, "", status_code=FORM_AGAIN, absent_error=message
+            )
+
+        command = MarkAbsent(command_id=command_id_of(form), event=slug, team=team, absent=True, by_juror=juror)
+        try:
+            await gateway.call(Judging.ABSENT, command, Standings)
+        except ServiceError as failure:
+            return await self._refuse(request, form_refusal(failure, language_of(request)), page)
+        if wants_json(request):
+            return Response({"saved": True})
+        return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}#absent", status_code=303)
 
     @post("/{slug:str}/{juror:str}/{team:str}/feedback")
     async def feedback(
