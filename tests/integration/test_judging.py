@@ -578,3 +578,59 @@ async def test_once_judging_is_closed_a_score_cannot_be_withdrawn(jury: Jury, ht
     )
     assert script.status_code == 409 and script.json()["saved"] is False
     assert await standings(http) == before
+
+
+async def test_a_team_marked_absent_by_a_juror_leaves_the_standings_until_the_organiser_undoes_it(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    link, team = jury.link("Claire Moreau"), jury.teams[2]
+    assert (await score(http, link, team, "pitch", "1")).status_code == 303
+    path, _, query = link.partition("?")
+    page = Page((await http.get(f"{path}/{team}?{query}")).text)
+    assert page.by_id["absent"]["action"].endswith(f"/{team}/absent?{query}")
+    data = {"_csrf_token": page.fields["_csrf_token"], "command_id": uuid.uuid4().hex}
+    marked = await http.post(f"{path}/{team}/absent?{query}", data=data)
+    assert marked.status_code == 303
+    again = Page((await http.get(marked.headers["location"])).text)
+    assert "Équipe marquée absente" in again.text_of("absent-note") and "absent" not in again.by_id
+    reply = (await http.get(f"/api/v1/events/{HACKATHON}/standings")).json()
+    assert team not in {line["team"]["id"] for line in reply["standings"]}  # not a zero at the bottom
+    assert [t["id"] for t in reply["absent"]] == [team]
+    assert "absente" in (await http.get(link)).text
+    results = Page((await http.get(RESULTS + "/")).text)
+    assert "Hors classement" in results.text and "Météo Locale — absente" in results.text
+    # While absent, nobody scores it.
+    refused = await score(http, link, team, "utilite", "5")
+    assert refused.status_code == 422
+    assert (
+        Page(refused.text).text_of("err-utilite") == "Cette équipe est marquée absente : elle ne peut pas être notée."
+    )
+    # The organiser sees it on the jury page and undoes it: it is back with its scores.
+    jury_page = Page((await http.get(JURY + "/")).text)
+    assert "absente" in jury_page.text_of(f"absent-{team}") and "Annuler l'absence" in jury_page.text_of(
+        f"absent-{team}"
+    )
+    undo = await post_form(http, JURY + "/", f"{JURY}/absent/{team}", absent="0")
+    assert undo.status_code == 303 and "saved=present" in undo.headers["location"]
+    line = (await standings(http))[team]
+    assert line["given"] == 1
+    assert (await score(http, link, team, "utilite", "5")).status_code == 303
+
+
+async def test_the_organiser_marks_a_team_absent_and_a_closed_judging_refuses_it(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    team = jury.teams[1]
+    marked = await post_form(http, JURY + "/", f"{JURY}/absent/{team}", absent="1")
+    assert marked.status_code == 303 and "saved=absent" in marked.headers["location"]
+    assert team not in await standings(http)
+    # A juror cannot take the absence back.
+    link = jury.link("Marc Dubois")
+    path, _, query = link.partition("?")
+    page = Page((await http.get(f"{path}/{team}?{query}")).text)
+    assert "absent" not in page.by_id  # no button once absent
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    refused = await post_form(http, JURY + "/", f"{JURY}/absent/{team}", absent="0")
+    assert refused.status_code == 409
+    assert Page(refused.text).text_of("err-absent") == "Le jury a terminé : les notes ne peuvent plus être modifiées."
+    assert team not in await standings(http)

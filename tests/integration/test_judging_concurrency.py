@@ -15,6 +15,7 @@ from schemas.judging import (
     GetStandings,
     GiveScore,
     JudgingEvent,
+    MarkAbsent,
     ScoreGiven,
     ScoreWithdrawn,
     Sheet,
@@ -140,5 +141,52 @@ async def test_scores_and_withdrawals_of_one_cell_at_once_keep_one_consistent_st
             assert (pitch.count, pitch.average) == ((0, None) if left is None else (1, float(left.points)))
             sheet = await call(nc, Judging.SHEET, GetSheet(event=HACKATHON, juror="j1"), Sheet)
             assert [s.points for s in sheet.scores if s.criterion == "pitch"] == ([] if left is None else [left.points])
+    finally:
+        await second.stop()
+
+
+async def test_scores_racing_an_absence_are_all_stored_before_it(demo: Web, nc: Client) -> None:
+    """Jurors score a team while another marks it absent, on two instances: no score is stored after
+    the absence, and both instances leave the team out of the standings."""
+    second = Running([JudgingService()], demo.nats_url)
+    await second.start()
+    try:
+        for team_id in ("a", "b"):
+            team = CreateTeam(
+                command_id=uuid.uuid4().hex, event=HACKATHON, team_id=team_id, name=team_id.upper(), by_organiser="o"
+            )
+            await call(nc, Teams.CREATE, team, TeamList)
+
+        async def give(i: int) -> str:
+            command = GiveScore(
+                command_id=uuid.uuid4().hex, event=HACKATHON, juror=f"j{i}", team="a", criterion="pitch", points=i % 6
+            )
+            try:
+                await call(nc, Judging.SCORE, command, Sheet, timeout=20)
+            except ServiceError as error:
+                return error.reply.key or error.reply.code
+            return "saved"
+
+        async def absent() -> str:
+            await asyncio.sleep(0.02)
+            command = MarkAbsent(command_id=uuid.uuid4().hex, event=HACKATHON, team="a", by_juror="j0")
+            await call(nc, Judging.ABSENT, command, Standings, timeout=20)
+            return "absent"
+
+        outcomes = await asyncio.gather(*(give(i) for i in range(SCORERS)), absent())
+        assert set(outcomes) <= {"saved", "judging_team_absent", "absent"}
+
+        js = nc.jetstream()
+        sub = await js.subscribe(Judging.event_subject(HACKATHON), stream=stream_name("judging"), ordered_consumer=True)
+        decoder = msgspec.json.Decoder(JudgingEvent)
+        info = await js.stream_info(stream_name("judging"))
+        stored = [decoder.decode((await sub.next_msg(timeout=5)).data) for _ in range(info.state.messages)]
+        await sub.unsubscribe()
+        kinds = [type(event).__name__ for event in stored]
+        assert kinds.count("TeamMarkedAbsent") == 1 and kinds[-1] == "TeamMarkedAbsent"
+        assert kinds.count("ScoreGiven") == outcomes.count("saved")
+        for _ in range(4):
+            reply = await call(nc, Judging.STANDINGS, GetStandings(event=HACKATHON), Standings)
+            assert [s.team.id for s in reply.standings] == ["b"] and [t.id for t in reply.absent] == ["a"]
     finally:
         await second.stop()
