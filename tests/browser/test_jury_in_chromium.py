@@ -439,3 +439,64 @@ async def test_a_score_withdrawn_while_the_network_is_down_is_withdrawn_when_it_
         assert not errors
     finally:
         await context.close()
+
+
+async def test_a_juror_marks_a_team_absent_on_a_phone_and_the_organiser_undoes_it(
+    demo: Web, browser: Any, page: Any, http: httpx.AsyncClient
+) -> None:
+    [team, other] = await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    path, _, query = link.partition("?")
+    context, phone = await mobile_phone(browser, javascript=False)
+    try:
+        await phone.goto(f"{path}/{team}?{query}")
+        await phone.get_by_role("button", name="Équipe absente").tap()
+        await phone.wait_for_url("**#absent")
+        assert "Équipe marquée absente" in await phone.inner_text("#absent-note")
+        assert await phone.locator("fieldset:not([hidden]) button[type=submit]").count() == 0
+        assert await phone.locator("fieldset:not([hidden]) .scale input:disabled").count() > 0
+        await phone.goto(link)
+        assert "absente" in await phone.inner_text(f"#t-{team}")
+    finally:
+        await context.close()
+    reply = (await http.get(f"/api/v1/events/{HACKATHON}/standings")).json()
+    assert [s["team"]["id"] for s in reply["standings"]] == [other]
+
+    await login(page, demo.url)
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/results/?lang=fr")
+    assert "Les Trayeurs — absente" in await page.inner_text("#absent-teams + ul")
+    await page.goto(f"{demo.url}{JURY}/")
+    row = page.locator(f"#absent-{team}")
+    assert "absente" in await row.inner_text()
+    await assert_accessible(page)
+    await row.get_by_role("button", name="Annuler l'absence").click()
+    await page.get_by_role("status").filter(has_text="L'équipe n'est plus absente").wait_for()
+    reply = (await http.get(f"/api/v1/events/{HACKATHON}/standings")).json()
+    assert {s["team"]["id"] for s in reply["standings"]} == {team, other} and reply["absent"] == []
+
+
+async def test_a_team_marked_absent_while_the_network_is_down_is_marked_when_it_comes_back(
+    demo: Web, browser: Any, http: httpx.AsyncClient, phone_network: PhoneNetwork
+) -> None:
+    [team, _] = await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    link = await juror_link(demo, http, "Marc Dubois", "marc@example.org")
+    context, page = await mobile_phone(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        path, _, query = link.replace(demo.url, phone_network.url).partition("?")
+        await page.goto(f"{path}/{team}?{query}")
+        await ready_to_score(page)
+        await phone_network.cut()
+        await page.get_by_role("button", name="Équipe absente").tap()
+        assert await page.inner_text("#absent [role=status]") == "L'équipe est marquée absente."
+        await page.locator("#outbox").filter(has_text="1 note(s) gardée(s)").wait_for()
+        await phone_network.restore()
+        await page.evaluate("window.dispatchEvent(new Event('online'))")
+        deadline = asyncio.get_running_loop().time() + 60
+        while not (await http.get(f"/api/v1/events/{HACKATHON}/standings")).json()["absent"]:
+            assert asyncio.get_running_loop().time() < deadline, "the absence never reached the server"
+            await asyncio.sleep(0.1)
+        assert not errors
+    finally:
+        await context.close()
