@@ -43,6 +43,30 @@ class GiveScore(msgspec.Struct, frozen=True, kw_only=True):
     points: Points
 
 
+class WithdrawScore(msgspec.Struct, frozen=True, kw_only=True):
+    """A juror takes back their score for one team on one criterion, until judging is closed:
+    it then counts as not given."""
+
+    command_id: CommandId
+    event: Slug
+    juror: RegistrationId
+    team: Ident
+    criterion: Ident
+
+
+class MarkAbsent(msgspec.Struct, frozen=True, kw_only=True):
+    """A team that did not show up, said by a juror (on their sheet) or the organiser; absent, it is
+    not scored zero: it leaves the standings, listed apart, and cannot be scored. Only the
+    organiser takes it back (absent=False)."""
+
+    command_id: CommandId
+    event: Slug
+    team: Ident
+    absent: bool = True
+    by_juror: RegistrationId | None = None
+    by_organiser: str | None = None
+
+
 class GiveFeedback(msgspec.Struct, frozen=True, kw_only=True):
     """A juror's words for a team, passed on by the organisers; empty text takes them back."""
 
@@ -119,6 +143,8 @@ class Sheet(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheet"):
     scores: list[Score]
     # The juror's words for each team they wrote to: team id -> text.
     feedback: dict[str, str] = {}
+    # The teams of the sheet marked absent: they cannot be scored while absent.
+    absent: list[str] = []
 
 
 class Sheets(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheets"):
@@ -172,6 +198,8 @@ class Standings(msgspec.Struct, frozen=True, kw_only=True, tag="standings"):
     jurors: list[JurorProgress]
     # True when the ranks come from the jury model rather than from `total`.
     model: bool = False
+    # Teams marked absent: out of the ranking (not scored zero), listed apart.
+    absent: list[TeamToJudge] = []
 
 
 # --- events (perche.judging.evt.<slug>.scores) ---
@@ -184,6 +212,25 @@ class ScoreGiven(msgspec.Struct, frozen=True, kw_only=True, tag="score_given"):
     team: str
     criterion: str
     points: int
+    at: datetime
+
+
+class ScoreWithdrawn(msgspec.Struct, frozen=True, kw_only=True, tag="score_withdrawn"):
+    command_id: str
+    event: str
+    juror: str
+    team: str
+    criterion: str
+    at: datetime
+
+
+class TeamMarkedAbsent(msgspec.Struct, frozen=True, kw_only=True, tag="team_marked_absent"):
+    command_id: str
+    event: str
+    team: str
+    absent: bool
+    by_juror: str | None = None
+    by_organiser: str | None = None
     at: datetime
 
 
@@ -219,4 +266,6 @@ class JudgingReopened(msgspec.Struct, frozen=True, kw_only=True, tag="judging_re
     at: datetime
 
 
-JudgingEvent = ScoreGiven | FeedbackGiven | JurorAssigned | JudgingClosed | JudgingReopened
+JudgingEvent = (
+    ScoreGiven | ScoreWithdrawn | TeamMarkedAbsent | FeedbackGiven | JurorAssigned | JudgingClosed | JudgingReopened
+)

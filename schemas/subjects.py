@@ -184,6 +184,8 @@ class Teams:
 
 class Judging:
     SCORE: Final = "perche.judging.cmd.score"
+    WITHDRAW: Final = "perche.judging.cmd.withdraw"
+    ABSENT: Final = "perche.judging.cmd.absent"
     FEEDBACK: Final = "perche.judging.cmd.feedback"
     ASSIGN: Final = "perche.judging.cmd.assign"
     CLOSE: Final = "perche.judging.cmd.close"

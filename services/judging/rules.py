@@ -20,17 +20,21 @@ from schemas.judging import (
     JudgingReopened,
     JurorAssigned,
     JurorProgress,
+    MarkAbsent,
     ReopenJudging,
     Score,
     ScoreGiven,
+    ScoreWithdrawn,
     Standing,
+    TeamMarkedAbsent,
     TeamToJudge,
+    WithdrawScore,
 )
 from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
 from services.kit.jury_model import CriterionScale, Mark, Placed
 from services.kit.jury_model import rank as model_rank
 
-JudgingCommand = GiveScore | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
+JudgingCommand = GiveScore | WithdrawScore | MarkAbsent | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
 
 
 def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
@@ -38,6 +42,10 @@ def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
     match item:
         case GiveScore() | ScoreGiven():
             return ("score", item.event, item.juror, item.team, item.criterion, item.points)
+        case WithdrawScore() | ScoreWithdrawn():
+            return ("withdraw", item.event, item.juror, item.team, item.criterion)
+        case MarkAbsent() | TeamMarkedAbsent():
+            return ("absent", item.event, item.team, item.absent, item.by_juror, item.by_organiser)
         case GiveFeedback() | FeedbackGiven():
             return ("feedback", item.event, item.juror, item.team, item.text.strip())
         case AssignJuror() | JurorAssigned():
@@ -71,6 +79,12 @@ class EventJudging:
     # A juror absent here, or assigned None, scores every team.
     assignments: dict[str, list[str] | None] = field(default_factory=dict)
     closed: bool = False
+    # Teams marked absent: out of the standings and the progress, not to be scored.
+    absent: set[str] = field(default_factory=set)
+
+    def present(self) -> list[TeamToJudge]:
+        """The teams that count: every team but the absent ones."""
+        return [t for t in self.teams.values() if t.id not in self.absent]
 
     def teams_of(self, juror: str) -> list[TeamToJudge]:
         assigned = self.assignments.get(juror)
@@ -103,6 +117,13 @@ class JudgingState:
         if isinstance(event, ScoreGiven):
             key = (event.juror, event.team, event.criterion)
             judging.scores[key] = Score(team=event.team, criterion=event.criterion, points=event.points, at=event.at)
+        elif isinstance(event, ScoreWithdrawn):
+            judging.scores.pop((event.juror, event.team, event.criterion), None)
+        elif isinstance(event, TeamMarkedAbsent):
+            if event.absent:
+                judging.absent.add(event.team)
+            else:
+                judging.absent.discard(event.team)
         elif isinstance(event, FeedbackGiven):
             if event.text:
                 judging.feedback[(event.juror, event.team)] = event.text
@@ -142,6 +163,8 @@ def decide_score(judging: EventJudging, spec: EventSpec, command: GiveScore, now
         raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
     if all(t.id != command.team for t in judging.teams_of(command.juror)):
         raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
+    if command.team in judging.absent:
+        raise Rejected("conflict", "This team is marked absent: it cannot be scored", "team", key="judging_team_absent")
     if not MIN_POINTS <= command.points <= criterion.max_points:
         raise Rejected(
             "invalid",
@@ -159,6 +182,60 @@ def decide_score(judging: EventJudging, spec: EventSpec, command: GiveScore, now
         team=command.team,
         criterion=command.criterion,
         points=command.points,
+        at=now,
+    )
+
+
+def decide_withdraw_score(
+    judging: EventJudging, spec: EventSpec, command: WithdrawScore, now: datetime
+) -> ScoreWithdrawn:
+    """A juror takes back a score they gave, while judging is open; it then counts as not given
+    (standings, progress, sheet). Rejected when there is no such score to take back."""
+    if judging.closed:
+        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    if command.team not in judging.teams:
+        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
+    if all(t.id != command.team for t in judging.teams_of(command.juror)):
+        raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
+    if (command.juror, command.team, command.criterion) not in judging.scores:
+        raise Rejected(
+            "conflict", "You have no score for this team on this criterion", "criterion", key="judging_no_score"
+        )
+    return ScoreWithdrawn(
+        command_id=command.command_id,
+        event=spec.slug,
+        juror=command.juror,
+        team=command.team,
+        criterion=command.criterion,
+        at=now,
+    )
+
+
+def decide_absent(
+    judging: EventJudging, spec: EventSpec, command: MarkAbsent, now: datetime
+) -> TeamMarkedAbsent | None:
+    """A team marked absent (or back) while judging is open: by a juror who has it on their
+    sheet, or by the organiser; only the organiser takes an absence back. The same state writes nothing."""
+    if (command.by_juror is None) == (command.by_organiser is None):
+        raise Rejected("invalid", "Say who marks the team: a juror or an organiser", key="judging_absent_by")
+    if judging.closed:
+        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    if command.team not in judging.teams:
+        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
+    if command.by_juror is not None:
+        if all(t.id != command.team for t in judging.teams_of(command.by_juror)):
+            raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
+        if not command.absent:
+            raise Rejected("conflict", "Only the organisers take an absence back", key="judging_absent_undo")
+    if (command.team in judging.absent) == command.absent:
+        return None
+    return TeamMarkedAbsent(
+        command_id=command.command_id,
+        event=spec.slug,
+        team=command.team,
+        absent=command.absent,
+        by_juror=command.by_juror,
+        by_organiser=command.by_organiser,
         at=now,
     )
 
@@ -238,7 +315,7 @@ def severity_offsets(judging: EventJudging, spec: EventSpec) -> dict[tuple[str, 
     Only jurors who scored at least two teams on the criterion get an offset: one score
     says nothing about how severe its juror is.
     """
-    teams = set(judging.teams)
+    teams = {t.id for t in judging.present()}
     offsets: dict[tuple[str, str], float] = {}
     for criterion in spec.criteria:
         given: dict[str, list[int]] = {}
@@ -268,7 +345,7 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
         return min(max(raw - offsets.get((juror, criterion), 0.0), 0.0), float(top))
 
     lines: list[tuple[TeamToJudge, list[CriterionResult], int, int]] = []
-    for team in judging.teams.values():
+    for team in judging.present():
         panel = [juror for juror, teams in sheets.items() if team.id in teams]
         results = []
         for criterion in spec.criteria:
@@ -281,7 +358,7 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
         lines.append((team, results, given, len(panel) * len(spec.criteria)))
     words = {
         team.id: [text for (_, about), text in sorted(judging.feedback.items()) if about == team.id]
-        for team in judging.teams.values()
+        for team in judging.present()
     }
     totals = {team.id: _share(spec.criteria, results) for team, results, _, _ in lines}
     if spec.jury_model and spec.criteria:
@@ -320,10 +397,10 @@ def _modelled(
     marks = [
         Mark(juror, team, criterion, float(score.points))
         for (juror, team, criterion), score in sorted(judging.scores.items())
-        if team in judging.teams and team in sheets.get(juror, set())
+        if team in judging.teams and team not in judging.absent and team in sheets.get(juror, set())
     ]
     scales = [CriterionScale(c.id, c.max_points, c.weight) for c in spec.criteria]
-    placed = {p.team: p for p in _placed(tuple(marks), tuple(scales), tuple(sorted(judging.teams)))}
+    placed = {p.team: p for p in _placed(tuple(marks), tuple(scales), tuple(sorted(t.id for t in judging.present())))}
     by_team = {line[0].id: line for line in lines}
     out = []
     for team_id, p in placed.items():
@@ -356,8 +433,8 @@ def progress(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[
         JurorProgress(
             juror=juror,
             teams=judging.assignments.get(juror),
-            given=sum(1 for s in judging.scores_of(juror) if s.criterion in criteria),
-            expected=len(judging.teams_of(juror)) * len(criteria),
+            given=sum(1 for s in judging.scores_of(juror) if s.criterion in criteria and s.team not in judging.absent),
+            expected=sum(1 for t in judging.teams_of(juror) if t.id not in judging.absent) * len(criteria),
         )
         for juror in _everyone(judging, jurors)
     ]

@@ -18,10 +18,12 @@ from schemas.judging import (
     GiveFeedback,
     GiveScore,
     JudgingEvent,
+    MarkAbsent,
     ReopenJudging,
     Sheet,
     Sheets,
     Standings,
+    WithdrawScore,
 )
 from schemas.subjects import Judging
 from schemas.teams import TeamsEvent
@@ -29,10 +31,12 @@ from services.judging.rules import (
     EventJudging,
     JudgingCommand,
     JudgingState,
+    decide_absent,
     decide_assign,
     decide_close,
     decide_feedback,
     decide_score,
+    decide_withdraw_score,
     is_repeat,
     progress,
     standings,
@@ -64,6 +68,8 @@ class JudgingService:
         self.endpoints = Endpoints(nc, self.name, "Jury scores, one per juror, team and criterion")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
             (Judging.SCORE, GiveScore, self.score),
+            (Judging.WITHDRAW, WithdrawScore, self.withdraw),
+            (Judging.ABSENT, MarkAbsent, self.absent),
             (Judging.FEEDBACK, GiveFeedback, self.feedback),
             (Judging.ASSIGN, AssignJuror, self.assign),
             (Judging.CLOSE, CloseJudging, self.close),
@@ -119,6 +125,22 @@ class JudgingService:
         await self._append(spec.slug, command, lambda j: decide_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
 
+    async def withdraw(self, command: WithdrawScore) -> Sheet:
+        spec = await self.catalog.spec(command.event)
+        if command.team not in self.state.of(spec.slug).teams:
+            await self._teams_current()
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command, lambda j: decide_withdraw_score(j, spec, command, now))
+        return self._sheet(spec.slug, command.juror)
+
+    async def absent(self, command: MarkAbsent) -> Standings:
+        spec = await self.catalog.spec(command.event)
+        if command.team not in self.state.of(spec.slug).teams:
+            await self._teams_current()
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command, lambda j: decide_absent(j, spec, command, now))
+        return self._standings(spec, [] if command.by_juror is None else [command.by_juror])
+
     async def feedback(self, command: GiveFeedback) -> Sheet:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
@@ -151,6 +173,7 @@ class JudgingService:
             teams=judging.teams_of(juror),
             scores=judging.scores_of(juror),
             feedback={team: text for (who, team), text in judging.feedback.items() if who == juror},
+            absent=[t.id for t in judging.teams_of(juror) if t.id in judging.absent],
         )
 
     async def sheet(self, query: GetSheet) -> Sheet:
@@ -171,6 +194,7 @@ class JudgingService:
             standings=standings(judging, spec, jurors),
             model=spec.jury_model and bool(spec.criteria),
             jurors=progress(judging, spec, jurors),
+            absent=[t for t in judging.teams.values() if t.id in judging.absent],
         )
 
     async def standings(self, query: GetStandings) -> Standings:

@@ -341,3 +341,162 @@ async def test_the_jurors_registered_on_the_jury_page_get_the_pitches_generated_
         assert "Claire Moreau, Marc Dubois" in await cell.inner_text() or "Marc Dubois, Claire Moreau" in (
             await cell.inner_text()
         )
+
+
+async def mobile_phone(browser: Any, javascript: bool = True) -> Any:
+    """Chromium's mobile emulation: a phone's screen, touch, and a phone's browser as the site sees it."""
+    context = await browser.new_context(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+        java_script_enabled=javascript,
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+    )
+    return context, await context.new_page()
+
+
+async def give_by_form(http: httpx.AsyncClient, link: str, team: str, scores: dict[str, str]) -> None:
+    path, _, query = link.partition("?")
+    for criterion, points in scores.items():
+        score_page = await http.get(f"{path}/{team}?{query}&c={criterion}")
+        token = score_page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+        data = {"_csrf_token": token, "criterion": criterion, "points": points, "command_id": f"{team}-{criterion}"}
+        assert (await http.post(f"{path}/{team}?{query}", data=data)).status_code == 303
+
+
+async def test_a_juror_withdraws_a_score_on_a_phone_without_javascript(
+    demo: Web, browser: Any, http: httpx.AsyncClient
+) -> None:
+    [team] = await create_teams(demo, "Les Trayeurs")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    await give_by_form(http, link, team, {"utilite": "8", "pitch": "4"})
+    path, _, query = link.partition("?")
+    context, page = await mobile_phone(browser, javascript=False)
+    try:
+        await page.goto(f"{path}/{team}?{query}&c=pitch")
+        assert "Note enregistrée : 4 sur 5." in await page.inner_text("#saved-pitch")
+        withdraw = page.get_by_role("button", name="Retirer ma note")
+        box = await withdraw.bounding_box()
+        assert box is not None and box["height"] >= 44  # big enough for a finger
+        await withdraw.tap()
+        await page.wait_for_url("**withdrawn=pitch")
+        status = await page.inner_text("#saved-pitch")
+        assert status == "Votre note est retirée : ce critère compte comme non noté."
+        assert await page.locator("fieldset:not([hidden]) .scale input:checked").count() == 0
+        assert await page.get_by_role("button", name="Retirer ma note").count() == 0
+        assert await given(http, team) == 1
+        await assert_accessible_without_script(page)
+        await page.goto(link)
+        assert "1 critère(s) noté(s) sur 4" in await page.inner_text(f"#t-{team}")
+    finally:
+        await context.close()
+
+
+async def assert_accessible_without_script(page: Any) -> None:
+    """axe needs a script: the same page, read again with one."""
+    context = await page.context.browser.new_context(viewport=PHONE, locale="fr-FR")
+    try:
+        other = await context.new_page()
+        await other.goto(page.url)
+        await assert_accessible(other)
+    finally:
+        await context.close()
+
+
+async def test_a_score_withdrawn_while_the_network_is_down_is_withdrawn_when_it_comes_back(
+    demo: Web, browser: Any, http: httpx.AsyncClient, phone_network: PhoneNetwork
+) -> None:
+    """Offline, a withdrawal waits in the phone's outbox behind the scores given before it, never lost."""
+    [team] = await create_teams(demo, "Météo Locale")
+    link = await juror_link(demo, http, "Marc Dubois", "marc@example.org")
+    await give_by_form(http, link, team, {"utilite": "9"})
+    context, page = await mobile_phone(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        path, _, query = link.replace(demo.url, phone_network.url).partition("?")
+        await page.goto(f"{path}/{team}?{query}&c=utilite")
+        # Once the service worker runs, this page read again is kept on the phone too.
+        await page.wait_for_selector("html[data-kept='1']", state="attached")
+        await page.reload()
+        await ready_to_score(page)
+        await phone_network.cut()
+        await page.get_by_role("button", name="Retirer ma note").tap()
+        assert await page.inner_text("#saved-utilite") == "Votre note est retirée : ce critère compte comme non noté."
+        assert await page.locator("fieldset:not([hidden]) .scale input:checked").count() == 0
+        await page.locator("#outbox").filter(has_text="1 note(s) gardée(s) sur ce téléphone").wait_for()
+        assert await given(http, team) == 1
+        # Read again from the phone's copy, the score still waiting to be taken back shows as not given.
+        await page.reload()
+        await ready_to_score(page)
+        assert await page.locator("fieldset:not([hidden]) .scale input:checked").count() == 0
+        await phone_network.restore()
+        await page.evaluate("window.dispatchEvent(new Event('online'))")
+        await all_given(http, team, 0)
+        await page.locator("#outbox").filter(has_text="note(s) gardée(s)").wait_for(state="detached")
+        assert not errors
+    finally:
+        await context.close()
+
+
+async def test_a_juror_marks_a_team_absent_on_a_phone_and_the_organiser_undoes_it(
+    demo: Web, browser: Any, page: Any, http: httpx.AsyncClient
+) -> None:
+    [team, other] = await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    link = await juror_link(demo, http, "Claire Moreau", "claire@example.org")
+    path, _, query = link.partition("?")
+    context, phone = await mobile_phone(browser, javascript=False)
+    try:
+        await phone.goto(f"{path}/{team}?{query}")
+        await phone.get_by_role("button", name="Équipe absente").tap()
+        await phone.wait_for_url("**#absent")
+        assert "Équipe marquée absente" in await phone.inner_text("#absent-note")
+        assert await phone.locator("fieldset:not([hidden]) button[type=submit]").count() == 0
+        assert await phone.locator("fieldset:not([hidden]) .scale input:disabled").count() > 0
+        await phone.goto(link)
+        assert "absente" in await phone.inner_text(f"#t-{team}")
+    finally:
+        await context.close()
+    reply = (await http.get(f"/api/v1/events/{HACKATHON}/standings")).json()
+    assert [s["team"]["id"] for s in reply["standings"]] == [other]
+
+    await login(page, demo.url)
+    await page.goto(f"{demo.url}/organiser/e/{HACKATHON}/results/?lang=fr")
+    assert "Les Trayeurs — absente" in await page.inner_text("#absent-teams + ul")
+    await page.goto(f"{demo.url}{JURY}/")
+    row = page.locator(f"#absent-{team}")
+    assert "absente" in await row.inner_text()
+    await assert_accessible(page)
+    await row.get_by_role("button", name="Annuler l'absence").click()
+    await page.get_by_role("status").filter(has_text="L'équipe n'est plus absente").wait_for()
+    reply = (await http.get(f"/api/v1/events/{HACKATHON}/standings")).json()
+    assert {s["team"]["id"] for s in reply["standings"]} == {team, other} and reply["absent"] == []
+
+
+async def test_a_team_marked_absent_while_the_network_is_down_is_marked_when_it_comes_back(
+    demo: Web, browser: Any, http: httpx.AsyncClient, phone_network: PhoneNetwork
+) -> None:
+    [team, _] = await create_teams(demo, "Les Trayeurs", "Circuit Malin")
+    link = await juror_link(demo, http, "Marc Dubois", "marc@example.org")
+    context, page = await mobile_phone(browser)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        path, _, query = link.replace(demo.url, phone_network.url).partition("?")
+        await page.goto(f"{path}/{team}?{query}")
+        await ready_to_score(page)
+        await phone_network.cut()
+        await page.get_by_role("button", name="Équipe absente").tap()
+        assert await page.inner_text("#absent [role=status]") == "L'équipe est marquée absente."
+        await page.locator("#outbox").filter(has_text="1 note(s) gardée(s)").wait_for()
+        await phone_network.restore()
+        await page.evaluate("window.dispatchEvent(new Event('online'))")
+        deadline = asyncio.get_running_loop().time() + 60
+        while not (await http.get(f"/api/v1/events/{HACKATHON}/standings")).json()["absent"]:
+            assert asyncio.get_running_loop().time() < deadline, "the absence never reached the server"
+            await asyncio.sleep(0.1)
+        assert not errors
+    finally:
+        await context.close()

@@ -491,3 +491,146 @@ async def test_several_jurors_sheets_come_in_one_answer_in_the_order_asked(
     assert [(s.team, s.criterion, s.points) for s in both.sheets[0].scores] == [(jury.teams[1], "pitch", 4)]
     assert both.sheets[1].scores == []
     assert refused.value.reply.code == "not_found"
+
+
+async def withdraw_form(http: httpx.AsyncClient, link: str, team: str, criterion: str) -> tuple[str, dict[str, str]]:
+    """The withdraw form of `criterion` on the team's page, as a browser sends it: action and fields."""
+    path, _, query = link.partition("?")
+    page = await http.get(f"{path}/{team}?{query}&c={criterion}")
+    assert page.status_code == 200, page.text
+    found = re.search(
+        rf'<form method="post" action="([^"]+)" id="withdraw-{criterion}"[^>]*>(.*?)</form>', page.text, re.S
+    )
+    assert found, "no withdraw form"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', found.group(2)))
+    return html.unescape(found.group(1)), fields
+
+
+async def test_a_juror_withdraws_a_score_and_the_standings_and_sheet_forget_it(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    claire, marc, team = jury.link("Claire Moreau"), jury.link("Marc Dubois"), jury.teams[0]
+    for criterion, points in (("utilite", "8"), ("pitch", "4")):
+        assert (await score(http, claire, team, criterion, points)).status_code == 303
+    assert (await score(http, marc, team, "pitch", "2")).status_code == 303
+    before = (await standings(http))[team]
+    assert before["given"] == 3
+    path, _, query = claire.partition("?")
+    page = await http.get(f"{path}/{team}?{query}&c=pitch")
+    assert "Retirer ma note" in page.text and 'form="withdraw-pitch"' in page.text
+    assert 'form="withdraw-realisation"' not in page.text  # nothing given there: nothing to take back
+
+    action, fields = await withdraw_form(http, claire, team, "pitch")
+    withdrawn = await http.post(action, data=fields)
+    assert withdrawn.status_code == 303 and withdrawn.headers["location"].endswith("&c=pitch&withdrawn=pitch")
+    after_page = Page((await http.get(withdrawn.headers["location"])).text)
+    assert after_page.text_of("saved-pitch") == "Votre note est retirée : ce critère compte comme non noté."
+    assert 'form="withdraw-pitch"' not in after_page.source
+    line = (await standings(http))[team]
+    pitch = next(c for c in line["criteria"] if c["criterion"] == "pitch")  # type: ignore[attr-defined]
+    assert pitch == {"criterion": "pitch", "average": 2.0, "count": 1} and line["given"] == 2
+    overview = await http.get(claire)
+    assert "1 critère(s) noté(s) sur 4" in overview.text
+    reply = await http.get(f"/api/v1/events/{HACKATHON}/standings")
+    progress = {p["juror"]: p["given"] for p in reply.json()["jurors"]}
+    assert progress[jury.juror_id("Claire Moreau")] == 1
+
+    # The same form sent twice (a double tap): its first outcome stands, nothing more changes.
+    again = await http.post(action, data=fields)
+    assert again.status_code == 303
+    assert (await standings(http))[team] == line
+    # A new withdraw of a score no longer there: a clear refusal by the criterion, in the page's language.
+    _, fresh = await withdraw_form(http, claire, team, "utilite")
+    nothing = await http.post(action, data={**fresh, "criterion": "pitch"})
+    assert nothing.status_code == 422
+    assert Page(nothing.text).text_of("err-pitch") == (
+        "Vous n'avez pas (ou plus) de note pour ce critère : rien à retirer."
+    )
+    english = await http.post(
+        action + "&lang=en",
+        data={**fresh, "criterion": "pitch", "command_id": uuid.uuid4().hex},
+        headers={"Accept": "application/json", "Accept-Language": "en"},
+    )
+    assert english.status_code == 409
+    assert english.json() == {
+        "saved": False,
+        "field": "criterion",
+        "message": "You have no score (or no longer) for this criterion: nothing to withdraw.",
+    }
+    # Given again, the score counts again: correcting works after a withdrawal.
+    assert (await score(http, claire, team, "pitch", "5")).status_code == 303
+    pitch = next(c for c in (await standings(http))[team]["criteria"] if c["criterion"] == "pitch")  # type: ignore[attr-defined]
+    assert pitch == {"criterion": "pitch", "average": 3.5, "count": 2}
+
+
+async def test_once_judging_is_closed_a_score_cannot_be_withdrawn(jury: Jury, http: httpx.AsyncClient) -> None:
+    link, team = jury.link("Marc Dubois"), jury.teams[1]
+    assert (await score(http, link, team, "pitch", "3")).status_code == 303
+    action, fields = await withdraw_form(http, link, team, "pitch")
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    before = await standings(http)
+    refused = await http.post(action, data=fields)
+    assert refused.status_code == 422
+    assert Page(refused.text).text_of("err-pitch") == "Le jury a terminé : les notes ne peuvent plus être modifiées."
+    assert "Retirer ma note" not in refused.text
+    script = await http.post(
+        action, data={**fields, "command_id": uuid.uuid4().hex}, headers={"Accept": "application/json"}
+    )
+    assert script.status_code == 409 and script.json()["saved"] is False
+    assert await standings(http) == before
+
+
+async def test_a_team_marked_absent_by_a_juror_leaves_the_standings_until_the_organiser_undoes_it(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    link, team = jury.link("Claire Moreau"), jury.teams[2]
+    assert (await score(http, link, team, "pitch", "1")).status_code == 303
+    path, _, query = link.partition("?")
+    page = Page((await http.get(f"{path}/{team}?{query}")).text)
+    assert page.by_id["absent"]["action"].endswith(f"/{team}/absent?{query}")
+    data = {"_csrf_token": page.fields["_csrf_token"], "command_id": uuid.uuid4().hex}
+    marked = await http.post(f"{path}/{team}/absent?{query}", data=data)
+    assert marked.status_code == 303
+    again = Page((await http.get(marked.headers["location"])).text)
+    assert "Équipe marquée absente" in again.text_of("absent-note") and "absent" not in again.by_id
+    reply = (await http.get(f"/api/v1/events/{HACKATHON}/standings")).json()
+    assert team not in {line["team"]["id"] for line in reply["standings"]}  # not a zero at the bottom
+    assert [t["id"] for t in reply["absent"]] == [team]
+    assert "absente" in (await http.get(link)).text
+    results = Page((await http.get(RESULTS + "/")).text)
+    assert "Hors classement" in results.text and "Météo Locale — absente" in results.text
+    # While absent, nobody scores it.
+    refused = await score(http, link, team, "utilite", "5")
+    assert refused.status_code == 422
+    assert (
+        Page(refused.text).text_of("err-utilite") == "Cette équipe est marquée absente : elle ne peut pas être notée."
+    )
+    # The organiser sees it on the jury page and undoes it: it is back with its scores.
+    jury_page = Page((await http.get(JURY + "/")).text)
+    assert "absente" in jury_page.text_of(f"absent-{team}") and "Annuler l'absence" in jury_page.text_of(
+        f"absent-{team}"
+    )
+    undo = await post_form(http, JURY + "/", f"{JURY}/absent/{team}", absent="0")
+    assert undo.status_code == 303 and "saved=present" in undo.headers["location"]
+    line = (await standings(http))[team]
+    assert line["given"] == 1
+    assert (await score(http, link, team, "utilite", "5")).status_code == 303
+
+
+async def test_the_organiser_marks_a_team_absent_and_a_closed_judging_refuses_it(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    team = jury.teams[1]
+    marked = await post_form(http, JURY + "/", f"{JURY}/absent/{team}", absent="1")
+    assert marked.status_code == 303 and "saved=absent" in marked.headers["location"]
+    assert team not in await standings(http)
+    # A juror cannot take the absence back.
+    link = jury.link("Marc Dubois")
+    path, _, query = link.partition("?")
+    page = Page((await http.get(f"{path}/{team}?{query}")).text)
+    assert "absent" not in page.by_id  # no button once absent
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    refused = await post_form(http, JURY + "/", f"{JURY}/absent/{team}", absent="0")
+    assert refused.status_code == 409
+    assert Page(refused.text).text_of("err-absent") == "Le jury a terminé : les notes ne peuvent plus être modifiées."
+    assert team not in await standings(http)

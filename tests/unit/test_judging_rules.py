@@ -18,18 +18,23 @@ from schemas.judging import (
     CloseJudging,
     GiveFeedback,
     GiveScore,
+    MarkAbsent,
     ReopenJudging,
+    ScoreWithdrawn,
     Standings,
+    WithdrawScore,
 )
 from schemas.publishing import PublishResults, ResultsWithdrawn, WithdrawResults
 from schemas.teams import TeamCreated, TeamDisbanded
 from services.catalog.files import read_event_file
 from services.judging.rules import (
     JudgingState,
+    decide_absent,
     decide_assign,
     decide_close,
     decide_feedback,
     decide_score,
+    decide_withdraw_score,
     is_repeat,
     progress,
     standings,
@@ -80,6 +85,32 @@ class Day:
         for criterion, value in points.items():
             self.score(juror, team, criterion, value)
 
+    def withdraw(self, juror: str, team: str, criterion: str, command_id: str | None = None) -> ScoreWithdrawn | None:
+        """The juror takes back a score; None when the command was applied already."""
+        command = WithdrawScore(
+            command_id=command_id or self._id(), event=SLUG, juror=juror, team=team, criterion=criterion
+        )
+        if is_repeat(self.state, command):
+            return None
+        event = decide_withdraw_score(self.judging, self.spec, command, NOW)
+        self.state.evolve(event)
+        return event
+
+    def absent(self, team: str, absent: bool = True, by_juror: str | None = None) -> bool:
+        """The team marked absent (or back) by a juror, or else by the organiser."""
+        command = MarkAbsent(
+            command_id=self._id(),
+            event=SLUG,
+            team=team,
+            absent=absent,
+            by_juror=by_juror,
+            by_organiser=None if by_juror else "o",
+        )
+        event = decide_absent(self.judging, self.spec, command, NOW)
+        if event is not None:
+            self.state.evolve(event)
+        return event is not None
+
     def assign(self, juror: str, teams: list[str] | None) -> None:
         command = AssignJuror(command_id=self._id(), event=SLUG, juror=juror, teams=teams, by_organiser="o")
         event = decide_assign(self.judging, self.spec, command, NOW)
@@ -98,6 +129,7 @@ class Day:
             closed=self.judging.closed,
             standings=standings(self.judging, self.spec, jurors or []),
             jurors=progress(self.judging, self.spec, jurors or []),
+            absent=[t for t in self.judging.teams.values() if t.id in self.judging.absent],
         )
 
 
@@ -341,3 +373,115 @@ def test_a_command_id_is_known_only_in_the_event_it_was_given_for(spec: EventSpe
     published.evolve(ResultsWithdrawn(command_id="withdraw-1", event=SLUG, by_organiser="o", at=NOW))
     assert published.done(SLUG, "withdraw-1")
     assert not published.done("table-ronde-numerique-education-2027", "withdraw-1")
+
+
+def test_a_withdrawn_score_counts_as_not_given_in_the_standings_progress_and_sheet(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.sheet("j1", "a", FULL)
+    day.sheet("j2", "a", {**FULL, "pitch": 0})
+    day.sheet("j1", "b", {"utilite": 5})
+    before = {s.team.id: s for s in day.standings(["j1", "j2"]).standings}
+    assert next(r for r in before["a"].criteria if r.criterion == "pitch").average == 2.5
+    event = day.withdraw("j2", "a", "pitch")
+    assert event is not None and (event.juror, event.team, event.criterion) == ("j2", "a", "pitch")
+    after = day.standings(["j1", "j2"])
+    line = next(s for s in after.standings if s.team.id == "a")
+    pitch = next(r for r in line.criteria if r.criterion == "pitch")
+    assert (pitch.average, pitch.count) == (5.0, 1)
+    assert line.given == before["a"].given - 1 and line.total > before["a"].total
+    assert {p.juror: p.given for p in after.jurors} == {"j1": 5, "j2": 3}
+    assert ("a", "pitch") not in {(s.team, s.criterion) for s in day.judging.scores_of("j2")}
+    # Taking back the only score of a criterion leaves it without an average.
+    day.withdraw("j1", "b", "utilite")
+    line_b = next(s for s in day.standings().standings if s.team.id == "b")
+    assert line_b.given == 0 and all(r.average is None for r in line_b.criteria)
+    # Given again, it counts again.
+    assert day.score("j2", "a", "pitch", 1)
+    assert next(r for r in day.standings().standings[0].criteria if r.criterion == "pitch").count == 2
+
+
+def test_withdrawing_is_refused_when_closed_without_a_score_or_off_the_sheet(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.sheet("j1", "a", FULL)
+    assert refusal(lambda: day.withdraw("j1", "a", "nope")) == "judging_no_score"
+    assert refusal(lambda: day.withdraw("j2", "a", "pitch")) == "judging_no_score"
+    assert refusal(lambda: day.withdraw("j1", "zz", "pitch")) == "judging_no_team"
+    day.close()
+    before = day.standings()
+    assert refusal(lambda: day.withdraw("j1", "a", "pitch")) == "judging_closed"
+    assert day.standings() == before
+    day.close(reopen=True)
+    day.assign("j1", ["b"])
+    assert refusal(lambda: day.withdraw("j1", "a", "pitch")) == "judging_not_assigned"
+    day.assign("j1", None)
+    assert day.withdraw("j1", "a", "pitch") is not None
+    assert refusal(lambda: day.withdraw("j1", "a", "pitch")) == "judging_no_score"
+
+
+def test_a_repeated_withdraw_keeps_its_first_outcome_and_its_id_cannot_ask_something_else(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    day.score("j1", "a", "pitch", 4)
+    assert day.withdraw("j1", "a", "pitch", command_id="withdraw-0001") is not None
+    day.score("j1", "a", "pitch", 3)
+    # The same command again (a double tap, a resend from the phone) does not take back the new score.
+    assert day.withdraw("j1", "a", "pitch", command_id="withdraw-0001") is None
+    assert [(s.criterion, s.points) for s in day.judging.scores_of("j1")] == [("pitch", 3)]
+    assert refusal(lambda: day.withdraw("j1", "a", "utilite", command_id="withdraw-0001")) == "command_id_reused"
+
+
+def test_correcting_a_score_moves_the_standings_and_keeps_one_score(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.sheet("j1", "a", FULL)
+    day.sheet("j1", "b", {**FULL, "pitch": 4})
+    assert [s.team.id for s in day.standings().standings] == ["a", "b"]
+    assert day.score("j1", "a", "utilite", 2)
+    assert [s.team.id for s in day.standings().standings] == ["b", "a"]
+    assert len(day.judging.scores_of("j1")) == 8
+    assert {p.juror: p.given for p in day.standings().jurors} == {"j1": 8}
+
+
+def test_an_absent_team_leaves_the_standings_is_not_scored_zero_and_comes_back_when_undone(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b", "c")
+    day.sheet("j1", "a", {**FULL, "pitch": 1})
+    day.sheet("j1", "b", FULL)
+    day.sheet("j1", "c", {"utilite": 3})
+    assert day.absent("b", by_juror="j1")
+    marked = day.standings(["j1"])
+    assert [s.team.id for s in marked.standings] == ["a", "c"]
+    assert [s.rank for s in marked.standings] == [1, 2]  # not a zero at the bottom: out of the ranking
+    assert [t.id for t in marked.absent] == ["b"]
+    assert {p.juror: (p.given, p.expected) for p in marked.jurors} == {"j1": (5, 8)}
+    assert refusal(lambda: day.score("j1", "b", "pitch", 2)) == "judging_team_absent"
+    assert not day.absent("b", by_juror="j1")  # already absent: nothing written
+    # Only the organiser takes it back; the scores given before count again.
+    assert refusal(lambda: day.absent("b", absent=False, by_juror="j1")) == "judging_absent_undo"
+    assert day.absent("b", absent=False)
+    back = day.standings(["j1"])
+    assert [s.team.id for s in back.standings] == ["b", "a", "c"] and back.absent == []
+    assert day.score("j1", "b", "pitch", 2)
+
+
+def test_marking_a_team_absent_is_refused_off_the_sheet_when_closed_or_from_nobody(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b")
+    day.assign("j1", ["a"])
+    assert refusal(lambda: day.absent("b", by_juror="j1")) == "judging_not_assigned"
+    assert refusal(lambda: day.absent("zz")) == "judging_no_team"
+    nobody = MarkAbsent(command_id="absent-0001", event=SLUG, team="a")
+    assert refusal(lambda: decide_absent(day.judging, spec, nobody, NOW)) == "judging_absent_by"
+    both = MarkAbsent(command_id="absent-0002", event=SLUG, team="a", by_juror="j1", by_organiser="o")
+    assert refusal(lambda: decide_absent(day.judging, spec, both, NOW)) == "judging_absent_by"
+    day.close()
+    assert refusal(lambda: day.absent("a")) == "judging_closed"
+    assert day.judging.absent == set()
+
+
+def test_with_the_jury_model_an_absent_team_is_left_out_of_the_fit(spec: EventSpec) -> None:
+    modelled = msgspec.structs.replace(spec, jury_model=True)
+    day = Day(modelled, "a", "b", "c")
+    for juror, points in (("j1", 8), ("j2", 6)):
+        day.sheet(juror, "a", {"utilite": points})
+        day.sheet(juror, "b", {"utilite": points - 4})
+        day.sheet(juror, "c", {"utilite": points - 2})
+    day.absent("a")
+    lines = day.standings().standings
+    assert [s.team.id for s in lines] == ["c", "b"] and lines[0].rank == 1

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from schemas.judging import (
     AssignJuror,
     CloseJudging,
+    MarkAbsent,
     ReopenJudging,
     Standings,
 )
@@ -98,7 +99,7 @@ class JuryAdmin(Controller):
             codes=codes,
             progress=progress,
             standings=standings,
-            teams=[s.team for s in standings.standings],
+            teams=[s.team for s in standings.standings] + standings.absent,
             categories=categories,
             panels=panels,
             errors=errors or {},
@@ -232,6 +233,34 @@ class JuryAdmin(Controller):
         )
         await gateway.call(Judging.ASSIGN, command, Standings)
         return Redirect(f"/organiser/e/{slug}/jury?saved=assign#j-{juror}", status_code=303)
+
+    @post("/absent/{team:str}")
+    async def absent(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        team: FromPath[str],
+    ) -> Response[Any]:
+        """A team that did not show up leaves the standings (absent=1), or comes back (absent=0)."""
+        form = await request.form()
+        command = MarkAbsent(
+            command_id=command_id_of(form),
+            event=slug,
+            team=team,
+            absent=form.get("absent") != "0",
+            by_organiser=request.state.organiser[0],
+        )
+        try:
+            await gateway.call(Judging.ABSENT, command, Standings)
+        except ServiceError as failure:
+            refusal = form_refusal(failure, language_of(request))
+            return await self._page(
+                request, gateway, slug, errors={"absent": refusal.message}, status_code=refusal.status
+            )
+        return Redirect(
+            f"/organiser/e/{slug}/jury?saved={'absent' if command.absent else 'present'}#absent", status_code=303
+        )
 
     @post("/{action:str}")
     async def close(

@@ -25,7 +25,10 @@ from schemas.judging import (
     GetSheet,
     GiveFeedback,
     GiveScore,
+    MarkAbsent,
     Sheet,
+    Standings,
+    WithdrawScore,
 )
 from schemas.registration import GetRegistration, RegistrationView
 from schemas.subjects import Judging, Registration
@@ -140,6 +143,8 @@ class JuryPages(Controller):
         error: str | None = None,
         status_code: int = 200,
         feedback_error: str | None = None,
+        withdrawn: str = "",
+        absent_error: str | None = None,
     ) -> Response[str]:
         spec = await gateway.event(slug, include_unpublished=True)
         sheet = await self._sheet(gateway, slug, juror)
@@ -170,6 +175,9 @@ class JuryPages(Controller):
             feedback_error=feedback_error,
             max_feedback=MAX_FEEDBACK_LENGTH,
             feedback_saved=request.query_params.get("feedback") == "1",
+            withdrawn=withdrawn or request.query_params.get("withdrawn", ""),
+            absent=team_id in sheet.absent,
+            absent_error=absent_error,
         )
 
     @staticmethod
@@ -190,6 +198,64 @@ class JuryPages(Controller):
                 {"saved": False, "field": refusal.field, "message": refusal.message}, status_code=refusal.status
             )
         return await page(refusal.message)
+
+    @post("/{slug:str}/{juror:str}/{team:str}/withdraw")
+    async def withdraw(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        team: FromPath[str],
+        key: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """A juror takes back their score on one criterion until judging is closed."""
+        await self._juror(request, gateway, slug, juror, key)
+        form = await request.form()
+        criterion = str(form.get("criterion") or "")
+
+        async def page(message: str) -> Response[str]:
+            return await self._team_page(request, gateway, slug, juror, team, key, criterion, message, FORM_AGAIN)
+
+        spec = await gateway.event(slug, include_unpublished=True)
+        if criterion not in {c.id for c in spec.criteria}:
+            message = error_text("judging_no_criterion", "", language_of(request))
+            return await self._refuse(request, Refusal("criterion", message, HTTP_STATUS["invalid"]), page)
+        command = WithdrawScore(command_id=command_id_of(form), event=slug, juror=juror, team=team, criterion=criterion)
+        sheet = await self._send(request, gateway, Judging.WITHDRAW, command)
+        if not isinstance(sheet, Sheet):
+            return await self._refuse(request, sheet, page)
+        if wants_json(request):
+            return Response({"saved": True, "given": sum(1 for s in sheet.scores if s.team == team)})
+        return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&c={criterion}&withdrawn={criterion}", status_code=303)
+
+    @post("/{slug:str}/{juror:str}/{team:str}/absent")
+    async def absent(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        team: FromPath[str],
+        key: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """A juror says the team did not show up: it leaves the standings (the organiser can undo it)."""
+        await self._juror(request, gateway, slug, juror, key)
+        form = await request.form()
+
+        async def page(message: str) -> Response[str]:
+            return await self._team_page(
+                request, gateway, slug, juror, team, key, "", status_code=FORM_AGAIN, absent_error=message
+            )
+
+        command = MarkAbsent(command_id=command_id_of(form), event=slug, team=team, absent=True, by_juror=juror)
+        try:
+            await gateway.call(Judging.ABSENT, command, Standings)
+        except ServiceError as failure:
+            return await self._refuse(request, form_refusal(failure, language_of(request)), page)
+        if wants_json(request):
+            return Response({"saved": True})
+        return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}#absent", status_code=303)
 
     @post("/{slug:str}/{juror:str}/{team:str}/feedback")
     async def feedback(
