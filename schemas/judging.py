@@ -23,6 +23,9 @@ MAX_POINTS_DIGITS = len(str(MAX_POINTS))
 # The longest words a juror may write for a team.
 MAX_FEEDBACK_LENGTH = 2000
 
+# The largest paper CSV the organiser may import at once (a 60-team, 20-juror day is ~100 kB).
+MAX_IMPORT_BYTES = 200_000
+
 RegistrationId = Annotated[str, Meta(min_length=1, max_length=100)]
 CommandId = Annotated[str, Meta(min_length=8, max_length=100)]
 Points = Annotated[int, Meta(ge=MIN_POINTS, le=MAX_POINTS)]
@@ -65,6 +68,19 @@ class MarkAbsent(msgspec.Struct, frozen=True, kw_only=True):
     absent: bool = True
     by_juror: RegistrationId | None = None
     by_organiser: str | None = None
+
+
+class ImportScores(msgspec.Struct, frozen=True, kw_only=True):
+    """The paper sheets typed into a CSV file (`juror,team,criterion,score`), imported by the
+    organiser: every row is checked and, on any problem, each is listed and nothing is imported.
+    A juror is written as their registration id or name, a team as its id or name."""
+
+    command_id: CommandId
+    event: Slug
+    csv_text: Annotated[str, Meta(max_length=MAX_IMPORT_BYTES)]
+    # The event's jurors the web knows (registrations of the jurors' categories): id -> name.
+    jurors: Annotated[dict[RegistrationId, str], Meta(max_length=1000)] = {}
+    by_organiser: str
 
 
 class GiveFeedback(msgspec.Struct, frozen=True, kw_only=True):
@@ -234,6 +250,26 @@ class TeamMarkedAbsent(msgspec.Struct, frozen=True, kw_only=True, tag="team_mark
     at: datetime
 
 
+class ImportedScore(msgspec.Struct, frozen=True, kw_only=True):
+    juror: str
+    team: str
+    criterion: str
+    points: int
+
+
+class ScoresImported(msgspec.Struct, frozen=True, kw_only=True, tag="scores_imported"):
+    """Paper scores, all rows of one file at once; each applies as a score given (it replaces
+    a phone score for the same juror, team and criterion)."""
+
+    command_id: str
+    event: str
+    scores: list[ImportedScore]
+    # The SHA-256 of the file imported: a repeat of the command must send the same file.
+    digest: str
+    by_organiser: str
+    at: datetime
+
+
 class FeedbackGiven(msgspec.Struct, frozen=True, kw_only=True, tag="feedback_given"):
     command_id: str
     event: str
@@ -267,5 +303,12 @@ class JudgingReopened(msgspec.Struct, frozen=True, kw_only=True, tag="judging_re
 
 
 JudgingEvent = (
-    ScoreGiven | ScoreWithdrawn | TeamMarkedAbsent | FeedbackGiven | JurorAssigned | JudgingClosed | JudgingReopened
+    ScoreGiven
+    | ScoreWithdrawn
+    | TeamMarkedAbsent
+    | FeedbackGiven
+    | JurorAssigned
+    | JudgingClosed
+    | JudgingReopened
+    | ScoresImported
 )

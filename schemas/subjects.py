@@ -190,6 +190,8 @@ class Judging:
     ASSIGN: Final = "perche.judging.cmd.assign"
     CLOSE: Final = "perche.judging.cmd.close"
     REOPEN: Final = "perche.judging.cmd.reopen"
+    # The organiser imports the paper sheets as one CSV file (schemas/judging.py ImportScores).
+    IMPORT: Final = "perche.judging.cmd.import"
     SHEET: Final = "perche.judging.q.sheet"
     SHEETS: Final = "perche.judging.q.sheets"
     STANDINGS: Final = "perche.judging.q.standings"

@@ -1,14 +1,12 @@
 """`perche judging rank SCORES.csv`: the jury model's standings from a file of scores, as JSON."""
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
 from services.kit.jury_model import CriterionScale, Mark, rank
+from services.kit.score_sheet import HEADER, SheetProblem, read_sheet
 
-COLUMNS = ("juror", "team", "criterion", "score")
 DEFAULT_MAX = 10
 
 
@@ -37,39 +35,37 @@ def _pairs(text: str | None, option: str) -> dict[str, int]:
     return found
 
 
+def _words(problem: SheetProblem) -> str:
+    match problem.kind:
+        case "columns":
+            return f"missing column {problem.detail} (the columns are {HEADER})"
+        case "unreadable":
+            return "not a CSV file that can be read"
+        case "empty_cell":
+            return f"no {problem.detail}"
+        case "not_a_number":
+            return f"score {problem.detail!r} is not a number"
+        case "duplicate":
+            juror, team, criterion = problem.key
+            return f"juror {juror} already scored team {team} on {criterion} (row {problem.detail}): a duplicate"
+        case "no_rows":
+            return "no scores"
+
+
 def read_marks(text: str, maxima: dict[str, int]) -> list[Mark]:
-    """The marks of a CSV file; BadInput names the first wrong row and what is wrong."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise BadInput("row 1", f"missing column {', '.join(missing)} (the columns are {','.join(COLUMNS)})")
-    reader.fieldnames = header
-    marks: list[Mark] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for line, row in enumerate(reader, start=2):
-        values = {c: (row.get(c) or "").strip() for c in COLUMNS}
-        where = f"row {line}"
-        for column in COLUMNS:
-            if not values[column]:
-                raise BadInput(where, f"no {column}")
-        top = maxima.get(values["criterion"], DEFAULT_MAX)
-        try:
-            points = float(values["score"])
-        except ValueError:
-            raise BadInput(where, f"score {values['score']!r} is not a number") from None
-        if not 0 <= points <= top:
-            raise BadInput(where, f"score {values['score']} is off the scale 0–{top} of {values['criterion']}")
-        key = (values["juror"], values["team"], values["criterion"])
-        if key in seen:
-            raise BadInput(
-                where, f"juror {key[0]} already scored team {key[1]} on {key[2]} (row {seen[key]}): a duplicate"
-            )
-        seen[key] = line
-        marks.append(Mark(values["juror"], values["team"], values["criterion"], points))
-    if not marks:
-        raise BadInput("file", "no scores")
-    return marks
+    """The marks of a CSV file (services/kit/score_sheet.py); BadInput names the first wrong row."""
+    rows, problems = read_sheet(text)
+    found = [(p.line, _words(p)) for p in problems]
+    for row in rows:
+        top = maxima.get(row.criterion, DEFAULT_MAX)
+        if not 0 <= row.score <= top:
+            found.append((row.line, f"score {row.written} is off the scale 0–{top} of {row.criterion}"))
+    if found:
+        line, words = min(found, key=lambda f: f[0])
+        if problems and problems[0].kind == "no_rows":
+            raise BadInput("file", words)
+        raise BadInput(f"row {line}", words)
+    return [Mark(r.juror, r.team, r.criterion, r.score) for r in rows]
 
 
 def ranking(text: str, weights_option: str | None, max_option: str | None) -> list[dict[str, object]]:

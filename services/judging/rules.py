@@ -1,11 +1,12 @@
 """Pure rules of judging: who may score what, and the standings the scores add up to."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
 from schemas.catalog import Criterion, EventSpec
-from schemas.errors import Rejected, command_id_reused
+from schemas.errors import ErrorKey, Rejected, command_id_reused
 from schemas.judging import (
     MAX_FEEDBACK_LENGTH,
     MIN_POINTS,
@@ -15,6 +16,8 @@ from schemas.judging import (
     FeedbackGiven,
     GiveFeedback,
     GiveScore,
+    ImportedScore,
+    ImportScores,
     JudgingClosed,
     JudgingEvent,
     JudgingReopened,
@@ -24,6 +27,7 @@ from schemas.judging import (
     ReopenJudging,
     Score,
     ScoreGiven,
+    ScoresImported,
     ScoreWithdrawn,
     Standing,
     TeamMarkedAbsent,
@@ -33,8 +37,15 @@ from schemas.judging import (
 from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
 from services.kit.jury_model import CriterionScale, Mark, Placed
 from services.kit.jury_model import rank as model_rank
+from services.kit.score_sheet import SheetProblem, read_sheet
 
-JudgingCommand = GiveScore | WithdrawScore | MarkAbsent | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging
+JudgingCommand = (
+    GiveScore | WithdrawScore | MarkAbsent | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging | ImportScores
+)
+
+
+def digest_of(csv_text: str) -> str:
+    return hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
 
 
 def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
@@ -54,6 +65,10 @@ def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
             return ("close", item.event)
         case ReopenJudging() | JudgingReopened():
             return ("reopen", item.event)
+        case ImportScores():
+            return ("import", item.event, digest_of(item.csv_text))
+        case ScoresImported():
+            return ("import", item.event, item.digest)
 
 
 def is_repeat(state: "JudgingState", command: JudgingCommand) -> bool:
@@ -135,6 +150,11 @@ class JudgingState:
             judging.closed = True
         elif isinstance(event, JudgingReopened):
             judging.closed = False
+        elif isinstance(event, ScoresImported):
+            # Each row as a score given: a paper score replaces a phone one for the same cell.
+            for row in event.scores:
+                key = (row.juror, row.team, row.criterion)
+                judging.scores[key] = Score(team=row.team, criterion=row.criterion, points=row.points, at=event.at)
 
     def evolve_teams(self, event: TeamsEvent) -> None:
         """Teams are the teams service's facts; judging keeps their ids, names and challenges."""
@@ -278,6 +298,116 @@ def decide_assign(judging: EventJudging, spec: EventSpec, command: AssignJuror, 
         event=spec.slug,
         juror=command.juror,
         teams=teams,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+_SHEET_KEYS: dict[str, ErrorKey] = {
+    "columns": "judging_csv_columns",
+    "unreadable": "judging_csv_unreadable",
+    "empty_cell": "judging_csv_empty_cell",
+    "not_a_number": "judging_csv_not_a_number",
+    "duplicate": "judging_csv_duplicate",
+    "no_rows": "judging_csv_no_rows",
+}
+
+
+def _sheet_words(problem: SheetProblem) -> str:
+    match problem.kind:
+        case "columns":
+            return f"missing column {problem.detail} (the header is juror,team,criterion,score)"
+        case "unreadable":
+            return "not a CSV file that can be read"
+        case "empty_cell":
+            return f"no {problem.detail}"
+        case "not_a_number":
+            return f"score {problem.detail!r} is not a number"
+        case "duplicate":
+            return f"the same juror, team and criterion as row {problem.detail}"
+        case "no_rows":
+            return "no scores in the file"
+
+
+def _row_problem(line: int, key: ErrorKey, words: str) -> Rejected:
+    """One row's problem: `field` names the row (`row:3`, the header being row 1)."""
+    return Rejected("invalid", f"Row {line}: {words}", f"row:{line}", key=key)
+
+
+def _named(names: dict[str, str], written: str) -> str | None:
+    """The id `written` stands for: an id itself, or the one name that matches (case aside)."""
+    if written in names:
+        return written
+    matches = [ident for ident, name in names.items() if name.strip().casefold() == written.casefold()]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _criterion_named(spec: EventSpec, written: str) -> Criterion | None:
+    """The criterion `written` stands for: its id, or its French or English name (case aside)."""
+    for criterion in spec.criteria:
+        if written == criterion.id:
+            return criterion
+    matches = [
+        c for c in spec.criteria if written.casefold() in {c.name.strip().casefold(), c.name_en.strip().casefold()}
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def decide_import(judging: EventJudging, spec: EventSpec, command: ImportScores, now: datetime) -> ScoresImported:
+    """Paper scores from a CSV file, all rows or none: each row is checked against the event
+    (its jurors, teams, criteria and scales, absences, sheets); any problem refuses the whole
+    file, listing every row and problem."""
+    if not spec.criteria:
+        raise Rejected("conflict", "This event has no judging criteria", "criterion", key="judging_none")
+    if judging.closed:
+        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    rows, sheet_problems = read_sheet(command.csv_text)
+    problems = [_row_problem(p.line, _SHEET_KEYS[p.kind], _sheet_words(p)) for p in sheet_problems]
+    # The jurors the web knows, and any the judging was told of (assigned teams).
+    jurors = {who: who for who in judging.assignments} | dict(command.jurors)
+    teams = {t.id: t.name for t in judging.teams.values()}
+    criteria = {c.id: c for c in spec.criteria}
+    scores: list[ImportedScore] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        juror = _named(jurors, row.juror)
+        team = _named(teams, row.team)
+        criterion = _criterion_named(spec, row.criterion)
+        found: list[Rejected] = []
+        if juror is None:
+            found.append(_row_problem(row.line, "judging_csv_unknown_juror", f"no juror {row.juror!r} in this event"))
+        if team is None:
+            found.append(_row_problem(row.line, "judging_csv_unknown_team", f"no team {row.team!r} in this event"))
+        if criterion is None:
+            words = f"no criterion {row.criterion!r} (the criteria are {', '.join(criteria)})"
+            found.append(_row_problem(row.line, "judging_csv_unknown_criterion", words))
+        if row.score != int(row.score):
+            found.append(_row_problem(row.line, "judging_csv_not_whole", f"score {row.written} is not a whole number"))
+        elif criterion is not None and not MIN_POINTS <= row.score <= criterion.max_points:
+            words = f"score {row.written} is off the scale {MIN_POINTS}–{criterion.max_points} of {criterion.id}"
+            found.append(_row_problem(row.line, "judging_csv_off_scale", words))
+        if team is not None and team in judging.absent:
+            found.append(_row_problem(row.line, "judging_csv_team_absent", f"team {row.team!r} is marked absent"))
+        elif juror is not None and team is not None and all(t.id != team for t in judging.teams_of(juror)):
+            words = f"team {row.team!r} is not on the sheet of juror {row.juror!r}"
+            found.append(_row_problem(row.line, "judging_csv_not_assigned", words))
+        if juror is not None and team is not None and criterion is not None and not found:
+            key = (juror, team, criterion.id)
+            if key in seen:  # the same cell written two ways (an id, then a name)
+                words = f"the same juror, team and criterion as row {seen[key]}"
+                found.append(_row_problem(row.line, "judging_csv_duplicate", words))
+            else:
+                seen[key] = row.line
+                scores.append(ImportedScore(juror=juror, team=team, criterion=criterion.id, points=int(row.score)))
+        problems.extend(found)
+    if problems:
+        problems.sort(key=lambda p: int((p.reply.field or "row:0").removeprefix("row:")))
+        raise Rejected.every(problems)
+    return ScoresImported(
+        command_id=command.command_id,
+        event=spec.slug,
+        scores=scores,
+        digest=digest_of(command.csv_text),
         by_organiser=command.by_organiser,
         at=now,
     )

@@ -17,6 +17,7 @@ from schemas.judging import (
     GetStandings,
     GiveFeedback,
     GiveScore,
+    ImportScores,
     JudgingEvent,
     MarkAbsent,
     ReopenJudging,
@@ -35,6 +36,7 @@ from services.judging.rules import (
     decide_assign,
     decide_close,
     decide_feedback,
+    decide_import,
     decide_score,
     decide_withdraw_score,
     is_repeat,
@@ -72,6 +74,7 @@ class JudgingService:
             (Judging.ABSENT, MarkAbsent, self.absent),
             (Judging.FEEDBACK, GiveFeedback, self.feedback),
             (Judging.ASSIGN, AssignJuror, self.assign),
+            (Judging.IMPORT, ImportScores, self.import_scores),
             (Judging.CLOSE, CloseJudging, self.close),
             (Judging.REOPEN, ReopenJudging, self.close),
             (Judging.SHEET, GetSheet, self.sheet),
@@ -155,6 +158,14 @@ class JudgingService:
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_assign(j, spec, command, now))
         return self._standings(spec, [command.juror])
+
+    async def import_scores(self, command: ImportScores) -> Standings:
+        """The paper sheets' scores, all of the file or none; the standings that follow."""
+        spec = await self.catalog.spec(command.event)
+        await self._teams_current()
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command, lambda j: decide_import(j, spec, command, now))
+        return self._standings(spec, list(command.jurors))
 
     async def close(self, command: CloseJudging | ReopenJudging) -> Standings:
         spec = await self.catalog.spec(command.event)

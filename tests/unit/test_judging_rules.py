@@ -18,6 +18,7 @@ from schemas.judging import (
     CloseJudging,
     GiveFeedback,
     GiveScore,
+    ImportScores,
     MarkAbsent,
     ReopenJudging,
     ScoreWithdrawn,
@@ -33,6 +34,7 @@ from services.judging.rules import (
     decide_assign,
     decide_close,
     decide_feedback,
+    decide_import,
     decide_score,
     decide_withdraw_score,
     is_repeat,
@@ -485,3 +487,102 @@ def test_with_the_jury_model_an_absent_team_is_left_out_of_the_fit(spec: EventSp
     day.absent("a")
     lines = day.standings().standings
     assert [s.team.id for s in lines] == ["c", "b"] and lines[0].rank == 1
+
+
+# --- Paper backup: the organiser imports the printed sheets as one CSV file ---
+
+PAPER_JURORS = {"j1": "Anne Fermière", "j2": "Bruno Élu"}
+
+
+def imported(day: Day, text: str, command_id: str = "paper-import-1") -> list[tuple[int, str | None]] | None:
+    """The file imported (None), or every (row, key) refused, with nothing imported."""
+    command = ImportScores(command_id=command_id, event=SLUG, csv_text=text, jurors=PAPER_JURORS, by_organiser="o")
+    if is_repeat(day.state, command):
+        return None
+    before = dict(day.judging.scores)
+    try:
+        event = decide_import(day.judging, day.spec, command, NOW)
+    except Rejected as rejected:
+        assert day.judging.scores == before
+        return [(int((p.field or "row:0").removeprefix("row:")), p.key) for p in rejected.reply.every_problem()]
+    day.state.evolve(event)
+    return None
+
+
+def test_a_paper_file_gives_the_same_standings_as_the_same_scores_on_phones(spec: EventSpec) -> None:
+    phones = Day(spec, "a", "b")
+    phones.sheet("j1", "a", {"utilite": 8, "pitch": 4})
+    phones.sheet("j2", "b", {"utilite": 6, "realisation": 7})
+    paper = Day(spec, "a", "b")
+    text = (
+        "juror,team,criterion,score\n"
+        "j1,a,utilite,8\n"
+        # A juror and a team may be written by name, a criterion by its French or English name.
+        "anne fermière,A,Pitch,4\n"
+        "Bruno Élu,b,utilite,6\n"
+        "j2,b,Qualité de la réalisation,7\n"
+    )
+    assert imported(paper, text) is None
+    assert paper.standings().standings == phones.standings().standings
+
+
+def test_a_paper_score_replaces_a_phone_score_for_the_same_cell(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    day.score("j1", "a", "pitch", 1)
+    assert imported(day, "juror,team,criterion,score\nj1,a,pitch,5\n") is None
+    assert day.judging.scores[("j1", "a", "pitch")].points == 5
+
+
+def test_every_bad_row_is_listed_with_its_problem_and_nothing_is_imported(spec: EventSpec) -> None:
+    day = Day(spec, "a", "b", "c")
+    day.absent("c")
+    day.assign("j2", ["b"])
+    text = (
+        "juror,team,criterion,score\n"
+        "j1,a,utilite,8\n"  # 2: fine, yet not imported
+        "nobody,a,utilite,8\n"  # 3
+        "j1,zz,utilite,8\n"  # 4
+        "j1,a,beauty,8\n"  # 5
+        "j1,a,pitch,6\n"  # 6: pitch is out of 5
+        "j1,a,realisation,7.5\n"  # 7
+        "j1,a,simplicite,huit\n"  # 8
+        "j1,a,utilite,9\n"  # 9: row 2 again
+        "j1,c,utilite,5\n"  # 10: absent
+        "j2,a,utilite,5\n"  # 11: not on j2's sheet
+        "j1,,pitch,3\n"  # 12
+        "Anne Fermière,a,utilite,4\n"  # 13: row 2 again, by name
+    )
+    assert imported(day, text) == [
+        (3, "judging_csv_unknown_juror"),
+        (4, "judging_csv_unknown_team"),
+        (5, "judging_csv_unknown_criterion"),
+        (6, "judging_csv_off_scale"),
+        (7, "judging_csv_not_whole"),
+        (8, "judging_csv_not_a_number"),
+        (9, "judging_csv_duplicate"),
+        (10, "judging_csv_team_absent"),
+        (11, "judging_csv_not_assigned"),
+        (12, "judging_csv_empty_cell"),
+        (13, "judging_csv_duplicate"),
+    ]
+    assert day.judging.scores == {}
+
+
+def test_a_file_without_its_header_or_rows_or_once_judging_closed_is_refused(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    assert imported(day, "juror,team,points\nj1,a,8\n") == [(1, "judging_csv_columns")]
+    assert imported(day, "juror,team,criterion,score\n") == [(1, "judging_csv_no_rows")]
+    assert imported(day, "") == [(1, "judging_csv_columns")]
+    day.close()
+    # Row 0: the whole file, not one row.
+    assert imported(day, "juror,team,criterion,score\nj1,a,pitch,5\n") == [(0, "judging_closed")]
+
+
+def test_an_import_repeated_returns_its_first_outcome_and_its_id_serves_one_file(spec: EventSpec) -> None:
+    day = Day(spec, "a")
+    text = "juror,team,criterion,score\nj1,a,pitch,5\n"
+    assert imported(day, text, "paper-once-1") is None
+    day.score("j1", "a", "pitch", 2)
+    assert imported(day, text, "paper-once-1") is None  # a repeat: the phone's 2 stands
+    assert day.judging.scores[("j1", "a", "pitch")].points == 2
+    assert refusal(lambda: imported(day, text + "j1,a,utilite,3\n", "paper-once-1")) == "command_id_reused"

@@ -5,6 +5,7 @@ from typing import Any
 
 import segno
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -12,8 +13,10 @@ from litestar.response import Redirect
 from markupsafe import Markup
 
 from schemas.judging import (
+    MAX_IMPORT_BYTES,
     AssignJuror,
     CloseJudging,
+    ImportScores,
     MarkAbsent,
     ReopenJudging,
     Standings,
@@ -24,7 +27,8 @@ from schemas.schedule import Agenda, AgendaView, GetAgenda
 from schemas.subjects import Judging, Notify, Registration, Schedule
 from services.kit.client import ServiceError
 from services.kit.i18n import localised
-from services.web.errors import form_refusal
+from services.kit.score_sheet import HEADER, read_sheet
+from services.web.errors import error_text, form_refusal, form_refusals
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway, public_base
 from services.web.printouts import JurorSheet, jury_sheets_pdf
@@ -58,6 +62,12 @@ def jury_links(request: Request[Any, Any, Any], slug: str, jurors: list[Registra
     return {j.id: f"{base}/jury/{slug}/{j.id}?key={tokens.jury_key(slug, j.id)}" for j in jurors}
 
 
+def _row_of(field: str | None) -> int | None:
+    """The row a problem names (`row:3`), None for the whole file."""
+    number = (field or "").removeprefix("row:")
+    return int(number) if field and field.startswith("row:") and number.isdigit() else None
+
+
 class JuryAdmin(Controller):
     """The organiser's side: jurors, their links and teams, progress, closing the judging."""
 
@@ -80,6 +90,7 @@ class JuryAdmin(Controller):
         errors: dict[str, str] | None = None,
         values: dict[str, str] | None = None,
         status_code: int = 200,
+        import_problems: list[tuple[int | None, str]] | None = None,
     ) -> Response[str]:
         spec, jurors, standings = await gateway.judging(slug)
         progress = {p.juror: p for p in standings.jurors}
@@ -106,6 +117,9 @@ class JuryAdmin(Controller):
             values=values or {},
             command_id=uuid.uuid4().hex,
             saved=request.query_params.get("saved", ""),
+            imported=request.query_params.get("count", ""),
+            import_problems=import_problems or [],
+            import_header=HEADER,
         )
 
     @get("/sheets.pdf")
@@ -260,6 +274,56 @@ class JuryAdmin(Controller):
             )
         return Redirect(
             f"/organiser/e/{slug}/jury?saved={'absent' if command.absent else 'present'}#absent", status_code=303
+        )
+
+    @post("/import")
+    async def import_scores(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        """The paper sheets typed into a CSV file (uploaded or pasted): all rows imported, or none,
+        each bad row listed with its problem."""
+        form = await request.form()
+        upload = form.get("file")
+        text = str(form.get("csv") or "")
+        language = language_of(request)
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(MAX_IMPORT_BYTES + 1)
+            if data.strip():
+                try:
+                    text = data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    return await self._import_refused(request, gateway, slug, text, "judging_csv_unreadable")
+        if len(text) > MAX_IMPORT_BYTES:
+            return await self._import_refused(request, gateway, slug, "", "too_large")
+        spec = await gateway.event(slug, include_unpublished=True)
+        jurors = await gateway.jurors(spec)
+        command = ImportScores(
+            command_id=command_id_of(form),
+            event=slug,
+            csv_text=text,
+            jurors={j.id: j.name for j in jurors},
+            by_organiser=request.state.organiser[0],
+        )
+        try:
+            await gateway.call(Judging.IMPORT, command, Standings)
+        except ServiceError as failure:
+            refusals = form_refusals(failure, language)
+            problems = [(_row_of(r.field), r.message) for r in refusals]
+            return await self._page(
+                request, gateway, slug, values={"csv": text}, status_code=refusals[0].status, import_problems=problems
+            )
+        count = len(read_sheet(text)[0])
+        return Redirect(f"/organiser/e/{slug}/jury?saved=import&count={count}#paper", status_code=303)
+
+    @classmethod
+    async def _import_refused(
+        cls, request: Request[Any, Any, Any], gateway: Gateway, slug: str, text: str, key: str
+    ) -> Response[str]:
+        """A file refused before judging sees it (too long, not UTF-8 text)."""
+        message = error_text(key, "This file cannot be imported", language_of(request))
+        status = 413 if key == "too_large" else 422
+        return await cls._page(
+            request, gateway, slug, values={"csv": text}, status_code=status, import_problems=[(None, message)]
         )
 
     @post("/{action:str}")
