@@ -174,15 +174,24 @@ def _criterion(spec: EventSpec, criterion_id: str) -> Criterion:
     raise Rejected("invalid", f"No criterion {criterion_id!r} in this event", "criterion", key="judging_no_criterion")
 
 
+def _check_open(judging: EventJudging) -> None:
+    if judging.closed:
+        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+
+
+def _check_on_sheet(judging: EventJudging, juror: str, team: str) -> None:
+    """Judging is open, the team exists and is on this juror's sheet."""
+    _check_open(judging)
+    if team not in judging.teams:
+        raise Rejected("not_found", f"No team {team!r} in this event", "team", key="judging_no_team")
+    if all(t.id != team for t in judging.teams_of(juror)):
+        raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
+
+
 def decide_score(judging: EventJudging, spec: EventSpec, command: GiveScore, now: datetime) -> ScoreGiven | None:
     """The score to record, None when it changes nothing; Rejected when it may not be given."""
     criterion = _criterion(spec, command.criterion)
-    if judging.closed:
-        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
-    if command.team not in judging.teams:
-        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
-    if all(t.id != command.team for t in judging.teams_of(command.juror)):
-        raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
+    _check_on_sheet(judging, command.juror, command.team)
     if command.team in judging.absent:
         raise Rejected("conflict", "This team is marked absent: it cannot be scored", "team", key="judging_team_absent")
     if not MIN_POINTS <= command.points <= criterion.max_points:
@@ -211,12 +220,7 @@ def decide_withdraw_score(
 ) -> ScoreWithdrawn:
     """A juror takes back a score they gave, while judging is open; it then counts as not given
     (standings, progress, sheet). Rejected when there is no such score to take back."""
-    if judging.closed:
-        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
-    if command.team not in judging.teams:
-        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
-    if all(t.id != command.team for t in judging.teams_of(command.juror)):
-        raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
+    _check_on_sheet(judging, command.juror, command.team)
     if (command.juror, command.team, command.criterion) not in judging.scores:
         raise Rejected(
             "conflict", "You have no score for this team on this criterion", "criterion", key="judging_no_score"
@@ -238,8 +242,7 @@ def decide_absent(
     sheet, or by the organiser; only the organiser takes an absence back. The same state writes nothing."""
     if (command.by_juror is None) == (command.by_organiser is None):
         raise Rejected("invalid", "Say who marks the team: a juror or an organiser", key="judging_absent_by")
-    if judging.closed:
-        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    _check_open(judging)
     if command.team not in judging.teams:
         raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
     if command.by_juror is not None:
@@ -267,12 +270,7 @@ def decide_feedback(
     # The message's own bound says the same at the NATS boundary; this holds for any caller.
     if len(command.text) > MAX_FEEDBACK_LENGTH:
         raise Rejected("invalid", f"Write {MAX_FEEDBACK_LENGTH} characters at most", "text", key="too_long")
-    if judging.closed:
-        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
-    if command.team not in judging.teams:
-        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
-    if all(t.id != command.team for t in judging.teams_of(command.juror)):
-        raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
+    _check_on_sheet(judging, command.juror, command.team)
     text = command.text.strip()
     if judging.feedback.get((command.juror, command.team), "") == text:
         return None
@@ -284,8 +282,7 @@ def decide_feedback(
 def decide_assign(judging: EventJudging, spec: EventSpec, command: AssignJuror, now: datetime) -> JurorAssigned | None:
     """The teams a juror scores, while judging is open: a juror's sheet decides which of their
     scores count, so changing it after closing would move the standings."""
-    if judging.closed:
-        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    _check_open(judging)
     if command.teams is not None:
         for i, team in enumerate(command.teams):
             if team not in judging.teams:
@@ -359,8 +356,7 @@ def decide_import(judging: EventJudging, spec: EventSpec, command: ImportScores,
     file, listing every row and problem."""
     if not spec.criteria:
         raise Rejected("conflict", "This event has no judging criteria", "criterion", key="judging_none")
-    if judging.closed:
-        raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
+    _check_open(judging)
     rows, sheet_problems = read_sheet(command.csv_text)
     problems = [_row_problem(p.line, _SHEET_KEYS[p.kind], _sheet_words(p)) for p in sheet_problems]
     # The jurors the web knows, and any the judging was told of (assigned teams).
