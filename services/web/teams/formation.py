@@ -322,22 +322,23 @@ class TeamFormationPages(Controller):
     async def confirm(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
-        form = await request.form()
-        try:
-            revision = _int(form, "revision")
-        except Invalid:
-            return await self._refuse(request, gateway, slug)
-        if revision < 0:
-            return await self._refuse(request, gateway, slug)
-        command = ConfirmProposal(
-            command_id=command_id_of(form), event=slug, revision=revision, by_organiser=request.state.organiser[0]
-        )
-        return await self._send(request, gateway, slug, command, "confirmed")
+        return await self._on_draft(request, gateway, slug, ConfirmProposal, "confirmed")
 
     @post("/discard")
     async def discard(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
+        return await self._on_draft(request, gateway, slug, DiscardProposal, "discarded")
+
+    async def _on_draft(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        slug: str,
+        make: type[ConfirmProposal] | type[DiscardProposal],
+        done: str,
+    ) -> Response[Any]:
+        """Confirm or discard the draft at the revision the organiser saw: the same form for both."""
         form = await request.form()
         try:
             revision = _int(form, "revision")
@@ -345,7 +346,7 @@ class TeamFormationPages(Controller):
             return await self._refuse(request, gateway, slug)
         if revision < 0:
             return await self._refuse(request, gateway, slug)
-        command = DiscardProposal(
+        command = make(
             command_id=command_id_of(form), event=slug, revision=revision, by_organiser=request.state.organiser[0]
         )
-        return await self._send(request, gateway, slug, command, "discarded")
+        return await self._send(request, gateway, slug, command, done)
