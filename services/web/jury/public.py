@@ -217,10 +217,7 @@ class JuryPages(Controller):
         async def page(message: str) -> Response[str]:
             return await self._team_page(request, gateway, slug, juror, team, key, criterion, message, FORM_AGAIN)
 
-        spec = await gateway.event(slug, include_unpublished=True)
-        if criterion not in {c.id for c in spec.criteria}:
-            message = error_text("judging_no_criterion", "", language_of(request))
-            return await self._refuse(request, Refusal("criterion", message, HTTP_STATUS["invalid"]), page)
+        # The judging service decides: an unknown criterion is a score it does not have.
         command = WithdrawScore(command_id=command_id_of(form), event=slug, juror=juror, team=team, criterion=criterion)
         sheet = await self._send(request, gateway, Judging.WITHDRAW, command)
         if not isinstance(sheet, Sheet):
