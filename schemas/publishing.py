@@ -38,6 +38,16 @@ class ResultLine(msgspec.Struct, frozen=True, kw_only=True):
     team_name: str
     challenge: str | None = None
     total: float
+    # The jury could not settle this podium place against its neighbours: « ex æquo » is honest.
+    too_close: bool = False
+
+
+class AbsentTeam(msgspec.Struct, frozen=True, kw_only=True):
+    """A team that did not show up before the jury: out of the ranking, not last in it."""
+
+    team: str
+    team_name: str
+    challenge: str | None = None
 
 
 class Results(msgspec.Struct, frozen=True, kw_only=True, tag="results"):
@@ -48,6 +58,7 @@ class Results(msgspec.Struct, frozen=True, kw_only=True, tag="results"):
     note: str = ""
     note_en: str = ""
     lines: list[ResultLine] = []
+    absent: list[AbsentTeam] = []
 
 
 # --- events (perche.publishing.evt.<slug>.results) ---
@@ -61,6 +72,7 @@ class ResultsPublished(msgspec.Struct, frozen=True, kw_only=True, tag="results_p
     note_en: str = ""
     by_organiser: str
     at: datetime
+    absent: list[AbsentTeam] = []
 
 
 class ResultsWithdrawn(msgspec.Struct, frozen=True, kw_only=True, tag="results_withdrawn"):

@@ -7,6 +7,7 @@ from schemas.catalog import EventSpec
 from schemas.errors import Rejected
 from schemas.judging import Standings
 from schemas.publishing import (
+    AbsentTeam,
     PublishingEvent,
     PublishResults,
     ResultLine,
@@ -43,6 +44,7 @@ class PublishingState:
                 note=event.note,
                 note_en=event.note_en,
                 lines=event.lines,
+                absent=event.absent,
             )
         else:
             self.results.pop(event.event, None)
@@ -63,13 +65,16 @@ def decide_publish(spec: EventSpec, standings: Standings, command: PublishResult
             team_name=s.team.name,
             challenge=s.team.challenge,
             total=s.total if s.score is None else s.score,
+            too_close=s.too_close,
         )
         for s in scored
     ]
+    absent = [AbsentTeam(team=t.id, team_name=t.name, challenge=t.challenge) for t in standings.absent]
     return ResultsPublished(
         command_id=command.command_id,
         event=spec.slug,
         lines=lines,
+        absent=absent,
         note=command.note.strip(),
         note_en=command.note_en.strip(),
         by_organiser=command.by_organiser,

@@ -634,3 +634,27 @@ async def test_the_organiser_marks_a_team_absent_and_a_closed_judging_refuses_it
     assert refused.status_code == 409
     assert Page(refused.text).text_of("err-absent") == "Le jury a terminé : les notes ne peuvent plus être modifiées."
     assert team not in await standings(http)
+
+
+async def test_published_results_list_an_absent_team_apart_and_tell_its_members(
+    jury: Jury, demo: Web, http: httpx.AsyncClient
+) -> None:
+    absent, scored = jury.teams[1], [jury.teams[0], jury.teams[2]]
+    person = await mentor_in(demo, http, absent)
+    team_page = person["manage_url"].replace(f"/r/{person['id']}?", f"/r/{person['id']}/team?")
+    link = jury.link("Claire Moreau")
+    for team, points in zip(scored, ("4", "2"), strict=True):
+        assert (await score(http, link, team, "pitch", points)).status_code == 303
+    assert (await post_form(http, JURY + "/", f"{JURY}/absent/{absent}", absent="1")).status_code == 303
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    assert (await post_form(http, RESULTS + "/", RESULTS + "/publish")).status_code == 303
+    published = (await http.get(f"/api/v1/events/{HACKATHON}/results")).json()
+    assert [line["team"] for line in published["lines"]] == scored  # not a zero at the bottom
+    assert [a["team"] for a in published["absent"]] == [absent]
+    public = Page((await http.get(f"/e/{HACKATHON}/results")).text)
+    assert "Circuit Malin" in public.text_of("absent") and "non pas notées zéro" in public.text_of("absent")
+    member = Page((await http.get(team_page)).text)
+    assert "Votre équipe ne s'est pas présentée devant le jury" in member.text_of("outcome")
+    assert "Votre équipe est classée" not in member.text_of("outcome")
+    english = Page((await http.get(f"/e/{HACKATHON}/results", params={"lang": "en"})).text)
+    assert "Absent teams" in english.text_of("absent")

@@ -45,6 +45,8 @@ class TeamOutcome:
     rank: int | None
     teams: int
     feedback: list[str]
+    # Marked absent before the jury: not ranked, and told so rather than left without a word.
+    absent: bool = False
 
 
 async def team_outcome(gateway: Gateway, spec: EventSpec, team_id: str) -> TeamOutcome | None:
@@ -57,7 +59,8 @@ async def team_outcome(gateway: Gateway, spec: EventSpec, team_id: str) -> TeamO
     standings = await gateway.call(Judging.STANDINGS, GetStandings(event=spec.slug), Standings)
     words = next((s.feedback for s in standings.standings if s.team.id == team_id), [])
     rank = next((line.rank for line in results.lines if line.team == team_id), None)
-    return TeamOutcome(rank=rank, teams=len(results.lines), feedback=words)
+    absent = any(a.team == team_id for a in results.absent)
+    return TeamOutcome(rank=rank, teams=len(results.lines), feedback=words, absent=absent)
 
 
 async def _registration(gateway: Gateway, registration_id: str, token: str) -> RegistrationView:
