@@ -112,32 +112,45 @@ def fit_criterion(marks: list[Mark], max_points: int) -> CriterionFit:
         by_team[mark.team].append(mark)
         by_juror[mark.juror].append(mark)
     centre = _mean([m.points for m in marks])
-    severity = dict.fromkeys(jurors, 0.0)
-    spread = dict.fromkeys(jurors, 1.0)
-    quality = {t: _mean([m.points for m in by_team[t]]) - centre for t in teams}
+    # By position rather than by name: the rounds below are the whole cost of a standings
+    # page (a hundred jurors' live scores refit it each time), and the sums keep the order
+    # they had by name, so the same scores give the same figures.
+    team_at = {t: i for i, t in enumerate(teams)}
+    juror_at = {j: i for i, j in enumerate(jurors)}
+    team_marks = [[(juror_at[m.juror], m.points) for m in by_team[t]] for t in teams]
+    juror_marks = [[(team_at[m.team], m.points) for m in by_juror[j]] for j in jurors]
+    every_mark = [(team_at[m.team], juror_at[m.juror], m.points) for m in marks]
+    sev = [0.0] * len(jurors)
+    spr = [1.0] * len(jurors)
+    q = [_mean([m.points for m in by_team[t]]) - centre for t in teams]
     for _ in range(ROUNDS):
-        for t in teams:
-            weight = sum(spread[m.juror] ** 2 for m in by_team[t])
-            pulled = sum(spread[m.juror] * (m.points - centre - severity[m.juror]) for m in by_team[t])
-            quality[t] = pulled / (weight + QUALITY_PRIOR)
+        for k, seen in enumerate(team_marks):
+            weight = 0.0
+            pulled = 0.0
+            for j, y in seen:
+                weight += spr[j] ** 2
+                pulled += spr[j] * (y - centre - sev[j])
+            q[k] = pulled / (weight + QUALITY_PRIOR)
         # The prior on spread is worth SPREAD_PRIOR scores of a typical team's size.
-        typical = _mean([q * q for q in quality.values()]) or 1.0
-        for j in jurors:
-            given = by_juror[j]
-            n = len(given)
-            sq = sum(quality[m.team] for m in given)
-            sqq = sum(quality[m.team] ** 2 for m in given)
-            sy = sum(m.points - centre for m in given)
-            syq = sum((m.points - centre) * quality[m.team] for m in given)
-            la, lb = SEVERITY_PRIOR, SPREAD_PRIOR * typical
+        typical = _mean([x * x for x in q]) or 1.0
+        la, lb = SEVERITY_PRIOR, SPREAD_PRIOR * typical
+        for k, given in enumerate(juror_marks):
+            sq = sqq = sy = syq = 0.0
+            for t, y in given:
+                sq += q[t]
+                sqq += q[t] ** 2
+                sy += y - centre
+                syq += (y - centre) * q[t]
             # Least squares of y = a + b q with ridges a -> 0 and b -> 1: a 2x2 system.
-            a11, a12, a22 = n + la, sq, sqq + lb
+            a11, a12, a22 = len(given) + la, sq, sqq + lb
             b1, b2 = sy, syq + lb
             det = a11 * a22 - a12 * a12
-            a = (b1 * a22 - a12 * b2) / det
-            b = (a11 * b2 - a12 * b1) / det
-            severity[j], spread[j] = a, max(b, MIN_SPREAD)
-        centre += _mean([m.points - centre - severity[m.juror] - spread[m.juror] * quality[m.team] for m in marks])
+            sev[k] = (b1 * a22 - a12 * b2) / det
+            spr[k] = max((a11 * b2 - a12 * b1) / det, MIN_SPREAD)
+        centre += _mean([y - centre - sev[j] - spr[j] * q[t] for t, j, y in every_mark])
+    quality = dict(zip(teams, q, strict=True))
+    severity = dict(zip(jurors, sev, strict=True))
+    spread = dict(zip(jurors, spr, strict=True))
     residuals = [m.points - centre - severity[m.juror] - spread[m.juror] * quality[m.team] for m in marks]
     # Parameters spent: a quality per team and two effects per juror, though the priors hold
     # them back; at least a little rounding noise is always assumed.
