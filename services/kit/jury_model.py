@@ -136,18 +136,18 @@ def fit_criterion(marks: list[Mark], max_points: int) -> CriterionFit:
         la, lb = SEVERITY_PRIOR, SPREAD_PRIOR * typical
         for k, given in enumerate(juror_marks):
             sq = sqq = sy = syq = 0.0
-            for t, y in given:
-                sq += q[t]
-                sqq += q[t] ** 2
+            for seen_team, y in given:
+                sq += q[seen_team]
+                sqq += q[seen_team] ** 2
                 sy += y - centre
-                syq += (y - centre) * q[t]
+                syq += (y - centre) * q[seen_team]
             # Least squares of y = a + b q with ridges a -> 0 and b -> 1: a 2x2 system.
             a11, a12, a22 = len(given) + la, sq, sqq + lb
             b1, b2 = sy, syq + lb
             det = a11 * a22 - a12 * a12
             sev[k] = (b1 * a22 - a12 * b2) / det
             spr[k] = max((a11 * b2 - a12 * b1) / det, MIN_SPREAD)
-        centre += _mean([y - centre - sev[j] - spr[j] * q[t] for t, j, y in every_mark])
+        centre += _mean([y - centre - sev[j] - spr[j] * q[k] for k, j, y in every_mark])
     quality = dict(zip(teams, q, strict=True))
     severity = dict(zip(jurors, sev, strict=True))
     spread = dict(zip(jurors, spr, strict=True))
