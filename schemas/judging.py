@@ -231,6 +231,15 @@ class ScoreGiven(msgspec.Struct, frozen=True, kw_only=True, tag="score_given"):
     at: datetime
 
 
+class ScoresGiven(msgspec.Struct, frozen=True, kw_only=True, tag="scores_given"):
+    """Scores several jurors gave at the same moment, appended as one event: a hundred jurors
+    scoring at once would otherwise wait for the event's one subject one after the other. Each
+    applies as its own score given, its command id as its own."""
+
+    event: str
+    scores: Annotated[list[ScoreGiven], Meta(min_length=1)]
+
+
 class ScoreWithdrawn(msgspec.Struct, frozen=True, kw_only=True, tag="score_withdrawn"):
     command_id: str
     event: str
@@ -304,6 +313,7 @@ class JudgingReopened(msgspec.Struct, frozen=True, kw_only=True, tag="judging_re
 
 JudgingEvent = (
     ScoreGiven
+    | ScoresGiven
     | ScoreWithdrawn
     | TeamMarkedAbsent
     | FeedbackGiven

@@ -1,7 +1,8 @@
 """Pure rules of judging: who may score what, and the standings the scores add up to."""
 
+import copy
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ from schemas.judging import (
     ReopenJudging,
     Score,
     ScoreGiven,
+    ScoresGiven,
     ScoresImported,
     ScoreWithdrawn,
     Standing,
@@ -48,7 +50,20 @@ def digest_of(csv_text: str) -> str:
     return hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
 
 
-def request_of(item: JudgingCommand | JudgingEvent) -> tuple[object, ...]:
+# Every event but a batch, which is its scores' events.
+SingleEvent = (
+    ScoreGiven
+    | ScoreWithdrawn
+    | TeamMarkedAbsent
+    | FeedbackGiven
+    | JurorAssigned
+    | JudgingClosed
+    | JudgingReopened
+    | ScoresImported
+)
+
+
+def request_of(item: JudgingCommand | SingleEvent) -> tuple[object, ...]:
     """What a command asks, read the same from the command and from the event it made."""
     match item:
         case GiveScore() | ScoreGiven():
@@ -122,11 +137,29 @@ class JudgingState:
     def of(self, slug: str) -> EventJudging:
         return self.events.setdefault(slug, EventJudging())
 
+    def draft(self, slug: str) -> "JudgingState":
+        """One event's judging as it would be after commands not yet appended: deciding a batch
+        of them one after the other on it changes nothing here."""
+        judging = self.of(slug)
+        # Each field's own copy is enough: evolving replaces the values kept in them (a juror's
+        # list of teams, a score), it never changes one in place.
+        draft = copy.copy(judging)
+        for f in fields(draft):
+            value = getattr(draft, f.name)
+            if isinstance(value, dict | set | list):
+                setattr(draft, f.name, value.copy())
+        commands = {key: request for key, request in self.commands.items() if key[0] == slug}
+        return JudgingState(events={slug: draft}, commands=commands)
+
     def done(self, slug: str, command_id: str) -> bool:
         """Whether this event already has this command: a repeat changes nothing."""
         return (slug, command_id) in self.commands
 
     def evolve(self, event: JudgingEvent) -> None:
+        if isinstance(event, ScoresGiven):
+            for score in event.scores:
+                self.evolve(score)
+            return
         self.commands[event.event, event.command_id] = request_of(event)
         judging = self.of(event.event)
         if isinstance(event, ScoreGiven):

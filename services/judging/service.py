@@ -2,13 +2,17 @@
 
 import asyncio
 import contextlib
+import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
 
 from schemas.catalog import EventSpec
+from schemas.errors import Rejected
 from schemas.judging import (
     AssignJuror,
     CloseJudging,
@@ -21,6 +25,8 @@ from schemas.judging import (
     JudgingEvent,
     MarkAbsent,
     ReopenJudging,
+    ScoreGiven,
+    ScoresGiven,
     Sheet,
     Sheets,
     Standings,
@@ -43,9 +49,24 @@ from services.judging.rules import (
     progress,
     standings,
 )
+from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
-from services.kit.store import EventStore, decided_on
+from services.kit.store import Append, EventStore, decided_on
+
+log = logging.getLogger(__name__)
+
+# The most scores appended as one event (about 25 kB).
+MAX_BATCH = 100
+
+
+@dataclass
+class Waiting:
+    """A score waiting to be appended: its command, how to decide it, and its caller's answer."""
+
+    command: GiveScore
+    decide: Callable[[EventJudging], ScoreGiven | None]
+    outcome: asyncio.Future[None]
 
 
 class JudgingService:
@@ -58,6 +79,9 @@ class JudgingService:
         # otherwise race each other on the event's one subject until some gave up. Between
         # instances the expected sequence still decides.
         self._writing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Scores waiting for their event's writer, in the order they came.
+        self._scores: defaultdict[str, list[Waiting]] = defaultdict(list)
+        self.background = Background(log)
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -87,6 +111,7 @@ class JudgingService:
 
     async def stop(self) -> None:
         await self.endpoints.stop()
+        await self.background.stop()
         for store in (self.store, self.teams):
             await store.close()
         await self.catalog.close()
@@ -110,9 +135,77 @@ class JudgingService:
                 decided_on(Judging.event_subject(slug), f"{slug}:{command.command_id}", decision)
             )
         if appended is not None:
-            # Read back here: the organiser's live standings may fetch them now (announced, not stored).
-            with contextlib.suppress(Exception):  # a lost announcement only delays a refresh
-                await self.nc.publish(Judging.changed(slug), b"")
+            await self._announce(slug)
+
+    async def _announce(self, slug: str) -> None:
+        """Read back here: the organiser's live standings may fetch them now (announced, not stored)."""
+        with contextlib.suppress(Exception):  # a lost announcement only delays a refresh
+            await self.nc.publish(Judging.changed(slug), b"")
+
+    async def _append_score(
+        self, slug: str, command: GiveScore, decide: Callable[[EventJudging], ScoreGiven | None]
+    ) -> None:
+        """A score joins the others waiting for the event's subject, and they are appended as one
+        event: a hundred jurors scoring at once then wait for a few appends, not a hundred."""
+        waiting = Waiting(command, decide, asyncio.get_running_loop().create_future())
+        self._scores[slug].append(waiting)
+        if len(self._scores[slug]) == 1:  # no writer is on its way for this event
+            self.background.start(self._write_scores(slug))
+        await waiting.outcome
+
+    async def _write_scores(self, slug: str) -> None:
+        async with self._writing[slug]:
+            while batch := self._next_batch(slug):
+                try:
+                    await self._append_batch(slug, batch)
+                except Exception as error:  # every score of the batch gets the same answer
+                    for waiting in batch:
+                        if not waiting.outcome.done():
+                            waiting.outcome.set_exception(error)
+
+    def _next_batch(self, slug: str) -> list["Waiting"]:
+        waiting = self._scores[slug]
+        batch, waiting[:] = waiting[:MAX_BATCH], waiting[MAX_BATCH:]
+        return batch
+
+    async def _append_batch(self, slug: str, batch: list["Waiting"]) -> None:
+        refused: dict[int, Rejected] = {}
+
+        def decision() -> Append[JudgingEvent] | None:
+            """Each score decided on the judging as the ones before it in the batch leave it."""
+            refused.clear()
+            draft = self.state.draft(slug)
+            given: list[ScoreGiven] = []
+            for index, waiting in enumerate(batch):
+                try:
+                    if is_repeat(draft, waiting.command):
+                        continue
+                    event = waiting.decide(draft.of(slug))
+                except Rejected as rejected:
+                    refused[index] = rejected
+                    continue
+                if event is not None:
+                    draft.evolve(event)
+                    given.append(event)
+            subject = Judging.event_subject(slug)
+            if len(given) <= 1:
+                return Append(subject, given[0], f"{slug}:{given[0].command_id}") if given else None
+            # The message id names what is in it: a resend after a lost ack is the same message,
+            # another decision on the same commands another one.
+            ids = "\n".join(score.command_id for score in given).encode()
+            msg_id = f"{slug}:scores:{hashlib.blake2b(ids, digest_size=16).hexdigest()}"
+            return Append(subject, ScoresGiven(event=slug, scores=given), msg_id)
+
+        appended = await self.store.append_decided(decision)
+        for index, waiting in enumerate(batch):
+            if waiting.outcome.done():  # its caller gave up waiting
+                continue
+            if index in refused:
+                waiting.outcome.set_exception(refused[index])
+            else:
+                waiting.outcome.set_result(None)
+        if appended is not None:
+            await self._announce(slug)
 
     async def _teams_current(self) -> None:
         """Teams are created by another service: make sure the newest one is known here."""
@@ -125,7 +218,7 @@ class JudgingService:
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
         now = datetime.now(UTC)
-        await self._append(spec.slug, command, lambda j: decide_score(j, spec, command, now))
+        await self._append_score(spec.slug, command, lambda j: decide_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
 
     async def withdraw(self, command: WithdrawScore) -> Sheet:

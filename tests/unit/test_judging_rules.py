@@ -21,6 +21,7 @@ from schemas.judging import (
     ImportScores,
     MarkAbsent,
     ReopenJudging,
+    ScoresGiven,
     ScoreWithdrawn,
     Standings,
     WithdrawScore,
@@ -586,3 +587,29 @@ def test_an_import_repeated_returns_its_first_outcome_and_its_id_serves_one_file
     assert imported(day, text, "paper-once-1") is None  # a repeat: the phone's 2 stands
     assert day.judging.scores[("j1", "a", "pitch")].points == 2
     assert refusal(lambda: imported(day, text + "j1,a,utilite,3\n", "paper-once-1")) == "command_id_reused"
+
+
+def test_scores_given_together_apply_each_as_its_own_and_a_draft_leaves_the_state_alone(spec: EventSpec) -> None:
+    """Scores decided one after the other on a draft, as a batch is, then stored as one event."""
+    day = Day(spec, "a", "b")
+    day.score("j1", "a", "pitch", 2)
+    draft = day.state.draft(SLUG)
+    given = []
+    for i, (juror, points) in enumerate((("j1", 4), ("j2", 3), ("j1", 5))):
+        command = GiveScore(
+            command_id=f"batch-{i:04d}", event=SLUG, juror=juror, team="a", criterion="pitch", points=points
+        )
+        event = decide_score(draft.of(SLUG), spec, command, NOW)
+        assert event is not None
+        draft.evolve(event)
+        given.append(event)
+    # Nothing reached the state itself: its judging and its commands are as they were.
+    assert day.judging.scores[("j1", "a", "pitch")].points == 2 and ("j2", "a", "pitch") not in day.judging.scores
+    assert not day.state.done(SLUG, "batch-0000")
+    day.state.evolve(ScoresGiven(event=SLUG, scores=given))
+    # The last of the same cell counts, and each command is known as its own: a repeat changes nothing.
+    assert day.judging.scores[("j1", "a", "pitch")].points == 5 and day.judging.scores[("j2", "a", "pitch")].points == 3
+    repeat = GiveScore(command_id="batch-0001", event=SLUG, juror="j2", team="a", criterion="pitch", points=3)
+    assert is_repeat(day.state, repeat)
+    with pytest.raises(Rejected):  # the same id for another score is refused, inside a batch or not
+        is_repeat(day.state, msgspec.structs.replace(repeat, points=1))
