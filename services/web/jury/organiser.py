@@ -268,7 +268,7 @@ class JuryAdmin(Controller):
             event=slug,
             juror=juror,
             # Not cut short: more tracks than the message allows is refused, and said so.
-            tracks=[str(t) for t in form.getall("track")],
+            tracks=[str(t) for t in form.getall("track", [])],
             by_organiser=request.state.organiser[0],
         )
         try:
