@@ -17,6 +17,7 @@ from services.kit.client import ServiceError, call
 from services.kit.connection import connect
 from tests.conftest import HACKATHON, Web
 from tests.integration.test_judging import CRITERIA, JURY, RESULTS, Jury, jury, post_form
+from tests.integration.test_printouts import pages_of
 
 __all__ = ["jury"]  # the fixture, shared with the judging tests
 
@@ -139,6 +140,10 @@ async def test_the_organiser_gives_tracks_on_the_jury_page_and_sees_each_challen
     sheet = html.unescape((await http.get(tracked.link("Marc Dubois"))).text)
     assert "Lait Malin" in sheet and "Traite Facile" in sheet
     assert "Vente Directe" not in sheet and "Les Trayeurs" not in sheet
+    # And so does his paper sheet (one page per juror, by name: Claire, then Marc).
+    claire_paper, marc_paper = pages_of(await http.get(f"{JURY}/sheets.pdf"))
+    assert "Lait Malin" in marc_paper and "Vente Directe" not in marc_paper and "Les Trayeurs" not in marc_paper
+    assert "Vente Directe" in claire_paper and "Les Trayeurs" in claire_paper
     # A forged challenge is refused in the organiser's language, next to the juror, and changes nothing.
     forged = await post_form(http, JURY + "/", f"{JURY}/tracks/{marc}", track="nope")
     assert forged.status_code == 422 and "Ce défi n'existe pas pour cet événement." in html.unescape(forged.text)
