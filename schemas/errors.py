@@ -91,6 +91,7 @@ ErrorKey = Literal[
     "judging_no_criterion",
     "judging_no_score",
     "judging_no_team",
+    "judging_no_track",
     "judging_none",
     "judging_not_assigned",
     "judging_points_range",

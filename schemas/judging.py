@@ -103,6 +103,18 @@ class AssignJuror(msgspec.Struct, frozen=True, kw_only=True):
     by_organiser: str
 
 
+class GiveTracks(msgspec.Struct, frozen=True, kw_only=True):
+    """The challenges (tracks) a juror judges: only their teams stay on the juror's sheet, within
+    any teams assigned (AssignJuror); none gives them every challenge (the default). Apart from the
+    teams so that taking the agenda's panels again keeps each juror's tracks."""
+
+    command_id: CommandId
+    event: Slug
+    juror: RegistrationId
+    tracks: Annotated[list[Ident], Meta(max_length=100)] = []
+    by_organiser: str
+
+
 class CloseJudging(msgspec.Struct, frozen=True, kw_only=True):
     command_id: CommandId
     event: Slug
@@ -205,6 +217,18 @@ class JurorProgress(msgspec.Struct, frozen=True, kw_only=True):
     teams: list[str] | None
     given: int
     expected: int
+    # The challenges the juror judges (GiveTracks); empty: every challenge.
+    tracks: list[str] = []
+
+
+class TrackStandings(msgspec.Struct, frozen=True, kw_only=True):
+    """One challenge's ranking: its teams alone, by the scores given to them, ranked the same way
+    as the whole event (the jury model when on, the raw means otherwise)."""
+
+    challenge: str
+    title: str
+    title_en: str = ""
+    standings: list[Standing]
 
 
 class Standings(msgspec.Struct, frozen=True, kw_only=True, tag="standings"):
@@ -216,6 +240,9 @@ class Standings(msgspec.Struct, frozen=True, kw_only=True, tag="standings"):
     model: bool = False
     # Teams marked absent: out of the ranking (not scored zero), listed apart.
     absent: list[TeamToJudge] = []
+    # One ranking per challenge of the event, in the event's order; teams without a challenge
+    # are only in `standings`.
+    tracks: list[TrackStandings] = []
 
 
 # --- events (perche.judging.evt.<slug>.scores) ---
@@ -297,6 +324,16 @@ class JurorAssigned(msgspec.Struct, frozen=True, kw_only=True, tag="juror_assign
     at: datetime
 
 
+class JurorTracksGiven(msgspec.Struct, frozen=True, kw_only=True, tag="juror_tracks_given"):
+    command_id: str
+    event: str
+    juror: str
+    # Sorted, without repeats; empty: every challenge.
+    tracks: list[str] = []
+    by_organiser: str
+    at: datetime
+
+
 class JudgingClosed(msgspec.Struct, frozen=True, kw_only=True, tag="judging_closed"):
     command_id: str
     event: str
@@ -311,9 +348,9 @@ class JudgingReopened(msgspec.Struct, frozen=True, kw_only=True, tag="judging_re
     at: datetime
 
 
-JudgingEvent = (
+# The events one command makes; ScoresGiven holds several of them.
+CommandEvent = (
     ScoreGiven
-    | ScoresGiven
     | ScoreWithdrawn
     | TeamMarkedAbsent
     | FeedbackGiven
@@ -321,4 +358,6 @@ JudgingEvent = (
     | JudgingClosed
     | JudgingReopened
     | ScoresImported
+    | JurorTracksGiven
 )
+JudgingEvent = CommandEvent | ScoresGiven

@@ -192,6 +192,8 @@ class Judging:
     REOPEN: Final = "perche.judging.cmd.reopen"
     # The organiser imports the paper sheets as one CSV file (schemas/judging.py ImportScores).
     IMPORT: Final = "perche.judging.cmd.import"
+    # The organiser gives a juror the challenges (tracks) they judge (schemas/judging.py GiveTracks).
+    TRACKS: Final = "perche.judging.cmd.tracks"
     SHEET: Final = "perche.judging.q.sheet"
     SHEETS: Final = "perche.judging.q.sheets"
     STANDINGS: Final = "perche.judging.q.standings"

@@ -13,10 +13,12 @@ from schemas.judging import (
     MIN_POINTS,
     AssignJuror,
     CloseJudging,
+    CommandEvent,
     CriterionResult,
     FeedbackGiven,
     GiveFeedback,
     GiveScore,
+    GiveTracks,
     ImportedScore,
     ImportScores,
     JudgingClosed,
@@ -24,6 +26,7 @@ from schemas.judging import (
     JudgingReopened,
     JurorAssigned,
     JurorProgress,
+    JurorTracksGiven,
     MarkAbsent,
     ReopenJudging,
     Score,
@@ -34,6 +37,7 @@ from schemas.judging import (
     Standing,
     TeamMarkedAbsent,
     TeamToJudge,
+    TrackStandings,
     WithdrawScore,
 )
 from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
@@ -42,7 +46,15 @@ from services.kit.jury_model import rank as model_rank
 from services.kit.score_sheet import SheetProblem, read_sheet
 
 JudgingCommand = (
-    GiveScore | WithdrawScore | MarkAbsent | GiveFeedback | AssignJuror | CloseJudging | ReopenJudging | ImportScores
+    GiveScore
+    | WithdrawScore
+    | MarkAbsent
+    | GiveFeedback
+    | AssignJuror
+    | CloseJudging
+    | ReopenJudging
+    | ImportScores
+    | GiveTracks
 )
 
 
@@ -50,20 +62,7 @@ def digest_of(csv_text: str) -> str:
     return hashlib.sha256(csv_text.encode("utf-8")).hexdigest()
 
 
-# Every event but a batch, which is its scores' events.
-SingleEvent = (
-    ScoreGiven
-    | ScoreWithdrawn
-    | TeamMarkedAbsent
-    | FeedbackGiven
-    | JurorAssigned
-    | JudgingClosed
-    | JudgingReopened
-    | ScoresImported
-)
-
-
-def request_of(item: JudgingCommand | SingleEvent) -> tuple[object, ...]:
+def request_of(item: JudgingCommand | CommandEvent) -> tuple[object, ...]:
     """What a command asks, read the same from the command and from the event it made."""
     match item:
         case GiveScore() | ScoreGiven():
@@ -84,6 +83,8 @@ def request_of(item: JudgingCommand | SingleEvent) -> tuple[object, ...]:
             return ("import", item.event, digest_of(item.csv_text))
         case ScoresImported():
             return ("import", item.event, item.digest)
+        case GiveTracks() | JurorTracksGiven():
+            return ("tracks", item.event, item.juror, tuple(sorted(set(item.tracks))))
 
 
 def is_repeat(state: "JudgingState", command: JudgingCommand) -> bool:
@@ -111,6 +112,8 @@ class EventJudging:
     closed: bool = False
     # Teams marked absent: out of the standings and the progress, not to be scored.
     absent: set[str] = field(default_factory=set)
+    # juror -> the challenges they judge (GiveTracks); absent or empty: every challenge.
+    tracks: dict[str, list[str]] = field(default_factory=dict)
 
     def present(self) -> list[TeamToJudge]:
         """The teams that count: every team but the absent ones."""
@@ -119,8 +122,13 @@ class EventJudging:
     def teams_of(self, juror: str) -> list[TeamToJudge]:
         assigned = self.assignments.get(juror)
         if assigned is None:
-            return list(self.teams.values())
-        return [self.teams[t] for t in assigned if t in self.teams]
+            return self.on_tracks(juror, list(self.teams.values()))
+        return self.on_tracks(juror, [self.teams[t] for t in assigned if t in self.teams])
+
+    def on_tracks(self, juror: str, teams: list[TeamToJudge]) -> list[TeamToJudge]:
+        """The teams of the juror's challenges among `teams`; all of them for a juror without tracks."""
+        tracks = self.tracks.get(juror)
+        return [t for t in teams if t.challenge in tracks] if tracks else teams
 
     def scores_of(self, juror: str) -> list[Score]:
         teams = {t.id for t in self.teams_of(juror)}
@@ -179,6 +187,8 @@ class JudgingState:
                 judging.feedback.pop((event.juror, event.team), None)
         elif isinstance(event, JurorAssigned):
             judging.assignments[event.juror] = event.teams
+        elif isinstance(event, JurorTracksGiven):
+            judging.tracks[event.juror] = list(event.tracks)
         elif isinstance(event, JudgingClosed):
             judging.closed = True
         elif isinstance(event, JudgingReopened):
@@ -333,6 +343,29 @@ def decide_assign(judging: EventJudging, spec: EventSpec, command: AssignJuror, 
     )
 
 
+def decide_tracks(
+    judging: EventJudging, spec: EventSpec, command: GiveTracks, now: datetime
+) -> JurorTracksGiven | None:
+    """The challenges a juror judges, while judging is open (like their teams, they decide which of
+    their scores count); each must be one of the event's challenges. The same tracks write nothing."""
+    _check_open(judging)
+    known = {c.id for c in spec.challenges}
+    for i, track in enumerate(command.tracks):
+        if track not in known:
+            raise Rejected("invalid", f"No challenge {track!r} in this event", f"tracks[{i}]", key="judging_no_track")
+    tracks = sorted(set(command.tracks))
+    if judging.tracks.get(command.juror, []) == tracks:
+        return None
+    return JurorTracksGiven(
+        command_id=command.command_id,
+        event=spec.slug,
+        juror=command.juror,
+        tracks=tracks,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
 _SHEET_KEYS: dict[str, ErrorKey] = {
     "columns": "judging_csv_columns",
     "unreadable": "judging_csv_unreadable",
@@ -393,7 +426,7 @@ def decide_import(judging: EventJudging, spec: EventSpec, command: ImportScores,
     rows, sheet_problems = read_sheet(command.csv_text)
     problems = [_row_problem(p.line, _SHEET_KEYS[p.kind], _sheet_words(p)) for p in sheet_problems]
     # The jurors the web knows, and any the judging was told of (assigned teams).
-    jurors = {who: who for who in judging.assignments} | dict(command.jurors)
+    jurors = {who: who for who in [*judging.assignments, *judging.tracks]} | dict(command.jurors)
     teams = {t.id: t.name for t in judging.teams.values()}
     criteria = {c.id: c for c in spec.criteria}
     scores: list[ImportedScore] = []
@@ -464,17 +497,21 @@ def _share(criteria: list[Criterion], results: list[CriterionResult]) -> float:
 
 
 def _everyone(judging: EventJudging, jurors: list[str]) -> list[str]:
-    """The jurors expected (the organiser's list) and any who were assigned teams or gave scores."""
-    return sorted(set(jurors) | set(judging.assignments) | {who for who, _, _ in judging.scores})
+    """The jurors expected (the organiser's list) and any who were assigned teams or tracks or gave scores."""
+    given = {who for who, _, _ in judging.scores}
+    return sorted(set(jurors) | set(judging.assignments) | set(judging.tracks) | given)
 
 
-def severity_offsets(judging: EventJudging, spec: EventSpec) -> dict[tuple[str, str], float]:
-    """How far each juror's mean on a criterion sits from the whole jury's mean on it.
+def severity_offsets(
+    judging: EventJudging, spec: EventSpec, among: set[str] | None = None
+) -> dict[tuple[str, str], float]:
+    """How far each juror's mean on a criterion sits from the whole jury's mean on it, over the
+    teams present (or those of them `among`, for one challenge's ranking).
 
     Only jurors who scored at least two teams on the criterion get an offset: one score
     says nothing about how severe its juror is.
     """
-    teams = {t.id for t in judging.present()}
+    teams = {t.id for t in judging.present() if among is None or t.id in among}
     offsets: dict[tuple[str, str], float] = {}
     for criterion in spec.criteria:
         given: dict[str, list[int]] = {}
@@ -491,10 +528,14 @@ def severity_offsets(judging: EventJudging, spec: EventSpec) -> dict[tuple[str, 
     return offsets
 
 
-def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[Standing]:
-    """Every team with its averages and total; equal totals share a rank (1, 1, 3)."""
+def standings(
+    judging: EventJudging, spec: EventSpec, jurors: list[str], among: set[str] | None = None
+) -> list[Standing]:
+    """Every team present (or those of them `among`: one challenge's teams) with its averages and
+    total; equal totals share a rank (1, 1, 3). Ranked among themselves, by the scores given to them."""
+    ranked = [t for t in judging.present() if among is None or t.id in among]
     sheets = {juror: {t.id for t in judging.teams_of(juror)} for juror in _everyone(judging, jurors)}
-    offsets = severity_offsets(judging, spec) if spec.normalise_jurors else {}
+    offsets = severity_offsets(judging, spec, {t.id for t in ranked}) if spec.normalise_jurors else {}
 
     def points_of(juror: str, team: str, criterion: str) -> float:
         raw = judging.scores[(juror, team, criterion)].points
@@ -504,7 +545,7 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
         return min(max(raw - offsets.get((juror, criterion), 0.0), 0.0), float(top))
 
     lines: list[tuple[TeamToJudge, list[CriterionResult], int, int]] = []
-    for team in judging.present():
+    for team in ranked:
         panel = [juror for juror, teams in sheets.items() if team.id in teams]
         results = []
         for criterion in spec.criteria:
@@ -516,8 +557,7 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
         given = sum(r.count for r in results)
         lines.append((team, results, given, len(panel) * len(spec.criteria)))
     words = {
-        team.id: [text for (_, about), text in sorted(judging.feedback.items()) if about == team.id]
-        for team in judging.present()
+        team.id: [text for (_, about), text in sorted(judging.feedback.items()) if about == team.id] for team in ranked
     }
     totals = {team.id: _share(spec.criteria, results) for team, results, _, _ in lines}
     if spec.jury_model and spec.criteria:
@@ -552,15 +592,16 @@ def _modelled(
     totals: dict[str, float],
     words: dict[str, list[str]],
 ) -> list[Standing]:
-    """The standings in the jury model's order, each with its rank range, the raw mean beside it."""
+    """The standings in the jury model's order, each with its rank range, the raw mean beside it:
+    fitted on the scores of the teams of `lines` alone (all present, or one challenge's)."""
+    by_team = {line[0].id: line for line in lines}
     marks = [
         Mark(juror, team, criterion, float(score.points))
         for (juror, team, criterion), score in sorted(judging.scores.items())
-        if team in judging.teams and team not in judging.absent and team in sheets.get(juror, set())
+        if team in by_team and team in sheets.get(juror, set())
     ]
     scales = [CriterionScale(c.id, c.max_points, c.weight) for c in spec.criteria]
-    placed = {p.team: p for p in _placed(tuple(marks), tuple(scales), tuple(sorted(t.id for t in judging.present())))}
-    by_team = {line[0].id: line for line in lines}
+    placed = {p.team: p for p in _placed(tuple(marks), tuple(scales), tuple(sorted(by_team)))}
     out = []
     for team_id, p in placed.items():
         team, results, given, expected = by_team[team_id]
@@ -586,6 +627,22 @@ def _modelled(
     return out
 
 
+def track_standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[TrackStandings]:
+    """One ranking per challenge of the event, in its order: the challenge's teams alone, ranked
+    as the whole event is (standings); teams without a challenge are in none."""
+    return [
+        TrackStandings(
+            challenge=challenge.id,
+            title=challenge.title,
+            title_en=challenge.title_en,
+            standings=standings(
+                judging, spec, jurors, {t.id for t in judging.teams.values() if t.challenge == challenge.id}
+            ),
+        )
+        for challenge in spec.challenges
+    ]
+
+
 def progress(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[JurorProgress]:
     criteria = {c.id for c in spec.criteria}
     return [
@@ -594,6 +651,7 @@ def progress(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list[
             teams=judging.assignments.get(juror),
             given=sum(1 for s in judging.scores_of(juror) if s.criterion in criteria and s.team not in judging.absent),
             expected=sum(1 for t in judging.teams_of(juror) if t.id not in judging.absent) * len(criteria),
+            tracks=judging.tracks.get(juror, []),
         )
         for juror in _everyone(judging, jurors)
     ]

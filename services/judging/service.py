@@ -21,6 +21,7 @@ from schemas.judging import (
     GetStandings,
     GiveFeedback,
     GiveScore,
+    GiveTracks,
     ImportScores,
     JudgingEvent,
     MarkAbsent,
@@ -44,10 +45,12 @@ from services.judging.rules import (
     decide_feedback,
     decide_import,
     decide_score,
+    decide_tracks,
     decide_withdraw_score,
     is_repeat,
     progress,
     standings,
+    track_standings,
 )
 from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
@@ -99,6 +102,7 @@ class JudgingService:
             (Judging.FEEDBACK, GiveFeedback, self.feedback),
             (Judging.ASSIGN, AssignJuror, self.assign),
             (Judging.IMPORT, ImportScores, self.import_scores),
+            (Judging.TRACKS, GiveTracks, self.tracks),
             (Judging.CLOSE, CloseJudging, self.close),
             (Judging.REOPEN, ReopenJudging, self.close),
             (Judging.SHEET, GetSheet, self.sheet),
@@ -252,6 +256,14 @@ class JudgingService:
         await self._append(spec.slug, command, lambda j: decide_assign(j, spec, command, now))
         return self._standings(spec, [command.juror])
 
+    async def tracks(self, command: GiveTracks) -> Standings:
+        """The challenges a juror judges; the standings that follow (their progress among them)."""
+        spec = await self.catalog.spec(command.event)
+        await self._teams_current()
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command, lambda j: decide_tracks(j, spec, command, now))
+        return self._standings(spec, [command.juror])
+
     async def import_scores(self, command: ImportScores) -> Standings:
         """The paper sheets' scores, all of the file or none; the standings that follow."""
         spec = await self.catalog.spec(command.event)
@@ -299,6 +311,7 @@ class JudgingService:
             model=spec.jury_model and bool(spec.criteria),
             jurors=progress(judging, spec, jurors),
             absent=[t for t in judging.teams.values() if t.id in judging.absent],
+            tracks=track_standings(judging, spec, jurors),
         )
 
     async def standings(self, query: GetStandings) -> Standings:

@@ -122,6 +122,7 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "judging_no_score": N_("Vous n'avez pas (ou plus) de note pour ce critère : rien à retirer."),
     "judging_no_team": N_("Cette équipe n'existe pas (ou plus)."),
     "judging_not_assigned": N_("Cette équipe ne vous est pas attribuée."),
+    "judging_no_track": N_("Ce défi n'existe pas pour cet événement."),
     "judging_points_range": N_("Cette note n'est pas dans l'échelle proposée."),
     "judging_csv_columns": N_("La première ligne doit être l'en-tête juror,team,criterion,score (une colonne manque)."),
     "judging_csv_unreadable": N_("Ce fichier ne se lit pas comme un CSV : enregistrez-le au format CSV (UTF-8)."),

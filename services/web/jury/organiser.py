@@ -16,9 +16,12 @@ from schemas.judging import (
     MAX_IMPORT_BYTES,
     AssignJuror,
     CloseJudging,
+    GetSheets,
+    GiveTracks,
     ImportScores,
     MarkAbsent,
     ReopenJudging,
+    Sheets,
     Standings,
 )
 from schemas.notify import JuryLink, JuryLinksSending, SendJuryLinks
@@ -125,13 +128,15 @@ class JuryAdmin(Controller):
     @get("/sheets.pdf")
     async def paper_sheets(self, gateway: NamedDependency[Gateway], slug: FromPath[str]) -> Response[bytes]:
         """Paper scoring sheets, one per juror in their language: the backup if phones fail."""
-        spec, jurors, standings = await gateway.judging(slug)
+        spec = await gateway.event(slug, include_unpublished=True)
+        jurors = sorted(await gateway.jurors(spec), key=lambda j: j.name.casefold())
         titles = {c.id: c for c in spec.challenges}
-        teams_of = {p.juror: p.teams for p in standings.jurors}
+        # Each juror's sheet as judging decides it (their teams, within their tracks), absent teams aside.
+        query = GetSheets(event=slug, jurors=[j.id for j in jurors])
+        judged = (await gateway.call(Judging.SHEETS, query, Sheets)).sheets
         sheets = []
-        for juror in sorted(jurors, key=lambda j: j.name.casefold()):
-            chosen = teams_of.get(juror.id)
-            teams = [s.team for s in standings.standings if chosen is None or s.team.id in chosen]
+        for juror, sheet in zip(jurors, judged, strict=True):
+            teams = [t for t in sheet.teams if t.id not in sheet.absent]
             lines = [
                 (t.name, localised(titles[t.challenge], "title", juror.language) if t.challenge in titles else "")
                 for t in sorted(teams, key=lambda t: t.name.casefold())
@@ -247,6 +252,33 @@ class JuryAdmin(Controller):
         )
         await gateway.call(Judging.ASSIGN, command, Standings)
         return Redirect(f"/organiser/e/{slug}/jury?saved=assign#j-{juror}", status_code=303)
+
+    @post("/tracks/{juror:str}")
+    async def tracks(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+    ) -> Response[Any]:
+        """The challenges a juror judges (none ticked: every challenge); their sheet keeps those teams."""
+        form = await request.form()
+        command = GiveTracks(
+            command_id=command_id_of(form),
+            event=slug,
+            juror=juror,
+            # Not cut short: more tracks than the message allows is refused, and said so.
+            tracks=[str(t) for t in form.getall("track", [])],
+            by_organiser=request.state.organiser[0],
+        )
+        try:
+            await gateway.call(Judging.TRACKS, command, Standings)
+        except ServiceError as failure:
+            refusal = form_refusal(failure, language_of(request))
+            return await self._page(
+                request, gateway, slug, errors={f"tracks-{juror}": refusal.message}, status_code=refusal.status
+            )
+        return Redirect(f"/organiser/e/{slug}/jury?saved=tracks#j-{juror}", status_code=303)
 
     @post("/absent/{team:str}")
     async def absent(
