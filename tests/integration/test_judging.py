@@ -658,3 +658,15 @@ async def test_published_results_list_an_absent_team_apart_and_tell_its_members(
     assert "Votre équipe est classée" not in member.text_of("outcome")
     english = Page((await http.get(f"/e/{HACKATHON}/results", params={"lang": "en"})).text)
     assert "Absent teams" in english.text_of("absent")
+
+
+async def test_a_juror_given_only_chosen_teams_with_none_ticked_has_an_empty_sheet(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    """« Seulement celles-ci » with no team ticked is a sheet with nothing on it, not an error page."""
+    marc = jury.juror_id("Marc Dubois")
+    saved = await post_form(http, JURY + "/", f"{JURY}/assign/{marc}")
+    assert saved.status_code == 303
+    sheet = (await http.get(jury.link("Marc Dubois"))).text
+    assert all(name not in sheet for name in ("Les Trayeurs", "Météo Locale", "Circuit Malin"))
+    assert (await standings(http))[jury.teams[0]]["expected"] == 4  # Claire alone scores it now

@@ -242,7 +242,7 @@ class JuryAdmin(Controller):
         juror: FromPath[str],
     ) -> Response[Any]:
         form = await request.form()
-        teams = None if form.get("all") == "1" else [str(t) for t in form.getall("team")]
+        teams = None if form.get("all") == "1" else [str(t) for t in form.getall("team", [])]
         command = AssignJuror(
             command_id=command_id_of(form),
             event=slug,
