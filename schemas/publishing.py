@@ -50,6 +50,13 @@ class AbsentTeam(msgspec.Struct, frozen=True, kw_only=True):
     challenge: str | None = None
 
 
+class TrackResult(msgspec.Struct, frozen=True, kw_only=True):
+    """One challenge's own ranking, published beside the overall one."""
+
+    challenge: str
+    lines: list[ResultLine]
+
+
 class Results(msgspec.Struct, frozen=True, kw_only=True, tag="results"):
     event: str
     # 0 while nothing is published (or after a withdrawal); grows with each publication.
@@ -59,6 +66,7 @@ class Results(msgspec.Struct, frozen=True, kw_only=True, tag="results"):
     note_en: str = ""
     lines: list[ResultLine] = []
     absent: list[AbsentTeam] = []
+    tracks: list[TrackResult] = []
 
 
 # --- events (perche.publishing.evt.<slug>.results) ---
@@ -73,6 +81,7 @@ class ResultsPublished(msgspec.Struct, frozen=True, kw_only=True, tag="results_p
     by_organiser: str
     at: datetime
     absent: list[AbsentTeam] = []
+    tracks: list[TrackResult] = []
 
 
 class ResultsWithdrawn(msgspec.Struct, frozen=True, kw_only=True, tag="results_withdrawn"):

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
-from schemas.judging import Standings
+from schemas.judging import Standing, Standings
 from schemas.publishing import (
     AbsentTeam,
     PublishingEvent,
@@ -14,6 +14,7 @@ from schemas.publishing import (
     Results,
     ResultsPublished,
     ResultsWithdrawn,
+    TrackResult,
     WithdrawResults,
 )
 
@@ -45,19 +46,14 @@ class PublishingState:
                 note_en=event.note_en,
                 lines=event.lines,
                 absent=event.absent,
+                tracks=event.tracks,
             )
         else:
             self.results.pop(event.event, None)
 
 
-def decide_publish(spec: EventSpec, standings: Standings, command: PublishResults, now: datetime) -> ResultsPublished:
-    """A snapshot of the standings; only once judging is closed, so results cannot move after."""
-    if not standings.closed:
-        raise Rejected("conflict", "Close the judging before publishing its results", key="results_judging_open")
-    scored = [s for s in standings.standings if s.given > 0]
-    if not scored:
-        raise Rejected("conflict", "No team has been scored yet", key="results_nothing_scored")
-    lines = [
+def _lines(scored: list[Standing]) -> list[ResultLine]:
+    return [
         # The jury model's score when it ranked the teams, so the published order and scores agree.
         ResultLine(
             rank=s.rank,
@@ -69,12 +65,27 @@ def decide_publish(spec: EventSpec, standings: Standings, command: PublishResult
         )
         for s in scored
     ]
+
+
+def decide_publish(spec: EventSpec, standings: Standings, command: PublishResults, now: datetime) -> ResultsPublished:
+    """A snapshot of the standings; only once judging is closed, so results cannot move after."""
+    if not standings.closed:
+        raise Rejected("conflict", "Close the judging before publishing its results", key="results_judging_open")
+    scored = [s for s in standings.standings if s.given > 0]
+    if not scored:
+        raise Rejected("conflict", "No team has been scored yet", key="results_nothing_scored")
+    lines = _lines(scored)
+    tracks = [
+        TrackResult(challenge=track.challenge, lines=_lines([s for s in track.standings if s.given > 0]))
+        for track in standings.tracks
+    ]
     absent = [AbsentTeam(team=t.id, team_name=t.name, challenge=t.challenge) for t in standings.absent]
     return ResultsPublished(
         command_id=command.command_id,
         event=spec.slug,
         lines=lines,
         absent=absent,
+        tracks=[track for track in tracks if track.lines],
         note=command.note.strip(),
         note_en=command.note_en.strip(),
         by_organiser=command.by_organiser,

@@ -187,3 +187,20 @@ def _section(page: str, challenge: str) -> str:
     """One challenge's section of the standings."""
     start = page.index(f'<section id="track-{challenge}">')
     return page[start : page.index("</section>", start)]
+
+
+async def test_published_results_rank_each_challenge_apart_beside_the_overall_ranking(
+    tracked: Jury, demo: Web, http: httpx.AsyncClient
+) -> None:
+    await score_sheets(demo, tracked)
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    assert (await post_form(http, RESULTS + "/", RESULTS + "/publish")).status_code == 303
+    published = (await http.get(f"/api/v1/events/{HACKATHON}/results")).json()
+    tracks = {t["challenge"]: [line["team"] for line in t["lines"]] for t in published["tracks"]}
+    # Only challenges with scored teams, each with its own teams alone, best first.
+    assert tracks == {"traite": ["traite-facile", "lait-malin"], "circuit-court": ["vente-directe"]}
+    assert [line["rank"] for line in published["tracks"][0]["lines"]] == [1, 2]
+    page = html.unescape((await http.get(f"/e/{HACKATHON}/results")).text)
+    traite = page[page.index('id="track-traite"') :].split("</section>")[0]
+    assert "Traite Facile" in traite and "Lait Malin" in traite and "Vente Directe" not in traite
+    assert "Les Trayeurs" in page  # and the overall ranking keeps every scored team
