@@ -173,6 +173,8 @@ class Sheet(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheet"):
     feedback: dict[str, str] = {}
     # The teams of the sheet marked absent: they cannot be scored while absent.
     absent: list[str] = []
+    # The event's criteria, in their order: which one comes next after a score.
+    criteria: list[str] = []
 
 
 class Sheets(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheets"):

@@ -290,6 +290,7 @@ class JudgingService:
             scores=judging.scores_of(juror),
             feedback={team: text for (who, team), text in judging.feedback.items() if who == juror},
             absent=[t.id for t in judging.teams_of(juror) if t.id in judging.absent],
+            criteria=[c.id for c in spec.criteria] if (spec := self.catalog.specs.get(slug)) else [],
         )
 
     async def sheet(self, query: GetSheet) -> Sheet:

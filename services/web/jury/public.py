@@ -6,6 +6,7 @@ small script keeps unsent scores on the phone and sends them when the network co
 back, and a service worker keeps the juror's pages for when it is gone.
 """
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,7 +17,6 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from schemas.catalog import EventSpec
 from schemas.errors import HTTP_STATUS
 from schemas.judging import (
     MAX_FEEDBACK_LENGTH,
@@ -45,9 +45,9 @@ SERVICE_WORKER = (TEMPLATES / "jury" / "sw.js").read_bytes()
 FORM_AGAIN = HTTP_STATUS["invalid"]
 
 
-def next_criterion(spec: EventSpec, sheet: Sheet, team: str, after: str | None) -> str | None:
+def next_criterion(sheet: Sheet, team: str, after: str | None) -> str | None:
     """The next criterion of this team still without a score, looking after `after` first."""
-    ids = [c.id for c in spec.criteria]
+    ids = sheet.criteria
     scored = {s.criterion for s in sheet.scores if s.team == team}
     start = ids.index(after) + 1 if after in ids else 0
     for criterion in ids[start:] + ids[:start]:
@@ -146,13 +146,14 @@ class JuryPages(Controller):
         withdrawn: str = "",
         absent_error: str | None = None,
     ) -> Response[str]:
-        spec = await gateway.event(slug, include_unpublished=True)
-        sheet = await self._sheet(gateway, slug, juror)
+        spec, sheet = await asyncio.gather(
+            gateway.event(slug, include_unpublished=True), self._sheet(gateway, slug, juror)
+        )
         team = next((t for t in sheet.teams if t.id == team_id), None)
         if team is None or not spec.criteria:
             raise NotFoundException()
         ids = [c.id for c in spec.criteria]
-        current = criterion if criterion in ids else next_criterion(spec, sheet, team_id, None) or ids[0]
+        current = criterion if criterion in ids else next_criterion(sheet, team_id, None) or ids[0]
         scores = {s.criterion: s.points for s in sheet.scores if s.team == team_id}
         position = [t.id for t in sheet.teams].index(team_id)
         following = sheet.teams[position + 1] if position + 1 < len(sheet.teams) else None
@@ -326,8 +327,7 @@ class JuryPages(Controller):
             return await self._refuse(request, sheet, page)
         if wants_json(request):
             return Response({"saved": True, "given": sum(1 for s in sheet.scores if s.team == team)})
-        spec = await gateway.event(slug, include_unpublished=True)
-        following = next_criterion(spec, sheet, team, criterion)
+        following = next_criterion(sheet, team, criterion)
         if following is None:
             return Redirect(f"/jury/{slug}/{juror}?key={key}&saved=1#t-{team}", status_code=303)
         return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&c={following}", status_code=303)
