@@ -2,7 +2,8 @@
 `now`), within bounds, with web links only, idempotent; a photo is known by its first bytes."""
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from schemas.errors import Rejected
 from schemas.judging import JudgingClosed
 from schemas.teams import DescribeProject, DisbandTeam, ProjectDescribed, ProjectPhoto
+from services.catalog.files import read_event_file
+from services.catalog.rules import copied, normalise
 from services.teams.projects import (
     checked_link,
     deadline_of,
@@ -20,6 +23,8 @@ from services.teams.projects import (
     projects_open,
 )
 from services.teams.rules import TeamsState, decide_disband, decide_join
+from services.web.organiser.event_form import form_of, read_form, spec_of
+from tests.unit.test_event_form import posted
 from tests.unit.test_teams_rules import EVENT, NOW, SLUG, create, join, refusal, registered
 
 DEADLINE = datetime(2027, 6, 12, 18, 0, tzinfo=UTC)
@@ -239,3 +244,20 @@ def test_a_disbanded_team_s_project_is_not_listed(state: TeamsState) -> None:
     assert disbanded is not None
     state.evolve(disbanded)
     assert project_list(state, SPEC, NOW).projects == {}
+
+
+# --- the deadline, as the organiser sets it (event file, event form, a copy of the event) ---
+
+
+def test_the_deadline_of_an_event_file_is_local_and_stored_in_utc_and_the_form_shows_it_local() -> None:
+    root = Path(__file__).resolve().parents[2]
+    written = read_event_file(root / "events" / "hackathon-comice-2027.toml")
+    assert written.project_deadline == datetime(2027, 6, 13, 12, 0)  # as written, Europe/Paris
+    stored = normalise(written)
+    assert stored.project_deadline == datetime(2027, 6, 13, 10, 0, tzinfo=UTC)  # summer time
+    form = form_of(stored)
+    assert form["project_deadline"] == "2027-06-13T12:00"
+    assert normalise(spec_of(read_form(posted(form)), stored)) == stored  # type: ignore[arg-type]
+    assert spec_of(read_form(posted({**form, "project_deadline": ""})), stored).project_deadline is None  # type: ignore[union-attr]
+    moved = normalise(copied(stored, "hackathon-2028", "Hackathon 2028", date(2028, 6, 9)))
+    assert moved.project_deadline == datetime(2028, 6, 11, 10, 0, tzinfo=UTC)
