@@ -13,8 +13,10 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import NotFoundException
 from nats.js.errors import BucketNotFoundError, ObjectNotFoundError
 
+from schemas.errors import ErrorReply
 from schemas.subjects import Teams
 from schemas.teams import MAX_PROJECT_PHOTO, ProjectView
+from services.kit.client import ServiceError
 from services.web.gateway import Gateway
 
 # The photo's form, plus room for its texts: a larger body is refused before it is read (413).
@@ -34,7 +36,12 @@ async def drop_upload(gateway: Gateway, upload: object, command_id: str) -> str 
     if not data:
         return None
     name = f"{command_id}.{hashlib.sha256(data).hexdigest()[:32]}"
-    store = await gateway.nc.jetstream().object_store(Teams.UPLOADS_BUCKET)
+    try:
+        store = await gateway.nc.jetstream().object_store(Teams.UPLOADS_BUCKET)
+    except BucketNotFoundError as missing:
+        # The teams service makes it when it starts: it has not started yet.
+        reply = ErrorReply(code="unavailable", message="The teams service is not ready", key="unavailable")
+        raise ServiceError(reply) from missing
     await store.put(name, data)
     return name
 

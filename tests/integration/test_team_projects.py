@@ -19,9 +19,12 @@ from services.kit.connection import connect
 from tests.conftest import HACKATHON, Web
 from tests.demo_events import demo_spec
 from tests.integration.login_support import logged_in
+from tests.integration.test_judging import CRITERIA, JURY, Jury, jury, post_form, score
 from tests.integration.test_pages import Page
 from tests.integration.test_security_headers import juror_link
 from tests.integration.test_teams import create, form_fields, register, send, teams_json
+
+__all__ = ["jury"]  # the fixture, shared with the judging tests
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 NO_FILE = ("", b"", "application/octet-stream")
@@ -304,3 +307,25 @@ async def test_a_juror_reads_the_project_before_scoring_and_the_organiser_sees_w
     assert "In English." in Page(english.text).text_of("project") and "Résumé" not in Page(english.text).text_of(
         "project"
     )
+
+
+async def test_once_judging_is_closed_the_project_is_frozen_with_its_team(
+    jury: Jury, demo: Web, http: httpx.AsyncClient
+) -> None:
+    team_id = jury.teams[0]
+    alice = await register(http, "Alice Martin")
+    assert (await send(http, alice, "join", team_id=team_id)).status_code == 303
+    assert (await describe(http, alice)).status_code == 303
+    stale = form_fields((await http.get(alice["team_url"])).text, f"/r/{alice['id']}/team/project")
+    link = jury.link("Claire Moreau")
+    for criterion in CRITERIA:
+        assert (await score(http, link, team_id, criterion, "4")).status_code == 303
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+
+    page = Page((await http.get(alice["team_url"])).text)
+    assert page.text_of("project-closed") == "Le jury est clos : le projet ne peut plus être modifié."
+    assert "project-form" not in page.by_id
+    refused = await http.post(f"/r/{alice['id']}/team/project", data={**stale, "title": "Après", "summary_fr": "Non."})
+    assert refused.status_code == 409
+    assert "les équipes sont figées" in Page(refused.text).text_of("errors")
+    assert (await projects(demo.nats_url)).projects[team_id].title == "Trace ta traite"
