@@ -339,7 +339,9 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
         # The rate limit is per minute: a retry after one always finds a fresh window.
         return _error_response(request, 429, "rate_limited", message, None, {"Retry-After": "60"})
     if error.status_code == 413:
-        message = gettext(ERROR_TEXTS["too_large"])
+        # A route may say what is too large on it (the project form: its photo).
+        too_large = request.route_handler.opt.get("too_large", "too_large")
+        message = gettext(ERROR_TEXTS.get(too_large, ERROR_TEXTS["too_large"]))
         return _error_response(request, 413, "too_large", message, None)
     if error.status_code == 400 and not _is_api(request):
         message = gettext("Ce formulaire n'a pas pu être lu : rechargez la page et recommencez.")

@@ -220,7 +220,7 @@ class TeamPages(Controller):
 
     @post(
         "/r/{registration_id:str}/team/project",
-        opt={"access": "participant_link"},
+        opt={"access": "participant_link", "too_large": "project_photo_too_big"},
         # A photo is larger than any other form: this one form may carry up to 2 MB and its texts.
         request_max_body_size=MAX_PROJECT_BODY,
     )
