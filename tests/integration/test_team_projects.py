@@ -301,6 +301,10 @@ async def test_a_juror_reads_the_project_before_scoring_and_the_organiser_sees_w
     assert "Date limite : vendredi 12 juin 2099 à 18 h 00." in board.text_of("projects")
     assert board.text_of(f"project-status-{teams['Les Épis']}") == "projet décrit"
     assert board.text_of(f"project-status-{teams['Les Sillons']}") == "pas encore de projet"
+    shown = board.by_id[f"project-photo-{teams['Les Épis']}"]["src"]
+    assert shown == f"/organiser/e/{HACKATHON}/teams/{teams['Les Épis']}/photo"
+    assert (await http.get(shown)).content == PNG
+    assert "Résumé &lt;script&gt;" in board.source and SCRIPT not in board.source
 
     # In English, the English summary (the page's language sticks: checked last).
     english = await http.get(f"{path}/{teams['Les Épis']}?{query}&lang=en")
