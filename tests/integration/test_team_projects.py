@@ -3,7 +3,7 @@ team page (texts, links, an optional photo kept in the teams service's object st
 deadline the organiser sets; jurors read it before scoring, organisers see who has none."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,6 +16,9 @@ from schemas.subjects import Catalog, Teams
 from schemas.teams import DescribeProject, GetProjects, ProjectList
 from services.kit.client import ServiceError, call
 from services.kit.connection import connect
+from services.kit.lifecycle import Running
+from services.teams.projects import decide_describe, project_list
+from services.teams.service import TeamsService
 from tests.conftest import HACKATHON, Web
 from tests.demo_events import demo_spec
 from tests.integration.login_support import logged_in
@@ -247,9 +250,11 @@ async def test_a_repeated_command_changes_nothing_and_its_id_for_another_request
         title="Une fois",
         summary_fr="Texte.",
     )
+    before = (await nc.jetstream().stream_info("PERCHE_TEAMS")).state.messages
     first = await call(nc, Teams.DESCRIBE, command, ProjectList)
     again = await call(nc, Teams.DESCRIBE, command, ProjectList)
-    assert first.projects[team_id].at == again.projects[team_id].at
+    assert first == again
+    assert (await nc.jetstream().stream_info("PERCHE_TEAMS")).state.messages == before + 1
     other = msgspec.structs.replace(command, title="Autre")
     try:
         await call(nc, Teams.DESCRIBE, other, ProjectList)
@@ -257,6 +262,16 @@ async def test_a_repeated_command_changes_nothing_and_its_id_for_another_request
     except ServiceError as error:
         assert isinstance(error.reply, ErrorReply) and error.reply.key == "command_id_reused"
     assert (await projects(demo.nats_url)).projects[team_id].title == "Une fois"
+
+    # Another instance rebuilds the same projects from the stream, and knows the repeat too.
+    fresh = TeamsService()
+    running = Running([fresh], demo.nats_url)
+    await running.start()
+    try:
+        assert project_list(fresh.state, fresh.catalog.specs[HACKATHON], datetime.now(UTC)).projects == first.projects
+        assert decide_describe(fresh.state, fresh.catalog.specs[HACKATHON], command, datetime.now(UTC)) is None
+    finally:
+        await running.stop()
 
 
 async def test_a_juror_reads_the_project_before_scoring_and_the_organiser_sees_who_has_none(
