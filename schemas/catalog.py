@@ -197,6 +197,9 @@ class EventSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     team_max_size: Annotated[int, Meta(ge=1, le=50)] = 5
     # How the teams service forms teams for those who come alone (issue 13); None: from no question.
     team_formation: TeamFormation | None = None
+    # Until when teams may describe their project (issue 14); local like the other times in a
+    # file, UTC once loaded. None: until the event ends.
+    project_deadline: datetime | None = None
     # What the jury scores; empty: this event has no judging.
     criteria: list[Criterion] = []
     # Correct each juror's severity: their mean on a criterion is brought to the jury's mean

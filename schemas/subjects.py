@@ -174,6 +174,17 @@ class Teams:
     CONFIRM: Final = "perche.teams.cmd.confirm"
     DISCARD: Final = "perche.teams.cmd.discard"
     PROPOSAL: Final = "perche.teams.q.proposal"
+    # Projects (issue 14): a member describes the team's project; jurors and organisers read them.
+    DESCRIBE: Final = "perche.teams.cmd.describe"
+    PROJECTS: Final = "perche.teams.q.projects"
+    # Object stores of the teams service: project photos (its own, named by photo_object), and
+    # uploads the web drops for it to check and move (forgotten after an hour).
+    PHOTOS_BUCKET: Final = "perche_team_photos"
+    UPLOADS_BUCKET: Final = "perche_team_uploads"
+
+    @staticmethod
+    def photo_object(slug: str, team_id: str, sha256: str) -> str:
+        return f"{slug}/{team_id}/{sha256}"
 
     # One aggregate per event: every team change is ordered, so team size and
     # « one team per person » hold under concurrent requests.

@@ -348,6 +348,86 @@ class ProposalConfirmed(msgspec.Struct, frozen=True, kw_only=True, tag="proposal
     at: datetime
 
 
+# --- projects: what each team makes, described by its members (issue 14) ---
+#
+# Any member writes or replaces the team's project from their team page until the event's
+# `project_deadline` (or its end); jurors read it before scoring, organisers see who has none.
+# The optional photo is kept in the teams service's object store (Teams.PHOTOS_BUCKET), named
+# by team and digest; the web drops an upload in Teams.UPLOADS_BUCKET and names it here.
+
+MAX_PROJECT_TITLE = 120
+MAX_PROJECT_SUMMARY = 2000
+MAX_PROJECT_LINKS = 5
+MAX_PROJECT_LINK = 500
+MAX_PROJECT_PHOTO = 2 * 1024 * 1024
+PhotoType = Literal["image/jpeg", "image/png", "image/webp"]
+
+
+class DescribeProject(msgspec.Struct, frozen=True, kw_only=True):
+    """A member writes (or replaces) their team's project; without `photo_upload` the photo stays
+    as it was unless `remove_photo`."""
+
+    command_id: CommandId
+    event: Slug
+    team_id: Ident
+    by_registration: RegistrationId
+    title: str = ""
+    summary_fr: str = ""
+    summary_en: str = ""
+    links: list[str] = []
+    # The name of an object the web put in Teams.UPLOADS_BUCKET (checked, then moved by the service).
+    photo_upload: str | None = None
+    remove_photo: bool = False
+
+
+class ProjectPhoto(msgspec.Struct, frozen=True, kw_only=True):
+    content_type: PhotoType
+    size: int
+    # sha256 of the bytes, hex: the photo's object is `Teams.photo_object(event, team, sha256)`.
+    sha256: str
+
+
+class ProjectView(msgspec.Struct, frozen=True, kw_only=True):
+    team_id: str
+    title: str
+    summary_fr: str
+    summary_en: str
+    links: list[str]
+    photo: ProjectPhoto | None = None
+    by_registration: str
+    at: datetime
+
+
+class GetProjects(msgspec.Struct, frozen=True, kw_only=True):
+    event: Slug
+
+
+class ProjectList(msgspec.Struct, frozen=True, kw_only=True, tag="project_list"):
+    event: Slug
+    # UTC; None: projects can be written until the event ends.
+    deadline: datetime | None
+    # Whether members may still write them (before the deadline, the event not over, teams not frozen).
+    open: bool
+    # By team id, for the live teams that wrote one.
+    projects: dict[str, ProjectView]
+
+
+class ProjectDescribed(msgspec.Struct, frozen=True, kw_only=True, tag="project_described"):
+    command_id: str
+    event: str
+    team_id: str
+    by_registration: str
+    title: str = ""
+    summary_fr: str = ""
+    summary_en: str = ""
+    links: list[str] = []
+    photo: ProjectPhoto | None = None
+    # What the command asked (services/teams/projects.py request_digest): a repeat of its id
+    # with another request is refused.
+    request: str = ""
+    at: datetime
+
+
 TeamsEvent = (
     TeamCreated
     | MemberJoined
@@ -358,6 +438,7 @@ TeamsEvent = (
     | TeamsProposed
     | ProposalDiscarded
     | ProposalConfirmed
+    | ProjectDescribed
 )
 
 

@@ -109,6 +109,7 @@ def normalise(spec: EventSpec) -> EventSpec:
         ends_at=ends,
         registration_opens_at=opens,
         registration_closes_at=closes,
+        project_deadline=opt(spec.project_deadline),
         categories=categories,
     )
 
@@ -406,6 +407,7 @@ def copied(spec: EventSpec, slug: str, title: str, starts_on: date) -> EventSpec
         ends_at=moved(spec.ends_at),
         registration_opens_at=maybe(spec.registration_opens_at),
         registration_closes_at=maybe(spec.registration_closes_at),
+        project_deadline=maybe(spec.project_deadline),
         categories=[replace(c, opens_at=maybe(c.opens_at), closes_at=maybe(c.closes_at)) for c in spec.categories],
         sessions=[replace(s, starts_at=moved(s.starts_at), ends_at=moved(s.ends_at)) for s in spec.sessions],
         speakers=[

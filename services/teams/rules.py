@@ -42,6 +42,8 @@ from schemas.teams import (
     PeopleLinked,
     PeopleUnlinked,
     PlacementEntry,
+    ProjectDescribed,
+    ProjectView,
     ProposalConfirmed,
     ProposalDiscarded,
     ProposedTeam,
@@ -141,6 +143,8 @@ class EventTeams:
     revision: int = 0
     # command id -> the confirmation it made, for a repeat to answer with.
     confirmations: dict[str, ProposalConfirmed] = field(default_factory=dict)
+    # team id -> its project as last written (issue 14).
+    projects: dict[str, ProjectView] = field(default_factory=dict)
 
     def team(self, team_id: str) -> Team | None:
         team = self.teams.get(team_id)
@@ -252,6 +256,18 @@ class TeamsState:
             case ProposalConfirmed():
                 self._confirmed(teams, event)
                 self.commands[event.event, event.command_id] = (event.event, CONFIRM_MARK, "")
+            case ProjectDescribed():
+                teams.projects[event.team_id] = ProjectView(
+                    team_id=event.team_id,
+                    title=event.title,
+                    summary_fr=event.summary_fr,
+                    summary_en=event.summary_en,
+                    links=event.links,
+                    photo=event.photo,
+                    by_registration=event.by_registration,
+                    at=event.at,
+                )
+                self.commands[event.event, event.command_id] = (event.event, PROJECT_MARK, event.request)
 
     def _confirmed(self, teams: EventTeams, event: ProposalConfirmed) -> None:
         """The teams a confirmed proposal made exist, its top-ups have their new members, the draft is gone."""
@@ -312,6 +328,7 @@ LINK_MARK = "~link"
 DRAFT_MARK = "~draft"
 DISCARD_MARK = "~discard"
 CONFIRM_MARK = "~confirm"
+PROJECT_MARK = "~project"
 
 
 def link_detail(linking: bool, kind: str, first: str, second: str) -> str:

@@ -1,11 +1,15 @@
 """The teams service's NATS wiring: its stream, the catalog, registrations and judging it follows, endpoints."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from nats.aio.client import Client
+from nats.js.api import ObjectStoreConfig, StorageType
+from nats.js.errors import BucketNotFoundError, ObjectNotFoundError
+from nats.js.object_store import ObjectStore
 
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
@@ -13,12 +17,15 @@ from schemas.judging import JudgingEvent
 from schemas.registration import ListRegistrations, RegistrationEvent, RegistrationList
 from schemas.subjects import Judging, Registration, Teams
 from schemas.teams import (
+    MAX_PROJECT_PHOTO,
     ConfirmProposal,
     CreateTeam,
+    DescribeProject,
     DisbandTeam,
     DiscardProposal,
     GetMembership,
     GetPlacementHistory,
+    GetProjects,
     GetProposal,
     JoinTeam,
     LeaveTeam,
@@ -28,6 +35,8 @@ from schemas.teams import (
     Membership,
     MoveProposed,
     PlacementHistory,
+    ProjectList,
+    ProjectPhoto,
     ProposalConfirmedReply,
     ProposalView,
     ProposeTeams,
@@ -38,9 +47,10 @@ from schemas.teams import (
 from services.kit.catalog_reader import CatalogReader
 from services.kit.client import call
 from services.kit.endpoints import Endpoints
-from services.kit.store import EventStore, decided_on
+from services.kit.store import EventStore, decided_on, replicas
 from services.kit.team_formation import Formation, Person, Problem, form
 from services.teams.formation import people_of, proposal_view
+from services.teams.projects import decide_describe, photo_of, project_list
 from services.teams.proposals import (
     decide_confirm,
     decide_discard,
@@ -63,6 +73,21 @@ from services.teams.rules import (
     team_list,
     team_view,
 )
+
+# How long an upload the web dropped waits to be checked: far more than one request takes.
+UPLOAD_TTL = 3600.0
+# What a photo's dry run uses, so every rule but the photo's own is checked before it is read.
+_SOME_PHOTO = ProjectPhoto(content_type="image/png", size=0, sha256="")
+
+
+async def object_store(nc: Client, name: str, ttl: float | None = None) -> ObjectStore:
+    """The bucket, made on first use (by whichever instance starts first)."""
+    js = nc.jetstream()
+    try:
+        return await js.object_store(name)
+    except BucketNotFoundError:
+        config = ObjectStoreConfig(ttl=ttl, storage=StorageType.FILE, replicas=replicas())
+        return await js.create_object_store(name, config=config)
 
 
 class TeamsService:
@@ -90,6 +115,9 @@ class TeamsService:
             nc, self.name, TeamsEvent, lambda event, _subject: self.state.evolve(event)
         )
         await self.store.open()
+        # Project photos (this service's only writer), and the uploads the web drops for it.
+        self.photos = await object_store(nc, Teams.PHOTOS_BUCKET)
+        self.uploads = await object_store(nc, Teams.UPLOADS_BUCKET, ttl=UPLOAD_TTL)
         self.endpoints = Endpoints(nc, self.name, "Team formation: who works with whom on which challenge")
         handlers: list[tuple[str, object, Callable[..., Awaitable[Any]]]] = [
             (Teams.CREATE, CreateTeam, self.create),
@@ -107,6 +135,8 @@ class TeamsService:
             (Teams.CONFIRM, ConfirmProposal, self.confirm),
             (Teams.DISCARD, DiscardProposal, self.discard),
             (Teams.PROPOSAL, GetProposal, self.proposal),
+            (Teams.DESCRIBE, DescribeProject, self.describe),
+            (Teams.PROJECTS, GetProjects, self.projects),
         ]
         for subject, request_type, handler in handlers:
             self.endpoints.add(subject, request_type, handler)
@@ -265,6 +295,48 @@ class TeamsService:
             teams=[team_view(self.state, t) for t in made if t is not None],
             left_out=confirmed.left_out,
         )
+
+    # --- projects (issue 14) ---
+
+    async def describe(self, command: DescribeProject) -> ProjectList:
+        """A member's project; a photo is checked and kept (named by its digest) before the event names it."""
+        spec = await self.catalog.spec(command.event)
+        await self._judging_current(spec.slug)
+        photo: ProjectPhoto | None = None
+        if command.photo_upload is not None:
+            # A repeat, or a refusal of the texts, is answered without reading the photo.
+            if decide_describe(self.state, spec, command, datetime.now(UTC), _SOME_PHOTO) is None:
+                return project_list(self.state, spec, datetime.now(UTC))
+            photo = await self._kept_photo(spec.slug, command.team_id, command.photo_upload)
+        await self._append(
+            spec.slug, lambda: decide_describe(self.state, spec, command, datetime.now(UTC), photo), command.command_id
+        )
+        if command.photo_upload is not None:
+            with contextlib.suppress(Exception):  # forgotten after UPLOAD_TTL anyway
+                await self.uploads.delete(command.photo_upload)
+        return project_list(self.state, spec, datetime.now(UTC))
+
+    async def _kept_photo(self, slug: str, team_id: str, upload: str) -> ProjectPhoto:
+        """The upload checked (size first, then its first bytes) and copied into the photos bucket."""
+        try:
+            info = await self.uploads.get_info(upload)
+            if (info.size or 0) > MAX_PROJECT_PHOTO:
+                raise Rejected("invalid", "The photo is over 2 MB", "photo", key="project_photo_too_big")
+            data = (await self.uploads.get(upload)).data or b""
+        except ObjectNotFoundError as missing:
+            raise Rejected(
+                "invalid", "The photo was not received: send it again", "photo", key="project_photo_lost"
+            ) from missing
+        photo = photo_of(data)
+        # Named by its digest: an older event names the older photo, and a refused append leaves
+        # only an object nothing names.
+        await self.photos.put(Teams.photo_object(slug, team_id, photo.sha256), data)
+        return photo
+
+    async def projects(self, query: GetProjects) -> ProjectList:
+        spec = await self.catalog.spec(query.event)
+        await self._judging_current(spec.slug)
+        return project_list(self.state, spec, datetime.now(UTC))
 
     # --- queries ---
 

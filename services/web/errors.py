@@ -68,6 +68,20 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "no_free_seat": N_("Aucune place n'est libre dans cette catégorie."),
     "not_confirmed": N_("Seules les inscriptions confirmées peuvent être pointées."),
     "already_checked_in": N_("Cette personne est déjà arrivée."),
+    "project_deadline_passed": N_(
+        "La date limite pour décrire les projets est passée : le projet ne peut plus être modifié."
+    ),
+    "project_not_member": N_("Seuls les membres de l'équipe peuvent décrire son projet."),
+    "project_title_required": N_("Donnez un titre au projet."),
+    "project_title_too_long": N_("Le titre est trop long : 120 caractères au plus."),
+    "project_summary_required": N_("Décrivez le projet en quelques lignes, en français ou en anglais."),
+    "project_summary_too_long": N_("Ce résumé est trop long : 2 000 caractères au plus."),
+    "project_too_many_links": N_("Cinq liens au plus."),
+    "project_link_too_long": N_("Un lien est trop long : 500 caractères au plus."),
+    "project_link_bad": N_("Chaque lien doit être une adresse web qui commence par http:// ou https://."),
+    "project_photo_too_big": N_("La photo est trop lourde : 2 Mo au plus."),
+    "project_photo_type": N_("La photo doit être une image JPEG, PNG ou WebP."),
+    "project_photo_lost": N_("La photo n'a pas été reçue : envoyez-la de nouveau."),
     "teams_closed": N_("L'événement est terminé : les équipes ne peuvent plus changer."),
     "teams_frozen": N_(
         "Le jury est clos : les équipes sont figées. Seule l'organisation peut encore y placer ou en retirer quelqu'un."
@@ -326,7 +340,9 @@ def on_http_error(request: Request[Any, Any, Any], error: HTTPException) -> Resp
         # The rate limit is per minute: a retry after one always finds a fresh window.
         return _error_response(request, 429, "rate_limited", message, None, {"Retry-After": "60"})
     if error.status_code == 413:
-        message = gettext(ERROR_TEXTS["too_large"])
+        # A route may say what is too large on it (the project form: its photo).
+        too_large = request.route_handler.opt.get("too_large", "too_large")
+        message = gettext(ERROR_TEXTS.get(too_large, ERROR_TEXTS["too_large"]))
         return _error_response(request, 413, "too_large", message, None)
     if error.status_code == 400 and not _is_api(request):
         message = gettext("Ce formulaire n'a pas pu être lu : rechargez la page et recommencez.")

@@ -31,11 +31,13 @@ from schemas.judging import (
     WithdrawScore,
 )
 from schemas.registration import GetRegistration, RegistrationView
-from schemas.subjects import Judging, Registration
+from schemas.subjects import Judging, Registration, Teams
+from schemas.teams import GetProjects, ProjectList
 from services.kit.client import ServiceError
 from services.web.errors import Refusal, error_text, form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
+from services.web.photos import photo_response
 from services.web.rendering import TEMPLATES, gettext_for, language_of, render
 
 SERVICE_WORKER = (TEMPLATES / "jury" / "sw.js").read_bytes()
@@ -54,6 +56,11 @@ def next_criterion(sheet: Sheet, team: str, after: str | None) -> str | None:
         if criterion not in scored and criterion != after:
             return criterion
     return None
+
+
+async def _projects(gateway: Gateway, slug: str) -> ProjectList:
+    """What the teams described (issue 14): jurors read it before scoring."""
+    return await gateway.call(Teams.PROJECTS, GetProjects(event=slug), ProjectList)
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -106,9 +113,11 @@ class JuryPages(Controller):
         spec = await gateway.event(slug, include_unpublished=True)
         sheet = await self._sheet(gateway, slug, juror)
         done = {team.id: sum(1 for s in sheet.scores if s.team == team.id) for team in sheet.teams}
+        projects = await _projects(gateway, slug)
         return render(
             request,
             "jury/sheet.html",
+            projects=projects.projects,
             event=spec,
             juror=person,
             sheet=sheet,
@@ -157,9 +166,11 @@ class JuryPages(Controller):
         scores = {s.criterion: s.points for s in sheet.scores if s.team == team_id}
         position = [t.id for t in sheet.teams].index(team_id)
         following = sheet.teams[position + 1] if position + 1 < len(sheet.teams) else None
+        projects = await _projects(gateway, slug)
         return render(
             request,
             "jury/team.html",
+            project=projects.projects.get(team_id),
             status_code=status_code,
             event=spec,
             sheet=sheet,
@@ -331,3 +342,21 @@ class JuryPages(Controller):
         if following is None:
             return Redirect(f"/jury/{slug}/{juror}?key={key}&saved=1#t-{team}", status_code=303)
         return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}&c={following}", status_code=303)
+
+    @get("/{slug:str}/{juror:str}/{team:str}/photo")
+    async def project_photo(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        team: FromPath[str],
+        key: FromQuery[str] = "",
+    ) -> Response[bytes]:
+        """The photo of a team on this juror's sheet (kept by the service worker like the pages)."""
+        await self._juror(request, gateway, slug, juror, key)
+        sheet = await self._sheet(gateway, slug, juror)
+        if all(t.id != team for t in sheet.teams):
+            raise NotFoundException()
+        projects = await _projects(gateway, slug)
+        return await photo_response(gateway, slug, projects.projects.get(team))

@@ -53,6 +53,7 @@ TOP: dict[str, Widget] = {
     "waitlist_offer_hours": "int",
     "purge_after_days": "int",
     "team_max_size": "int",
+    "project_deadline": "time",
     "normalise_jurors": "bool",
     "jury_model": "bool",
 }

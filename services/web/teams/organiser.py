@@ -10,11 +10,21 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from schemas.subjects import Teams
-from schemas.teams import CreateTeam, DisbandTeam, JoinTeam, LeaveTeam, Membership, TeamList
+from schemas.teams import (
+    CreateTeam,
+    DisbandTeam,
+    GetProjects,
+    JoinTeam,
+    LeaveTeam,
+    Membership,
+    ProjectList,
+    TeamList,
+)
 from services.kit.client import ServiceError
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
+from services.web.photos import photo_response
 from services.web.rendering import gettext_for, language_of, render
 from services.web.teams.board import board_of
 from services.web.teams.forms import create_from_form, shown_at
@@ -45,6 +55,7 @@ class OrganiserTeams(Controller):
         status_code: int = 200,
     ) -> Response[str]:
         board = await board_of(gateway, slug)
+        projects = await gateway.call(Teams.PROJECTS, GetProjects(event=slug), ProjectList)
         return render(
             request,
             "organiser/teams.html",
@@ -56,6 +67,9 @@ class OrganiserTeams(Controller):
             max_size=board.teams.max_size,
             people={r.id: r for r in board.registrations},
             unplaced=sorted(board.unplaced, key=lambda r: r.name.casefold()),
+            projects=projects,
+            # Who has not described their project yet, in the board's order.
+            without_project=[t for t in board.teams.teams if t.id not in projects.projects],
             challenges={c.id: c for c in board.spec.challenges},
             command_id=uuid.uuid4().hex,
             done=request.query_params.get("done", ""),
@@ -68,6 +82,14 @@ class OrganiserTeams(Controller):
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[str]:
         return await self._page(request, gateway, slug)
+
+    @get("/{team_id:str}/photo")
+    async def photo(
+        self, gateway: NamedDependency[Gateway], slug: FromPath[str], team_id: FromPath[str]
+    ) -> Response[bytes]:
+        """A team's project photo, for the event's organisers."""
+        projects = await gateway.call(Teams.PROJECTS, GetProjects(event=slug), ProjectList)
+        return await photo_response(gateway, slug, projects.projects.get(team_id))
 
     async def _send(
         self,

@@ -23,11 +23,24 @@ from schemas.errors import ErrorReply
 from schemas.judging import GetStandings, Standings
 from schemas.registration import GetRegistration, RegistrationView
 from schemas.subjects import Judging, Registration, Teams
-from schemas.teams import GetMembership, JoinTeam, LeaveTeam, ListTeams, Membership, TeamList
+from schemas.teams import (
+    MAX_PROJECT_SUMMARY,
+    MAX_PROJECT_TITLE,
+    DescribeProject,
+    GetMembership,
+    GetProjects,
+    JoinTeam,
+    LeaveTeam,
+    ListTeams,
+    Membership,
+    ProjectList,
+    TeamList,
+)
 from services.kit.client import ServiceError
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
+from services.web.photos import MAX_PROJECT_BODY, drop_upload, photo_response
 from services.web.rendering import language_of, render
 from services.web.teams.forms import create_from_form, shown_at
 
@@ -92,6 +105,12 @@ class TeamPages(Controller):
         joinable = [t for t in teams.teams if t.open and len(t.members) < teams.max_size] if eligible else []
         team = mine.team if eligible else None
         outcome = await team_outcome(gateway, spec, team.id) if team else None
+        projects = await gateway.call(Teams.PROJECTS, GetProjects(event=spec.slug), ProjectList)
+        project = projects.projects.get(team.id) if team else None
+        if values is None and project is not None:  # the form shows the project as it is
+            links = "\n".join(project.links)
+            values = {"title": project.title, "summary_fr": project.summary_fr, "summary_en": project.summary_en}
+            values["links"] = links
         return render(
             request,
             "public/team.html",
@@ -108,6 +127,10 @@ class TeamPages(Controller):
             max_size=spec.team_max_size,
             joinable=joinable,
             outcome=outcome,
+            project=project,
+            projects=projects,
+            max_title=MAX_PROJECT_TITLE,
+            max_summary=MAX_PROJECT_SUMMARY,
             challenges={c.id: c for c in spec.challenges},
             command_id=uuid.uuid4().hex,
             lang_query="" if language_of(request) == "fr" else f"?lang={language_of(request)}",
@@ -195,6 +218,65 @@ class TeamPages(Controller):
             return Teams.LEAVE, command, Membership
 
         return await self._send(request, gateway, registration_id, make, "left")
+
+    # --- the team's project (issue 14) ---
+
+    @post(
+        "/r/{registration_id:str}/team/project",
+        opt={"access": "participant_link", "too_large": "project_photo_too_big"},
+        # A photo is larger than any other form: this one form may carry up to 2 MB and its texts.
+        request_max_body_size=MAX_PROJECT_BODY,
+    )
+    async def project(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], registration_id: FromPath[str]
+    ) -> Response[Any]:
+        """Any member writes or replaces the team's project; the teams service decides (member, deadline, bounds)."""
+        form = await request.form()
+        token = form_text(form, "token", 100)
+        view = await _registration(gateway, registration_id, token)
+        language = language_of(request)
+        # Cut just past what the service accepts, so it refuses with its own words and the form
+        # keeps the text: far longer ones would not fit in one command.
+        summary_fr = str(form.get("summary_fr") or "")[: MAX_PROJECT_SUMMARY + 1]
+        summary_en = str(form.get("summary_en") or "")[: MAX_PROJECT_SUMMARY + 1]
+        links = str(form.get("links") or "")[:4000]
+        title = str(form.get("title") or "")[: MAX_PROJECT_TITLE + 1]
+        values = {"title": title, "summary_fr": summary_fr, "summary_en": summary_en, "links": links}
+        command_id = command_id_of(form)
+        try:
+            command = DescribeProject(
+                command_id=command_id,
+                event=view.event,
+                team_id=form_text(form, "team_id", 40),
+                by_registration=view.id,
+                title=title,
+                summary_fr=summary_fr,
+                summary_en=summary_en,
+                links=links.splitlines(),
+                photo_upload=await drop_upload(gateway, form.get("photo"), f"{view.event}.{command_id}"),
+                remove_photo=form.get("remove_photo") == "yes",
+            )
+            await gateway.call(Teams.DESCRIBE, command, ProjectList)
+        except ServiceError as error:
+            refused = form_refusal(error, language)
+            field = refused.field if refused.field in values or refused.field == "photo" else "_form"
+            return await self._page(
+                request, gateway, registration_id, token, {field: refused.message}, values, refused.status
+            )
+        return Redirect(f"/r/{registration_id}/team?{_query(token, language, done='project')}#project", status_code=303)
+
+    @get("/r/{registration_id:str}/team/photo", opt={"access": "participant_link"})
+    async def photo(
+        self,
+        gateway: NamedDependency[Gateway],
+        registration_id: FromPath[str],
+        token: FromQuery[str] = "",
+    ) -> Response[bytes]:
+        """The team's photo, for its members (the link's token is checked like the page's)."""
+        view = await _registration(gateway, registration_id, token)
+        mine = await gateway.call(Teams.MEMBERSHIP, GetMembership(event=view.event, registration=view.id), Membership)
+        projects = await gateway.call(Teams.PROJECTS, GetProjects(event=view.event), ProjectList)
+        return await photo_response(gateway, view.event, projects.projects.get(mine.team.id) if mine.team else None)
 
     # --- the public list ---
 
