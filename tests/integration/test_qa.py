@@ -229,6 +229,10 @@ async def test_a_registrant_asks_from_their_private_link_and_duplicates_merge_th
     registration = made.json()["id"]
     token = parse_qs(urlsplit(made.json()["manage_url"]).query)["token"][0]
     link = f"/r/{registration}/questions"
+    # The private page and the event page lead there.
+    own = await http.get(f"/r/{registration}", params={"token": token})
+    assert f'href="{link}?token={token}"' in own.text
+    assert f'href="{AUDIENCE}"' in (await http.get(f"/e/{ROUND_TABLE}")).text
     page = await http.get(link, params={"token": token})
     assert page.status_code == 200 and "Poser une question" in page.text
     # Another's token, or none, opens nothing and asks nothing.
