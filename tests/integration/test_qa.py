@@ -6,18 +6,20 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from schemas.qa import GetModeration, GetPublicQa, Moderation, PublicQa
+from schemas.qa import GetModeration, GetPublicQa, Moderation, PublicQa, QaDone, SetPhase
 from schemas.subjects import Qa
 from services.kit.client import call
 from services.kit.connection import connect
+from services.kit.lifecycle import Running
 from services.web.auth import CSRF_COOKIE
 from services.web.qa.public import DEVICE_COOKIE
-from tests.conftest import ROUND_TABLE, Web
+from tests.conftest import ROUND_TABLE, Web, define_events, running_web
 from tests.integration.login_support import logged_in
 from tests.integration.test_live_standings import next_event
 
@@ -56,9 +58,9 @@ async def nats(demo: Web) -> AsyncIterator[object]:
     await client.drain()
 
 
-async def phone(demo: Web) -> httpx.AsyncClient:
+async def phone(web: Web) -> httpx.AsyncClient:
     """A walk-in's phone: it opens the audience page first, which gives it its cookies."""
-    client = httpx.AsyncClient(base_url=demo.url, timeout=10)
+    client = httpx.AsyncClient(base_url=web.url, timeout=10)
     assert (await client.get(AUDIENCE)).status_code == 200
     return client
 
@@ -281,3 +283,25 @@ async def test_the_moderators_page_and_stream_are_for_the_events_organisers_only
         reply = await http.get(f"{MODERATION}/stream")
     assert reply.status_code in (401, 303, 302)
     assert re.search(r"organiser/login", reply.headers.get("location", "/organiser/login"))
+
+
+async def test_asking_is_rate_limited_and_what_is_refused_is_not_stored(
+    backend: Running, nats_url: str, tmp_path: Path
+) -> None:
+    async with running_web(nats_url, tmp_path, rate_limit_per_minute=3) as web:
+        await define_events(nats_url)
+        client = await connect(nats_url, "test-qa-limit")
+        try:
+            opened = SetPhase(command_id=uuid.uuid4().hex, event=ROUND_TABLE, phase="open", by_organiser="test")
+            await call(client, Qa.SET_PHASE, opened, QaDone)
+            walk_in = await phone(web)
+            statuses = [
+                (await send(walk_in, f"{AUDIENCE}/ask", text=f"{QUESTION} (n° {n})")).status_code for n in range(4)
+            ]
+            assert statuses == [303, 303, 303, 429]
+            assert len((await moderation(client)).questions) == 3
+            # Reading is never limited: the page still shows its asker's questions.
+            assert (await walk_in.get(AUDIENCE)).text.count("En attente de modération : vous seul·e la voyez.") == 3
+            await walk_in.aclose()
+        finally:
+            await client.drain()
