@@ -29,6 +29,8 @@ MAX_TEXT_FIELD = 4000
 MAX_PENDING_PER_ASKER = 5
 # Questions one event's session holds at most (memory is bounded whatever the room does).
 MAX_QUESTIONS = 5000
+# The KV bucket of askers' names, by `name_key` (an event and a command's digest).
+NAMES_BUCKET = "perche_qa_names"
 
 CommandId = Annotated[str, Meta(min_length=8, max_length=100)]
 # `reg:<registration id>` or `dev:<digest of the device token>`.
@@ -203,8 +205,11 @@ class QuestionAsked(msgspec.Struct, frozen=True, kw_only=True, tag="qa_question_
     question: str
     asker: str
     text: str
+    # Written here only by the first version; since, the asker's name is kept in the Q&A's KV bucket
+    # under `name_key` (personal data that erasure can remove), and this stays empty.
     name: str = ""
     at: datetime
+    name_key: str | None = None
 
 
 class VoteCast(msgspec.Struct, frozen=True, kw_only=True, tag="qa_vote_cast"):

@@ -4,6 +4,8 @@ State is evolved only by decided events; every decide_* takes the clock as `now`
 Rejected and decides nothing when a rule says no.
 """
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -76,6 +78,8 @@ class Question:
     askers: list[str] = field(default_factory=list)
     merged_into: str | None = None
     merged: list[str] = field(default_factory=list)
+    # Where the asker's name is kept (the names bucket); None: no name given, or `name` holds it.
+    name_key: str | None = None
 
 
 @dataclass
@@ -103,8 +107,10 @@ def request_of(item: QaCommand | QaEvent) -> tuple[object, ...]:
     match item:
         case SetPhase() | PhaseSet():
             return ("phase", item.event, item.phase, item.language)
-        case AskQuestion() | QuestionAsked():
-            return ("ask", item.event, item.asker, clean(item.text), clean(item.name))
+        case AskQuestion():
+            return ("ask", item.event, item.asker, clean(item.text), bool(clean(item.name)))
+        case QuestionAsked():
+            return ("ask", item.event, item.asker, item.text, bool(item.name or item.name_key))
         case CastVote():
             return ("vote", item.event, item.question, item.voter, item.withdraw)
         case VoteCast():
@@ -155,6 +161,7 @@ def evolve(session: Session, event: QaEvent) -> None:
                 text=event.text,
                 asked_at=event.at,
                 askers=[event.asker],
+                name_key=event.name_key,
             )
             session.asked[event.command_id] = event.question
         case VoteCast():
@@ -233,15 +240,25 @@ def checked_text(text: str) -> str:
     return cleaned
 
 
+def name_key_of(slug: str, command_id: str) -> str:
+    """The names bucket's key of the name a command gave: its event, then a digest of the command id."""
+    return f"{slug}.{hashlib.sha256(command_id.encode()).hexdigest()[:32]}"
+
+
+def checked_name(name: str) -> str:
+    cleaned = clean(name)
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise _refused("qa_name_too_long", f"A name has {MAX_NAME_LENGTH} characters at most", "name", "invalid")
+    return cleaned
+
+
 def decide_ask(session: Session, command: AskQuestion, now: datetime) -> QuestionAsked:
     if session.phase == "voting":
         raise _refused("qa_voting_only", "Questions are no longer taken: only voting is open")
     if session.phase != "open":
         raise _refused("qa_closed", "The questions session is not open")
     text = checked_text(command.text)
-    name = clean(command.name)
-    if len(name) > MAX_NAME_LENGTH:
-        raise _refused("qa_name_too_long", f"A name has {MAX_NAME_LENGTH} characters at most", "name", "invalid")
+    name = checked_name(command.name)
     waiting = sum(1 for q in session.questions.values() if q.asker == command.asker and q.status == "pending")
     if waiting >= MAX_PENDING_PER_ASKER:
         raise _refused("qa_too_many_pending", "Wait until the moderators have read your questions")
@@ -253,7 +270,8 @@ def decide_ask(session: Session, command: AskQuestion, now: datetime) -> Questio
         question=f"q{len(session.questions) + 1}",
         asker=command.asker,
         text=text,
-        name=name,
+        # The name itself goes to the names bucket (the service writes it there before appending).
+        name_key=name_key_of(command.event, command.command_id) if name else None,
         at=now,
     )
 
@@ -331,11 +349,19 @@ def _order(session: Session, question: Question) -> tuple[object, ...]:
     return (session.pinned != question.id, question.status == "answered", -len(question.voters), question.asked_at)
 
 
-def _public(session: Session, question: Question) -> PublicQuestion:
+NO_NAMES: Mapping[str, str] = {}
+
+
+def name_of(question: Question, names: Mapping[str, str]) -> str:
+    """The asker's name: from the names bucket (erasable), or as the first version stored it."""
+    return question.name or (names.get(question.name_key, "") if question.name_key else "")
+
+
+def _public(session: Session, question: Question, names: Mapping[str, str]) -> PublicQuestion:
     return PublicQuestion(
         id=question.id,
         text=question.text,
-        name=question.name,
+        name=name_of(question, names),
         votes=len(question.voters),
         status=question.status,
         pinned=session.pinned == question.id,
@@ -343,7 +369,7 @@ def _public(session: Session, question: Question) -> PublicQuestion:
     )
 
 
-def public_view(session: Session, person: str | None = None) -> PublicQa:
+def public_view(session: Session, person: str | None = None, names: Mapping[str, str] = NO_NAMES) -> PublicQa:
     """Approved and answered questions only; a person's own waiting or refused ones beside, for them."""
     shown = sorted(
         (q for q in session.questions.values() if q.status in PUBLIC_STATUSES), key=lambda q: _order(session, q)
@@ -352,7 +378,7 @@ def public_view(session: Session, person: str | None = None) -> PublicQa:
     voted = []
     if person is not None:
         mine = [
-            _public(session, q)
+            _public(session, q, names)
             for q in session.questions.values()
             if person in q.askers and q.status in ("pending", "rejected")
         ]
@@ -362,13 +388,13 @@ def public_view(session: Session, person: str | None = None) -> PublicQa:
         enabled=session.enabled,
         phase=session.phase,
         language=session.language,
-        questions=[_public(session, q) for q in shown],
+        questions=[_public(session, q, names) for q in shown],
         mine=mine,
         voted=voted,
     )
 
 
-def moderation_view(session: Session) -> Moderation:
+def moderation_view(session: Session, names: Mapping[str, str] = NO_NAMES) -> Moderation:
     waiting = sorted((q for q in session.questions.values() if q.status == "pending"), key=lambda q: q.asked_at)
     others = sorted((q for q in session.questions.values() if q.status != "pending"), key=lambda q: _order(session, q))
     return Moderation(
@@ -381,7 +407,7 @@ def moderation_view(session: Session) -> Moderation:
                 id=q.id,
                 text=q.text,
                 original=q.original,
-                name=q.name,
+                name=name_of(q, names),
                 votes=len(q.voters),
                 status=q.status,
                 pinned=session.pinned == q.id,

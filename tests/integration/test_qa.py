@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from schemas.qa import GetModeration, GetPublicQa, Moderation, PublicQa, QaDone, SetPhase
-from schemas.subjects import Qa
+from schemas.qa import NAMES_BUCKET, GetModeration, GetPublicQa, Moderation, PublicQa, QaDone, SetPhase
+from schemas.subjects import Qa, stream_name
 from services.kit.client import call
 from services.kit.connection import connect
 from services.kit.lifecycle import Running
@@ -109,6 +109,12 @@ async def test_a_walk_in_asks_a_moderator_approves_and_only_then_the_room_sees_i
     assert (waiting.status, waiting.name, waiting.askers[0].startswith("dev:")) == ("pending", "Aline <b>M.</b>", True)
     # The log knows the device by a digest, never by the cookie that acts as it.
     assert cookie.value not in waiting.askers[0]
+    # The name is personal data: in the Q&A's bucket, where erasure can reach it, never in the stream.
+    js = nats.jetstream()  # type: ignore[attr-defined]
+    stored = await js.get_last_msg(stream_name("qa"), Qa.event_subject(ROUND_TABLE))
+    assert b"Aline" not in stored.data and b"alert(" in stored.data
+    names = await js.key_value(NAMES_BUCKET)
+    assert [(await names.get(key)).value for key in await names.keys()] == [b"Aline <b>M.</b>"]
     queue = await moderator.client.get(f"{MODERATION}/")
     assert queue.status_code == 200 and "&lt;script&gt;alert(" in queue.text and "<script>alert(" not in queue.text
 

@@ -18,10 +18,11 @@ from schemas.qa import (
     ModerateQuestion,
     Phase,
     QaCommand,
+    QuestionAsked,
     SetPhase,
 )
 from services.kit.codec import decoder
-from services.qa.rules import QaState, decide, is_repeat, moderation_view, public_view
+from services.qa.rules import QaState, decide, is_repeat, moderation_view, name_key_of, public_view
 
 SLUG = "table-ronde-numerique"
 NOW = datetime(2027, 3, 20, 17, 0, tzinfo=UTC)
@@ -98,7 +99,13 @@ def test_every_question_starts_pending_and_the_public_does_not_see_it(room: Room
     # Its asker sees it waiting, nobody else does.
     assert [q.id for q in public_view(room.session, ALINE).mine] == [question]
     assert public_view(room.session, BRUNO).mine == []
-    assert room.session.questions[question].name == "Aline Martin"
+    # The name is personal data: the event names where it is kept (the names bucket), never the name.
+    asked = room.session.questions[question]
+    assert (asked.name, asked.name_key) == ("", name_key_of(SLUG, "command-0002"))
+    names = {asked.name_key: "Aline Martin"}
+    assert public_view(room.session, ALINE, names).mine[0].name == "Aline Martin"
+    assert moderation_view(room.session, names).questions[0].name == "Aline Martin"
+    assert name_key_of(SLUG, "command-0002") != name_key_of(SLUG, "command-0003")
 
 
 def test_a_question_is_trimmed_and_must_hold_10_to_300_characters(room: Room) -> None:
@@ -276,6 +283,19 @@ def test_a_repeated_command_changes_nothing_and_its_id_for_another_request_is_re
     withdraw = CastVote(command_id="vote-double-click", event=SLUG, question="q1", voter=BRUNO, withdraw=True)
     assert room.key_of(withdraw) == "command_id_reused"
     assert public_view(room.session).questions[0].votes == 1
+
+
+def test_a_question_stored_with_its_name_by_the_first_version_still_shows_it() -> None:
+    old = QuestionAsked(
+        command_id="ask-old-version", event=SLUG, question="q1", asker=ALINE, text=QUESTION, name="Aline", at=NOW
+    )
+    state = QaState()
+    state.evolve(old)
+    assert moderation_view(state.of(SLUG)).questions[0].name == "Aline"
+    # Its repeat is still recognised as the same request.
+    assert is_repeat(
+        state.of(SLUG), AskQuestion(command_id="ask-old-version", event=SLUG, asker=ALINE, text=QUESTION, name="Aline")
+    )
 
 
 def test_a_person_is_a_registration_or_a_device_never_an_email() -> None:
