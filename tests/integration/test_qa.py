@@ -78,9 +78,13 @@ async def public(nats: object, person: str | None = None) -> PublicQa:
     return await call(nats, Qa.PUBLIC, GetPublicQa(event=ROUND_TABLE, person=person), PublicQa)  # type: ignore[arg-type]
 
 
-async def everything_public(http: httpx.AsyncClient) -> str:
-    """Every public page, fragment and answer of the Q&A, for someone who asked nothing."""
+API = f"/api/v1/events/{ROUND_TABLE}/questions"
+
+
+async def everything_public(http: httpx.AsyncClient, pages_only: bool = False) -> str:
+    """Every public page, fragment and (unless `pages_only`) API answer of the Q&A, for someone who asked nothing."""
     pages = [AUDIENCE, f"{AUDIENCE}?part=questions", f"{AUDIENCE}?lang=en", SCREEN, f"{SCREEN}?part=board"]
+    pages += [] if pages_only else [API]
     bodies = []
     async with httpx.AsyncClient(base_url=str(http.base_url), timeout=10) as stranger:
         for page in pages:
@@ -118,8 +122,12 @@ async def test_a_walk_in_asks_a_moderator_approves_and_only_then_the_room_sees_i
     queue = await moderator.client.get(f"{MODERATION}/")
     assert queue.status_code == 200 and "&lt;script&gt;alert(" in queue.text and "<script>alert(" not in queue.text
 
+    assert (await http.get(API)).json()["questions"] == []
     assert (await moderator.act(waiting.id, "approve")).status_code == 303
-    shown = await everything_public(http)
+    [listed] = (await http.get(API)).json()["questions"]
+    assert (listed["text"], listed["status"], listed["votes"]) == (HOSTILE, "approved", 0)
+    assert "askers" not in listed and "original" not in listed
+    shown = await everything_public(http, pages_only=True)
     assert "&lt;script&gt;alert(" in shown and "<script>alert(" not in shown
     assert "Aline &lt;b&gt;M.&lt;/b&gt;" in shown
     # The projector's QR code takes the room to the audience page.

@@ -2,7 +2,8 @@
 
 from litestar.types import ControllerRouterHandler
 
+from services.web.qa.api import QaApi
 from services.web.qa.moderation import QaModeration
 from services.web.qa.public import QaScreen, QuestionsPage
 
-HANDLERS: list[ControllerRouterHandler] = [QuestionsPage, QaScreen, QaModeration]
+HANDLERS: list[ControllerRouterHandler] = [QuestionsPage, QaScreen, QaModeration, QaApi]
