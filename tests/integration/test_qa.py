@@ -319,3 +319,32 @@ async def test_asking_is_rate_limited_and_what_is_refused_is_not_stored(
             await walk_in.aclose()
         finally:
             await client.drain()
+
+
+async def test_an_edit_shows_the_new_words_to_the_room_and_the_original_to_the_moderators_only(
+    demo: Web, http: httpx.AsyncClient, moderator: Moderator, nats: object
+) -> None:
+    await moderator.phase("open")
+    typed = "quand ouvrira le centre de formation a la loupe ??? appelez moi au 06 12 34 56 78"
+    walk_in = await phone(demo)
+    assert (await send(walk_in, f"{AUDIENCE}/ask", text=typed)).status_code == 303
+    [question] = (await moderation(nats)).questions
+    edited = await moderator.post(f"/{question.id}/edit", text=QUESTION)
+    assert edited.status_code == 303
+    await moderator.act(question.id, "approve")
+    shown = await everything_public(http)
+    assert QUESTION in shown and "06 12 34 56 78" not in shown
+    queue = (await moderator.client.get(f"{MODERATION}/")).text
+    assert "Texte d'origine :" in queue.replace("&#39;", "'") and "06 12 34 56 78" in queue
+    # A hand-made form with a choice no button offers is refused in words, and changes nothing.
+    odd = await moderator.post(f"/{question.id}/moderate", action="delete")
+    assert odd.status_code == 422 and "Choisissez parmi les réponses proposées." in odd.text
+    wrong_phase = await moderator.post("/phase?lang=en", phase="paused")
+    assert wrong_phase.status_code == 422 and "Choose among the answers offered." in wrong_phase.text
+    too_short = await moderator.post(f"/{question.id}/edit", text="Quoi ?")
+    assert too_short.status_code == 422 and (await moderation(nats)).questions[0].text == QUESTION
+    # The room's page in English.
+    english = await walk_in.get(AUDIENCE, params={"lang": "en"})
+    assert "Questions for the round table" in english.text and "Ask a question" in english.text
+    assert "I want to hear the answer" in english.text
+    await walk_in.aclose()
