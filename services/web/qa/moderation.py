@@ -80,14 +80,33 @@ class QaModeration(Controller):
         return response
 
     async def _send(
-        self, request: Request[Any, Any, Any], gateway: Gateway, slug: str, subject: str, command: msgspec.Struct
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        slug: str,
+        subject: str,
+        command_type: type[msgspec.Struct],
+        **fields: str,
     ) -> Response[Any]:
+        """The command the form makes (its id, the event and the organiser added), or the page and its refusal."""
+        form = await request.form()
         try:
+            command = msgspec.convert(
+                {
+                    "command_id": command_id_of(form),
+                    "event": slug,
+                    "by_organiser": request.state.organiser[0],
+                    **fields,
+                },
+                command_type,
+            )
             await gateway.call(subject, command, QaDone)
+        except msgspec.ValidationError:
+            return await self._page(request, gateway, slug, _unknown_choice(request), 422)
         except ServiceError as failure:
             refused = form_refusal(failure, language_of(request))
             return await self._page(request, gateway, slug, refused.message, refused.status)
-        question = getattr(command, "question", "")
+        question = fields.get("question", "")
         return Redirect(f"/organiser/e/{slug}/qa/{'#' + question if question else ''}", status_code=303)
 
     @post("/phase")
@@ -95,20 +114,8 @@ class QaModeration(Controller):
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
         form = await request.form()
-        try:
-            command = msgspec.convert(
-                {
-                    "command_id": command_id_of(form),
-                    "event": slug,
-                    "phase": form_text(form, "phase", 10),
-                    "language": form_text(form, "language", 5) or "fr",
-                    "by_organiser": request.state.organiser[0],
-                },
-                SetPhase,
-            )
-        except msgspec.ValidationError:
-            return await self._page(request, gateway, slug, _unknown_choice(request), 422)
-        return await self._send(request, gateway, slug, Qa.SET_PHASE, command)
+        phase, language = form_text(form, "phase", 10), form_text(form, "language", 5) or "fr"
+        return await self._send(request, gateway, slug, Qa.SET_PHASE, SetPhase, phase=phase, language=language)
 
     @post("/{question:str}/moderate")
     async def moderate(
@@ -118,21 +125,8 @@ class QaModeration(Controller):
         slug: FromPath[str],
         question: FromPath[str],
     ) -> Response[Any]:
-        form = await request.form()
-        try:
-            command = msgspec.convert(
-                {
-                    "command_id": command_id_of(form),
-                    "event": slug,
-                    "question": question,
-                    "action": form_text(form, "action", 10),
-                    "by_organiser": request.state.organiser[0],
-                },
-                ModerateQuestion,
-            )
-        except msgspec.ValidationError:
-            return await self._page(request, gateway, slug, _unknown_choice(request), 422)
-        return await self._send(request, gateway, slug, Qa.MODERATE, command)
+        action = form_text(await request.form(), "action", 10)
+        return await self._send(request, gateway, slug, Qa.MODERATE, ModerateQuestion, question=question, action=action)
 
     @post("/{question:str}/edit")
     async def edit(
@@ -142,21 +136,9 @@ class QaModeration(Controller):
         slug: FromPath[str],
         question: FromPath[str],
     ) -> Response[Any]:
-        form = await request.form()
-        try:
-            command = msgspec.convert(
-                {
-                    "command_id": command_id_of(form),
-                    "event": slug,
-                    "question": question,
-                    "text": str(form.get("text") or "")[: 4 * MAX_QUESTION_LENGTH],
-                    "by_organiser": request.state.organiser[0],
-                },
-                EditQuestion,
-            )
-        except msgspec.ValidationError:
-            return await self._page(request, gateway, slug, _unknown_choice(request), 422)
-        return await self._send(request, gateway, slug, Qa.EDIT, command)
+        # Kept too long when too long (refused in words); the cut only bounds what a 1 MB field sends on.
+        text = str((await request.form()).get("text") or "")[: 4 * MAX_QUESTION_LENGTH]
+        return await self._send(request, gateway, slug, Qa.EDIT, EditQuestion, question=question, text=text)
 
     @post("/{question:str}/merge")
     async def merge(
@@ -166,21 +148,8 @@ class QaModeration(Controller):
         slug: FromPath[str],
         question: FromPath[str],
     ) -> Response[Any]:
-        form = await request.form()
-        try:
-            command = msgspec.convert(
-                {
-                    "command_id": command_id_of(form),
-                    "event": slug,
-                    "question": question,
-                    "into": form_text(form, "into", 10),
-                    "by_organiser": request.state.organiser[0],
-                },
-                MergeQuestion,
-            )
-        except msgspec.ValidationError:
-            return await self._page(request, gateway, slug, _unknown_choice(request), 422)
-        return await self._send(request, gateway, slug, Qa.MERGE, command)
+        into = form_text(await request.form(), "into", 10)
+        return await self._send(request, gateway, slug, Qa.MERGE, MergeQuestion, question=question, into=into)
 
     # Never gzipped: its messages are a few bytes each, and a proxy may hold a gzipped stream back.
     @get("/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True}, dependencies=LIVE)
