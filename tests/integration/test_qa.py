@@ -348,3 +348,19 @@ async def test_an_edit_shows_the_new_words_to_the_room_and_the_original_to_the_m
     assert "Questions for the round table" in english.text and "Ask a question" in english.text
     assert "I want to hear the answer" in english.text
     await walk_in.aclose()
+
+
+async def test_the_device_cookie_is_secure_when_the_app_is_served_over_https(
+    backend: Running, nats_url: str, tmp_path: Path
+) -> None:
+    async with running_web(nats_url, tmp_path, base_url="https://perche.example") as web:
+        await define_events(nats_url)
+        async with httpx.AsyncClient(base_url=web.url, timeout=10) as http:
+            page = await http.get(AUDIENCE)
+        cookies = {c.split("=", 1)[0]: c for c in page.headers.get_list("set-cookie")}
+        device = cookies[DEVICE_COOKIE]
+        assert "; Secure" in device and "HttpOnly" in device and "SameSite=lax" in device.replace("Lax", "lax")
+        # The projector's QR code takes phones to the public address, not to the host the projector used.
+        async with httpx.AsyncClient(base_url=web.url, timeout=10) as http:
+            screen = await http.get(SCREEN)
+        assert f"https://perche.example/e/{ROUND_TABLE}/questions" in screen.text
