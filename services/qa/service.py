@@ -31,7 +31,7 @@ from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket
-from services.kit.store import Append, EventStore
+from services.kit.store import Append, EventStore, with_retries
 from services.qa.rules import QaState, Session, checked_name, decide, is_repeat, moderation_view, public_view
 
 
@@ -101,9 +101,10 @@ class QaService:
             event = decide(session, command, now)
             if isinstance(event, QuestionAsked) and event.name_key and isinstance(command, AskQuestion):
                 # Stored before the question that names it: an acknowledged question never lost its name.
-                name = checked_name(command.name)
-                await self.names_bucket.put(event.name_key, name.encode())
-                self.names[event.name_key] = name
+                name, key = checked_name(command.name), event.name_key
+                # Resent on no ack (a leader election) like every write: the same value under the same key.
+                await with_retries(lambda _timeout: self.names_bucket.put(key, name.encode()), "store an asker's name")
+                self.names[key] = name
             return Append(subject, event, msg_id)
 
         await self.store.append_decided(decision)
@@ -132,8 +133,7 @@ class QaService:
             try:
                 entry = await self.names_bucket.get(key)
             except KeyNotFoundError:
-                self.names[key] = ""  # erased (or never stored): the question stays, anonymous
-                return
+                return  # erased (or a replica not there yet): anonymous for now, asked again next time
             self.names[key] = (entry.value or b"").decode()
 
         for start in range(0, len(missing), 200):
