@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from nats.aio.client import Client
-from nats.js.errors import KeyNotFoundError
+from nats.js.errors import KeyDeletedError, KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from schemas.qa import (
@@ -132,7 +132,7 @@ class QaService:
         async def fetch(key: str) -> None:
             try:
                 entry = await self.names_bucket.get(key)
-            except KeyNotFoundError:
+            except (KeyNotFoundError, KeyDeletedError):
                 return  # erased (or a replica not there yet): anonymous for now, asked again next time
             self.names[key] = (entry.value or b"").decode()
 
