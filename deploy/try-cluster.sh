@@ -66,7 +66,7 @@ mkdir -p "$TMP/logs"
 echo "temp dir: $TMP"
 
 # --- passwords: random, exported for nats-server (accounts.conf reads them from its environment)
-USERS=(catalog registration teams schedule judging publishing notify web admin sys)
+USERS=(catalog registration teams schedule judging publishing qa notify web admin sys)
 for user in "${USERS[@]}"; do
     export "PERCHE_NATS_${user^^}_PASSWORD=$("$BIN/python" -c 'import secrets; print(secrets.token_hex(16))')"
 done
@@ -138,7 +138,7 @@ start_service() {  # start_service NAME LOG [ARGS...]
 }
 # catalog first: registration and schedule follow its stream (they may not create it).
 start_service catalog catalog
-for name in registration teams schedule judging publishing notify; do start_service "$name" "$name"; done
+for name in registration teams schedule judging publishing qa notify; do start_service "$name" "$name"; done
 start_service registration registration-2
 start_service web web --port "$WEB_PORT"
 WEB="http://127.0.0.1:$WEB_PORT"

@@ -10,6 +10,7 @@ SERVICES: Final = (
     "judging",
     "publishing",
     "notify",
+    "qa",
 )
 
 
@@ -238,6 +239,33 @@ class Publishing:
     @staticmethod
     def event_subject(slug: str) -> str:
         return f"perche.publishing.evt.{token(slug)}.results"
+
+
+class Qa:
+    """The audience Q&A (schemas/qa.py)."""
+
+    SET_PHASE: Final = "perche.qa.cmd.set_phase"
+    ASK: Final = "perche.qa.cmd.ask"
+    VOTE: Final = "perche.qa.cmd.vote"
+    MODERATE: Final = "perche.qa.cmd.moderate"
+    EDIT: Final = "perche.qa.cmd.edit"
+    MERGE: Final = "perche.qa.cmd.merge"
+    # What the room and the projector may see (approved and answered questions only).
+    PUBLIC: Final = "perche.qa.q.public"
+    # Everything, for the moderators.
+    MODERATION: Final = "perche.qa.q.moderation"
+    # Announced (not stored) once a change is applied, so the moderator's tablet, the
+    # projector and the audience page refresh at once: perche.qa.changed.<slug>.
+    CHANGED_ANY: Final = "perche.qa.changed.*"
+
+    @staticmethod
+    def changed(slug: str) -> str:
+        return f"perche.qa.changed.{token(slug)}"
+
+    # One aggregate per event: « one vote per person and question » is decided on one ordered state.
+    @staticmethod
+    def event_subject(slug: str) -> str:
+        return f"perche.qa.evt.{token(slug)}.session"
 
 
 class Notify:

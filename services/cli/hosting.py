@@ -18,6 +18,7 @@ from services.kit.resources import shared_folder
 from services.kit.settings import Settings
 from services.notify.service import NotifyService
 from services.publishing.service import PublishingService
+from services.qa.service import QaService
 from services.registration.service import RegistrationService
 from services.schedule.service import ScheduleService
 from services.teams.service import TeamsService
@@ -31,6 +32,7 @@ BACKEND = {
     "judging": JudgingService,
     "publishing": PublishingService,
     "notify": NotifyService,
+    "qa": QaService,
 }
 DEMO_EVENTS = shared_folder("events")
 

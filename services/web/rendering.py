@@ -79,8 +79,15 @@ def _switch_url(request: Request[Any, Any, Any], language: str) -> str:
     return f"{request.url.path}?{urlencode([*kept, ('lang', language)])}"
 
 
-def render(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Response[str]:
-    language = language_of(request)
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    language: str | None = None,
+    **context: Any,
+) -> Response[str]:
+    """The page in the visitor's language, or in `language` when the page has its own (a projector's)."""
+    language = language or language_of(request)
     token = _language.set(language)
     try:
         csrf = ScopeState.from_scope(request.scope).csrf_token

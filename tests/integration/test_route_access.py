@@ -55,6 +55,8 @@ STREAMS = {
     "/e/{slug:str}/screen/stream",
     "/organiser/e/{slug:str}/day/stream",
     "/organiser/e/{slug:str}/standings/stream",
+    "/e/{slug:str}/qa/stream",
+    "/organiser/e/{slug:str}/qa/stream",
 }
 # Path parameters that name an event or an organisation, whose access the guard checks.
 TARGETS = r"\{(slug|registration_id|org):"

@@ -11,6 +11,7 @@ from schemas.catalog import CatalogEvent, EventDefined
 from schemas.judging import JudgingEvent
 from schemas.notify import NotifyEvent
 from schemas.publishing import PublishingEvent
+from schemas.qa import QaEvent
 from schemas.registration import RegistrationEvent
 from schemas.schedule import Edit, ScheduleEvent
 from schemas.teams import TeamsEvent
@@ -27,6 +28,7 @@ STREAMS = [
     ("teams-events", TeamsEvent),
     ("schedule-events", ScheduleEvent),
     ("notify-events", NotifyEvent),
+    ("qa-events", QaEvent),
 ]
 
 

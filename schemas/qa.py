@@ -1,0 +1,258 @@
+"""A moderated audience Q&A for an event (a round table, or any event that enables it).
+
+The room asks questions (10 to 300 characters, a name or anonymous) and votes for them; every
+question waits for a moderator, who approves, edits (the original is kept), rejects, merges a
+duplicate into another, pins one and marks it answered. The session moves through phases:
+`open` (asking and voting), `voting` (voting only), `closed`.
+
+An asker or voter is named by a registration (`reg:<id>`, from their private link) or a device
+(`dev:<digest>`, a random token the web keeps in a cookie, stored here only as its digest): no
+email ever comes here. One event's Q&A is one aggregate, so « one vote per person and question »
+is decided on one ordered state.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from schemas.catalog import Slug
+
+# The bounds of a question, once trimmed: the rules refuse outside them with their own keys.
+MIN_QUESTION_LENGTH = 10
+MAX_QUESTION_LENGTH = 300
+MAX_NAME_LENGTH = 60
+# What a message may carry at all: longer is refused by the decoder before any rule (a 1 MB field).
+MAX_TEXT_FIELD = 4000
+# Pending questions one person may have waiting at once: a flood waits for the moderators, not the room.
+MAX_PENDING_PER_ASKER = 5
+# Questions one event's session holds at most (memory is bounded whatever the room does).
+MAX_QUESTIONS = 5000
+# The KV bucket of askers' names, by `name_key` (an event and a command's digest).
+NAMES_BUCKET = "perche_qa_names"
+
+CommandId = Annotated[str, Meta(min_length=8, max_length=100)]
+# `reg:<registration id>` or `dev:<digest of the device token>`.
+Person = Annotated[str, Meta(pattern=r"^(reg|dev):[A-Za-z0-9_-]{1,80}$")]
+QuestionId = Annotated[str, Meta(pattern=r"^q[0-9]{1,6}$")]
+QuestionText = Annotated[str, Meta(max_length=MAX_TEXT_FIELD)]
+AskerName = Annotated[str, Meta(max_length=MAX_TEXT_FIELD)]
+OrganiserId = Annotated[str, Meta(min_length=1, max_length=100)]
+
+Phase = Literal["open", "voting", "closed"]
+Status = Literal["pending", "approved", "answered", "rejected", "archived", "merged"]
+# What a moderator does to one question (merge and edit carry more, they have their own commands).
+Action = Literal["approve", "reject", "pin", "unpin", "answer", "archive"]
+Language = Literal["fr", "en"]
+
+# The statuses the public sees: everything else stays with the moderators (and the asker).
+PUBLIC_STATUSES: frozenset[str] = frozenset({"approved", "answered"})
+
+
+# --- commands ---
+
+
+class SetPhase(msgspec.Struct, frozen=True, kw_only=True):
+    """The organiser opens the session, keeps only voting open, or closes it; `language` is the projector's."""
+
+    command_id: CommandId
+    event: Slug
+    phase: Phase
+    language: Language = "fr"
+    by_organiser: OrganiserId
+
+
+class AskQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: CommandId
+    event: Slug
+    asker: Person
+    text: QuestionText
+    # Empty: anonymous.
+    name: AskerName = ""
+
+
+class CastVote(msgspec.Struct, frozen=True, kw_only=True):
+    """One vote for an approved question; `withdraw` takes it back."""
+
+    command_id: CommandId
+    event: Slug
+    question: QuestionId
+    voter: Person
+    withdraw: bool = False
+
+
+class ModerateQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    command_id: CommandId
+    event: Slug
+    question: QuestionId
+    action: Action
+    by_organiser: OrganiserId
+
+
+class EditQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    """A moderator rewords a question (a typo, a name that should not be there); the original is kept."""
+
+    command_id: CommandId
+    event: Slug
+    question: QuestionId
+    text: QuestionText
+    by_organiser: OrganiserId
+
+
+class MergeQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    """`question` is a duplicate of `into`: its votes and askers go to `into`, and it leaves every screen."""
+
+    command_id: CommandId
+    event: Slug
+    question: QuestionId
+    into: QuestionId
+    by_organiser: OrganiserId
+
+
+QaCommand = SetPhase | AskQuestion | CastVote | ModerateQuestion | EditQuestion | MergeQuestion
+
+
+# --- queries and replies ---
+
+
+class GetPublicQa(msgspec.Struct, frozen=True, kw_only=True):
+    """What the room and the projector see; with `person`, also that person's own waiting questions and votes."""
+
+    event: Slug
+    person: Person | None = None
+
+
+class GetModeration(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything, for the moderators only (the web asks it behind the organiser guard)."""
+
+    event: Slug
+
+
+class PublicQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    text: str
+    name: str
+    votes: int
+    status: Status
+    pinned: bool
+    asked_at: datetime
+
+
+class PublicQa(msgspec.Struct, frozen=True, kw_only=True, tag="public_qa"):
+    event: str
+    # False while no organiser ever opened a session for this event.
+    enabled: bool
+    phase: Phase
+    language: Language
+    # Approved and answered questions only: the pinned one first, then by votes (most first), then oldest.
+    questions: list[PublicQuestion]
+    # The person's own questions that are not public (waiting or turned down): only they see them.
+    mine: list[PublicQuestion] = []
+    # The ids of the questions the person voted for.
+    voted: list[str] = []
+
+
+class ModeratedQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    text: str
+    # The asker's own words when a moderator edited them; None when never edited.
+    original: str | None
+    name: str
+    votes: int
+    status: Status
+    pinned: bool
+    asked_at: datetime
+    # Who asked it (merged duplicates bring their askers): registrations and device digests.
+    askers: list[str]
+    merged_into: str | None = None
+    # The duplicates merged into this one.
+    merged: list[str] = []
+
+
+class Moderation(msgspec.Struct, frozen=True, kw_only=True, tag="moderation"):
+    event: str
+    enabled: bool
+    phase: Phase
+    language: Language
+    # Every question, the pending ones first (oldest first), then the others by votes.
+    questions: list[ModeratedQuestion]
+
+
+class QaDone(msgspec.Struct, frozen=True, kw_only=True, tag="qa_done"):
+    """What a command answers: the question it concerned (a new question's id) and the phase."""
+
+    event: str
+    question: str | None
+    phase: Phase
+
+
+# --- events (perche.qa.evt.<slug>.session) ---
+
+
+class PhaseSet(msgspec.Struct, frozen=True, kw_only=True, tag="qa_phase_set"):
+    command_id: str
+    event: str
+    phase: Phase
+    language: Language = "fr"
+    by_organiser: str
+    at: datetime
+
+
+class QuestionAsked(msgspec.Struct, frozen=True, kw_only=True, tag="qa_question_asked"):
+    command_id: str
+    event: str
+    question: str
+    asker: str
+    text: str
+    # Written here only by the first version; since, the asker's name is kept in the Q&A's KV bucket
+    # under `name_key` (personal data that erasure can remove), and this stays empty.
+    name: str = ""
+    at: datetime
+    name_key: str | None = None
+
+
+class VoteCast(msgspec.Struct, frozen=True, kw_only=True, tag="qa_vote_cast"):
+    command_id: str
+    event: str
+    question: str
+    voter: str
+    at: datetime
+
+
+class VoteWithdrawn(msgspec.Struct, frozen=True, kw_only=True, tag="qa_vote_withdrawn"):
+    command_id: str
+    event: str
+    question: str
+    voter: str
+    at: datetime
+
+
+class QuestionModerated(msgspec.Struct, frozen=True, kw_only=True, tag="qa_question_moderated"):
+    command_id: str
+    event: str
+    question: str
+    action: Action
+    by_organiser: str
+    at: datetime
+
+
+class QuestionEdited(msgspec.Struct, frozen=True, kw_only=True, tag="qa_question_edited"):
+    command_id: str
+    event: str
+    question: str
+    text: str
+    by_organiser: str
+    at: datetime
+
+
+class QuestionMerged(msgspec.Struct, frozen=True, kw_only=True, tag="qa_question_merged"):
+    command_id: str
+    event: str
+    question: str
+    into: str
+    by_organiser: str
+    at: datetime
+
+
+QaEvent = PhaseSet | QuestionAsked | VoteCast | VoteWithdrawn | QuestionModerated | QuestionEdited | QuestionMerged

@@ -1,0 +1,1 @@
+"""The audience Q&A of an event: questions, votes and their moderation."""

@@ -1,0 +1,166 @@
+"""The moderators' page: the waiting queue, approve, edit, reject, merge, pin, answered, archive, and
+the session's phase. Live with JavaScript (a stream says when something changed); a reload without."""
+
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, ServerSentEvent
+
+from schemas.errors import ErrorReply
+from schemas.qa import (
+    MAX_QUESTION_LENGTH,
+    EditQuestion,
+    GetModeration,
+    MergeQuestion,
+    ModerateQuestion,
+    Moderation,
+    QaDone,
+    SetPhase,
+)
+from schemas.subjects import Qa
+from services.kit.client import ServiceError
+from services.web.compression import UNCOMPRESSED
+from services.web.errors import form_refusal
+from services.web.forms import command_id_of, form_text
+from services.web.gateway import Gateway
+from services.web.live import LIVE, Live
+from services.web.rendering import language_of, render
+
+
+class QaModeration(Controller):
+    path = "/organiser/e/{slug:str}/qa"
+    include_in_schema = False
+    # The event's organisers (services/web/access.py) moderate its questions.
+    opt = {"access": "organiser"}
+
+    @get("/")
+    async def page(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        part: FromQuery[str] = "",
+    ) -> Response[str]:
+        """`part=queue` is the questions alone, which the live page fetches again on each change."""
+        return await self._page(request, gateway, slug, part=part)
+
+    @staticmethod
+    async def _page(
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        slug: str,
+        error: str | None = None,
+        status_code: int = 200,
+        part: str = "",
+    ) -> Response[str]:
+        spec = await gateway.event(slug, include_unpublished=True)
+        moderation = await gateway.call(Qa.MODERATION, GetModeration(event=spec.slug), Moderation)
+        by_status: dict[str, list[Any]] = {}
+        for question in moderation.questions:
+            by_status.setdefault(question.status, []).append(question)
+        response = render(
+            request,
+            "organiser/_qa_queue.html" if part == "queue" else "organiser/qa.html",
+            status_code=status_code,
+            organiser=request.state.organiser,
+            event=spec,
+            moderation=moderation,
+            by_status=by_status,
+            # What a duplicate may be merged into.
+            targets=[q for q in moderation.questions if q.status in ("pending", "approved", "answered")],
+            error=error,
+            command_id=uuid.uuid4().hex,
+            max_length=MAX_QUESTION_LENGTH,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def _send(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        slug: str,
+        subject: str,
+        command_type: type[msgspec.Struct],
+        **fields: str,
+    ) -> Response[Any]:
+        """The command the form makes (its id, the event and the organiser added), or the page and its refusal."""
+        form = await request.form()
+        try:
+            command = msgspec.convert(
+                {
+                    "command_id": command_id_of(form),
+                    "event": slug,
+                    "by_organiser": request.state.organiser[0],
+                    **fields,
+                },
+                command_type,
+            )
+            await gateway.call(subject, command, QaDone)
+        except msgspec.ValidationError:
+            return await self._page(request, gateway, slug, _unknown_choice(request), 422)
+        except ServiceError as failure:
+            refused = form_refusal(failure, language_of(request))
+            return await self._page(request, gateway, slug, refused.message, refused.status)
+        question = fields.get("question", "")
+        return Redirect(f"/organiser/e/{slug}/qa/{'#' + question if question else ''}", status_code=303)
+
+    @post("/phase")
+    async def phase(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        form = await request.form()
+        phase, language = form_text(form, "phase", 10), form_text(form, "language", 5) or "fr"
+        return await self._send(request, gateway, slug, Qa.SET_PHASE, SetPhase, phase=phase, language=language)
+
+    @post("/{question:str}/moderate")
+    async def moderate(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        question: FromPath[str],
+    ) -> Response[Any]:
+        action = form_text(await request.form(), "action", 10)
+        return await self._send(request, gateway, slug, Qa.MODERATE, ModerateQuestion, question=question, action=action)
+
+    @post("/{question:str}/edit")
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        question: FromPath[str],
+    ) -> Response[Any]:
+        # Kept too long when too long (refused in words); the cut only bounds what a 1 MB field sends on.
+        text = str((await request.form()).get("text") or "")[: 4 * MAX_QUESTION_LENGTH]
+        return await self._send(request, gateway, slug, Qa.EDIT, EditQuestion, question=question, text=text)
+
+    @post("/{question:str}/merge")
+    async def merge(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        question: FromPath[str],
+    ) -> Response[Any]:
+        into = form_text(await request.form(), "into", 10)
+        return await self._send(request, gateway, slug, Qa.MERGE, MergeQuestion, question=question, into=into)
+
+    # Never gzipped: its messages are a few bytes each, and a proxy may hold a gzipped stream back.
+    @get("/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True}, dependencies=LIVE)
+    async def stream(
+        self, gateway: NamedDependency[Gateway], live: NamedDependency[Live], slug: FromPath[str]
+    ) -> ServerSentEvent:
+        spec = await gateway.event(slug, include_unpublished=True)  # an unknown event is a 404
+        return live.stream(spec.slug, (Qa.changed(spec.slug),))
+
+
+def _unknown_choice(request: Request[Any, Any, Any]) -> str:
+    """A form sent with a value no button of the page offers (an old page, a hand-made request)."""
+    reply = ErrorReply(code="invalid", message="Choose one of the choices offered", key="answer_not_a_choice")
+    return form_refusal(ServiceError(reply), language_of(request)).message
