@@ -192,6 +192,9 @@ class Judging:
     REOPEN: Final = "perche.judging.cmd.reopen"
     # The organiser imports the paper sheets as one CSV file (schemas/judging.py ImportScores).
     IMPORT: Final = "perche.judging.cmd.import"
+    # A conflict of interest declared (or lifted by the organiser), and the event's conflicts.
+    CONFLICT: Final = "perche.judging.cmd.conflict"
+    CONFLICTS: Final = "perche.judging.q.conflicts"
     SHEET: Final = "perche.judging.q.sheet"
     SHEETS: Final = "perche.judging.q.sheets"
     STANDINGS: Final = "perche.judging.q.standings"

@@ -12,6 +12,10 @@ from schemas.catalog import EventSpec
 from schemas.judging import (
     AssignJuror,
     CloseJudging,
+    ConflictReason,
+    Conflicts,
+    DeclareConflict,
+    GetConflicts,
     GetSheet,
     GetSheets,
     GetStandings,
@@ -26,24 +30,30 @@ from schemas.judging import (
     Standings,
     WithdrawScore,
 )
-from schemas.subjects import Judging
+from schemas.registration import ListRegistrations, RegistrationEvent, RegistrationList
+from schemas.subjects import Judging, Registration
 from schemas.teams import TeamsEvent
 from services.judging.rules import (
     EventJudging,
     JudgingCommand,
     JudgingState,
+    Person,
+    automatic_conflicts,
     decide_absent,
     decide_assign,
     decide_close,
+    decide_conflict,
     decide_feedback,
     decide_import,
     decide_score,
     decide_withdraw_score,
+    is_membership,
     is_repeat,
     progress,
     standings,
 )
 from services.kit.catalog_reader import CatalogReader
+from services.kit.client import call
 from services.kit.endpoints import Endpoints
 from services.kit.store import EventStore, decided_on
 
@@ -58,6 +68,11 @@ class JudgingService:
         # otherwise race each other on the event's one subject until some gave up. Between
         # instances the expected sequence still decides.
         self._writing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Each event's automatic conflicts of interest, found from the registrations' e-mails (asked,
+        # never kept: only the registration ids and reasons found are), until a registration or a
+        # team's membership changes. The generation tells a stale answer from a fresh one.
+        self._found: dict[str, dict[tuple[str, str], ConflictReason]] = {}
+        self._generation: defaultdict[str, int] = defaultdict(int)
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -67,6 +82,11 @@ class JudgingService:
         await self.catalog.open(nc)
         self.teams: EventStore[TeamsEvent] = EventStore(nc, "teams", TeamsEvent, self._on_teams)
         await self.teams.open()
+        # Read only to know when the people changed: the e-mails come from Registration.LIST.
+        self.registrations: EventStore[RegistrationEvent] = EventStore(
+            nc, "registration", RegistrationEvent, self._on_registration
+        )
+        await self.registrations.open()
         self.endpoints = Endpoints(nc, self.name, "Jury scores, one per juror, team and criterion")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
             (Judging.SCORE, GiveScore, self.score),
@@ -76,6 +96,8 @@ class JudgingService:
             (Judging.ASSIGN, AssignJuror, self.assign),
             (Judging.IMPORT, ImportScores, self.import_scores),
             (Judging.CLOSE, CloseJudging, self.close),
+            (Judging.CONFLICT, DeclareConflict, self.conflict),
+            (Judging.CONFLICTS, GetConflicts, self.conflicts),
             (Judging.REOPEN, ReopenJudging, self.close),
             (Judging.SHEET, GetSheet, self.sheet),
             (Judging.SHEETS, GetSheets, self.sheets),
@@ -87,7 +109,7 @@ class JudgingService:
 
     async def stop(self) -> None:
         await self.endpoints.stop()
-        for store in (self.store, self.teams):
+        for store in (self.store, self.teams, self.registrations):
             await store.close()
         await self.catalog.close()
 
@@ -96,6 +118,32 @@ class JudgingService:
 
     def _on_teams(self, event: TeamsEvent, _subject: str) -> None:
         self.state.evolve_teams(event)
+        if is_membership(event):
+            self._forget_conflicts(event.event)
+
+    def _on_registration(self, event: RegistrationEvent, _subject: str) -> None:
+        self._forget_conflicts(event.event)
+
+    def _forget_conflicts(self, slug: str) -> None:
+        self._found.pop(slug, None)
+        self._generation[slug] += 1
+
+    async def _know_conflicts(self, slug: str) -> None:
+        """The event's automatic conflicts, as of its registrations and teams now: asked of
+        registration once, then kept until something changes (a score costs no query)."""
+        judging = self.state.of(slug)
+        if not any(judging.members.values()):
+            judging.automatic = {}  # nobody in a team: nobody to be conflicted with
+            return
+        found = self._found.get(slug)
+        if found is None:
+            generation = self._generation[slug]
+            listed = await call(self.nc, Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+            people = [Person(registration=r.id, email=r.email, category=r.category) for r in listed.registrations]
+            found = automatic_conflicts(people, judging.members)
+            if self._generation[slug] == generation:  # nothing changed while asking
+                self._found[slug] = found
+        judging.automatic = found
 
     async def _append(
         self, slug: str, command: JudgingCommand, decide: Callable[[EventJudging], JudgingEvent | None]
@@ -124,6 +172,7 @@ class JudgingService:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
@@ -132,6 +181,7 @@ class JudgingService:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_withdraw_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
@@ -140,6 +190,7 @@ class JudgingService:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_absent(j, spec, command, now))
         return self._standings(spec, [] if command.by_juror is None else [command.by_juror])
@@ -148,6 +199,7 @@ class JudgingService:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_feedback(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
@@ -155,6 +207,7 @@ class JudgingService:
     async def assign(self, command: AssignJuror) -> Standings:
         spec = await self.catalog.spec(command.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_assign(j, spec, command, now))
         return self._standings(spec, [command.juror])
@@ -163,17 +216,34 @@ class JudgingService:
         """The paper sheets' scores, all of the file or none; the standings that follow."""
         spec = await self.catalog.spec(command.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_import(j, spec, command, now))
         return self._standings(spec, list(command.jurors))
 
     async def close(self, command: CloseJudging | ReopenJudging) -> Standings:
         spec = await self.catalog.spec(command.event)
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_close(j, spec, command, now))
         return self._standings(spec, [])
 
+    async def conflict(self, command: DeclareConflict) -> Sheet:
+        """A conflict declared or lifted; the juror's sheet that follows (the team off it)."""
+        spec = await self.catalog.spec(command.event)
+        await self._teams_current()
+        await self._know_conflicts(spec.slug)
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command, lambda j: decide_conflict(j, spec, command, now))
+        return self._sheet(spec.slug, command.juror)
+
     # --- queries ---
+
+    async def conflicts(self, query: GetConflicts) -> Conflicts:
+        spec = await self.catalog.spec(query.event)
+        await self._teams_current()
+        await self._know_conflicts(spec.slug)
+        return Conflicts(event=spec.slug, conflicts=self.state.of(spec.slug).conflicts())
 
     def _sheet(self, slug: str, juror: str) -> Sheet:
         judging = self.state.of(slug)
@@ -185,16 +255,19 @@ class JudgingService:
             scores=judging.scores_of(juror),
             feedback={team: text for (who, team), text in judging.feedback.items() if who == juror},
             absent=[t.id for t in judging.teams_of(juror) if t.id in judging.absent],
+            conflicted=[judging.teams[t] for t in sorted(judging.conflicts_of(juror)) if t in judging.teams],
         )
 
     async def sheet(self, query: GetSheet) -> Sheet:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug)
         return self._sheet(spec.slug, query.juror)
 
     async def sheets(self, query: GetSheets) -> Sheets:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug)
         return Sheets(sheets=[self._sheet(spec.slug, juror) for juror in query.jurors])
 
     def _standings(self, spec: EventSpec, jurors: list[str]) -> Standings:
@@ -211,4 +284,5 @@ class JudgingService:
     async def standings(self, query: GetStandings) -> Standings:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug)
         return self._standings(spec, query.jurors)
