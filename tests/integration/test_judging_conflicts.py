@@ -18,6 +18,7 @@ from tests.demo_events import shifted
 from tests.integration.formation_support import answers
 from tests.integration.test_judging import JURY, Jury, jury, mentor_in, post_form, standings
 from tests.integration.test_pages import Page
+from tests.integration.test_printouts import pages_of
 
 __all__ = ["jury"]  # the fixture, imported for the tests below
 
@@ -203,3 +204,12 @@ async def test_generated_pitch_panels_never_seat_a_registered_juror_before_a_tea
     again = await http.post(f"/api/v1/events/{HACKATHON}/agenda/rounds", json=body, headers=headers)
     assert again.status_code == 200, again.text
     assert claire not in (await seated())[trayeurs]
+
+
+async def test_the_paper_sheets_leave_out_a_jurors_conflicted_team(jury: Jury, http: httpx.AsyncClient) -> None:
+    claire = jury.juror_id("Claire Moreau")
+    declared = await post_form(http, JURY + "/", JURY + "/conflict", juror=claire, team=jury.teams[0])
+    assert declared.status_code == 303, declared.text
+    claire_page, marc_page = pages_of(await http.get(f"{JURY}/sheets.pdf"))
+    assert "Claire Moreau" in claire_page and "Les Trayeurs" not in claire_page and "Circuit Malin" in claire_page
+    assert "Les Trayeurs" in marc_page

@@ -139,10 +139,16 @@ class JuryAdmin(Controller):
         spec, jurors, standings = await gateway.judging(slug)
         titles = {c.id: c for c in spec.challenges}
         teams_of = {p.juror: p.teams for p in standings.jurors}
+        # Nobody gets a paper line for a team they may not judge.
+        conflicted = await gateway.conflicts(slug, jurors)
         sheets = []
         for juror in sorted(jurors, key=lambda j: j.name.casefold()):
             chosen = teams_of.get(juror.id)
-            teams = [s.team for s in standings.standings if chosen is None or s.team.id in chosen]
+            teams = [
+                s.team
+                for s in standings.standings
+                if (chosen is None or s.team.id in chosen) and s.team.id not in conflicted.get(juror.id, [])
+            ]
             lines = [
                 (t.name, localised(titles[t.challenge], "title", juror.language) if t.challenge in titles else "")
                 for t in sorted(teams, key=lambda t: t.name.casefold())
