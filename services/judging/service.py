@@ -128,13 +128,16 @@ class JudgingService:
         self._found.pop(slug, None)
         self._generation[slug] += 1
 
-    async def _know_conflicts(self, slug: str) -> None:
+    async def _know_conflicts(self, slug: str, fresh: bool = False) -> None:
         """The event's automatic conflicts, as of its registrations and teams now: asked of
-        registration once, then kept until something changes (a score costs no query)."""
+        registration once, then kept until something changes (a score costs no query). `fresh`
+        first reads every registration event so far (a juror just added), as the sheets do."""
         judging = self.state.of(slug)
         if not any(judging.members.values()):
             judging.automatic = {}  # nobody in a team: nobody to be conflicted with
             return
+        if fresh:
+            await self.registrations.catch_up_all(timeout=5.0)
         found = self._found.get(slug)
         if found is None:
             generation = self._generation[slug]
@@ -242,7 +245,7 @@ class JudgingService:
     async def conflicts(self, query: GetConflicts) -> Conflicts:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
-        await self._know_conflicts(spec.slug)
+        await self._know_conflicts(spec.slug, fresh=True)
         return Conflicts(event=spec.slug, conflicts=self.state.of(spec.slug).conflicts())
 
     def _sheet(self, slug: str, juror: str) -> Sheet:
@@ -261,13 +264,13 @@ class JudgingService:
     async def sheet(self, query: GetSheet) -> Sheet:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
-        await self._know_conflicts(spec.slug)
+        await self._know_conflicts(spec.slug, fresh=True)
         return self._sheet(spec.slug, query.juror)
 
     async def sheets(self, query: GetSheets) -> Sheets:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
-        await self._know_conflicts(spec.slug)
+        await self._know_conflicts(spec.slug, fresh=True)
         return Sheets(sheets=[self._sheet(spec.slug, juror) for juror in query.jurors])
 
     def _standings(self, spec: EventSpec, jurors: list[str]) -> Standings:
@@ -284,5 +287,5 @@ class JudgingService:
     async def standings(self, query: GetStandings) -> Standings:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
-        await self._know_conflicts(spec.slug)
+        await self._know_conflicts(spec.slug, fresh=True)
         return self._standings(spec, query.jurors)
