@@ -2,10 +2,12 @@
 e-mail, written otherwise) never gets it; a juror declares one from their sheet; the organiser's
 jury page lists, declares and lifts them; the agenda's generated panels respect them."""
 
+import asyncio
 import html
 import uuid
 
 import httpx
+from nats.aio.msg import Msg
 
 from schemas.judging import Conflicts, GetConflicts, GetSheet, GiveScore, Sheet
 from schemas.registration import Register, RegistrationView
@@ -213,3 +215,37 @@ async def test_the_paper_sheets_leave_out_a_jurors_conflicted_team(jury: Jury, h
     claire_page, marc_page = pages_of(await http.get(f"{JURY}/sheets.pdf"))
     assert "Claire Moreau" in claire_page and "Les Trayeurs" not in claire_page and "Circuit Malin" in claire_page
     assert "Les Trayeurs" in marc_page
+
+
+async def test_scores_do_not_ask_registration_again_until_someone_changes(
+    jury: Jury, demo: Web, http: httpx.AsyncClient
+) -> None:
+    trayeurs, malin, meteo = jury.teams
+    marc = jury.juror_id("Marc Dubois")
+    client = await connect(demo.nats_url, "test-conflicts")
+    asked = asyncio.Queue[bytes]()
+
+    async def heard(msg: Msg) -> None:
+        await asked.put(msg.data)
+
+    try:
+        # A listener beside registration's own (it never answers): it hears every LIST judging asks.
+        listening = await client.subscribe(Registration.LIST, cb=heard)
+        await mentor_in(demo, http, malin)  # someone in a team: judging now needs the e-mails
+        await call(client, Judging.SHEET, GetSheet(event=HACKATHON, juror=marc), Sheet)
+        await asyncio.wait_for(asked.get(), timeout=5)
+        for team, criterion in ((trayeurs, "pitch"), (meteo, "pitch"), (trayeurs, "utilite")):
+            command = GiveScore(
+                command_id=uuid.uuid4().hex, event=HACKATHON, juror=marc, team=team, criterion=criterion, points=3
+            )
+            await call(client, Judging.SCORE, command, Sheet)
+        # Someone joins a team: the conflicts are looked for again.
+        await participant_in(demo, meteo, "Léa Martin", "lea@example.org")
+        await call(client, Judging.SHEET, GetSheet(event=HACKATHON, juror=marc), Sheet)
+        await asyncio.wait_for(asked.get(), timeout=5)
+        await client.flush()
+        # One LIST then, none for the three scores (messages on one subscription keep their order).
+        assert asked.empty()
+        await listening.unsubscribe()
+    finally:
+        await client.drain()
