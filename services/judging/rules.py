@@ -665,8 +665,14 @@ def standings(judging: EventJudging, spec: EventSpec, jurors: list[str]) -> list
             results.append(CriterionResult(criterion=criterion.id, average=average, count=len(points)))
         given = sum(r.count for r in results)
         lines.append((team, results, given, len(panel) * len(spec.criteria)))
+    # A conflicted juror's words for the team are passed on no more than their scores count.
+    blocked = judging.declared.keys() | judging.automatic.keys()
     words = {
-        team.id: [text for (_, about), text in sorted(judging.feedback.items()) if about == team.id]
+        team.id: [
+            text
+            for (who, about), text in sorted(judging.feedback.items())
+            if about == team.id and (who, about) not in blocked
+        ]
         for team in judging.present()
     }
     totals = {team.id: _share(spec.criteria, results) for team, results, _, _ in lines}

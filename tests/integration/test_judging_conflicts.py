@@ -4,6 +4,7 @@ jury page lists, declares and lifts them; the agenda's generated panels respect 
 
 import asyncio
 import html
+import re
 import uuid
 
 import httpx
@@ -148,6 +149,10 @@ async def test_the_organiser_declares_a_conflict_and_cannot_then_assign_that_tea
     assert declared.status_code == 303, declared.text
     sheet = await http.get(jury.link("Claire Moreau"))
     assert f'id="t-{malin}"' not in sheet.text and "Circuit Malin" in Page(sheet.text).text_of("conflicted")
+    page = Page((await http.get(JURY + "/?lang=fr")).text)
+    assert page.text_of(f"conflicts-{claire}").startswith("Conflit d'intérêts, ne juge pas : Circuit Malin")
+    # Its box cannot be ticked; a form sent anyway is refused, said by the juror's teams.
+    assert re.search(rf'<input type="checkbox" name="team" value="{malin}" disabled>', page.source)
     assign = await post_form(http, JURY + "/", f"{JURY}/assign/{claire}", all="0", team=malin)
     assert assign.status_code == 409
     expected = "Ce membre du jury a un conflit d'intérêts avec cette équipe : elle ne peut pas lui être attribuée."

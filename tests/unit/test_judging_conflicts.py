@@ -141,6 +141,8 @@ def test_paper_rows_for_a_conflicted_team_are_refused_by_their_own_key(spec: Eve
 
 def test_scores_given_before_the_conflict_was_known_stop_counting(spec: EventSpec) -> None:
     day = Day(spec, "a", "b")
+    words = GiveFeedback(command_id="words-0001", event=SLUG, juror="j1", team="a", text="Bravo")
+    day.state.evolve(decide_feedback(day.judging, spec, words, NOW))  # type: ignore[arg-type]
     day.sheet("j1", "a", FULL)
     day.sheet("j2", "a", {**FULL, "pitch": 0})
     day.sheet("j1", "b", FULL)
@@ -152,6 +154,7 @@ def test_scores_given_before_the_conflict_was_known_stop_counting(spec: EventSpe
     pitch = next(r for r in lines["a"].criteria if r.criterion == "pitch")
     assert (pitch.average, pitch.count, lines["a"].jurors) == (0.0, 1, 1)
     assert (lines["a"].given, lines["a"].expected) == (4, 4)
+    assert lines["a"].feedback == []  # nor are their words passed on
     progress = {p.juror: (p.given, p.expected) for p in after.jurors}
     # j1 still has b (and its 4 scores); j2 has both teams.
     assert progress == {"j1": (4, 8 // 2), "j2": (4, 8)}
