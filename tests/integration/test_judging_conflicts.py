@@ -254,3 +254,20 @@ async def test_scores_do_not_ask_registration_again_until_someone_changes(
         await listening.unsubscribe()
     finally:
         await client.drain()
+
+
+async def test_once_judging_is_closed_a_juror_declares_no_conflict_and_is_told_why(
+    jury: Jury, http: httpx.AsyncClient
+) -> None:
+    trayeurs = jury.teams[0]
+    link = jury.link("Claire Moreau")
+    path, _, query = link.partition("?")
+    form_page = f"{path}/{trayeurs}?{query}"
+    token = Page((await http.get(form_page)).text).fields["_csrf_token"]
+    assert (await post_form(http, JURY + "/", JURY + "/close")).status_code == 303
+    assert 'id="conflict"' not in (await http.get(form_page)).text
+    data = {"_csrf_token": token, "command_id": uuid.uuid4().hex, "reason": "other"}
+    refused = await http.post(f"{path}/{trayeurs}/conflict?{query}", data=data)
+    assert refused.status_code == 422  # the form's page again, with why
+    assert Page(refused.text).text_of("err-conflict") == "Le jury a terminé : les notes ne peuvent plus être modifiées."
+    assert f'id="t-{trayeurs}"' in (await http.get(link)).text
