@@ -7,7 +7,7 @@ one ordered state.
 """
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta
@@ -115,6 +115,32 @@ class GiveTracks(msgspec.Struct, frozen=True, kw_only=True):
     by_organiser: str
 
 
+# Why a juror may not judge a team: they are in it, they mentor it, or something else they or the
+# organiser declared (a friend, an employer...).
+ConflictReason = Literal["member", "mentor", "other"]
+
+
+class DeclareConflict(msgspec.Struct, frozen=True, kw_only=True):
+    """A conflict of interest between a juror and a team: the team leaves the juror's sheet, their
+    scores for it stop counting. Declared by the juror (from their sheet: never taken back) or by
+    the organiser, who alone lifts one (conflicted=False)."""
+
+    command_id: CommandId
+    event: Slug
+    juror: RegistrationId
+    team: Ident
+    reason: ConflictReason = "other"
+    conflicted: bool = True
+    by_juror: RegistrationId | None = None
+    by_organiser: str | None = None
+
+
+class GetConflicts(msgspec.Struct, frozen=True, kw_only=True):
+    """The event's conflicts of interest, declared and found (the same person in a team)."""
+
+    event: Slug
+
+
 class CloseJudging(msgspec.Struct, frozen=True, kw_only=True):
     command_id: CommandId
     event: Slug
@@ -175,6 +201,8 @@ class Sheet(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheet"):
     absent: list[str] = []
     # The event's criteria, in their order: which one comes next after a score.
     criteria: list[str] = []
+    # The teams the juror may not judge (a conflict of interest): off the sheet, listed apart.
+    conflicted: list[TeamToJudge] = []
 
 
 class Sheets(msgspec.Struct, frozen=True, kw_only=True, tag="jury_sheets"):
@@ -245,6 +273,26 @@ class Standings(msgspec.Struct, frozen=True, kw_only=True, tag="standings"):
     # One ranking per challenge of the event, in the event's order; teams without a challenge
     # are only in `standings`.
     tracks: list[TrackStandings] = []
+
+
+class JurorConflict(msgspec.Struct, frozen=True, kw_only=True):
+    juror: str
+    team: str
+    reason: ConflictReason
+    # Found by judging (the juror's person is in or mentors the team), not declared: it cannot be lifted.
+    automatic: bool = False
+
+
+class Conflicts(msgspec.Struct, frozen=True, kw_only=True, tag="jury_conflicts"):
+    event: str
+    conflicts: list[JurorConflict]
+
+    def teams_by_juror(self) -> dict[str, list[str]]:
+        """Each conflicted juror's teams, as the agenda's panels need them."""
+        found: dict[str, list[str]] = {}
+        for conflict in self.conflicts:
+            found.setdefault(conflict.juror, []).append(conflict.team)
+        return found
 
 
 # --- events (perche.judging.evt.<slug>.scores) ---
@@ -350,6 +398,18 @@ class JudgingReopened(msgspec.Struct, frozen=True, kw_only=True, tag="judging_re
     at: datetime
 
 
+class ConflictDeclared(msgspec.Struct, frozen=True, kw_only=True, tag="conflict_declared"):
+    command_id: str
+    event: str
+    juror: str
+    team: str
+    reason: ConflictReason
+    conflicted: bool
+    by_juror: str | None = None
+    by_organiser: str | None = None
+    at: datetime
+
+
 # The events one command makes; ScoresGiven holds several of them.
 CommandEvent = (
     ScoreGiven
@@ -361,5 +421,6 @@ CommandEvent = (
     | JudgingReopened
     | ScoresImported
     | JurorTracksGiven
+    | ConflictDeclared
 )
 JudgingEvent = CommandEvent | ScoresGiven

@@ -213,6 +213,11 @@ class GenerateRounds(RoundsPlan, frozen=True, kw_only=True, forbid_unknown_field
     # they judge with the draft's jurors, and join the draft as jurors named by their registration
     # alone (no name goes into the log). None: the draft's jurors only.
     registered_jurors: Annotated[list[RegistrationId], Meta(max_length=1000)] | None = None
+    # Their conflicts of interest as judging knows them (declared, or in or mentoring the team):
+    # registration -> team ids (the teams service's, which the agenda's imported teams keep).
+    registered_conflicts: Annotated[
+        dict[RegistrationId, Annotated[list[Ident], Meta(max_length=1000)]], Meta(max_length=1000)
+    ] = {}
 
 
 class ReleaseAgenda(msgspec.Struct, frozen=True, kw_only=True):

@@ -206,6 +206,9 @@ class Judging:
     IMPORT: Final = "perche.judging.cmd.import"
     # The organiser gives a juror the challenges (tracks) they judge (schemas/judging.py GiveTracks).
     TRACKS: Final = "perche.judging.cmd.tracks"
+    # A conflict of interest declared (or lifted by the organiser), and the event's conflicts.
+    CONFLICT: Final = "perche.judging.cmd.conflict"
+    CONFLICTS: Final = "perche.judging.q.conflicts"
     SHEET: Final = "perche.judging.q.sheet"
     SHEETS: Final = "perche.judging.q.sheets"
     STANDINGS: Final = "perche.judging.q.standings"

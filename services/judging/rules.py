@@ -14,7 +14,10 @@ from schemas.judging import (
     AssignJuror,
     CloseJudging,
     CommandEvent,
+    ConflictDeclared,
+    ConflictReason,
     CriterionResult,
+    DeclareConflict,
     FeedbackGiven,
     GiveFeedback,
     GiveScore,
@@ -25,6 +28,7 @@ from schemas.judging import (
     JudgingEvent,
     JudgingReopened,
     JurorAssigned,
+    JurorConflict,
     JurorProgress,
     JurorTracksGiven,
     MarkAbsent,
@@ -40,7 +44,7 @@ from schemas.judging import (
     TrackStandings,
     WithdrawScore,
 )
-from schemas.teams import TeamCreated, TeamDisbanded, TeamsEvent
+from schemas.teams import MemberJoined, MemberLeft, ProposalConfirmed, TeamCreated, TeamDisbanded, TeamsEvent
 from services.kit.jury_model import CriterionScale, Mark, Placed
 from services.kit.jury_model import rank as model_rank
 from services.kit.score_sheet import SheetProblem, read_sheet
@@ -55,6 +59,7 @@ JudgingCommand = (
     | ReopenJudging
     | ImportScores
     | GiveTracks
+    | DeclareConflict
 )
 
 
@@ -85,6 +90,17 @@ def request_of(item: JudgingCommand | CommandEvent) -> tuple[object, ...]:
             return ("import", item.event, item.digest)
         case GiveTracks() | JurorTracksGiven():
             return ("tracks", item.event, item.juror, tuple(sorted(set(item.tracks))))
+        case DeclareConflict() | ConflictDeclared():
+            return (
+                "conflict",
+                item.event,
+                item.juror,
+                item.team,
+                item.reason,
+                item.conflicted,
+                item.by_juror,
+                item.by_organiser,
+            )
 
 
 def is_repeat(state: "JudgingState", command: JudgingCommand) -> bool:
@@ -114,6 +130,26 @@ class EventJudging:
     absent: set[str] = field(default_factory=set)
     # juror -> the challenges they judge (GiveTracks); absent or empty: every challenge.
     tracks: dict[str, list[str]] = field(default_factory=dict)
+    # Each team's members (registration ids), from the teams stream: whom a juror may be.
+    members: dict[str, set[str]] = field(default_factory=dict)
+    # (juror, team) -> why: the conflicts declared in the judging log...
+    declared: dict[tuple[str, str], ConflictReason] = field(default_factory=dict)
+    # ... and those found from the registrations' e-mails (automatic_conflicts), kept in memory
+    # only by the service: e-mails never enter this state or the log.
+    automatic: dict[tuple[str, str], ConflictReason] = field(default_factory=dict)
+
+    def conflicts_of(self, juror: str) -> dict[str, ConflictReason]:
+        """The teams this juror may not judge, and why (what the team itself says comes first)."""
+        found = {team: reason for (who, team), reason in self.declared.items() if who == juror}
+        found.update({team: reason for (who, team), reason in self.automatic.items() if who == juror})
+        return found
+
+    def conflicts(self) -> list[JurorConflict]:
+        every = self.declared | self.automatic
+        return [
+            JurorConflict(juror=juror, team=team, reason=reason, automatic=(juror, team) in self.automatic)
+            for (juror, team), reason in sorted(every.items())
+        ]
 
     def present(self) -> list[TeamToJudge]:
         """The teams that count: every team but the absent ones."""
@@ -121,9 +157,10 @@ class EventJudging:
 
     def teams_of(self, juror: str) -> list[TeamToJudge]:
         assigned = self.assignments.get(juror)
+        conflicted = self.conflicts_of(juror)
         if assigned is None:
-            return self.on_tracks(juror, list(self.teams.values()))
-        return self.on_tracks(juror, [self.teams[t] for t in assigned if t in self.teams])
+            return self.on_tracks(juror, [t for t in self.teams.values() if t.id not in conflicted])
+        return self.on_tracks(juror, [self.teams[t] for t in assigned if t in self.teams and t not in conflicted])
 
     def on_tracks(self, juror: str, teams: list[TeamToJudge]) -> list[TeamToJudge]:
         """The teams of the juror's challenges among `teams`; all of them for a juror without tracks."""
@@ -198,6 +235,11 @@ class JudgingState:
             for row in event.scores:
                 key = (row.juror, row.team, row.criterion)
                 judging.scores[key] = Score(team=row.team, criterion=row.criterion, points=row.points, at=event.at)
+        elif isinstance(event, ConflictDeclared):
+            if event.conflicted:
+                judging.declared[(event.juror, event.team)] = event.reason
+            else:
+                judging.declared.pop((event.juror, event.team), None)
 
     def evolve_teams(self, event: TeamsEvent) -> None:
         """Teams are the teams service's facts; judging keeps their ids, names and challenges."""
@@ -206,6 +248,75 @@ class JudgingState:
             judging.teams[event.team_id] = TeamToJudge(id=event.team_id, name=event.name, challenge=event.challenge)
         elif isinstance(event, TeamDisbanded):
             judging.teams.pop(event.team_id, None)
+        evolve_members(judging, event)
+
+
+def evolve_members(judging: EventJudging, event: TeamsEvent) -> None:
+    """Who is in which team, for the conflicts of interest (registration ids only)."""
+    match event:
+        case TeamCreated(founder=str(founder)) if founder:
+            judging.members.setdefault(event.team_id, set()).add(founder)
+        case MemberJoined():
+            judging.members.setdefault(event.team_id, set()).add(event.registration)
+        case MemberLeft():
+            judging.members.get(event.team_id, set()).discard(event.registration)
+        case TeamDisbanded():
+            judging.members.pop(event.team_id, None)
+        case ProposalConfirmed():
+            for confirmed in event.teams:
+                if not confirmed.existing and confirmed.team_id not in judging.teams:
+                    # A team the formation made is a team to judge, like one created by hand.
+                    judging.teams[confirmed.team_id] = TeamToJudge(
+                        id=confirmed.team_id, name=confirmed.name, challenge=confirmed.challenge
+                    )
+                judging.members.setdefault(confirmed.team_id, set()).update(confirmed.members)
+        case _:
+            pass
+
+
+def is_membership(event: TeamsEvent) -> bool:
+    """Whether this teams event may change who is in which team."""
+    return isinstance(event, TeamCreated | MemberJoined | MemberLeft | TeamDisbanded | ProposalConfirmed)
+
+
+# --- conflicts of interest ---
+
+
+@dataclass(frozen=True)
+class Person:
+    """One registration as the conflicts need it: its e-mail is read from registration, never kept."""
+
+    registration: str
+    email: str
+    category: str
+
+
+MENTOR_CATEGORY = "mentor"
+
+
+def same_person_key(email: str) -> str:
+    """Two registrations are the same person when their e-mails match, case and spaces aside."""
+    return email.strip().casefold()
+
+
+def automatic_conflicts(people: list[Person], members: dict[str, set[str]]) -> dict[tuple[str, str], ConflictReason]:
+    """(registration, team) -> why, for every registration whose person is in a team (member) or
+    mentors it (their registration in that team is a mentor's): such a juror may not judge it."""
+    by_id = {p.registration: p for p in people}
+    same: dict[str, list[str]] = {}
+    for p in people:
+        if same_person_key(p.email):
+            same.setdefault(same_person_key(p.email), []).append(p.registration)
+    found: dict[tuple[str, str], ConflictReason] = {}
+    for team, registrations in members.items():
+        for member in registrations:
+            person = by_id.get(member)
+            reason: ConflictReason = "mentor" if person and person.category == MENTOR_CATEGORY else "member"
+            key = same_person_key(person.email) if person else ""
+            for registration in same.get(key, []) if key else [member]:
+                if found.get((registration, team)) != "member":  # a member of it, first of all
+                    found[(registration, team)] = reason
+    return found
 
 
 def _criterion(spec: EventSpec, criterion_id: str) -> Criterion:
@@ -222,11 +333,22 @@ def _check_open(judging: EventJudging) -> None:
         raise Rejected("conflict", "Judging is closed: scores can no longer change", key="judging_closed")
 
 
+def _check_no_conflict(judging: EventJudging, juror: str, team: str) -> None:
+    if team in judging.conflicts_of(juror):
+        raise Rejected(
+            "conflict",
+            "You have a conflict of interest with this team: you may not judge it",
+            "team",
+            key="judging_conflict",
+        )
+
+
 def _check_on_sheet(judging: EventJudging, juror: str, team: str) -> None:
     """Judging is open, the team exists and is on this juror's sheet."""
     _check_open(judging)
     if team not in judging.teams:
         raise Rejected("not_found", f"No team {team!r} in this event", "team", key="judging_no_team")
+    _check_no_conflict(judging, juror, team)
     if all(t.id != team for t in judging.teams_of(juror)):
         raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
 
@@ -289,6 +411,7 @@ def decide_absent(
     if command.team not in judging.teams:
         raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
     if command.by_juror is not None:
+        _check_no_conflict(judging, command.by_juror, command.team)
         if all(t.id != command.team for t in judging.teams_of(command.by_juror)):
             raise Rejected("invalid", "This team is not on your sheet", "team", key="judging_not_assigned")
         if not command.absent:
@@ -330,6 +453,15 @@ def decide_assign(judging: EventJudging, spec: EventSpec, command: AssignJuror, 
         for i, team in enumerate(command.teams):
             if team not in judging.teams:
                 raise Rejected("not_found", f"No team {team!r} in this event", f"teams[{i}]", key="judging_no_team")
+        conflicted = judging.conflicts_of(command.juror)
+        for i, team in enumerate(command.teams):
+            if team in conflicted:
+                raise Rejected(
+                    "conflict",
+                    f"This juror has a conflict of interest with team {judging.teams[team].name!r}",
+                    f"teams[{i}]",
+                    key="judging_conflict_assign",
+                )
     teams = None if command.teams is None else sorted(set(command.teams))
     if command.juror in judging.assignments and judging.assignments[command.juror] == teams:
         return None
@@ -450,6 +582,9 @@ def decide_import(judging: EventJudging, spec: EventSpec, command: ImportScores,
             found.append(_row_problem(row.line, "judging_csv_off_scale", words))
         if team is not None and team in judging.absent:
             found.append(_row_problem(row.line, "judging_csv_team_absent", f"team {row.team!r} is marked absent"))
+        elif juror is not None and team is not None and team in judging.conflicts_of(juror):
+            words = f"juror {row.juror!r} has a conflict of interest with team {row.team!r}"
+            found.append(_row_problem(row.line, "judging_csv_conflict", words))
         elif juror is not None and team is not None and all(t.id != team for t in judging.teams_of(juror)):
             words = f"team {row.team!r} is not on the sheet of juror {row.juror!r}"
             found.append(_row_problem(row.line, "judging_csv_not_assigned", words))
@@ -470,6 +605,45 @@ def decide_import(judging: EventJudging, spec: EventSpec, command: ImportScores,
         event=spec.slug,
         scores=scores,
         digest=digest_of(command.csv_text),
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def decide_conflict(
+    judging: EventJudging, spec: EventSpec, command: DeclareConflict, now: datetime
+) -> ConflictDeclared | None:
+    """A conflict declared, by the juror themself or the organiser, or lifted by the organiser,
+    while judging is open (it moves the standings). A conflict found from the team's members
+    cannot be lifted: it is a fact, not a declaration. The same state writes nothing."""
+    if (command.by_juror is None) == (command.by_organiser is None) or command.by_juror not in (None, command.juror):
+        raise Rejected("invalid", "Say who declares the conflict: the juror or an organiser", key="judging_conflict_by")
+    _check_open(judging)
+    if command.team not in judging.teams:
+        raise Rejected("not_found", f"No team {command.team!r} in this event", "team", key="judging_no_team")
+    key = (command.juror, command.team)
+    if not command.conflicted:
+        if command.by_juror is not None:
+            raise Rejected("conflict", "Only the organisers lift a conflict of interest", key="judging_conflict_undo")
+        if key in judging.automatic:
+            raise Rejected(
+                "conflict",
+                "This juror is in or mentors this team: the conflict cannot be lifted",
+                "team",
+                key="judging_conflict_automatic",
+            )
+        if key not in judging.declared:
+            return None
+    elif judging.declared.get(key) == command.reason:
+        return None
+    return ConflictDeclared(
+        command_id=command.command_id,
+        event=spec.slug,
+        juror=command.juror,
+        team=command.team,
+        reason=command.reason,
+        conflicted=command.conflicted,
+        by_juror=command.by_juror,
         by_organiser=command.by_organiser,
         at=now,
     )
@@ -512,11 +686,13 @@ def severity_offsets(
     says nothing about how severe its juror is.
     """
     teams = {t.id for t in judging.present() if among is None or t.id in among}
+    # A conflicted juror's scores for the team do not count, so they say nothing of their severity.
+    blocked = judging.declared.keys() | judging.automatic.keys()
     offsets: dict[tuple[str, str], float] = {}
     for criterion in spec.criteria:
         given: dict[str, list[int]] = {}
         for (juror, team, about), score in judging.scores.items():
-            if about == criterion.id and team in teams:
+            if about == criterion.id and team in teams and (juror, team) not in blocked:
                 given.setdefault(juror, []).append(score.points)
         everything = [p for points in given.values() for p in points]
         if not everything:
@@ -556,8 +732,15 @@ def standings(
             results.append(CriterionResult(criterion=criterion.id, average=average, count=len(points)))
         given = sum(r.count for r in results)
         lines.append((team, results, given, len(panel) * len(spec.criteria)))
+    # A conflicted juror's words for the team are passed on no more than their scores count.
+    blocked = judging.declared.keys() | judging.automatic.keys()
     words = {
-        team.id: [text for (_, about), text in sorted(judging.feedback.items()) if about == team.id] for team in ranked
+        team.id: [
+            text
+            for (who, about), text in sorted(judging.feedback.items())
+            if about == team.id and (who, about) not in blocked
+        ]
+        for team in ranked
     }
     totals = {team.id: _share(spec.criteria, results) for team, results, _, _ in lines}
     if spec.jury_model and spec.criteria:

@@ -16,6 +16,10 @@ from schemas.errors import Rejected
 from schemas.judging import (
     AssignJuror,
     CloseJudging,
+    ConflictReason,
+    Conflicts,
+    DeclareConflict,
+    GetConflicts,
     GetSheet,
     GetSheets,
     GetStandings,
@@ -33,20 +37,25 @@ from schemas.judging import (
     Standings,
     WithdrawScore,
 )
-from schemas.subjects import Judging
+from schemas.registration import ListRegistrations, RegistrationEvent, RegistrationList
+from schemas.subjects import Judging, Registration
 from schemas.teams import TeamsEvent
 from services.judging.rules import (
     EventJudging,
     JudgingCommand,
     JudgingState,
+    Person,
+    automatic_conflicts,
     decide_absent,
     decide_assign,
     decide_close,
+    decide_conflict,
     decide_feedback,
     decide_import,
     decide_score,
     decide_tracks,
     decide_withdraw_score,
+    is_membership,
     is_repeat,
     progress,
     standings,
@@ -54,6 +63,7 @@ from services.judging.rules import (
 )
 from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
+from services.kit.client import call
 from services.kit.endpoints import Endpoints
 from services.kit.store import Append, EventStore, decided_on
 
@@ -85,6 +95,11 @@ class JudgingService:
         # Scores waiting for their event's writer, in the order they came.
         self._scores: defaultdict[str, list[Waiting]] = defaultdict(list)
         self.background = Background(log)
+        # Each event's automatic conflicts of interest, found from the registrations' e-mails (asked,
+        # never kept: only the registration ids and reasons found are), until a registration or a
+        # team's membership changes. The generation tells a stale answer from a fresh one.
+        self._found: dict[str, dict[tuple[str, str], ConflictReason]] = {}
+        self._generation: defaultdict[str, int] = defaultdict(int)
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -94,6 +109,11 @@ class JudgingService:
         await self.catalog.open(nc)
         self.teams: EventStore[TeamsEvent] = EventStore(nc, "teams", TeamsEvent, self._on_teams)
         await self.teams.open()
+        # Read only to know when the people changed: the e-mails come from Registration.LIST.
+        self.registrations: EventStore[RegistrationEvent] = EventStore(
+            nc, "registration", RegistrationEvent, self._on_registration
+        )
+        await self.registrations.open()
         self.endpoints = Endpoints(nc, self.name, "Jury scores, one per juror, team and criterion")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
             (Judging.SCORE, GiveScore, self.score),
@@ -104,6 +124,8 @@ class JudgingService:
             (Judging.IMPORT, ImportScores, self.import_scores),
             (Judging.TRACKS, GiveTracks, self.tracks),
             (Judging.CLOSE, CloseJudging, self.close),
+            (Judging.CONFLICT, DeclareConflict, self.conflict),
+            (Judging.CONFLICTS, GetConflicts, self.conflicts),
             (Judging.REOPEN, ReopenJudging, self.close),
             (Judging.SHEET, GetSheet, self.sheet),
             (Judging.SHEETS, GetSheets, self.sheets),
@@ -116,7 +138,7 @@ class JudgingService:
     async def stop(self) -> None:
         await self.endpoints.stop()
         await self.background.stop()
-        for store in (self.store, self.teams):
+        for store in (self.store, self.teams, self.registrations):
             await store.close()
         await self.catalog.close()
 
@@ -125,6 +147,35 @@ class JudgingService:
 
     def _on_teams(self, event: TeamsEvent, _subject: str) -> None:
         self.state.evolve_teams(event)
+        if is_membership(event):
+            self._forget_conflicts(event.event)
+
+    def _on_registration(self, event: RegistrationEvent, _subject: str) -> None:
+        self._forget_conflicts(event.event)
+
+    def _forget_conflicts(self, slug: str) -> None:
+        self._found.pop(slug, None)
+        self._generation[slug] += 1
+
+    async def _know_conflicts(self, slug: str, fresh: bool = False) -> None:
+        """The event's automatic conflicts, as of its registrations and teams now: asked of
+        registration once, then kept until something changes (a score costs no query). `fresh`
+        first reads every registration event so far (a juror just added), as the sheets do."""
+        judging = self.state.of(slug)
+        if not any(judging.members.values()):
+            judging.automatic = {}  # nobody in a team: nobody to be conflicted with
+            return
+        if fresh:
+            await self.registrations.catch_up_all(timeout=5.0)
+        found = self._found.get(slug)
+        if found is None:
+            generation = self._generation[slug]
+            listed = await call(self.nc, Registration.LIST, ListRegistrations(event=slug), RegistrationList)
+            people = [Person(registration=r.id, email=r.email, category=r.category) for r in listed.registrations]
+            found = automatic_conflicts(people, judging.members)
+            if self._generation[slug] == generation:  # nothing changed while asking
+                self._found[slug] = found
+        judging.automatic = found
 
     async def _append(
         self, slug: str, command: JudgingCommand, decide: Callable[[EventJudging], JudgingEvent | None]
@@ -221,6 +272,7 @@ class JudgingService:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append_score(spec.slug, command, lambda j: decide_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
@@ -229,6 +281,7 @@ class JudgingService:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_withdraw_score(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
@@ -237,6 +290,7 @@ class JudgingService:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_absent(j, spec, command, now))
         return self._standings(spec, [] if command.by_juror is None else [command.by_juror])
@@ -245,6 +299,7 @@ class JudgingService:
         spec = await self.catalog.spec(command.event)
         if command.team not in self.state.of(spec.slug).teams:
             await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_feedback(j, spec, command, now))
         return self._sheet(spec.slug, command.juror)
@@ -252,6 +307,7 @@ class JudgingService:
     async def assign(self, command: AssignJuror) -> Standings:
         spec = await self.catalog.spec(command.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_assign(j, spec, command, now))
         return self._standings(spec, [command.juror])
@@ -268,17 +324,34 @@ class JudgingService:
         """The paper sheets' scores, all of the file or none; the standings that follow."""
         spec = await self.catalog.spec(command.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_import(j, spec, command, now))
         return self._standings(spec, list(command.jurors))
 
     async def close(self, command: CloseJudging | ReopenJudging) -> Standings:
         spec = await self.catalog.spec(command.event)
+        await self._know_conflicts(spec.slug)
         now = datetime.now(UTC)
         await self._append(spec.slug, command, lambda j: decide_close(j, spec, command, now))
         return self._standings(spec, [])
 
+    async def conflict(self, command: DeclareConflict) -> Sheet:
+        """A conflict declared or lifted; the juror's sheet that follows (the team off it)."""
+        spec = await self.catalog.spec(command.event)
+        await self._teams_current()
+        await self._know_conflicts(spec.slug)
+        now = datetime.now(UTC)
+        await self._append(spec.slug, command, lambda j: decide_conflict(j, spec, command, now))
+        return self._sheet(spec.slug, command.juror)
+
     # --- queries ---
+
+    async def conflicts(self, query: GetConflicts) -> Conflicts:
+        spec = await self.catalog.spec(query.event)
+        await self._teams_current()
+        await self._know_conflicts(spec.slug, fresh=True)
+        return Conflicts(event=spec.slug, conflicts=self.state.of(spec.slug).conflicts())
 
     def _sheet(self, slug: str, juror: str) -> Sheet:
         judging = self.state.of(slug)
@@ -291,16 +364,19 @@ class JudgingService:
             feedback={team: text for (who, team), text in judging.feedback.items() if who == juror},
             absent=[t.id for t in judging.teams_of(juror) if t.id in judging.absent],
             criteria=[c.id for c in spec.criteria] if (spec := self.catalog.specs.get(slug)) else [],
+            conflicted=[judging.teams[t] for t in sorted(judging.conflicts_of(juror)) if t in judging.teams],
         )
 
     async def sheet(self, query: GetSheet) -> Sheet:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug, fresh=True)
         return self._sheet(spec.slug, query.juror)
 
     async def sheets(self, query: GetSheets) -> Sheets:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug, fresh=True)
         return Sheets(sheets=[self._sheet(spec.slug, juror) for juror in query.jurors])
 
     def _standings(self, spec: EventSpec, jurors: list[str]) -> Standings:
@@ -318,4 +394,5 @@ class JudgingService:
     async def standings(self, query: GetStandings) -> Standings:
         spec = await self.catalog.spec(query.event)
         await self._teams_current()
+        await self._know_conflicts(spec.slug, fresh=True)
         return self._standings(spec, query.jurors)

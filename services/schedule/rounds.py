@@ -41,16 +41,19 @@ def registered_juror_id(registration: str) -> str:
 
 
 def with_registered_jurors(
-    agenda: Agenda, registered: list[str] | None
+    agenda: Agenda, registered: list[str] | None, conflicts: dict[str, list[str]] | None = None
 ) -> tuple[list[Contributor], list[Contributor], set[str]]:
     """The people who may judge: the draft's jurors and everyone registered as a juror, one list.
 
-    Returns the people, those who join the draft (registered jurors it does not know yet), and
-    the ids of those it added earlier for a registration that is no longer a juror's (cancelled).
-    A registration the draft already links to a contributor judges as that contributor.
+    Returns the people, those to put into the draft (registered jurors it does not know yet, and
+    those whose conflicts of interest grew), and the ids of those it added earlier for a
+    registration that is no longer a juror's (cancelled). A registration the draft already links
+    to a contributor judges as that contributor. Judging's conflicts of interest (registration ->
+    teams) join each registered juror's own.
     """
     if registered is None:
         return list(agenda.people), [], set()
+    conflicts = conflicts or {}
     wanted = set(registered)
     linked = {p.registration for p in agenda.people if p.registration}
     leaving = {
@@ -59,16 +62,28 @@ def with_registered_jurors(
         if p.registration and p.id == registered_juror_id(p.registration) and p.registration not in wanted
     }
     joining = [
-        Contributor(id=registered_juror_id(r), name=REGISTERED_JUROR_NAME, role="juror", registration=r)
+        Contributor(
+            id=registered_juror_id(r),
+            name=REGISTERED_JUROR_NAME,
+            role="juror",
+            registration=r,
+            conflicts=list(dict.fromkeys(conflicts.get(r, []))),
+        )
         for r in dict.fromkeys(registered)
         if r not in linked
     ]
-    people = [
-        p if p.role == "juror" or p.registration not in wanted else msgspec.structs.replace(p, role="juror")
-        for p in agenda.people
-        if p.id not in leaving
-    ]
-    return people + joining, joining, leaving
+    people = []
+    for p in agenda.people:
+        if p.id in leaving:
+            continue
+        if p.registration in wanted:
+            more = [t for t in dict.fromkeys(conflicts.get(p.registration or "", [])) if t not in p.conflicts]
+            if p.role != "juror" or more:
+                p = msgspec.structs.replace(p, role="juror", conflicts=[*p.conflicts, *more])
+            if more:
+                joining.append(p)  # put again: the draft keeps the conflicts its panels respect
+        people.append(p)
+    return people + [j for j in joining if j.registration not in linked], joining, leaving
 
 
 def generate_rounds(agenda: Agenda, spec: EventSpec, command: GenerateRounds) -> list[Edit]:
@@ -93,7 +108,7 @@ def generate_rounds(agenda: Agenda, spec: EventSpec, command: GenerateRounds) ->
         if not any(s.id == ident for s in agenda.sessions):
             raise Rejected("not_found", f"There is no session {ident!r}", f"replace[{i}]", key="agenda_no_session")
     teams = _pick(agenda.teams, command.teams, "teams", "team")
-    people, joining, leaving = with_registered_jurors(agenda, command.registered_jurors)
+    people, joining, leaving = with_registered_jurors(agenda, command.registered_jurors, command.registered_conflicts)
     jurors = [p for p in people if p.role == "juror"]
     if command.jurors is not None:
         jurors = _pick(people, command.jurors, "jurors", "person")

@@ -167,6 +167,18 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "qa_wrong_status": N_("Ce n'est pas possible pour cette question dans son état actuel : rechargez la page."),
     "qa_merge_itself": N_("Choisissez une autre question que celle-ci pour la fusionner."),
     "qa_merge_target": N_("Fusionnez dans une question en attente, affichée ou répondue."),
+    "judging_csv_conflict": N_(
+        "Ce membre du jury a un conflit d'intérêts avec cette équipe : il ne peut pas la noter."
+    ),
+    "judging_conflict": N_("Vous avez un conflit d'intérêts avec cette équipe : vous ne pouvez pas la juger."),
+    "judging_conflict_assign": N_(
+        "Ce membre du jury a un conflit d'intérêts avec cette équipe : elle ne peut pas lui être attribuée."
+    ),
+    "judging_conflict_automatic": N_(
+        "Ce conflit vient de l'équipe elle-même (la personne en est membre ou la mentore) : il ne peut pas être levé."
+    ),
+    "judging_conflict_by": N_("Dites qui déclare le conflit : le membre du jury lui-même ou l'organisation."),
+    "judging_conflict_undo": N_("Seule l'organisation peut lever un conflit d'intérêts."),
     "results_judging_open": N_("Closez d'abord la notation : le classement ne doit plus bouger une fois publié."),
     "results_nothing_scored": N_("Aucune équipe n'a encore été notée."),
     "agenda_unknown_room": N_("Cette salle n'existe pas : ajoutez-la d'abord."),

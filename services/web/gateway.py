@@ -8,7 +8,7 @@ from litestar.connection import ASGIConnection
 from nats.aio.client import Client
 
 from schemas.catalog import EventList, EventReply, EventSpec, GetEvent, ListEvents
-from schemas.judging import GetStandings, Standings
+from schemas.judging import Conflicts, GetConflicts, GetStandings, Standings
 from schemas.publishing import GetResults, Results
 from schemas.registration import Counts, GetCounts, ListRegistrations, RegistrationList, RegistrationView
 from schemas.subjects import Catalog, Judging, Publishing, Registration
@@ -68,6 +68,11 @@ class Gateway:
         jurors = await self.jurors(spec)
         query = GetStandings(event=spec.slug, jurors=[j.id for j in jurors])
         return spec, jurors, await self.call(Judging.STANDINGS, query, Standings)
+
+    async def conflicts(self, slug: str, jurors: list[RegistrationView]) -> dict[str, list[str]]:
+        """These jurors' conflicts of interest as judging knows them: registration -> team ids."""
+        found = (await self.call(Judging.CONFLICTS, GetConflicts(event=slug), Conflicts)).teams_by_juror()
+        return {j.id: found[j.id] for j in jurors if j.id in found}
 
     async def events_with_counts(self, include_unpublished: bool = False) -> list[tuple[EventSpec, Counts | None]]:
         events = await self.events(include_unpublished)

@@ -228,3 +228,45 @@ def test_jurors_registered_on_the_jury_page_judge_with_the_drafts_and_join_it_by
     # Without the registered jurors, the draft's single juror cannot make a panel of three.
     with pytest.raises(Rejected):
         generate_rounds(agenda, EVENT, msgspec.structs.replace(command, registered_jurors=None))
+
+
+def test_registered_jurors_bring_judging_s_conflicts_and_no_panel_seats_them_before_those_teams() -> None:
+    agenda = draft(teams=4, jurors=1)
+    command = GenerateRounds(
+        command_id="rounds-1",
+        event="essai",
+        by_organiser="orga",
+        starts_at=START,
+        rooms=[ROOMS[0].id],
+        jurors_per_team=2,
+        registered_jurors=["reg-a", "reg-b", "reg-c"],
+        registered_conflicts={"reg-a": ["t0", "t2"], "reg-b": ["t1"]},
+    )
+    edits = generate_rounds(agenda, EVENT, command)
+    joined = {e.contributor.registration: e.contributor.conflicts for e in edits if isinstance(e, PutContributor)}
+    assert joined == {"reg-a": ["t0", "t2"], "reg-b": ["t1"], "reg-c": []}
+    merged = apply_edits(agenda, edits)
+    sessions = [e.session for e in edits if isinstance(e, PutSession)]
+    check(merged, sessions, per_team=2)
+    seated = {s.team: {merged.person(j).registration for j in s.people} for s in sessions if s.kind == "pitch"}  # type: ignore[union-attr]
+    assert "reg-a" not in seated["t0"] | seated["t2"] and "reg-b" not in seated["t1"]
+    assert not [
+        i for i in find_issues(merged, EVENT.starts_at, EVENT.ends_at) if i.kind == "juror_conflict_of_interest"
+    ]
+    # A conflict judging learns later reaches the juror already in the draft, who is put again.
+    later = msgspec.structs.replace(command, command_id="rounds-2", registered_conflicts={"reg-c": ["t3"]})
+    again = generate_rounds(merged, EVENT, later)
+    put = {e.contributor.registration: e.contributor.conflicts for e in again if isinstance(e, PutContributor)}
+    assert put == {"reg-c": ["t3"]}
+    after = apply_edits(merged, again)
+    assert all(
+        after.person(j).registration != "reg-c"  # type: ignore[union-attr]
+        for s in after.sessions
+        if s.team == "t3"
+        for j in s.people
+    )
+    # Too many conflicts for a team: refused, said plainly.
+    crowded = msgspec.structs.replace(command, registered_conflicts={r: ["t0"] for r in ("reg-a", "reg-b", "reg-c")})
+    with pytest.raises(Rejected) as refused:
+        generate_rounds(agenda, EVENT, crowded)
+    assert refused.value.reply.key == "rounds_conflicts"

@@ -130,6 +130,8 @@ class AgendaApi(Controller):
             event=slug,
             by_organiser=request.state.organiser[0],
             registered_jurors=[j.id for j in registered],
+            # Their conflicts of interest too: no panel seats a juror before a team they may not judge.
+            registered_conflicts=await gateway.conflicts(slug, registered),
         )
         return await gateway.call(Schedule.GENERATE_ROUNDS, command, DraftView)
 

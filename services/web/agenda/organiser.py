@@ -169,7 +169,11 @@ def teams_import(formed: list[TeamView], agenda: Agenda) -> list[Edit]:
 
 
 def rounds_from_form(
-    form: FormMultiDict, slug: str, organiser: str, registered_jurors: list[str] | None = None
+    form: FormMultiDict,
+    slug: str,
+    organiser: str,
+    registered_jurors: list[str] | None = None,
+    registered_conflicts: dict[str, list[str]] | None = None,
 ) -> GenerateRounds:
     seed = form_text(form, "seed")
     return GenerateRounds(
@@ -177,6 +181,7 @@ def rounds_from_form(
         event=slug,
         by_organiser=organiser,
         registered_jurors=registered_jurors,
+        registered_conflicts=registered_conflicts or {},
         starts_at=_when(form, "starts_at"),
         rooms=[str(r) for r in form.getall("rooms", []) if r],
         jurors_per_team=_int(form, "jurors_per_team", 3),
@@ -367,8 +372,10 @@ class OrganiserAgenda(Controller):
         form = await request.form()
         # The jurors registered on the jury page judge too, with the agenda's own.
         registered = await gateway.jurors(await gateway.event(slug, include_unpublished=True))
+        # Their conflicts of interest too: no panel seats a juror before a team they may not judge.
+        conflicts = await gateway.conflicts(slug, registered)
         try:
-            command = rounds_from_form(form, slug, request.state.organiser[0], [j.id for j in registered])
+            command = rounds_from_form(form, slug, request.state.organiser[0], [j.id for j in registered], conflicts)
         except FormProblem as problem:
             return await self._page(request, gateway, slug, problem.refusal(language_of(request)))
         except msgspec.ValidationError as problem:

@@ -16,11 +16,15 @@ from schemas.judging import (
     MAX_IMPORT_BYTES,
     AssignJuror,
     CloseJudging,
+    Conflicts,
+    DeclareConflict,
+    GetConflicts,
     GetSheets,
     GiveTracks,
     ImportScores,
     MarkAbsent,
     ReopenJudging,
+    Sheet,
     Sheets,
     Standings,
 )
@@ -102,6 +106,7 @@ class JuryAdmin(Controller):
         codes = {j: Markup(segno.make(link, error="m").svg_inline(scale=3, title=j)) for j, link in links.items()}
         categories = [c for c in spec.categories if spec.audience_of(c.id) == "jurors"]
         panels = await agenda_panels(gateway, slug, jurors, standings)
+        conflicts = await gateway.call(Judging.CONFLICTS, GetConflicts(event=slug), Conflicts)
         return render(
             request,
             "organiser/jury.html",
@@ -123,6 +128,12 @@ class JuryAdmin(Controller):
             imported=request.query_params.get("count", ""),
             import_problems=import_problems or [],
             import_header=HEADER,
+            conflicts=conflicts.conflicts,
+            # Whom and what the conflicts name: jurors and teams by id.
+            conflict_names=(
+                {j.id: j.name for j in jurors},
+                {t.id: t.name for t in [s.team for s in standings.standings] + standings.absent},
+            ),
         )
 
     @get("/sheets.pdf")
@@ -222,12 +233,14 @@ class JuryAdmin(Controller):
         form = await request.form()
         command_id = command_id_of(form)
         _, jurors, standings = await gateway.judging(slug)
+        # A conflict declared after the agenda was released keeps that team off the juror's sheet.
+        conflicted = await gateway.conflicts(slug, jurors)
         for juror, teams in (await agenda_panels(gateway, slug, jurors, standings)).items():
             command = AssignJuror(
                 command_id=f"{command_id}-{juror}"[:100],
                 event=slug,
                 juror=juror,
-                teams=teams,
+                teams=[t for t in teams if t not in conflicted.get(juror, [])],
                 by_organiser=request.state.organiser[0],
             )
             await gateway.call(Judging.ASSIGN, command, Standings)
@@ -250,7 +263,13 @@ class JuryAdmin(Controller):
             teams=teams,
             by_organiser=request.state.organiser[0],
         )
-        await gateway.call(Judging.ASSIGN, command, Standings)
+        try:
+            await gateway.call(Judging.ASSIGN, command, Standings)
+        except ServiceError as failure:
+            refusal = form_refusal(failure, language_of(request))
+            return await self._page(
+                request, gateway, slug, errors={f"assign-{juror}": refusal.message}, status_code=refusal.status
+            )
         return Redirect(f"/organiser/e/{slug}/jury?saved=assign#j-{juror}", status_code=303)
 
     @post("/tracks/{juror:str}")
@@ -279,6 +298,38 @@ class JuryAdmin(Controller):
                 request, gateway, slug, errors={f"tracks-{juror}": refusal.message}, status_code=refusal.status
             )
         return Redirect(f"/organiser/e/{slug}/jury?saved=tracks#j-{juror}", status_code=303)
+
+    @post("/conflict")
+    async def conflict(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        """A conflict of interest declared for a juror and a team (conflicted=0 lifts a declared one)."""
+        form = await request.form()
+        juror = str(form.get("juror") or "")
+        if juror not in {j.id for j in await gateway.jurors(await gateway.event(slug, include_unpublished=True))}:
+            raise NotFoundException()
+        reason = str(form.get("reason") or "other")
+        conflicted = form.get("conflicted") != "0"
+        command = DeclareConflict(
+            command_id=command_id_of(form),
+            event=slug,
+            juror=juror,
+            team=str(form.get("team") or ""),
+            reason=reason if reason in ("member", "mentor") else "other",
+            conflicted=conflicted,
+            by_organiser=request.state.organiser[0],
+        )
+        try:
+            await gateway.call(Judging.CONFLICT, command, Sheet)
+        except ServiceError as failure:
+            refusal = form_refusal(failure, language_of(request))
+            return await self._page(
+                request, gateway, slug, errors={"conflict": refusal.message}, status_code=refusal.status
+            )
+        return Redirect(
+            f"/organiser/e/{slug}/jury?saved={'conflict' if conflicted else 'conflict_lifted'}#conflicts",
+            status_code=303,
+        )
 
     @post("/absent/{team:str}")
     async def absent(

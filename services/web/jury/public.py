@@ -22,6 +22,7 @@ from schemas.judging import (
     MAX_FEEDBACK_LENGTH,
     MAX_POINTS,
     MAX_POINTS_DIGITS,
+    DeclareConflict,
     GetSheet,
     GiveFeedback,
     GiveScore,
@@ -124,6 +125,8 @@ class JuryPages(Controller):
             done=done,
             key=key,
             saved=request.query_params.get("saved") == "1",
+            # The team just declared a conflict with, named on the sheet it left.
+            left=next((t for t in sheet.conflicted if t.id == request.query_params.get("conflict")), None),
         )
 
     @get("/{slug:str}/{juror:str}/{team:str}")
@@ -154,6 +157,7 @@ class JuryPages(Controller):
         feedback_error: str | None = None,
         withdrawn: str = "",
         absent_error: str | None = None,
+        conflict_error: str | None = None,
     ) -> Response[str]:
         spec, sheet = await asyncio.gather(
             gateway.event(slug, include_unpublished=True), self._sheet(gateway, slug, juror)
@@ -190,6 +194,7 @@ class JuryPages(Controller):
             withdrawn=withdrawn or request.query_params.get("withdrawn", ""),
             absent=team_id in sheet.absent,
             absent_error=absent_error,
+            conflict_error=conflict_error,
         )
 
     @staticmethod
@@ -265,6 +270,42 @@ class JuryPages(Controller):
         if wants_json(request):
             return Response({"saved": True})
         return Redirect(f"/jury/{slug}/{juror}/{team}?key={key}#absent", status_code=303)
+
+    @post("/{slug:str}/{juror:str}/{team:str}/conflict")
+    async def conflict(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        juror: FromPath[str],
+        team: FromPath[str],
+        key: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """A juror says they may not judge this team: it leaves their sheet at once, for good
+        (only the organisers lift a conflict)."""
+        await self._juror(request, gateway, slug, juror, key)
+        form = await request.form()
+        reason = str(form.get("reason") or "other")
+
+        async def page(message: str) -> Response[str]:
+            return await self._team_page(
+                request, gateway, slug, juror, team, key, "", status_code=FORM_AGAIN, conflict_error=message
+            )
+
+        command = DeclareConflict(
+            command_id=command_id_of(form),
+            event=slug,
+            juror=juror,
+            team=team,
+            reason=reason if reason in ("member", "mentor") else "other",
+            by_juror=juror,
+        )
+        outcome = await self._send(request, gateway, Judging.CONFLICT, command)
+        if not isinstance(outcome, Sheet):
+            return await self._refuse(request, outcome, page)
+        if wants_json(request):
+            return Response({"saved": True})
+        return Redirect(f"/jury/{slug}/{juror}?key={key}&conflict={team}", status_code=303)
 
     @post("/{slug:str}/{juror:str}/{team:str}/feedback")
     async def feedback(
