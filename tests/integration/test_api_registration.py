@@ -169,7 +169,7 @@ async def test_healthz_names_every_service(demo: Web, http: httpx.AsyncClient) -
     body = reply.json()
     assert body["status"] == "ok"
     assert body["services"] == {
-        s: True for s in ("catalog", "registration", "teams", "schedule", "judging", "publishing", "notify")
+        s: True for s in ("catalog", "registration", "teams", "schedule", "judging", "publishing", "notify", "qa")
     }
 
 
