@@ -4,36 +4,32 @@
 import argparse
 import asyncio
 import dataclasses
+import importlib
 import os
 import re
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
-from services.catalog.service import CatalogService
 from services.cli.admin import ensure_an_organiser, load_events
-from services.judging.service import JudgingService
 from services.kit.lifecycle import Running, Service, until_signalled
 from services.kit.nats_server import NatsServer
 from services.kit.resources import shared_folder
 from services.kit.settings import Settings
-from services.notify.service import NotifyService
-from services.publishing.service import PublishingService
-from services.qa.service import QaService
-from services.registration.service import RegistrationService
-from services.schedule.service import ScheduleService
-from services.teams.service import TeamsService
-from services.web.service import WebService
 
+# Where each service lives, imported only when it is started: `perche service judging` then
+# loads judging alone, not the web app, its PDF library and every other service.
 BACKEND = {
-    "catalog": CatalogService,
-    "registration": RegistrationService,
-    "teams": TeamsService,
-    "schedule": ScheduleService,
-    "judging": JudgingService,
-    "publishing": PublishingService,
-    "notify": NotifyService,
-    "qa": QaService,
+    "catalog": "services.catalog.service:CatalogService",
+    "registration": "services.registration.service:RegistrationService",
+    "teams": "services.teams.service:TeamsService",
+    "schedule": "services.schedule.service:ScheduleService",
+    "judging": "services.judging.service:JudgingService",
+    "publishing": "services.publishing.service:PublishingService",
+    "notify": "services.notify.service:NotifyService",
+    "qa": "services.qa.service:QaService",
 }
+WEB = "services.web.service:WebService"
 DEMO_EVENTS = shared_folder("events")
 
 
@@ -63,9 +59,18 @@ def redacted(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
 
 
+def service_class(where: str) -> Callable[..., Service]:
+    module, _, name = where.partition(":")
+    made: Callable[..., Service] = getattr(importlib.import_module(module), name)
+    return made
+
+
 def backend_services(settings: Settings | None = None) -> list[Service]:
     """One of each backend service; notify takes the settings (data directory, SMTP)."""
-    return [NotifyService(settings) if cls is NotifyService else cls() for cls in BACKEND.values()]
+    return [
+        service_class(where)(settings) if name == "notify" else service_class(where)()
+        for name, where in BACKEND.items()
+    ]
 
 
 async def up(args: argparse.Namespace) -> None:
@@ -83,7 +88,8 @@ async def up(args: argparse.Namespace) -> None:
         # `perche load` and `perche organiser create` find the running server here.
         (settings.data_dir / NATS_URL_FILE).write_text(nats_url + "\n")
         print(f"Embedded NATS with JetStream on {nats_url} (store: {server.store_dir})")
-    running = Running([*backend_services(settings), WebService(args.host, args.port, settings)], nats_url)
+    web = service_class(WEB)(args.host, args.port, settings)
+    running = Running([*backend_services(settings), web], nats_url)
     # Listen for Ctrl-C from the start: the web answers before the demo events and the
     # organiser are in place, and a Ctrl-C then must stop as cleanly as later.
     signalled = asyncio.ensure_future(until_signalled())
@@ -108,9 +114,9 @@ async def service(args: argparse.Namespace) -> None:
     settings = Settings()
     nats_url = args.nats_url or settings.nats_url or "nats://127.0.0.1:4222"
     if args.name == "web":
-        chosen: Service = WebService(args.host, args.port, settings)
+        chosen = service_class(WEB)(args.host, args.port, settings)
     else:
-        chosen = BACKEND[args.name]()
+        chosen = service_class(BACKEND[args.name])()
     running = Running([chosen], nats_url)
     try:
         await running.start()
