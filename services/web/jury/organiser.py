@@ -159,6 +159,28 @@ class JuryAdmin(Controller):
             headers={"Content-Disposition": f'inline; filename="{slug}-jury.pdf"'},
         )
 
+    @classmethod
+    async def _sent(
+        cls,
+        request: Request[Any, Any, Any],
+        gateway: Gateway,
+        slug: str,
+        call: tuple[str, Any, type[Any]],
+        error_at: str,
+        done: str,
+    ) -> Response[Any]:
+        """The command sent (subject, command, reply type); refused, the page again with the message
+        at `error_at`; done, on to the jury page with `done` (its query and anchor)."""
+        subject, command, reply_type = call
+        try:
+            await gateway.call(subject, command, reply_type)
+        except ServiceError as failure:
+            refusal = form_refusal(failure, language_of(request))
+            return await cls._page(
+                request, gateway, slug, errors={error_at: refusal.message}, status_code=refusal.status
+            )
+        return Redirect(f"/organiser/e/{slug}/jury{done}", status_code=303)
+
     @post("/jurors")
     async def add_juror(
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
@@ -263,14 +285,9 @@ class JuryAdmin(Controller):
             teams=teams,
             by_organiser=request.state.organiser[0],
         )
-        try:
-            await gateway.call(Judging.ASSIGN, command, Standings)
-        except ServiceError as failure:
-            refusal = form_refusal(failure, language_of(request))
-            return await self._page(
-                request, gateway, slug, errors={f"assign-{juror}": refusal.message}, status_code=refusal.status
-            )
-        return Redirect(f"/organiser/e/{slug}/jury?saved=assign#j-{juror}", status_code=303)
+        return await self._sent(
+            request, gateway, slug, (Judging.ASSIGN, command, Standings), f"assign-{juror}", f"?saved=assign#j-{juror}"
+        )
 
     @post("/tracks/{juror:str}")
     async def tracks(
@@ -290,14 +307,9 @@ class JuryAdmin(Controller):
             tracks=[str(t) for t in form.getall("track", [])],
             by_organiser=request.state.organiser[0],
         )
-        try:
-            await gateway.call(Judging.TRACKS, command, Standings)
-        except ServiceError as failure:
-            refusal = form_refusal(failure, language_of(request))
-            return await self._page(
-                request, gateway, slug, errors={f"tracks-{juror}": refusal.message}, status_code=refusal.status
-            )
-        return Redirect(f"/organiser/e/{slug}/jury?saved=tracks#j-{juror}", status_code=303)
+        return await self._sent(
+            request, gateway, slug, (Judging.TRACKS, command, Standings), f"tracks-{juror}", f"?saved=tracks#j-{juror}"
+        )
 
     @post("/conflict")
     async def conflict(
@@ -319,16 +331,13 @@ class JuryAdmin(Controller):
             conflicted=conflicted,
             by_organiser=request.state.organiser[0],
         )
-        try:
-            await gateway.call(Judging.CONFLICT, command, Sheet)
-        except ServiceError as failure:
-            refusal = form_refusal(failure, language_of(request))
-            return await self._page(
-                request, gateway, slug, errors={"conflict": refusal.message}, status_code=refusal.status
-            )
-        return Redirect(
-            f"/organiser/e/{slug}/jury?saved={'conflict' if conflicted else 'conflict_lifted'}#conflicts",
-            status_code=303,
+        return await self._sent(
+            request,
+            gateway,
+            slug,
+            (Judging.CONFLICT, command, Sheet),
+            "conflict",
+            f"?saved={'conflict' if conflicted else 'conflict_lifted'}#conflicts",
         )
 
     @post("/absent/{team:str}")
@@ -348,15 +357,13 @@ class JuryAdmin(Controller):
             absent=form.get("absent") != "0",
             by_organiser=request.state.organiser[0],
         )
-        try:
-            await gateway.call(Judging.ABSENT, command, Standings)
-        except ServiceError as failure:
-            refusal = form_refusal(failure, language_of(request))
-            return await self._page(
-                request, gateway, slug, errors={"absent": refusal.message}, status_code=refusal.status
-            )
-        return Redirect(
-            f"/organiser/e/{slug}/jury?saved={'absent' if command.absent else 'present'}#absent", status_code=303
+        return await self._sent(
+            request,
+            gateway,
+            slug,
+            (Judging.ABSENT, command, Standings),
+            "absent",
+            f"?saved={'absent' if command.absent else 'present'}#absent",
         )
 
     @post("/import")
