@@ -184,7 +184,8 @@ class JudgingState:
 
     def draft(self, slug: str) -> "JudgingState":
         """One event's judging as it would be after commands not yet appended: deciding a batch
-        of them one after the other on it changes nothing here."""
+        of them one after the other on it changes nothing here. It starts with no commands: a
+        repeat of one already applied is told by this state (is_repeat on both)."""
         judging = self.of(slug)
         # Each field's own copy is enough: evolving replaces the values kept in them (a juror's
         # list of teams, a score), it never changes one in place.
@@ -193,8 +194,7 @@ class JudgingState:
             value = getattr(draft, f.name)
             if isinstance(value, dict | set | list):
                 setattr(draft, f.name, value.copy())
-        commands = {key: request for key, request in self.commands.items() if key[0] == slug}
-        return JudgingState(events={slug: draft}, commands=commands)
+        return JudgingState(events={slug: draft})
 
     def done(self, slug: str, command_id: str) -> bool:
         """Whether this event already has this command: a repeat changes nothing."""

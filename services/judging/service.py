@@ -233,7 +233,7 @@ class JudgingService:
             given: list[ScoreGiven] = []
             for index, waiting in enumerate(batch):
                 try:
-                    if is_repeat(draft, waiting.command):
+                    if is_repeat(self.state, waiting.command) or is_repeat(draft, waiting.command):
                         continue
                     event = waiting.decide(draft.of(slug))
                 except Rejected as rejected:
