@@ -23,6 +23,16 @@ def http_request(method: str, port: int, path: str, headers: dict[str, str], bod
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One keep-alive response: its status and body (sized by Content-Length)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length, start = 0, head.lower().find(b"\r\ncontent-length:")
+    if start >= 0:
+        length = int(head[start + 17 : head.index(b"\r\n", start + 2)])
+    return status, await reader.readexactly(length) if length and status not in (204, 304) else b""
+
+
 @dataclass
 class LoadResult:
     elapsed: float = 0.0
@@ -52,12 +62,7 @@ async def _worker(
             counter[0] += 1
             started = time.perf_counter()
             writer.write(make(counter[0]))
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length, start = 0, head.lower().find(b"\r\ncontent-length:")
-            if start >= 0:
-                length = int(head[start + 17 : head.index(b"\r\n", start + 2)])
-            body = await reader.readexactly(length) if length and status not in (204, 304) else b""
+            status, body = await read_response(reader)
             result.latencies.append(time.perf_counter() - started)
             result.statuses[status] = result.statuses.get(status, 0) + 1
             if keep_bodies:
