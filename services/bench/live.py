@@ -12,7 +12,9 @@ at the same moment, one criterion per round. For every score it measures:
   fetched after that event, as the page's script does: what the organiser sees.
 
 Events coalesce (one pending change says it all), so one fetch may cover many scores. Target: the
-last one's p99 under 200 ms. The HTTP clients use httpx (the `test` extra).
+last one's p99 under 200 ms. The organiser and each juror's first page use httpx (the `test`
+extra); the scores go through the light keep-alive client of `load`, which costs the two cores far
+less than the servers it measures. Scoring starts once notify has written the jurors' mails.
 """
 
 import asyncio
@@ -25,10 +27,10 @@ import time
 import uuid
 from bisect import bisect_left
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
+from nats.aio.client import Client
 
 from services.bench.load import http_request, read_response, spawn, stop, wait_http
 
@@ -92,7 +94,7 @@ async def _prepare(nats_url: str, jurors: int) -> tuple[str, list[str], list[str
     return organiser, teams, [c.id for c in spec.criteria]
 
 
-async def _mails_written(nc: Any) -> None:
+async def _mails_written(nc: Client) -> None:
     """Until notify has written the jurors' confirmations: on the day they were written long
     before, and their QR codes would be measured with the scores."""
     from schemas.subjects import Notify, stream_name
