@@ -185,6 +185,10 @@ async def listed(nc: Client, service: str | None = None, timeout: float = 5.0) -
 
     Direct gets need no consumer, so a reader with the right to read the stream needs no other."""
     js = nc.jetstream(timeout=timeout)
+    try:
+        await js.stream_info(DeadLetters.STREAM)
+    except NotFoundError:
+        return []  # never made: nothing was ever set aside (a direct get would find no responder)
     subjects = DeadLetters.of(service) if service else DeadLetters.SUBJECTS
     letters: list[DeadLetter] = []
     seq = 1
