@@ -3,7 +3,7 @@ services on their own NATS connections, and the web app served over real HTTP.""
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +24,7 @@ from services.kit.nats_server import NatsServer, free_port
 from services.kit.settings import Settings
 from services.web.service import WebService
 from tests.demo_events import HACKATHON, ROOT, ROUND_TABLE, demo_files
+from tests.nats_accounts import AccountsServer
 
 __all__ = ["HACKATHON", "ROOT", "ROUND_TABLE"]
 ORGANISER_EMAIL = "orga@example.org"
@@ -84,10 +85,19 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    server = NatsServer(tmp_path / "nats").start()
+def nats_server(tmp_path: Path) -> Iterator[AccountsServer]:
+    """With production's users and permissions: what a service's user may not do fails its test."""
+    server = AccountsServer(tmp_path / "nats").start()
     yield server
     server.stop()
+    refused = server.violations()
+    assert not refused, "NATS refused a service what deploy/nats/accounts.conf does not allow:\n" + "\n".join(refused)
+
+
+@pytest.fixture
+def service_urls(nats_server: AccountsServer) -> Callable[[str], str]:
+    """Each service's URL: its own NATS user, as in production."""
+    return nats_server.url_for
 
 
 @pytest.fixture
@@ -103,8 +113,8 @@ async def nc(nats_url: str) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def backend(nats_url: str) -> AsyncIterator[Running]:
-    running = Running(backend_services(), nats_url)
+async def backend(service_urls: Callable[[str], str]) -> AsyncIterator[Running]:
+    running = Running(backend_services(), service_urls)
     await running.start()
     yield running
     await running.stop()
@@ -119,14 +129,22 @@ class Web:
 
 @asynccontextmanager
 async def running_web(
-    nats_url: str, data_dir: Path, base_url: str = "", rate_limit_per_minute: int = 0
+    nats_url: str,
+    data_dir: Path,
+    base_url: str = "",
+    rate_limit_per_minute: int = 0,
+    service_urls: Callable[[str], str] | None = None,
 ) -> AsyncIterator[Web]:
-    """A web instance on this NATS, served over real HTTP on a free port (no rate limit unless asked)."""
+    """A web instance on this NATS, served over real HTTP on a free port (no rate limit unless asked).
+
+    With `service_urls` it connects as the `web` user; `nats_url` stays the tests' own.
+    """
+    own_url = service_urls("web") if service_urls else nats_url
     settings = Settings(
-        data_dir=data_dir, nats_url=nats_url, base_url=base_url, rate_limit_per_minute=rate_limit_per_minute
+        data_dir=data_dir, nats_url=own_url, base_url=base_url, rate_limit_per_minute=rate_limit_per_minute
     )
     service = WebService("127.0.0.1", free_port(), settings)
-    running = Running([service], nats_url)
+    running = Running([service], own_url)
     await running.start()
     try:
         yield Web(url=f"http://127.0.0.1:{service.port}", nats_url=nats_url, service=service)
@@ -135,8 +153,10 @@ async def running_web(
 
 
 @pytest.fixture
-async def web(backend: Running, nats_url: str, tmp_path: Path) -> AsyncIterator[Web]:
-    async with running_web(nats_url, tmp_path) as web:
+async def web(
+    backend: Running, nats_url: str, service_urls: Callable[[str], str], tmp_path: Path
+) -> AsyncIterator[Web]:
+    async with running_web(nats_url, tmp_path, service_urls=service_urls) as web:
         yield web
 
 

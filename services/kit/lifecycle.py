@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
 from nats.aio.client import Client
@@ -25,9 +25,12 @@ class Service(Protocol):
 
 
 class Running:
-    """A set of services, each on its own NATS connection, as if in separate processes."""
+    """A set of services, each on its own NATS connection, as if in separate processes.
 
-    def __init__(self, services: list[Service], nats_url: str) -> None:
+    `nats_url` is one URL for all, or gives each service's own (its NATS user, as in production).
+    """
+
+    def __init__(self, services: list[Service], nats_url: str | Callable[[str], str]) -> None:
         self.services = services
         self.nats_url = nats_url
         self._connections: list[Client] = []
@@ -35,7 +38,8 @@ class Running:
 
     async def start(self) -> None:
         for service in self.services:
-            nc = await connect(self.nats_url, service.name)
+            url = self.nats_url if isinstance(self.nats_url, str) else self.nats_url(service.name)
+            nc = await connect(url, service.name)
             self._connections.append(nc)
             await service.start(nc)
             self._started.append(service)

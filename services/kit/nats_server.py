@@ -40,10 +40,21 @@ def _die_with_parent() -> None:
 class NatsServer:
     """A nats-server child process with JetStream storing under `store_dir`."""
 
-    def __init__(self, store_dir: Path, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        config: Path | None = None,
+        environment: dict[str, str] | None = None,
+    ) -> None:
         self.store_dir = Path(store_dir)
         self.host = host
         self.port = port or free_port()
+        # A configuration file (users and permissions) and the variables it reads; the flags
+        # below still choose the address, port and store.
+        self.config = config
+        self.environment = environment or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -65,7 +76,9 @@ class NatsServer:
                 str(self.port),
                 "--server_name",
                 "perche-embedded",
+                *(["--config", str(self.config)] if self.config else []),
             ],
+            env={**os.environ, **self.environment},
             stdout=log_file,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent if os.name == "posix" else None,
@@ -87,6 +100,10 @@ class NatsServer:
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"nats-server did not listen on {self.url} within {timeout}s")
+
+    @property
+    def log(self) -> Path:
+        return self.store_dir / "nats-server.log"
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -1,6 +1,6 @@
 """Fixtures shared by the integration tests beyond those of tests/conftest.py."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,13 @@ def notify_backend() -> list[Service]:
 
 
 @pytest.fixture
-async def stack(nats_url: str, inbox: Inbox, tmp_path: Path, notify_backend: list[Service]) -> AsyncIterator[Stack]:
+async def stack(
+    nats_url: str,
+    service_urls: Callable[[str], str],
+    inbox: Inbox,
+    tmp_path: Path,
+    notify_backend: list[Service],
+) -> AsyncIterator[Stack]:
     """The notify backend, and notify apart so a test can stop, restart or add instances."""
-    async with running_stack(nats_url, inbox, tmp_path, notify_backend) as stack:
+    async with running_stack(nats_url, inbox, tmp_path, notify_backend, service_urls) as stack:
         yield stack

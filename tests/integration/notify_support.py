@@ -88,6 +88,8 @@ class Stack:
     nats_url: str
     settings: Settings
     notify: list[Running]
+    # Each service's own NATS user (production's permissions); None: the tests' URL for all.
+    service_urls: Callable[[str], str] | None = None
 
     def service(self, index: int = 0) -> NotifyService:
         service = self.notify[index].services[0]
@@ -95,7 +97,7 @@ class Stack:
         return service
 
     async def start_notify(self) -> NotifyService:
-        running = Running([NotifyService(self.settings, housekeeping_seconds=3600)], self.nats_url)
+        running = Running([NotifyService(self.settings, housekeeping_seconds=3600)], self.service_urls or self.nats_url)
         await running.start()
         self.notify.append(running)
         return self.service(len(self.notify) - 1)
@@ -105,12 +107,19 @@ class Stack:
 
 
 @asynccontextmanager
-async def running_stack(nats_url: str, inbox: Inbox, tmp_path: Path, services: list[Any]) -> AsyncIterator[Stack]:
+async def running_stack(
+    nats_url: str,
+    inbox: Inbox,
+    tmp_path: Path,
+    services: list[Any],
+    service_urls: Callable[[str], str] | None = None,
+) -> AsyncIterator[Stack]:
     """These backend services, and notify apart so a test can stop, restart or add instances."""
-    backend = Running(services, nats_url)
+    backend = Running(services, service_urls or nats_url)
     await backend.start()
     nc = await connect(nats_url, "test-notify")
-    stack = Stack(nc=nc, nats_url=nats_url, settings=mail_settings(tmp_path, inbox.port), notify=[])
+    settings = mail_settings(tmp_path, inbox.port)
+    stack = Stack(nc=nc, nats_url=nats_url, settings=settings, notify=[], service_urls=service_urls)
     await stack.start_notify()
     try:
         yield stack
