@@ -126,7 +126,6 @@ class QuestionsPage(Controller):
             values=values or {},
             command_id=uuid.uuid4().hex,
             asked=request.query_params.get("asked", ""),
-            poll_voted=request.query_params.get("voted", ""),
             max_length=MAX_QUESTION_LENGTH,
             max_name=MAX_NAME_LENGTH,
         )
@@ -191,7 +190,7 @@ class QuestionsPage(Controller):
             refused = form_refusal(failure, language_of(request))
             return await self._show(request, gateway, audience, refused.message, None, None, refused.status)
         extra = {"token": audience.token} if audience.token else {}
-        return Redirect(f"{audience.base}{_lang_query(request, **extra, voted='1')}#poll", status_code=303)
+        return Redirect(f"{audience.base}{_lang_query(request, **extra)}#poll", status_code=303)
 
     # --- walk-ins, known by their device ---
 
