@@ -29,6 +29,13 @@ MAX_TEXT_FIELD = 4000
 MAX_PENDING_PER_ASKER = 5
 # Questions one event's session holds at most (memory is bounded whatever the room does).
 MAX_QUESTIONS = 5000
+# A live poll: one question (French, English optional) and 2 to 6 choices, once trimmed.
+MAX_POLL_TEXT_LENGTH = 200
+MIN_POLL_CHOICES = 2
+MAX_POLL_CHOICES = 6
+MAX_CHOICE_LENGTH = 80
+# Polls one event's session holds at most.
+MAX_POLLS = 100
 # The KV bucket of askers' names, by `name_key` (an event and a command's digest).
 NAMES_BUCKET = "perche_qa_names"
 
@@ -38,6 +45,10 @@ Person = Annotated[str, Meta(pattern=r"^(reg|dev):[A-Za-z0-9_-]{1,80}$")]
 QuestionId = Annotated[str, Meta(pattern=r"^q[0-9]{1,6}$")]
 QuestionText = Annotated[str, Meta(max_length=MAX_TEXT_FIELD)]
 AskerName = Annotated[str, Meta(max_length=MAX_TEXT_FIELD)]
+PollId = Annotated[str, Meta(pattern=r"^p[0-9]{1,4}$")]
+# What a poll's choices may be at all on the wire (the rules say 2 to 6 in words).
+PollChoices = Annotated[list[Annotated[str, Meta(max_length=MAX_TEXT_FIELD)]], Meta(max_length=50)]
+ChoiceIndex = Annotated[int, Meta(ge=0, le=1000)]
 OrganiserId = Annotated[str, Meta(min_length=1, max_length=100)]
 
 Phase = Literal["open", "voting", "closed"]
@@ -45,6 +56,8 @@ Status = Literal["pending", "approved", "answered", "rejected", "archived", "mer
 # What a moderator does to one question (merge and edit carry more, they have their own commands).
 Action = Literal["approve", "reject", "pin", "unpin", "answer", "archive"]
 Language = Literal["fr", "en"]
+# A poll is made as a draft, opened (one at a time per event), then closed for good.
+PollState = Literal["draft", "open", "closed"]
 
 # The statuses the public sees: everything else stays with the moderators (and the asker).
 PUBLIC_STATUSES: frozenset[str] = frozenset({"approved", "answered"})
@@ -110,7 +123,48 @@ class MergeQuestion(msgspec.Struct, frozen=True, kw_only=True):
     by_organiser: OrganiserId
 
 
-QaCommand = SetPhase | AskQuestion | CastVote | ModerateQuestion | EditQuestion | MergeQuestion
+class CreatePoll(msgspec.Struct, frozen=True, kw_only=True):
+    """A moderator prepares a poll (a draft): its question in French, optionally in English, and its choices."""
+
+    command_id: CommandId
+    event: Slug
+    text: QuestionText
+    text_en: QuestionText = ""
+    choices: PollChoices
+    by_organiser: OrganiserId
+
+
+class SetPollState(msgspec.Struct, frozen=True, kw_only=True):
+    """A moderator opens a draft poll (no other may be open) or closes the open one (its results stay)."""
+
+    command_id: CommandId
+    event: Slug
+    poll: PollId
+    state: Literal["open", "closed"]
+    by_organiser: OrganiserId
+
+
+class VotePoll(msgspec.Struct, frozen=True, kw_only=True):
+    """One person's choice in the open poll (the index of a choice); a new choice replaces the former."""
+
+    command_id: CommandId
+    event: Slug
+    poll: PollId
+    choice: ChoiceIndex
+    voter: Person
+
+
+QaCommand = (
+    SetPhase
+    | AskQuestion
+    | CastVote
+    | ModerateQuestion
+    | EditQuestion
+    | MergeQuestion
+    | CreatePoll
+    | SetPollState
+    | VotePoll
+)
 
 
 # --- queries and replies ---
@@ -139,6 +193,24 @@ class PublicQuestion(msgspec.Struct, frozen=True, kw_only=True):
     asked_at: datetime
 
 
+class PollChoice(msgspec.Struct, frozen=True, kw_only=True):
+    text: str
+    votes: int
+    # Of the poll's votes, rounded to a whole number (0 while nobody voted).
+    percent: int
+
+
+class PollView(msgspec.Struct, frozen=True, kw_only=True):
+    """A poll and its counts: never who chose what."""
+
+    id: str
+    text: str
+    text_en: str
+    state: PollState
+    choices: list[PollChoice]
+    total: int
+
+
 class PublicQa(msgspec.Struct, frozen=True, kw_only=True, tag="public_qa"):
     event: str
     # False while no organiser ever opened a session for this event.
@@ -151,6 +223,10 @@ class PublicQa(msgspec.Struct, frozen=True, kw_only=True, tag="public_qa"):
     mine: list[PublicQuestion] = []
     # The ids of the questions the person voted for.
     voted: list[str] = []
+    # The open poll, or else the one closed last (until the next opens); None: no poll shown.
+    poll: PollView | None = None
+    # The person's own choice in that poll (only theirs, only to them).
+    poll_choice: int | None = None
 
 
 class ModeratedQuestion(msgspec.Struct, frozen=True, kw_only=True):
@@ -177,6 +253,9 @@ class Moderation(msgspec.Struct, frozen=True, kw_only=True, tag="moderation"):
     language: Language
     # Every question, the pending ones first (oldest first), then the others by votes.
     questions: list[ModeratedQuestion]
+    # Every poll, the newest first; `shown_poll` is the one the room and the projector see.
+    polls: list[PollView] = []
+    shown_poll: str | None = None
 
 
 class QaDone(msgspec.Struct, frozen=True, kw_only=True, tag="qa_done"):
@@ -185,6 +264,8 @@ class QaDone(msgspec.Struct, frozen=True, kw_only=True, tag="qa_done"):
     event: str
     question: str | None
     phase: Phase
+    # The poll a poll command concerned (a new poll's id).
+    poll: str | None = None
 
 
 # --- events (perche.qa.evt.<slug>.session) ---
@@ -255,4 +336,46 @@ class QuestionMerged(msgspec.Struct, frozen=True, kw_only=True, tag="qa_question
     at: datetime
 
 
-QaEvent = PhaseSet | QuestionAsked | VoteCast | VoteWithdrawn | QuestionModerated | QuestionEdited | QuestionMerged
+class PollCreated(msgspec.Struct, frozen=True, kw_only=True, tag="qa_poll_created"):
+    command_id: str
+    event: str
+    poll: str
+    text: str
+    text_en: str = ""
+    choices: list[str]
+    by_organiser: str
+    at: datetime
+
+
+class PollStateSet(msgspec.Struct, frozen=True, kw_only=True, tag="qa_poll_state_set"):
+    command_id: str
+    event: str
+    poll: str
+    state: Literal["open", "closed"]
+    by_organiser: str
+    at: datetime
+
+
+class PollVoted(msgspec.Struct, frozen=True, kw_only=True, tag="qa_poll_voted"):
+    """A person's choice in a poll; a later one of the same person replaces it."""
+
+    command_id: str
+    event: str
+    poll: str
+    choice: int
+    voter: str
+    at: datetime
+
+
+QaEvent = (
+    PhaseSet
+    | QuestionAsked
+    | VoteCast
+    | VoteWithdrawn
+    | QuestionModerated
+    | QuestionEdited
+    | QuestionMerged
+    | PollCreated
+    | PollStateSet
+    | PollVoted
+)

@@ -253,6 +253,10 @@ class Qa:
     MODERATE: Final = "perche.qa.cmd.moderate"
     EDIT: Final = "perche.qa.cmd.edit"
     MERGE: Final = "perche.qa.cmd.merge"
+    # The live poll: a moderator creates, opens and closes it; the room votes.
+    CREATE_POLL: Final = "perche.qa.cmd.create_poll"
+    SET_POLL_STATE: Final = "perche.qa.cmd.set_poll_state"
+    VOTE_POLL: Final = "perche.qa.cmd.vote_poll"
     # What the room and the projector may see (approved and answered questions only).
     PUBLIC: Final = "perche.qa.q.public"
     # Everything, for the moderators.

@@ -11,15 +11,21 @@ from datetime import datetime
 
 from schemas.errors import ErrorKey, Rejected, command_id_reused
 from schemas.qa import (
+    MAX_CHOICE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PENDING_PER_ASKER,
+    MAX_POLL_CHOICES,
+    MAX_POLL_TEXT_LENGTH,
+    MAX_POLLS,
     MAX_QUESTION_LENGTH,
     MAX_QUESTIONS,
+    MIN_POLL_CHOICES,
     MIN_QUESTION_LENGTH,
     PUBLIC_STATUSES,
     Action,
     AskQuestion,
     CastVote,
+    CreatePoll,
     EditQuestion,
     Language,
     MergeQuestion,
@@ -28,6 +34,12 @@ from schemas.qa import (
     Moderation,
     Phase,
     PhaseSet,
+    PollChoice,
+    PollCreated,
+    PollState,
+    PollStateSet,
+    PollView,
+    PollVoted,
     PublicQa,
     PublicQuestion,
     QaCommand,
@@ -37,8 +49,10 @@ from schemas.qa import (
     QuestionMerged,
     QuestionModerated,
     SetPhase,
+    SetPollState,
     Status,
     VoteCast,
+    VotePoll,
     VoteWithdrawn,
 )
 
@@ -83,6 +97,17 @@ class Question:
 
 
 @dataclass
+class Poll:
+    id: str
+    text: str
+    text_en: str
+    choices: list[str]
+    state: PollState = "draft"
+    # voter -> the index of their choice: only counts ever leave the service.
+    votes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class Session:
     event: str
     enabled: bool = False
@@ -92,8 +117,18 @@ class Session:
     pinned: str | None = None
     # command id -> what it asked: a repeat changes nothing, the same id for another request is refused.
     commands: dict[str, tuple[object, ...]] = field(default_factory=dict)
-    # command id -> the question it asked, so a repeated ask answers with the same question.
+    # command id -> the question it asked (or the poll it made), so a repeat answers with the same id.
     asked: dict[str, str] = field(default_factory=dict)
+    polls: dict[str, Poll] = field(default_factory=dict)
+    # The open poll, if any (at most one); `shown_poll`: the open one, or else the one closed last.
+    open_poll: str | None = None
+    shown_poll: str | None = None
+
+    def poll(self, poll_id: str) -> Poll:
+        found = self.polls.get(poll_id)
+        if found is None:
+            raise Rejected("not_found", "There is no such poll", "poll", key="qa_unknown_poll")
+        return found
 
     def question(self, question_id: str) -> Question:
         found = self.questions.get(question_id)
@@ -123,6 +158,17 @@ def request_of(item: QaCommand | QaEvent) -> tuple[object, ...]:
             return ("edit", item.event, item.question, clean(item.text))
         case MergeQuestion() | QuestionMerged():
             return ("merge", item.event, item.question, item.into)
+        case CreatePoll() | PollCreated():
+            return ("poll", item.event, clean(item.text), clean(item.text_en), tuple(_choices(item.choices)))
+        case SetPollState() | PollStateSet():
+            return ("poll_state", item.event, item.poll, item.state)
+        case VotePoll() | PollVoted():
+            return ("poll_vote", item.event, item.poll, item.voter, item.choice)
+
+
+def _choices(choices: list[str]) -> list[str]:
+    """The choices as shown: trimmed, the blank ones (an empty field of the form) left out."""
+    return [c for c in (clean(choice) for choice in choices) if c]
 
 
 def is_repeat(session: Session, command: QaCommand) -> bool:
@@ -191,6 +237,18 @@ def evolve(session: Session, event: QaEvent) -> None:
             kept.askers.extend(a for a in duplicate.askers if a not in kept.askers)
             if session.pinned == duplicate.id:
                 session.pinned = None
+        case PollCreated():
+            session.polls[event.poll] = Poll(
+                id=event.poll, text=event.text, text_en=event.text_en, choices=list(event.choices)
+            )
+            session.asked[event.command_id] = event.poll
+        case PollStateSet():
+            poll = session.polls[event.poll]
+            poll.state = event.state
+            session.shown_poll = poll.id
+            session.open_poll = poll.id if event.state == "open" else None
+        case PollVoted():
+            session.polls[event.poll].votes[event.voter] = event.choice
 
 
 # --- decisions ---
@@ -210,6 +268,12 @@ def decide(session: Session, command: QaCommand, now: datetime) -> QaEvent:
             return decide_edit(session, command, now)
         case MergeQuestion():
             return decide_merge(session, command, now)
+        case CreatePoll():
+            return decide_create_poll(session, command, now)
+        case SetPollState():
+            return decide_poll_state(session, command, now)
+        case VotePoll():
+            return decide_poll_vote(session, command, now)
 
 
 def decide_phase(command: SetPhase, now: datetime) -> PhaseSet:
@@ -342,7 +406,107 @@ def decide_merge(session: Session, command: MergeQuestion, now: datetime) -> Que
     )
 
 
+def decide_create_poll(session: Session, command: CreatePoll, now: datetime) -> PollCreated:
+    """A draft poll within its bounds: a question of 3 to 200 characters, 2 to 6 distinct choices."""
+    text, text_en = clean(command.text), clean(command.text_en)
+    for value, field_name in ((text, "text"), (text_en, "text_en")):
+        if len(value) > MAX_POLL_TEXT_LENGTH:
+            raise _refused(
+                "qa_poll_text_too_long",
+                f"A poll's question has {MAX_POLL_TEXT_LENGTH} characters at most",
+                field_name,
+                "invalid",
+            )
+    if len(text) < 3:
+        raise _refused("qa_poll_text_too_short", "A poll needs a question (3 characters at least)", "text", "invalid")
+    choices = _choices(command.choices)
+    if len(choices) < MIN_POLL_CHOICES:
+        raise _refused(
+            "qa_poll_too_few_choices", f"A poll needs {MIN_POLL_CHOICES} choices at least", "choices", "invalid"
+        )
+    if len(choices) > MAX_POLL_CHOICES:
+        raise _refused(
+            "qa_poll_too_many_choices", f"A poll has {MAX_POLL_CHOICES} choices at most", "choices", "invalid"
+        )
+    if any(len(choice) > MAX_CHOICE_LENGTH for choice in choices):
+        raise _refused(
+            "qa_poll_choice_too_long", f"A choice has {MAX_CHOICE_LENGTH} characters at most", "choices", "invalid"
+        )
+    if len({choice.casefold() for choice in choices}) < len(choices):
+        raise _refused("qa_poll_choice_twice", "Two choices are the same", "choices", "invalid")
+    if len(session.polls) >= MAX_POLLS:
+        raise _refused("qa_polls_full", "This session takes no more polls")
+    return PollCreated(
+        command_id=command.command_id,
+        event=command.event,
+        poll=f"p{len(session.polls) + 1}",
+        text=text,
+        text_en=text_en,
+        choices=choices,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def decide_poll_state(session: Session, command: SetPollState, now: datetime) -> PollStateSet:
+    """Open a draft while no other poll is open; close the open one. A closed poll stays closed."""
+    poll = session.poll(command.poll)
+    if command.state == "open":
+        if session.open_poll is not None:
+            raise _refused("qa_poll_other_open", "Close the open poll before opening another", "poll")
+        if poll.state != "draft":
+            raise _refused("qa_poll_wrong_state", "Only a poll not opened yet can be opened", "poll")
+    elif poll.state != "open":
+        raise _refused("qa_poll_wrong_state", "Only the open poll can be closed", "poll")
+    return PollStateSet(
+        command_id=command.command_id,
+        event=command.event,
+        poll=poll.id,
+        state=command.state,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
+def decide_poll_vote(session: Session, command: VotePoll, now: datetime) -> PollVoted:
+    """One choice per person while the poll is open; choosing again replaces the former choice."""
+    poll = session.poll(command.poll)
+    if poll.state != "open":
+        raise _refused("qa_poll_closed", "This poll is not open for votes", "poll")
+    if command.choice >= len(poll.choices):
+        raise _refused("qa_poll_unknown_choice", "Choose one of the poll's choices", "choice", "invalid")
+    if poll.votes.get(command.voter) == command.choice:
+        raise _refused("qa_poll_same_choice", "This is already your choice", "choice")
+    return PollVoted(
+        command_id=command.command_id,
+        event=command.event,
+        poll=poll.id,
+        choice=command.choice,
+        voter=command.voter,
+        at=now,
+    )
+
+
 # --- views ---
+
+
+def poll_view(poll: Poll) -> PollView:
+    """The counts only: who chose what stays in the service."""
+    counts = [0] * len(poll.choices)
+    for choice in poll.votes.values():
+        counts[choice] += 1
+    total = len(poll.votes)
+    return PollView(
+        id=poll.id,
+        text=poll.text,
+        text_en=poll.text_en,
+        state=poll.state,
+        choices=[
+            PollChoice(text=text, votes=count, percent=round(100 * count / total) if total else 0)
+            for text, count in zip(poll.choices, counts, strict=True)
+        ],
+        total=total,
+    )
 
 
 def _order(session: Session, question: Question) -> tuple[object, ...]:
@@ -374,6 +538,7 @@ def public_view(session: Session, person: str | None = None, names: Mapping[str,
     shown = sorted(
         (q for q in session.questions.values() if q.status in PUBLIC_STATUSES), key=lambda q: _order(session, q)
     )
+    poll = session.polls.get(session.shown_poll) if session.shown_poll else None
     mine = []
     voted = []
     if person is not None:
@@ -391,6 +556,8 @@ def public_view(session: Session, person: str | None = None, names: Mapping[str,
         questions=[_public(session, q, names) for q in shown],
         mine=mine,
         voted=voted,
+        poll=poll_view(poll) if poll else None,
+        poll_choice=poll.votes.get(person) if poll and person is not None else None,
     )
 
 
@@ -418,4 +585,6 @@ def moderation_view(session: Session, names: Mapping[str, str] = NO_NAMES) -> Mo
             )
             for q in [*waiting, *others]
         ],
+        polls=[poll_view(p) for p in reversed(session.polls.values())],
+        shown_poll=session.shown_poll,
     )

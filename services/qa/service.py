@@ -13,6 +13,7 @@ from schemas.qa import (
     NAMES_BUCKET,
     AskQuestion,
     CastVote,
+    CreatePoll,
     EditQuestion,
     GetModeration,
     GetPublicQa,
@@ -25,6 +26,8 @@ from schemas.qa import (
     QaEvent,
     QuestionAsked,
     SetPhase,
+    SetPollState,
+    VotePoll,
 )
 from schemas.subjects import Qa
 from services.kit.background import Background
@@ -64,6 +67,9 @@ class QaService:
             (Qa.MODERATE, ModerateQuestion, self.command),
             (Qa.EDIT, EditQuestion, self.command),
             (Qa.MERGE, MergeQuestion, self.command),
+            (Qa.CREATE_POLL, CreatePoll, self.command),
+            (Qa.SET_POLL_STATE, SetPollState, self.command),
+            (Qa.VOTE_POLL, VotePoll, self.command),
             (Qa.PUBLIC, GetPublicQa, self.public),
             (Qa.MODERATION, GetModeration, self.moderation),
         ]
@@ -87,7 +93,7 @@ class QaService:
     async def command(self, command: QaCommand) -> QaDone:
         """Every command the same way: decided on the event's session, appended with its expected sequence."""
         # The room asks and votes only on a published event; moderators work on any of theirs.
-        from_the_room = isinstance(command, AskQuestion | CastVote)
+        from_the_room = isinstance(command, AskQuestion | CastVote | VotePoll)
         slug = (await self.catalog.spec(command.event, published_only=from_the_room)).slug
         now = datetime.now(UTC)
 
@@ -109,6 +115,9 @@ class QaService:
 
         await self.store.append_decided(decision)
         session = self.state.of(slug)
+        if isinstance(command, CreatePoll | SetPollState | VotePoll):
+            poll = session.asked.get(command.command_id) if isinstance(command, CreatePoll) else command.poll
+            return QaDone(event=slug, question=None, phase=session.phase, poll=poll)
         question = session.asked.get(command.command_id) if isinstance(command, AskQuestion) else None
         return QaDone(event=slug, question=question or getattr(command, "question", None), phase=session.phase)
 

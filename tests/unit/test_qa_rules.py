@@ -13,6 +13,7 @@ from schemas.qa import (
     Action,
     AskQuestion,
     CastVote,
+    CreatePoll,
     EditQuestion,
     MergeQuestion,
     ModerateQuestion,
@@ -20,6 +21,8 @@ from schemas.qa import (
     QaCommand,
     QuestionAsked,
     SetPhase,
+    SetPollState,
+    VotePoll,
 )
 from services.kit.codec import decoder
 from services.qa.rules import QaState, decide, is_repeat, moderation_view, name_key_of, public_view
@@ -304,3 +307,110 @@ def test_a_person_is_a_registration_or_a_device_never_an_email() -> None:
             decoder(AskQuestion).decode(
                 msgspec.json.encode({"command_id": "ask-bad-person", "event": SLUG, "asker": asker, "text": QUESTION})
             )
+
+
+# --- the live poll ---
+
+
+def poll(room: Room, choices: list[str] | None = None, text: str = "Faut-il une fibre dans chaque école ?") -> str:
+    room.run(
+        CreatePoll(
+            command_id=room.cid(),
+            event=SLUG,
+            text=text,
+            text_en="Should every school have fibre?",
+            choices=["Oui", "Non", " "] if choices is None else choices,
+            by_organiser="o",
+        )
+    )
+    return max(room.session.polls, key=lambda p: int(p[1:]))
+
+
+def poll_state(room: Room, poll_id: str, state: str) -> None:
+    room.run(SetPollState(command_id=room.cid(), event=SLUG, poll=poll_id, state=state, by_organiser="o"))  # type: ignore[arg-type]
+
+
+def choose(room: Room, poll_id: str, voter: str, choice: int) -> VotePoll:
+    return VotePoll(command_id=room.cid(), event=SLUG, poll=poll_id, choice=choice, voter=voter)
+
+
+def test_a_poll_needs_a_question_and_2_to_6_distinct_choices_of_80_characters_at_most(room: Room) -> None:
+    def create(text: str, choices: list[str]) -> CreatePoll:
+        return CreatePoll(command_id=room.cid(), event=SLUG, text=text, choices=choices, by_organiser="o")
+
+    assert room.key_of(create("  ", ["Oui", "Non"])) == "qa_poll_text_too_short"
+    assert room.key_of(create("x" * 201, ["Oui", "Non"])) == "qa_poll_text_too_long"
+    assert room.key_of(create("Fibre ?", ["Oui", "  "])) == "qa_poll_too_few_choices"
+    assert room.key_of(create("Fibre ?", [f"choix {n}" for n in range(7)])) == "qa_poll_too_many_choices"
+    assert room.key_of(create("Fibre ?", ["Oui", "n" * 81])) == "qa_poll_choice_too_long"
+    assert room.key_of(create("Fibre ?", ["Oui", " oui "])) == "qa_poll_choice_twice"
+    assert room.session.polls == {}
+    # Blank choices (the form's empty fields) are left out; the words are trimmed.
+    made = poll(room, ["  Oui  d'accord ", "", "Non"])
+    assert room.session.polls[made].choices == ["Oui d'accord", "Non"]
+    assert room.session.polls[made].state == "draft"
+    # A draft is no one's to see yet.
+    assert public_view(room.session).poll is None
+
+
+def test_one_poll_open_at_a_time_and_a_closed_poll_keeps_its_results_on_screen(room: Room) -> None:
+    first, second = poll(room), poll(room, ["Bleu", "Vert"])
+    poll_state(room, first, "open")
+    refused = SetPollState(command_id=room.cid(), event=SLUG, poll=second, state="open", by_organiser="o")
+    assert room.key_of(refused) == "qa_poll_other_open"
+    room.run(choose(room, first, ALINE, 1))
+    poll_state(room, first, "closed")
+    # Closed: still shown with its results, until the next one opens; it cannot be opened again.
+    shown = public_view(room.session)
+    assert shown.poll is not None and (shown.poll.id, shown.poll.state, shown.poll.total) == (first, "closed", 1)
+    again = SetPollState(command_id=room.cid(), event=SLUG, poll=first, state="open", by_organiser="o")
+    assert room.key_of(again) == "qa_poll_wrong_state"
+    closing = SetPollState(command_id=room.cid(), event=SLUG, poll=second, state="closed", by_organiser="o")
+    assert room.key_of(closing) == "qa_poll_wrong_state"
+    poll_state(room, second, "open")
+    assert public_view(room.session).poll.id == second  # type: ignore[union-attr]
+    view = moderation_view(room.session)
+    assert [p.id for p in view.polls] == [second, first] and view.shown_poll == second
+    assert view.polls[1].choices[1].votes == 1
+
+
+def test_one_vote_per_person_which_may_change_while_open_and_is_refused_once_closed(room: Room) -> None:
+    made = poll(room)
+    assert room.key_of(choose(room, made, ALINE, 0)) == "qa_poll_closed"  # a draft takes no vote
+    poll_state(room, made, "open")
+    room.run(choose(room, made, ALINE, 0))
+    room.run(choose(room, made, BRUNO, 0))
+    room.run(choose(room, made, CLAIRE, 1))
+    assert room.key_of(choose(room, made, ALINE, 0)) == "qa_poll_same_choice"
+    assert room.key_of(choose(room, made, ALINE, 2)) == "qa_poll_unknown_choice"
+    room.run(choose(room, made, ALINE, 1))  # changed: counted once, in its new place
+    shown = public_view(room.session, ALINE)
+    assert shown.poll is not None and shown.poll_choice == 1
+    assert [(c.text, c.votes, c.percent) for c in shown.poll.choices] == [("Oui", 1, 33), ("Non", 2, 67)]
+    assert shown.poll.total == 3
+    # Nobody else learns what Aline chose; the view holds counts, never voters.
+    assert public_view(room.session).poll_choice is None
+    assert b"dev:" not in msgspec.json.encode(public_view(room.session, BRUNO))
+    poll_state(room, made, "closed")
+    assert room.key_of(choose(room, made, CLAIRE, 0)) == "qa_poll_closed"
+    unknown = VotePoll(command_id=room.cid(), event=SLUG, poll="p99", choice=0, voter=ALINE)
+    assert room.key_of(unknown) == "qa_unknown_poll"
+
+
+def test_a_repeated_poll_command_changes_nothing_and_its_id_reused_is_refused(room: Room) -> None:
+    made = poll(room)
+    poll_state(room, made, "open")
+    vote = choose(room, made, ALINE, 0)
+    room.run(vote)
+    room.run(vote)
+    assert public_view(room.session).poll.total == 1  # type: ignore[union-attr]
+    other = VotePoll(command_id=vote.command_id, event=SLUG, poll=made, choice=1, voter=ALINE)
+    assert room.key_of(other) == "command_id_reused"
+
+
+def test_the_decoder_refuses_a_poll_of_a_thousand_choices_before_any_rule() -> None:
+    raw = msgspec.json.encode(
+        {"command_id": "command-0001", "event": SLUG, "text": "Fibre ?", "choices": ["x"] * 1000, "by_organiser": "o"}
+    )
+    with pytest.raises(msgspec.ValidationError):
+        decoder(CreatePoll).decode(raw)

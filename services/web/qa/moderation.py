@@ -12,7 +12,11 @@ from litestar.response import Redirect, ServerSentEvent
 
 from schemas.errors import ErrorReply
 from schemas.qa import (
+    MAX_CHOICE_LENGTH,
+    MAX_POLL_CHOICES,
+    MAX_POLL_TEXT_LENGTH,
     MAX_QUESTION_LENGTH,
+    CreatePoll,
     EditQuestion,
     GetModeration,
     MergeQuestion,
@@ -20,6 +24,7 @@ from schemas.qa import (
     Moderation,
     QaDone,
     SetPhase,
+    SetPollState,
 )
 from schemas.subjects import Qa
 from services.kit.client import ServiceError
@@ -56,6 +61,7 @@ class QaModeration(Controller):
         error: str | None = None,
         status_code: int = 200,
         part: str = "",
+        values: dict[str, str] | None = None,
     ) -> Response[str]:
         spec = await gateway.event(slug, include_unpublished=True)
         moderation = await gateway.call(Qa.MODERATION, GetModeration(event=spec.slug), Moderation)
@@ -75,6 +81,10 @@ class QaModeration(Controller):
             error=error,
             command_id=uuid.uuid4().hex,
             max_length=MAX_QUESTION_LENGTH,
+            max_poll_text=MAX_POLL_TEXT_LENGTH,
+            max_choice=MAX_CHOICE_LENGTH,
+            poll_slots=range(1, MAX_POLL_CHOICES + 1),
+            values=values or {},
         )
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -86,7 +96,9 @@ class QaModeration(Controller):
         slug: str,
         subject: str,
         command_type: type[msgspec.Struct],
-        **fields: str,
+        anchor: str = "",
+        values: dict[str, str] | None = None,
+        **fields: object,
     ) -> Response[Any]:
         """The command the form makes (its id, the event and the organiser added), or the page and its refusal."""
         form = await request.form()
@@ -105,9 +117,9 @@ class QaModeration(Controller):
             return await self._page(request, gateway, slug, _unknown_choice(request), 422)
         except ServiceError as failure:
             refused = form_refusal(failure, language_of(request))
-            return await self._page(request, gateway, slug, refused.message, refused.status)
-        question = fields.get("question", "")
-        return Redirect(f"/organiser/e/{slug}/qa/{'#' + question if question else ''}", status_code=303)
+            return await self._page(request, gateway, slug, refused.message, refused.status, values=values)
+        anchor = anchor or str(fields.get("question", ""))
+        return Redirect(f"/organiser/e/{slug}/qa/{'#' + anchor if anchor else ''}", status_code=303)
 
     @post("/phase")
     async def phase(
@@ -150,6 +162,44 @@ class QaModeration(Controller):
     ) -> Response[Any]:
         into = form_text(await request.form(), "into", 10)
         return await self._send(request, gateway, slug, Qa.MERGE, MergeQuestion, question=question, into=into)
+
+    @post("/polls")
+    async def create_poll(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        """A draft poll from the form: its question (French, English optional) and up to six choice fields."""
+        form = await request.form()
+        # Kept too long when too long (refused in words); the cut only bounds what a 1 MB field sends on.
+        values = {
+            name: str(form.get(name) or "")[: 4 * MAX_POLL_TEXT_LENGTH]
+            for name in ("text", "text_en", *(f"choice_{n}" for n in range(1, MAX_POLL_CHOICES + 1)))
+        }
+        choices = [values[f"choice_{n}"] for n in range(1, MAX_POLL_CHOICES + 1)]
+        return await self._send(
+            request,
+            gateway,
+            slug,
+            Qa.CREATE_POLL,
+            CreatePoll,
+            anchor="polls",
+            values=values,
+            text=values["text"],
+            text_en=values["text_en"],
+            choices=choices,
+        )
+
+    @post("/polls/{poll:str}/state")
+    async def poll_state(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        poll: FromPath[str],
+    ) -> Response[Any]:
+        state = form_text(await request.form(), "state", 10)
+        return await self._send(
+            request, gateway, slug, Qa.SET_POLL_STATE, SetPollState, anchor="polls", poll=poll, state=state
+        )
 
     # Never gzipped: its messages are a few bytes each, and a proxy may hold a gzipped stream back.
     @get("/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True}, dependencies=LIVE)

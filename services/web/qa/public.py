@@ -22,7 +22,16 @@ from markupsafe import Markup
 
 from schemas.catalog import EventSpec
 from schemas.errors import ErrorReply
-from schemas.qa import MAX_NAME_LENGTH, MAX_QUESTION_LENGTH, AskQuestion, CastVote, GetPublicQa, PublicQa, QaDone
+from schemas.qa import (
+    MAX_NAME_LENGTH,
+    MAX_QUESTION_LENGTH,
+    AskQuestion,
+    CastVote,
+    GetPublicQa,
+    PublicQa,
+    QaDone,
+    VotePoll,
+)
 from schemas.registration import GetRegistration, RegistrationView
 from schemas.subjects import Qa, Registration
 from services.kit.client import ServiceError
@@ -162,6 +171,27 @@ class QuestionsPage(Controller):
         extra = {"token": audience.token} if audience.token else {}
         return Redirect(f"{audience.base}{_lang_query(request, **extra)}#{question}", status_code=303)
 
+    async def _poll_vote(
+        self, request: Request[Any, Any, Any], gateway: Gateway, audience: Audience, poll: str
+    ) -> Response[Any]:
+        form = await request.form()
+        choice = form_text(form, "choice", 4)
+        command = VotePoll(
+            command_id=command_id_of(form),
+            event=audience.spec.slug,
+            poll=poll,
+            # No choice ticked (or a hand-made value) is answered by the rules in words.
+            choice=int(choice) if choice.isdigit() else 1000,
+            voter=audience.person,
+        )
+        try:
+            await gateway.call(Qa.VOTE_POLL, command, QaDone)
+        except ServiceError as failure:
+            refused = form_refusal(failure, language_of(request))
+            return await self._show(request, gateway, audience, refused.message, None, None, refused.status)
+        extra = {"token": audience.token} if audience.token else {}
+        return Redirect(f"{audience.base}{_lang_query(request, **extra)}#poll", status_code=303)
+
     # --- walk-ins, known by their device ---
 
     async def _device(self, request: Request[Any, Any, Any], gateway: Gateway, slug: str) -> tuple[Audience, str, bool]:
@@ -202,6 +232,17 @@ class QuestionsPage(Controller):
         audience, token, known = await self._device(request, gateway, slug)
         return with_device(await self._vote(request, gateway, audience, question), token, known)
 
+    @post("/e/{slug:str}/questions/poll/{poll:str}/vote")
+    async def poll_vote(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        slug: FromPath[str],
+        poll: FromPath[str],
+    ) -> Response[Any]:
+        audience, token, known = await self._device(request, gateway, slug)
+        return with_device(await self._poll_vote(request, gateway, audience, poll), token, known)
+
     # --- registrants, from their private link ---
 
     async def _registrant(self, gateway: Gateway, registration_id: str, token: str) -> Audience:
@@ -240,6 +281,18 @@ class QuestionsPage(Controller):
         form = await request.form()
         audience = await self._registrant(gateway, registration_id, form_text(form, "token", 100))
         return await self._vote(request, gateway, audience, question)
+
+    @post("/r/{registration_id:str}/questions/poll/{poll:str}/vote", opt={"access": "participant_link"})
+    async def registrant_poll_vote(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        registration_id: FromPath[str],
+        poll: FromPath[str],
+    ) -> Response[Any]:
+        form = await request.form()
+        audience = await self._registrant(gateway, registration_id, form_text(form, "token", 100))
+        return await self._poll_vote(request, gateway, audience, poll)
 
 
 class QaScreen(Controller):
