@@ -218,7 +218,7 @@ async def test_the_live_stream_announces_an_approval_and_the_projector_then_show
     aline = await phone(demo)
     assert (await send(aline, f"{AUDIENCE}/ask", text=QUESTION)).status_code == 303
     [question] = (await moderation(nats)).questions
-    async with http.stream("GET", f"/e/{ROUND_TABLE}/qa/stream") as stream:
+    async with http.stream("GET", f"/e/{ROUND_TABLE}/qa/screen/stream") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.aiter_lines()
         assert await next_event(lines) == ("ready", ROUND_TABLE)
