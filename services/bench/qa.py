@@ -368,13 +368,12 @@ class Run:
 
     async def _vote(self) -> None:
         device = self._device()
-        # The room votes for the questions on the screen, but the one the moderator takes next.
-        next_off = self.on_board[0] if len(self.on_board) >= NEXT_ON_SCREEN else None
-        choices = [q for q in self.voteable if q not in device.voted and q != next_off]
-        if not choices:
+        # The room votes for the newest question on the screen it has not voted for: at 20 approvals
+        # a second the board's five change every 250 ms, and the oldest is about to be answered.
+        qid = next((q for q in reversed(self.voteable) if q not in device.voted), None)
+        if qid is None:
             self.tally.no_question_to_vote += 1
             return
-        qid = choices[self.next_device % len(choices)]
         device.voted.add(qid)
         sent = time.perf_counter()
         status, body = await device.post(f"/e/{EVENT}/questions/{qid}/vote", {})
