@@ -11,7 +11,8 @@ table's Q&A open. Then, all over HTTP as the pages do:
 - the room asks 20 questions and casts 200 votes a second, each from the next device in turn, on
   a keep-alive connection of its own bound to its own loopback address (127.0.x.y): the public
   POSTs are limited per client address (`PERCHE_RATE_LIMIT`, 30 a minute, left as deployed), and
-  500 devices in turn stay under it. What the limit or a rule refuses is counted, not resent;
+  500 devices in turn stay under it. What the limit or a rule refuses is counted, not resent; a
+  `303` is not followed to the page (a phone's browser does: one more whole page per vote);
 - the projector: `/e/{slug}/qa/screen`'s own stream (`/e/{slug}/qa/screen/stream`, told at
   once), and on each `change` its board
   (`?part=board`) fetched again, one fetch at a time and one more if changes came meanwhile,
