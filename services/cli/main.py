@@ -87,8 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--domain-skill", action="append", default=None, help="a skill that makes a domain expert")
 
     p = sub.add_parser("bench", help="measure throughput against a baseline in the same run")
-    p.add_argument("what", choices=["registration", "ical", "teams", "judging", "live"])
-    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("what", choices=["registration", "ical", "teams", "judging", "live", "qa"])
+    p.add_argument("--seconds", type=float, default=None, help="registration, ical (default 5), qa (default 30)")
+    p.add_argument("--connections", type=int, default=500, help="qa only: the audience's live streams")
+    p.add_argument("--questions-per-second", type=float, default=20.0, help="qa only")
+    p.add_argument("--votes-per-second", type=float, default=200.0, help="qa only")
     p.add_argument(
         "--solver-seconds", type=float, default=20.0, help="teams only: the exact solver's limit per instance"
     )
@@ -155,11 +158,16 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "bench" and args.what == "ical":
             from services.bench.ical import run_bench_ical
 
-            return run_bench_ical(args.seconds)
+            return run_bench_ical(5.0 if args.seconds is None else args.seconds)
+        elif args.command == "bench" and args.what == "qa":
+            from services.bench.qa import run_bench_qa
+
+            seconds = 30.0 if args.seconds is None else args.seconds
+            return run_bench_qa(args.connections, seconds, args.questions_per_second, args.votes_per_second)
         elif args.command == "bench":
             from services.bench.registration import run_bench
 
-            return run_bench(args.what, args.seconds)
+            return run_bench(args.what, 5.0 if args.seconds is None else args.seconds)
     except ServiceError as error:
         print(f"error: {error.reply.message}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -48,6 +49,9 @@ class QaService:
         self._ready = False
         # Askers' names by their key in the names bucket, as far as this instance has read them.
         self.names: dict[str, str] = {}
+        # One writer at a time per event here: a room's commands raced for the event's subject (each
+        # append expects the last sequence), and at 200 votes a second most lost and were decided again.
+        self._writing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def start(self, nc: Client) -> None:
         self.nc = nc
@@ -113,7 +117,8 @@ class QaService:
                 self.names[key] = name
             return Append(subject, event, msg_id)
 
-        await self.store.append_decided(decision)
+        async with self._writing[slug]:
+            await self.store.append_decided(decision)
         session = self.state.of(slug)
         if isinstance(command, CreatePoll | SetPollState | VotePoll):
             poll = session.asked.get(command.command_id) if isinstance(command, CreatePoll) else command.poll

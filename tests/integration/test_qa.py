@@ -218,7 +218,7 @@ async def test_the_live_stream_announces_an_approval_and_the_projector_then_show
     aline = await phone(demo)
     assert (await send(aline, f"{AUDIENCE}/ask", text=QUESTION)).status_code == 303
     [question] = (await moderation(nats)).questions
-    async with http.stream("GET", f"/e/{ROUND_TABLE}/qa/stream") as stream:
+    async with http.stream("GET", f"/e/{ROUND_TABLE}/qa/screen/stream") as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.aiter_lines()
         assert await next_event(lines) == ("ready", ROUND_TABLE)
@@ -277,6 +277,14 @@ async def test_a_registrant_asks_from_their_private_link_and_duplicates_merge_th
         )
         assert voted.status_code == 303
     assert (await send(walk_in, f"{AUDIENCE}/{second.id}/vote")).status_code == 303
+    # The target is typed (a field listing the questions once): one that does not exist, or is no
+    # question's id at all, is refused in words and merges nothing.
+    for typed, words in (("q999", "Cette question n&#39;existe pas (ou plus)."), ("<b>", "Choisissez parmi")):
+        refused = await moderator.post(f"/{second.id}/merge", into=typed)
+        assert refused.status_code in (404, 409, 422) and words in refused.text, (typed, refused.status_code)
+    assert all(q.status != "merged" for q in (await moderation(nats)).questions)
+    page = (await moderator.client.get(f"{MODERATION}/")).text
+    assert page.count('<datalist id="merge-targets">') == 1 and 'list="merge-targets"' in page
     merged = await moderator.post(f"/{second.id}/merge", into=first.id)
     assert merged.status_code == 303
     [shown] = (await public(nats)).questions

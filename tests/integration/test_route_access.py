@@ -56,6 +56,7 @@ STREAMS = {
     "/organiser/e/{slug:str}/day/stream",
     "/organiser/e/{slug:str}/standings/stream",
     "/e/{slug:str}/qa/stream",
+    "/e/{slug:str}/qa/screen/stream",
     "/organiser/e/{slug:str}/qa/stream",
 }
 # Path parameters that name an event or an organisation, whose access the guard checks.

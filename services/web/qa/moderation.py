@@ -33,6 +33,7 @@ from services.web.errors import form_refusal
 from services.web.forms import command_id_of, form_text
 from services.web.gateway import Gateway
 from services.web.live import LIVE, Live
+from services.web.qa.public import QA_LIVE_INTERVAL
 from services.web.rendering import language_of, render
 
 
@@ -207,7 +208,7 @@ class QaModeration(Controller):
         self, gateway: NamedDependency[Gateway], live: NamedDependency[Live], slug: FromPath[str]
     ) -> ServerSentEvent:
         spec = await gateway.event(slug, include_unpublished=True)  # an unknown event is a 404
-        return live.stream(spec.slug, (Qa.changed(spec.slug),))
+        return live.stream(spec.slug, (Qa.changed(spec.slug),), min_interval=QA_LIVE_INTERVAL)
 
 
 def _unknown_choice(request: Request[Any, Any, Any]) -> str:

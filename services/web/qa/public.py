@@ -47,6 +47,11 @@ DEVICE_LIFETIME = 30 * 86400
 _DEVICE_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
 # How many questions the projector shows after the current one.
 NEXT_ON_SCREEN = 5
+# The room's phones (and the moderators' page) hear of changes at most this often: a room voting
+# 200 times a second would otherwise be told so on each of its hundreds of streams, and each phone
+# fetch its list as often. The projector has its own stream, told at once (one screen, one fetch at
+# a time): an approved question is on it in a fraction of a second.
+QA_LIVE_INTERVAL = 0.5
 
 
 def device_of(request: Request[Any, Any, Any]) -> str | None:
@@ -338,6 +343,15 @@ class QaScreen(Controller):
     async def stream(
         self, gateway: NamedDependency[Gateway], live: NamedDependency[Live], slug: FromPath[str]
     ) -> ServerSentEvent:
-        """`change` when the event's Q&A changed: the page fetches what it may see again."""
+        """The audience page's: `change` when the event's Q&A changed (at most one per QA_LIVE_INTERVAL),
+        and the page fetches what it may see again."""
         spec = await gateway.event(slug)  # an unknown or unpublished event is a 404
+        return live.stream(spec.slug, (Qa.changed(spec.slug),), min_interval=QA_LIVE_INTERVAL)
+
+    @get("/e/{slug:str}/qa/screen/stream", exclude_from_csrf=True, opt={UNCOMPRESSED: True}, dependencies=LIVE)
+    async def screen_stream(
+        self, gateway: NamedDependency[Gateway], live: NamedDependency[Live], slug: FromPath[str]
+    ) -> ServerSentEvent:
+        """The projector's: `change` at once each time the Q&A changed (its script fetches one board at a time)."""
+        spec = await gateway.event(slug)
         return live.stream(spec.slug, (Qa.changed(spec.slug),))
