@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from schemas.catalog import Audience, Ident, Language, LongText, RoomSpec, SessionKind, Span, Text
+from schemas.speakers import InvitationWithdrawn, SpeakerAnswered, SpeakerInvited
 
 __all__ = [
     "Agenda",
@@ -420,4 +421,5 @@ class AgendaReleased(msgspec.Struct, frozen=True, kw_only=True, tag="released"):
     accepted_issues: list[Issue] = []
 
 
-ScheduleEvent = DraftEdited | AgendaReleased
+# Speakers' invitations and answers (issue 15) are on their own subject per event.
+ScheduleEvent = DraftEdited | AgendaReleased | SpeakerInvited | SpeakerAnswered | InvitationWithdrawn
