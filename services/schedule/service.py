@@ -1,13 +1,18 @@
 """The schedule service's NATS wiring: its stream, the catalog it follows, endpoints, feeds."""
 
 import asyncio
+import contextlib
+import hashlib
 import logging
+import secrets
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import msgspec
 from nats.aio.client import Client
+from nats.js.errors import ObjectNotFoundError
 
 from schemas.catalog import EventDefined, EventSpec
 from schemas.errors import Rejected
@@ -31,10 +36,31 @@ from schemas.schedule import (
     ScheduleEvent,
     feed_key,
 )
-from schemas.subjects import Schedule
+from schemas.speakers import (
+    MAX_SPEAKER_PHOTO,
+    AnswerInvitation,
+    GetInvitation,
+    GetSpeakers,
+    InvitationList,
+    InvitationView,
+    InvitationWithdrawn,
+    InviteSpeaker,
+    ListInvitations,
+    SendSpeakerInvitation,
+    SpeakerAnswered,
+    SpeakerInvitationSending,
+    SpeakerInvited,
+    SpeakerList,
+    SpeakerPhoto,
+    WithdrawInvitation,
+)
+from schemas.subjects import Notify, Schedule
 from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
+from services.kit.client import call
 from services.kit.endpoints import Endpoints
+from services.kit.objects import object_store
+from services.kit.photos import UnreadablePhoto, photo_type, resized
 from services.kit.store import Append, EventStore, decided_on
 from services.schedule.ical import build_calendar, etag_of, labels
 from services.schedule.rounds import decide_rounds
@@ -52,11 +78,26 @@ from services.schedule.rules import (
     sessions_for_person,
     sessions_in_room,
 )
+from services.schedule.speakers import (
+    SpeakersState,
+    decide_answer,
+    decide_invite,
+    decide_withdraw,
+    invitation_list,
+    invitation_view,
+    link_expires,
+    opened,
+    public_speakers,
+)
 
 log = logging.getLogger("perche.schedule")
 
 # Built feeds kept for other web instances asking the same; least recently used go first.
 FEED_CACHE_BYTES = 64 * 1024 * 1024
+# How long an upload the web dropped waits to be checked: far more than one request takes.
+UPLOAD_TTL = 3600.0
+# What a photo's dry run uses, so every rule but the photo's own is checked before it is read.
+_SOME_PHOTO = SpeakerPhoto(content_type="image/jpeg", size=0, sha256="")
 FILE_NOTE = "Programme mis à jour depuis le fichier de l'événement."
 
 
@@ -65,6 +106,7 @@ class ScheduleService:
 
     def __init__(self) -> None:
         self.state = ScheduleState()
+        self.speakers = SpeakersState()
         self.catalog = CatalogReader(on_defined=self._on_defined)
         self.revisions: dict[str, int] = {}
         self.defined_at: dict[str, datetime] = {}
@@ -80,6 +122,9 @@ class ScheduleService:
         await self.store.open()
         # The catalog's stream is read here (never written): event files may declare an agenda.
         await self.catalog.open(nc)
+        # Speakers' photos, resized (this service's only writer), and the uploads the web drops for it.
+        self.photos = await object_store(nc, Schedule.PHOTOS_BUCKET)
+        self.uploads = await object_store(nc, Schedule.UPLOADS_BUCKET, ttl=UPLOAD_TTL)
         self._ready = True
         self.endpoints = Endpoints(nc, self.name, "The agenda: sessions, rooms, speakers, pitch and jury rounds")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
@@ -91,6 +136,12 @@ class ScheduleService:
             (Schedule.VERSION, GetAgendaVersion, self.version),
             (Schedule.RELEASES, ListReleases, self.releases),
             (Schedule.FEED, GetFeed, self.feed),
+            (Schedule.INVITE_SPEAKER, InviteSpeaker, self.invite_speaker),
+            (Schedule.ANSWER_INVITATION, AnswerInvitation, self.answer_invitation),
+            (Schedule.WITHDRAW_INVITATION, WithdrawInvitation, self.withdraw_invitation),
+            (Schedule.INVITATION, GetInvitation, self.invitation),
+            (Schedule.INVITATIONS, ListInvitations, self.invitations),
+            (Schedule.SPEAKERS, GetSpeakers, self.public_speakers),
         ]
         for subject, request_type, handler in handlers:
             self.endpoints.add(subject, request_type, handler)  # type: ignore[arg-type]
@@ -108,6 +159,9 @@ class ScheduleService:
     # --- state from the streams ---
 
     def _on_event(self, event: ScheduleEvent, _subject: str) -> None:
+        if isinstance(event, SpeakerInvited | SpeakerAnswered | InvitationWithdrawn):
+            self.speakers.evolve(event)
+            return
         self.state.evolve(event)
         if isinstance(event, AgendaReleased):
             self._announce(event.event)
@@ -333,3 +387,105 @@ class ScheduleService:
         # A cancellation after the release changes the feed too (If-Modified-Since must see it).
         changed = max(version.updated_at, query.cancelled_at or version.updated_at)
         return Feed(body=body, etag=etag, last_modified=changed, version_key=version.key)
+
+    # --- speakers and the moderator (issue 15) ---
+
+    async def _append_speakers(
+        self,
+        slug: str,
+        decide: Callable[[], SpeakerInvited | SpeakerAnswered | InvitationWithdrawn | None],
+        msg_id: str,
+    ) -> bool:
+        decision: Callable[[], Append[ScheduleEvent] | None] = decided_on(
+            Schedule.speakers_subject(slug), f"{slug}:{msg_id}", decide
+        )
+        return await self.store.append_decided(decision) is not None
+
+    async def invite_speaker(self, command: InviteSpeaker) -> InvitationList:
+        """The invitation, then its mail (once: a repeated command mails nothing)."""
+        spec = self._spec(command.event)
+        now = datetime.now(UTC)
+        invitation, key = uuid.uuid4().hex[:16], secrets.token_urlsafe(24)
+        appended = await self._append_speakers(
+            spec.slug, lambda: decide_invite(self.speakers, spec, command, invitation, key, now), command.command_id
+        )
+        found = self.speakers.of(spec.slug).invitations.get(invitation)
+        if appended and found is not None:
+            language = found.invited.language
+            path = f"/speaker/{spec.slug}/{invitation}?key={key}" + ("&lang=en" if language == "en" else "")
+            mail = SendSpeakerInvitation(
+                mail_id=uuid.uuid4().hex,
+                event=spec.slug,
+                email=command.email.strip(),
+                name=found.invited.name,
+                role=found.invited.role,
+                language=language,
+                path=path,
+                expires_at=link_expires(spec),
+            )
+            await call(self.nc, Notify.SEND_SPEAKER_INVITATION, mail, SpeakerInvitationSending, timeout=10)
+        return invitation_list(self.speakers, spec)
+
+    async def answer_invitation(self, command: AnswerInvitation) -> InvitationView:
+        spec = self._spec(command.event)
+        photo: SpeakerPhoto | None = None
+        # A repeat, or a refusal of the texts, is answered without reading the photo.
+        if (
+            command.photo_upload is not None
+            and decide_answer(self.speakers, spec, command, datetime.now(UTC), _SOME_PHOTO) is not None
+        ):
+            photo = await self._kept_photo(spec.slug, command.invitation, command.photo_upload)
+        await self._append_speakers(
+            spec.slug,
+            lambda: decide_answer(self.speakers, spec, command, datetime.now(UTC), photo),
+            command.command_id,
+        )
+        if command.photo_upload is not None:
+            with contextlib.suppress(Exception):  # forgotten after UPLOAD_TTL anyway
+                await self.uploads.delete(command.photo_upload)
+        return invitation_view(spec, opened(self.speakers, spec, command.invitation, command.key, datetime.now(UTC)))
+
+    async def _kept_photo(self, slug: str, invitation: str, upload: str) -> SpeakerPhoto:
+        """The upload checked (size, its first bytes, decoding) and kept resized, named by its digest."""
+        try:
+            info = await self.uploads.get_info(upload)
+            if (info.size or 0) > MAX_SPEAKER_PHOTO:
+                raise Rejected("invalid", "The photo is over 2 MB", "photo", key="project_photo_too_big")
+            data = (await self.uploads.get(upload)).data or b""
+        except ObjectNotFoundError as missing:
+            raise Rejected(
+                "invalid", "The photo was not received: send it again", "photo", key="project_photo_lost"
+            ) from missing
+        if len(data) > MAX_SPEAKER_PHOTO:
+            raise Rejected("invalid", "The photo is over 2 MB", "photo", key="project_photo_too_big")
+        if photo_type(data[:16]) is None:
+            raise Rejected("invalid", "The photo must be a JPEG, PNG or WebP image", "photo", key="project_photo_type")
+        try:
+            # Decoding is CPU work: off the event loop, so other requests go on meanwhile.
+            small = await asyncio.to_thread(resized, data)
+        except UnreadablePhoto as unreadable:
+            raise Rejected(
+                "invalid", "The photo must be a JPEG, PNG or WebP image", "photo", key="project_photo_type"
+            ) from unreadable
+        digest = hashlib.sha256(small).hexdigest()
+        await self.photos.put(Schedule.photo_object(slug, invitation, digest), small)
+        return SpeakerPhoto(content_type="image/jpeg", size=len(small), sha256=digest)
+
+    async def withdraw_invitation(self, command: WithdrawInvitation) -> InvitationList:
+        spec = self._spec(command.event)
+        await self._append_speakers(
+            spec.slug,
+            lambda: decide_withdraw(self.speakers, spec, command, datetime.now(UTC)),
+            command.command_id,
+        )
+        return invitation_list(self.speakers, spec)
+
+    async def invitation(self, query: GetInvitation) -> InvitationView:
+        spec = self._spec(query.event)
+        return invitation_view(spec, opened(self.speakers, spec, query.invitation, query.key, datetime.now(UTC)))
+
+    async def invitations(self, query: ListInvitations) -> InvitationList:
+        return invitation_list(self.speakers, self._spec(query.event))
+
+    async def public_speakers(self, query: GetSpeakers) -> SpeakerList:
+        return public_speakers(self.speakers, self._spec(query.event, published_only=True))
