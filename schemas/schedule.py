@@ -251,7 +251,7 @@ class ListReleases(msgspec.Struct, frozen=True, kw_only=True):
     event: str
 
 
-FeedKind = Literal["public", "room", "person"]
+FeedKind = Literal["public", "room", "person", "speaker"]
 
 
 class GetFeed(msgspec.Struct, frozen=True, kw_only=True):
@@ -268,6 +268,8 @@ class GetFeed(msgspec.Struct, frozen=True, kw_only=True):
     language: Language = "fr"
     # Where the web is reached, for the URL of each item.
     base_url: str = ""
+    # For kind "speaker": the agenda person an invited speaker is (checked by the caller, issue 15).
+    person: str | None = None
 
     @property
     def variant(self) -> tuple[object, ...]:
@@ -282,6 +284,7 @@ class GetFeed(msgspec.Struct, frozen=True, kw_only=True):
             self.cancelled_at,
             self.language,
             self.base_url,
+            self.person,
         )
 
 

@@ -72,6 +72,9 @@ class SpeakerInvited(msgspec.Struct, frozen=True, kw_only=True, tag="speaker_inv
     name: str
     name_en: str = ""
     role: SpeakerRole = "speaker"
+    # The agenda's person (a speaker of the event spec or the draft) they are: their own calendar
+    # feed lists that person's sessions.
+    contributor: str | None = None
     # The language of the mail and of the private page.
     language: Language = "fr"
     # sha256 of the link's key, hex.
@@ -115,6 +118,8 @@ class InviteSpeaker(msgspec.Struct, frozen=True, kw_only=True):
     name: Annotated[str, Meta(max_length=1000)]
     name_en: Annotated[str, Meta(max_length=1000)] = ""
     role: SpeakerRole = "speaker"
+    # The agenda's person they are, if any (their calendar feed lists that person's sessions).
+    contributor: Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")] | None = None
     email: Annotated[str, Meta(max_length=1000)]
     language: Language = "fr"
 
@@ -176,6 +181,7 @@ class InvitationView(msgspec.Struct, frozen=True, kw_only=True, tag="speaker_inv
     name_en: str = ""
     role: SpeakerRole
     language: Language
+    contributor: str | None = None
     # None: not answered yet.
     answer: Answer | None = None
     title: str = ""

@@ -76,6 +76,7 @@ from services.schedule.rules import (
     import_edits,
     pending,
     sessions_for_person,
+    sessions_for_speaker,
     sessions_in_room,
 )
 from services.schedule.speakers import (
@@ -370,6 +371,11 @@ class ScheduleService:
             sessions = sessions_for_person(agenda, query.registration, audience)
             if query.cancelled_at is not None:
                 sessions = cancelled_for_person(sessions, query.cancelled_at)
+            name = f"{title} — {labels(query.language)['mine']}"
+        elif query.kind == "speaker":
+            if not query.person:
+                raise Rejected("invalid", "A speaker's feed needs the agenda person", "person")
+            sessions = sessions_for_speaker(agenda, query.person)
             name = f"{title} — {labels(query.language)['mine']}"
         else:
             sessions = agenda.sessions

@@ -21,6 +21,7 @@ from services.kit.lifecycle import Service
 from services.registration.service import RegistrationService
 from services.schedule.service import ScheduleService
 from tests.conftest import Web, create_organiser, running_web
+from tests.demo_events import ROUND_TABLE, demo_event
 from tests.integration.login_support import logged_in
 from tests.integration.notify_support import Inbox, Stack, define, small_event, text_of, wait_until
 from tests.integration.test_pages import Page
@@ -172,3 +173,46 @@ async def test_an_invited_speaker_confirms_with_bio_and_photo_and_appears_on_the
         await define(stack.nc, past)
         expired = await moderator.get(jules)
         assert expired.status_code == 410 and "expired" in expired.text
+
+
+async def test_a_speaker_named_in_the_agenda_subscribes_to_their_own_feed_which_ends_when_withdrawn(
+    site: Web, inbox: Inbox, stack: Stack
+) -> None:
+    await define(stack.nc, demo_event(ROUND_TABLE))
+    async with (
+        httpx.AsyncClient(base_url=site.url, timeout=15) as organiser,
+        httpx.AsyncClient(base_url=site.url, timeout=15) as app,
+    ):
+        await logged_in(organiser)
+        path = f"/organiser/e/{ROUND_TABLE}/speakers/"
+        page = Page((await organiser.get(path)).text)
+        assert 'value="claire-moreau"' in page.source  # the agenda's speakers, to name one
+        sent = await organiser.post(
+            path,
+            data={
+                **page.fields,
+                "name": "Claire Moreau",
+                "email": "claire@example.org",
+                "contributor": "claire-moreau",
+            },
+        )
+        assert sent.status_code == 303, sent.text
+        link = await link_for(inbox, "claire@example.org")
+        feed_path = re.search(r'href="(/speaker/[^"]+/calendar\.ics\?key=[^"]+)"', (await app.get(link)).text)
+        assert feed_path
+        feed_url = feed_path.group(1).replace("&amp;", "&")
+
+        async def released() -> bool:
+            reply = await app.get(feed_url)
+            return reply.status_code == 200 and "SUMMARY:Point avec les intervenant·es" in reply.text
+
+        await wait_until(released)  # the event file's agenda is released by the schedule service
+        feed = await app.get(feed_url)
+        assert feed.headers["content-type"].startswith("text/calendar")
+        assert "SUMMARY:Table ronde : un pôle de formation" in feed.text.replace("\r\n ", "")
+        assert (await app.get(re.sub(r"key=[^&]+", "key=forged", feed_url))).status_code == 404
+
+        invitation = link.split("/")[3].split("?")[0]
+        page = Page((await organiser.get(path)).text)
+        await organiser.post(f"{path}{invitation}/withdraw", data={**page.fields, "command_id": uuid.uuid4().hex})
+        assert (await app.get(feed_url)).status_code == 410

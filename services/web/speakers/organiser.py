@@ -8,6 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from schemas.schedule import DraftView, GetDraft
 from schemas.speakers import InvitationList, InviteSpeaker, ListInvitations, WithdrawInvitation
 from schemas.subjects import Schedule
 from services.kit.client import ServiceError
@@ -16,7 +17,7 @@ from services.web.forms import command_id_of
 from services.web.gateway import Gateway
 from services.web.rendering import language_of, render
 
-FIELDS = ("name", "name_en", "email", "role", "language")
+FIELDS = ("name", "name_en", "email", "role", "language", "contributor")
 
 
 class SpeakersAdmin(Controller):
@@ -41,6 +42,9 @@ class SpeakersAdmin(Controller):
     ) -> Response[str]:
         spec = await gateway.event(slug, include_unpublished=True)
         listed = await gateway.call(Schedule.INVITATIONS, ListInvitations(event=slug), InvitationList)
+        draft = await gateway.call(Schedule.DRAFT, GetDraft(event=slug), DraftView)
+        # The agenda's speakers an invitation may name: their sessions go into the speaker's own feed.
+        people = [p for p in draft.agenda.people if p.role == "speaker"]
         return render(
             request,
             "organiser/speakers.html",
@@ -48,6 +52,7 @@ class SpeakersAdmin(Controller):
             organiser=request.state.organiser,
             event=spec,
             invitations=listed.invitations,
+            people=people,
             errors=errors or {},
             values=values or {},
             command_id=uuid.uuid4().hex,
@@ -69,6 +74,7 @@ class SpeakersAdmin(Controller):
             name_en=values["name_en"][:1000],
             role="moderator" if values["role"] == "moderator" else "speaker",
             email=values["email"][:1000],
+            contributor=values["contributor"][:40] or None,
             language="en" if values["language"] == "en" else "fr",
         )
         try:

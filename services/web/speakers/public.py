@@ -154,7 +154,8 @@ class SpeakerPages(Controller):
         try:
             spans = availability_of(form, spec)
             if values["answer"] not in ("confirmed", "declined"):
-                errors = {"answer": gettext_for(language)("Dites si vous venez.")}
+                gettext = gettext_for(language)
+                errors = {"answer": gettext("Dites si vous venez.")}
                 return await self._page(request, gateway, found, key, errors, values, HTTP_STATUS["invalid"])
             command = AnswerInvitation(
                 command_id=command_id,
