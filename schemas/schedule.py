@@ -13,7 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from schemas.catalog import Audience, Ident, Language, LongText, RoomSpec, SessionKind, Span, Text
-from schemas.speakers import InvitationWithdrawn, SpeakerAnswered, SpeakerInvited
+from schemas.speakers import InvitationWithdrawn, SpeakerAnswered, SpeakerInvited, SpeakerReminded
 
 __all__ = [
     "Agenda",
@@ -425,4 +425,4 @@ class AgendaReleased(msgspec.Struct, frozen=True, kw_only=True, tag="released"):
 
 
 # Speakers' invitations and answers (issue 15) are on their own subject per event.
-ScheduleEvent = DraftEdited | AgendaReleased | SpeakerInvited | SpeakerAnswered | InvitationWithdrawn
+ScheduleEvent = DraftEdited | AgendaReleased | SpeakerInvited | SpeakerAnswered | InvitationWithdrawn | SpeakerReminded

@@ -32,8 +32,10 @@ __all__ = [
     "SpeakerAnswered",
     "SpeakerInvitationSending",
     "SpeakerInvited",
+    "SpeakerLink",
     "SpeakerList",
     "SpeakerPhoto",
+    "SpeakerReminded",
     "WithdrawInvitation",
 ]
 
@@ -95,6 +97,15 @@ class SpeakerAnswered(msgspec.Struct, frozen=True, kw_only=True, tag="speaker_an
     # Empty: available throughout the event.
     availability: list[Span] = []
     photo: SpeakerPhoto | None = None
+    at: datetime
+
+
+class SpeakerReminded(msgspec.Struct, frozen=True, kw_only=True, tag="speaker_reminded"):
+    """A confirmed speaker was sent the reminder before the event (once: its command id names it)."""
+
+    command_id: str
+    event: str
+    invitation: str
     at: datetime
 
 
@@ -231,9 +242,18 @@ class SendSpeakerInvitation(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     role: SpeakerRole
     language: Language = "fr"
+    # The invitation, or the reminder a confirmed speaker gets before the event.
+    kind: Literal["invitation", "reminder"] = "invitation"
     # The path of the private link, key included: notify puts its base address in front.
     path: Annotated[str, Meta(max_length=500)]
     expires_at: datetime
+
+
+class SpeakerLink(msgspec.Struct, frozen=True, kw_only=True):
+    """What the schedule service keeps in its links bucket (never in its stream) to send the reminder."""
+
+    email: str
+    key: str
 
 
 class SpeakerInvitationSending(msgspec.Struct, frozen=True, kw_only=True, tag="speaker_invitation_sending"):

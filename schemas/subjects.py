@@ -152,6 +152,9 @@ class Schedule:
     # Speakers' photos, resized (this service's only writer), and the uploads the web drops for it.
     PHOTOS_BUCKET: Final = "perche_speaker_photos"
     UPLOADS_BUCKET: Final = "perche_speaker_uploads"
+    # Each invitation's address and link key, for the reminder (personal: never in the stream,
+    # deleted when the invitation is withdrawn).
+    LINKS_BUCKET: Final = "perche_speaker_links"
 
     @staticmethod
     def photo_object(slug: str, invitation: str, sha256: str) -> str:

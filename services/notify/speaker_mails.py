@@ -41,8 +41,10 @@ def speaker_invitation_mail(
         "where": spec.venue.name + (f", {spec.venue.address}" if spec.venue.address else ""),
         "url": f"{composer.base_url}{command.path}",
         "deadline": Formatter(language).date(command.expires_at, spec.timezone),
+        "date": Formatter(language).date(spec.starts_at, spec.timezone),
     }
-    subject, text = render_text("speaker_invitation", language, context)
+    kind = f"speaker_{command.kind}"
+    subject, text = render_text(kind, language, context)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = composer.mail_from
@@ -53,7 +55,7 @@ def speaker_invitation_mail(
     message["Message-ID"] = f"<{command.mail_id}@{composer.domain}>"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Perche-Mail-Id"] = command.mail_id
-    message["X-Perche-Kind"] = "speaker_invitation"
+    message["X-Perche-Kind"] = kind
     message["X-Perche-Event"] = spec.slug
     message.set_content(text)
     message["Content-Language"] = language

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 import secrets
 import uuid
 from collections import OrderedDict
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 
 import msgspec
 from nats.aio.client import Client
-from nats.js.errors import ObjectNotFoundError
+from nats.js.errors import KeyNotFoundError, ObjectNotFoundError
 
 from schemas.catalog import EventDefined, EventSpec
 from schemas.errors import Rejected
@@ -50,6 +51,7 @@ from schemas.speakers import (
     SpeakerAnswered,
     SpeakerInvitationSending,
     SpeakerInvited,
+    SpeakerLink,
     SpeakerList,
     SpeakerPhoto,
     WithdrawInvitation,
@@ -58,10 +60,13 @@ from schemas.subjects import Notify, Schedule
 from services.kit.background import Background
 from services.kit.catalog_reader import CatalogReader
 from services.kit.client import call
+from services.kit.codec import decode, encode
 from services.kit.endpoints import Endpoints
+from services.kit.kv import bucket
 from services.kit.objects import object_store
 from services.kit.photos import UnreadablePhoto, photo_type, resized
-from services.kit.store import Append, EventStore, decided_on
+from services.kit.settings import Settings
+from services.kit.store import Append, Conflict, EventStore, decided_on
 from services.schedule.ical import build_calendar, etag_of, labels
 from services.schedule.rounds import decide_rounds
 from services.schedule.rules import (
@@ -83,7 +88,9 @@ from services.schedule.speakers import (
     SpeakersState,
     decide_answer,
     decide_invite,
+    decide_reminder,
     decide_withdraw,
+    due_reminders,
     invitation_list,
     invitation_view,
     link_expires,
@@ -105,7 +112,9 @@ FILE_NOTE = "Programme mis à jour depuis le fichier de l'événement."
 class ScheduleService:
     name = "schedule"
 
-    def __init__(self) -> None:
+    def __init__(self, housekeeping_seconds: float | None = None, reminder_days: float | None = None) -> None:
+        self._housekeeping_seconds = housekeeping_seconds or float(os.environ.get("PERCHE_HOUSEKEEPING_SECONDS", "30"))
+        self._reminder_days = Settings().reminder_days if reminder_days is None else reminder_days
         self.state = ScheduleState()
         self.speakers = SpeakersState()
         self.catalog = CatalogReader(on_defined=self._on_defined)
@@ -126,6 +135,7 @@ class ScheduleService:
         # Speakers' photos, resized (this service's only writer), and the uploads the web drops for it.
         self.photos = await object_store(nc, Schedule.PHOTOS_BUCKET)
         self.uploads = await object_store(nc, Schedule.UPLOADS_BUCKET, ttl=UPLOAD_TTL)
+        self.links = await bucket(nc.jetstream(), Schedule.LINKS_BUCKET)
         self._ready = True
         self.endpoints = Endpoints(nc, self.name, "The agenda: sessions, rooms, speakers, pitch and jury rounds")
         handlers: list[tuple[str, object, Callable[..., Awaitable[object]]]] = [
@@ -149,9 +159,13 @@ class ScheduleService:
         await self.endpoints.start()
         for slug in list(self.catalog.specs):
             self.background.start(self.sync_file(slug))
+        self._reminders = asyncio.create_task(self._reminder_loop())
 
     async def stop(self) -> None:
         self._ready = False
+        self._reminders.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reminders
         await self.endpoints.stop()
         await self.background.stop()
         await self.store.close()
@@ -415,22 +429,65 @@ class ScheduleService:
         appended = await self._append_speakers(
             spec.slug, lambda: decide_invite(self.speakers, spec, command, invitation, key, now), command.command_id
         )
-        found = self.speakers.of(spec.slug).invitations.get(invitation)
-        if appended and found is not None:
-            language = found.invited.language
-            path = f"/speaker/{spec.slug}/{invitation}?key={key}" + ("&lang=en" if language == "en" else "")
-            mail = SendSpeakerInvitation(
-                mail_id=uuid.uuid4().hex,
-                event=spec.slug,
-                email=command.email.strip(),
-                name=found.invited.name,
-                role=found.invited.role,
-                language=language,
-                path=path,
-                expires_at=link_expires(spec),
-            )
-            await call(self.nc, Notify.SEND_SPEAKER_INVITATION, mail, SpeakerInvitationSending, timeout=10)
+        if appended:
+            link = SpeakerLink(email=command.email.strip(), key=key)
+            await self.links.put(invitation, encode(link))
+            await self._mail(spec, invitation, link, "invitation")
         return invitation_list(self.speakers, spec)
+
+    async def _mail(self, spec: EventSpec, invitation: str, link: SpeakerLink, kind: str) -> None:
+        found = self.speakers.of(spec.slug).invitations.get(invitation)
+        if found is None:
+            return
+        language = found.invited.language
+        path = f"/speaker/{spec.slug}/{invitation}?key={link.key}" + ("&lang=en" if language == "en" else "")
+        mail = SendSpeakerInvitation(
+            mail_id=uuid.uuid4().hex,
+            event=spec.slug,
+            email=link.email,
+            name=found.invited.name,
+            role=found.invited.role,
+            language=language,
+            kind="reminder" if kind == "reminder" else "invitation",
+            path=path,
+            expires_at=link_expires(spec),
+        )
+        await call(self.nc, Notify.SEND_SPEAKER_INVITATION, mail, SpeakerInvitationSending, timeout=10)
+
+    async def _reminder_loop(self) -> None:
+        """Confirmed speakers get a reminder `reminder_days` before the event, once across instances."""
+        while True:
+            try:
+                await self.send_reminders(datetime.now(UTC))
+            except Exception:
+                log.exception("schedule: speakers' reminders failed; trying again later")
+            await asyncio.sleep(self._housekeeping_seconds)
+
+    async def send_reminders(self, now: datetime) -> None:
+        for spec in list(self.catalog.specs.values()):
+            subject = Schedule.speakers_subject(spec.slug)
+            for invitation in due_reminders(self.speakers, spec, now, self._reminder_days):
+                event = decide_reminder(self.speakers, spec, invitation, now)
+                if event is None:
+                    continue
+                # Appended first, then mailed: a crash in between loses that reminder rather than
+                # sending it twice. Of instances deciding at once, one appends; the others are told
+                # by the expected sequence (a conflict) or the message id (a duplicate) and send nothing.
+                try:
+                    ack = await self.store.append(
+                        subject, event, f"{spec.slug}:{event.command_id}", self.store.last_sequence(subject)
+                    )
+                except Conflict:
+                    await self.store.catch_up_subject(subject)
+                    continue  # decided again on the next round, from the state that moved on
+                if ack.duplicate:
+                    continue
+                try:
+                    entry = await self.links.get(invitation)
+                except KeyNotFoundError:
+                    continue  # no address kept: nothing to remind with
+                if entry.value:
+                    await self._mail(spec, invitation, decode(entry.value, SpeakerLink), "reminder")
 
     async def answer_invitation(self, command: AnswerInvitation) -> InvitationView:
         spec = self._spec(command.event)
@@ -484,6 +541,9 @@ class ScheduleService:
             lambda: decide_withdraw(self.speakers, spec, command, datetime.now(UTC)),
             command.command_id,
         )
+        # The address and key are kept only for the reminder: a withdrawn invitation needs neither.
+        with contextlib.suppress(Exception):
+            await self.links.delete(command.invitation)
         return invitation_list(self.speakers, spec)
 
     async def invitation(self, query: GetInvitation) -> InvitationView:

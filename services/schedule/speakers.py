@@ -28,11 +28,12 @@ from schemas.speakers import (
     SpeakerInvited,
     SpeakerList,
     SpeakerPhoto,
+    SpeakerReminded,
     WithdrawInvitation,
 )
 from schemas.validation import looks_like_email, normalise_email
 
-SpeakersEvent = SpeakerInvited | SpeakerAnswered | InvitationWithdrawn
+SpeakersEvent = SpeakerInvited | SpeakerAnswered | InvitationWithdrawn | SpeakerReminded
 
 
 def key_hash(key: str) -> str:
@@ -48,6 +49,7 @@ class Invitation:
     invited: SpeakerInvited
     answer: SpeakerAnswered | None = None
     withdrawn: bool = False
+    reminded: bool = False
 
 
 @dataclass
@@ -79,6 +81,9 @@ class SpeakersState:
             case InvitationWithdrawn():
                 if (found := speakers.invitations.get(event.invitation)) is not None:
                     found.withdrawn = True
+            case SpeakerReminded():
+                if (found := speakers.invitations.get(event.invitation)) is not None:
+                    found.reminded = True
 
 
 def clean_line(value: str) -> str:
@@ -217,6 +222,26 @@ def decide_withdraw(
         at=now,
         by_organiser=command.by_organiser,
     )
+
+
+def reminder_due(spec: EventSpec, now: datetime, days: float) -> bool:
+    """Reminders go out from `days` before the event starts until it starts."""
+    return spec.starts_at - timedelta(days=days) <= now < spec.starts_at
+
+
+def decide_reminder(state: SpeakersState, spec: EventSpec, invitation: str, now: datetime) -> SpeakerReminded | None:
+    """The reminder of a confirmed speaker whose invitation stands, once; None when not (or no longer) due."""
+    found = state.of(spec.slug).invitations.get(invitation)
+    if found is None or found.withdrawn or found.reminded or found.answer is None or found.answer.answer != "confirmed":
+        return None
+    return SpeakerReminded(command_id=f"remind-{invitation}", event=spec.slug, invitation=invitation, at=now)
+
+
+def due_reminders(state: SpeakersState, spec: EventSpec, now: datetime, days: float) -> list[str]:
+    """The invitations whose reminder is due now."""
+    if not reminder_due(spec, now, days):
+        return []
+    return [i for i in state.of(spec.slug).invitations if decide_reminder(state, spec, i, now) is not None]
 
 
 def invitation_view(spec: EventSpec, found: Invitation) -> InvitationView:

@@ -3,11 +3,12 @@ invites, the mail's link opens the speaker's page without an account, the answer
 availability) shows on the event page once confirmed; a declined one, a withdrawn or expired
 link, an overlong bio are refused with a message and change nothing."""
 
+import asyncio
 import io
 import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ import pytest
 from PIL import Image
 
 from services.catalog.service import CatalogService
-from services.kit.lifecycle import Service
+from services.kit.lifecycle import Running, Service
 from services.registration.service import RegistrationService
 from services.schedule.service import ScheduleService
 from tests.conftest import Web, create_organiser, running_web
@@ -216,3 +217,43 @@ async def test_a_speaker_named_in_the_agenda_subscribes_to_their_own_feed_which_
         page = Page((await organiser.get(path)).text)
         await organiser.post(f"{path}{invitation}/withdraw", data={**page.fields, "command_id": uuid.uuid4().hex})
         assert (await app.get(feed_url)).status_code == 410
+
+
+async def test_a_confirmed_speaker_gets_one_reminder_before_the_event_and_a_declined_one_none(
+    stack: Stack, inbox: Inbox, tmp_path: Path, notify_backend: list[Service]
+) -> None:
+    """Two instances of the schedule service look for reminders due at the same moment: one is sent."""
+    await create_organiser(stack.nats_url)
+    await define(stack.nc, small_event(SLUG, starts_in=1))  # within PERCHE_REMINDER_DAYS (2)
+    first = next(s for s in notify_backend if isinstance(s, ScheduleService))
+    second = ScheduleService(housekeeping_seconds=3600)
+    another = Running([second], stack.nats_url)
+    await another.start()
+    async with (
+        running_web(stack.nats_url, tmp_path / "web") as web,
+        httpx.AsyncClient(base_url=web.url, timeout=15) as organiser,
+        httpx.AsyncClient(base_url=web.url, timeout=15) as speaker,
+    ):
+        await logged_in(organiser)
+        for name, address in (("Claire Moreau", "claire@example.org"), ("Jules Martin", "jules@example.org")):
+            assert (await invite(organiser, name=name, email=address)).status_code == 303
+        claire, jules = await link_for(inbox, "claire@example.org"), await link_for(inbox, "jules@example.org")
+        assert (await answer(speaker, claire, answer="confirmed", bio="Bio")).status_code == 303
+        assert (await answer(speaker, jules, answer="declined")).status_code == 303
+        now = datetime.now(UTC)
+        await asyncio.gather(first.send_reminders(now), second.send_reminders(now))
+        await wait_until(lambda: len(inbox.to("claire@example.org")) == 2)
+        reminder = inbox.to("claire@example.org")[1]
+        assert reminder["X-Perche-Kind"] == "speaker_reminder"
+        assert claire.split("&")[0] in text_of(reminder)
+        await asyncio.gather(first.send_reminders(now), second.send_reminders(now))
+        # One more invitation mailed after: by then a second reminder would have arrived too.
+        assert (await invite(organiser, name="Anne Lambert", email="anne@example.org")).status_code == 303
+        await link_for(inbox, "anne@example.org")
+    await another.stop()
+    # Sent once, and nothing to the one who declined.
+    assert [str(m["X-Perche-Kind"]) for m in inbox.to("claire@example.org")] == [
+        "speaker_invitation",
+        "speaker_reminder",
+    ]
+    assert [str(m["X-Perche-Kind"]) for m in inbox.to("jules@example.org")] == ["speaker_invitation"]

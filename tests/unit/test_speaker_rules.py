@@ -14,7 +14,9 @@ from services.schedule.speakers import (
     SpeakersState,
     decide_answer,
     decide_invite,
+    decide_reminder,
     decide_withdraw,
+    due_reminders,
     invitation_list,
     link_expires,
     opened,
@@ -174,3 +176,20 @@ def test_a_photo_is_resized_to_a_jpeg_without_its_metadata() -> None:
         assert image.size == (600, 400)
     with pytest.raises(UnreadablePhoto):
         resized(b"\x89PNG\r\n\x1a\n" + b"not really a png")
+
+
+def test_a_confirmed_speaker_is_reminded_once_in_the_days_before_the_event() -> None:
+    state = SpeakersState()
+    invite(state, "aaaaaaaa", "Claire Moreau")
+    invite(state, "bbbbbbbb", "Jules Martin")
+    invite(state, "cccccccc", "Anne Lambert")
+    answered(state, answer("aaaaaaaa"))
+    answered(state, answer("bbbbbbbb", answer="declined"))
+    two_days_before = START - timedelta(days=2)
+    assert due_reminders(state, spec(), two_days_before - timedelta(seconds=1), 2) == []
+    assert due_reminders(state, spec(), two_days_before, 2) == ["aaaaaaaa"]
+    assert due_reminders(state, spec(), START, 2) == []
+    reminded = decide_reminder(state, spec(), "aaaaaaaa", two_days_before)
+    assert reminded is not None
+    state.evolve(reminded)
+    assert due_reminders(state, spec(), two_days_before, 2) == []
