@@ -117,6 +117,8 @@ class ScheduleService:
         self._reminder_days = Settings().reminder_days if reminder_days is None else reminder_days
         self.state = ScheduleState()
         self.speakers = SpeakersState()
+        # Events whose speakers' addresses this instance has deleted (their links expired).
+        self._forgotten: set[str] = set()
         self.catalog = CatalogReader(on_defined=self._on_defined)
         self.revisions: dict[str, int] = {}
         self.defined_at: dict[str, datetime] = {}
@@ -458,10 +460,22 @@ class ScheduleService:
         """Confirmed speakers get a reminder `reminder_days` before the event, once across instances."""
         while True:
             try:
-                await self.send_reminders(datetime.now(UTC))
+                now = datetime.now(UTC)
+                await self.send_reminders(now)
+                await self.forget_links(now)
             except Exception:
                 log.exception("schedule: speakers' reminders failed; trying again later")
             await asyncio.sleep(self._housekeeping_seconds)
+
+    async def forget_links(self, now: datetime) -> None:
+        """Once a link has expired (days after the event), its address and key are deleted."""
+        for spec in list(self.catalog.specs.values()):
+            if now <= link_expires(spec) or spec.slug in self._forgotten:
+                continue
+            for invitation in list(self.speakers.of(spec.slug).invitations):
+                with contextlib.suppress(KeyNotFoundError):
+                    await self.links.delete(invitation)
+            self._forgotten.add(spec.slug)
 
     async def send_reminders(self, now: datetime) -> None:
         for spec in list(self.catalog.specs.values()):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import msgspec
 import pytest
+from nats.js.errors import NoKeysError
 from PIL import Image
 
 from services.catalog.service import CatalogService
@@ -71,7 +72,7 @@ async def answer(http: httpx.AsyncClient, link: str, photo: bytes | None = None,
 
 
 async def test_an_invited_speaker_confirms_with_bio_and_photo_and_appears_on_the_event_page(
-    site: Web, inbox: Inbox, stack: Stack
+    site: Web, inbox: Inbox, stack: Stack, notify_backend: list[Service]
 ) -> None:
     # Three browsers: the organiser's, Claire's and Jules's (each keeps its own language).
     async with (
@@ -174,6 +175,12 @@ async def test_an_invited_speaker_confirms_with_bio_and_photo_and_appears_on_the
         await define(stack.nc, past)
         expired = await moderator.get(jules)
         assert expired.status_code == 410 and "expired" in expired.text
+        # And the addresses kept for the reminder are deleted (Claire's already was, on withdrawal).
+        schedule = next(s for s in notify_backend if isinstance(s, ScheduleService))
+        assert await schedule.links.keys() == [jules.split("/")[3].split("?")[0]]
+        await schedule.forget_links(datetime.now(UTC))
+        with pytest.raises(NoKeysError):
+            await schedule.links.keys()
 
 
 async def test_a_speaker_named_in_the_agenda_subscribes_to_their_own_feed_which_ends_when_withdrawn(
