@@ -153,6 +153,10 @@ async def test_an_invited_speaker_confirms_with_bio_and_photo_and_appears_on_the
         assert "1 000 caractères" in Page(refused.text).text
         again = Page((await speaker.get(f"/e/{SLUG}?lang=fr")).text).text
         assert "Députée d'Eure-et-Loir" in again and "Autre" not in again
+        # So is a file that is no image, however it is named.
+        fake = await answer(speaker, claire, b"\x89PNG\r\n\x1a\n" + b"<svg onload=alert(1)>", answer="confirmed")
+        assert fake.status_code == 422 and "JPEG, PNG ou WebP" in Page(fake.text).text
+        assert photo.content == (await speaker.get(photo_url.group(1))).content
 
         # Withdrawn: the link says so, and Claire leaves the event page.
         invitation = claire.split("/")[3].split("?")[0]
