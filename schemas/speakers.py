@@ -2,7 +2,8 @@
 
 The schedule service owns them (they belong to the agenda). Its stream holds the invitation
 (name, role, language, the hash of the link's key: never the key, never the address) and the
-answers; the address goes to notify in the mail command only. A confirmed speaker's name,
+answers; the address and the key are kept, for the reminder, in its KV bucket only (deleted on
+withdrawal and once the link expires), and go to notify in the mail command. A confirmed speaker's name,
 title, bio and photo are public: they appear on the event page.
 """
 
