@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -96,6 +97,7 @@ from services.schedule.speakers import (
     link_expires,
     opened,
     public_speakers,
+    with_answered_availability,
 )
 
 log = logging.getLogger("perche.schedule")
@@ -226,7 +228,9 @@ class ScheduleService:
         return DraftView(
             event=slug,
             agenda=agenda.draft,
-            issues=find_issues(agenda.draft, spec.starts_at, spec.ends_at),
+            issues=find_issues(
+                with_answered_availability(agenda.draft, self.speakers, slug), spec.starts_at, spec.ends_at
+            ),
             pending=pending(agenda, datetime.now(UTC)),
             released_version=agenda.version,
             edits=agenda.edits,
@@ -321,7 +325,9 @@ class ScheduleService:
         def decide(current: EventAgenda) -> AgendaReleased | None:
             if self.state.done(spec.slug, command.command_id):
                 return None
-            return decide_release(current, spec, command, now)
+            # Checked against what confirmed speakers said of their availability, and released with it.
+            answered = with_answered_availability(current.draft, self.speakers, spec.slug)
+            return decide_release(dataclasses.replace(current, draft=answered), spec, command, now)
 
         await self._append(spec.slug, decide, command.command_id)
         return self.agenda_view(spec.slug)

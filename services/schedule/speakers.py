@@ -11,8 +11,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import msgspec
+
 from schemas.catalog import EventSpec, Span
 from schemas.errors import Rejected
+from schemas.schedule import Agenda
 from schemas.speakers import (
     MAX_SPEAKER_BIO,
     MAX_SPEAKER_NAME,
@@ -242,6 +245,21 @@ def due_reminders(state: SpeakersState, spec: EventSpec, now: datetime, days: fl
     if not reminder_due(spec, now, days):
         return []
     return [i for i in state.of(spec.slug).invitations if decide_reminder(state, spec, i, now) is not None]
+
+
+def with_answered_availability(agenda: Agenda, state: SpeakersState, slug: str) -> Agenda:
+    """The agenda with each confirmed speaker's own availability for the person their invitation
+    names, so conflicts are found against what the speaker said."""
+    given = {
+        i.invited.contributor: i.answer.availability
+        for i in state.of(slug).invitations.values()
+        if i.invited.contributor and not i.withdrawn and i.answer is not None and i.answer.answer == "confirmed"
+        and i.answer.availability
+    }  # fmt: skip
+    if not given:
+        return agenda
+    people = [msgspec.structs.replace(p, availability=given[p.id]) if p.id in given else p for p in agenda.people]
+    return msgspec.structs.replace(agenda, people=people)
 
 
 def invitation_view(spec: EventSpec, found: Invitation) -> InvitationView:

@@ -8,8 +8,10 @@ from PIL import Image
 
 from schemas.catalog import Category, EventSpec, Span, Venue
 from schemas.errors import Rejected
+from schemas.schedule import Agenda, Contributor, Session
 from schemas.speakers import AnswerInvitation, InviteSpeaker, SpeakerPhoto, WithdrawInvitation
 from services.kit.photos import UnreadablePhoto, photo_type, resized
+from services.schedule.rules import find_issues
 from services.schedule.speakers import (
     SpeakersState,
     decide_answer,
@@ -21,6 +23,7 @@ from services.schedule.speakers import (
     link_expires,
     opened,
     public_speakers,
+    with_answered_availability,
 )
 
 START = datetime(2027, 7, 8, 16, 0, tzinfo=UTC)
@@ -193,3 +196,17 @@ def test_a_confirmed_speaker_is_reminded_once_in_the_days_before_the_event() -> 
     assert reminded is not None
     state.evolve(reminded)
     assert due_reminders(state, spec(), two_days_before, 2) == []
+
+
+def test_conflicts_are_found_against_the_availability_a_confirmed_speaker_gave() -> None:
+    state = SpeakersState()
+    invite(state, "aaaaaaaa", "Claire Moreau", contributor="claire")
+    talk = Session(
+        id="ouverture", title="Ouverture", starts_at=START, ends_at=START + timedelta(hours=1), people=["claire"]
+    )
+    draft = Agenda(people=[Contributor(id="claire", name="Claire Moreau")], sessions=[talk])
+    assert find_issues(with_answered_availability(draft, state, "table-ronde"), START, START + timedelta(hours=3)) == []
+    later = Span(starts_at=START + timedelta(hours=2), ends_at=START + timedelta(hours=3))
+    answered(state, answer("aaaaaaaa", availability=[later]))
+    issues = find_issues(with_answered_availability(draft, state, "table-ronde"), START, START + timedelta(hours=3))
+    assert [(i.kind, i.person) for i in issues] == [("outside_availability", "claire")]
