@@ -324,3 +324,22 @@ class Notify:
 
 class Web:
     SECRETS_BUCKET: Final = "perche_web_secrets"
+    # Per-address counts of public POSTs, shared by every web instance (services/web/rate_limit.py).
+    RATE_LIMITS_BUCKET: Final = "perche_rate_limits"
+
+
+class DeadLetters:
+    """What no service could read, kept apart (schemas/dead_letters.py). Every service writes here,
+    each only under its own name, and each message of a stream once: its subject names it."""
+
+    STREAM: Final = "PERCHE_DEAD_LETTERS"
+    SUBJECTS: Final = "perche.dead.>"
+
+    @staticmethod
+    def of(service: str) -> str:
+        return f"perche.dead.{token(service)}.>"
+
+    @staticmethod
+    def subject(service: str, stream: str, sequence: int) -> str:
+        """One subject per service and original message: appending it expects none before (create once)."""
+        return f"perche.dead.{token(service)}.{token(stream)}.{sequence}"

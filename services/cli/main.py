@@ -65,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--owner", required=True, help="the owner's email (an account may come later)")
     c.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
 
+    p = sub.add_parser("dead-letters", help="list what services set aside because they could not read or handle it")
+    p.add_argument("--service", default=None, help="only those this service set aside")
+    p.add_argument("--json", action="store_true", help="a JSON list, with each original payload in base64")
+    p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
+
     p = sub.add_parser("demo-day", help="to try Perche: participants, teams and a jury on a running instance")
     p.add_argument("--event", default="hackathon-comice-2027")
     p.add_argument("--nats-url", default=None, help="default: PERCHE_NATS_URL, else the one `perche up` runs")
@@ -97,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--max", default=None, help="e.g. pitch=5 (default: every criterion out of 10)")
 
     args = parser.parse_args(argv)
-    if args.command in ("load", "organiser", "organisation", "demo-day") and args.nats_url is None:
+    if args.command in ("load", "organiser", "organisation", "demo-day", "dead-letters") and args.nats_url is None:
         args.nats_url = env_url or running_nats_url()
     if isinstance(sys.stdout, io.TextIOWrapper):
         # Lines such as the first organiser's password reach a log file or journal at once.
@@ -118,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "organisation":
             made = asyncio.run(create_organisation(args.nats_url, args.slug, args.name, args.name_en, args.owner))
             print(f"organisation {made.slug} ({made.name}) ready, owned by {args.owner}")
+        elif args.command == "dead-letters":
+            from services.cli.dead_letters import run_dead_letters
+
+            return asyncio.run(run_dead_letters(args.nats_url, args.service, args.json))
         elif args.command == "demo-day":
             from services.cli.demo_day import demo_day
 

@@ -219,10 +219,18 @@ class EventStore(Generic[E]):
         self._ready = asyncio.Event()
         self._sub: Any = None
         self._refollowing = asyncio.Lock()
+        # Imported here, not at the top: the dead-letter box writes through this module's helpers.
+        from services.kit import dead_letters
+
+        # Where an event this service cannot read or apply is set aside (services/kit/dead_letters.py).
+        self._dead_letters = dead_letters.box_of(nc)
+        self._letter_of = dead_letters.letter_of
+        self._fold = dead_letters.FOLD
 
     async def open(self) -> None:
         """Create the stream if needed and replay it; returns once state is current."""
         await ensure_stream(self._js, self.stream, [self._filter])
+        await self._dead_letters.ensure()
         for attempt in range(10):
             try:
                 info = await self._js.stream_info(self.stream)
@@ -265,16 +273,20 @@ class EventStore(Generic[E]):
         seq = meta.sequence.stream
         if seq <= self._applied:
             return  # already applied (a consumer followed again from an earlier point)
+        problem: str | None = None
         try:
             event = self._decoder.decode(msg.data)
         except (msgspec.ValidationError, msgspec.DecodeError) as error:
-            # An event this version cannot read is logged and skipped, never fatal.
-            log.error("%s: skipping unreadable event #%d on %s: %s", self.stream, seq, msg.subject, error)
+            problem = f"unreadable: {error}"
         else:
             try:
                 self._apply(event, msg.subject)
-            except Exception:
+            except Exception as error:
                 log.exception("%s: applying event #%d failed", self.stream, seq)
+                problem = f"could not apply: {type(error).__name__}: {error}"
+        if problem is not None:
+            # Never fatal, never silent: set aside once (the box logs it with its sequence), then on.
+            await self._set_aside(msg, problem)
         self._subject_seq[msg.subject] = seq
         self._applied = seq
         while self._waiters and self._waiters[0][0] <= seq:
@@ -283,6 +295,11 @@ class EventStore(Generic[E]):
                 future.set_result(None)
         if meta.num_pending == 0:
             self._ready.set()
+
+    async def _set_aside(self, msg: Msg, reason: str) -> None:
+        letter = self._letter_of(msg, self._dead_letters.service, self._fold, reason)
+        # Replaying and not yet stored (JetStream busy): the next start replays it and tries again.
+        await self._dead_letters.set_aside(letter)
 
     async def history(self, subjects: str) -> list[tuple[E, str]]:
         """Every readable event stored on `subjects` (a subject or a wildcard), oldest first,
@@ -303,7 +320,9 @@ class EventStore(Generic[E]):
                     try:
                         read.append((self._decoder.decode(msg.data), msg.subject))
                     except (msgspec.ValidationError, msgspec.DecodeError):
-                        log.error("%s: history skips an unreadable event on %s", self.stream, msg.subject)
+                        # The service's fold set it aside as a dead letter when it met it.
+                        seq = msg.metadata.sequence.stream
+                        log.error("%s: history skips unreadable event #%d on %s", self.stream, seq, msg.subject)
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()

@@ -89,11 +89,23 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 CONCURRENCY = 8
 
 
+def no_such_event(slug: str) -> Outcome:
+    """An event about an event the catalog does not have: nobody to write to, ever; set aside."""
+    return Outcome("dead", reason=f"no event {slug!r} in the catalog")
+
+
 class NotifyService:
     name = "notify"
 
-    def __init__(self, settings: Settings | None = None, housekeeping_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        housekeeping_seconds: float | None = None,
+        dead_after: int = MAX_DELIVER,
+    ) -> None:
         self.settings = settings or Settings()
+        # Deliveries of a work queue's event before it is set aside as a dead letter.
+        self.dead_after = dead_after
         self.transport = transport_for(self.settings)
         self.composer = Composer(
             base_url=self.settings.base_url or DEFAULT_BASE_URL,
@@ -155,7 +167,7 @@ class NotifyService:
         ]  # fmt: skip
         for service, consumer, event_type, key, handle in sources:
             queue: WorkQueue[Any] = WorkQueue(
-                nc, service, consumer, event_type, key=key, handle=handle, slots=self._slots
+                nc, service, consumer, event_type, key=key, handle=handle, slots=self._slots, dead_after=self.dead_after
             )
             await queue.start()
             self.queues.append(queue)
@@ -186,11 +198,11 @@ class NotifyService:
             return ACK
         spec = await self._spec_of(event.event, msg.subject)
         if spec is None:
-            return Outcome("term")
+            return no_such_event(event.event)
         order = mail_for(event, self.state.people.get(event.registration_id), spec, datetime.now(UTC))
         if order is None:
             return ACK
-        last_delivery = meta.num_delivered >= MAX_DELIVER
+        last_delivery = meta.num_delivered >= self.dead_after
         with contextlib.suppress(Exception):
             await msg.in_progress()
         return await self.deliver(order, spec, last_delivery)
@@ -202,7 +214,7 @@ class NotifyService:
             return ACK  # draft edits are for organisers only
         spec = await self._spec_of(event.event, msg.subject)
         if spec is None:
-            return Outcome("term")
+            return no_such_event(event.event)
         await self._registrations_current()
         return await self._deliver_all(mails_for_release(event, self.state.people, spec, datetime.now(UTC)), spec, msg)
 
@@ -221,7 +233,7 @@ class NotifyService:
         await self.registrations.catch_up_all()
 
     async def _deliver_all(self, orders: list[MailOrder], spec: EventSpec, msg: Msg) -> Outcome:
-        last_delivery = msg.metadata.num_delivered >= MAX_DELIVER
+        last_delivery = msg.metadata.num_delivered >= self.dead_after
         outcomes: list[Outcome] = []
         # One after the other: the task holds one of the instance's sending slots.
         for order in orders:
@@ -237,7 +249,7 @@ class NotifyService:
             return ACK  # a withdrawal tells no one
         spec = await self._spec_of(event.event, msg.subject)
         if spec is None:
-            return Outcome("term")
+            return no_such_event(event.event)
         await self._registrations_current()
         return await self._deliver_all(mails_for_results(event, self.state.people, datetime.now(UTC)), spec, msg)
 
@@ -248,7 +260,7 @@ class NotifyService:
             return ACK  # teams made by participants, drafts and links tell no one
         spec = await self._spec_of(event.event, msg.subject)
         if spec is None:
-            return Outcome("term")
+            return no_such_event(event.event)
         await self._registrations_current()
         return await self._deliver_all(mails_for_teams(event, self.state.people, spec, datetime.now(UTC)), spec, msg)
 
@@ -275,7 +287,7 @@ class NotifyService:
         # A claim names the instance, so this instance's own claim does not stop it: a second
         # delivery of the same mail here (a repeated command, a redelivery) waits for the first.
         if order.mail_id in self._delivering:
-            return Outcome("retry", 1.0)
+            return Outcome("retry", 1.0, f"mail {order.mail_id} being sent here already")
         self._delivering.add(order.mail_id)
         try:
             return await self._deliver(order, spec, last_delivery)
@@ -289,30 +301,30 @@ class NotifyService:
         if decision == "skip":
             return ACK
         if decision == "wait" and record is not None:
-            return Outcome("retry", wait_seconds(record, datetime.now(UTC)))
+            return Outcome("retry", wait_seconds(record, datetime.now(UTC)), f"mail {order.mail_id} claimed elsewhere")
         try:
             query = GetRegistration(registration_id=order.registration_id, by_organiser="notify")
             view = await call(self.nc, Registration.GET, query, RegistrationView)
         except ServiceError as error:
             # Not there yet on the instance that answered, or not answering: ask again soon.
             log.info("notify: registration %s not readable yet (%s)", order.registration_id, error.reply.code)
-            return Outcome("retry", 2.0)
+            return Outcome("retry", 2.0, f"registration {order.registration_id} not readable ({error.reply.code})")
         if not view.erased and not view.email.strip():
             # Registered without its person (written by a version that could lose it): say so,
             # and ask again, as a repeat of the registration writes the person afterwards.
             log.error("notify: registration %s has no personal data; no %s mail yet", view.id, order.kind)
-            return Outcome("term") if last_delivery else Outcome("retry", 30.0)
+            return Outcome("retry", 30.0, f"registration {view.id} has no personal data")
         if not still_wanted(order, view):
             return ACK  # nobody to write to any more, or nothing to tell them
         named = await self._with_first_names(order)
         if named is None:
-            return Outcome("retry", 2.0)
+            return Outcome("retry", 2.0, f"a teammate of {order.registration_id} is not readable")
         order = named
         if not await self._claim(order, subject, view.language):
             record = self.state.mails.get(order.mail_id)
             if record is None or record.sent_at is not None or record.abandoned:
                 return ACK
-            return Outcome("retry", wait_seconds(record, datetime.now(UTC)))
+            return Outcome("retry", wait_seconds(record, datetime.now(UTC)), f"mail {order.mail_id} claimed elsewhere")
         attempt = self.state.mails[order.mail_id].failures + 1
         try:
             if order.mail_id not in self._unrecorded:
@@ -327,7 +339,8 @@ class NotifyService:
                 log.warning("notify: mail %s failed (attempt %d): %s", order.mail_id, attempt, label)
             failed = MailFailed(mail_id=order.mail_id, error=label, final=final, at=datetime.now(UTC))
             await self.store.append(subject, failed, f"failed-{order.mail_id}-{attempt}", None)
-            return Outcome("term") if final else Outcome("retry", retry_delay(attempt))
+            # Given up for good: recorded as failed in the mail log, so no dead letter too.
+            return Outcome("term") if final else Outcome("retry", retry_delay(attempt), f"sending failed: {label}")
         sent = MailSent(mail_id=order.mail_id, transport=self.transport.kind, at=datetime.now(UTC))
         self._unrecorded.add(order.mail_id)
         await self.store.append(subject, sent, f"sent-{order.mail_id}", None)

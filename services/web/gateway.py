@@ -13,6 +13,7 @@ from schemas.publishing import GetResults, Results
 from schemas.registration import Counts, GetCounts, ListRegistrations, RegistrationList, RegistrationView
 from schemas.speakers import GetSpeakers, PublicSpeaker, SpeakerList
 from schemas.subjects import Catalog, Judging, Publishing, Registration, Schedule
+from services.kit import dead_letters
 from services.kit.client import ServiceError, call
 
 R = TypeVar("R", bound=msgspec.Struct)
@@ -81,6 +82,14 @@ class Gateway:
         """These jurors' conflicts of interest as judging knows them: registration -> team ids."""
         found = (await self.call(Judging.CONFLICTS, GetConflicts(event=slug), Conflicts)).teams_by_juror()
         return {j.id: found[j.id] for j in jurors if j.id in found}
+
+    async def dead_letters(self) -> int | None:
+        """How many messages the services set aside as unreadable (services/kit/dead_letters.py);
+        None when JetStream does not say now (a page shows nothing rather than failing)."""
+        try:
+            return await dead_letters.count(self.nc)
+        except Exception:  # noqa: BLE001 - no answer, no permission: the figure is left out
+            return None
 
     async def events_with_counts(self, include_unpublished: bool = False) -> list[tuple[EventSpec, Counts | None]]:
         events = await self.events(include_unpublished)

@@ -1,5 +1,5 @@
 """The event store on a real JetStream: idempotent appends, optimistic concurrency, replay,
-several readers converging, and unreadable messages skipped without stopping anything."""
+several readers converging, and unreadable messages set aside as dead letters without stopping anything."""
 
 import asyncio
 import logging
@@ -12,6 +12,7 @@ from nats.aio.client import Client
 
 from schemas.errors import Rejected
 from schemas.subjects import stream_name
+from services.kit import dead_letters
 from services.kit.codec import encode
 from services.kit.connection import connect
 from services.kit.store import MAX_ATTEMPTS, Append, Conflict, EventStore
@@ -187,8 +188,8 @@ async def test_a_new_store_rebuilds_the_state_by_replaying_the_stream(connection
     }
 
 
-async def test_unreadable_messages_are_skipped_and_logged_without_stopping_the_store(
-    connections: list[Client], caplog: pytest.LogCaptureFixture
+async def test_unreadable_messages_are_set_aside_once_as_dead_letters_without_stopping_the_store(
+    nats_url: str, connections: list[Client], caplog: pytest.LogCaptureFixture
 ) -> None:
     js = connections[0].jetstream()
     live = await Reader(connections[1]).open()
@@ -209,8 +210,29 @@ async def test_unreadable_messages_are_skipped_and_logged_without_stopping_the_s
     assert live.applied == expected  # the live follower went on past them
     assert replayed.applied == expected  # and so does a replay from the start
     assert replayed.store.last_sequence(subject("a")) == last.seq
-    skipped = [r.getMessage() for r in caplog.records if "skipping unreadable event" in r.getMessage()]
-    assert len(skipped) == 2 * len(poison)  # once by the live store, once by the replay
-    assert all(f"{stream_name(SERVICE)}: skipping unreadable event #" in line for line in skipped)
     failed = [r for r in caplog.records if "applying event" in r.getMessage()]
     assert len(failed) == 2 and all(r.exc_info for r in failed)
+
+    # Each reader set each of them aside once, with the original bytes, where it is, and why.
+    letters = await dead_letters.listed(connections[0])
+    sequences = [2, 3, 4, 5]
+    assert sorted((d.service, d.sequence) for d in letters) == [
+        (reader, seq) for reader in ("store-1", "store-2") for seq in sequences
+    ]
+    mine = {d.sequence: d for d in letters if d.service == "store-2"}
+    assert [mine[seq].payload for seq in sequences] == [*poison, encode(Noted(text="explode"))]
+    assert {(d.stream, d.consumer, d.deliveries) for d in letters} == {(stream_name(SERVICE), "fold", 1)}
+    assert [mine[seq].subject for seq in sequences] == [subject("a")] * 3 + [subject("b")]
+    assert mine[2].reason.startswith("unreadable: JSON is malformed")
+    assert mine[3].reason == "unreadable: Invalid value 'from-a-future-version' - at `$.type`"
+    assert mine[5].reason == "could not apply: RuntimeError: a bug in a projection"
+    logged = [r.getMessage() for r in caplog.records if "as a dead letter" in r.getMessage()]
+    assert f"store-2: setting aside {stream_name(SERVICE)} #3 on {subject('a')} as a dead letter" in "\n".join(logged)
+
+    # The same reader again (a restart, a second instance): it meets them again, and stores nothing new.
+    again = await connect(nats_url, "store-2")
+    try:
+        await Reader(again).open()
+        assert len(await dead_letters.listed(again)) == len(letters)
+    finally:
+        await again.drain()

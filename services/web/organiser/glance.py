@@ -22,6 +22,8 @@ from schemas.subjects import Judging, Notify, Publishing, Registration, Schedule
 from schemas.teams import ListTeams, TeamList
 from services.kit.client import ServiceError
 from services.web import charts
+from services.web.access import may
+from services.web.auth import memberships_of
 from services.web.compression import UNCOMPRESSED
 from services.web.gateway import Gateway, jurors_of
 from services.web.live import LIVE, Live
@@ -86,6 +88,14 @@ async def _jury(
     return jurors, standings, sheets.sheets
 
 
+async def _dead_letters(request: Request[Any, Any, Any], gateway: Gateway) -> int | None:
+    """The messages no service could read, for those who run Perche (they span every event, as the
+    mail log does); None for the others, and when JetStream does not say."""
+    if not may(memberships_of(request), "deployment", None, None):
+        return None
+    return await gateway.dead_letters()
+
+
 def score_rows(spec: EventSpec, jurors: list[RegistrationView], sheets: list[Sheet]) -> list[tuple[str, list[float]]]:
     """Each juror's scores as shares of their criterion's scale, so criteria of any scale compare."""
     scales = {c.id: c.max_points for c in spec.criteria}
@@ -113,12 +123,13 @@ class DayAtAGlance(Controller):
         """The figures of the day; `pause` stops the reloading, for someone reading at their own pace;
         `part=figures` is the figures alone, which the live page fetches again when the event changes."""
         spec = await gateway.event(slug, include_unpublished=True)
-        listed, counts, teams, agenda, mails = await asyncio.gather(
+        listed, counts, teams, agenda, mails, dead_letters = await asyncio.gather(
             gateway.call(Registration.LIST, ListRegistrations(event=slug), RegistrationList),
             gateway.counts(slug),
             _teams(gateway, spec),
             _agenda(gateway, slug),
             _mails(gateway, slug),
+            _dead_letters(request, gateway),
         )
         people = listed.registrations
         jury = await _jury(gateway, spec, people)
@@ -148,6 +159,7 @@ class DayAtAGlance(Controller):
             if mails
             else None,
             jury=jury[1] if jury else None,
+            dead_letters=dead_letters,
             timeline=charts.registrations_over_time({k: v for k, v in series.items() if v}),
             arrivals=charts.arrivals_per_hour(arrivals, spec.timezone),
             spreads=charts.score_spread(score_rows(spec, jury[0], jury[2])) if jury else [],
