@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from schemas.catalog import Audience, Ident, Language, LongText, RoomSpec, SessionKind, Span, Text
+from schemas.speakers import InvitationWithdrawn, SpeakerAnswered, SpeakerInvited, SpeakerReminded
 
 __all__ = [
     "Agenda",
@@ -250,7 +251,7 @@ class ListReleases(msgspec.Struct, frozen=True, kw_only=True):
     event: str
 
 
-FeedKind = Literal["public", "room", "person"]
+FeedKind = Literal["public", "room", "person", "speaker"]
 
 
 class GetFeed(msgspec.Struct, frozen=True, kw_only=True):
@@ -267,6 +268,8 @@ class GetFeed(msgspec.Struct, frozen=True, kw_only=True):
     language: Language = "fr"
     # Where the web is reached, for the URL of each item.
     base_url: str = ""
+    # For kind "speaker": the agenda person an invited speaker is (checked by the caller, issue 15).
+    person: str | None = None
 
     @property
     def variant(self) -> tuple[object, ...]:
@@ -281,6 +284,7 @@ class GetFeed(msgspec.Struct, frozen=True, kw_only=True):
             self.cancelled_at,
             self.language,
             self.base_url,
+            self.person,
         )
 
 
@@ -420,4 +424,5 @@ class AgendaReleased(msgspec.Struct, frozen=True, kw_only=True, tag="released"):
     accepted_issues: list[Issue] = []
 
 
-ScheduleEvent = DraftEdited | AgendaReleased
+# Speakers' invitations and answers (issue 15) are on their own subject per event.
+ScheduleEvent = DraftEdited | AgendaReleased | SpeakerInvited | SpeakerAnswered | InvitationWithdrawn | SpeakerReminded

@@ -142,6 +142,28 @@ class Schedule:
     VERSION: Final = "perche.schedule.q.version"
     RELEASES: Final = "perche.schedule.q.releases"
     FEED: Final = "perche.schedule.q.feed"
+    # Speakers and the moderator (issue 15): invitations, their answers, the public list.
+    INVITE_SPEAKER: Final = "perche.schedule.cmd.invite_speaker"
+    ANSWER_INVITATION: Final = "perche.schedule.cmd.answer_invitation"
+    WITHDRAW_INVITATION: Final = "perche.schedule.cmd.withdraw_invitation"
+    INVITATION: Final = "perche.schedule.q.invitation"
+    INVITATIONS: Final = "perche.schedule.q.invitations"
+    SPEAKERS: Final = "perche.schedule.q.speakers"
+    # Speakers' photos, resized (this service's only writer), and the uploads the web drops for it.
+    PHOTOS_BUCKET: Final = "perche_speaker_photos"
+    UPLOADS_BUCKET: Final = "perche_speaker_uploads"
+    # Each invitation's address and link key, for the reminder (personal: never in the stream,
+    # deleted when the invitation is withdrawn).
+    LINKS_BUCKET: Final = "perche_speaker_links"
+
+    @staticmethod
+    def photo_object(slug: str, invitation: str, sha256: str) -> str:
+        return f"{slug}/{invitation}/{sha256}"
+
+    @staticmethod
+    def speakers_subject(slug: str) -> str:
+        return f"perche.schedule.evt.{token(slug)}.speakers"
+
     # Announced (not stored) once a release or a change of the event is applied, so
     # caches and live screens refresh at once: perche.schedule.changed.<slug>.
     CHANGED_ANY: Final = "perche.schedule.changed.*"
@@ -287,6 +309,8 @@ class Notify:
     RELEASE_RECIPIENTS: Final = "perche.notify.q.release_recipients"
     # The catalog mails an invitation or a password reset link (schemas/accounts.py).
     SEND_ACCOUNT_MAIL: Final = "perche.notify.cmd.send_account_mail"
+    # The schedule service asks: a speaker's invitation with their private link (issue 15).
+    SEND_SPEAKER_INVITATION: Final = "perche.notify.cmd.send_speaker_invitation"
     # The durable consumer notify reads the registration stream with, shared by its instances.
     REGISTRATION_CONSUMER: Final = "perche-notify-registration"
     # The same for the schedule stream: each agenda release tells the people it concerns.

@@ -48,6 +48,7 @@ from schemas.notify import (
 from schemas.publishing import PublishingEvent, ResultsPublished
 from schemas.registration import GetRegistration, PersonErased, RegistrationEvent, RegistrationView
 from schemas.schedule import AgendaReleased, ScheduleEvent
+from schemas.speakers import SendSpeakerInvitation
 from schemas.subjects import Notify, Registration
 from schemas.teams import ProposalConfirmed, TeamsEvent
 from services.kit.catalog_reader import CatalogReader
@@ -78,6 +79,7 @@ from services.notify.rules import (
     still_wanted,
     wait_seconds,
 )
+from services.notify.speaker_mails import SpeakerMails
 from services.notify.transport import MaildirTransport, transport_for
 
 log = logging.getLogger("perche.notify")
@@ -149,6 +151,8 @@ class NotifyService:
         self.endpoints.add(Notify.RELEASE_RECIPIENTS, CountReleaseRecipients, self.release_recipients)
         self.account_mails = AccountMails(self.composer, self.transport)
         self.endpoints.add(Notify.SEND_ACCOUNT_MAIL, SendAccountMail, self.account_mails.send)
+        self.speaker_mails = SpeakerMails(self.composer, self.transport, self.catalog)
+        self.endpoints.add(Notify.SEND_SPEAKER_INVITATION, SendSpeakerInvitation, self.speaker_mails.send)
         await self.endpoints.start()
 
         # Each stream's work, shared by the instances through one durable consumer. A person's
@@ -178,6 +182,7 @@ class NotifyService:
         await self.jury_links.stop()
         await self.messages.stop()
         await self.account_mails.stop()
+        await self.speaker_mails.stop()
         await self.store.close()
         await self.registrations.close()
         await self.catalog.close()

@@ -592,6 +592,11 @@ def sessions_for_person(agenda: Agenda, registration_id: str, audience: Audience
     ]
 
 
+def sessions_for_speaker(agenda: Agenda, person_id: str) -> list[Session]:
+    """An invited speaker's items: the sessions for speakers, and those they take part in."""
+    return [s for s in agenda.sessions if s.audience in ("everyone", "speakers") or person_id in s.people]
+
+
 def cancelled_for_person(sessions: Iterable[Session], cancelled_at: datetime) -> list[Session]:
     """A cancelled person's items as their feed shows them: each one cancelled as of `cancelled_at`,
     under the same UID with a higher SEQUENCE, so calendar apps strike it out in place."""

@@ -21,21 +21,15 @@ from schemas.teams import (
     MAX_PROJECT_SUMMARY,
     MAX_PROJECT_TITLE,
     DescribeProject,
-    PhotoType,
     ProjectDescribed,
     ProjectList,
     ProjectPhoto,
 )
+from services.kit.photos import photo_type
 from services.teams.rules import PROJECT_MARK, TeamsState, check_not_frozen, live_team, repeated
 
+
 # The first bytes of each image kind a project may show; anything else is refused, whatever its name says.
-_MAGIC: tuple[tuple[bytes, int, PhotoType], ...] = (
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"WEBP", 8, "image/webp"),
-)
-
-
 def request_digest(command: DescribeProject) -> str:
     """What the command asks (all but its id), so a repeat with another request is refused."""
     asked = msgspec.structs.replace(command, command_id="-" * 8)
@@ -59,14 +53,6 @@ def project_list(state: TeamsState, spec: EventSpec, now: datetime) -> ProjectLi
         open=projects_open(state, spec, now),
         projects={t.id: teams.projects[t.id] for t in teams.live() if t.id in teams.projects},
     )
-
-
-def photo_type(head: bytes) -> PhotoType | None:
-    """The image kind its first bytes say (a WebP file starts with RIFF, then WEBP at 8)."""
-    for magic, offset, kind in _MAGIC:
-        if head[offset : offset + len(magic)] == magic and (kind != "image/webp" or head[:4] == b"RIFF"):
-            return kind
-    return None
 
 
 def photo_of(data: bytes) -> ProjectPhoto:

@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nats.aio.client import Client
-from nats.js.api import ObjectStoreConfig, StorageType
-from nats.js.errors import BucketNotFoundError, ObjectNotFoundError
-from nats.js.object_store import ObjectStore
+from nats.js.errors import ObjectNotFoundError
 
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
@@ -47,7 +45,8 @@ from schemas.teams import (
 from services.kit.catalog_reader import CatalogReader
 from services.kit.client import call
 from services.kit.endpoints import Endpoints
-from services.kit.store import EventStore, decided_on, replicas
+from services.kit.objects import object_store
+from services.kit.store import EventStore, decided_on
 from services.kit.team_formation import Formation, Person, Problem, form
 from services.teams.formation import people_of, proposal_view
 from services.teams.projects import decide_describe, photo_of, project_list
@@ -78,16 +77,6 @@ from services.teams.rules import (
 UPLOAD_TTL = 3600.0
 # What a photo's dry run uses, so every rule but the photo's own is checked before it is read.
 _SOME_PHOTO = ProjectPhoto(content_type="image/png", size=0, sha256="")
-
-
-async def object_store(nc: Client, name: str, ttl: float | None = None) -> ObjectStore:
-    """The bucket, made on first use (by whichever instance starts first)."""
-    js = nc.jetstream()
-    try:
-        return await js.object_store(name)
-    except BucketNotFoundError:
-        config = ObjectStoreConfig(ttl=ttl, storage=StorageType.FILE, replicas=replicas())
-        return await js.create_object_store(name, config=config)
 
 
 class TeamsService:

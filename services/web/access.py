@@ -1,7 +1,7 @@
 """Who may use a route, decided once: each route declares `opt={"access": ...}` and one guard
 holds it against the person's memberships and the event (or organisation) the path names.
 
-- public: anyone; participant_link / juror_link: anyone holding the link (the handler checks its secret);
+- public: anyone; participant_link / juror_link / speaker_link: anyone holding the link (the handler checks its secret);
 - account: any logged-in person (their password, logging out, their dashboard);
 - organiser: owners and organisers of the event's organisation;
 - jury: those and the organisation's jury coordinators (jurors, sheets, standings, results);
@@ -32,6 +32,7 @@ Access = Literal[
     "public",
     "participant_link",
     "juror_link",
+    "speaker_link",
     "link_or_organiser",
     "account",
     "organiser",
@@ -45,7 +46,7 @@ ACCESSES: Final[frozenset[str]] = frozenset(Access.__args__)  # type: ignore[att
 # pages go to the page that turns it on).
 TWO_STEP_SETUP_REQUIRED: Final = "two_step_setup_required"
 # Anyone may call these; a link's own secret is checked by its handler.
-OPEN: Final = frozenset({"public", "participant_link", "juror_link"})
+OPEN: Final = frozenset({"public", "participant_link", "juror_link", "speaker_link"})
 
 _ROLES: Final[dict[str, frozenset[Role]]] = {
     "organiser": frozenset({"owner", "organiser"}),

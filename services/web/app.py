@@ -12,7 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from services.kit.settings import Settings
-from services.web import agenda, jury, organisations, organiser, qa, registration, results, teams
+from services.web import agenda, jury, organisations, organiser, qa, registration, results, speakers, teams
 from services.web.access import access_guard
 from services.web.auth import CSRF_COOKIE, Tokens
 from services.web.compression import COMPRESSION, vary_on_encoding
@@ -64,6 +64,7 @@ def build_app(gateway: Gateway, secret: bytes, settings: Settings) -> Litestar:
             *results.HANDLERS,
             *organisations.HANDLERS,
             *qa.HANDLERS,
+            *speakers.HANDLERS,
         ],
         # Every route declares who may use it (opt={"access": ...}); this one guard holds it.
         guards=[access_guard],

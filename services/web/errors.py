@@ -82,6 +82,18 @@ ERROR_TEXTS: dict[ErrorKey, str] = {
     "project_photo_too_big": N_("La photo est trop lourde : 2 Mo au plus."),
     "project_photo_type": N_("La photo doit être une image JPEG, PNG ou WebP."),
     "project_photo_lost": N_("La photo n'a pas été reçue : envoyez-la de nouveau."),
+    "speaker_availability_bad": N_(
+        "Chaque disponibilité a un début et une fin, la fin après le début, pendant l'événement."
+    ),
+    "speaker_bio_too_long": N_("La présentation est trop longue : 1 000 caractères au plus."),
+    "speaker_email_invalid": N_("Cette adresse e-mail n'est pas valide."),
+    "speaker_link_expired": N_("Ce lien a expiré : l'événement est passé. Écrivez aux organisateurs si besoin."),
+    "speaker_link_unknown": N_(
+        "Ce lien n'est pas valide. Vérifiez qu'il est complet, ou demandez-en un autre aux organisateurs."
+    ),
+    "speaker_link_withdrawn": N_("Les organisateurs ont retiré cette invitation : ce lien ne s'ouvre plus."),
+    "speaker_name_required": N_("Donnez le nom de la personne."),
+    "speaker_title_too_long": N_("Le titre est trop long : 150 caractères au plus."),
     "teams_closed": N_("L'événement est terminé : les équipes ne peuvent plus changer."),
     "teams_frozen": N_(
         "Le jury est clos : les équipes sont figées. Seule l'organisation peut encore y placer ou en retirer quelqu'un."

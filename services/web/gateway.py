@@ -11,7 +11,8 @@ from schemas.catalog import EventList, EventReply, EventSpec, GetEvent, ListEven
 from schemas.judging import Conflicts, GetConflicts, GetStandings, Standings
 from schemas.publishing import GetResults, Results
 from schemas.registration import Counts, GetCounts, ListRegistrations, RegistrationList, RegistrationView
-from schemas.subjects import Catalog, Judging, Publishing, Registration
+from schemas.speakers import GetSpeakers, PublicSpeaker, SpeakerList
+from schemas.subjects import Catalog, Judging, Publishing, Registration, Schedule
 from services.kit import dead_letters
 from services.kit.client import ServiceError, call
 
@@ -45,6 +46,13 @@ class Gateway:
     async def event(self, slug: str, include_unpublished: bool = False) -> EventSpec:
         request = GetEvent(slug=slug, include_unpublished=include_unpublished)
         return (await call(self.nc, Catalog.GET_EVENT, request, EventReply)).event
+
+    async def speakers(self, slug: str) -> list[PublicSpeaker]:
+        """The confirmed speakers of a published event (issue 15); none when the schedule cannot say."""
+        try:
+            return (await call(self.nc, Schedule.SPEAKERS, GetSpeakers(event=slug), SpeakerList)).speakers
+        except ServiceError:
+            return []
 
     async def counts(self, slug: str) -> Counts | None:
         try:

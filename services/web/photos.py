@@ -1,4 +1,5 @@
-"""Project photos (issue 14) between the browser and the teams service's object stores.
+"""Photos between the browser and the services' object stores: projects (issue 14, the teams
+service) and speakers (issue 15, the schedule service, which keeps them resized).
 
 A photo can be larger than one NATS message, so the web drops the upload in the teams service's
 uploads bucket and names it in the command; the service checks it and keeps it in its photos
@@ -23,7 +24,9 @@ from services.web.gateway import Gateway
 MAX_PROJECT_BODY = MAX_PROJECT_PHOTO + 64 * 1024
 
 
-async def drop_upload(gateway: Gateway, upload: object, command_id: str) -> str | None:
+async def drop_upload(
+    gateway: Gateway, upload: object, command_id: str, bucket: str = Teams.UPLOADS_BUCKET
+) -> str | None:
     """The upload's name in the uploads bucket, or None when the form sent no file.
 
     Named by the command and the bytes, so a double click names the same upload (and the
@@ -37,10 +40,10 @@ async def drop_upload(gateway: Gateway, upload: object, command_id: str) -> str 
         return None
     name = f"{command_id}.{hashlib.sha256(data).hexdigest()[:32]}"
     try:
-        store = await gateway.nc.jetstream().object_store(Teams.UPLOADS_BUCKET)
+        store = await gateway.nc.jetstream().object_store(bucket)
     except BucketNotFoundError as missing:
-        # The teams service makes it when it starts: it has not started yet.
-        reply = ErrorReply(code="unavailable", message="The teams service is not ready", key="unavailable")
+        # The service that checks it makes it when it starts: it has not started yet.
+        reply = ErrorReply(code="unavailable", message="The service is not ready", key="unavailable")
         raise ServiceError(reply) from missing
     await store.put(name, data)
     return name
@@ -51,18 +54,22 @@ async def photo_response(gateway: Gateway, slug: str, project: ProjectView | Non
     if project is None or project.photo is None:
         raise NotFoundException()
     photo = project.photo
+    name = Teams.photo_object(slug, project.team_id, photo.sha256)
+    # Only people with a link or a session see it: no shared cache keeps it.
+    return await object_response(gateway, Teams.PHOTOS_BUCKET, name, photo.content_type, "private, max-age=300")
+
+
+async def object_response(
+    gateway: Gateway, bucket: str, name: str, content_type: str, cache_control: str
+) -> Response[bytes]:
+    """A kept photo's bytes with the type its service found in them; 404 when it is not there."""
     try:
-        store = await gateway.nc.jetstream().object_store(Teams.PHOTOS_BUCKET)
-        found = await store.get(Teams.photo_object(slug, project.team_id, photo.sha256))
+        store = await gateway.nc.jetstream().object_store(bucket)
+        found = await store.get(name)
     except (BucketNotFoundError, ObjectNotFoundError) as missing:
         raise NotFoundException() from missing
     return Response(
         found.data or b"",
-        media_type=photo.content_type,
-        headers={
-            "X-Content-Type-Options": "nosniff",
-            # Only people with a link or a session see it: no shared cache keeps it.
-            "Cache-Control": "private, max-age=300",
-            "Content-Disposition": "inline",
-        },
+        media_type=content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": cache_control, "Content-Disposition": "inline"},
     )

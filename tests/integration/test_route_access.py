@@ -39,6 +39,9 @@ ALLOWED: dict[str, set[str]] = {
     "public": EVERYONE,
     "participant_link": {"participant"},
     "juror_link": {"juror"},
+    # No speaker's link is made here (the schedule service mails its key): tests/integration/test_speakers.py
+    # lets a speaker in; here every other credential must be refused.
+    "speaker_link": {"speaker"},
     "link_or_organiser": {"participant", "owner", "organiser"},
     "account": {"owner", "organiser", "door", "jury", "owner_b"},
     "organiser": {"owner", "organiser"},

@@ -37,6 +37,7 @@ def test_a_feed_key_names_the_event_first_then_the_version() -> None:
         None,
         "en",
         "https://perche.example.org",
+        None,
     )
 
 
@@ -52,6 +53,7 @@ def test_a_feed_key_names_the_event_first_then_the_version() -> None:
         {"cancelled_at": AT},
         {"language": "en"},
         {"base_url": "https://perche.example.org"},
+        {"kind": "speaker", "person": "claire"},
     ],
 )
 def test_a_feed_key_changes_with_every_field_of_the_feed(change: dict[str, object]) -> None:

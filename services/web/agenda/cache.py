@@ -136,7 +136,7 @@ class AgendaCache:
                 "ETag": feed.etag,
                 "Last-Modified": format_datetime(feed.last_modified.astimezone(UTC), usegmt=True),
                 # Apps poll anyway; a short max-age lets proxies absorb bursts.
-                "Cache-Control": ("private" if query.kind == "person" else "public") + ", max-age=60",
+                "Cache-Control": ("private" if query.kind in ("person", "speaker") else "public") + ", max-age=60",
                 "Content-Disposition": f'inline; filename="{filename}"',
             }
             # Shared caches must then keep each language apart (RFC 9110 12.5.5).

@@ -8,6 +8,9 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery
 
 from schemas.schedule import GetFeed
+from schemas.speakers import GetInvitation, InvitationView
+from schemas.subjects import Schedule
+from services.kit.client import ServiceError
 from services.web.agenda.cache import AGENDA_CACHE, AgendaCache, Polled
 from services.web.gateway import Gateway
 from services.web.views import error_responses
@@ -102,3 +105,42 @@ class CalendarFeeds(Controller):
             base_url=polled.base,
         )
         return polled.respond(await agenda_cache.feed(gateway, query, f"{holder.event}.ics"))
+
+    @get(
+        "/speaker/{slug:str}/{invitation:str}/calendar.ics",
+        summary="An invited speaker's own items (private link from their invitation)",
+        exclude_from_csrf=True,
+        media_type="text/calendar",
+        responses=PERSONAL_FEED_ERRORS,
+        opt={"access": "speaker_link"},
+        include_in_schema=False,
+    )
+    async def speaker_feed(
+        self,
+        request: Request[Any, Any, Any],
+        gateway: NamedDependency[Gateway],
+        agenda_cache: NamedDependency[AgendaCache],
+        slug: FromPath[str],
+        invitation: FromPath[str],
+        key: FromQuery[str] = "",
+    ) -> Response[bytes]:
+        """The sessions for speakers and those of the agenda person the organiser named in the invitation."""
+        polled = Polled(request, gateway.base_url)
+        try:
+            query = GetInvitation(event=slug, invitation=invitation[:100], key=key[:200])
+            found = await gateway.call(Schedule.INVITATION, query, InvitationView)
+        except ServiceError as error:
+            if error.reply.key in ("speaker_link_expired", "speaker_link_withdrawn"):
+                return Response(b"", status_code=410, headers={"Cache-Control": "no-store"})
+            if error.reply.code in ("not_found", "invalid"):
+                return Response(b"", status_code=404, headers={"Cache-Control": "no-store"})
+            raise
+        feed = GetFeed(
+            event=slug,
+            kind="speaker",
+            # Without an agenda person, only the sessions meant for speakers (and everyone).
+            person=found.contributor or f"invitation-{found.invitation}",
+            language=polled.language(request, found.language),  # type: ignore[arg-type]
+            base_url=polled.base,
+        )
+        return polled.respond(await agenda_cache.feed(gateway, feed, f"{slug}.ics"))

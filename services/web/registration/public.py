@@ -84,6 +84,7 @@ class PublicPages(Controller):
         return render(
             request,
             "public/event.html",
+            speakers=await gateway.speakers(slug),
             status_code=status_code,
             event=spec,
             status=registration_status(counts),
