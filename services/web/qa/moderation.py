@@ -16,12 +16,14 @@ from schemas.qa import (
     MAX_POLL_CHOICES,
     MAX_POLL_TEXT_LENGTH,
     MAX_QUESTION_LENGTH,
+    MAX_SUMMARY_LENGTH,
     CreatePoll,
     EditQuestion,
     GetModeration,
     MergeQuestion,
     ModerateQuestion,
     Moderation,
+    PublishRecord,
     QaDone,
     SetPhase,
     SetPollState,
@@ -84,6 +86,7 @@ class QaModeration(Controller):
             max_length=MAX_QUESTION_LENGTH,
             max_poll_text=MAX_POLL_TEXT_LENGTH,
             max_choice=MAX_CHOICE_LENGTH,
+            max_summary=MAX_SUMMARY_LENGTH,
             poll_slots=range(1, MAX_POLL_CHOICES + 1),
             values=values or {},
         )
@@ -187,6 +190,18 @@ class QaModeration(Controller):
             text=values["text"],
             text_en=values["text_en"],
             choices=choices,
+        )
+
+    @post("/record")
+    async def publish_record(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        """After the event: the summary (French, English optional); publishing again makes a new version."""
+        form = await request.form()
+        # Kept too long when too long (refused in words); the cut only bounds what a 1 MB field sends on.
+        values = {name: str(form.get(name) or "")[: 2 * MAX_SUMMARY_LENGTH] for name in ("summary_fr", "summary_en")}
+        return await self._send(
+            request, gateway, slug, Qa.PUBLISH_RECORD, PublishRecord, anchor="record", values=values, **values
         )
 
     @post("/polls/{poll:str}/state")
