@@ -36,6 +36,10 @@ MAX_POLL_CHOICES = 6
 MAX_CHOICE_LENGTH = 80
 # Polls one event's session holds at most.
 MAX_POLLS = 100
+# The record published after the event: a summary in French, optionally in English, each bounded.
+MAX_SUMMARY_LENGTH = 5000
+# What a summary field may carry on the wire (longer is refused in words by the rules below this).
+MAX_SUMMARY_FIELD = 4 * MAX_SUMMARY_LENGTH
 # The KV bucket of askers' names, by `name_key` (an event and a command's digest).
 NAMES_BUCKET = "perche_qa_names"
 
@@ -154,6 +158,17 @@ class VotePoll(msgspec.Struct, frozen=True, kw_only=True):
     voter: Person
 
 
+class PublishRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """After the event, the organiser publishes its record: a summary (French, English optional) and the
+    answered questions. Publishing again replaces the summary (a new version)."""
+
+    command_id: CommandId
+    event: Slug
+    summary_fr: Annotated[str, Meta(max_length=MAX_SUMMARY_FIELD)]
+    summary_en: Annotated[str, Meta(max_length=MAX_SUMMARY_FIELD)] = ""
+    by_organiser: OrganiserId
+
+
 QaCommand = (
     SetPhase
     | AskQuestion
@@ -164,6 +179,7 @@ QaCommand = (
     | CreatePoll
     | SetPollState
     | VotePoll
+    | PublishRecord
 )
 
 
@@ -181,6 +197,39 @@ class GetModeration(msgspec.Struct, frozen=True, kw_only=True):
     """Everything, for the moderators only (the web asks it behind the organiser guard)."""
 
     event: Slug
+
+
+class RecordQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    """An answered question as the record shows it: its text, the name shown publicly, its votes."""
+
+    id: str
+    text: str
+    name: str
+    votes: int
+
+
+class Record(msgspec.Struct, frozen=True, kw_only=True):
+    """The published record: never a pending, rejected, archived or merged question."""
+
+    version: int
+    summary_fr: str
+    summary_en: str
+    published_at: datetime
+    # Answered questions only, most voted first, then oldest.
+    questions: list[RecordQuestion]
+
+
+class QaCounts(msgspec.Struct, frozen=True, kw_only=True):
+    """The organiser's counts: merged duplicates are not counted as questions of their own."""
+
+    asked: int
+    # Approved ones, answered included.
+    approved: int
+    answered: int
+    rejected: int
+    votes: int
+    # Distinct people who asked or voted (registrations and devices).
+    audience: int
 
 
 class PublicQuestion(msgspec.Struct, frozen=True, kw_only=True):
@@ -227,6 +276,8 @@ class PublicQa(msgspec.Struct, frozen=True, kw_only=True, tag="public_qa"):
     poll: PollView | None = None
     # The person's own choice in that poll (only theirs, only to them).
     poll_choice: int | None = None
+    # The record, once the organiser published it after the event.
+    record: Record | None = None
 
 
 class ModeratedQuestion(msgspec.Struct, frozen=True, kw_only=True):
@@ -256,6 +307,8 @@ class Moderation(msgspec.Struct, frozen=True, kw_only=True, tag="moderation"):
     # Every poll, the newest first; `shown_poll` is the one the room and the projector see.
     polls: list[PollView] = []
     shown_poll: str | None = None
+    counts: QaCounts | None = None
+    record: Record | None = None
 
 
 class QaDone(msgspec.Struct, frozen=True, kw_only=True, tag="qa_done"):
@@ -367,6 +420,18 @@ class PollVoted(msgspec.Struct, frozen=True, kw_only=True, tag="qa_poll_voted"):
     at: datetime
 
 
+class RecordPublished(msgspec.Struct, frozen=True, kw_only=True, tag="qa_record_published"):
+    """A version of the record's summary; a later one replaces it. `version` 1 is the first publication."""
+
+    command_id: str
+    event: str
+    version: int
+    summary_fr: str
+    summary_en: str = ""
+    by_organiser: str
+    at: datetime
+
+
 QaEvent = (
     PhaseSet
     | QuestionAsked
@@ -378,4 +443,5 @@ QaEvent = (
     | PollCreated
     | PollStateSet
     | PollVoted
+    | RecordPublished
 )

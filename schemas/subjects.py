@@ -279,6 +279,8 @@ class Qa:
     CREATE_POLL: Final = "perche.qa.cmd.create_poll"
     SET_POLL_STATE: Final = "perche.qa.cmd.set_poll_state"
     VOTE_POLL: Final = "perche.qa.cmd.vote_poll"
+    # After the event, the organiser publishes its record (a summary and the answered questions).
+    PUBLISH_RECORD: Final = "perche.qa.cmd.publish_record"
     # What the room and the projector may see (approved and answered questions only).
     PUBLIC: Final = "perche.qa.q.public"
     # Everything, for the moderators.

@@ -5,6 +5,7 @@ Rejected and decides nothing when a rule says no.
 """
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ from schemas.qa import (
     MAX_POLLS,
     MAX_QUESTION_LENGTH,
     MAX_QUESTIONS,
+    MAX_SUMMARY_LENGTH,
     MIN_POLL_CHOICES,
     MIN_QUESTION_LENGTH,
     PUBLIC_STATUSES,
@@ -42,12 +44,17 @@ from schemas.qa import (
     PollVoted,
     PublicQa,
     PublicQuestion,
+    PublishRecord,
     QaCommand,
+    QaCounts,
     QaEvent,
     QuestionAsked,
     QuestionEdited,
     QuestionMerged,
     QuestionModerated,
+    Record,
+    RecordPublished,
+    RecordQuestion,
     SetPhase,
     SetPollState,
     Status,
@@ -123,6 +130,8 @@ class Session:
     # The open poll, if any (at most one); `shown_poll`: the open one, or else the one closed last.
     open_poll: str | None = None
     shown_poll: str | None = None
+    # The record's latest version, once published after the event.
+    record: RecordPublished | None = None
 
     def poll(self, poll_id: str) -> Poll:
         found = self.polls.get(poll_id)
@@ -164,6 +173,8 @@ def request_of(item: QaCommand | QaEvent) -> tuple[object, ...]:
             return ("poll_state", item.event, item.poll, item.state)
         case VotePoll() | PollVoted():
             return ("poll_vote", item.event, item.poll, item.voter, item.choice)
+        case PublishRecord() | RecordPublished():
+            return ("record", item.event, clean_summary(item.summary_fr), clean_summary(item.summary_en))
 
 
 def _choices(choices: list[str]) -> list[str]:
@@ -249,12 +260,15 @@ def evolve(session: Session, event: QaEvent) -> None:
             session.open_poll = poll.id if event.state == "open" else None
         case PollVoted():
             session.polls[event.poll].votes[event.voter] = event.choice
+        case RecordPublished():
+            session.record = event
 
 
 # --- decisions ---
 
 
-def decide(session: Session, command: QaCommand, now: datetime) -> QaEvent:
+def decide(session: Session, command: QaCommand, now: datetime, ends_at: datetime | None = None) -> QaEvent:
+    """`ends_at`: the event's end, which only publishing the record needs."""
     match command:
         case SetPhase():
             return decide_phase(command, now)
@@ -274,6 +288,10 @@ def decide(session: Session, command: QaCommand, now: datetime) -> QaEvent:
             return decide_poll_state(session, command, now)
         case VotePoll():
             return decide_poll_vote(session, command, now)
+        case PublishRecord():
+            if ends_at is None:
+                raise ValueError("publishing the record needs the event's end")
+            return decide_publish_record(session, command, now, ends_at)
 
 
 def decide_phase(command: SetPhase, now: datetime) -> PhaseSet:
@@ -487,6 +505,46 @@ def decide_poll_vote(session: Session, command: VotePoll, now: datetime) -> Poll
     )
 
 
+def clean_summary(text: str) -> str:
+    """A summary as shown: plain text, its paragraphs kept (blank lines between them), each line's
+    spaces collapsed, no more than one blank line in a row."""
+    lines = [" ".join(line.split()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def paragraphs(text: str) -> list[str]:
+    """A summary's paragraphs (its lines within one kept as lines)."""
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+def decide_publish_record(
+    session: Session, command: PublishRecord, now: datetime, ends_at: datetime
+) -> RecordPublished:
+    """Only once the event has ended; a French summary is needed; each summary is bounded."""
+    if now < ends_at:
+        raise _refused("qa_record_too_early", "The record can be published once the event has ended")
+    summary_fr, summary_en = clean_summary(command.summary_fr), clean_summary(command.summary_en)
+    if not summary_fr:
+        raise _refused("qa_record_empty", "Write the summary (in French at least)", "summary_fr", "invalid")
+    for value, field_name in ((summary_fr, "summary_fr"), (summary_en, "summary_en")):
+        if len(value) > MAX_SUMMARY_LENGTH:
+            raise _refused(
+                "qa_record_too_long",
+                f"A summary has {MAX_SUMMARY_LENGTH} characters at most",
+                field_name,
+                "invalid",
+            )
+    return RecordPublished(
+        command_id=command.command_id,
+        event=command.event,
+        version=session.record.version + 1 if session.record else 1,
+        summary_fr=summary_fr,
+        summary_en=summary_en,
+        by_organiser=command.by_organiser,
+        at=now,
+    )
+
+
 # --- views ---
 
 
@@ -558,6 +616,41 @@ def public_view(session: Session, person: str | None = None, names: Mapping[str,
         voted=voted,
         poll=poll_view(poll) if poll else None,
         poll_choice=poll.votes.get(person) if poll and person is not None else None,
+        record=record_view(session, names),
+    )
+
+
+def record_view(session: Session, names: Mapping[str, str] = NO_NAMES) -> Record | None:
+    """The published record: its summary and the answered questions only (most voted first)."""
+    if session.record is None:
+        return None
+    answered = sorted(
+        (q for q in session.questions.values() if q.status == "answered"),
+        key=lambda q: (-len(q.voters), q.asked_at),
+    )
+    return Record(
+        version=session.record.version,
+        summary_fr=session.record.summary_fr,
+        summary_en=session.record.summary_en,
+        published_at=session.record.at,
+        questions=[RecordQuestion(id=q.id, text=q.text, name=name_of(q, names), votes=len(q.voters)) for q in answered],
+    )
+
+
+def counts_view(session: Session) -> QaCounts:
+    """Questions asked (merged duplicates not counted twice), approved (answered included), answered,
+    rejected, votes, and the distinct people who asked or voted."""
+    questions = [q for q in session.questions.values() if q.status != "merged"]
+    people = {q.asker for q in session.questions.values()}
+    for q in session.questions.values():
+        people |= q.voters
+    return QaCounts(
+        asked=len(questions),
+        approved=sum(1 for q in questions if q.status in ("approved", "answered")),
+        answered=sum(1 for q in questions if q.status == "answered"),
+        rejected=sum(1 for q in questions if q.status == "rejected"),
+        votes=sum(len(q.voters) for q in questions),
+        audience=len(people),
     )
 
 
@@ -587,4 +680,6 @@ def moderation_view(session: Session, names: Mapping[str, str] = NO_NAMES) -> Mo
         ],
         polls=[poll_view(p) for p in reversed(session.polls.values())],
         shown_poll=session.shown_poll,
+        counts=counts_view(session),
+        record=record_view(session, names),
     )

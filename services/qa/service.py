@@ -22,6 +22,7 @@ from schemas.qa import (
     ModerateQuestion,
     Moderation,
     PublicQa,
+    PublishRecord,
     QaCommand,
     QaDone,
     QaEvent,
@@ -74,6 +75,7 @@ class QaService:
             (Qa.CREATE_POLL, CreatePoll, self.command),
             (Qa.SET_POLL_STATE, SetPollState, self.command),
             (Qa.VOTE_POLL, VotePoll, self.command),
+            (Qa.PUBLISH_RECORD, PublishRecord, self.command),
             (Qa.PUBLIC, GetPublicQa, self.public),
             (Qa.MODERATION, GetModeration, self.moderation),
         ]
@@ -98,7 +100,8 @@ class QaService:
         """Every command the same way: decided on the event's session, appended with its expected sequence."""
         # The room asks and votes only on a published event; moderators work on any of theirs.
         from_the_room = isinstance(command, AskQuestion | CastVote | VotePoll)
-        slug = (await self.catalog.spec(command.event, published_only=from_the_room)).slug
+        spec = await self.catalog.spec(command.event, published_only=from_the_room)
+        slug = spec.slug
         now = datetime.now(UTC)
 
         subject, msg_id = Qa.event_subject(slug), f"{slug}:{command.command_id}"
@@ -108,7 +111,7 @@ class QaService:
             # A repeated command changes nothing: its first outcome stands.
             if is_repeat(session, command):
                 return None
-            event = decide(session, command, now)
+            event = decide(session, command, now, spec.ends_at)
             if isinstance(event, QuestionAsked) and event.name_key and isinstance(command, AskQuestion):
                 # Stored before the question that names it: an acknowledged question never lost its name.
                 name, key = checked_name(command.name), event.name_key

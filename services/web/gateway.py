@@ -10,9 +10,10 @@ from nats.aio.client import Client
 from schemas.catalog import EventList, EventReply, EventSpec, GetEvent, ListEvents
 from schemas.judging import Conflicts, GetConflicts, GetStandings, Standings
 from schemas.publishing import GetResults, Results
+from schemas.qa import GetPublicQa, PublicQa, Record
 from schemas.registration import Counts, GetCounts, ListRegistrations, RegistrationList, RegistrationView
 from schemas.speakers import GetSpeakers, PublicSpeaker, SpeakerList
-from schemas.subjects import Catalog, Judging, Publishing, Registration, Schedule
+from schemas.subjects import Catalog, Judging, Publishing, Qa, Registration, Schedule
 from services.kit import dead_letters
 from services.kit.client import ServiceError, call
 
@@ -53,6 +54,13 @@ class Gateway:
             return (await call(self.nc, Schedule.SPEAKERS, GetSpeakers(event=slug), SpeakerList)).speakers
         except ServiceError:
             return []
+
+    async def qa_record(self, slug: str) -> Record | None:
+        """The Q&A's published record of a published event; None before, or when the Q&A cannot say."""
+        try:
+            return (await call(self.nc, Qa.PUBLIC, GetPublicQa(event=slug), PublicQa)).record
+        except ServiceError:
+            return None
 
     async def counts(self, slug: str) -> Counts | None:
         try:

@@ -13,6 +13,7 @@ import segno
 from fpdf import FPDF
 
 from schemas.catalog import EventSpec
+from schemas.qa import Record
 from schemas.validation import without_accents
 from services.kit.i18n import Formatter, localised, translations
 
@@ -177,3 +178,40 @@ def _table(doc: _Document, spec: EventSpec, sheet: JurorSheet) -> None:
             x += cell_w
         pdf.rect(x, y, notes_w, row_h)
         y += row_h
+
+
+def record_pdf(spec: EventSpec, record: Record, language: str) -> bytes:
+    """The record of an event's Q&A: its summary in the reader's language (else French) and the
+    answered questions, the text set as plain text (nothing in it is markup)."""
+    _ = translations(language).gettext
+    doc = _Document()
+    pdf = doc.pdf
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_margins(15, 15, 15)
+    pdf.set_xy(15, 15)
+    doc.font(16, bold=True)
+    pdf.multi_cell(180, 8, doc.text(_("Compte rendu") + " — " + localised(spec, "title", language)))
+    doc.font(10)
+    pdf.multi_cell(180, 5, doc.text(Formatter(language).span(spec.starts_at, spec.ends_at, spec.timezone)))
+    pdf.ln(4)
+    summary = record.summary_en if language == "en" and record.summary_en else record.summary_fr
+    doc.font(11)
+    for paragraph in (p for p in summary.split("\n\n") if p.strip()):
+        pdf.multi_cell(180, 5.5, doc.text(paragraph))
+        pdf.ln(3)
+    if record.questions:
+        pdf.ln(2)
+        doc.font(13, bold=True)
+        pdf.multi_cell(180, 7, doc.text(_("Les questions auxquelles on a répondu")))
+        pdf.ln(1)
+        for n, question in enumerate(record.questions, 1):
+            doc.font(11)
+            pdf.multi_cell(180, 5.5, doc.text(f"{n}. {question.text}"))
+            doc.font(9)
+            votes = translations(language).ngettext("%(num)s voix", "%(num)s voix", question.votes) % {
+                "num": question.votes
+            }
+            pdf.multi_cell(180, 4.5, doc.text(f"{question.name or _('Anonyme')} · {votes}"))
+            pdf.ln(2)
+    return doc.output()

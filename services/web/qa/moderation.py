@@ -1,6 +1,7 @@
 """The moderators' page: the waiting queue, approve, edit, reject, merge, pin, answered, archive, and
 the session's phase. Live with JavaScript (a stream says when something changed); a reload without."""
 
+import logging
 import uuid
 from typing import Any
 
@@ -10,31 +11,38 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, ServerSentEvent
 
+from schemas.catalog import EventSpec
 from schemas.errors import ErrorReply
+from schemas.notify import MESSAGE_SUBJECT_LIMIT, MessageSending, MessageText, SendMessage
 from schemas.qa import (
     MAX_CHOICE_LENGTH,
     MAX_POLL_CHOICES,
     MAX_POLL_TEXT_LENGTH,
     MAX_QUESTION_LENGTH,
+    MAX_SUMMARY_LENGTH,
     CreatePoll,
     EditQuestion,
     GetModeration,
     MergeQuestion,
     ModerateQuestion,
     Moderation,
+    PublishRecord,
     QaDone,
     SetPhase,
     SetPollState,
 )
-from schemas.subjects import Qa
+from schemas.subjects import Notify, Qa
 from services.kit.client import ServiceError
+from services.kit.i18n import localised, translations
 from services.web.compression import UNCOMPRESSED
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of, form_text
-from services.web.gateway import Gateway
+from services.web.gateway import Gateway, public_base
 from services.web.live import LIVE, Live
 from services.web.qa.public import QA_LIVE_INTERVAL
 from services.web.rendering import language_of, render
+
+log = logging.getLogger("perche.web")
 
 
 class QaModeration(Controller):
@@ -84,6 +92,7 @@ class QaModeration(Controller):
             max_length=MAX_QUESTION_LENGTH,
             max_poll_text=MAX_POLL_TEXT_LENGTH,
             max_choice=MAX_CHOICE_LENGTH,
+            max_summary=MAX_SUMMARY_LENGTH,
             poll_slots=range(1, MAX_POLL_CHOICES + 1),
             values=values or {},
         )
@@ -189,6 +198,42 @@ class QaModeration(Controller):
             choices=choices,
         )
 
+    @post("/record")
+    async def publish_record(
+        self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
+    ) -> Response[Any]:
+        """After the event: the summary (French, English optional); publishing again makes a new version.
+        Once published, the registrants get one mail with the link (the organisers' message pipeline)."""
+        form = await request.form()
+        # Kept too long when too long (refused in words); the cut only bounds what a 1 MB field sends on.
+        values = {name: str(form.get(name) or "")[: 2 * MAX_SUMMARY_LENGTH] for name in ("summary_fr", "summary_en")}
+        response = await self._send(
+            request, gateway, slug, Qa.PUBLISH_RECORD, PublishRecord, anchor="record", values=values, **values
+        )
+        if response.status_code != 303:
+            return response
+        spec = await gateway.event(slug, include_unpublished=True)
+        # One fixed command for the event, the same words each time: notify mails each registrant
+        # once (its mail ids come from this id), so a new version mails nobody twice, and a mail
+        # that failed to leave goes with the next publication.
+        command = SendMessage(
+            command_id=f"qa-record-{spec.slug}"[:100],
+            event=spec.slug,
+            by_organiser=request.state.organiser[0],
+            audience="everyone",
+            text=record_mail(spec, public_base(request)),
+        )
+        try:
+            await gateway.call(Notify.SEND_MESSAGE, command, MessageSending)
+        except ServiceError as failure:
+            log.warning("qa: the record's mail for %s did not leave: %s", spec.slug, failure.reply.message)
+            message = translations(language_of(request)).gettext(
+                "Le compte rendu est publié, mais le courriel aux inscrits n'est pas parti : "
+                "publiez à nouveau pour le renvoyer."
+            )
+            return await self._page(request, gateway, slug, message, 503)
+        return response
+
     @post("/polls/{poll:str}/state")
     async def poll_state(
         self,
@@ -209,6 +254,21 @@ class QaModeration(Controller):
     ) -> ServerSentEvent:
         spec = await gateway.event(slug, include_unpublished=True)  # an unknown event is a 404
         return live.stream(spec.slug, (Qa.changed(spec.slug),), min_interval=QA_LIVE_INTERVAL)
+
+
+def record_mail(spec: EventSpec, base: str) -> MessageText:
+    """The registrants' one mail: the link to the record, in French and English."""
+    link = f"{base}/e/{spec.slug}#record"
+    texts = {}
+    for language in ("fr", "en"):
+        _ = translations(language).gettext
+        title = localised(spec, "title", language)
+        texts[f"subject_{language}"] = (_("Le compte rendu : %(title)s") % {"title": title})[:MESSAGE_SUBJECT_LIMIT]
+        texts[f"body_{language}"] = _(
+            "Le compte rendu de « %(title)s » est publié : le résumé et les questions "
+            "auxquelles on a répondu.\n\n%(link)s"
+        ) % {"title": title, "link": link}
+    return MessageText(**texts)
 
 
 def _unknown_choice(request: Request[Any, Any, Any]) -> str:

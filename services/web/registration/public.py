@@ -85,6 +85,7 @@ class PublicPages(Controller):
             request,
             "public/event.html",
             speakers=await gateway.speakers(slug),
+            record=await gateway.qa_record(slug),
             status_code=status_code,
             event=spec,
             status=registration_status(counts),
