@@ -1,12 +1,13 @@
-"""The round table's Q&A from end to end in a real Chromium, in French and in English (issue 15):
-the organiser opens the questions on the moderators' tablet; two phones without an account (each
-its own browser context, so its own device cookie) ask the same thing twice; the moderator merges
-the duplicate into the first question on the tablet (the typed field and its datalist of targets),
-approves it and rejects an off-topic one; the phones vote, the projector (opened first, never
-reloaded) follows live, and the same phone's second vote is refused in words; the question is
-answered; once the event is over the organiser publishes the record from the tablet page: the
-event page shows the summary and the answered question (hostile text as text), never the merged
-or rejected ones, and the registrant gets the link by mail through a real SMTP server (aiosmtpd).
+"""The round table's Q&A from end to end in a real Chromium, in French and in English (issue 15): the
+organiser opens the questions on the moderators' tablet; two phones without an account (each its own
+browser context, so its own device cookie) ask the same thing twice; the moderator merges the
+duplicate into the first question on the tablet (the typed field and its datalist of targets; a
+question arriving meanwhile does not wipe what is typed), approves it and rejects an off-topic one;
+the phones vote, the projector (opened first, never reloaded) follows live, and the same phone's
+second vote is refused in words; the question is answered; once the event is over the organiser
+publishes the record from the tablet page: the event page shows the summary and the answered
+question (hostile text as text), never the merged or rejected ones, and the registrant gets the link
+by mail through a real SMTP server (aiosmtpd).
 
 The speakers part of the same scenario (two invited, one confirms with a bio and a photo and
 appears on the event page) is covered by test_speakers_in_chromium.py and not repeated here.
