@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -164,6 +165,22 @@ async def web(
 async def http(web: Web) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=web.url, timeout=10) as client:
         yield client
+
+
+async def bucket_keys(js: Any, bucket: str) -> list[str]:
+    """The keys a KV bucket holds now, deleted ones left out, read from its stream's state.
+
+    Not nats-py's `KeyValue.keys()`: its watcher can signal "no more" before an entry already
+    delivered is counted, and then says the bucket is empty when it is not (a random failure).
+    """
+    stream = f"KV_{bucket}"
+    info = await js.stream_info(stream, subjects_filter=">")
+    keys = []
+    for subject in sorted(info.state.subjects or {}):
+        last = await js.get_last_msg(stream, subject)
+        if (last.headers or {}).get("KV-Operation") not in ("DEL", "PURGE"):
+            keys.append(subject.removeprefix(f"$KV.{bucket}."))
+    return keys
 
 
 async def define_events(nats_url: str, *paths: Path) -> None:

@@ -19,7 +19,7 @@ from services.kit.connection import connect
 from services.kit.lifecycle import Running
 from services.web.auth import CSRF_COOKIE
 from services.web.qa.public import DEVICE_COOKIE
-from tests.conftest import ROUND_TABLE, Web, define_events, running_web
+from tests.conftest import ROUND_TABLE, Web, bucket_keys, define_events, running_web
 from tests.integration.login_support import logged_in
 from tests.integration.test_live_standings import next_event
 
@@ -118,7 +118,7 @@ async def test_a_walk_in_asks_a_moderator_approves_and_only_then_the_room_sees_i
     stored = await js.get_last_msg(stream_name("qa"), Qa.event_subject(ROUND_TABLE))
     assert b"Aline" not in stored.data and b"alert(" in stored.data
     names = await js.key_value(NAMES_BUCKET)
-    assert [(await names.get(key)).value for key in await names.keys()] == [b"Aline <b>M.</b>"]
+    assert [(await names.get(key)).value for key in await bucket_keys(js, NAMES_BUCKET)] == [b"Aline <b>M.</b>"]
     queue = await moderator.client.get(f"{MODERATION}/")
     assert queue.status_code == 200 and "&lt;script&gt;alert(" in queue.text and "<script>alert(" not in queue.text
 
