@@ -36,6 +36,8 @@ MAX_POLL_CHOICES = 6
 MAX_CHOICE_LENGTH = 80
 # Polls one event's session holds at most.
 MAX_POLLS = 100
+# How many approved questions the projector shows after the current one (the bench fills it so).
+NEXT_ON_SCREEN = 5
 # The record published after the event: a summary in French, optionally in English, each bounded.
 MAX_SUMMARY_LENGTH = 5000
 # What a summary field may carry on the wire (longer is refused in words by the rules below this).

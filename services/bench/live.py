@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 import msgspec
 from nats.aio.client import Client
 
-from services.bench.load import http_request, read_response, spawn, stop, wait_http
+from services.bench.load import http_request, read_response, spawn_perche, stop, wait_http
 
 JURORS = 100
 TEAMS = 10
@@ -222,10 +222,7 @@ def run_bench_live(jurors: int = JURORS) -> int:
         server = NatsServer(Path(tmp) / "nats").start()
         env = {**os.environ, "PERCHE_NATS_URL": server.url, "PERCHE_RATE_LIMIT": "0", "PERCHE_DATA_DIR": tmp}
         port = free_port()
-        names = ["catalog", "registration", "teams", "schedule", "judging", "publishing", "notify"]
-        commands = [["-m", "services.cli", "service", name] for name in names]
-        commands.append(["-m", "services.cli", "service", "web", "--port", str(port)])
-        processes = [spawn(args, env) for args in commands]
+        processes = spawn_perche(env, port)
         try:
             wait_http(port, "/api/v1/events")
             _, teams, criteria = asyncio.run(_prepare(server.url, jurors))

@@ -109,6 +109,15 @@ def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def spawn_perche(env: dict[str, str], web_port: int) -> list[subprocess.Popen[bytes]]:
+    """Every backend service and the web (last), each a process of its own, as in production."""
+    from services.cli.hosting import BACKEND
+
+    commands = [["-m", "services.cli", "service", name] for name in BACKEND]
+    commands.append(["-m", "services.cli", "service", "web", "--port", str(web_port)])
+    return [spawn(args, env) for args in commands]
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     """Ask every process to end, then wait for each (killed after 10 s)."""
     for process in processes:

@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from services.bench.load import http_request, read_response, spawn, stop, wait_http
-from services.web.qa.public import NEXT_ON_SCREEN
+from schemas.qa import NEXT_ON_SCREEN
+from services.bench.load import http_request, read_response, spawn_perche, stop, wait_http
 
 CONNECTIONS = 500
 SECONDS = 30.0
@@ -495,7 +495,6 @@ def run_bench_qa(
     0: target met; 1: missed; 2: an approved question never reached the projector, or a 5xx."""
     import logging
 
-    from services.cli.hosting import BACKEND
     from services.kit.nats_server import NatsServer, free_port
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
@@ -508,9 +507,7 @@ def run_bench_qa(
         env = {**os.environ, "PERCHE_NATS_URL": server.url, "PERCHE_DATA_DIR": tmp}
         env.pop("PERCHE_RATE_LIMIT", None)  # the limit as deployed: the room's addresses keep under it
         port = free_port()
-        commands = [["-m", "services.cli", "service", name] for name in BACKEND]
-        commands.append(["-m", "services.cli", "service", "web", "--port", str(port)])
-        processes = [spawn(args, env) for args in commands]
+        processes = spawn_perche(env, port)
         try:
             wait_http(port, "/api/v1/events")
             asyncio.run(_prepare(server.url))

@@ -25,6 +25,7 @@ from schemas.errors import ErrorReply
 from schemas.qa import (
     MAX_NAME_LENGTH,
     MAX_QUESTION_LENGTH,
+    NEXT_ON_SCREEN,
     AskQuestion,
     CastVote,
     GetPublicQa,
@@ -45,8 +46,6 @@ from services.web.rendering import language_of, render
 DEVICE_COOKIE = "perche_qa_device"
 DEVICE_LIFETIME = 30 * 86400
 _DEVICE_TOKEN = re.compile(r"[A-Za-z0-9_-]{24,64}")
-# How many questions the projector shows after the current one.
-NEXT_ON_SCREEN = 5
 # The room's phones (and the moderators' page) hear of changes at most this often: a room voting
 # 200 times a second would otherwise be told so on each of its hundreds of streams, and each phone
 # fetch its list as often. The projector has its own stream, told at once (one screen, one fetch at
