@@ -195,6 +195,12 @@ class GetPublicQa(msgspec.Struct, frozen=True, kw_only=True):
     person: Person | None = None
 
 
+class GetRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The record of a published event, if it has one."""
+
+    event: Slug
+
+
 class GetModeration(msgspec.Struct, frozen=True, kw_only=True):
     """Everything, for the moderators only (the web asks it behind the organiser guard)."""
 
@@ -219,6 +225,10 @@ class Record(msgspec.Struct, frozen=True, kw_only=True):
     published_at: datetime
     # Answered questions only, most voted first, then oldest.
     questions: list[RecordQuestion]
+
+
+class RecordReply(msgspec.Struct, frozen=True, kw_only=True, tag="qa_record"):
+    record: Record | None = None
 
 
 class QaCounts(msgspec.Struct, frozen=True, kw_only=True):

@@ -285,6 +285,8 @@ class Qa:
     PUBLIC: Final = "perche.qa.q.public"
     # Everything, for the moderators.
     MODERATION: Final = "perche.qa.q.moderation"
+    # The published record alone, for the event page (no list of the room's questions).
+    RECORD: Final = "perche.qa.q.record"
     # Announced (not stored) once a change is applied, so the moderator's tablet, the
     # projector and the audience page refresh at once: perche.qa.changed.<slug>.
     CHANGED_ANY: Final = "perche.qa.changed.*"

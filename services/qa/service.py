@@ -18,6 +18,7 @@ from schemas.qa import (
     EditQuestion,
     GetModeration,
     GetPublicQa,
+    GetRecord,
     MergeQuestion,
     ModerateQuestion,
     Moderation,
@@ -27,6 +28,7 @@ from schemas.qa import (
     QaDone,
     QaEvent,
     QuestionAsked,
+    RecordReply,
     SetPhase,
     SetPollState,
     VotePoll,
@@ -37,7 +39,16 @@ from services.kit.catalog_reader import CatalogReader
 from services.kit.endpoints import Endpoints
 from services.kit.kv import bucket
 from services.kit.store import Append, EventStore, with_retries
-from services.qa.rules import QaState, Session, checked_name, decide, is_repeat, moderation_view, public_view
+from services.qa.rules import (
+    QaState,
+    Session,
+    checked_name,
+    decide,
+    is_repeat,
+    moderation_view,
+    public_view,
+    record_view,
+)
 
 
 class QaService:
@@ -78,6 +89,7 @@ class QaService:
             (Qa.PUBLISH_RECORD, PublishRecord, self.command),
             (Qa.PUBLIC, GetPublicQa, self.public),
             (Qa.MODERATION, GetModeration, self.moderation),
+            (Qa.RECORD, GetRecord, self.record),
         ]
         for subject, request_type, handler in handlers:
             self.endpoints.add(subject, request_type, handler)  # type: ignore[arg-type]
@@ -134,6 +146,14 @@ class QaService:
         slug = (await self.catalog.spec(query.event, published_only=True)).slug
         session = self.state.of(slug)
         return public_view(session, query.person, await self._names(session))
+
+    async def record(self, query: GetRecord) -> RecordReply:
+        """Only the record: what the event page shows, without the room's list of questions."""
+        slug = (await self.catalog.spec(query.event, published_only=True)).slug
+        session = self.state.of(slug)
+        if session.record is None:
+            return RecordReply()
+        return RecordReply(record=record_view(session, await self._names(session)))
 
     async def moderation(self, query: GetModeration) -> Moderation:
         slug = (await self.catalog.spec(query.event)).slug

@@ -10,7 +10,7 @@ from nats.aio.client import Client
 from schemas.catalog import EventList, EventReply, EventSpec, GetEvent, ListEvents
 from schemas.judging import Conflicts, GetConflicts, GetStandings, Standings
 from schemas.publishing import GetResults, Results
-from schemas.qa import GetPublicQa, PublicQa, Record
+from schemas.qa import GetRecord, Record, RecordReply
 from schemas.registration import Counts, GetCounts, ListRegistrations, RegistrationList, RegistrationView
 from schemas.speakers import GetSpeakers, PublicSpeaker, SpeakerList
 from schemas.subjects import Catalog, Judging, Publishing, Qa, Registration, Schedule
@@ -18,6 +18,9 @@ from services.kit import dead_letters
 from services.kit.client import ServiceError, call
 
 R = TypeVar("R", bound=msgspec.Struct)
+# What a page shows beside its purpose (speakers, the record) waits this long at most: a service
+# that is away leaves that part out rather than holding the registration page for the 5 s timeout.
+ASIDE_TIMEOUT = 1.0
 
 
 class Gateway:
@@ -51,14 +54,15 @@ class Gateway:
     async def speakers(self, slug: str) -> list[PublicSpeaker]:
         """The confirmed speakers of a published event (issue 15); none when the schedule cannot say."""
         try:
-            return (await call(self.nc, Schedule.SPEAKERS, GetSpeakers(event=slug), SpeakerList)).speakers
+            query = GetSpeakers(event=slug)
+            return (await call(self.nc, Schedule.SPEAKERS, query, SpeakerList, timeout=ASIDE_TIMEOUT)).speakers
         except ServiceError:
             return []
 
     async def qa_record(self, slug: str) -> Record | None:
         """The Q&A's published record of a published event; None before, or when the Q&A cannot say."""
         try:
-            return (await call(self.nc, Qa.PUBLIC, GetPublicQa(event=slug), PublicQa)).record
+            return (await call(self.nc, Qa.RECORD, GetRecord(event=slug), RecordReply, timeout=ASIDE_TIMEOUT)).record
         except ServiceError:
             return None
 

@@ -1,5 +1,6 @@
 """Public pages: the events, an event with its form, a registration's private page."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -75,7 +76,10 @@ class PublicPages(Controller):
         status_code: int = 200,
     ) -> Response[str]:
         spec = await gateway.event(slug)
-        counts = await gateway.counts(slug)
+        # Asked at once: the page waits for the slowest, not for the three in turn.
+        counts, speakers, record = await asyncio.gather(
+            gateway.counts(slug), gateway.speakers(slug), gateway.qa_record(slug)
+        )
         remaining = {c.category: c.remaining for c in counts.categories} if counts else {}
         # Each category's own status, as the registration service decides it (its own window honoured).
         offered = {c.category: c.status for c in counts.categories} if counts else {}
@@ -84,8 +88,8 @@ class PublicPages(Controller):
         return render(
             request,
             "public/event.html",
-            speakers=await gateway.speakers(slug),
-            record=await gateway.qa_record(slug),
+            speakers=speakers,
+            record=record,
             status_code=status_code,
             event=spec,
             status=registration_status(counts),
