@@ -5,19 +5,6 @@ from schemas.judging import Standings
 from schemas.publishing import Prize, Results, ResultsChange
 
 
-def suggested_winner(standings: Standings, kind: str, challenge: str | None = None) -> str | None:
-    """The ranking's first for the overall prize or a track's; the organiser decides, this only suggests."""
-    if kind == "overall":
-        scored = [s for s in standings.standings if s.given > 0]
-        return scored[0].team.id if scored else None
-    if kind == "track":
-        for track in standings.tracks:
-            if track.challenge == challenge:
-                scored = [s for s in track.standings if s.given > 0]
-                return scored[0].team.id if scored else None
-    return None
-
-
 def checked_prizes(prizes: list[Prize], standings: Standings) -> list[Prize]:
     """The prizes as published, each with its winner's name; raises Rejected and keeps nothing otherwise."""
     absent = {t.id for t in standings.absent}

@@ -11,7 +11,7 @@ from schemas.errors import Rejected
 from schemas.judging import Standing, Standings, TeamToJudge, TrackStandings
 from schemas.publishing import Prize, PublishResults, WithdrawResults
 from services.catalog.files import read_event_file
-from services.publishing.prizes import suggested_winner
+from services.kit.prizes import suggested_winner
 from services.publishing.rules import PublishingState, decide_publish, decide_withdraw
 
 SLUG = "hackathon-comice-2027"
