@@ -56,13 +56,17 @@ def prize_rows(spec: EventSpec, standings: Standings, results: Results) -> list[
 
 
 def prizes_of(form: Any) -> list[Prize]:
-    """The prize rows the organiser filled in: a row without title nor team is no prize."""
+    """The prize rows the organiser filled in: a row without a winner is no prize (yet).
+
+    The form offers the usual prizes already titled (the audience's, the jury's favourite…); one the
+    organiser leaves without a winner is simply not awarded, rather than refusing the whole publication.
+    """
     prizes: list[Prize] = []
     index = 0
     while f"prize-{index}-kind" in form:
         field = {name: str(form.get(f"prize-{index}-{name}") or "") for name in PRIZE_FIELDS}
         index += 1
-        if not field["title"].strip() and not field["team"]:
+        if not field["team"]:
             continue
         kind = field["kind"] if field["kind"] in PRIZE_KINDS else "overall"
         # Not cut short: an overlong title or line is refused by publishing, and the organiser told so.
