@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import msgspec
+
 from schemas.catalog import EventSpec
 from schemas.errors import Rejected
 from schemas.judging import Standing, Standings
@@ -17,17 +19,23 @@ from schemas.publishing import (
     TrackResult,
     WithdrawResults,
 )
+from services.publishing.prizes import changes, checked_prizes
 
 
 @dataclass
 class PublishingState:
     results: dict[str, Results] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
+    # The last version published, kept through a withdrawal so a later publication says what it corrected.
+    last: dict[str, Results] = field(default_factory=dict)
+    withdrawn: dict[str, datetime] = field(default_factory=dict)
     # (event, command id): ids are scoped to their event, the same key for another event is another command.
     commands: set[tuple[str, str]] = field(default_factory=set)
 
     def of(self, slug: str) -> Results:
-        return self.results.get(slug) or Results(event=slug, version=0, published_at=None)
+        return self.results.get(slug) or Results(
+            event=slug, version=0, published_at=None, withdrawn_at=self.withdrawn.get(slug)
+        )
 
     def done(self, slug: str, command_id: str) -> bool:
         """Whether this event already has this command: a repeat changes nothing."""
@@ -38,7 +46,7 @@ class PublishingState:
         if isinstance(event, ResultsPublished):
             version = self.versions.get(event.event, 0) + 1
             self.versions[event.event] = version
-            self.results[event.event] = Results(
+            results = Results(
                 event=event.event,
                 version=version,
                 published_at=event.at,
@@ -47,9 +55,16 @@ class PublishingState:
                 lines=event.lines,
                 absent=event.absent,
                 tracks=event.tracks,
+                prizes=event.prizes,
             )
+            before = self.last.get(event.event)
+            if before is not None:
+                results = msgspec.structs.replace(results, corrected_at=event.at, changes=changes(before, results))
+            self.results[event.event] = self.last[event.event] = results
+            self.withdrawn.pop(event.event, None)
         else:
             self.results.pop(event.event, None)
+            self.withdrawn[event.event] = event.at
 
 
 def _lines(scored: list[Standing]) -> list[ResultLine]:
@@ -80,6 +95,7 @@ def decide_publish(spec: EventSpec, standings: Standings, command: PublishResult
         for track in standings.tracks
     ]
     absent = [AbsentTeam(team=t.id, team_name=t.name, challenge=t.challenge) for t in standings.absent]
+    prizes = checked_prizes(command.prizes, standings)
     return ResultsPublished(
         command_id=command.command_id,
         event=spec.slug,
@@ -88,6 +104,7 @@ def decide_publish(spec: EventSpec, standings: Standings, command: PublishResult
         tracks=[track for track in tracks if track.lines],
         note=command.note.strip(),
         note_en=command.note_en.strip(),
+        prizes=prizes,
         by_organiser=command.by_organiser,
         at=now,
     )

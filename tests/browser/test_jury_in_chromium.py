@@ -176,13 +176,19 @@ async def test_the_organiser_closes_the_judging_publishes_and_everyone_reads_the
     assert "Le jury est clos" in await page.inner_text("main")
     await page.click("text=classement et résultats")
     await page.fill("#f-note", "Bravo à toutes les équipes !")
+    # The ranking suggests the grand prize's winner; the organiser writes why. The other usual
+    # prizes, left without a winner, are not awarded.
+    await page.fill("#p0-line", "Un robot de traite que les éleveurs ont envie d'essayer.")
     await page.click("text=Publier les résultats")
     assert "Les résultats sont publiés." in await page.inner_text("main")
 
-    for language, heading in (("fr", "Résultats"), ("en", "Results")):
+    for language, heading, prize in (("fr", "Résultats", "Grand prix"), ("en", "Results", "Grand prize")):
         await page.goto(f"{demo.url}/e/{HACKATHON}/results?lang={language}")
         main = await page.inner_text("main")
         assert heading in main and main.index("Les Trayeurs") < main.index("Circuit Malin")
+        assert prize in main and "Prix du public" not in main and "Audience prize" not in main
+        # The line was written in French only: the English page shows it rather than nothing.
+        assert "Un robot de traite" in main
         await assert_accessible(page)
         await screenshot(page, f"results-{language}")
 

@@ -13,15 +13,79 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, ServerSentEvent
 
-from schemas.publishing import PublishResults, Results, WithdrawResults
+from schemas.catalog import EventSpec
+from schemas.judging import Standings
+from schemas.publishing import PRIZE_KINDS, Prize, PublishResults, Results, WithdrawResults
 from schemas.subjects import Judging, Publishing
 from services.kit.client import ServiceError
+from services.kit.prizes import suggested_winner
 from services.web.compression import UNCOMPRESSED
 from services.web.errors import form_refusal
 from services.web.forms import command_id_of
 from services.web.gateway import Gateway
 from services.web.live import LIVE, Live
 from services.web.rendering import language_of, render
+
+# Empty rows the form offers beyond the prizes already there, so a prize can be added without JavaScript.
+SPARE_ROWS = 2
+
+
+def prize_rows(spec: EventSpec, standings: Standings, results: Results) -> list[Prize]:
+    """The prizes of the form: the published ones, or the usual ones with the ranking's suggestion."""
+    if results.prizes:
+        rows = list(results.prizes)
+    else:
+        overall = suggested_winner(standings, "overall") or ""
+        rows = [Prize(kind="overall", title="Grand prix", title_en="Grand prize", team=overall)]
+        for challenge in spec.challenges:
+            rows.append(
+                Prize(
+                    kind="track",
+                    challenge=challenge.id,
+                    title=f"Prix du défi « {challenge.title} »",
+                    title_en=f"“{challenge.title_en or challenge.title}” challenge prize",
+                    team=suggested_winner(standings, "track", challenge.id) or "",
+                )
+            )
+        rows += [
+            Prize(kind="audience", title="Prix du public", title_en="Audience prize", team=""),
+            Prize(kind="partner", title="", team=""),
+            Prize(kind="jury_favourite", title="Coup de cœur du jury", title_en="Jury's favourite", team=""),
+        ]
+    return rows + [Prize(kind="partner", title="", team="") for _ in range(SPARE_ROWS)]
+
+
+def prizes_of(form: Any) -> list[Prize]:
+    """The prize rows the organiser filled in: a row without a winner is no prize (yet).
+
+    The form offers the usual prizes already titled (the audience's, the jury's favourite…); one the
+    organiser leaves without a winner is simply not awarded, rather than refusing the whole publication.
+    """
+    prizes: list[Prize] = []
+    index = 0
+    while f"prize-{index}-kind" in form:
+        field = {name: str(form.get(f"prize-{index}-{name}") or "") for name in PRIZE_FIELDS}
+        index += 1
+        if not field["team"]:
+            continue
+        kind = field["kind"] if field["kind"] in PRIZE_KINDS else "overall"
+        # Not cut short: an overlong title or line is refused by publishing, and the organiser told so.
+        prizes.append(
+            Prize(
+                kind=kind,  # type: ignore[arg-type]
+                title=field["title"],
+                title_en=field["title_en"],
+                challenge=field["challenge"] or None,
+                partner=field["partner"],
+                team=field["team"],
+                line=field["line"],
+                line_en=field["line_en"],
+            )
+        )
+    return prizes
+
+
+PRIZE_FIELDS = ("kind", "title", "title_en", "challenge", "partner", "team", "line", "line_en")
 
 
 class ResultsAdmin(Controller):
@@ -53,8 +117,10 @@ class ResultsAdmin(Controller):
         slug: str,
         error: str | None = None,
         status_code: int = 200,
+        entered: list[Prize] | None = None,
     ) -> Response[str]:
         spec, _, standings = await gateway.judging(slug)
+        results = await gateway.results(slug)
         return render(
             request,
             "organiser/results.html",
@@ -62,7 +128,13 @@ class ResultsAdmin(Controller):
             organiser=request.state.organiser,
             event=spec,
             standings=standings,
-            results=await gateway.results(slug),
+            results=results,
+            # A refused form comes back as it was sent, with the message.
+            prizes=prize_rows(spec, standings, results)
+            if entered is None
+            else entered + [Prize(kind="partner", title="", team="")],
+            prize_kinds=PRIZE_KINDS,
+            teams=[s.team for s in standings.standings if s.given > 0],
             error=error,
             command_id=uuid.uuid4().hex,
             saved=request.query_params.get("saved", ""),
@@ -73,6 +145,7 @@ class ResultsAdmin(Controller):
         self, request: Request[Any, Any, Any], gateway: NamedDependency[Gateway], slug: FromPath[str]
     ) -> Response[Any]:
         form = await request.form()
+        prizes = prizes_of(form)
         command = PublishResults(
             command_id=command_id_of(form),
             event=slug,
@@ -80,12 +153,13 @@ class ResultsAdmin(Controller):
             # Not cut short: an overlong note is refused, and the organiser told so.
             note=str(form.get("note") or ""),
             note_en=str(form.get("note_en") or ""),
+            prizes=prizes,
         )
         try:
             await gateway.call(Publishing.PUBLISH, command, Results)
         except ServiceError as failure:
             refused = form_refusal(failure, language_of(request))
-            return await self._page(request, gateway, slug, refused.message, refused.status)
+            return await self._page(request, gateway, slug, refused.message, refused.status, prizes)
         return Redirect(f"/organiser/e/{slug}/results?saved=published", status_code=303)
 
     @post("/withdraw")
