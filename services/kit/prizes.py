@@ -1,4 +1,4 @@
-"""The winner the ranking suggests for a prize: shared by publishing and the organiser's page, which only suggests."""
+"""The winner the ranking suggests for a prize, on the organiser's publish form (publishing checks, never suggests)."""
 
 from schemas.judging import Standings
 

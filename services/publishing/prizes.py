@@ -1,4 +1,4 @@
-"""Pure rules of prizes: the winner the ranking suggests, prizes that may be published, what a correction changed."""
+"""Pure rules of prizes: the prizes that may be published, and what a correction changed."""
 
 from schemas.errors import Rejected
 from schemas.judging import Standings

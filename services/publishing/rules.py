@@ -25,8 +25,8 @@ from services.publishing.prizes import changes, checked_prizes
 @dataclass
 class PublishingState:
     results: dict[str, Results] = field(default_factory=dict)
-    versions: dict[str, int] = field(default_factory=dict)
-    # The last version published, kept through a withdrawal so a later publication says what it corrected.
+    # The last version published, kept through a withdrawal: the next publication is numbered after
+    # it and says what it corrected.
     last: dict[str, Results] = field(default_factory=dict)
     withdrawn: dict[str, datetime] = field(default_factory=dict)
     # (event, command id): ids are scoped to their event, the same key for another event is another command.
@@ -44,11 +44,10 @@ class PublishingState:
     def evolve(self, event: PublishingEvent) -> None:
         self.commands.add((event.event, event.command_id))
         if isinstance(event, ResultsPublished):
-            version = self.versions.get(event.event, 0) + 1
-            self.versions[event.event] = version
+            before = self.last.get(event.event)
             results = Results(
                 event=event.event,
-                version=version,
+                version=before.version + 1 if before else 1,
                 published_at=event.at,
                 note=event.note,
                 note_en=event.note_en,
@@ -57,7 +56,6 @@ class PublishingState:
                 tracks=event.tracks,
                 prizes=event.prizes,
             )
-            before = self.last.get(event.event)
             if before is not None:
                 results = msgspec.structs.replace(results, corrected_at=event.at, changes=changes(before, results))
             self.results[event.event] = self.last[event.event] = results

@@ -20,12 +20,9 @@ from services.web.photos import photo_response
 from services.web.rendering import render
 
 
-def published_teams(results: Results) -> list[str]:
-    """Every team the published results name, ranked first, absent after, each once."""
-    seen: dict[str, None] = {}
-    for team in [line.team for line in results.lines] + [team.team for team in results.absent]:
-        seen.setdefault(team, None)
-    return list(seen)
+def published_teams(results: Results) -> set[str]:
+    """Every team the published results name, ranked or absent."""
+    return {line.team for line in results.lines} | {team.team for team in results.absent}
 
 
 class ResultsPages(Controller):
